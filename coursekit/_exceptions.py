@@ -1,0 +1,33 @@
+"""The exceptions coursekit raises. The CLI is the only place that catches them.
+
+    CoursekitError
+    ├── UnknownExerciseError     an exercise id that is not in the registry
+    ├── SubmissionNotFoundError  the student's file or folder is not where it was looked for
+    ├── SubmissionRefusedError   a file or archive the grader will not open (a link, a zip that escapes)
+    ├── WireError                data from a student process that is not of the expected form
+    └── InternalError            a bug in a grader or in coursekit itself, never the student's fault
+"""
+
+
+class CoursekitError(Exception):
+    """Base class of every error coursekit raises on purpose."""
+
+
+class UnknownExerciseError(CoursekitError):
+    """An exercise id that the registry does not know."""
+
+
+class SubmissionNotFoundError(CoursekitError):
+    """The student's file or folder is not where it was looked for."""
+
+
+class SubmissionRefusedError(CoursekitError):
+    """A submission the grader refuses to open: a link, an archive entry outside its folder, too large."""
+
+
+class WireError(CoursekitError):
+    """Data received from a student process that does not have the expected form."""
+
+
+class InternalError(CoursekitError):
+    """A bug in a grader or in coursekit: reported separately from a student's mistakes."""

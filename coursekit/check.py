@@ -1,0 +1,48 @@
+"""``coursekit check``: a student's public self-test of one exercise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
+from coursekit.exercise import Exercise
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.results import ExerciseResult
+
+
+def locate(exercise: Exercise, path: Path | None, cwd: Path) -> Path:
+    """The folder holding the student's file: PATH (the file or its folder), else ./ then ./exercises/."""
+    if path is not None:
+        path = path if path.is_absolute() else cwd / path
+        if path.is_file() or path.is_symlink():
+            if path.name != exercise.filename:
+                raise SubmissionNotFoundError(
+                    f"{path} is not {exercise.filename}: {exercise.id} is graded from {exercise.filename}")
+            folder = path.parent
+        elif path.is_dir():
+            folder = path
+        else:
+            raise SubmissionNotFoundError(f"{path} does not exist")
+        candidates = [folder]
+    else:
+        candidates = [cwd, cwd / "exercises"]
+    for folder in candidates:
+        target = folder / exercise.filename
+        if target.is_symlink():
+            raise SubmissionRefusedError(f"{target} is a link; links are refused")
+        if target.is_file():
+            return folder
+    looked = " and ".join(str(f) for f in candidates)
+    raise SubmissionNotFoundError(f"{exercise.filename} was not found in {looked}")
+
+
+def check(exercise_id: str, path: Path | None = None, cwd: Path | None = None) -> ExerciseResult:
+    """Run the public cases of ``exercise_id`` on the student's file and judge them.
+
+    Raises UnknownExerciseError, SubmissionNotFoundError or SubmissionRefusedError.
+    """
+    exercise = get_exercise(exercise_id)
+    folder = locate(exercise, path, cwd or Path.cwd())
+    cases = exercise.public_cases()
+    return grade_exercise(exercise, folder, cases, exercise.expected_values(cases))

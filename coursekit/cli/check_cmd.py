@@ -1,0 +1,40 @@
+"""``coursekit check EXERCISE [PATH]``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from coursekit._exceptions import CoursekitError, SubmissionNotFoundError, UnknownExerciseError
+from coursekit.check import check as run_check
+from coursekit.render.jsonout import check_json
+from coursekit.render.terminal import show_check
+
+
+def check(
+    exercise: Annotated[str, typer.Argument(help="The exercise id, e.g. ex1.")],
+    path: Annotated[Path | None, typer.Argument(
+        help="Your file, or the folder holding it (default: ./ then ./exercises/).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="Show expected and received arrays.")] = False,
+) -> None:
+    """Run the public tests of one exercise on your file. Exit code 0 when every test passed."""
+    console = Console()
+    try:
+        result = run_check(exercise, path)
+    except (UnknownExerciseError, SubmissionNotFoundError) as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    except CoursekitError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+    if as_json:
+        typer.echo(json.dumps(check_json(result), ensure_ascii=False))
+    else:
+        show_check(console, result, verbose=verbose)
+    raise typer.Exit(code=0 if result.passed else 1)

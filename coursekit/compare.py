@@ -1,0 +1,119 @@
+"""Comparing a student's value with the expected one, and naming the mistake it looks like.
+
+The checks go from "is it there and of the right kind" to "shape" to "finite" to "values"; each failure
+says what arrived and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from coursekit.results import ArrayDetail
+from coursekit.wire import Unsupported
+
+RTOL = 1e-4
+ATOL = 1e-5
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong implementation: what it is, what to try, and the output it would give."""
+
+    name: str
+    hint: str
+    output: Any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of comparing one value."""
+
+    passed: bool
+    message: str
+    mistake: str | None = None
+    detail: ArrayDetail | None = None
+
+
+def describe(value: Any) -> str:
+    """A short description of a received value's kind, for "got X" messages."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, Unsupported):
+        return f"a {value.type_name} ({value.text[:80]})"
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)} items"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    if value is None:
+        return "None"
+    return f"a {type(value).__name__} ({str(value)[:40]})"
+
+
+def as_array(value: Any) -> np.ndarray | None:
+    """The value as a float64 array, when it is an array or a (nested) list of numbers."""
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return np.asarray(float(value))
+    if isinstance(value, list | tuple):
+        try:
+            out = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        return out
+    return None
+
+
+def close(expected: np.ndarray, got: np.ndarray, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    return got.shape == expected.shape and bool(
+        np.all(np.isfinite(got)) and np.allclose(got, expected, rtol=rtol, atol=atol))
+
+
+def slice_text(a: np.ndarray, limit: int = 6) -> str:
+    """A readable slice of an array: its first rows and columns."""
+    view = a
+    for axis in range(a.ndim):
+        view = view.take(range(min(limit, a.shape[axis])), axis=axis)
+    text = np.array2string(view, precision=5, suppress_small=True, max_line_width=100)
+    return text + (" …" if view.size < a.size else "")
+
+
+def compare_array(expected: np.ndarray, got: Any, *, what: str = "the result",
+                  mistakes: Sequence[Mistake] = (), rtol: float = RTOL, atol: float = ATOL) -> Verdict:
+    """Compare an array result, and when it is wrong, say how and which mistake it matches."""
+    tolerance = f"|got - expected| <= {atol:g} + {rtol:g} * |expected|"
+    arr = as_array(got)
+    if arr is None:
+        return Verdict(False, f"{what}: expected an array of shape {expected.shape}, got {describe(got)}")
+    if arr.shape != expected.shape:
+        verdict = Verdict(False, f"{what}: expected shape {expected.shape}, got shape {arr.shape}")
+        return _with_mistake(verdict, arr, mistakes, rtol, atol)
+    detail_base = {"expected": slice_text(expected), "got": slice_text(arr), "tolerance": tolerance}
+    if not np.all(np.isfinite(arr)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        return Verdict(False, f"{what}: holds {'NaN' if np.isnan(arr[bad]) else 'inf'} at index {bad}",
+                       detail=ArrayDetail(**detail_base, first_difference=bad))
+    err = np.abs(arr - expected)
+    ok = err <= atol + rtol * np.abs(expected)
+    if bool(np.all(ok)):
+        return Verdict(True, "", detail=ArrayDetail(**detail_base, max_abs_error=float(err.max(initial=0))))
+    first = tuple(int(i) for i in np.argwhere(~ok)[0])
+    detail = ArrayDetail(**detail_base, first_difference=first, expected_at_difference=float(expected[first]),
+                         got_at_difference=float(arr[first]), max_abs_error=float(err.max()))
+    message = (f"{what}: values differ; first at index {first}: expected {expected[first]:.6g}, "
+               f"got {arr[first]:.6g} (largest error {err.max():.3g})")
+    return _with_mistake(Verdict(False, message, detail=detail), arr, mistakes, rtol, atol)
+
+
+def _with_mistake(verdict: Verdict, got: np.ndarray, mistakes: Sequence[Mistake],
+                  rtol: float, atol: float) -> Verdict:
+    for mistake in mistakes:
+        out = as_array(mistake.output)
+        if out is not None and close(out, got, rtol, atol):
+            return Verdict(False, f"{verdict.message}\nLooks like: {mistake.name}. Try: {mistake.hint}",
+                           mistake=mistake.name, detail=verdict.detail)
+    return verdict

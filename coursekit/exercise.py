@@ -1,0 +1,83 @@
+"""What a grader is: an exercise's cases, its Keras reference and its judgement of one value.
+
+Every grader in ``graders/`` subclasses :class:`Exercise`. Cases are plain data: the student function to
+call and its arguments (numpy arrays, numbers, strings, tuples). Expected values come from
+:meth:`Exercise.reference`, which runs the real Keras layer; for public cases they are read from the
+cache in ``graders/cache/`` (written by ``python -m coursekit.refcache``) so that a student's
+``coursekit check`` never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from coursekit.compare import Verdict
+from coursekit.sandbox.limits import Limits
+
+NUMERIC_FORBIDDEN = ("keras", "tensorflow", "torch", "jax")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of a student function, worth ``points``.
+
+    ``probe`` names how the child turns the return value into plain data (``"value"``: as it is).
+    """
+
+    name: str
+    function: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    points: float = 1.0
+    hidden: bool = False
+    probe: str = "value"
+
+
+class Exercise(ABC):
+    """One exercise: its file, its functions, its cases, its reference and its judge."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    filename: ClassVar[str]
+    functions: ClassVar[tuple[str, ...]]
+    forbidden_imports: ClassVar[tuple[str, ...]] = NUMERIC_FORBIDDEN
+    limits: ClassVar[Limits] = Limits()
+
+    @property
+    def module(self) -> str:
+        return Path(self.filename).stem
+
+    @abstractmethod
+    def public_cases(self) -> list[Case]:
+        """The cases ``coursekit check`` runs; the same list every time."""
+
+    @abstractmethod
+    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+        """Cases drawn from ``rng`` for batch grading; their names and points never depend on ``rng``."""
+
+    @abstractmethod
+    def reference(self, case: Case) -> Any:
+        """The expected value of ``case``, computed by Keras (imported here, never at module level)."""
+
+    @abstractmethod
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        """Compare a student's decoded value with the expected one; name the mistake when one fits."""
+
+    def public_points(self) -> float:
+        return sum(c.points for c in self.public_cases())
+
+    def hidden_points(self) -> float:
+        return sum(c.points for c in self.hidden_cases(np.random.default_rng(0)))
+
+    def expected_values(self, cases: Sequence[Case], *, use_cache: bool = True) -> dict[str, Any]:
+        """The expected value of every case: from the Keras cache when it holds that case, else live."""
+        from coursekit import refcache
+
+        cached: Mapping[str, Any] = refcache.load(self, cases) if use_cache else {}
+        return {c.name: cached[c.name] if c.name in cached else self.reference(c) for c in cases}

@@ -1,0 +1,151 @@
+"""Grade one exercise of one submission: run the cases in a sandbox, judge each value.
+
+This is the code ``check`` and ``grade`` share. A student's mistake, crash or hostility becomes a failed
+test with a message; an exception in a grader becomes a test marked as an internal error, never blamed
+on the student.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
+from coursekit.exercise import Case, Exercise
+from coursekit.imports import find_forbidden
+from coursekit.results import ExerciseResult, TestResult
+from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.process import Call, Job, run_job
+from coursekit.sandbox.report import RunReport, StudentError
+
+Runner = Callable[[Path, Job, Limits], RunReport]
+MAX_RESTARTS = 4
+
+
+def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
+                   expected: Mapping[str, Any], *, limits: Limits | None = None,
+                   runner: Runner = run_job) -> ExerciseResult:
+    """Run ``cases`` on the student's ``exercise.filename`` in ``workspace`` and judge every value."""
+    started = time.monotonic()
+    limits = limits or exercise.limits
+
+    def finish(tests: list[TestResult], output: str = "", notes: tuple[str, ...] = ()) -> ExerciseResult:
+        return ExerciseResult(exercise=exercise.id, title=exercise.title, tests=tuple(tests),
+                              output=output, notes=notes, execution_time=time.monotonic() - started)
+
+    path = workspace / exercise.filename
+    if path.is_symlink():
+        return finish(_all_failed(cases, f"{exercise.filename} is a link; links are refused"))
+    if not path.is_file():
+        return finish(_all_failed(cases, f"{exercise.filename} was not found in the submission"))
+    if exercise.forbidden_imports:
+        banned = find_forbidden(workspace, exercise.filename, exercise.forbidden_imports)
+        if banned:
+            b = banned[0]
+            reason = (f"{b.file} imports {b.name} (line {b.line}): {exercise.id} is computed by hand with "
+                      f"numpy, so a submission that imports keras, tensorflow, torch or jax scores 0 "
+                      f"for this exercise.")
+            return finish(_all_failed(cases, reason))
+    try:
+        outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner)
+    except (SubmissionNotFoundError, SubmissionRefusedError) as exc:
+        return finish(_all_failed(cases, str(exc)))
+    tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name)) for case in cases]
+    return finish(tests, output, notes)
+
+
+def _all_failed(cases: Sequence[Case], message: str) -> list[TestResult]:
+    return [TestResult(c.name, "failed", 0.0, c.points, message, hidden=c.hidden) for c in cases]
+
+
+# An outcome per case: ("value", v), ("error", message) from the student, or ("forbidden", message).
+Outcome = tuple[str, Any]
+
+
+def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits: Limits,
+             runner: Runner) -> tuple[dict[str, Outcome], str, tuple[str, ...]]:
+    """Run every case; when the process dies on one, fail it and restart for the others."""
+    outcomes: dict[str, Outcome] = {}
+    outputs: list[str] = []
+    notes: list[str] = []
+    pending = list(cases)
+    for _ in range(MAX_RESTARTS + 1):
+        if not pending:
+            break
+        calls = tuple(Call(c.name, c.function, tuple(c.args), dict(c.kwargs), c.probe) for c in pending)
+        report = runner(workspace, Job(exercise.module, calls, exercise.forbidden_imports), limits)
+        if report.output:
+            outputs.append(report.output)
+        if report.forbidden_imports:
+            reason = (f"{exercise.filename} imported {', '.join(report.forbidden_imports)} while running: "
+                      f"{exercise.id} is computed by hand with numpy and scores 0 when it imports keras, "
+                      f"tensorflow, torch or jax.")
+            return {c.name: ("error", reason) for c in cases}, "\n".join(outputs), ()
+        if report.import_error is not None:
+            message = _import_failure(exercise, report.import_error)
+            outcomes.update({c.name: ("error", message) for c in pending})
+            break
+        for case in pending:
+            got = report.outcomes.get(case.name)
+            if got is not None:
+                outcomes[case.name] = ("value", got.value) if got.error is None \
+                    else ("error", _call_failure(case, got.error))
+        pending = [c for c in pending if c.name not in outcomes]
+        if not pending or report.finished:
+            break
+        ending = report.ending(limits.timeout_s)
+        if report.in_flight is None and not report.outcomes:
+            message = f"the process stopped while importing {exercise.filename}: {ending}"
+            outcomes.update({c.name: ("error", message) for c in pending})
+            notes.append(message)
+            pending = []
+            break
+        # The process ended early: blame the case in flight, and its function's other cases.
+        culprit = next((c for c in pending if c.name == report.in_flight), pending[0])
+        outcomes[culprit.name] = ("error", f"{culprit.function}: {ending}")
+        notes.append(f"{culprit.name}: {ending}")
+        for case in pending:
+            if case.function == culprit.function and case.name not in outcomes:
+                outcomes[case.name] = ("error", f"not run: {culprit.function} stopped the process on an "
+                                                f"earlier case ({ending})")
+        pending = [c for c in pending if c.name not in outcomes]
+    for case in pending:
+        outcomes.setdefault(case.name, ("error", "not run: the student process stopped too many times"))
+    for case in cases:
+        outcomes.setdefault(case.name, ("error", "no result was reported for this case"))
+    return outcomes, "\n".join(outputs), tuple(notes)
+
+
+def _import_failure(exercise: Exercise, error: StudentError) -> str:
+    if error.type_name in ("SyntaxError", "IndentationError", "TabError"):
+        return f"{exercise.filename} does not compile: {error.describe()}"
+    return f"importing {exercise.filename} failed: {error.describe()}"
+
+
+def _call_failure(case: Case, error: StudentError) -> str:
+    if error.type_name == "NotImplementedError":
+        return f"{case.function} is not implemented yet (it still raises NotImplementedError)"
+    if error.type_name == "AttributeError" and "defines no function" in error.message:
+        return f"{error.message}: expected a function named {case.function}"
+    if error.type_name == "SystemExit":
+        return f"{case.function} called {error.message}; a function must return its result, not exit"
+    return f"{case.function} raised {error.describe()}"
+
+
+def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any) -> TestResult:
+    kind, payload = outcome
+    if kind == "error":
+        return TestResult(case.name, "failed", 0.0, case.points, payload, hidden=case.hidden)
+    try:
+        verdict = exercise.judge(case, payload, expected)
+    except Exception as exc:  # a bug in the grader, not the student's fault
+        return TestResult(case.name, "failed", 0.0, case.points,
+                          f"internal error in the {exercise.id} grader ({type(exc).__name__}: {exc}); "
+                          f"this is not your mistake, please tell the instructor",
+                          hidden=case.hidden, internal_error=True)
+    return TestResult(case.name, "passed" if verdict.passed else "failed",
+                      case.points if verdict.passed else 0.0, case.points,
+                      verdict.message or "ok", hidden=case.hidden, mistake=verdict.mistake,
+                      detail=verdict.detail)

@@ -1,0 +1,54 @@
+"""Find imports of forbidden packages in a student's source, read as text and never executed."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ForbiddenImport:
+    name: str
+    file: str
+    line: int
+
+
+def _imported(tree: ast.AST) -> Iterable[tuple[str, int]]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module, node.lineno
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("__import__", "import_module"):
+                yield node.args[0].value, node.lineno
+
+
+def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str]) -> list[ForbiddenImport]:
+    """Forbidden imports in ``filename`` and in the workspace's own modules that it imports."""
+    banned = set(forbidden)
+    found: list[ForbiddenImport] = []
+    todo, seen = [filename], set()
+    while todo:
+        name = todo.pop()
+        path = workspace / name
+        if name in seen or not path.is_file() or path.is_symlink():
+            continue
+        seen.add(name)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except (SyntaxError, ValueError):
+            continue
+        for module, line in _imported(tree):
+            top = module.partition(".")[0]
+            if top in banned:
+                found.append(ForbiddenImport(top, name, line))
+            elif (workspace / f"{top}.py").is_file():
+                todo.append(f"{top}.py")
+    return found

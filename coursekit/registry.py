@@ -1,0 +1,30 @@
+"""The exercises coursekit knows, by id. Each grader module defines ``EXERCISE``."""
+
+from __future__ import annotations
+
+import importlib
+
+from coursekit._exceptions import UnknownExerciseError
+from coursekit.exercise import Exercise
+
+GRADER_MODULES: dict[str, str] = {
+    "ex1": "graders.ex1",
+}
+
+
+def exercise_ids() -> list[str]:
+    return list(GRADER_MODULES)
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The grader of ``exercise_id`` (``"ex1"``); raises UnknownExerciseError for an unknown id."""
+    module_name = GRADER_MODULES.get(exercise_id.strip().lower())
+    if module_name is None:
+        raise UnknownExerciseError(
+            f"unknown exercise {exercise_id!r}: expected one of {', '.join(GRADER_MODULES)}")
+    exercise: Exercise = importlib.import_module(module_name).EXERCISE
+    return exercise
+
+
+def all_exercises() -> list[Exercise]:
+    return [get_exercise(i) for i in GRADER_MODULES]

@@ -1,0 +1,65 @@
+"""Results of grading, as plain frozen data. Rendering them is the job of ``coursekit.render``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["passed", "failed"]
+
+
+@dataclass(frozen=True)
+class ArrayDetail:
+    """How an array result compared with the expected one, for ``--verbose`` feedback."""
+
+    expected: str
+    got: str
+    first_difference: tuple[int, ...] | None = None
+    expected_at_difference: float | None = None
+    got_at_difference: float | None = None
+    max_abs_error: float | None = None
+    tolerance: str = ""
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One graded case."""
+
+    name: str
+    status: Status
+    score: float
+    max_score: float
+    output: str
+    hidden: bool = False
+    mistake: str | None = None
+    detail: ArrayDetail | None = None
+    internal_error: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """All the cases of one exercise for one submission."""
+
+    exercise: str
+    title: str
+    tests: tuple[TestResult, ...]
+    output: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    internal_error: str | None = None
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    @property
+    def passed(self) -> bool:
+        return all(t.passed for t in self.tests) and self.internal_error is None

@@ -1,0 +1,1 @@
+"""Running student code in another process, and what comes back from it."""

@@ -1,0 +1,205 @@
+"""The student-side runner: loaded by path in a fresh, limited process, never imported by the grader.
+
+It reads one job (a JSON file named on the command line, deleted once read), imports the student's
+module from the working folder, makes each call and reports every event as one JSON line on the result
+file descriptor. It imports nothing from coursekit, so a student's module cannot reach the grader's code
+through it. Values are encoded in the format of ``coursekit/wire.py``.
+
+Events: {"event": "ready"} · {"event": "start", "id"} · {"event": "result", "id", "value"} ·
+{"event": "raised", "id", "error"} · {"event": "import_failed", "error"} ·
+{"event": "forbidden_import", "name"} · {"event": "done"}.
+"""
+
+import base64
+import builtins
+import importlib
+import importlib.abc
+import json
+import math
+import os
+import sys
+import traceback
+
+ARRAY_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                "float16", "float32", "float64"}
+WORKDIR = os.path.realpath(os.getcwd())
+
+
+class Reporter:
+    def __init__(self, fd, max_bytes):
+        self.fd = fd
+        self.max_bytes = max_bytes
+
+    def send(self, record):
+        line = (json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n").encode()
+        view = memoryview(line)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+
+class ForbiddenImports(importlib.abc.MetaPathFinder):
+    """Refuses the named top-level packages and remembers that they were asked for."""
+
+    def __init__(self, names, reporter):
+        self.names = frozenset(names)
+        self.reporter = reporter
+
+    def find_spec(self, fullname, path=None, target=None):
+        top = fullname.partition(".")[0]
+        if top in self.names:
+            self.reporter.send({"event": "forbidden_import", "name": top})
+            raise ImportError(f"{top} may not be used in this exercise: compute it by hand with numpy "
+                              f"/ 本练习不允许使用 {top}，请用 numpy 手动计算")
+        return None
+
+
+# ---- values ---------------------------------------------------------------------------------------
+
+def decode(data):
+    import numpy as np
+
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    (tag, body), = data.items()
+    if tag == "$f":
+        return float(body)
+    if tag == "$tuple":
+        return tuple(decode(v) for v in body)
+    if tag == "$dict":
+        return {decode(k): decode(v) for k, v in body}
+    if tag == "$array":
+        dt = np.dtype(body["dtype"]).newbyteorder("<")
+        raw = base64.b64decode(body["b64"])
+        return np.frombuffer(raw, dtype=dt).astype(body["dtype"]).reshape(body["shape"])
+    raise ValueError(f"unknown tag {tag}")
+
+
+def encode(value, depth=0):
+    if depth > 30:
+        return unsupported(value, "nested too deeply")
+    if value is None or type(value) in (bool, str):
+        return value
+    if type(value) is int:
+        return value if abs(value) < 2**63 else unsupported(value, "integer too large")
+    if type(value) is float:
+        return value if math.isfinite(value) else {"$f": "nan" if value != value else
+                                                   ("inf" if value > 0 else "-inf")}
+    if type(value) is tuple:
+        return {"$tuple": [encode(v, depth + 1) for v in value]}
+    if type(value) is list:
+        return [encode(v, depth + 1) for v in value]
+    if type(value) is dict:
+        return {"$dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        if isinstance(value, numpy.generic) and value.dtype.name in ARRAY_DTYPES:
+            item = value.item()
+            return encode(item if type(item) in (bool, int, float) else float(item), depth + 1)
+        if isinstance(value, numpy.ndarray) and value.dtype.name in ARRAY_DTYPES:
+            plain = numpy.ndarray.__array__(value)
+            data = numpy.ascontiguousarray(plain, dtype=plain.dtype.newbyteorder("<")).tobytes()
+            return {"$array": {"dtype": plain.dtype.name, "shape": list(plain.shape),
+                               "b64": base64.b64encode(data).decode("ascii")}}
+    return unsupported(value)
+
+
+def unsupported(value, why=""):
+    try:
+        text = object.__repr__(value) if not why else why
+    except Exception:
+        text = "?"
+    return {"$unsupported": {"type": type(value).__module__ + "." + type(value).__qualname__,
+                             "repr": text[:300]}}
+
+
+# ---- errors -------------------------------------------------------------------------------------
+
+def describe_error(exc):
+    """The exception, with only the frames that are in the student's own files."""
+    error = {"type": type(exc).__name__, "message": safe_str(exc)[:1000], "where": []}
+    if isinstance(exc, SyntaxError):
+        error["where"].append({"file": os.path.basename(exc.filename or "?"), "line": exc.lineno or 0,
+                               "function": "", "code": (exc.text or "").strip()[:200]})
+        error["message"] = str(exc.msg)[:1000]
+        return error
+    if isinstance(exc, SystemExit):
+        error["message"] = f"sys.exit({exc.code!r})"[:200]
+    for frame in traceback.extract_tb(exc.__traceback__):
+        filename = os.path.realpath(frame.filename or "")
+        if os.path.dirname(filename) == WORKDIR:
+            error["where"].append({"file": os.path.basename(filename), "line": frame.lineno or 0,
+                                   "function": frame.name[:100], "code": (frame.line or "").strip()[:200]})
+    error["where"] = error["where"][-5:]
+    return error
+
+
+def safe_str(exc):
+    try:
+        return str(exc)
+    except BaseException:
+        return "<the exception could not be shown>"
+
+
+# ---- probes: how a call's return value becomes plain data -----------------------------------------
+
+def probe_value(value, call):
+    return encode(value)
+
+
+PROBES = {"value": probe_value}
+
+
+# ---- main ---------------------------------------------------------------------------------------
+
+def run(job, reporter):
+    sys.path.insert(0, WORKDIR)
+    forbidden = job.get("forbidden_imports") or []
+    if forbidden:
+        sys.meta_path.insert(0, ForbiddenImports(forbidden, reporter))
+    reporter.send({"event": "ready"})
+    try:
+        module = importlib.import_module(job["module"])
+    except BaseException as exc:
+        reporter.send({"event": "import_failed", "error": describe_error(exc)})
+        return
+    for call in job["calls"]:
+        reporter.send({"event": "start", "id": call["id"]})
+        try:
+            function = getattr(module, call["function"], None)
+            if function is None or not callable(function):
+                raise AttributeError(f"{job['module']}.py defines no function {call['function']}")
+            args = decode(call["args"])
+            kwargs = decode(call["kwargs"])
+            value = function(*args, **kwargs)
+            encoded = PROBES[call.get("probe", "value")](value, call)
+            text = json.dumps(encoded, allow_nan=False)
+        except BaseException as exc:
+            reporter.send({"event": "raised", "id": call["id"], "error": describe_error(exc)})
+            continue
+        if len(text) > reporter.max_bytes:
+            encoded = {"$unsupported": {"type": type(value).__name__,
+                                        "repr": f"a value of {len(text)} bytes, over the limit"}}
+        reporter.send({"event": "result", "id": call["id"], "value": encoded})
+        for name in forbidden:
+            if name in sys.modules:
+                reporter.send({"event": "forbidden_import", "name": name})
+
+
+def main():
+    result_fd = int(sys.argv[1])
+    job_path = sys.argv[2]
+    with open(job_path, encoding="utf-8") as f:
+        job = json.load(f)
+    os.unlink(job_path)
+    reporter = Reporter(result_fd, job.get("max_result_bytes", 32 << 20))
+    builtins.input = lambda *a: ""
+    run(job, reporter)
+    sys.stdout.flush()
+    reporter.send({"event": "done"})
+
+
+if __name__ == "__main__":
+    main()

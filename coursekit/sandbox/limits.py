@@ -1,0 +1,25 @@
+"""The limits a student process runs under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Wall-clock seconds, address-space megabytes and the sizes of what is kept from a run.
+
+    ``memory_mb`` bounds the whole address space of the student process, interpreter and libraries
+    included: numpy needs about 150 MB of it, TensorFlow about 2 GB.
+    """
+
+    timeout_s: float = 10.0
+    memory_mb: int = 1024
+    output_chars: int = 4000
+    result_bytes: int = 32 << 20
+
+    def __post_init__(self) -> None:
+        if not self.timeout_s > 0:
+            raise ValueError(f"timeout_s: expected a positive number of seconds, got {self.timeout_s}")
+        if self.memory_mb < 64:
+            raise ValueError(f"memory_mb: expected at least 64 megabytes, got {self.memory_mb}")

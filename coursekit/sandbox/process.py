@@ -1,0 +1,209 @@
+"""Run a job of calls on a student's module in a fresh, limited child process.
+
+The child is a new Python interpreter (``python -I``: no user site, no PYTHON* variables, no current
+folder on the path) started in its own session, in a temporary folder holding a copy of the student's
+files, with a scrubbed environment and resource limits. It reports on a pipe of its own; its stdout and
+stderr are captured and cut. When the job ends, times out or misbehaves, the whole process group is
+killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coursekit import wire
+from coursekit._exceptions import InternalError, WireError
+from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.report import CallOutcome, RunReport, parse_events
+from coursekit.sandbox.workspace import copy_workspace
+
+CHILD_SCRIPT = Path(__file__).with_name("_child.py")
+
+# Variables a student process keeps; everything else (the course secret, the instructor's tokens,
+# PYTHONPATH...) is dropped. OPENBLAS_CORETYPE/L2_SIZE keep older OpenBLAS builds working here.
+KEPT_VARIABLES = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a student's function with plain-data arguments."""
+
+    id: str
+    function: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    probe: str = "value"
+
+
+@dataclass(frozen=True)
+class Job:
+    """The calls to make on one student module."""
+
+    module: str
+    calls: tuple[Call, ...]
+    forbidden_imports: tuple[str, ...] = ()
+
+    def to_json(self, limits: Limits) -> str:
+        return json.dumps({
+            "module": self.module,
+            "forbidden_imports": list(self.forbidden_imports),
+            "max_result_bytes": limits.result_bytes,
+            "calls": [{"id": c.id, "function": c.function, "args": wire.encode(list(c.args)),
+                       "kwargs": wire.encode(dict(c.kwargs)), "probe": c.probe}
+                      for c in self.calls],
+        })
+
+
+def scrubbed_environment(home: Path) -> dict[str, str]:
+    env = {k: os.environ[k] for k in KEPT_VARIABLES if k in os.environ}
+    env.update({
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "KERAS_BACKEND": "tensorflow",
+        "KERAS_HOME": str(home / ".keras"),
+        "CUDA_VISIBLE_DEVICES": "",
+    })
+    env.setdefault("LANG", "C.UTF-8")
+    return env
+
+
+def limit_resources(limits: Limits) -> Callable[[], None]:
+    """The function the child runs between fork and exec to set its own limits."""
+
+    def apply() -> None:
+        memory = limits.memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
+        os.umask(0o077)
+
+    return apply
+
+
+@dataclass
+class _Capture:
+    results: bytearray = field(default_factory=bytearray)
+    output: bytearray = field(default_factory=bytearray)
+    output_total: int = 0
+    overflow: bool = False
+
+
+def run_job(workspace: Path, job: Job, limits: Limits,
+            command_prefix: Sequence[str] = ()) -> RunReport:
+    """Run ``job`` on a copy of ``workspace`` and return what the child reported.
+
+    ``command_prefix`` wraps the interpreter's command line (for namespaces or another user).
+    Raises SubmissionNotFoundError or SubmissionRefusedError when the workspace cannot be copied.
+    """
+    with tempfile.TemporaryDirectory(prefix="coursekit-") as tmp:
+        root = Path(tmp)
+        work = root / "work"
+        work.mkdir()
+        copy_workspace(workspace, work)
+        job_path = root / "job.json"
+        job_path.write_text(job.to_json(limits), encoding="utf-8")
+        read_fd, write_fd = os.pipe()
+        try:
+            proc = subprocess.Popen(
+                [*command_prefix, sys.executable, "-I", "-u", str(CHILD_SCRIPT), str(write_fd),
+                 str(job_path)],
+                cwd=work, env=scrubbed_environment(work), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
+                start_new_session=True, preexec_fn=limit_resources(limits),
+            )
+        finally:
+            os.close(write_fd)
+        if proc.stdout is None:
+            raise InternalError("Popen(stdout=PIPE) gave no pipe")
+        capture, timed_out = _collect(proc, proc.stdout.fileno(), read_fd, limits)
+        os.close(read_fd)
+    return _report(job, capture, proc.returncode, timed_out, limits)
+
+
+def _collect(proc: subprocess.Popen[bytes], out_fd: int, result_fd: int,
+             limits: Limits) -> tuple[_Capture, bool]:
+    capture = _Capture()
+    deadline = time.monotonic() + limits.timeout_s
+    keep_output = limits.output_chars * 4
+    timed_out = False
+    with selectors.DefaultSelector() as sel:
+        sel.register(out_fd, selectors.EVENT_READ, "output")
+        sel.register(result_fd, selectors.EVENT_READ, "results")
+        while sel.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = proc.poll() is None
+                break
+            for key, _ in sel.select(timeout=min(remaining, 0.5)):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    sel.unregister(key.fd)
+                elif key.data == "output":
+                    capture.output_total += len(chunk)
+                    capture.output += chunk[: max(0, keep_output - len(capture.output))]
+                else:
+                    capture.results += chunk
+                    if len(capture.results) > limits.result_bytes + (1 << 20):
+                        capture.overflow = True
+                        sel.unregister(key.fd)
+            if capture.overflow:
+                break
+            if proc.poll() is not None and not _readable(sel):
+                # The child is gone; whatever it started may still hold the pipes open.
+                _kill_group(proc.pid)
+                break
+    _kill_group(proc.pid)
+    proc.kill()
+    proc.wait()
+    return capture, timed_out
+
+
+def _readable(sel: selectors.BaseSelector) -> bool:
+    return bool(sel.get_map()) and bool(sel.select(timeout=0.05))
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _report(job: Job, capture: _Capture, returncode: int, timed_out: bool, limits: Limits) -> RunReport:
+    output = capture.output.decode("utf-8", errors="replace")
+    if len(output) > limits.output_chars or capture.output_total > len(capture.output):
+        output = output[: limits.output_chars] + f"\n… (output cut: {capture.output_total} bytes in all)"
+    lines = capture.results.split(b"\n")
+    complete = lines[:-1]  # the last piece is empty, or a line cut off mid-way
+    protocol_error = "more result data than the limit allows" if capture.overflow else None
+    try:
+        state = parse_events(complete, {c.id for c in job.calls})
+    except WireError as exc:
+        state = {"outcomes": {}, "in_flight": None, "import_error": None, "forbidden": [], "done": False}
+        protocol_error = str(exc)
+    outcomes: dict[str, CallOutcome] = state["outcomes"]
+    return RunReport(
+        outcomes=outcomes, in_flight=state["in_flight"], import_error=state["import_error"],
+        forbidden_imports=tuple(state["forbidden"]), output=output, exit_code=returncode,
+        timed_out=timed_out, protocol_error=protocol_error, finished=state["done"] and not timed_out,
+    )

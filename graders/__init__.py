@@ -1,0 +1,1 @@
+"""One grader per exercise; see coursekit.exercise.Exercise."""
