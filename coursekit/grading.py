@@ -26,8 +26,12 @@ MAX_RESTARTS = 4
 
 def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
                    expected: Mapping[str, Any], *, limits: Limits | None = None,
-                   runner: Runner = run_job) -> ExerciseResult:
-    """Run ``cases`` on the student's ``exercise.filename`` in ``workspace`` and judge every value."""
+                   runner: Runner = run_job, remeasure: bool = False) -> ExerciseResult:
+    """Run ``cases`` on the student's ``exercise.filename`` in ``workspace`` and judge every value.
+
+    ``remeasure`` (batch grading) has the grader recompute what the student process measured itself,
+    through :meth:`Exercise.remeasure`, before judging.
+    """
     started = time.monotonic()
     limits = limits or exercise.limits
 
@@ -52,7 +56,8 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
         outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner)
     except (SubmissionNotFoundError, SubmissionRefusedError) as exc:
         return finish(_all_failed(cases, str(exc)))
-    tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name)) for case in cases]
+    tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure)
+             for case in cases]
     return finish(tests, output, notes)
 
 
@@ -134,11 +139,13 @@ def _call_failure(case: Case, error: StudentError) -> str:
     return f"{case.function} raised {error.describe()}"
 
 
-def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any) -> TestResult:
+def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, remeasure: bool) -> TestResult:
     kind, payload = outcome
     if kind == "error":
         return TestResult(case.name, "failed", 0.0, case.points, payload, hidden=case.hidden)
     try:
+        if remeasure:
+            payload = exercise.remeasure(case, payload)
         verdict = exercise.judge(case, payload, expected)
     except Exception as exc:  # a bug in the grader, not the student's fault
         return TestResult(case.name, "failed", 0.0, case.points,
