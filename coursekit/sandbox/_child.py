@@ -188,9 +188,13 @@ def run(job, reporter):
                 reporter.send({"event": "forbidden_import", "name": name})
 
 
-def main():
-    result_fd = int(sys.argv[1])
-    job_path = sys.argv[2]
+def execute(result_fd, job_path):
+    """Run the job in ``job_path`` from the current folder, reporting on ``result_fd``.
+
+    The fork server calls this in a freshly forked child after moving it into the student's folder.
+    """
+    global WORKDIR
+    WORKDIR = os.path.realpath(os.getcwd())
     with open(job_path, encoding="utf-8") as f:
         job = json.load(f)
     os.unlink(job_path)
@@ -199,6 +203,10 @@ def main():
     run(job, reporter)
     sys.stdout.flush()
     reporter.send({"event": "done"})
+
+
+def main():
+    execute(int(sys.argv[1]), sys.argv[2])
 
 
 if __name__ == "__main__":
