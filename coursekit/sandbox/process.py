@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from coursekit import wire
 from coursekit._exceptions import InternalError, WireError
@@ -101,7 +101,7 @@ def limit_resources(limits: Limits) -> Callable[[], None]:
 
 
 @dataclass
-class _Capture:
+class Capture:
     results: bytearray = field(default_factory=bytearray)
     output: bytearray = field(default_factory=bytearray)
     output_total: int = 0
@@ -135,14 +135,26 @@ def run_job(workspace: Path, job: Job, limits: Limits,
             os.close(write_fd)
         if proc.stdout is None:
             raise InternalError("Popen(stdout=PIPE) gave no pipe")
-        capture, timed_out = _collect(proc, proc.stdout.fileno(), read_fd, limits)
+        capture, timed_out = collect(proc, proc.stdout.fileno(), read_fd, limits)
         os.close(read_fd)
-    return _report(job, capture, proc.returncode, timed_out, limits)
+    return build_report(job, capture, proc.returncode, timed_out, limits)
 
 
-def _collect(proc: subprocess.Popen[bytes], out_fd: int, result_fd: int,
-             limits: Limits) -> tuple[_Capture, bool]:
-    capture = _Capture()
+class ChildHandle(Protocol):
+    """A started student process: a Popen, or a fork server's child."""
+
+    pid: int
+
+    def poll(self) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+    def wait(self) -> int: ...
+
+
+def collect(proc: ChildHandle, out_fd: int, result_fd: int, limits: Limits) -> tuple[Capture, bool]:
+    """Read the child's output and results until it finishes or its time is up; then kill its group."""
+    capture = Capture()
     deadline = time.monotonic() + limits.timeout_s
     keep_output = limits.output_chars * 4
     timed_out = False
@@ -189,7 +201,7 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def _report(job: Job, capture: _Capture, returncode: int, timed_out: bool, limits: Limits) -> RunReport:
+def build_report(job: Job, capture: Capture, returncode: int, timed_out: bool, limits: Limits) -> RunReport:
     output = capture.output.decode("utf-8", errors="replace")
     if len(output) > limits.output_chars or capture.output_total > len(capture.output):
         output = output[: limits.output_chars] + f"\n… (output cut: {capture.output_total} bytes in all)"

@@ -1,0 +1,114 @@
+"""A process that imports numpy (and Keras) once, then forks one sandboxed child per job.
+
+Started by ``coursekit.sandbox.forkserver.ForkServer`` with a scrubbed environment, and loaded by path:
+it imports nothing from coursekit, so the memory a child inherits holds no grader state, no course
+secret and no other student's data. Jobs arrive on a SOCK_SEQPACKET socket as one JSON message with two
+file descriptors (the child's output pipe and its result pipe); the server answers {"pid": N} and later
+{"exit": N, "code": C} when it reaps the child.
+"""
+
+import importlib
+import importlib.util
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"coursekit_sandbox_{name}", os.path.join(HERE, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_child(request, fds, child, isolate):
+    out_fd, result_fd = fds
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    for fd in (null, out_fd):
+        os.close(fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    isolate.enter(request["workdir"], request["env"], request["limits"])
+    child.execute(result_fd, request["job"])
+
+
+def serve(sock):
+    child = load("_child")
+    isolate = load("_isolate")
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    children = set()
+    sel = selectors.DefaultSelector()
+    sel.register(sock, selectors.EVENT_READ, "request")
+    sel.register(wake_r, selectors.EVENT_READ, "sigchld")
+    sock.send(json.dumps({"ready": True}).encode())
+    try:
+        while True:
+            for key, _ in sel.select():
+                if key.data == "sigchld":
+                    os.read(wake_r, 4096)
+                else:
+                    msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 2)
+                    if not msg:
+                        return
+                    request = json.loads(msg)
+                    pid = os.fork()
+                    if pid == 0:
+                        code = 0
+                        try:
+                            sel.close()
+                            sock.close()
+                            os.close(wake_r)
+                            os.close(wake_w)
+                            run_child(request, fds, child, isolate)
+                            sys.stdout.flush()
+                        except SystemExit as exc:
+                            code = exc.code if isinstance(exc.code, int) else 1
+                        except BaseException:
+                            code = 70
+                        finally:
+                            os._exit(code)
+                    for fd in fds:
+                        os.close(fd)
+                    children.add(pid)
+                    sock.send(json.dumps({"pid": pid}).encode())
+                while children:
+                    try:
+                        pid, status = os.waitpid(-1, os.WNOHANG)
+                    except ChildProcessError:
+                        break
+                    if pid == 0:
+                        break
+                    children.discard(pid)
+                    sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+    finally:
+        for pid in children:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def main():
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    for name in sys.argv[2].split(",") if len(sys.argv) > 2 and sys.argv[2] else []:
+        importlib.import_module(name)
+    try:
+        serve(sock)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+if __name__ == "__main__":
+    main()
