@@ -29,6 +29,7 @@ ARRAY_DTYPES = frozenset(
 )
 MAX_DEPTH = 32
 MAX_ARRAY_ELEMENTS = 50_000_000
+INT_RANGE = range(-(2**63), 2**63)  # what the child sends as a plain int; larger ones arrive Unsupported
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,11 @@ def decode(data: Any, depth: int = 0) -> Any:
     """
     if depth > MAX_DEPTH:
         raise WireError(f"value nested deeper than {MAX_DEPTH} levels")
-    if data is None or isinstance(data, bool | int | float | str):
+    if data is None or isinstance(data, bool | float | str):
+        return data
+    if isinstance(data, int):
+        if data not in INT_RANGE:
+            raise WireError(f"integer outside the 64-bit range, got {_describe(data)}")
         return data
     if isinstance(data, list):
         return [decode(v, depth + 1) for v in data]
@@ -127,9 +132,10 @@ def _decode_array(body: Any) -> np.ndarray:
     if dtype not in ARRAY_DTYPES:
         raise WireError(f"array dtype must be numeric, got {str(dtype)[:40]!r}")
     if not isinstance(shape, list) or len(shape) > MAX_DEPTH or not all(
-        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+        isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_ARRAY_ELEMENTS for n in shape
     ):
-        raise WireError(f"array shape must be a list of non-negative integers, got {_describe(shape)}")
+        raise WireError(f"array shape must be a list of integers from 0 to {MAX_ARRAY_ELEMENTS}, "
+                        f"got {_describe(shape)}")
     size = math.prod(shape)
     if size > MAX_ARRAY_ELEMENTS:
         raise WireError(f"array of {size} elements is larger than {MAX_ARRAY_ELEMENTS}")
