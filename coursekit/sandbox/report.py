@@ -111,12 +111,15 @@ def parse_events(lines: list[bytes], call_ids: set[str]) -> dict[str, Any]:
             record = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise WireError("a line of the result stream is not JSON") from None
+        except RecursionError:
+            raise WireError("a line of the result stream is nested too deeply") from None
         if not isinstance(record, dict):
             raise WireError("a result event is not an object")
         event = record.get("event")
-        call_id = record.get("id")
+        raw_id = record.get("id")
+        call_id = raw_id if isinstance(raw_id, str) else ""  # an id that is no string names no call
         if event in ("start", "result", "raised") and call_id not in call_ids:
-            raise WireError(f"an event names an unknown call {str(call_id)[:40]!r}")
+            raise WireError(f"an event names an unknown call {str(raw_id)[:40]!r}")
         if event == "start":
             state["in_flight"] = call_id
         elif event == "result" and call_id not in outcomes:
