@@ -10,6 +10,8 @@ Events: {"event": "ready"} · {"event": "start", "id"} · {"event": "result", "i
 {"event": "forbidden_import", "name"} · {"event": "done"}.
 """
 
+from __future__ import annotations
+
 import base64
 import builtins
 import importlib
@@ -19,6 +21,7 @@ import math
 import os
 import sys
 import traceback
+from typing import Any  # already imported by importlib.abc: free in the student process
 
 ARRAY_DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
                 "float16", "float32", "float64"}
@@ -26,11 +29,11 @@ WORKDIR = os.path.realpath(os.getcwd())
 
 
 class Reporter:
-    def __init__(self, fd, max_bytes):
+    def __init__(self, fd: int, max_bytes: int) -> None:
         self.fd = fd
         self.max_bytes = max_bytes
 
-    def send(self, record):
+    def send(self, record: dict[str, Any]) -> None:
         line = (json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n").encode()
         view = memoryview(line)
         while view:
@@ -41,11 +44,11 @@ class Reporter:
 class ForbiddenImports(importlib.abc.MetaPathFinder):
     """Refuses the named top-level packages and remembers that they were asked for."""
 
-    def __init__(self, names, reporter):
+    def __init__(self, names: list[str], reporter: Reporter) -> None:
         self.names = frozenset(names)
         self.reporter = reporter
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         top = fullname.partition(".")[0]
         if top in self.names:
             self.reporter.send({"event": "forbidden_import", "name": top})
@@ -56,7 +59,7 @@ class ForbiddenImports(importlib.abc.MetaPathFinder):
 
 # ---- values ---------------------------------------------------------------------------------------
 
-def decode(data):
+def decode(data: Any) -> Any:
     import numpy as np
 
     if isinstance(data, list):
@@ -77,7 +80,7 @@ def decode(data):
     raise ValueError(f"unknown tag {tag}")
 
 
-def encode(value, depth=0):
+def encode(value: Any, depth: int = 0) -> Any:
     if depth > 30:
         return unsupported(value, "nested too deeply")
     if value is None or type(value) in (bool, str):
@@ -98,17 +101,19 @@ def encode(value, depth=0):
         if isinstance(value, numpy.generic) and value.dtype.name in ARRAY_DTYPES:
             item = value.item()
             return encode(item if type(item) in (bool, int, float) else float(item), depth + 1)
-        if isinstance(value, numpy.ndarray) and value.dtype.name in ARRAY_DTYPES:
-            plain = numpy.ndarray.__array__(value)
+        if isinstance(value, numpy.ndarray):
+            plain = numpy.ndarray.__array__(value)  # the raw values, whatever a subclass claims
+            if plain.dtype.name not in ARRAY_DTYPES:
+                return unsupported(value, f"an array of dtype {plain.dtype.name}")
             data = numpy.ascontiguousarray(plain, dtype=plain.dtype.newbyteorder("<")).tobytes()
             return {"$array": {"dtype": plain.dtype.name, "shape": list(plain.shape),
                                "b64": base64.b64encode(data).decode("ascii")}}
     return unsupported(value)
 
 
-def unsupported(value, why=""):
+def unsupported(value: Any, why: str = "") -> dict[str, Any]:
     try:
-        text = object.__repr__(value) if not why else why
+        text = why or object.__repr__(value)
     except Exception:
         text = "?"
     return {"$unsupported": {"type": type(value).__module__ + "." + type(value).__qualname__,
@@ -117,9 +122,9 @@ def unsupported(value, why=""):
 
 # ---- errors -------------------------------------------------------------------------------------
 
-def describe_error(exc):
+def describe_error(exc: BaseException) -> dict[str, Any]:
     """The exception, with only the frames that are in the student's own files."""
-    error = {"type": type(exc).__name__, "message": safe_str(exc)[:1000], "where": []}
+    error: dict[str, Any] = {"type": type(exc).__name__, "message": safe_str(exc)[:1000], "where": []}
     if isinstance(exc, SyntaxError):
         error["where"].append({"file": os.path.basename(exc.filename or "?"), "line": exc.lineno or 0,
                                "function": "", "code": (exc.text or "").strip()[:200]})
@@ -136,7 +141,7 @@ def describe_error(exc):
     return error
 
 
-def safe_str(exc):
+def safe_str(exc: BaseException) -> str:
     try:
         return str(exc)
     except BaseException:
@@ -145,7 +150,7 @@ def safe_str(exc):
 
 # ---- probes: how a call's return value becomes plain data -----------------------------------------
 
-def probe_value(value, call):
+def probe_value(value: Any, call: dict[str, Any]) -> Any:
     return encode(value)
 
 
@@ -154,7 +159,7 @@ PROBES = {"value": probe_value}
 
 # ---- main ---------------------------------------------------------------------------------------
 
-def run(job, reporter):
+def run(job: dict[str, Any], reporter: Reporter) -> None:
     sys.path.insert(0, WORKDIR)
     forbidden = job.get("forbidden_imports") or []
     if forbidden:
@@ -188,7 +193,7 @@ def run(job, reporter):
                 reporter.send({"event": "forbidden_import", "name": name})
 
 
-def execute(result_fd, job_path):
+def execute(result_fd: int, job_path: str) -> None:
     """Run the job in ``job_path`` from the current folder, reporting on ``result_fd``.
 
     The fork server calls this in a freshly forked child after moving it into the student's folder.
@@ -205,7 +210,7 @@ def execute(result_fd, job_path):
     reporter.send({"event": "done"})
 
 
-def main():
+def main() -> None:
     execute(int(sys.argv[1]), sys.argv[2])
 
 
