@@ -17,8 +17,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from coursekit.compare import Verdict
+from coursekit.compare import Mistake, Verdict
 from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.report import StudentError
 
 NUMERIC_FORBIDDEN = ("keras", "tensorflow", "torch", "jax")
 
@@ -68,6 +69,14 @@ class Exercise(ABC):
     @abstractmethod
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         """Compare a student's decoded value with the expected one; name the mistake when one fits."""
+
+    def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
+        """The common mistake that explains an exception the student's function raised on ``case``.
+
+        None by default. ex4 names "bias=None not handled" from a TypeError about NoneType; the message
+        then gains a "Looks like: <name>. Try: <hint>" line, as for a wrong value.
+        """
+        return None
 
     def remeasure(self, case: Case, got: Any) -> Any:
         """In batch grading, redo in the grader whatever the student process measured about itself.

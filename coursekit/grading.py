@@ -96,7 +96,7 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
             got = report.outcomes.get(case.name)
             if got is not None:
                 outcomes[case.name] = ("value", got.value) if got.error is None \
-                    else ("error", _call_failure(case, got.error))
+                    else ("error", _call_failure(exercise, case, got.error))
         pending = [c for c in pending if c.name not in outcomes]
         if not pending or report.finished:
             break
@@ -129,14 +129,23 @@ def _import_failure(exercise: Exercise, error: StudentError) -> str:
     return f"importing {exercise.filename} failed: {error.describe()}"
 
 
-def _call_failure(case: Case, error: StudentError) -> str:
+def _call_failure(exercise: Exercise, case: Case, error: StudentError) -> str:
     if error.type_name == "NotImplementedError":
         return f"{case.function} is not implemented yet (it still raises NotImplementedError)"
     if error.type_name == "AttributeError" and "defines no function" in error.message:
         return f"{error.message}: expected a function named {case.function}"
     if error.type_name == "SystemExit":
         return f"{case.function} called {error.message}; a function must return its result, not exit"
-    return f"{case.function} raised {error.describe()}"
+    return f"{case.function} raised {error.describe()}{_explained(exercise, case, error)}"
+
+
+def _explained(exercise: Exercise, case: Case, error: StudentError) -> str:
+    """The grader's "Looks like" line for a student's exception, or nothing."""
+    try:
+        mistake = exercise.explain_error(case, error)
+    except Exception:  # an optional hint: a grader bug here must not hide the student's own error
+        return ""
+    return "" if mistake is None else f"\nLooks like: {mistake.name}. Try: {mistake.hint}"
 
 
 def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, remeasure: bool) -> TestResult:
