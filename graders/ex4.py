@@ -1,0 +1,315 @@
+"""Grader of exercise 4: LSTM and GRU forward passes, against keras.layers.LSTM and keras.layers.GRU."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from coursekit.compare import Mistake, Verdict, as_array, close, compare_array, describe
+from coursekit.exercise import Case, Exercise
+from coursekit.sandbox.report import StudentError
+from graders import _recurrent as rec
+
+GATES = {"lstm": 4, "gru": 3}
+PARTS = {"lstm_cell_forward": ("h_t", "c_t"), "lstm_forward": ("output", "h_last", "c_last")}
+BIAS_ARG = {"lstm_cell_forward": 5, "lstm_forward": 3, "gru_cell_forward": 4, "gru_forward": 3}
+
+BIAS_NONE = Mistake(
+    "bias=None not handled",
+    "bias=None means the layer was built with use_bias=False: add no bias at all (check `if bias is None`)",
+    None)
+STATE_NONE = Mistake(
+    "an omitted initial state (None) not handled",
+    "when the initial state is None, start from zeros of shape (batch, units)", None)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The structure of one case; public and hidden cases share it, only the sizes and values differ."""
+
+    name: str
+    function: str
+    dtype: str = "float64"
+    batch: int = 3
+    timesteps: int = 4
+    input_dim: int = 3
+    units: int = 4
+    bias: bool = True
+    state: bool = True
+    return_sequences: bool | None = None
+    reset_after: bool | None = None  # None: the argument is left out (Keras's default, True)
+
+
+SPECS = (
+    Spec("lstm cell: batch 1", "lstm_cell_forward", batch=1, input_dim=3, units=2),
+    Spec("lstm cell: batch 4, float32", "lstm_cell_forward", "float32", batch=4, input_dim=2, units=3),
+    Spec("lstm cell: bias=None (use_bias=False)", "lstm_cell_forward", batch=2, units=3, bias=False),
+    Spec("lstm forward: one timestep, batch 1, no initial state", "lstm_forward", batch=1, timesteps=1,
+         units=2, state=False),
+    Spec("lstm forward: 6 timesteps, no initial state, last output", "lstm_forward", timesteps=6,
+         state=False, return_sequences=False),
+    Spec("lstm forward: 5 timesteps, initial state given, float32", "lstm_forward", "float32", batch=2,
+         timesteps=5, input_dim=2, units=3),
+    Spec("lstm forward: return_sequences, initial state given", "lstm_forward", batch=2, timesteps=4,
+         units=3, return_sequences=True),
+    Spec("lstm forward: return_sequences, bias=None, float32", "lstm_forward", "float32", timesteps=3,
+         input_dim=2, units=2, bias=False, return_sequences=True),
+    Spec("gru cell: reset_after=True (default), batch 1", "gru_cell_forward", batch=1, units=3),
+    Spec("gru cell: reset_after=False, float32", "gru_cell_forward", "float32", batch=4, input_dim=2,
+         units=3, reset_after=False),
+    Spec("gru cell: reset_after=True, bias=None", "gru_cell_forward", batch=2, units=2, bias=False,
+         reset_after=True),
+    Spec("gru forward: one timestep, batch 1, no h0", "gru_forward", batch=1, timesteps=1, units=2,
+         state=False),
+    Spec("gru forward: 6 timesteps, reset_after=True, h0 given, float32", "gru_forward", "float32",
+         timesteps=6, reset_after=True),
+    Spec("gru forward: 5 timesteps, reset_after=False, no h0", "gru_forward", batch=2, timesteps=5,
+         input_dim=2, units=3, state=False, reset_after=False),
+    Spec("gru forward: return_sequences, reset_after=False, h0 given", "gru_forward", batch=2,
+         timesteps=4, units=3, return_sequences=True, reset_after=False),
+    Spec("gru forward: return_sequences, bias=None, float32", "gru_forward", "float32", timesteps=3,
+         input_dim=2, units=3, bias=False, return_sequences=True),
+    Spec("gru forward: bias=None, reset_after=False, last output", "gru_forward", batch=2, timesteps=5,
+         units=2, bias=False, return_sequences=False, reset_after=False),
+)
+
+
+def _f64(value: Any) -> Any:
+    """Inputs as float64 arrays for the numpy mistakes (tuples of arrays element by element)."""
+    if isinstance(value, tuple):
+        return tuple(_f64(v) for v in value)
+    return None if value is None else np.asarray(value, dtype=np.float64)
+
+
+def _layer_kind(function: str) -> str:
+    return "lstm" if function.startswith("lstm") else "gru"
+
+
+class LstmGru(Exercise):
+    id = "ex4"
+    title = "LSTM and GRU forward passes"
+    filename = "ex4_lstm_gru.py"
+    functions = ("lstm_cell_forward", "lstm_forward", "gru_cell_forward", "gru_forward")
+
+    # --- cases ------------------------------------------------------------------------------------
+
+    def _case(self, spec: Spec, rng: np.random.Generator, *, hidden: bool = False) -> Case:
+        """Draw the weights and inputs of ``spec`` from ``rng`` (its sizes too, for hidden cases)."""
+        batch, timesteps, input_dim, units = spec.batch, spec.timesteps, spec.input_dim, spec.units
+        if hidden:
+            batch = 1 if batch == 1 else int(rng.integers(2, 6))
+            timesteps = 1 if timesteps == 1 else int(rng.integers(2, 9))
+            input_dim, units = int(rng.integers(1, 6)), int(rng.integers(2, 6))
+        kind = _layer_kind(spec.function)
+        width = GATES[kind] * units
+        dt = spec.dtype
+        kernel = rng.normal(0, 0.6, (input_dim, width)).astype(dt)
+        recurrent_kernel = rng.normal(0, 0.6, (units, width)).astype(dt)
+        bias: np.ndarray | None = None
+        if spec.bias:
+            two_rows = kind == "gru" and spec.reset_after is not False
+            bias = rng.normal(0, 0.5, (2, width) if two_rows else (width,)).astype(dt)
+        weights = (kernel, recurrent_kernel, bias)
+        h0 = rng.uniform(-1, 1, (batch, units)).astype(dt)
+        c0 = rng.normal(0, 1.0, (batch, units)).astype(dt)
+        kwargs: dict[str, Any] = {}
+        if spec.function.endswith("_cell_forward"):
+            x_t = rng.normal(0, 1.0, (batch, input_dim)).astype(dt)
+            args: tuple[Any, ...] = (x_t, h0, c0, *weights) if kind == "lstm" else (x_t, h0, *weights)
+        else:
+            args = (rng.normal(0, 1.0, (batch, timesteps, input_dim)).astype(dt), *weights)
+            if spec.state:
+                kwargs["initial_state" if kind == "lstm" else "h0"] = (h0, c0) if kind == "lstm" else h0
+            if spec.return_sequences is not None:
+                kwargs["return_sequences"] = spec.return_sequences
+        if spec.reset_after is not None:
+            kwargs["reset_after"] = spec.reset_after
+        name = f"hidden {spec.name}" if hidden else spec.name
+        return Case(name, spec.function, args, kwargs, hidden=hidden)
+
+    def public_cases(self) -> list[Case]:
+        rng = np.random.default_rng(20261204)
+        return [self._case(spec, rng) for spec in SPECS]
+
+    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+        return [self._case(spec, rng, hidden=True) for spec in SPECS]
+
+    # --- reference ----------------------------------------------------------------------------------
+
+    def reference(self, case: Case) -> Any:
+        import keras
+
+        fn, args, kwargs = case.function, case.args, dict(case.kwargs)
+        if fn == "lstm_cell_forward":
+            x_t, h_prev, c_prev, *weights = args
+            x, states = x_t[:, None, :], [h_prev, c_prev]
+        elif fn == "gru_cell_forward":
+            x_t, h_prev, *weights = args
+            x, states = x_t[:, None, :], [h_prev]
+        elif fn == "lstm_forward":
+            x, *weights = args
+            given = kwargs.get("initial_state")
+            states = None if given is None else list(given)
+        else:
+            x, *weights = args
+            states = None if kwargs.get("h0") is None else [kwargs["h0"]]
+        kernel, recurrent_kernel, bias = weights
+        units = recurrent_kernel.shape[0]
+        options: dict[str, Any] = {"use_bias": bias is not None, "dtype": x.dtype.name,
+                                   "return_sequences": bool(kwargs.get("return_sequences", False))}
+        if fn.startswith("lstm"):
+            layer = keras.layers.LSTM(units, return_state=True, **options)
+        else:
+            layer = keras.layers.GRU(units, reset_after=bool(kwargs.get("reset_after", True)), **options)
+        layer.build(x.shape)
+        layer.set_weights([w for w in weights if w is not None])
+        out = layer(x) if states is None else layer(x, initial_state=states)
+        values = [keras.ops.convert_to_numpy(v).astype(np.float64) for v in (out if fn.startswith("lstm")
+                                                                             else [out])]
+        if fn == "lstm_cell_forward":
+            return values[1], values[2]
+        if fn == "lstm_forward":
+            return tuple(values)
+        return values[0]
+
+    # --- judgement ----------------------------------------------------------------------------------
+
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        parts = PARTS.get(case.function)
+        if parts is None:
+            return compare_array(expected, got, what=case.function, mistakes=self.mistakes(case))
+        return judge_parts(case.function, parts, expected, got, self.mistakes(case))
+
+    def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
+        """A crash on a None argument: bias=None (use_bias=False), or an omitted initial state."""
+        if "None" not in error.message:
+            return None
+        bias_missing = case.args[BIAS_ARG[case.function]] is None
+        state_key = {"lstm_forward": "initial_state", "gru_forward": "h0"}.get(case.function)
+        state_missing = state_key is not None and case.kwargs.get(state_key) is None
+        if state_missing and (not bias_missing or "unpack" in error.message):
+            return STATE_NONE
+        return BIAS_NONE if bias_missing else None
+
+    def mistakes(self, case: Case) -> list[Mistake]:
+        fn = case.function
+        args = _f64(tuple(case.args))
+        kwargs = {k: _f64(v) if k in ("initial_state", "h0") else v for k, v in case.kwargs.items()}
+        if fn.startswith("lstm"):
+            return _lstm_mistakes(fn, args, kwargs)
+        return _gru_mistakes(fn, args, kwargs)
+
+
+def _lstm_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Mistake]:
+    if fn == "lstm_cell_forward":
+        def run(**mistake: Any) -> tuple[np.ndarray, ...]:
+            return rec.lstm_cell(*args, **mistake)
+    else:
+        def run(**mistake: Any) -> tuple[np.ndarray, ...]:
+            return rec.lstm(*args, **{**kwargs, **mistake})
+    right = run()
+    found = [
+        Mistake("the gates taken in the order i, f, o, g instead of Keras's i, f, c, o",
+                "Keras's 4*units columns are i, f, c (the candidate g), o: z[:, 2u:3u] is the candidate "
+                "(tanh) and z[:, 3u:] the output gate (sigmoid)", run(gate_order="ifoc")),
+        Mistake("the previous cell state dropped (c_t = i * g)",
+                "keep the old memory: c_t = f * c_prev + i * g", run(keep_c=False)),
+        Mistake("tanh and sigmoid exchanged",
+                "the gates i, f, o use sigmoid; the candidate g and the output use tanh: "
+                "h_t = o * tanh(c_t)", run(swap_activations=True)),
+        Mistake("h and c swapped in the returned tuple", f"return ({', '.join(PARTS[fn])}) in that order",
+                (*right[:-2], right[-1], right[-2])),
+    ]
+    if fn == "lstm_forward":
+        found += _sequence_mistakes(kwargs, right, lambda **kw: rec.lstm(*args, **{**kwargs, **kw}),
+                                    state_key="initial_state")
+    return found
+
+
+def _gru_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Mistake]:
+    reset_after = bool(kwargs.get("reset_after", True))
+    if fn == "gru_cell_forward":
+        def run(**mistake: Any) -> np.ndarray:
+            return rec.gru_cell(*args, reset_after, **mistake)
+    else:
+        def run(**mistake: Any) -> np.ndarray:
+            return rec.gru(*args, **{**kwargs, **mistake})
+    formula = (
+        Mistake("the reset_after=False formula used for reset_after=True",
+                "with reset_after=True the reset gate multiplies after the matrix product: "
+                "candidate = tanh(x_t @ W_h + b_in_h + r * (h_prev @ U_h + b_rec_h))",
+                run(formula_after=False))
+        if reset_after else
+        Mistake("the reset_after=True formula used for reset_after=False",
+                "with reset_after=False the reset gate multiplies h_prev before the product: "
+                "candidate = tanh(x_t @ W_h + (r * h_prev) @ U_h + b_h)", run(formula_after=True)))
+    found = [
+        Mistake("z and 1 - z swapped", "Keras mixes h_t = z * h_prev + (1 - z) * candidate",
+                run(swap_z=True)),
+        formula,
+        Mistake("tanh and sigmoid exchanged", "the gates z and r use sigmoid; the candidate uses tanh",
+                run(swap_activations=True)),
+        Mistake("the gates taken in the order r, z, h instead of Keras's z, r, h",
+                "Keras's 3*units columns are z (update), r (reset), h (candidate)", run(gate_order="rzh")),
+    ]
+    if fn == "gru_forward":
+        found += _sequence_mistakes(kwargs, (run(),), lambda **kw: (run(**kw),), state_key="h0")
+    return found
+
+
+def _sequence_mistakes(kwargs: dict[str, Any], right: tuple[np.ndarray, ...], run: Any,
+                       state_key: str) -> list[Mistake]:
+    """Mistakes of the loop over time, shared by lstm_forward and gru_forward (outputs as tuples)."""
+    rs = bool(kwargs.get("return_sequences", False))
+    found = []
+    if kwargs.get(state_key) is not None:
+        found.append(Mistake("the initial state ignored (the loop started from zeros)",
+                             f"start from {state_key} when it is given", run(**{state_key: None})))
+    if rs:
+        found.append(Mistake("only the last output returned with return_sequences=True",
+                             "stack every h_t on axis 1: (batch, timesteps, units)",
+                             (right[1], *right[1:]) if len(right) > 1 else run(return_sequences=False)))
+    elif right[0].ndim == 2:
+        found.append(Mistake("every output returned instead of the last one",
+                             "with return_sequences=False the output is the last h_t, (batch, units)",
+                             run(return_sequences=True)))
+    return [_as_tuple_mistake(m) if len(right) == 1 else m for m in found]
+
+
+def _as_tuple_mistake(m: Mistake) -> Mistake:
+    """gru_forward returns a single array: unwrap the one-item tuples built for the shared helpers."""
+    out = m.output[0] if isinstance(m.output, tuple) else m.output
+    return Mistake(m.name, m.hint, out)
+
+
+def judge_parts(function: str, parts: Sequence[str], expected: Sequence[np.ndarray], got: Any,
+                mistakes: Sequence[Mistake]) -> Verdict:
+    """Judge a tuple result part by part; name every wrong part, and the mistake that explains them."""
+    shape = f"a tuple ({', '.join(parts)})"
+    if isinstance(got, np.ndarray) and got.shape == expected[0].shape:
+        return Verdict(False, f"{function}: expected {shape}, got a single array of shape {got.shape}; "
+                              f"return all {len(parts)} values")
+    if not isinstance(got, tuple | list) or len(got) != len(parts):
+        return Verdict(False, f"{function}: expected {shape}, got {describe(got)}")
+    verdicts = [compare_array(e, g, what=f"{function}: {p}") for e, g, p in zip(expected, got, parts,
+                                                                                  strict=True)]
+    wrong = [i for i, v in enumerate(verdicts) if not v.passed]
+    if not wrong:
+        return Verdict(True, "", detail=verdicts[0].detail)
+    message = "\n".join(verdicts[i].message for i in wrong)
+    arrays = [as_array(g) for g in got]
+    for m in mistakes:
+        if not isinstance(m.output, tuple):
+            continue
+        outs = [as_array(o) for o in m.output]
+        if all(arrays[i] is not None and outs[i] is not None and close(outs[i], arrays[i])
+               for i in wrong):
+            return Verdict(False, f"{message}\nLooks like: {m.name}. Try: {m.hint}", mistake=m.name,
+                           detail=verdicts[wrong[0]].detail)
+    return Verdict(False, message, detail=verdicts[wrong[0]].detail)
+
+
+EXERCISE = LstmGru()

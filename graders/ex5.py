@@ -1,0 +1,167 @@
+"""Grader of exercise 5: bidirectional RNN forward passes, against keras.layers.Bidirectional.
+
+A submission may import its own ex1 and ex4 files (``from ex4_lstm_gru import lstm_forward``): every
+``.py`` file of the student's folder is copied next to it in the sandbox, and the forbidden-import check
+follows those imports, so an ex4 file that imports keras makes ex5 score 0 too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from coursekit.compare import Mistake, Verdict, compare_array
+from coursekit.exercise import Case, Exercise
+from graders import _recurrent as rec
+
+GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The structure of one case; public and hidden cases share it, only the sizes and values differ."""
+
+    name: str
+    cell: str
+    merge_mode: str
+    return_sequences: bool
+    dtype: str = "float64"
+    batch: int = 2
+    timesteps: int = 4
+    input_dim: int = 3
+    units: int = 3
+    defaults: bool = False  # leave cell, merge_mode and return_sequences out of the call
+
+
+SPECS = (
+    Spec("simple_rnn, concat, last output (the defaults)", "simple_rnn", "concat", False, defaults=True),
+    Spec("simple_rnn, sum, return_sequences", "simple_rnn", "sum", True, batch=3, timesteps=5),
+    Spec("simple_rnn, ave, last output, float32", "simple_rnn", "ave", False, "float32", units=2),
+    Spec("simple_rnn, mul, return_sequences", "simple_rnn", "mul", True, input_dim=2),
+    Spec("simple_rnn, concat, one timestep, batch 1", "simple_rnn", "concat", True, batch=1, timesteps=1),
+    Spec("lstm, concat, return_sequences", "lstm", "concat", True, timesteps=5, units=2),
+    Spec("lstm, ave, return_sequences, float32", "lstm", "ave", True, "float32", batch=3),
+    Spec("lstm, sum, last output", "lstm", "sum", False, timesteps=6),
+    Spec("lstm, mul, last output", "lstm", "mul", False, batch=3, input_dim=2),
+    Spec("lstm, concat, last output, float32", "lstm", "concat", False, "float32", timesteps=3),
+    Spec("gru, concat, last output", "gru", "concat", False, timesteps=5),
+    Spec("gru, sum, return_sequences", "gru", "sum", True, units=2),
+    Spec("gru, ave, last output", "gru", "ave", False, batch=3, input_dim=2),
+    Spec("gru, mul, return_sequences, float32", "gru", "mul", True, "float32", timesteps=3),
+    Spec("gru, concat, return_sequences", "gru", "concat", True, batch=1, timesteps=6),
+)
+
+LAYERS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def _weights(rng: np.random.Generator, cell: str, input_dim: int, units: int,
+             dtype: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    width = GATES[cell] * units
+    kernel = rng.normal(0, 0.6, (input_dim, width)).astype(dtype)
+    recurrent_kernel = rng.normal(0, 0.6, (units, width)).astype(dtype)
+    bias = rng.normal(0, 0.5, (2, width) if cell == "gru" else (width,)).astype(dtype)
+    return kernel, recurrent_kernel, bias
+
+
+def _f64(weights: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    kernel, recurrent_kernel, bias = (np.asarray(w, dtype=np.float64) for w in weights)
+    return kernel, recurrent_kernel, bias
+
+
+class Bidirectional(Exercise):
+    id = "ex5"
+    title = "Bidirectional RNN forward passes"
+    filename = "ex5_bidirectional.py"
+    functions = ("bidirectional_forward",)
+
+    # --- cases ------------------------------------------------------------------------------------
+
+    def _case(self, spec: Spec, rng: np.random.Generator, *, hidden: bool = False) -> Case:
+        batch, timesteps, input_dim, units = spec.batch, spec.timesteps, spec.input_dim, spec.units
+        if hidden:
+            batch = 1 if batch == 1 else int(rng.integers(2, 6))
+            timesteps = 1 if timesteps == 1 else int(rng.integers(2, 9))
+            input_dim, units = int(rng.integers(1, 6)), int(rng.integers(2, 6))
+        x = rng.normal(0, 1.0, (batch, timesteps, input_dim)).astype(spec.dtype)
+        forward = _weights(rng, spec.cell, input_dim, units, spec.dtype)
+        backward = _weights(rng, spec.cell, input_dim, units, spec.dtype)
+        kwargs: dict[str, Any] = {} if spec.defaults else {
+            "cell": spec.cell, "merge_mode": spec.merge_mode, "return_sequences": spec.return_sequences}
+        name = f"hidden {spec.name}" if hidden else spec.name
+        return Case(name, "bidirectional_forward", (x, forward, backward), kwargs, hidden=hidden)
+
+    def public_cases(self) -> list[Case]:
+        rng = np.random.default_rng(20261205)
+        return [self._case(spec, rng) for spec in SPECS]
+
+    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+        return [self._case(spec, rng, hidden=True) for spec in SPECS]
+
+    # --- reference ----------------------------------------------------------------------------------
+
+    def reference(self, case: Case) -> Any:
+        import keras
+
+        x, forward, backward = case.args
+        cell, merge_mode, rs = _options(case)
+        layer_class = getattr(keras.layers, LAYERS[cell])
+        options: dict[str, Any] = {"return_sequences": rs, "dtype": x.dtype.name}
+        if cell == "gru":
+            options["reset_after"] = True
+        inner = layer_class(forward[1].shape[0], **options)
+        layer = keras.layers.Bidirectional(inner, merge_mode=merge_mode, dtype=x.dtype.name)
+        layer.build(x.shape)
+        layer.set_weights([*forward, *backward])  # Keras's order: the forward layer's, then the backward's
+        return keras.ops.convert_to_numpy(layer(x)).astype(np.float64)
+
+    # --- judgement ----------------------------------------------------------------------------------
+
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        return compare_array(expected, got, what="bidirectional_forward", mistakes=self.mistakes(case))
+
+    def mistakes(self, case: Case) -> list[Mistake]:
+        x = np.asarray(case.args[0], dtype=np.float64)
+        forward, backward = _f64(case.args[1]), _f64(case.args[2])
+        cell, merge_mode, rs = _options(case)
+
+        def run(**mistake: Any) -> np.ndarray:
+            return rec.bidirectional(x, forward, backward, cell, merge_mode, rs, **mistake)
+
+        found = []
+        if rs:
+            found.append(Mistake(
+                "the backward outputs not put back in time order",
+                "the backward pass reads x[T-1], ..., x[0]; reverse its outputs along axis 1 before merging "
+                "so that index t of both directions belongs to input step t", run(restore_order=False)))
+        found += [
+            Mistake("the backward direction reading the sequence forwards",
+                    "run the backward weights over x[:, ::-1] (the sequence from its end)",
+                    run(reverse_input=False)),
+            Mistake("the backward direction reading the sequence forwards",
+                    "run the backward weights over x[:, ::-1] (the sequence from its end), not over x",
+                    run(reverse_input=False, flip_forwards_read=True) if rs else None),
+        ]
+        if not rs:
+            found.append(Mistake(
+                "the wrong step taken as the backward direction's final output",
+                "the backward direction's output is its state after its last step, the one that has read "
+                "the whole sequence back to x[0]; its first step (after reading only x[T-1]) is not it",
+                run(first_backward_step=True)))
+        if merge_mode == "ave":
+            found.append(Mistake("ave computed as a sum", "ave is (forward + backward) / 2",
+                                 run(ave_as_sum=True)))
+        if merge_mode == "concat":
+            found.append(Mistake("concat in the wrong order (backward first)",
+                                 "concatenate [forward, backward] on the last axis", run(backward_first=True)))
+        return [m for m in found if m.output is not None]
+
+
+def _options(case: Case) -> tuple[str, str, bool]:
+    kwargs = case.kwargs
+    return (str(kwargs.get("cell", "simple_rnn")), str(kwargs.get("merge_mode", "concat")),
+            bool(kwargs.get("return_sequences", False)))
+
+
+EXERCISE = Bidirectional()
