@@ -48,6 +48,8 @@ class Exercise(ABC):
     filename: ClassVar[str]
     functions: ClassVar[tuple[str, ...]]
     forbidden_imports: ClassVar[tuple[str, ...]] = NUMERIC_FORBIDDEN
+    # What batch grading's fork server imports before forking a child for this exercise.
+    child_imports: ClassVar[tuple[str, ...]] = ("numpy",)
     limits: ClassVar[Limits] = Limits()
 
     @property

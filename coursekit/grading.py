@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.imports import find_forbidden
 from coursekit.results import ExerciseResult, TestResult
@@ -161,7 +162,22 @@ def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, reme
                           f"internal error in the {exercise.id} grader ({type(exc).__name__}: {exc}); "
                           f"this is not your mistake, please tell the instructor",
                           hidden=case.hidden, internal_error=True)
+    if case.hidden:
+        return TestResult(case.name, "passed" if verdict.passed else "failed",
+                          case.points if verdict.passed else 0.0, case.points,
+                          _hidden_feedback(case, verdict), hidden=True, mistake=verdict.mistake)
     return TestResult(case.name, "passed" if verdict.passed else "failed",
                       case.points if verdict.passed else 0.0, case.points,
                       verdict.message or "ok", hidden=case.hidden, mistake=verdict.mistake,
                       detail=verdict.detail)
+
+
+def _hidden_feedback(case: Case, verdict: Verdict) -> str:
+    """A hidden case says pass or fail and the kind of mistake, never the expected values."""
+    if verdict.passed:
+        return "ok"
+    text = f"{case.function}: the result does not match Keras on this hidden case"
+    if verdict.mistake:
+        hint = verdict.message.rpartition("Looks like: ")[2]
+        text += f"\nLooks like: {hint}"
+    return text

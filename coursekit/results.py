@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 Status = Literal["passed", "failed"]
 
@@ -63,3 +63,19 @@ class ExerciseResult:
     @property
     def passed(self) -> bool:
         return all(t.passed for t in self.tests) and self.internal_error is None
+
+
+def result_to_dict(result: ExerciseResult) -> dict[str, Any]:
+    """Plain data for the gradebook and for passing results between processes."""
+    return asdict(result)
+
+
+def result_from_dict(data: dict[str, Any]) -> ExerciseResult:
+    tests = []
+    for t in data["tests"]:
+        detail = t.get("detail")
+        if detail is not None:
+            diff = detail.get("first_difference")
+            detail = ArrayDetail(**{**detail, "first_difference": tuple(diff) if diff is not None else None})
+        tests.append(TestResult(**{**t, "detail": detail}))
+    return ExerciseResult(**{**data, "tests": tuple(tests), "notes": tuple(data.get("notes", ()))})

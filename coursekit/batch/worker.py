@@ -1,0 +1,90 @@
+"""A grading worker: a trusted process that imports Keras once and owns its fork servers.
+
+The coordinator sends tasks of plain data (student, staged folder, exercise, seed); the worker draws the
+cases, gets the expected values from Keras, runs the student's code through a fork server and judges it,
+then returns the result as plain data. Student code never runs in this process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coursekit.exercise import Case, Exercise
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.results import ExerciseResult, result_to_dict
+from coursekit.sandbox.forkserver import ForkServer
+from coursekit.sandbox.limits import Limits
+
+_servers: dict[tuple[str, ...], ForkServer] = {}
+
+
+@dataclass(frozen=True)
+class Task:
+    student: str
+    folder: str
+    exercise: str
+    seed: int
+    timeout_s: float | None = None
+    memory_mb: int | None = None
+
+
+def cases_for(exercise: Exercise, seed: int) -> list[Case]:
+    """The public cases and the hidden cases drawn for one student."""
+    return exercise.public_cases() + exercise.hidden_cases(np.random.default_rng(seed))
+
+
+def limits_for(exercise: Exercise, timeout_s: float | None, memory_mb: int | None) -> Limits:
+    limits = exercise.limits
+    if timeout_s is not None:
+        limits = replace(limits, timeout_s=timeout_s)
+    if memory_mb is not None:
+        limits = replace(limits, memory_mb=memory_mb)
+    return limits
+
+
+def _server(preload: tuple[str, ...]) -> ForkServer:
+    server = _servers.get(preload)
+    if server is None:
+        server = _servers[preload] = ForkServer(preload)
+        server.start()
+    return server
+
+
+def _close_servers() -> None:
+    for server in _servers.values():
+        server.close()
+    _servers.clear()
+
+
+def init_worker(log_path: str) -> None:
+    """Run once in each worker process, before anything imports TensorFlow.
+
+    TensorFlow writes its start-up messages straight to file descriptor 2, over the progress bar; the
+    worker's own output goes to ``log_path`` instead (a grader's errors come back as results anyway).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    atexit.register(_close_servers)
+
+
+def grade_task(task: Task) -> dict[str, Any]:
+    """Grade one student on one exercise; returns ``result_to_dict`` of the ExerciseResult."""
+    exercise = get_exercise(task.exercise)
+    cases = cases_for(exercise, task.seed)
+    expected = exercise.expected_values(cases)
+    server = _server(exercise.child_imports)
+    result: ExerciseResult = grade_exercise(
+        exercise, Path(task.folder), cases, expected,
+        limits=limits_for(exercise, task.timeout_s, task.memory_mb), runner=server.run, remeasure=True)
+    return result_to_dict(result)

@@ -1,0 +1,85 @@
+"""The class summary shown after ``coursekit grade``: statistics, histograms, item analysis."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from coursekit.batch.run import ClassReport
+
+BAR_WIDTH = 30
+BINS = 5
+
+
+def histogram(scores: list[float], max_score: float) -> Text:
+    """Five bins from 0 to the maximum, drawn as bars."""
+    counts = [0] * BINS
+    for s in scores:
+        i = BINS - 1 if max_score <= 0 else min(BINS - 1, int(BINS * s / max_score))
+        counts[i] += 1
+    top = max(counts) or 1
+    text = Text()
+    for i, n in enumerate(counts):
+        lo, hi = max_score * i / BINS, max_score * (i + 1) / BINS
+        bracket = "]" if i == BINS - 1 else ")"
+        text.append(f"[{lo:5.1f}, {hi:5.1f}{bracket} ")
+        text.append("█" * round(BAR_WIDTH * n / top), style="cyan")
+        text.append(f" {n}\n")
+    return text
+
+
+def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
+    stats = Table(title="Class summary", title_justify="left")
+    for col in ("exercise", "students", "mean", "median", "max points", "full marks"):
+        stats.add_column(col, justify="left" if col == "exercise" else "right")
+    parts: list[RenderableType] = [stats]
+    failures: Counter[tuple[str, str]] = Counter()
+    attempts: Counter[tuple[str, str]] = Counter()
+    for ex in report.exercises:
+        results = [r for s in report.students for r in s.results if r.exercise == ex]
+        if not results:
+            continue
+        scores = [r.score for r in results]
+        max_score = max(r.max_score for r in results)
+        stats.add_row(ex, str(len(scores)), f"{statistics.fmean(scores):.2f}",
+                      f"{statistics.median(scores):g}", f"{max_score:g}",
+                      str(sum(r.score == r.max_score for r in results)))
+        parts.append(Text(f"\n{ex} scores", style="bold"))
+        parts.append(histogram(scores, max_score))
+        for r in results:
+            for t in r.tests:
+                attempts[(ex, t.name)] += 1
+                if not t.passed:
+                    failures[(ex, t.name)] += 1
+    if failures:
+        items = Table(title="Tests most often failed (item analysis)", title_justify="left")
+        items.add_column("exercise")
+        items.add_column("test")
+        items.add_column("failed", justify="right")
+        for (ex, name), n in failures.most_common(most_failed):
+            items.add_row(ex, escape(name), f"{n}/{attempts[(ex, name)]}")
+        parts.append(items)
+    errors = report.internal_errors()
+    if errors:
+        table = Table(title="Internal errors (grader bugs, not the students' fault)", title_justify="left",
+                      style="yellow")
+        table.add_column("student")
+        table.add_column("exercise")
+        table.add_column("message")
+        for student, ex, message in errors[:20]:
+            table.add_row(escape(student), ex, escape(message[:200]))
+        parts.append(table)
+    problems = [(s.student, s.problem) for s in report.students if s.problem]
+    for student, problem in problems:
+        parts.append(Text(f"{student}: submission refused: {problem}", style="yellow"))
+    parts.append(Text(f"\n{len(report.students)} students · {report.graded} gradings run, "
+                      f"{report.reused} reused from {report.out_dir / 'gradebook.sqlite'} · "
+                      f"{report.seconds:.1f} s · grades in {report.out_dir / 'grades.csv'}", style="bold"))
+    return Group(*parts)

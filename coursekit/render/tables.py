@@ -1,0 +1,44 @@
+"""The gradebook as CSV, and a student's feedback as Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from coursekit.results import ExerciseResult
+
+
+def grades_csv(exercises: Sequence[str], rows: Sequence[tuple[str, dict[str, float], float]]) -> str:
+    """Columns ``student``, one per exercise id, ``total``; one row per student."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", *exercises, "total"])
+    for student, scores, total in rows:
+        writer.writerow([student, *(f"{scores.get(e, 0.0):g}" for e in exercises), f"{total:g}"])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def student_markdown(student: str, results: Sequence[ExerciseResult], problem: str | None = None) -> str:
+    """The feedback ``coursekit check`` shows, as a Markdown page."""
+    total = sum(r.score for r in results)
+    max_total = sum(r.max_score for r in results)
+    lines = [f"# Feedback for {student}", "", f"**Total: {total:g} / {max_total:g}**", ""]
+    if problem:
+        lines += [f"> Your submission could not be opened: {problem}", ""]
+    for r in results:
+        lines += [f"## {r.exercise} · {r.title}: {r.score:g} / {r.max_score:g}", "",
+                  "| | test | points | message |", "|---|---|---|---|"]
+        for t in r.tests:
+            mark = "✓" if t.passed else ("!" if t.internal_error else "✗")
+            name = t.name + (" *(hidden)*" if t.hidden else "")
+            lines.append(f"| {mark} | {_cell(name)} | {t.score:g}/{t.max_score:g} | "
+                         f"{_cell(t.output if not t.passed else 'ok')} |")
+        if r.output.strip():
+            lines += ["", "Your code printed:", "", "```", r.output.strip()[:2000], "```"]
+        lines.append("")
+    return "\n".join(lines)
