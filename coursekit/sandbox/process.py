@@ -124,19 +124,22 @@ def run_job(workspace: Path, job: Job, limits: Limits,
         job_path.write_text(job.to_json(limits), encoding="utf-8")
         read_fd, write_fd = os.pipe()
         try:
-            proc = subprocess.Popen(
-                [*command_prefix, sys.executable, "-I", "-u", str(CHILD_SCRIPT), str(write_fd),
-                 str(job_path)],
-                cwd=work, env=scrubbed_environment(work), stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-                start_new_session=True, preexec_fn=limit_resources(limits),
-            )
+            try:
+                proc = subprocess.Popen(
+                    [*command_prefix, sys.executable, "-I", "-u", str(CHILD_SCRIPT), str(write_fd),
+                     str(job_path)],
+                    cwd=work, env=scrubbed_environment(work), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
+                    start_new_session=True, preexec_fn=limit_resources(limits),
+                )
+            finally:
+                os.close(write_fd)
+            with proc:  # closes the output pipe once the child is gone
+                if proc.stdout is None:
+                    raise InternalError("Popen(stdout=PIPE) gave no pipe")
+                capture, timed_out = collect(proc, proc.stdout.fileno(), read_fd, limits)
         finally:
-            os.close(write_fd)
-        if proc.stdout is None:
-            raise InternalError("Popen(stdout=PIPE) gave no pipe")
-        capture, timed_out = collect(proc, proc.stdout.fileno(), read_fd, limits)
-        os.close(read_fd)
+            os.close(read_fd)
     return build_report(job, capture, proc.returncode, timed_out, limits)
 
 
