@@ -57,7 +57,7 @@ def _server(preload: tuple[str, ...]) -> ForkServer:
     return server
 
 
-def _close_servers() -> None:
+def close_servers() -> None:
     for server in _servers.values():
         server.close()
     _servers.clear()
@@ -75,7 +75,7 @@ def init_worker(log_path: str) -> None:
     os.dup2(log, 1)
     os.dup2(log, 2)
     os.close(log)
-    atexit.register(_close_servers)
+    atexit.register(close_servers)
 
 
 def grade_task(task: Task) -> dict[str, Any]:

@@ -1,0 +1,39 @@
+"""Grade one submission in this process's care (Gradescope runs one submission per container)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from coursekit.batch.roster import stage
+from coursekit.batch.run import GradeOptions, StudentGrades
+from coursekit.batch.worker import Task, close_servers, grade_task
+from coursekit.registry import exercise_ids
+from coursekit.results import result_from_dict
+
+
+def find_submission_folder(root: Path) -> Path:
+    """The folder holding the ``exN_*.py`` files: ``root`` itself or its single subfolder."""
+    if any(root.glob("ex*.py")):
+        return root
+    folders = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")]
+    if len(folders) == 1 and any(folders[0].glob("ex*.py")):
+        return folders[0]
+    return root
+
+
+def grade_one(submission: Path, student: str, options: GradeOptions) -> StudentGrades:
+    """Grade the submission folder (or zip) ``submission`` as ``student`` on the chosen exercises."""
+    ids = options.exercises or tuple(exercise_ids())
+    with tempfile.TemporaryDirectory(prefix="coursekit-one-") as tmp:
+        entry = find_submission_folder(submission) if submission.is_dir() else submission
+        sub = stage(student, entry, Path(tmp) / "s")
+        try:
+            results = tuple(
+                result_from_dict(grade_task(Task(student, str(sub.folder), ex_id,
+                                                 options.secret.seed(student, ex_id),
+                                                 options.timeout_s, options.memory_mb)))
+                for ex_id in ids)
+        finally:
+            close_servers()
+    return StudentGrades(student, results, sub.problem)
