@@ -9,6 +9,7 @@ killed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -198,10 +199,42 @@ def _readable(sel: selectors.BaseSelector) -> bool:
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    """Kill the child's process group, then whatever else is left in its session.
+
+    The child leads a new session whose id is its pid: a grandchild that moved to a process group of
+    its own is still in that session. One that starts a session of its own (setsid) escapes; only an
+    isolation layer (``command_prefix``) can contain that.
+    """
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    for _ in range(10):  # members may fork while they are being killed
+        members = _session_members(pgid)
+        if not members:
+            break
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _session_members(sid: int) -> list[int]:
+    """The live processes of session ``sid``, from /proc (empty where there is no /proc)."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    members = []
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()  # state ppid pgrp session ...
+        if len(fields) > 3 and fields[3] == str(sid) and fields[0] not in ("Z", "X"):
+            members.append(int(name))
+    return members
 
 
 def build_report(job: Job, capture: Capture, returncode: int, timed_out: bool, limits: Limits) -> RunReport:
