@@ -127,7 +127,7 @@ def run_job(workspace: Path, job: Job, limits: Limits,
         try:
             try:
                 proc = subprocess.Popen(
-                    [*command_prefix, sys.executable, "-I", "-u", str(CHILD_SCRIPT), str(write_fd),
+                    [*command_prefix, sys.executable, "-I", "-B", "-u", str(CHILD_SCRIPT), str(write_fd),
                      str(job_path)],
                     cwd=work, env=scrubbed_environment(work), stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
@@ -241,7 +241,7 @@ def build_report(job: Job, capture: Capture, returncode: int, timed_out: bool, l
     output = capture.output.decode("utf-8", errors="replace")
     if len(output) > limits.output_chars or capture.output_total > len(capture.output):
         output = output[: limits.output_chars] + f"\n… (output cut: {capture.output_total} bytes in all)"
-    lines = capture.results.split(b"\n")
+    lines = bytes(capture.results).split(b"\n")
     complete = lines[:-1]  # the last piece is empty, or a line cut off mid-way
     protocol_error = "more result data than the limit allows" if capture.overflow else None
     try:
