@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Limits:
-    """Wall-clock seconds, address-space megabytes and the sizes of what is kept from a run.
+    """Wall-clock seconds, address-space megabytes and how much of a run's output and results is kept.
 
     ``memory_mb`` bounds the whole address space of the student process, interpreter and libraries
     included: numpy needs about 150 MB of it, TensorFlow about 2 GB.
@@ -16,6 +16,7 @@ class Limits:
     timeout_s: float = 10.0
     memory_mb: int = 1024
     output_chars: int = 4000
+    output_lines: int = 40
     result_bytes: int = 32 << 20
 
     def __post_init__(self) -> None:

@@ -238,9 +238,7 @@ def _session_members(sid: int) -> list[int]:
 
 
 def build_report(job: Job, capture: Capture, returncode: int, timed_out: bool, limits: Limits) -> RunReport:
-    output = capture.output.decode("utf-8", errors="replace")
-    if len(output) > limits.output_chars or capture.output_total > len(capture.output):
-        output = output[: limits.output_chars] + f"\n… (output cut: {capture.output_total} bytes in all)"
+    output = _readable_output(capture, limits)
     lines = bytes(capture.results).split(b"\n")
     complete = lines[:-1]  # the last piece is empty, or a line cut off mid-way
     protocol_error = "more result data than the limit allows" if capture.overflow else None
@@ -255,3 +253,14 @@ def build_report(job: Job, capture: Capture, returncode: int, timed_out: bool, l
         forbidden_imports=tuple(state["forbidden"]), output=output, exit_code=returncode,
         timed_out=timed_out, protocol_error=protocol_error, finished=state["done"] and not timed_out,
     )
+
+
+def _readable_output(capture: Capture, limits: Limits) -> str:
+    """What the student's code printed, cut to ``limits.output_lines`` lines and ``output_chars``."""
+    text = capture.output.decode("utf-8", errors="replace")
+    lines = text.splitlines(keepends=True)
+    if len(lines) <= limits.output_lines and len(text) <= limits.output_chars \
+            and capture.output_total == len(capture.output):
+        return text
+    kept = "".join(lines[: limits.output_lines])[: limits.output_chars].rstrip("\n")
+    return f"{kept}\n… (output cut: {capture.output_total} bytes in all)"
