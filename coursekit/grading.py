@@ -97,7 +97,7 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
             got = report.outcomes.get(case.name)
             if got is not None:
                 outcomes[case.name] = ("value", got.value) if got.error is None \
-                    else ("error", _call_failure(exercise, case, got.error))
+                    else ("error", _call_failure(exercise, case, got.error, limits))
         pending = [c for c in pending if c.name not in outcomes]
         if not pending or report.finished:
             break
@@ -130,7 +130,9 @@ def _import_failure(exercise: Exercise, error: StudentError) -> str:
     return f"importing {exercise.filename} failed: {error.describe()}"
 
 
-def _call_failure(exercise: Exercise, case: Case, error: StudentError) -> str:
+def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits) -> str:
+    if error.type_name == "MemoryError":
+        return f"{case.function} ran out of memory (the limit is {limits.memory_mb} MB): {error.describe()}"
     if error.type_name == "NotImplementedError":
         return f"{case.function} is not implemented yet (it still raises NotImplementedError)"
     if error.type_name == "AttributeError" and "defines no function" in error.message:
