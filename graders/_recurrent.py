@@ -67,18 +67,21 @@ def gru_biases(bias: Array | None, reset_after: bool, units: int) -> tuple[Array
 
 def gru_cell(x_t: Array, h_prev: Array, kernel: Array, recurrent_kernel: Array, bias: Array | None,
              reset_after: bool = True, *, formula_after: bool | None = None, gate_order: str = "zrh",
-             swap_z: bool = False, swap_activations: bool = False) -> Array:
+             swap_z: bool = False, swap_activations: bool = False, candidate_bias: bool = True) -> Array:
     """One GRU step -> h_t.
 
     ``formula_after`` picks the candidate's formula (reset after the matrix product or before it)
-    regardless of the bias layout given by ``reset_after``; ``gate_order="rzh"`` reads the first two
-    blocks the other way round; ``swap_z`` mixes (1 - z) * h_prev + z * candidate.
+    regardless of the bias layout given by ``reset_after``, and ``candidate_bias=False`` then leaves out the
+    candidate's recurrent bias; ``gate_order="rzh"`` reads the first two blocks the other way round;
+    ``swap_z`` mixes (1 - z) * h_prev + z * candidate.
     """
     units = recurrent_kernel.shape[0]
     b_in, b_rec = gru_biases(bias, reset_after, units)
     x_parts = dict(zip(gate_order, np.split(x_t @ kernel + b_in, 3, axis=-1), strict=True))
     u_parts = dict(zip(gate_order, np.split(recurrent_kernel, 3, axis=-1), strict=True))
     b_parts = dict(zip(gate_order, np.split(b_rec, 3), strict=True))
+    if not candidate_bias:
+        b_parts["h"] = np.zeros_like(b_parts["h"])
     gate, act = _activations(swap_activations)
     z = gate(x_parts["z"] + h_prev @ u_parts["z"] + b_parts["z"])
     r = gate(x_parts["r"] + h_prev @ u_parts["r"] + b_parts["r"])

@@ -237,19 +237,21 @@ def _gru_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> lis
     else:
         def run(**mistake: Any) -> np.ndarray:
             return rec.gru(*args, **{**kwargs, **mistake})
-    formula = (
-        Mistake("the reset_after=False formula used for reset_after=True",
-                "with reset_after=True the reset gate multiplies after the matrix product: "
-                "candidate = tanh(x_t @ W_h + b_in_h + r * (h_prev @ U_h + b_rec_h))",
-                run(formula_after=False))
-        if reset_after else
-        Mistake("the reset_after=True formula used for reset_after=False",
-                "with reset_after=False the reset gate multiplies h_prev before the product: "
-                "candidate = tanh(x_t @ W_h + (r * h_prev) @ U_h + b_h)", run(formula_after=True)))
+    if reset_after:
+        name = "the reset_after=False formula used for reset_after=True"
+        hint = ("with reset_after=True the reset gate multiplies after the matrix product: "
+                "candidate = tanh(x_t @ W_h + b_h + r * (h_prev @ U_h + b'_h)), b and b' the two bias rows")
+        # With the before-product formula, the recurrent bias b'_h is either added after it or forgotten.
+        formula = [Mistake(name, hint, run(formula_after=False)),
+                   Mistake(name, hint, run(formula_after=False, candidate_bias=False))]
+    else:
+        formula = [Mistake("the reset_after=True formula used for reset_after=False",
+                           "with reset_after=False the reset gate multiplies h_prev before the product: "
+                           "candidate = tanh(x_t @ W_h + b_h + (r * h_prev) @ U_h)", run(formula_after=True))]
     found = [
         Mistake("z and 1 - z swapped", "Keras mixes h_t = z * h_prev + (1 - z) * candidate",
                 run(swap_z=True)),
-        formula,
+        *formula,
         Mistake("tanh and sigmoid exchanged", "the gates z and r use sigmoid; the candidate uses tanh",
                 run(swap_activations=True)),
         Mistake("the gates taken in the order r, z, h instead of Keras's z, r, h",

@@ -1,0 +1,290 @@
+"""Exercise 4 (LSTM and GRU): solution, stub, named mistakes, Keras's own known answers, the cache."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coursekit import refcache
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.results import ExerciseResult
+from graders import _recurrent as rec
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+GradeFiles = Callable[..., ExerciseResult]  # the grade_files fixture of conftest.py
+FILE = "ex4_lstm_gru.py"
+SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def keras() -> ModuleType:
+    """The one import of keras in this module (about 3.5 s)."""
+    import keras
+
+    return keras
+
+
+@pytest.fixture(scope="module")
+def solution() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ex4_solution", SOLUTIONS / FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def wrong(*edits: tuple[str, str]) -> str:
+    """The solution with each (old, new) edit made once: a wrong implementation as a source string."""
+    source = SOLUTION
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
+
+
+def named_mistakes(result: ExerciseResult) -> set[str]:
+    return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", t.output)}
+
+
+# ---- solution and stub ---------------------------------------------------------------------------
+
+def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
+    result = grade_files("ex4", {FILE: None})
+    assert [t.output for t in result.tests if not t.passed] == []
+    assert result.score == result.max_score == 17
+
+
+def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
+    result = grade_files("ex4", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
+    assert result.score == 0
+    assert not any(t.internal_error for t in result.tests)
+    assert all("not implemented yet" in t.output for t in result.tests)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
+                                                                       seed: int) -> None:
+    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
+    exercise = get_exercise("ex4")
+    cases = exercise.hidden_cases(np.random.default_rng(seed))
+    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
+    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert result.score == len(cases)
+
+
+def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
+    exercise = get_exercise("ex4")
+    a, b = (exercise.hidden_cases(np.random.default_rng(s)) for s in (3, 4))
+    assert [(c.name, c.points, c.function) for c in a] == [(c.name, c.points, c.function) for c in b]
+    assert [c.name.removeprefix("hidden ") for c in a] == [c.name for c in exercise.public_cases()]
+
+
+def test_cache_agrees_with_live_keras(keras: ModuleType) -> None:
+    exercise = get_exercise("ex4")
+    cases = exercise.public_cases()
+    cached = refcache.load(exercise, cases)
+    assert set(cached) == {c.name for c in cases}
+    for case in cases:
+        live = exercise.reference(case)
+        for got, want in zip(_parts(cached[case.name]), _parts(live), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg=case.name)
+
+
+def test_numpy_maths_of_the_mistakes_agrees_with_keras_when_no_mistake_is_made() -> None:
+    exercise = get_exercise("ex4")
+    cases = exercise.public_cases()
+    expected = exercise.expected_values(cases)
+    for case in cases:
+        args = [None if a is None else np.asarray(a, np.float64) for a in case.args]
+        kwargs = dict(case.kwargs)
+        if case.function == "lstm_cell_forward":
+            mine: Any = rec.lstm_cell(*args)
+        elif case.function == "lstm_forward":
+            mine = rec.lstm(*args, **kwargs)
+        elif case.function == "gru_cell_forward":
+            mine = rec.gru_cell(*args, bool(kwargs.get("reset_after", True)))
+        else:
+            mine = rec.gru(*args, **kwargs)
+        for got, want in zip(_parts(mine), _parts(expected[case.name]), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=case.name)
+
+
+def test_check_does_not_import_tensorflow() -> None:
+    code = ("import sys; from pathlib import Path; from coursekit.check import check; "
+            f"r = check('ex4', Path({str(SOLUTIONS)!r})); "
+            "print(r.score, r.max_score, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["17.0", "17.0", "False", "False"]
+
+
+def _parts(value: Any) -> list[np.ndarray]:
+    return [np.asarray(v) for v in value] if isinstance(value, tuple) else [np.asarray(value)]
+
+
+# ---- named mistakes ------------------------------------------------------------------------------
+
+
+def swap_tanh_sigmoid(source: str) -> str:
+    """Every call of np.tanh becomes _sigmoid and every call of _sigmoid becomes np.tanh."""
+    source = source.replace("def _sigmoid(z):", "def _SIGMOID_DEF(z):").replace("np.tanh(", "_TANH_(")
+    return source.replace("_sigmoid(", "np.tanh(").replace("_TANH_(", "_sigmoid(").replace(
+        "def _SIGMOID_DEF(z):", "def _sigmoid(z):")
+
+
+MISTAKES = {
+    "the gates taken in the order i, f, o, g instead of Keras's i, f, c, o": wrong(
+        ("z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)", "z_i, z_f, z_o, z_c = np.split(z, 4, axis=-1)")),
+    "the previous cell state dropped (c_t = i * g)": wrong(
+        ("c_t = f * c_prev + i * np.tanh(z_c)", "c_t = i * np.tanh(z_c)")),
+    "tanh and sigmoid exchanged": swap_tanh_sigmoid(SOLUTION),
+    "z and 1 - z swapped": wrong(
+        ("return z * h_prev + (1 - z) * candidate", "return (1 - z) * h_prev + z * candidate")),
+    "the gates taken in the order r, z, h instead of Keras's z, r, h": wrong(
+        ("x_z, x_r, x_h = np.split", "x_r, x_z, x_h = np.split"), ("u_z, u_r, u_h =", "u_r, u_z, u_h ="),
+        ("b_z, b_r, b_h =", "b_r, b_z, b_h =")),
+    "h and c swapped in the returned tuple": wrong(("return output, h_t, c_t", "return output, c_t, h_t")),
+    "the initial state ignored (the loop started from zeros)": wrong(
+        ("    if initial_state is None:\n", "    if True:\n"), ("    if h0 is None:\n", "    if True:\n")),
+}
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
+    result = grade_files("ex4", {FILE: MISTAKES[name]})
+    assert result.score < result.max_score
+    assert named_mistakes(result) == {name}
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_the_other_reset_after_formula_is_caught_and_named(grade_files: GradeFiles,
+                                                           reset_after: bool) -> None:
+    # The student knows one formula only and uses it for both settings.
+    branch = "    if reset_after:\n        candidate"
+    source = wrong((branch, branch.replace("if reset_after", f"if {not reset_after}")))
+    result = grade_files("ex4", {FILE: source})
+    other = "False" if reset_after else "True"
+    name = f"the reset_after={other} formula used for reset_after={reset_after}"
+    assert named_mistakes(result) == {name}
+    failed = {t.name for t in result.tests if not t.passed}
+    assert failed and all(("reset_after=False" in n) != reset_after for n in failed)
+
+
+def test_bias_none_not_handled_is_named_from_the_exception(grade_files: GradeFiles) -> None:
+    source = wrong(("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
+                   ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
+                    "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))
+    result = grade_files("ex4", {FILE: source})
+    failed = [t for t in result.tests if not t.passed]
+    assert {t.name for t in failed} == {t.name for t in result.tests if "bias=None" in t.name}
+    for t in failed:
+        assert re.search(r"raised (TypeError|AttributeError): .*'NoneType'", t.output)
+        assert "Looks like: bias=None not handled" in t.output
+        assert "use_bias=False" in t.output
+
+
+def test_a_wrong_part_of_the_lstm_tuple_is_named(grade_files: GradeFiles) -> None:
+    result = grade_files("ex4", {FILE: wrong(("c_t = f * c_prev + i * np.tanh(z_c)",
+                                              "c_t = i * np.tanh(z_c)"))})
+    forward = next(t for t in result.tests if t.name.startswith("lstm forward: 6 timesteps"))
+    assert "lstm_forward: output: values differ" in forward.output
+    assert "lstm_forward: c_last: values differ" in forward.output
+
+
+def test_only_the_output_returned_is_explained(grade_files: GradeFiles) -> None:
+    result = grade_files("ex4", {FILE: wrong(("return output, h_t, c_t", "return output"))})
+    forward = [t for t in result.tests if t.name.startswith("lstm forward")]
+    assert all(not t.passed for t in forward)
+    assert "expected a tuple (output, h_last, c_last)" in forward[0].output
+
+
+# ---- Keras's own known answers (keras-team/keras, keras/src/layers/rnn/{lstm,gru}_test.py) --------
+# Constant initialisers: kernel 0.01, recurrent_kernel 0.02, bias 0.03; the LSTM's unit_forget_bias
+# (on by default) sets the forget gate's bias to 1.
+
+def lstm_weights(input_dim: int, units: int, *, unit_forget_bias: bool = True,
+                 use_bias: bool = True) -> tuple[Any, ...]:
+    bias = np.full(4 * units, 0.03, "float32")
+    if unit_forget_bias:
+        bias[units:2 * units] = 1.0
+    return (np.full((input_dim, 4 * units), 0.01, "float32"), np.full((units, 4 * units), 0.02, "float32"),
+            bias if use_bias else None)
+
+
+def gru_weights(input_dim: int, units: int, *, reset_after: bool = True,
+                use_bias: bool = True) -> tuple[Any, ...]:
+    bias = np.full((2, 3 * units) if reset_after else (3 * units,), 0.03, "float32")
+    return (np.full((input_dim, 3 * units), 0.01, "float32"), np.full((units, 3 * units), 0.02, "float32"),
+            bias if use_bias else None)
+
+
+SEQUENCE_72 = np.arange(72).reshape((3, 6, 4)).astype("float32")
+SEQUENCE_24 = np.arange(24).reshape((2, 4, 3)).astype("float32")
+STATE = np.arange(4).reshape((2, 2)).astype("float32")
+
+
+def rows(*values: float) -> np.ndarray:
+    return np.repeat(np.array(values)[:, None], 3, axis=1)
+
+
+def assert_keras_close(got: Any, want: Any) -> None:
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)  # Keras's own tolerance
+
+
+@pytest.mark.parametrize(("options", "reverse", "want"), [
+    ({}, False, rows(0.6288687, 0.86899155, 0.9460773)),
+    ({}, True, rows(0.35622165, 0.74789524, 0.8872726)),  # go_backwards=True
+    ({"unit_forget_bias": False}, False, rows(0.57019705, 0.8661914, 0.9459622)),
+    ({"use_bias": False}, False, rows(0.54986924, 0.86226785, 0.9443936)),
+])
+def test_keras_lstm_correctness(solution: ModuleType, options: dict[str, bool], reverse: bool,
+                                want: np.ndarray) -> None:
+    x = SEQUENCE_72[:, ::-1] if reverse else SEQUENCE_72
+    output, h_last, _ = solution.lstm_forward(x, *lstm_weights(4, 3, **options))
+    assert_keras_close(output, want)
+    assert_keras_close(h_last, want)
+
+
+@pytest.mark.parametrize(("reverse", "want"), [
+    (False, [[0.20574439, 0.3558822], [0.64930826, 0.66276]]),
+    (True, [[0.13281618, 0.2790356], [0.5839337, 0.5992567]]),
+])
+def test_keras_lstm_pass_initial_state(solution: ModuleType, reverse: bool, want: list[list[float]]) -> None:
+    x = SEQUENCE_24[:, ::-1] if reverse else SEQUENCE_24
+    output, _, _ = solution.lstm_forward(x, *lstm_weights(3, 2), initial_state=(STATE, STATE))
+    assert_keras_close(output, want)
+
+
+@pytest.mark.parametrize(("options", "want"), [
+    ({}, rows(0.5217289, 0.6371659, 0.39384964)),
+    ({"reset_after": False}, rows(0.51447755, 0.6426879, 0.40208298)),
+    ({"use_bias": False}, rows(0.49988455, 0.64701194, 0.4103359)),
+])
+def test_keras_gru_correctness(solution: ModuleType, options: dict[str, bool], want: np.ndarray) -> None:
+    reset_after = options.get("reset_after", True)
+    output = solution.gru_forward(SEQUENCE_72, *gru_weights(4, 3, **options), reset_after=reset_after)
+    assert_keras_close(output, want)
+
+
+def test_keras_gru_go_backwards(solution: ModuleType) -> None:
+    output = solution.gru_forward(SEQUENCE_72[:, ::-1], *gru_weights(4, 3))
+    assert_keras_close(output, rows(0.24406259, 0.611516, 0.3928808))
+
+
+@pytest.mark.parametrize(("reverse", "want"), [
+    (False, [[0.23774096, 0.33508456], [0.83659905, 1.0227708]]),
+    (True, [[0.13486053, 0.23261218], [0.78257304, 0.9691353]]),
+])
+def test_keras_gru_pass_initial_state(solution: ModuleType, reverse: bool, want: list[list[float]]) -> None:
+    x = SEQUENCE_24[:, ::-1] if reverse else SEQUENCE_24
+    assert_keras_close(solution.gru_forward(x, *gru_weights(3, 2), h0=STATE), want)
