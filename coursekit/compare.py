@@ -54,17 +54,21 @@ def describe(value: Any) -> str:
 
 
 def as_array(value: Any) -> np.ndarray | None:
-    """The value as a float64 array, when it is an array or a (nested) list of numbers."""
+    """The value as a float64 array, when it is an array or a (nested) list of numbers.
+
+    Strings and None are not numbers: ``np.asarray(["1.5"], dtype=float)`` would parse the one and turn
+    the other into NaN, so the list is first read with the dtype numpy infers and kept only if numeric.
+    """
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return np.asarray(float(value))
     if isinstance(value, list | tuple):
         try:
-            out = np.asarray(value, dtype=np.float64)
+            out = np.asarray(value)
         except (TypeError, ValueError):
             return None
-        return out
+        return out.astype(np.float64) if out.dtype.kind in "biuf" else None
     return None
 
 
