@@ -1,0 +1,395 @@
+"""The sandbox: every way student code can misbehave becomes a clear failed test, never a crash or a pass.
+
+The student files are small; a tiny exercise (``Probe``) whose expected value is ``2 * x`` drives
+:func:`coursekit.grading.grade_exercise`, and :func:`coursekit.sandbox.process.run_job` is used directly
+where a raw report is easier to inspect.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coursekit.compare import Verdict, compare_array
+from coursekit.exercise import Case, Exercise
+from coursekit.grading import grade_exercise
+from coursekit import results
+from coursekit.results import ExerciseResult
+from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.process import Call, Job, run_job
+from coursekit.sandbox.report import RunReport
+
+LIMITS = Limits(timeout_s=2)  # for the tests that wait for a timeout
+ROOMY = Limits(timeout_s=30)  # for the others: a loaded machine must not turn a pass into a timeout
+X = np.arange(6.0).reshape(2, 3)
+
+
+class Probe(Exercise):
+    """``f(x)`` and ``g(x)`` must both return ``2 * x``."""
+
+    id = "probe"
+    title = "sandbox probe"
+    filename = "student.py"
+    functions = ("f", "g")
+    limits = ROOMY
+
+    def public_cases(self) -> list[Case]:
+        return [Case("f", "f", (X,)), Case("g", "g", (X,))]
+
+    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+        return []
+
+    def reference(self, case: Case) -> Any:
+        return 2 * case.args[0]
+
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        return compare_array(expected, got, what=case.function)
+
+
+GOOD_G = "def g(x):\n    return 2 * x\n"
+
+
+def write(folder: Path, source: str | None) -> Path:
+    folder.mkdir(exist_ok=True)
+    if source is not None:
+        (folder / "student.py").write_text(source, encoding="utf-8")
+    return folder
+
+
+def grade(tmp_path: Path, source: str | None, limits: Limits = ROOMY) -> ExerciseResult:
+    probe = Probe()
+    cases = probe.public_cases()
+    expected = {c.name: probe.reference(c) for c in cases}
+    return grade_exercise(probe, write(tmp_path / "ws", source), cases, expected, limits=limits)
+
+
+def f_of(result: ExerciseResult) -> results.TestResult:
+    return next(t for t in result.tests if t.name == "f")
+
+
+def g_of(result: ExerciseResult) -> results.TestResult:
+    return next(t for t in result.tests if t.name == "g")
+
+
+def run(tmp_path: Path, source: str, function: str = "f", *args: Any) -> RunReport:
+    ws = write(tmp_path / "ws", source)
+    return run_job(ws, Job("student", (Call("c", function, args),)), ROOMY)
+
+
+def gone(pid: int) -> bool:
+    """The process no longer runs (it is reaped, or a zombie waiting for its new parent)."""
+    for _ in range(100):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return True
+        if stat.rpartition(")")[2].split()[0] in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_correct_file_passes(tmp_path: Path) -> None:
+    result = grade(tmp_path, "def f(x):\n    return x + x\n" + GOOD_G)
+    assert result.passed and result.score == 2
+
+
+# ---- time ----------------------------------------------------------------------------------------
+
+def test_an_endless_loop_times_out_and_the_other_function_still_runs(tmp_path: Path) -> None:
+    result = grade(tmp_path, "def f(x):\n    while True:\n        pass\n" + GOOD_G, LIMITS)
+    assert not f_of(result).passed
+    assert "timed out after 2 s" in f_of(result).output
+    assert g_of(result).passed and result.score == 1
+
+
+@pytest.mark.parametrize("own_group", [False, True], ids=["same group", "own process group"])
+def test_a_timeout_kills_the_grandchildren_too(tmp_path: Path, own_group: bool) -> None:
+    source = textwrap.dedent(f"""
+        import subprocess, time
+        def f(x):
+            p = subprocess.Popen(["sleep", "300"], process_group={0 if own_group else None})
+            print("grandchild", p.pid, flush=True)
+            while True:
+                time.sleep(0.05)
+        """)
+    result = grade(tmp_path, source + GOOD_G, LIMITS)
+    assert "timed out" in f_of(result).output
+    match = re.search(r"grandchild (\d+)", result.output)
+    assert match, result.output
+    assert gone(int(match.group(1)))
+
+
+def test_a_grandchild_left_running_after_a_normal_return_is_killed(tmp_path: Path) -> None:
+    source = textwrap.dedent("""
+        import subprocess
+        def f(x):
+            p = subprocess.Popen(["sleep", "300"])
+            print("grandchild", p.pid, flush=True)
+            return 2 * x
+        """)
+    result = grade(tmp_path, source + GOOD_G)
+    assert result.passed
+    match = re.search(r"grandchild (\d+)", result.output)
+    assert match and gone(int(match.group(1)))
+
+
+def test_a_hang_at_import_fails_every_case(tmp_path: Path) -> None:
+    result = grade(tmp_path, "while True:\n    pass\n" + GOOD_G, LIMITS)
+    assert result.score == 0
+    assert all("while importing student.py" in t.output and "timed out" in t.output for t in result.tests)
+
+
+def test_input_does_not_wait_for_a_keyboard(tmp_path: Path) -> None:
+    result = grade(tmp_path, "def f(x):\n    input('number? ')\n    return 2 * x\n" + GOOD_G)
+    assert result.passed
+
+
+# ---- errors --------------------------------------------------------------------------------------
+
+def test_an_exception_shows_the_students_own_line(tmp_path: Path) -> None:
+    source = "import numpy as np\n\ndef helper(x):\n    return x @ np.ones((5, 5))\n\ndef f(x):\n" \
+             "    return helper(x)\n" + GOOD_G
+    result = grade(tmp_path, source)
+    out = f_of(result).output
+    assert not f_of(result).passed
+    assert "ValueError" in out and "matmul" in out
+    assert "student.py, line 4, in helper: return x @ np.ones((5, 5))" in out
+    assert "numpy" not in out.partition("\n")[2], "frames of numpy itself are not shown"
+    assert g_of(result).passed
+
+
+def test_a_syntax_error_names_the_line(tmp_path: Path) -> None:
+    result = grade(tmp_path, "def f(x):\n    return 2 * x\n\ndef g(x)\n    return 2 * x\n")
+    for t in result.tests:
+        assert "student.py does not compile" in t.output and "line 4" in t.output and "def g(x)" in t.output
+    assert result.score == 0
+
+
+def test_an_exception_at_import_is_reported(tmp_path: Path) -> None:
+    result = grade(tmp_path, "import numpy_typo\n" + GOOD_G)
+    assert all("importing student.py failed: ModuleNotFoundError" in t.output for t in result.tests)
+    assert all("line 1" in t.output for t in result.tests)
+
+
+def test_a_missing_function_names_the_function_and_the_file(tmp_path: Path) -> None:
+    result = grade(tmp_path, GOOD_G + "f = 3\n")
+    assert g_of(result).passed
+    assert "expected a function named f" in f_of(result).output
+    assert "student.py" in f_of(result).output
+
+
+def test_a_missing_file_fails_every_case(tmp_path: Path) -> None:
+    result = grade(tmp_path, None)
+    assert result.score == 0
+    assert all(t.output == "student.py was not found in the submission" for t in result.tests)
+
+
+def test_not_implemented_says_so(tmp_path: Path) -> None:
+    result = grade(tmp_path, "def f(x):\n    raise NotImplementedError\n" + GOOD_G)
+    assert "f is not implemented yet" in f_of(result).output and g_of(result).passed
+
+
+def test_a_hostile_exception_is_still_a_failed_test(tmp_path: Path) -> None:
+    source = textwrap.dedent("""
+        class Weird(BaseException):
+            def __str__(self):
+                raise RuntimeError("no")
+        def f(x):
+            raise Weird()
+        def g(x):
+            raise KeyboardInterrupt
+        """)
+    result = grade(tmp_path, source)
+    assert result.score == 0
+    assert "Weird" in f_of(result).output and "KeyboardInterrupt" in g_of(result).output
+
+
+# ---- exits ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["0", "None", "'done'", "1"])
+def test_sys_exit_in_a_function_fails(tmp_path: Path, code: str) -> None:
+    result = grade(tmp_path, f"import sys\ndef f(x):\n    sys.exit({code})\n" + GOOD_G)
+    assert not f_of(result).passed and "sys.exit" in f_of(result).output
+    assert g_of(result).passed
+
+
+def test_sys_exit_at_import_fails_everything(tmp_path: Path) -> None:
+    result = grade(tmp_path, "import sys\nsys.exit(0)\n" + GOOD_G)
+    assert result.score == 0 and all("sys.exit(0)" in t.output for t in result.tests)
+
+
+@pytest.mark.parametrize("code", [0, 3])
+def test_os_exit_in_a_function_fails(tmp_path: Path, code: int) -> None:
+    result = grade(tmp_path, f"import os\ndef f(x):\n    os._exit({code})\n" + GOOD_G)
+    assert not f_of(result).passed
+    assert f"exit code {code}" in f_of(result).output
+    assert g_of(result).passed
+
+
+def test_os_exit_at_import_fails_everything(tmp_path: Path) -> None:
+    result = grade(tmp_path, "import os\nos._exit(0)\n" + GOOD_G)
+    assert result.score == 0 and all("exit code 0" in t.output for t in result.tests)
+
+
+def test_a_process_that_kills_itself_fails(tmp_path: Path) -> None:
+    result = grade(tmp_path, "import os, signal\ndef f(x):\n    os.kill(os.getpid(), signal.SIGKILL)\n" + GOOD_G)
+    assert not f_of(result).passed and "SIGKILL" in f_of(result).output and g_of(result).passed
+
+
+def test_forged_events_on_the_result_pipe_never_pass(tmp_path: Path) -> None:
+    source = textwrap.dedent("""
+        import os, sys
+        def f(x):
+            os.write(int(sys.argv[1]), b'{"event": "done"}\\n[[[[not json\\n')
+            return 2 * x
+        """)
+    result = grade(tmp_path, source + GOOD_G)
+    assert not f_of(result).passed
+    assert "could not be read" in f_of(result).output
+
+
+# ---- output and memory ---------------------------------------------------------------------------
+
+def test_a_flood_of_output_is_cut_to_a_readable_length(tmp_path: Path) -> None:
+    source = "import sys\ndef f(x):\n    for i in range(200_000):\n        print('spam', i)\n" \
+             "    sys.stderr.write('e' * 1_000_000)\n    return 2 * x\n" + GOOD_G
+    result = grade(tmp_path, source)
+    assert result.passed
+    assert len(result.output) <= ROOMY.output_chars + 100
+    assert len(result.output.splitlines()) <= ROOMY.output_lines + 1
+    assert "output cut" in result.output and "spam 0\n" in result.output
+
+
+def test_an_endless_flood_of_output_times_out(tmp_path: Path) -> None:
+    result = grade(tmp_path, "def f(x):\n    while True:\n        print('x' * 1000)\n" + GOOD_G, LIMITS)
+    assert "timed out" in f_of(result).output
+    assert len(result.output) <= LIMITS.output_chars + 100 and "output cut" in result.output
+
+
+@pytest.mark.parametrize("bomb", [
+    "np.ones((1 << 31,))",
+    "[bytearray(1 << 24) for _ in range(10_000)]",
+    "[np.empty(1 << 24) for _ in range(10_000)]",
+])
+def test_a_memory_bomb_is_stopped_by_the_memory_limit(tmp_path: Path, bomb: str) -> None:
+    result = grade(tmp_path, f"import numpy as np\ndef f(x):\n    junk = {bomb}\n    return 2 * x\n" + GOOD_G)
+    out = f_of(result).output
+    assert not f_of(result).passed
+    assert "ran out of memory" in out and f"{ROOMY.memory_mb} MB" in out
+    assert g_of(result).passed
+
+
+# ---- environment and files -----------------------------------------------------------------------
+
+def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSEKIT_TEST_SECRET", "hunter2")
+    monkeypatch.setenv("PYTHONPATH", "/nowhere")
+    report = run(tmp_path, "import os\ndef f():\n    return dict(os.environ)\n")
+    env = report.outcomes["c"].value
+    assert isinstance(env, dict) and env
+    assert "COURSEKIT_TEST_SECRET" not in env and "hunter2" not in repr(env)
+    assert "PYTHONPATH" not in env
+    assert env["HOME"] != os.environ.get("HOME")
+
+
+def test_student_code_runs_in_its_own_copy(tmp_path: Path) -> None:
+    source = textwrap.dedent("""
+        import os
+        def f():
+            with open("junk.txt", "w") as out:
+                out.write("junk")
+            with open(__file__, "w") as out:
+                out.write("# overwritten")
+            os.mkdir("sub")
+            return os.getcwd()
+        """)
+    ws = write(tmp_path / "ws", source)
+    (ws / "notes.txt").write_text("not copied")
+    before = {p.name: p.read_bytes() for p in ws.iterdir()}
+    report = run_job(ws, Job("student", (Call("c", "f"),)), ROOMY)
+    cwd = report.outcomes["c"].value
+    assert isinstance(cwd, str) and Path(cwd).resolve() != ws.resolve()
+    assert {p.name: p.read_bytes() for p in ws.iterdir()} == before
+    assert not Path(cwd).exists(), "the temporary copy is removed"
+
+
+def test_only_python_files_are_copied(tmp_path: Path) -> None:
+    ws = write(tmp_path / "ws", "import os\ndef f():\n    return sorted(os.listdir('.'))\n")
+    (ws / "helper.py").write_text("")
+    (ws / "data.csv").write_text("1,2")
+    assert run_job(ws, Job("student", (Call("c", "f"),)), ROOMY).outcomes["c"].value == ["helper.py",
+                                                                                          "student.py"]
+
+
+def test_a_linked_file_is_refused(tmp_path: Path) -> None:
+    ws = write(tmp_path / "ws", None)
+    (tmp_path / "elsewhere.py").write_text(GOOD_G)
+    (ws / "student.py").symlink_to(tmp_path / "elsewhere.py")
+    probe = Probe()
+    result = grade_exercise(probe, ws, probe.public_cases(), {}, limits=ROOMY)
+    assert result.score == 0 and all("link" in t.output for t in result.tests)
+
+
+# ---- values --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "word"), [("np.nan", "NaN"), ("np.inf", "inf"), ("-np.inf", "inf")])
+def test_nan_and_inf_are_reported(tmp_path: Path, value: str, word: str) -> None:
+    source = f"import numpy as np\ndef f(x):\n    y = 2 * x\n    y[1, 2] = {value}\n    return y\n" + GOOD_G
+    out = f_of(grade(tmp_path, source)).output
+    assert f"holds {word} at index (1, 2)" in out
+
+
+def test_a_lying_ndarray_subclass_cannot_pass(tmp_path: Path) -> None:
+    source = textwrap.dedent("""
+        import numpy as np
+        class Liar(np.ndarray):
+            def __eq__(self, other):
+                return True
+            __ne__ = lambda self, other: False
+            def __array__(self, *a, **k):
+                return 2 * np.arange(6.0).reshape(2, 3)
+            def tolist(self):
+                return (2 * np.arange(6.0).reshape(2, 3)).tolist()
+        def f(x):
+            return np.zeros_like(x).view(Liar)
+        """)
+    out = f_of(grade(tmp_path, source + GOOD_G)).output
+    assert "values differ" in out
+
+
+@pytest.mark.parametrize("returned", [
+    "Liar()",
+    "[Liar(), Liar()]",
+    "float('nan')",
+    "'[[0, 2, 4], [6, 8, 10]]'",
+    "[['0', '2', '4'], ['6', '8', '10']]",
+    "None",
+    "(2 * x).tolist() + [[None, None, None]]",
+])
+def test_objects_that_lie_cannot_pass(tmp_path: Path, returned: str) -> None:
+    source = textwrap.dedent(f"""
+        class Liar:
+            shape = (2, 3)
+            def __eq__(self, other):
+                return True
+            def __array__(self, *a, **k):
+                import numpy as np
+                return 2 * np.arange(6.0).reshape(2, 3)
+        def f(x):
+            return {returned}
+        """)
+    result = grade(tmp_path, source + GOOD_G)
+    assert not f_of(result).passed and f_of(result).output.startswith("f: ")
+    assert g_of(result).passed
+
+
+def test_a_list_of_numbers_is_accepted(tmp_path: Path) -> None:
+    assert grade(tmp_path, "def f(x):\n    return (2 * x).tolist()\n" + GOOD_G).passed
