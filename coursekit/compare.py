@@ -7,7 +7,7 @@ says what arrived and what was expected.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -96,18 +96,20 @@ def compare_array(expected: np.ndarray, got: Any, *, what: str = "the result",
     if arr.shape != expected.shape:
         verdict = Verdict(False, f"{what}: expected shape {expected.shape}, got shape {arr.shape}")
         return _with_mistake(verdict, arr, mistakes, rtol, atol)
-    detail_base = {"expected": slice_text(expected), "got": slice_text(arr), "tolerance": tolerance}
+    shown = ArrayDetail(expected=slice_text(expected), got=slice_text(arr), tolerance=tolerance)
     if not np.all(np.isfinite(arr)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         return Verdict(False, f"{what}: holds {'NaN' if np.isnan(arr[bad]) else 'inf'} at index {bad}",
-                       detail=ArrayDetail(**detail_base, first_difference=bad))
+                       detail=replace(shown, first_difference=bad,
+                                      expected_at_difference=float(expected[bad]),
+                                      got_at_difference=float(arr[bad])))
     err = np.abs(arr - expected)
     ok = err <= atol + rtol * np.abs(expected)
     if bool(np.all(ok)):
-        return Verdict(True, "", detail=ArrayDetail(**detail_base, max_abs_error=float(err.max(initial=0))))
+        return Verdict(True, "", detail=replace(shown, max_abs_error=float(err.max(initial=0))))
     first = tuple(int(i) for i in np.argwhere(~ok)[0])
-    detail = ArrayDetail(**detail_base, first_difference=first, expected_at_difference=float(expected[first]),
-                         got_at_difference=float(arr[first]), max_abs_error=float(err.max()))
+    detail = replace(shown, first_difference=first, expected_at_difference=float(expected[first]),
+                     got_at_difference=float(arr[first]), max_abs_error=float(err.max()))
     message = (f"{what}: values differ; first at index {first}: expected {expected[first]:.6g}, "
                f"got {arr[first]:.6g} (largest error {err.max():.3g})")
     return _with_mistake(Verdict(False, message, detail=detail), arr, mistakes, rtol, atol)
