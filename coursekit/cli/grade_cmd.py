@@ -30,7 +30,7 @@ def grade(
 ) -> None:
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     console = Console()
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         secret = load_secret(secret_file)
         ids = tuple(e.strip() for e in exercises.split(",") if e.strip())

@@ -1,0 +1,5 @@
+"""``python -m coursekit``: the same as the ``coursekit`` command."""
+
+from coursekit.cli import main
+
+main()

@@ -1,0 +1,273 @@
+"""coursekit grade: the whole class, resumable, isolated from one student to the next."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coursekit.batch import GradeOptions, grade_class
+from coursekit.batch.secret import Secret, load_secret
+from coursekit.batch.worker import cases_for
+from coursekit.registry import get_exercise
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION = (ROOT / "solutions" / "ex1_rnn_forward.py").read_text()
+STUB = (ROOT / "exercises" / "ex1_rnn_forward.py").read_text()
+SECRET = Secret("test-secret", "test")
+OPTIONS = GradeOptions(exercises=("ex1",), workers=2, timeout_s=3, secret=SECRET)
+
+
+def make_student(class_dir: Path, name: str, source: str | None) -> Path:
+    folder = class_dir / name
+    folder.mkdir(parents=True)
+    if source is not None:
+        (folder / "ex1_rnn_forward.py").write_text(source)
+    return folder
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, bytes]]:
+    class_dir = tmp_path_factory.mktemp("class")
+    make_student(class_dir, "good", SOLUTION)
+    make_student(class_dir, "stub", STUB)
+    make_student(class_dir, "missing", None)
+    make_student(class_dir, "exits", "import sys\nsys.exit(0)\n")
+    make_student(class_dir, "loops", SOLUTION.replace("def rnn_output(s, V, c):",
+                                                      "def rnn_output(s, V, c):\n    while True:\n        pass"))
+    with zipfile.ZipFile(class_dir / "zipped.zip", "w") as zf:
+        zf.writestr("zipped/ex1_rnn_forward.py", SOLUTION)
+    before = snapshot(class_dir)
+    out = tmp_path_factory.mktemp("out")
+    grade_class(class_dir, out, OPTIONS)
+    return class_dir, out, before
+
+
+def test_grades_csv_has_one_row_per_student_and_contract_columns(graded_class):
+    _, out, _ = graded_class
+    rows = read_csv(out / "grades.csv")
+    assert list(rows[0]) == ["student", "ex1", "total"]
+    scores = {r["student"]: float(r["ex1"]) for r in rows}
+    full = get_exercise("ex1").public_points() + get_exercise("ex1").hidden_points()
+    assert scores["good"] == full and scores["zipped"] == full
+    assert scores["stub"] == 0 and scores["missing"] == 0 and scores["exits"] == 0
+    # The student whose rnn_output loops forever keeps the points of the other two functions.
+    output_points = sum(c.points for c in cases_for(get_exercise("ex1"), 0) if c.function == "rnn_output")
+    assert scores["loops"] == full - output_points
+
+
+def test_class_folder_is_unchanged(graded_class):
+    class_dir, _, before = graded_class
+    assert snapshot(class_dir) == before
+
+
+def test_results_json_has_gradescope_fields(graded_class):
+    _, out, _ = graded_class
+    data = json.loads((out / "feedback" / "loops" / "results.json").read_text())
+    assert isinstance(data["score"], float) and isinstance(data["execution_time"], float)
+    assert {"visible", "after_published"} == {t["visibility"] for t in data["tests"]}
+    for test in data["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(test)
+        assert test["status"] in ("passed", "failed")
+        assert 0 <= test["score"] <= test["max_score"]
+    assert data["score"] == sum(t["score"] for t in data["tests"])
+    timed_out = [t for t in data["tests"] if "timed out" in t["output"]]
+    assert timed_out, "the endless loop is reported as a timeout"
+
+
+def test_hidden_feedback_never_shows_expected_values(graded_class, tmp_path):
+    class_dir = tmp_path / "c"
+    wrong = SOLUTION.replace("np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b)",
+                             "np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W)")
+    make_student(class_dir, "nobias", wrong)
+    grade_class(class_dir, tmp_path / "out", OPTIONS)
+    data = json.loads((tmp_path / "out" / "feedback" / "nobias" / "results.json").read_text())
+    hidden = [t for t in data["tests"] if t["visibility"] == "after_published" and t["status"] == "failed"]
+    assert hidden
+    for t in hidden:
+        assert "expected" not in t["output"] and "index" not in t["output"]
+    assert any("the bias b was left out" in t["output"] for t in hidden)
+
+
+def test_report_markdown_per_student(graded_class):
+    _, out, _ = graded_class
+    text = (out / "feedback" / "stub" / "report.md").read_text()
+    assert "# Feedback for stub" in text and "NotImplementedError" in text
+
+
+def test_one_students_crash_does_not_change_anothers_grade(graded_class, tmp_path):
+    _, out, _ = graded_class
+    alone = tmp_path / "alone"
+    make_student(alone, "good", SOLUTION)
+    grade_class(alone, tmp_path / "out", OPTIONS)
+    with_others = json.loads((out / "feedback" / "good" / "results.json").read_text())
+    by_itself = json.loads((tmp_path / "out" / "feedback" / "good" / "results.json").read_text())
+    strip = lambda d: [(t["name"], t["score"], t["status"]) for t in d["tests"]]  # noqa: E731
+    assert strip(with_others) == strip(by_itself)
+
+
+def test_rerun_reuses_finished_and_regrades_changed(tmp_path):
+    class_dir = tmp_path / "c"
+    make_student(class_dir, "a", SOLUTION)
+    make_student(class_dir, "b", STUB)
+    first = grade_class(class_dir, tmp_path / "out", OPTIONS)
+    assert (first.graded, first.reused) == (2, 0)
+    (class_dir / "b" / "ex1_rnn_forward.py").write_text(SOLUTION)
+    second = grade_class(class_dir, tmp_path / "out", OPTIONS)
+    assert (second.graded, second.reused) == (1, 1)
+    assert {r["student"]: float(r["total"]) for r in read_csv(tmp_path / "out" / "grades.csv")}["b"] > 0
+
+
+def test_hidden_inputs_differ_per_student_and_secret():
+    ex = get_exercise("ex1")
+
+    def first_hidden(secret: Secret, student: str) -> np.ndarray:
+        case = next(c for c in cases_for(ex, secret.seed(student, "ex1")) if c.hidden)
+        return np.asarray(case.args[0])
+
+    a = first_hidden(SECRET, "alice")
+    assert np.array_equal(a, first_hidden(SECRET, "alice"))
+    assert not np.array_equal(a, first_hidden(SECRET, "bob"))
+    assert not np.array_equal(a, first_hidden(Secret("another", "test"), "alice"))
+
+
+def test_secret_sources(tmp_path):
+    assert load_secret(environ={"COURSEKIT_SECRET": "s1"}, cwd=tmp_path).value == "s1"
+    (tmp_path / ".coursekit-secret").write_text("s2\n")
+    assert load_secret(environ={}, cwd=tmp_path).value == "s2"
+    assert load_secret(environ={}, cwd=tmp_path / "nowhere").is_demo
+
+
+@pytest.mark.parametrize("name", ["../escape.py", "/tmp/coursekit-abs-escape.py", "a/../../escape.py"])
+def test_zip_entries_cannot_escape(tmp_path, name):
+    class_dir = tmp_path / "c"
+    class_dir.mkdir()
+    with zipfile.ZipFile(class_dir / "evil.zip", "w") as zf:
+        zf.writestr("ex1_rnn_forward.py", SOLUTION)
+        zf.writestr(name, "print('escaped')\n")
+    out = tmp_path / "out"
+    grade_class(class_dir, out, OPTIONS)
+    assert not (tmp_path / "escape.py").exists() and not Path("/tmp/coursekit-abs-escape.py").exists()
+    assert not (class_dir / "escape.py").exists()
+    data = json.loads((out / "feedback" / "evil" / "results.json").read_text())
+    assert data["score"] == 0 and "outside the submission" in data["output"]
+
+
+def test_zip_links_and_bombs_are_refused(tmp_path):
+    class_dir = tmp_path / "c"
+    class_dir.mkdir()
+    with zipfile.ZipFile(class_dir / "link.zip", "w") as zf:
+        info = zipfile.ZipInfo("ex1_rnn_forward.py")
+        info.external_attr = (0o120777) << 16
+        zf.writestr(info, "/etc/passwd")
+    with zipfile.ZipFile(class_dir / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("ex1_rnn_forward.py", "#" * (64 << 20))
+    grade_class(class_dir, tmp_path / "out", OPTIONS)
+    link = json.loads((tmp_path / "out" / "feedback" / "link" / "results.json").read_text())
+    bomb = json.loads((tmp_path / "out" / "feedback" / "bomb" / "results.json").read_text())
+    assert link["score"] == 0 and "link" in link["output"]
+    assert bomb["score"] == 0 and "larger than" in bomb["output"]
+
+
+def test_linked_file_in_a_folder_is_refused(tmp_path):
+    class_dir = tmp_path / "c"
+    folder = make_student(class_dir, "linker", None)
+    (folder / "ex1_rnn_forward.py").symlink_to(ROOT / "solutions" / "ex1_rnn_forward.py")
+    grade_class(class_dir, tmp_path / "out", OPTIONS)
+    data = json.loads((tmp_path / "out" / "feedback" / "linker" / "results.json").read_text())
+    assert data["score"] == 0 and "link" in data["output"]
+
+
+def _rows(db: Path) -> dict[tuple[str, str], float]:
+    with sqlite3.connect(db) as conn:
+        return {(s, e): t for s, e, t in conn.execute("SELECT student, exercise, graded_at FROM results")}
+
+
+def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
+    class_dir = tmp_path / "c"
+    for i in range(6):
+        make_student(class_dir, f"s{i}", SOLUTION if i % 2 else STUB)
+    env = {**os.environ, "COURSEKIT_SECRET": "test-secret"}
+    command = [sys.executable, "-m", "coursekit", "grade", str(class_dir), "--exercises", "ex1", "--workers", "1"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([*command, "--out", str(killed)], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = killed / "gradebook.sqlite"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if db.exists() and len(_rows(db)) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = _rows(db)
+    assert 2 <= len(finished) < 6, "the kill landed mid-batch"
+    assert not (killed / "grades.csv").exists() or read_csv(killed / "grades.csv")
+    subprocess.run([*command, "--out", str(killed)], env=env, check=True, capture_output=True)
+    after = _rows(db)
+    assert {k: after[k] for k in finished} == finished, "finished gradings were not redone"
+    clean = tmp_path / "clean"
+    subprocess.run([*command, "--out", str(clean)], env=env, check=True, capture_output=True)
+    assert (killed / "grades.csv").read_text() == (clean / "grades.csv").read_text()
+    leftovers = [p.name for p in killed.rglob("*.tmp")]
+    assert leftovers == []
+
+
+def test_gradescope_autograder_runs_on_a_fake_tree(tmp_path):
+    zip_path = tmp_path / "autograder.zip"
+    env = {**os.environ, "COURSEKIT_SECRET": "test-secret"}
+    subprocess.run([sys.executable, "-m", "coursekit", "export", "gradescope", "--out", str(zip_path),
+                    "--exercises", "ex1"], env=env, check=True, capture_output=True)
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(root / "source")
+        assert {"setup.sh", "run_autograder", "coursekit-src/pyproject.toml",
+                "coursekit-src/coursekit/__init__.py", "coursekit-src/graders/ex1.py"} <= set(zf.namelist())
+    (root / "submission").mkdir()
+    (root / "submission" / "ex1_rnn_forward.py").write_text(SOLUTION)
+    (root / "submission_metadata.json").write_text(json.dumps({"id": 7, "users": [{"email": "s@u.edu"}]}))
+    run = subprocess.run(["bash", str(root / "source" / "run_autograder")], capture_output=True, text=True,
+                         env={**os.environ, "AUTOGRADER_ROOT": str(root), "COURSEKIT_PYTHON": sys.executable})
+    assert run.returncode == 0, run.stderr[-2000:]
+    data = json.loads((root / "results" / "results.json").read_text())
+    ex = get_exercise("ex1")
+    assert data["score"] == ex.public_points() + ex.hidden_points()
+    assert len(data["tests"]) == len(ex.public_cases()) + len(ex.hidden_cases(np.random.default_rng(0)))
+
+
+def test_cli_grade_prints_summary_and_writes_outputs(tmp_path):
+    class_dir = tmp_path / "c"
+    make_student(class_dir, "a", SOLUTION)
+    make_student(class_dir, "b", STUB)
+    run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out",
+                          str(tmp_path / "out"), "--exercises", "ex1", "--workers", "1"],
+                         capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"})
+    assert run.returncode == 0, run.stderr
+    assert "Class summary" in run.stdout and "item analysis" in run.stdout
+    assert "demo course secret" in run.stderr
+    assert (tmp_path / "out" / "grades.csv").is_file()
+
+
+def test_unknown_class_folder_exits_2(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(tmp_path / "nope"), "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True)
+    assert run.returncode == 2 and "not a folder" in run.stderr
