@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.results import ArrayDetail
+from coursekit.results import ArrayDetail, TableDetail
 from coursekit.wire import Unsupported
 
 RTOL = 1e-4
@@ -36,6 +36,7 @@ class Verdict:
     message: str
     mistake: str | None = None
     detail: ArrayDetail | None = None
+    table: TableDetail | None = None
 
 
 def describe(value: Any) -> str:

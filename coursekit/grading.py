@@ -171,7 +171,7 @@ def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, reme
     return TestResult(case.name, "passed" if verdict.passed else "failed",
                       case.points if verdict.passed else 0.0, case.points,
                       verdict.message or "ok", hidden=case.hidden, mistake=verdict.mistake,
-                      detail=verdict.detail)
+                      detail=verdict.detail, table=verdict.table)
 
 
 def _hidden_feedback(case: Case, verdict: Verdict) -> str:

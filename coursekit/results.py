@@ -22,6 +22,21 @@ class ArrayDetail:
 
 
 @dataclass(frozen=True)
+class TableDetail:
+    """Two ``model.summary()`` tables compared row by row (ex2, ex3), for side-by-side feedback.
+
+    Rows are the cells as shown: (``Layer (type)``, ``Output Shape``, ``Param #``). ``differences`` holds
+    the (row, column) of every cell that differs, a row present on one side only counting as all three.
+    """
+
+    expected: tuple[tuple[str, str, str], ...]
+    got: tuple[tuple[str, str, str], ...]
+    expected_total: str
+    got_total: str
+    differences: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class TestResult:
     """One graded case."""
 
@@ -34,6 +49,7 @@ class TestResult:
     mistake: str | None = None
     detail: ArrayDetail | None = None
     internal_error: bool = False
+    table: TableDetail | None = None
 
     @property
     def passed(self) -> bool:
@@ -77,5 +93,9 @@ def result_from_dict(data: dict[str, Any]) -> ExerciseResult:
         if detail is not None:
             diff = detail.get("first_difference")
             detail = ArrayDetail(**{**detail, "first_difference": tuple(diff) if diff is not None else None})
-        tests.append(TestResult(**{**t, "detail": detail}))
+        table = t.get("table")
+        if table is not None:
+            table = TableDetail(**{**table, **{k: tuple(tuple(v) for v in table[k])
+                                               for k in ("expected", "got", "differences")}})
+        tests.append(TestResult(**{**t, "detail": detail, "table": table}))
     return ExerciseResult(**{**data, "tests": tuple(tests), "notes": tuple(data.get("notes", ()))})

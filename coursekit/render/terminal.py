@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coursekit.exercise import Exercise
+from coursekit.render.summary import table_panel
 from coursekit.results import ExerciseResult, TestResult
 
 
@@ -41,7 +42,7 @@ def results_table(result: ExerciseResult) -> Table:
         mark = Text("✓", style="green") if t.passed else Text("✗", style="bold red")
         if t.internal_error:
             mark = Text("!", style="bold yellow")
-        message = Text(t.output if not t.passed else "ok")
+        message = Text(t.output or "ok")
         if t.mistake:
             message.highlight_words([f"Looks like: {t.mistake}."], style="bold yellow")
         table.add_row(mark, escape(t.name), f"{_points(t.score)}/{_points(t.max_score)}", message)
@@ -79,6 +80,8 @@ def show_check(console: Console, result: ExerciseResult, *, verbose: bool = Fals
         panels = [p for p in (_detail(t) for t in result.tests) if p is not None]
         if panels:
             console.print(Group(*panels))
+        for table in filter(None, (table_panel(t) for t in result.tests)):
+            console.print(table)
     if result.output.strip():
         console.print(Panel(escape(result.output.rstrip()), title="your code printed · 你的代码输出",
                             title_align="left", border_style="dim"))
