@@ -76,15 +76,17 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, initial_state=None, return_s
     参数 / Arguments:
         x              (batch, timesteps, input_dim)
         kernel, recurrent_kernel, bias   同上 / as in lstm_cell_forward
-        initial_state  None（h 与 c 都从全零开始 / h and c start from zeros）或 / or (h0, c0), each (batch, units)
+        initial_state  None（h 与 c 都从全零开始 / h and c start from zeros）
+                       或 / or (h0, c0), each (batch, units)
         return_sequences  True: output 是每一步的 h_t / output holds every h_t
     返回 / Returns a tuple:
         (output, h_last, c_last)
         output  (batch, timesteps, units) if return_sequences else (batch, units) (= h_last)
         h_last, c_last  (batch, units): 最后一步的状态 / the state after the last step
 
-    等价于 / Equals: keras.layers.LSTM(units, return_sequences=..., return_state=True, use_bias=bias is not None)
-    with layer.set_weights([kernel, recurrent_kernel, bias]), called as layer(x, initial_state=[h0, c0]).
+    等价于 / Equals: keras.layers.LSTM(units, return_sequences=..., return_state=True,
+    use_bias=bias is not None) with layer.set_weights([kernel, recurrent_kernel, bias]),
+    called as layer(x, initial_state=[h0, c0]).
 
     例 / Example: x = [[[1.0]]] (one timestep) with the weights above and initial_state=([[1.0]], [[0.5]])
         returns (array([[0.2860]]), array([[0.2860]]), array([[0.3227]])).

@@ -16,9 +16,10 @@ x_{T-1}, the backward direction from x_{T-1} back to x_0; then it merges the two
 
 每个方向的权重 (kernel, recurrent_kernel, bias) 按 Keras 的布局 / each direction's weights in Keras's layout:
     "simple_rnn": kernel (input_dim, units),   recurrent_kernel (units, units),   bias (units,)
-    "lstm":       kernel (input_dim, 4*units), recurrent_kernel (units, 4*units), bias (4*units,)  — i, f, c, o
-    "gru":        kernel (input_dim, 3*units), recurrent_kernel (units, 3*units), bias (2, 3*units) — z, r, h,
-                  reset_after=True
+    "lstm":       kernel (input_dim, 4*units), recurrent_kernel (units, 4*units), bias (4*units,)
+                  块顺序 / blocks i, f, c, o
+    "gru":        kernel (input_dim, 3*units), recurrent_kernel (units, 3*units), bias (2, 3*units)
+                  块顺序 / blocks z, r, h; reset_after=True (bias 行 / rows: input, recurrent)
 每个方向的初始状态都是全零 / each direction starts from zeros.
 
 可以复用你自己的练习 1 和练习 4（把文件放在同一个文件夹里）/ you may reuse your exercises 1 and 4 (keep

@@ -194,6 +194,6 @@ def bidirectional(x: Array, forward_weights: tuple[Array, Array, Array | None],
         y_rev = direction(x_back, backward_weights, cell, True)[:, 0]
     else:
         y_rev = direction(x_back, backward_weights, cell, return_sequences)
-    if return_sequences and (reverse_input and restore_order or flip_forwards_read):
+    if return_sequences and ((reverse_input and restore_order) or flip_forwards_read):
         y_rev = y_rev[:, ::-1]
     return merge(y, y_rev, merge_mode, ave_as_sum=ave_as_sum, backward_first=backward_first)

@@ -143,6 +143,7 @@ class LstmGru(Exercise):
         import keras
 
         fn, args, kwargs = case.function, case.args, dict(case.kwargs)
+        states: list[Any] | None
         if fn == "lstm_cell_forward":
             x_t, h_prev, c_prev, *weights = args
             x, states = x_t[:, None, :], [h_prev, c_prev]
@@ -156,7 +157,7 @@ class LstmGru(Exercise):
         else:
             x, *weights = args
             states = None if kwargs.get("h0") is None else [kwargs["h0"]]
-        kernel, recurrent_kernel, bias = weights
+        _, recurrent_kernel, bias = weights
         units = recurrent_kernel.shape[0]
         options: dict[str, Any] = {"use_bias": bias is not None, "dtype": x.dtype.name,
                                    "return_sequences": bool(kwargs.get("return_sequences", False))}
@@ -232,8 +233,10 @@ def _lstm_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> li
 def _gru_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Mistake]:
     reset_after = bool(kwargs.get("reset_after", True))
     if fn == "gru_cell_forward":
+        x_t, h_prev, kernel, recurrent_kernel, bias = args
+
         def run(**mistake: Any) -> np.ndarray:
-            return rec.gru_cell(*args, reset_after, **mistake)
+            return rec.gru_cell(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after, **mistake)
     else:
         def run(**mistake: Any) -> np.ndarray:
             return rec.gru(*args, **{**kwargs, **mistake})
@@ -307,11 +310,14 @@ def judge_parts(function: str, parts: Sequence[str], expected: Sequence[np.ndarr
         if not isinstance(m.output, tuple):
             continue
         outs = [as_array(o) for o in m.output]
-        if all(arrays[i] is not None and outs[i] is not None and close(outs[i], arrays[i])
-               for i in wrong):
+        if all(_close(outs[i], arrays[i]) for i in wrong):
             return Verdict(False, f"{message}\nLooks like: {m.name}. Try: {m.hint}", mistake=m.name,
                            detail=verdicts[wrong[0]].detail)
     return Verdict(False, message, detail=verdicts[wrong[0]].detail)
+
+
+def _close(expected: np.ndarray | None, got: np.ndarray | None) -> bool:
+    return expected is not None and got is not None and close(expected, got)
 
 
 EXERCISE = LstmGru()

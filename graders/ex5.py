@@ -154,7 +154,8 @@ class Bidirectional(Exercise):
                                  run(ave_as_sum=True)))
         if merge_mode == "concat":
             found.append(Mistake("concat in the wrong order (backward first)",
-                                 "concatenate [forward, backward] on the last axis", run(backward_first=True)))
+                                 "concatenate [forward, backward] on the last axis",
+                                 run(backward_first=True)))
         return [m for m in found if m.output is not None]
 
 

@@ -51,10 +51,10 @@ def gru_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=Tr
     b_z, b_r, b_h = np.split(recurrent_bias, 3)
     z = _sigmoid(x_z + h_prev @ u_z + b_z)
     r = _sigmoid(x_r + h_prev @ u_r + b_r)
-    if reset_after:
-        candidate = np.tanh(x_h + r * (h_prev @ u_h + b_h))
-    else:
-        candidate = np.tanh(x_h + (r * h_prev) @ u_h)
+    # reset_after=True: r multiplies after the product, which has its own bias b_h;
+    # reset_after=False: r multiplies h_prev before it, and the single bias is already in x_h.
+    recurrent_h = r * (h_prev @ u_h + b_h) if reset_after else (r * h_prev) @ u_h
+    candidate = np.tanh(x_h + recurrent_h)
     return z * h_prev + (1 - z) * candidate
 
 

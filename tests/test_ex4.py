@@ -170,8 +170,7 @@ def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) ->
 def test_the_other_reset_after_formula_is_caught_and_named(grade_files: GradeFiles,
                                                            reset_after: bool) -> None:
     # The student knows one formula only and uses it for both settings.
-    branch = "    if reset_after:\n        candidate"
-    source = wrong((branch, branch.replace("if reset_after", f"if {not reset_after}")))
+    source = wrong(("if reset_after else (r * h_prev)", f"if {not reset_after} else (r * h_prev)"))
     result = grade_files("ex4", {FILE: source})
     other = "False" if reset_after else "True"
     name = f"the reset_after={other} formula used for reset_after={reset_after}"

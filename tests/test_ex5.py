@@ -1,0 +1,271 @@
+"""Exercise 5 (Bidirectional): solution, stub, named mistakes, imports of ex1/ex4, Keras's known answers."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coursekit import refcache
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.results import ExerciseResult
+from graders import _recurrent as rec
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+GradeFiles = Callable[..., ExerciseResult]  # the grade_files fixture of conftest.py
+FILE = "ex5_bidirectional.py"
+SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def keras() -> ModuleType:
+    """The one import of keras in this module (about 3.5 s)."""
+    import keras
+
+    return keras
+
+
+@pytest.fixture(scope="module")
+def solution() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ex5_solution", SOLUTIONS / FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def wrong(*edits: tuple[str, str]) -> str:
+    """The solution with each (old, new) edit made once: a wrong implementation as a source string."""
+    source = SOLUTION
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
+
+
+def named_mistakes(result: ExerciseResult) -> set[str]:
+    return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", t.output)}
+
+
+# ---- solution and stub ---------------------------------------------------------------------------
+
+def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
+    result = grade_files("ex5", {FILE: None})
+    assert [t.output for t in result.tests if not t.passed] == []
+    assert result.score == result.max_score == 15
+
+
+def test_public_cases_cover_every_cell_merge_mode_and_return_sequences() -> None:
+    cases = get_exercise("ex5").public_cases()
+    seen = {(c.kwargs.get("cell", "simple_rnn"), c.kwargs.get("merge_mode", "concat")) for c in cases}
+    assert seen == {(cell, mode) for cell in ("simple_rnn", "lstm", "gru")
+                    for mode in ("concat", "sum", "ave", "mul")}
+    for cell in ("simple_rnn", "lstm", "gru"):
+        assert {bool(c.kwargs.get("return_sequences", False)) for c in cases
+                if c.kwargs.get("cell", "simple_rnn") == cell} == {True, False}
+
+
+def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
+    result = grade_files("ex5", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
+    assert result.score == 0
+    assert not any(t.internal_error for t in result.tests)
+    assert all("not implemented yet" in t.output for t in result.tests)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
+                                                                       seed: int) -> None:
+    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
+    exercise = get_exercise("ex5")
+    cases = exercise.hidden_cases(np.random.default_rng(seed))
+    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
+    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert result.score == len(cases)
+
+
+def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
+    exercise = get_exercise("ex5")
+    a, b = (exercise.hidden_cases(np.random.default_rng(s)) for s in (3, 4))
+    assert [(c.name, c.points, dict(c.kwargs)) for c in a] == [(c.name, c.points, dict(c.kwargs)) for c in b]
+
+
+def test_cache_agrees_with_live_keras(keras: ModuleType) -> None:
+    exercise = get_exercise("ex5")
+    cases = exercise.public_cases()
+    cached = refcache.load(exercise, cases)
+    assert set(cached) == {c.name for c in cases}
+    for case in cases:
+        np.testing.assert_allclose(cached[case.name], exercise.reference(case), rtol=1e-6, atol=1e-7,
+                                   err_msg=case.name)
+
+
+def test_keras_weight_order_is_forward_then_backward(keras: ModuleType) -> None:
+    layer = keras.layers.Bidirectional(keras.layers.GRU(2))
+    layer.build((1, 3, 4))
+    paths = [w.path for w in layer.weights]
+    assert ["forward" in p for p in paths] == [True] * 3 + [False] * 3
+    assert [p.rpartition("/")[2] for p in paths] == ["kernel", "recurrent_kernel", "bias"] * 2
+    assert tuple(layer.weights[2].shape) == (2, 6)  # GRU reset_after=True: input row, recurrent row
+
+
+def test_numpy_maths_of_the_mistakes_agrees_with_keras_when_no_mistake_is_made() -> None:
+    exercise = get_exercise("ex5")
+    cases = exercise.public_cases()
+    expected = exercise.expected_values(cases)
+    for case in cases:
+        x, forward, backward = case.args
+        f64 = [tuple(np.asarray(w, np.float64) for w in ws) for ws in (forward, backward)]
+        mine = rec.bidirectional(np.asarray(x, np.float64), *f64, **case.kwargs)
+        np.testing.assert_allclose(mine, expected[case.name], rtol=1e-4, atol=1e-5, err_msg=case.name)
+
+
+def test_check_does_not_import_tensorflow() -> None:
+    code = ("import sys; from pathlib import Path; from coursekit.check import check; "
+            f"r = check('ex5', Path({str(SOLUTIONS)!r})); "
+            "print(r.score, r.max_score, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["15.0", "15.0", "False", "False"]
+
+
+# ---- named mistakes ------------------------------------------------------------------------------
+
+BACKWARD_RUN = "    y_rev = _run(x[:, ::-1, :], backward_weights, cell, return_sequences)\n"
+RESTORE = "    if return_sequences:\n        y_rev = y_rev[:, ::-1, :]"
+
+MISTAKES = {
+    "the backward outputs not put back in time order": wrong((RESTORE, "    if False:\n        pass")),
+    "the backward direction reading the sequence forwards": wrong(
+        (BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x"))),
+    "ave computed as a sum": wrong(("return (y + y_rev) / 2", "return y + y_rev")),
+    # Computes every backward step, puts them in time order, then takes the last one in time: the
+    # backward state that has read x[T-1] only, instead of its final state (which has read back to x[0]).
+    "the wrong step taken as the backward direction's final output": wrong(
+        (BACKWARD_RUN, BACKWARD_RUN.replace("return_sequences)", "True)[:, ::-1, :]")),
+        (RESTORE, "    if not return_sequences:\n        y_rev = y_rev[:, -1, :]")),
+    "concat in the wrong order (backward first)": wrong(
+        ("np.concatenate([y, y_rev], axis=-1)", "np.concatenate([y_rev, y], axis=-1)")),
+}
+
+
+@pytest.mark.parametrize("name", list(MISTAKES))
+def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
+    result = grade_files("ex5", {FILE: MISTAKES[name]})
+    assert result.score < result.max_score
+    assert named_mistakes(result) == {name}
+
+
+def test_reading_forwards_then_flipping_is_named_too(grade_files: GradeFiles) -> None:
+    source = wrong((BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x")))
+    assert named_mistakes(grade_files("ex5", {FILE: source})) == {
+        "the backward direction reading the sequence forwards"}
+    unflipped = wrong((BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x")),
+                      (RESTORE, "    if False:\n        pass"))
+    assert named_mistakes(grade_files("ex5", {FILE: unflipped})) == {
+        "the backward direction reading the sequence forwards"}
+
+
+# ---- a submission that reuses its ex1 and ex4 ----------------------------------------------------
+
+REUSING = '''"""ex5 built on the student's own ex1 and ex4."""
+import numpy as np
+
+from ex1_rnn_forward import rnn_forward
+from ex4_lstm_gru import gru_forward, lstm_forward
+
+
+def _run(x, weights, cell, return_sequences):
+    if cell == "simple_rnn":
+        return rnn_forward(x, *weights, return_sequences=return_sequences)
+    if cell == "lstm":
+        return lstm_forward(x, *weights, return_sequences=return_sequences)[0]
+    return gru_forward(x, *weights, return_sequences=return_sequences, reset_after=True)
+
+
+def bidirectional_forward(x, forward_weights, backward_weights, cell="simple_rnn",
+                          merge_mode="concat", return_sequences=False):
+    y = _run(x, forward_weights, cell, return_sequences)
+    y_rev = _run(x[:, ::-1], backward_weights, cell, return_sequences)
+    if return_sequences:
+        y_rev = y_rev[:, ::-1]
+    merged = {"sum": lambda: y + y_rev, "ave": lambda: (y + y_rev) / 2, "mul": lambda: y * y_rev,
+              "concat": lambda: np.concatenate([y, y_rev], axis=-1)}
+    return merged[merge_mode]()
+'''
+
+
+def test_a_submission_may_import_its_own_ex1_and_ex4(grade_files: GradeFiles) -> None:
+    result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None, "ex4_lstm_gru.py": None})
+    assert [t.output for t in result.tests if not t.passed] == []
+    assert result.score == result.max_score
+
+
+def test_an_imported_ex4_that_imports_keras_makes_ex5_score_zero(grade_files: GradeFiles) -> None:
+    ex4 = "import keras  # noqa\n" + (SOLUTIONS / "ex4_lstm_gru.py").read_text(encoding="utf-8")
+    result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None, "ex4_lstm_gru.py": ex4})
+    assert result.score == 0
+    assert all("ex4_lstm_gru.py imports keras" in t.output and "scores 0" in t.output
+               for t in result.tests)
+
+
+def test_missing_imported_file_is_an_import_failure_not_a_crash(grade_files: GradeFiles) -> None:
+    result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None})
+    assert result.score == 0
+    assert all("ModuleNotFoundError" in t.output and "ex4_lstm_gru" in t.output for t in result.tests)
+
+
+# ---- Keras's own known answers (keras-team/keras, keras/src/layers/rnn/bidirectional_test.py) ------
+
+def constant(input_dim: int, units: int, gates: int, kernel: float = 0.01, recurrent: float = 0.02,
+             bias: float = 0.03, bias_shape: tuple[int, ...] | None = None) -> tuple[np.ndarray, ...]:
+    return (np.full((input_dim, gates * units), kernel, "float32"),
+            np.full((units, gates * units), recurrent, "float32"),
+            np.full(bias_shape or (gates * units,), bias, "float32"))
+
+
+SEQUENCE_3 = np.arange(24).reshape((2, 3, 4)).astype("float32")
+SEQUENCE_4 = np.arange(24).reshape((2, 4, 3)).astype("float32")
+
+
+def assert_keras_close(got: Any, want: Any) -> None:
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=1e-5)  # Keras's own tolerance
+
+
+def test_keras_bidirectional_simple_rnn_concat_and_ave(solution: ModuleType) -> None:
+    w = constant(4, 2, 1)
+    assert_keras_close(solution.bidirectional_forward(SEQUENCE_3, w, w),
+                       [[0.39687276, 0.39687276, 0.10004295, 0.10004295],
+                        [0.7237238, 0.7237238, 0.53391594, 0.53391594]])
+    assert_keras_close(solution.bidirectional_forward(SEQUENCE_3, w, w, merge_mode="ave"),
+                       [[0.24845785, 0.24845785], [0.6288199, 0.6288199]])
+
+
+def test_keras_bidirectional_mul_with_another_backward_layer(solution: ModuleType) -> None:
+    backward = constant(4, 2, 1, kernel=0.03, recurrent=0.02, bias=0.01)
+    assert_keras_close(solution.bidirectional_forward(SEQUENCE_3, constant(4, 2, 1), backward,
+                                                      merge_mode="mul"),
+                       [[0.08374989, 0.08374989], [0.6740834, 0.6740834]])
+
+
+def test_keras_bidirectional_gru_sum_return_sequences(solution: ModuleType) -> None:
+    w = constant(4, 2, 3, bias_shape=(2, 6))
+    assert_keras_close(solution.bidirectional_forward(SEQUENCE_3, w, w, "gru", "sum", True),
+                       [[[0.20937867, 0.20937867], [0.34462988, 0.34462988], [0.40290534, 0.40290534]],
+                        [[0.59829646, 0.59829646], [0.6734641, 0.6734641], [0.6479671, 0.6479671]]])
+
+
+def test_keras_bidirectional_lstm_concat(solution: ModuleType) -> None:
+    w = constant(3, 2, 4)
+    w[2][2:4] = 1.0  # unit_forget_bias: the forget gate's bias starts at 1
+    assert_keras_close(solution.bidirectional_forward(SEQUENCE_4, w, w, "lstm"),
+                       [[0.1990008, 0.1990008, 0.12659755, 0.12659755],
+                        [0.52335435, 0.52335435, 0.44717982, 0.44717982]])
