@@ -4,9 +4,12 @@ Started by ``coursekit.sandbox.forkserver.ForkServer`` with a scrubbed environme
 it imports nothing from coursekit, so the memory a child inherits holds no grader state, no course
 secret and no other student's data. Jobs arrive on a SOCK_SEQPACKET socket as one JSON message with two
 file descriptors (the child's output pipe and its result pipe); the server answers {"pid": N} and later
-{"exit": N, "code": C} when it reaps the child.
+{"exit": N, "code": C} when it reaps the child. The request's "isolation" settings (from
+``coursekit/sandbox/isolation.py``) say how ``_isolate.enter`` confines the child; in "uid" mode every
+process of the job's uid is killed before its exit is announced.
 """
 
+import contextlib
 import importlib
 import importlib.util
 import json
@@ -15,18 +18,23 @@ import selectors
 import signal
 import socket
 import sys
+from types import ModuleType
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load(name):
-    spec = importlib.util.spec_from_file_location(f"coursekit_sandbox_{name}", os.path.join(HERE, f"{name}.py"))
+def load(name: str) -> ModuleType:
+    path = os.path.join(HERE, f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"coursekit_sandbox_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def run_child(request, fds, child, isolate):
+def run_child(request: dict[str, Any], fds: list[int], child: ModuleType, isolate: ModuleType) -> None:
     out_fd, result_fd = fds
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -37,18 +45,22 @@ def run_child(request, fds, child, isolate):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
-    isolate.enter(request["workdir"], request["env"], request["limits"])
+    try:
+        isolate.enter(request["workdir"], request["env"], request["limits"], request.get("isolation"))
+    except OSError as exc:
+        os.write(2, f"coursekit: could not enter the sandbox: {exc}\n".encode())
+        os._exit(isolate.SETUP_FAILED)
     child.execute(result_fd, request["job"])
 
 
-def serve(sock):
+def serve(sock: socket.socket) -> None:
     child = load("_child")
     isolate = load("_isolate")
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    children = set()
+    children: dict[int, int | None] = {}  # pid -> the uid to sweep after it, in "uid" mode
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ, "request")
     sel.register(wake_r, selectors.EVENT_READ, "sigchld")
@@ -81,7 +93,8 @@ def serve(sock):
                             os._exit(code)
                     for fd in fds:
                         os.close(fd)
-                    children.add(pid)
+                    settings = request.get("isolation") or {}
+                    children[pid] = settings["uid_base"] + pid if settings.get("mode") == "uid" else None
                     sock.send(json.dumps({"pid": pid}).encode())
                 while children:
                     try:
@@ -90,24 +103,25 @@ def serve(sock):
                         break
                     if pid == 0:
                         break
-                    children.discard(pid)
+                    uid = children.pop(pid, None)
+                    if uid is not None:
+                        isolate.sweep(uid)
                     sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
     finally:
-        for pid in children:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        for pid, uid in children.items():
+            for kill in (os.killpg, os.kill):  # its group ("basic", "uid"), or the namespace's parent
+                with contextlib.suppress(OSError):
+                    kill(pid, signal.SIGKILL)
+            if uid is not None:
+                isolate.sweep(uid)
 
 
-def main():
+def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     for name in sys.argv[2].split(",") if len(sys.argv) > 2 and sys.argv[2] else []:
         importlib.import_module(name)
-    try:
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         serve(sock)
-    except (BrokenPipeError, ConnectionResetError):
-        pass
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 A fresh interpreter costs ~0.15 s with numpy and ~4 s with TensorFlow; a fork of a process that has
 already imported them costs milliseconds. The server is started with a scrubbed environment and holds no
-grader state (see ``_forkserver.py``); each job still runs in a process of its own, in its own session,
-under its own limits, in a temporary copy of the student's files, and is killed with its whole group.
+grader state (see ``_forkserver.py``); each job still runs in a process of its own, under its own limits,
+in a temporary copy of the student's files, confined as :func:`coursekit.sandbox.isolation.detect` found
+this machine allows (see ``_isolate.py``), and is killed with everything it started.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from coursekit._exceptions import InternalError
+from coursekit.sandbox.isolation import Isolation, detect
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import Job, build_report, collect, scrubbed_environment
 from coursekit.sandbox.report import RunReport
 from coursekit.sandbox.workspace import copy_workspace
 
 SERVER_SCRIPT = Path(__file__).with_name("_forkserver.py")
+SETUP_FAILED = 71  # _isolate.SETUP_FAILED: the child could not enter the sandbox, no student code ran
+KILL_GRACE_S = 10.0
 
 
 class _ForkedChild:
@@ -42,22 +46,32 @@ class _ForkedChild:
         return self.returncode
 
     def kill(self) -> None:
+        # In a namespace the child is the namespace's parent: on SIGTERM it kills PID 1, which takes the
+        # whole namespace with it, and exits only once they are all gone. Otherwise it leads its group.
         try:
-            os.killpg(self.pid, signal.SIGKILL)
+            if self.server.isolation.kills_by_signal:
+                os.kill(self.pid, signal.SIGTERM)
+            else:
+                os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
 
     def wait(self) -> int:
         if self.returncode is None:
-            self.returncode = self.server.exit_code(self.pid, block=True)
+            try:
+                self.returncode = self.server.exit_code(self.pid, block=True, timeout=KILL_GRACE_S)
+            except TimeoutError:
+                os.kill(self.pid, signal.SIGKILL)
+                self.returncode = self.server.exit_code(self.pid, block=True)
         return self.returncode if self.returncode is not None else -signal.SIGKILL
 
 
 class ForkServer:
     """One server process; ``run`` is a :data:`coursekit.grading.Runner`."""
 
-    def __init__(self, preload: Sequence[str] = ("numpy",)) -> None:
+    def __init__(self, preload: Sequence[str] = ("numpy",), isolation: Isolation | None = None) -> None:
         self.preload = tuple(preload)
+        self.isolation = isolation if isolation is not None else detect()
         self._home = tempfile.TemporaryDirectory(prefix="coursekit-fs-")
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
@@ -115,11 +129,17 @@ class ForkServer:
         message: dict[str, Any] = json.loads(data)
         return message
 
-    def exit_code(self, pid: int, *, block: bool) -> int | None:
+    def exit_code(self, pid: int, *, block: bool, timeout: float | None = None) -> int | None:
+        """The child's exit code once the server has reaped it; None if not yet and not ``block``.
+
+        With ``block`` and a ``timeout``, raises TimeoutError when the child has not ended in time.
+        """
         while pid not in self._exits:
             try:
-                message = self._receive(timeout=None if block else 0)
+                message = self._receive(timeout=timeout if block else 0)
             except (BlockingIOError, TimeoutError):
+                if block:
+                    raise TimeoutError(f"the fork server's child {pid} did not end") from None
                 return None
             if "exit" in message:
                 self._exits[int(message["exit"])] = int(message["code"])
@@ -129,7 +149,8 @@ class ForkServer:
         """Run ``job`` on a copy of ``workspace`` in a forked, sandboxed child."""
         if not self.alive():
             self.close()
-            self.__init__(self.preload)  # type: ignore[misc]
+            self._home = tempfile.TemporaryDirectory(prefix="coursekit-fs-")
+            self._exits.clear()
             self.start()
         if self._sock is None:
             raise InternalError("the fork server is not running")
@@ -143,7 +164,7 @@ class ForkServer:
             out_r, out_w = os.pipe()
             res_r, res_w = os.pipe()
             request = {"workdir": str(work), "job": str(job_path), "env": scrubbed_environment(work),
-                       "limits": {"memory_mb": limits.memory_mb}}
+                       "limits": {"memory_mb": limits.memory_mb}, "isolation": self.isolation.settings(root)}
             try:
                 socket.send_fds(self._sock, [json.dumps(request).encode()], [out_w, res_w])
             finally:
@@ -161,4 +182,7 @@ class ForkServer:
                 os.close(out_r)
                 os.close(res_r)
             code = child.returncode if child.returncode is not None else -signal.SIGKILL
+        if code == SETUP_FAILED and not capture.results:
+            raise InternalError(f"the sandbox could not be entered ({self.isolation.mode} mode): "
+                                f"{capture.output.decode(errors='replace')[-300:]}")
         return build_report(job, capture, code, timed_out, limits)

@@ -1,0 +1,216 @@
+"""Which confinement this machine allows for student code, and which guarantees hold under it.
+
+:func:`detect` tries each mode, strongest first, in a throw-away child (``_isolate.py --probe``) that
+enters it exactly as a graded child would and reports what it can still see; the first mode whose probe
+comes back confined is used. The result is plain data: ``coursekit grade`` prints :meth:`summary` before
+grading, and :class:`~coursekit.sandbox.forkserver.ForkServer` sends :meth:`Isolation.settings` with
+every job. SECURITY.md explains each mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+Mode = Literal["namespaces", "user-namespaces", "uid", "basic"]
+
+ISOLATE_SCRIPT = Path(__file__).with_name("_isolate.py")
+# Each job runs as UID_BASE + the host pid of its forked child: unique among running jobs, above the
+# ranges distributions and systemd-nspawn hand out, below the 2**31 that some tools treat as negative.
+UID_BASE = 1_900_000_000
+MAX_PROCESSES = 128  # RLIMIT_NPROC: processes and threads of one job
+SCRATCH_MB = 64  # the job's tmpfs: its copy of the files, /tmp and /dev/shm together
+SCRATCH_INODES = 4096
+FILE_MB = 64  # RLIMIT_FSIZE
+SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
+PROBE_TIMEOUT_S = 60
+
+GUARANTEES = (
+    "a score comes only from the grader's own comparison",
+    "no submission can stop, slow or kill the batch",
+    "no process a submission starts outlives its grading",
+    "a submission reads and changes only its own copy",
+    "no network from student code",
+)
+
+
+@dataclass(frozen=True)
+class Guarantee:
+    """One of the guarantees of SECURITY.md, whether it holds here, and why."""
+
+    name: str
+    holds: bool
+    how: str
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """The mode student code runs in on this machine, and what was refused on the way."""
+
+    mode: Mode
+    binds: tuple[str, ...] = ()
+    hide: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()
+
+    def settings(self, root: Path) -> dict[str, Any]:
+        """What ``_isolate.enter`` needs for a job whose folder is ``root``."""
+        return {"mode": self.mode, "root": str(root), "uid_base": UID_BASE, "binds": list(self.binds),
+                "hide": list(self.hide), "processes": MAX_PROCESSES, "scratch_mb": SCRATCH_MB,
+                "scratch_inodes": SCRATCH_INODES, "file_mb": FILE_MB}
+
+    @property
+    def kills_by_signal(self) -> bool:
+        """Whether a job is ended by SIGTERM to its intermediate process (namespaces), not its group."""
+        return self.mode in ("namespaces", "user-namespaces")
+
+    def guarantees(self) -> tuple[Guarantee, ...]:
+        score, batch, survive, files, network = GUARANTEES
+        compare = Guarantee(score, True, "student code runs in another process and sends back plain data, "
+                                         "judged in the grader")
+        if self.mode in ("namespaces", "user-namespaces"):
+            who = "its own uid" if self.mode == "namespaces" else "no capabilities"
+            return (
+                compare,
+                Guarantee(batch, True, f"own PID namespace and {who}: the grader's processes are out of "
+                                       f"sight; time, memory and process limits"),
+                Guarantee(survive, True, "the kernel kills the whole PID namespace when the job ends"),
+                Guarantee(files, True, "a private root: system and Python folders read-only, a tmpfs copy of "
+                                       "the submission; nothing else exists"),
+                Guarantee(network, True, "own network namespace with only a loopback, down"),
+            )
+        if self.mode == "uid":
+            return (
+                compare,
+                Guarantee(batch, True, "its own uid cannot signal the grader; time, memory and process "
+                                       "limits"),
+                Guarantee(survive, True, "every process of the job's uid is killed when the job ends"),
+                Guarantee(files, False, "other uid: the grader's 0700 folders are closed, but any file "
+                                        "readable by everyone (solutions/, a world-readable class folder) "
+                                        "can be read"),
+                Guarantee(network, False, "no network namespace: the machine's network is reachable"),
+            )
+        return (
+            compare,
+            Guarantee(batch, False, "time, memory and process limits hold, but the submission runs as your "
+                                    "user and could signal the grader's processes"),
+            Guarantee(survive, False, "its process group is killed, but a process that left it (setsid) "
+                                      "survives"),
+            Guarantee(files, False, "runs as your user: it can read and change whatever you can"),
+            Guarantee(network, False, "no network namespace: the machine's network is reachable"),
+        )
+
+    def summary(self) -> str:
+        """Plain text for the start of ``coursekit grade``: the mode and each guarantee."""
+        title = {
+            "namespaces": "Linux namespaces (PID, network, mount, IPC, UTS), a uid of its own per job",
+            "user-namespaces": "Linux user namespaces (user, PID, network, mount, IPC, UTS), no capabilities",
+            "uid": "a uid of its own per job, no namespaces",
+            "basic": "process limits only (own session, time, memory, processes)",
+        }[self.mode]
+        lines = [f"sandbox: {title}"]
+        lines += [f"  {'yes' if g.holds else 'NO '}  {g.name}: {g.how}" for g in self.guarantees()]
+        lines += [f"  (not available here: {why})" for why in self.refused]
+        return "\n".join(lines)
+
+
+def course_repository() -> Path | None:
+    """The folder holding coursekit's source when it is installed from a checkout (and solutions/)."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "coursekit").is_dir() and "-packages" not in root.name else None
+
+
+def python_folders() -> list[str]:
+    """The folders an interpreter like this one reads its modules from."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             str(Path(sys.executable).resolve().parents[1])}
+    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+        paths.add(sysconfig.get_path(name))
+    return sorted(paths)
+
+
+def readonly_binds() -> tuple[str, ...]:
+    """System and Python folders, outermost only."""
+    chosen: list[str] = []
+    for path in sorted({*SYSTEM_FOLDERS, *python_folders()}):
+        absolute = os.path.normpath(path)
+        if not os.path.lexists(absolute):
+            continue
+        if any(absolute == c or absolute.startswith(c.rstrip("/") + "/") for c in chosen):
+            continue
+        chosen.append(absolute)
+    return tuple(chosen)
+
+
+def hidden_folders(extra: Sequence[Path] = ()) -> tuple[str, ...]:
+    """Folders masked with an empty tmpfs when a read-only bind would show them."""
+    repo = course_repository()
+    found = [str(p.resolve()) for p in ([repo] if repo else []) + list(extra)]
+    return tuple(sorted(set(found)))
+
+
+def stronger_modes() -> list[Mode]:
+    """The modes worth probing here, strongest first; "basic" is what remains."""
+    if not sys.platform.startswith("linux"):
+        return []
+    return ["namespaces", "uid"] if os.geteuid() == 0 else ["user-namespaces"]
+
+
+def probe(isolation: Isolation, look_for: Sequence[str]) -> tuple[bool, str]:
+    """Enter ``isolation`` in a throw-away child; (confined as promised, why not)."""
+    from coursekit.sandbox.process import scrubbed_environment
+
+    with tempfile.TemporaryDirectory(prefix="coursekit-probe-") as tmp:
+        (Path(tmp) / "work").mkdir()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-I", str(ISOLATE_SCRIPT), "--probe",
+                 json.dumps(isolation.settings(Path(tmp))), json.dumps(list(look_for))],
+                env=scrubbed_environment(Path(tmp)), capture_output=True, timeout=PROBE_TIMEOUT_S,
+                stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return False, f"{isolation.mode}: {exc}"
+    last = (done.stderr.decode(errors="replace").strip().splitlines() or [""])[-1][:200]
+    try:
+        seen = json.loads(done.stdout)
+    except ValueError:
+        return False, f"{isolation.mode}: {last or f'exit code {done.returncode}'}"
+    problems = []
+    if not (seen.get("imports") and seen.get("writes")):
+        problems.append("Python cannot run there (modules or its folder unreadable)")
+    if isolation.mode != "basic" and seen.get("uid") == 0 and isolation.mode != "user-namespaces":
+        problems.append("still root")
+    if isolation.mode in ("namespaces", "user-namespaces"):
+        if seen.get("pid") != 1 or seen.get("parent_visible"):
+            problems.append("not alone in its PID namespace")
+        if seen.get("interfaces") != ["lo"]:
+            problems.append("network interfaces visible")
+        if seen.get("visible"):
+            problems.append(f"can see {seen['visible'][0]}")
+    return (not problems), f"{isolation.mode}: {'; '.join(problems)}"
+
+
+def detect(hide: Sequence[Path] = ()) -> Isolation:
+    """The strongest mode that works here (probed once per ``hide``)."""
+    return _detect(tuple(str(p) for p in hide))
+
+
+@cache
+def _detect(hide: tuple[str, ...]) -> Isolation:
+    binds, hidden = readonly_binds(), hidden_folders([Path(p) for p in hide])
+    refused: list[str] = [] if sys.platform.startswith("linux") else ["namespaces: Linux only"]
+    for mode in stronger_modes():
+        isolation = Isolation(mode, binds, hidden, tuple(refused))
+        ok, why = probe(isolation, hidden)
+        if ok:
+            return isolation
+        refused.append(why)
+    return Isolation("basic", refused=tuple(refused))
