@@ -1,0 +1,94 @@
+"""The Keras cache: every public case of every exercise is cached under its inputs' key, and Keras agrees.
+
+``coursekit check`` reads expected values from ``graders/cache/<id>.json`` so that it never imports
+TensorFlow. These tests recompute every cached value with live Keras (imported once for the module) and
+compare; when one fails, ``python -m coursekit.refcache <id>`` rewrites the cache.
+"""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coursekit import refcache, wire
+from coursekit.registry import exercise_ids, get_exercise
+
+IDS = exercise_ids()
+
+
+@pytest.fixture(scope="module")
+def keras() -> ModuleType:
+    import keras
+
+    return keras
+
+
+def cached_entries(exercise_id: str) -> dict[str, Any]:
+    path = refcache.cache_path(exercise_id)
+    assert path.is_file(), f"{path} is missing: run python -m coursekit.refcache {exercise_id}"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["exercise"] == exercise_id
+    entries: dict[str, Any] = data["cases"]
+    return entries
+
+
+def assert_same(expected: Any, cached: Any, where: str) -> None:
+    """Equal values: arrays to float32 rounding, numbers and structures exactly."""
+    if isinstance(expected, np.ndarray) or isinstance(cached, np.ndarray):
+        assert isinstance(cached, np.ndarray) and isinstance(expected, np.ndarray), where
+        assert cached.shape == expected.shape, where
+        np.testing.assert_allclose(cached, expected, rtol=1e-5, atol=1e-6, err_msg=where)
+    elif isinstance(expected, list | tuple):
+        assert type(cached) is type(expected) and len(cached) == len(expected), where
+        for i, (e, c) in enumerate(zip(expected, cached, strict=True)):
+            assert_same(e, c, f"{where}[{i}]")
+    elif isinstance(expected, dict):
+        assert isinstance(cached, dict) and set(cached) == set(expected), where
+        for k in expected:
+            assert_same(expected[k], cached[k], f"{where}[{k!r}]")
+    elif isinstance(expected, float):
+        assert cached == pytest.approx(expected, rel=1e-5, abs=1e-6), where
+    else:
+        assert type(cached) is type(expected) and cached == expected, where
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_every_public_case_is_cached_under_its_key(exercise_id: str) -> None:
+    exercise = get_exercise(exercise_id)
+    entries = cached_entries(exercise_id)
+    cases = exercise.public_cases()
+    assert sorted(entries) == sorted(c.name for c in cases), "the cache holds exactly the public cases"
+    for case in cases:
+        assert entries[case.name]["key"] == refcache.case_key(case), \
+            f"{case.name}: inputs changed since the cache was written; run python -m coursekit.refcache"
+    assert set(refcache.load(exercise, cases)) == {c.name for c in cases}
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_live_keras_agrees_with_the_cache(keras: ModuleType, exercise_id: str) -> None:
+    exercise = get_exercise(exercise_id)
+    cases = exercise.public_cases()
+    cached = refcache.load(exercise, cases)
+    live = exercise.expected_values(cases, use_cache=False)
+    for case in cases:
+        assert_same(live[case.name], cached[case.name], f"{exercise_id} {case.name}")
+
+
+def test_a_case_whose_inputs_changed_is_not_read_from_the_cache() -> None:
+    exercise = get_exercise(IDS[0])
+    case = exercise.public_cases()[0]
+    changed = type(case)(case.name, case.function, (*case.args[:-1], wire.decode(wire.encode(0.5))),
+                         case.kwargs, case.points)
+    assert case.name in refcache.load(exercise, [case])
+    assert refcache.load(exercise, [changed]) == {}
+
+
+def test_the_cache_is_plain_json_in_the_wire_format() -> None:
+    for exercise_id in IDS:
+        for name, entry in cached_entries(exercise_id).items():
+            assert set(entry) == {"key", "expected"}, name
+            wire.decode(entry["expected"])
