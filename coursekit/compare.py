@@ -78,11 +78,12 @@ def close(expected: np.ndarray, got: np.ndarray, rtol: float = RTOL, atol: float
         np.all(np.isfinite(got)) and np.allclose(got, expected, rtol=rtol, atol=atol))
 
 
-def slice_text(a: np.ndarray, limit: int = 6) -> str:
-    """A readable slice of an array: its first rows and columns."""
+def slice_text(a: np.ndarray, limit: int = 6, blocks: int = 2) -> str:
+    """A readable slice of an array: its first ``limit`` rows and columns, in its first ``blocks`` blocks."""
     view = a
     for axis in range(a.ndim):
-        view = view.take(range(min(limit, a.shape[axis])), axis=axis)
+        keep = limit if axis >= a.ndim - 2 else blocks
+        view = view.take(range(min(keep, a.shape[axis])), axis=axis)
     text = np.array2string(view, precision=5, suppress_small=True, max_line_width=100)
     return text + (" …" if view.size < a.size else "")
 
@@ -94,10 +95,11 @@ def compare_array(expected: np.ndarray, got: Any, *, what: str = "the result",
     arr = as_array(got)
     if arr is None:
         return Verdict(False, f"{what}: expected an array of shape {expected.shape}, got {describe(got)}")
-    if arr.shape != expected.shape:
-        verdict = Verdict(False, f"{what}: expected shape {expected.shape}, got shape {arr.shape}")
-        return _with_mistake(verdict, arr, mistakes, rtol, atol)
     shown = ArrayDetail(expected=slice_text(expected), got=slice_text(arr), tolerance=tolerance)
+    if arr.shape != expected.shape:
+        verdict = Verdict(False, f"{what}: expected shape {expected.shape}, got shape {arr.shape}",
+                          detail=shown)
+        return _with_mistake(verdict, arr, mistakes, rtol, atol)
     if not np.all(np.isfinite(arr)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         return Verdict(False, f"{what}: holds {'NaN' if np.isnan(arr[bad]) else 'inf'} at index {bad}",
