@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Console, Group
+from rich import box
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -32,20 +34,24 @@ def exercise_list(exercises: Sequence[Exercise]) -> Table:
 
 
 def results_table(result: ExerciseResult) -> Table:
+    """One row per test: its mark, its points, its name with the message beneath, which wraps little."""
     table = Table(title=f"{result.exercise} · {escape(result.title)}", title_justify="left",
-                  show_lines=True, expand=False)
-    table.add_column("", width=2)
+                  box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
+    table.add_column("", width=1, no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
     table.add_column("test")
-    table.add_column("points", justify="right")
-    table.add_column("message")
     for t in result.tests:
         mark = Text("✓", style="green") if t.passed else Text("✗", style="bold red")
         if t.internal_error:
             mark = Text("!", style="bold yellow")
-        message = Text(t.output or "ok")
-        if t.mistake:
-            message.highlight_words([f"Looks like: {t.mistake}."], style="bold yellow")
-        table.add_row(mark, escape(t.name), f"{_points(t.score)}/{_points(t.max_score)}", message)
+        name = Text(t.name, style="" if t.passed else "bold")
+        cell: RenderableType = name
+        if t.output and t.output != "ok":
+            message = Text(t.output, style="" if t.passed else "red")
+            if t.mistake:
+                message.highlight_words([f"Looks like: {t.mistake}."], style="bold yellow")
+            cell = Group(name, Padding(message, (0, 0, 0, 2)))
+        table.add_row(mark, f"{_points(t.score)}/{_points(t.max_score)}", cell)
     return table
 
 
