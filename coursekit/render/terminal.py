@@ -22,12 +22,13 @@ def _points(x: float) -> str:
 
 
 def exercise_list(exercises: Sequence[Exercise]) -> Table:
-    table = Table(title="coursekit exercises · 练习", title_justify="left")
-    table.add_column("id", style="bold")
+    table = Table(title="coursekit exercises · 练习", title_justify="left",
+                  caption="points: public (coursekit check) · hidden (batch grading)", caption_justify="left")
+    table.add_column("id", style="bold", no_wrap=True)
     table.add_column("title")
-    table.add_column("file")
-    table.add_column("public points", justify="right")
-    table.add_column("hidden points", justify="right")
+    table.add_column("file", no_wrap=True)
+    table.add_column("public", justify="right", no_wrap=True)
+    table.add_column("hidden", justify="right", no_wrap=True)
     for ex in exercises:
         table.add_row(ex.id, ex.title, ex.filename, _points(ex.public_points()), _points(ex.hidden_points()))
     return table
