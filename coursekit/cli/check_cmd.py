@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from coursekit._exceptions import CoursekitError, SubmissionNotFoundError, UnknownExerciseError
+from coursekit._exceptions import CoursekitError
 from coursekit.check import check as run_check
 from coursekit.render.jsonout import check_json
 from coursekit.render.terminal import show_check
@@ -23,15 +24,15 @@ def check(
     verbose: Annotated[bool, typer.Option("--verbose", "-v",
                                           help="Show expected and received arrays.")] = False,
 ) -> None:
-    """Run the public tests of one exercise on your file. Exit code 0 when every test passed."""
+    """Run the public tests of one exercise on your file.
+
+    Exit code 0 when every test passed, 1 when any failed, 2 when the file or the exercise is not found.
+    """
     console = Console()
     try:
         result = run_check(exercise, path)
-    except (UnknownExerciseError, SubmissionNotFoundError) as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
-    except CoursekitError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+    except CoursekitError as exc:  # an unknown exercise, a file not found or refused: exit code 2
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from None
     if as_json:
         typer.echo(json.dumps(check_json(result), ensure_ascii=False))
