@@ -1,0 +1,168 @@
+"""``coursekit list`` and ``coursekit check``: tables, --verbose, --json and exit codes, per the contract."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from conftest import EXERCISES, SOLUTIONS
+from coursekit.cli import app
+from coursekit.registry import exercise_ids, get_exercise
+
+FILE = "ex1_rnn_forward.py"
+runner = CliRunner()
+
+
+def invoke(*args: str) -> Result:
+    return runner.invoke(app, list(args), env={"COLUMNS": "100"})
+
+
+def folder_with(tmp_path: Path, source: str, name: str = "student") -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / FILE).write_text(source, encoding="utf-8")
+    return folder
+
+
+NO_BIAS = (SOLUTIONS / FILE).read_text(encoding="utf-8").replace(
+    "np.asarray(s_prev) @ W + b)", "np.asarray(s_prev) @ W)")
+
+
+def test_list_shows_every_exercise_with_title_and_points() -> None:
+    result = invoke("list")
+    assert result.exit_code == 0
+    for exercise_id in exercise_ids():
+        exercise = get_exercise(exercise_id)
+        assert exercise_id in result.stdout and exercise.filename in result.stdout
+        assert f"{exercise.public_points():g}" in result.stdout
+    assert "forward equations" in result.stdout
+
+
+def test_check_the_solution_passes_with_exit_code_0() -> None:
+    result = invoke("check", "ex1", str(SOLUTIONS))
+    assert result.exit_code == 0, result.stdout
+    assert "ex1: 12/12 points · 12/12 tests passed" in result.stdout
+    assert "✗" not in result.stdout
+
+
+def test_check_the_stub_fails_with_exit_code_1() -> None:
+    result = invoke("check", "ex1", str(EXERCISES))
+    assert result.exit_code == 1
+    assert "ex1: 0/12 points" in result.stdout and "rnn_forward is not implemented yet" in result.stdout
+
+
+def test_check_names_the_mistake_and_keeps_the_other_functions_points(tmp_path: Path) -> None:
+    result = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS) / FILE))
+    assert result.exit_code == 1
+    assert "Looks like: the bias b was left out." in result.stdout
+    assert "3/12 points" in result.stdout  # the three rnn_output tests do not use the cell
+
+
+def test_verbose_shows_arrays_first_difference_largest_error_and_tolerance(tmp_path: Path) -> None:
+    quiet = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)))
+    result = invoke("check", "ex1", str(tmp_path / "student"), "--verbose")
+    assert result.exit_code == 1
+    for label in ("expected", "got"):
+        assert re.search(rf"│ {label} +│", result.stdout) and not re.search(rf"│ {label} +│", quiet.stdout)
+    assert re.search(r"│ \[\[ ?-?\d\.\d+ ", result.stdout), "the array values"
+    for words in ("first difference at index (0, 0)", "largest absolute error",
+                  "tolerance |got - expected| <= 1e-05 + 0.0001 * |expected|"):
+        assert words in result.stdout and words not in quiet.stdout, words
+
+
+def test_verbose_on_a_passing_file_shows_no_arrays() -> None:
+    result = invoke("check", "ex1", str(SOLUTIONS), "-v")
+    assert result.exit_code == 0 and "first difference" not in result.stdout
+
+
+def test_the_table_is_readable_at_100_columns(tmp_path: Path) -> None:
+    result = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)))
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 100 for line in lines)
+    assert len(lines) < 60, "one or two lines a test, not a box per row"
+
+
+@pytest.mark.parametrize(("folder", "code", "score"), [("solutions", 0, 12.0), ("exercises", 1, 0.0)])
+def test_json_output_follows_the_contract(folder: str, code: int, score: float) -> None:
+    result = invoke("check", "ex1", str(SOLUTIONS if folder == "solutions" else EXERCISES), "--json")
+    assert result.exit_code == code
+    data = json.loads(result.stdout)
+    assert set(data) == {"exercise", "score", "max_score", "tests"}
+    assert data["exercise"] == "ex1" and data["score"] == score and data["max_score"] == 12.0
+    assert len(data["tests"]) == 12
+    for test in data["tests"]:
+        assert set(test) == {"name", "status", "score", "max_score", "output"}
+        assert test["status"] in ("passed", "failed") and isinstance(test["output"], str)
+        assert test["score"] == (test["max_score"] if test["status"] == "passed" else 0)
+
+
+def test_json_output_carries_the_mistake_in_the_message(tmp_path: Path) -> None:
+    data = json.loads(invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--json").stdout)
+    assert any("the bias b was left out" in t["output"] for t in data["tests"] if t["status"] == "failed")
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "ex9", str(SOLUTIONS)),
+    ("check", "ex1", "/no/such/folder"),
+    ("check", "ex1", str(SOLUTIONS / "ex4_lstm_gru.py")),
+])
+def test_what_cannot_be_found_exits_2_with_a_message(args: tuple[str, ...]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stdout == "" and result.stderr.startswith("error:")
+
+
+def test_an_unknown_exercise_lists_the_known_ones() -> None:
+    assert "expected one of ex1" in invoke("check", "ex9").stderr
+
+
+def test_a_folder_without_the_file_exits_2_naming_the_file(tmp_path: Path) -> None:
+    result = invoke("check", "ex1", str(tmp_path), "--json")
+    assert result.exit_code == 2 and FILE in result.stderr and result.stdout == ""
+
+
+def test_without_a_path_check_looks_in_the_current_folder_then_exercises(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert invoke("check", "ex1").exit_code == 2
+    (tmp_path / "exercises").mkdir()
+    shutil.copy(EXERCISES / FILE, tmp_path / "exercises" / FILE)
+    assert invoke("check", "ex1").exit_code == 1
+    shutil.copy(SOLUTIONS / FILE, tmp_path / FILE)
+    assert invoke("check", "ex1").exit_code == 0
+
+
+def test_a_linked_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / FILE).symlink_to(SOLUTIONS / FILE)
+    result = invoke("check", "ex1", str(tmp_path))
+    assert result.exit_code == 2 and "link" in result.stderr
+
+
+def test_student_code_never_runs_in_the_cli_process(tmp_path: Path) -> None:
+    source = "import builtins, sys\nbuiltins.COURSEKIT_WAS_HERE = True\nsys.exit(0)\n"
+    result = invoke("check", "ex1", str(folder_with(tmp_path, source)))
+    assert result.exit_code == 1 and "sys.exit(0)" in result.stdout
+    assert not hasattr(builtins, "COURSEKIT_WAS_HERE")
+    assert "ex1_rnn_forward" not in sys.modules
+
+
+def test_check_does_not_import_tensorflow() -> None:
+    code = ("import sys; from typer.testing import CliRunner; from coursekit.cli import app; "
+            "r = CliRunner().invoke(app, ['check', 'ex1', sys.argv[1]]); "
+            "print(r.exit_code, sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(SOLUTIONS)], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["0", "[]"]
+
+
+def test_help_states_the_exit_codes() -> None:
+    result = invoke("check", "--help")
+    assert result.exit_code == 0 and "2 when the file" in result.stdout
