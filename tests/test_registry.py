@@ -1,0 +1,42 @@
+"""The registry of exercises and the package's public surface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import coursekit
+from coursekit import UnknownExerciseError
+from coursekit.exercise import Exercise
+from coursekit.registry import GRADER_MODULES, all_exercises, exercise_ids, get_exercise
+
+
+def test_the_public_surface_is_pinned() -> None:
+    assert coursekit.__all__ == ["CoursekitError", "InternalError", "SubmissionNotFoundError",
+                                 "SubmissionRefusedError", "UnknownExerciseError", "WireError", "__version__"]
+    for name in coursekit.__all__[:-1]:
+        assert issubclass(getattr(coursekit, name), coursekit.CoursekitError)
+
+
+def test_exercises_are_addressed_by_id() -> None:
+    assert exercise_ids()[0] == "ex1" and exercise_ids() == list(GRADER_MODULES)
+    assert get_exercise("ex1") is get_exercise(" EX1 ")
+    assert [e.id for e in all_exercises()] == exercise_ids()
+
+
+def test_an_unknown_id_says_which_ones_exist() -> None:
+    with pytest.raises(UnknownExerciseError, match="unknown exercise 'ex99': expected one of ex1"):
+        get_exercise("ex99")
+
+
+@pytest.mark.parametrize("exercise_id", exercise_ids())
+def test_every_grader_is_well_formed(exercise_id: str) -> None:
+    exercise = get_exercise(exercise_id)
+    assert isinstance(exercise, Exercise) and exercise.id == exercise_id
+    assert exercise.filename.startswith(f"{exercise_id}_") and exercise.filename.endswith(".py")
+    cases = exercise.public_cases()
+    assert cases and len({c.name for c in cases}) == len(cases)
+    assert {c.function for c in cases} <= set(exercise.functions)
+    hidden = exercise.hidden_cases(np.random.default_rng(3))
+    assert all(c.hidden for c in hidden) and len({c.name for c in hidden}) == len(hidden)
+    assert exercise.public_points() > 0
