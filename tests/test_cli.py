@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXERCISES, SOLUTIONS
 from typer.testing import CliRunner, Result
 
-from conftest import EXERCISES, SOLUTIONS
 from coursekit.cli import app
 from coursekit.registry import exercise_ids, get_exercise
 

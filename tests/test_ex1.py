@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from conftest import EXERCISES, SOLUTIONS, GradeFiles
+
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
@@ -116,7 +116,8 @@ def test_public_cases_cover_what_the_issue_asks() -> None:
 def test_public_cases_are_the_same_every_time() -> None:
     from coursekit.refcache import case_key
 
-    assert [case_key(c) for c in EX1.public_cases()] == [case_key(c) for c in get_exercise("ex1").public_cases()]
+    again = get_exercise("ex1").public_cases()
+    assert [case_key(c) for c in EX1.public_cases()] == [case_key(c) for c in again]
 
 
 def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> None:
@@ -127,7 +128,8 @@ def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> Non
     assert any(x.args[0].shape != y.args[0].shape for x, y in zip(a, b, strict=True))
     public = {c.name for c in EX1.public_cases()}
     assert not public & {c.name for c in a}
-    assert {(c.function, c.args[0].shape) for c in a} != {(c.function, c.args[0].shape) for c in EX1.public_cases()}
+    sizes = {(c.function, c.args[0].shape) for c in EX1.public_cases()}
+    assert {(c.function, c.args[0].shape) for c in a} != sizes
 
 
 # ---- the solution and the stub ---------------------------------------------------------------------
@@ -219,7 +221,7 @@ def test_importing_a_framework_scores_zero_with_the_reason(grade_files: GradeFil
 
 
 def test_a_framework_import_inside_a_function_scores_zero(grade_files: GradeFiles) -> None:
-    source = wrong((SOFTMAX[1], "__import__('tensor' + 'flow')\n    return e / e.sum(axis=-1, keepdims=True)"))
+    source = wrong((SOFTMAX[1], "__import__('tensor' + 'flow')\n    " + SOFTMAX[1]))
     result = grade_files("ex1", {FILE: source})
     assert result.score == 0 and all("tensorflow" in t.output for t in result.tests)
 
@@ -233,7 +235,8 @@ def test_a_framework_imported_by_a_helper_module_scores_zero(grade_files: GradeF
 
 def stub_docstrings() -> dict[str, str]:
     tree = ast.parse(STUB)
-    return {node.name: ast.get_docstring(node) or "" for node in tree.body if isinstance(node, ast.FunctionDef)}
+    return {node.name: ast.get_docstring(node) or "" for node in tree.body
+            if isinstance(node, ast.FunctionDef)}
 
 
 def test_the_stub_defines_the_contract_signatures_and_raises() -> None:
@@ -241,7 +244,8 @@ def test_the_stub_defines_the_contract_signatures_and_raises() -> None:
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert set(functions) == set(EX1.functions)
     assert [a.arg for a in functions["rnn_cell_forward"].args.args] == ["x_t", "s_prev", "U", "W", "b"]
-    assert [a.arg for a in functions["rnn_forward"].args.args] == ["x", "U", "W", "b", "s0", "return_sequences"]
+    assert [a.arg for a in functions["rnn_forward"].args.args] == ["x", "U", "W", "b", "s0",
+                                                                    "return_sequences"]
     assert [a.arg for a in functions["rnn_output"].args.args] == ["s", "V", "c"]
     for node in functions.values():
         assert isinstance(node.body[-1], ast.Raise)
@@ -273,6 +277,7 @@ def test_the_worked_examples_are_correct() -> None:
                                         np.array([[0.1, 0.2], [0.3, 0.4]]), np.eye(2), np.array([0.0, 0.1]))
     cell_example = docs["rnn_cell_forward"].partition("->")[2]
     np.testing.assert_allclose(numbers(cell_example)[:2], s_t[0], atol=5e-5)
-    o = namespace["rnn_output"](np.array([[0.8337, 0.5370]]), np.array([[1.0, -1.0], [0.0, 2.0]]), np.zeros(2))
+    o = namespace["rnn_output"](np.array([[0.8337, 0.5370]]), np.array([[1.0, -1.0], [0.0, 2.0]]),
+                                np.zeros(2))
     output_example = docs["rnn_output"].partition("->")[2]
     np.testing.assert_allclose(numbers(output_example)[:2], o[0], atol=5e-5)

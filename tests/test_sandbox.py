@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from coursekit import results
 from coursekit.compare import Verdict, compare_array
 from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise
-from coursekit import results
 from coursekit.results import ExerciseResult
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import Call, Job, run_job
@@ -240,7 +240,8 @@ def test_os_exit_at_import_fails_everything(tmp_path: Path) -> None:
 
 
 def test_a_process_that_kills_itself_fails(tmp_path: Path) -> None:
-    result = grade(tmp_path, "import os, signal\ndef f(x):\n    os.kill(os.getpid(), signal.SIGKILL)\n" + GOOD_G)
+    source = "import os, signal\ndef f(x):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+    result = grade(tmp_path, source + GOOD_G)
     assert not f_of(result).passed and "SIGKILL" in f_of(result).output and g_of(result).passed
 
 
