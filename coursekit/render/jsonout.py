@@ -8,7 +8,10 @@ from coursekit.results import ExerciseResult
 
 
 def check_json(result: ExerciseResult) -> dict[str, Any]:
-    """``{"exercise", "score", "max_score", "tests": [{"name", "status", "score", "max_score", "output"}]}``."""
+    """The contract's object: ``{"exercise", "score", "max_score", "tests": [...]}``.
+
+    Each test is ``{"name", "status", "score", "max_score", "output"}``, ``status`` passed or failed.
+    """
     return {
         "exercise": result.exercise,
         "score": result.score,
