@@ -27,7 +27,9 @@ import numpy as np  # noqa: F401  (你会用到 numpy / you will need it)
 def rnn_cell_forward(x_t, s_prev, U, W, b):
     """一个时间步 / One timestep of the simple RNN.
 
-    s_t = tanh(x_t @ U + s_prev @ W + b)
+    课上 / lesson:   s_t = tanh(U x_t + W s_{t-1} + b)
+    Keras:           s_t = tanh(x_t @ kernel + s_prev @ recurrent_kernel + bias)
+    本函数 / here:   s_t = tanh(x_t @ U + s_prev @ W + b)      (U = kernel, W = recurrent_kernel, b = bias)
 
     参数 / Arguments:
         x_t     (batch, input_dim)   当前输入 / this step's input
@@ -48,6 +50,9 @@ def rnn_cell_forward(x_t, s_prev, U, W, b):
 def rnn_forward(x, U, W, b, s0=None, return_sequences=False):
     """整个序列 / The whole sequence: run rnn_cell_forward for t = 0, 1, ..., timesteps - 1.
 
+    课上 / lesson:   s_t = tanh(U x_t + W s_{t-1} + b),  t = 1 ... T,  s_0 given or 0
+    Keras:           SimpleRNN: s_t = tanh(x[:, t] @ kernel + s_{t-1} @ recurrent_kernel + bias)
+
     参数 / Arguments:
         x   (batch, timesteps, input_dim)
         U, W, b  同上 / as in rnn_cell_forward
@@ -60,15 +65,22 @@ def rnn_forward(x, U, W, b, s0=None, return_sequences=False):
     等价于 / Equals: keras.layers.SimpleRNN(units, return_sequences=...) with
     layer.set_weights([U, W, b]) called as layer(x, initial_state=[s0]).
 
-    例 / Example: x of shape (1, 3, 2) with the U, W, b above and s0=None:
-        s_1 = tanh(x[:, 0] @ U + 0 @ W + b), s_2 = tanh(x[:, 1] @ U + s_1 @ W + b), s_3 = ...
-        return_sequences=False returns s_3, shape (1, 2); True returns [s_1, s_2, s_3], shape (1, 3, 2).
+    例 / Example: x = [[[1, 2], [0, 1]]] (batch 1, 2 timesteps, input_dim 2), the U, W, b of
+    rnn_cell_forward's example, s0=None:
+        s_1 = tanh([1, 2] @ U + [0, 0] @ W + b)   = tanh([0.7, 1.1])       ≈ [0.6044, 0.8005]
+        s_2 = tanh([0, 1] @ U + s_1 @ W + b)      = tanh([0.9044, 1.3005]) ≈ [0.7184, 0.8619]
+        return_sequences=False -> [[0.7184, 0.8619]], shape (1, 2)
+        return_sequences=True  -> [[[0.6044, 0.8005], [0.7184, 0.8619]]], shape (1, 2, 2)
     """
     raise NotImplementedError("请实现 rnn_forward / implement rnn_forward")
 
 
 def rnn_output(s, V, c):
     """输出层 / The output layer: o = softmax(s @ V + c), softmax 作用在最后一个轴 / over the last axis.
+
+    课上 / lesson:   o_t = softmax(V s_t + c)
+    Keras:           Dense(n_out, activation="softmax"): o = softmax(s @ kernel + bias)
+                     (V = kernel, c = bias)
 
     参数 / Arguments:
         s  (..., units)   一个或多个状态 / one state per row, e.g. (batch, units) or (batch, timesteps, units)

@@ -252,9 +252,10 @@ def test_the_stub_defines_the_contract_signatures_and_raises() -> None:
 
 
 @pytest.mark.parametrize("function", ["rnn_cell_forward", "rnn_forward", "rnn_output"])
-def test_each_docstring_is_bilingual_with_shapes_and_an_example(function: str) -> None:
+def test_each_docstring_is_bilingual_with_both_notations_shapes_and_an_example(function: str) -> None:
     doc = stub_docstrings()[function]
     assert re.search(r"[\u4e00-\u9fff]", doc), "Chinese"
+    assert "lesson:" in doc and "Keras:" in doc and "kernel" in doc
     assert "Returns" in doc and "Example" in doc and "例" in doc
     assert re.search(r"\(batch, (units|timesteps|input_dim)", doc) or "(..., units)" in doc
 
@@ -277,6 +278,13 @@ def test_the_worked_examples_are_correct() -> None:
                                         np.array([[0.1, 0.2], [0.3, 0.4]]), np.eye(2), np.array([0.0, 0.1]))
     cell_example = docs["rnn_cell_forward"].partition("->")[2]
     np.testing.assert_allclose(numbers(cell_example)[:2], s_t[0], atol=5e-5)
+    x = np.array([[[1.0, 2.0], [0.0, 1.0]]])
+    states = namespace["rnn_forward"](x, np.array([[0.1, 0.2], [0.3, 0.4]]), np.eye(2), np.array([0.0, 0.1]),
+                                      return_sequences=True)
+    sequence_example = docs["rnn_forward"].partition("return_sequences=True  ->")[2]
+    np.testing.assert_allclose(numbers(sequence_example)[:4], states.ravel(), atol=5e-5)
+    last_example = docs["rnn_forward"].partition("return_sequences=False ->")[2]
+    np.testing.assert_allclose(numbers(last_example)[:2], states[0, -1], atol=5e-5)
     o = namespace["rnn_output"](np.array([[0.8337, 0.5370]]), np.array([[1.0, -1.0], [0.0, 2.0]]),
                                 np.zeros(2))
     output_example = docs["rnn_output"].partition("->")[2]
