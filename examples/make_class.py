@@ -1,0 +1,136 @@
+"""Write examples/class/: a small synthetic class for an instructor's first ``coursekit grade``.
+
+    python examples/make_class.py
+
+Every student starts from the reference solutions; a mistake is a wrong definition appended to a file,
+which replaces the right one when the module is imported, so the class stays in step with the
+solutions. ``tests/test_examples.py`` checks that the committed class is what this script writes.
+
+- ada: every exercise right.
+- ben: partly right: ex1's softmax over the wrong axis, ex4's GRU still the stub, no ex5 file.
+- chen: common mistakes: ex1 leaves out the bias, ex2 forgets the recurrent weights,
+  ex3 stacks layers that do not return sequences.
+- dana: common mistakes: ex1 uses ReLU, ex4 takes the LSTM gates in the order i, f, o, g.
+- eve: code that crashes: a syntax error in ex1, an exception in ex4, sys.exit in ex5.
+- finn.zip: ex1 and ex4 right, zipped inside a folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOLUTIONS = HERE.parent / "solutions"
+CLASS = HERE / "class"
+
+MISTAKES: dict[str, dict[str, str]] = {
+    "ben": {
+        "ex1_rnn_forward.py": '''
+def rnn_output(s, V, c):
+    logits = np.asarray(s) @ V + c
+    e = np.exp(logits - logits.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+''',
+        "ex4_lstm_gru.py": '''
+def gru_cell_forward(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True):
+    raise NotImplementedError("GRU: not done yet")
+
+
+def gru_forward(x, kernel, recurrent_kernel, bias, h0=None, return_sequences=False, reset_after=True):
+    raise NotImplementedError("GRU: not done yet")
+''',
+        "ex5_bidirectional.py": None,
+    },
+    "chen": {
+        "ex1_rnn_forward.py": '''
+def rnn_cell_forward(x_t, s_prev, U, W, b):
+    return np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W)
+''',
+        "ex2_param_count.py": '''
+def simple_rnn_params(input_dim, units, use_bias=True):
+    return input_dim * units + (units if use_bias else 0)
+''',
+        "ex3_stacked_rnn.py": '''
+def build_stacked_rnn(max_features=10000, embed_dim=32, units=32, depth=4):
+    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"),
+                              layers.Embedding(max_features, embed_dim)])
+    for _ in range(depth):
+        model.add(layers.SimpleRNN(units))
+    return model
+''',
+    },
+    "dana": {
+        "ex1_rnn_forward.py": '''
+def rnn_cell_forward(x_t, s_prev, U, W, b):
+    return np.maximum(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b, 0.0)
+''',
+        "ex4_lstm_gru.py": '''
+def lstm_cell_forward(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    z = np.asarray(x_t) @ kernel + np.asarray(h_prev) @ recurrent_kernel
+    if bias is not None:
+        z = z + bias
+    z_i, z_f, z_o, z_c = np.split(z, 4, axis=-1)
+    i, f, o = _sigmoid(z_i), _sigmoid(z_f), _sigmoid(z_o)
+    c_t = f * c_prev + i * np.tanh(z_c)
+    return o * np.tanh(c_t), c_t
+''',
+    },
+    "eve": {
+        "ex1_rnn_forward.py": '''
+def rnn_cell_forward(x_t, s_prev, U, W, b)
+    return np.tanh(x_t @ U + s_prev @ W + b)
+''',
+        "ex4_lstm_gru.py": '''
+def lstm_forward(x, kernel, recurrent_kernel, bias, initial_state=None, return_sequences=False):
+    states = {}
+    return states["h_last"]
+''',
+        "ex5_bidirectional.py": '''
+def bidirectional_forward(x, forward_weights, backward_weights, cell="simple_rnn",
+                          merge_mode="concat", return_sequences=False):
+    import sys
+    sys.exit("giving up")
+''',
+    },
+}
+ZIPPED = {"finn": ("ex1_rnn_forward.py", "ex4_lstm_gru.py")}
+
+
+def solution_files() -> list[Path]:
+    return sorted(SOLUTIONS.glob("ex*_*.py"))
+
+
+def write_student(folder: Path, mistakes: dict[str, str | None]) -> None:
+    folder.mkdir(parents=True)
+    for path in solution_files():
+        if path.name in mistakes and mistakes[path.name] is None:
+            continue
+        text = path.read_text(encoding="utf-8")
+        wrong = mistakes.get(path.name)
+        if wrong:
+            text += "\n\n# --- the student's own version, which replaces the one above ---\n" + wrong
+        (folder / path.name).write_text(text, encoding="utf-8")
+
+
+def write_class(dest: Path) -> None:
+    shutil.rmtree(dest, ignore_errors=True)
+    write_student(dest / "ada", {})
+    for student, mistakes in MISTAKES.items():
+        write_student(dest / student, mistakes)
+    for student, names in ZIPPED.items():
+        with zipfile.ZipFile(dest / f"{student}.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in names:
+                info = zipfile.ZipInfo(f"{student}/{name}", date_time=(2026, 1, 1, 0, 0, 0))
+                info.external_attr = 0o100644 << 16
+                zf.writestr(info, (SOLUTIONS / name).read_text(encoding="utf-8"))
+
+
+def main() -> None:
+    write_class(CLASS)
+    print(f"wrote {CLASS}")
+
+
+if __name__ == "__main__":
+    main()

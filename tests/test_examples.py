@@ -1,0 +1,48 @@
+"""examples/class: the synthetic class of an instructor's first command stays in step with the solutions."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+from pathlib import Path
+
+from coursekit.batch import GradeOptions, grade_class
+from coursekit.batch.secret import Secret
+
+ROOT = Path(__file__).resolve().parents[1]
+CLASS = ROOT / "examples" / "class"
+
+
+def _make_class_module():
+    spec = importlib.util.spec_from_file_location("make_class", ROOT / "examples" / "make_class.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_committed_class_is_what_make_class_writes(tmp_path):
+    _make_class_module().write_class(tmp_path / "class")
+    assert _tree(tmp_path / "class") == _tree(CLASS), "run: python examples/make_class.py"
+
+
+def test_example_class_grades_as_described(tmp_path):
+    options = GradeOptions(exercises=("ex1", "ex4", "ex5"), workers=2, secret=Secret("examples", "test"))
+    grade_class(CLASS, tmp_path / "out", options)
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out" / "grades.csv").read_text()))}
+    assert set(rows) == {"ada", "ben", "chen", "dana", "eve", "finn"}
+    full = {e: float(rows["ada"][e]) for e in options.exercises}
+    assert all(v > 0 for v in full.values())
+    assert 0 < float(rows["ben"]["ex1"]) < full["ex1"] and float(rows["ben"]["ex5"]) == 0
+    assert 0 < float(rows["chen"]["ex1"]) < full["ex1"]
+    assert 0 < float(rows["dana"]["ex4"]) < full["ex4"]
+    assert float(rows["eve"]["ex1"]) == 0 and float(rows["eve"]["ex5"]) == 0
+    assert float(rows["finn"]["ex1"]) == full["ex1"] and float(rows["finn"]["ex5"]) == 0
+    chen = (tmp_path / "out" / "feedback" / "chen" / "report.md").read_text()
+    assert "the bias b was left out" in chen
+    eve = (tmp_path / "out" / "feedback" / "eve" / "report.md").read_text()
+    assert "does not compile" in eve and "sys.exit" in eve
