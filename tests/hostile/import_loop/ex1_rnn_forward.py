@@ -1,0 +1,19 @@
+"""Hostile: never finishes importing (bounded at 10 minutes, should the sandbox not stop it)."""
+
+import time
+
+_end = time.monotonic() + 600
+while time.monotonic() < _end:
+    time.sleep(0.01)
+
+
+def rnn_cell_forward(x_t, s_prev, U, W, b):
+    raise NotImplementedError
+
+
+def rnn_forward(x, U, W, b, s0=None, return_sequences=False):
+    raise NotImplementedError
+
+
+def rnn_output(s, V, c):
+    raise NotImplementedError

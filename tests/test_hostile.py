@@ -1,0 +1,294 @@
+"""The adversarial corpus: one small hostile submission per behaviour of the hostile-submissions issue.
+
+Each folder of ``tests/hostile/`` holds one ``ex1_rnn_forward.py`` that tries one thing (its docstring says
+what, and how it is bounded so that a broken sandbox cannot harm the machine). The first tests grade them
+one by one through a fork server, the way batch grading runs them; the last grades them all in one
+``coursekit grade`` batch beside correct students. Guarantees that this machine's sandbox mode does not
+claim (see ``coursekit.sandbox.isolation``) are skipped with the reason; ``tests/test_isolation.py`` checks
+that the strongest mode available is the one detected, so a silent fall-back cannot skip them here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coursekit.batch import GradeOptions, grade_class
+from coursekit.batch.secret import Secret
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.results import ExerciseResult
+from coursekit.sandbox import isolation
+from coursekit.sandbox.forkserver import ForkServer
+from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.process import Call, Job
+from coursekit.sandbox.report import RunReport
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = Path(__file__).with_name("hostile")
+FILENAME = "ex1_rnn_forward.py"
+SOLUTION = (ROOT / "solutions" / FILENAME).read_text()
+TIGHT = Limits(timeout_s=2)  # for submissions that must be stopped by the timeout
+ROOMY = Limits(timeout_s=30)  # for the others: a loaded machine must not turn them into timeouts
+SECRET = "s3cr3t-course-key-for-the-hostile-tests"
+ESCAPE_MARKER = "19.7531"  # setsid_escape's `sleep` argument
+
+EX1 = get_exercise("ex1")
+CASES = EX1.public_cases()
+EXPECTED = EX1.expected_values(CASES)
+FULL = EX1.public_points()
+MODE = isolation.detect()
+HOLDS = {g.name: g for g in MODE.guarantees()}
+
+CHEATS = ["print_pass", "forge_events", "patch_numpy", "lying_values"]
+DISRUPTIONS = ["sys_exit", "os_exit", "keyboard_interrupt", "close_fds", "huge_return", "fork_bomb",
+               "setsid_escape", "memory_bomb"]
+STOPPED_BY_TIMEOUT = ["infinite_loop", "ignore_sigterm", "import_loop", "deep_recursion"]
+
+
+def require(index: int) -> None:
+    """Skip unless this machine's sandbox claims guarantee ``index`` (0-based, in isolation.GUARANTEES)."""
+    guarantee = HOLDS[isolation.GUARANTEES[index]]
+    if not guarantee.holds:
+        pytest.skip(f"not guaranteed in {MODE.mode} mode: {guarantee.how}")
+
+
+def survivors() -> list[str]:
+    """Processes a submission left behind: a job's uid, or the marker of setsid_escape."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            uid = os.stat(f"/proc/{name}").st_uid
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{name}/stat") as f:
+                state = f.read().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and (isolation.UID_BASE <= uid < isolation.UID_BASE + (1 << 23)
+                             or ESCAPE_MARKER in cmdline):
+            found.append(f"{name} uid={uid} {cmdline[:80]}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ForkServer]:
+    with ForkServer(("numpy",)) as fs:
+        yield fs
+
+
+def workspace(tmp_path: Path, name: str, replace: dict[str, str] | None = None) -> Path:
+    """A copy of hostile submission ``name``, with lines replaced (the paths or pids it should try)."""
+    source = (HOSTILE / name / FILENAME).read_text()
+    for old, new in (replace or {}).items():
+        if old not in source:
+            raise ValueError(f"{name}: no line {old!r} to replace")
+        source = source.replace(old, new)
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / FILENAME).write_text(source)
+    return folder
+
+
+def grade(server: ForkServer, folder: Path, limits: Limits = ROOMY) -> ExerciseResult:
+    return grade_exercise(EX1, folder, CASES, EXPECTED, limits=limits, runner=server.run)
+
+
+def call_cell(server: ForkServer, folder: Path) -> Any:
+    """The value rnn_cell_forward returns: the hostile submissions that spy report what they found."""
+    args = (np.ones((1, 3)), np.zeros((1, 4)), np.ones((3, 4)), np.eye(4), np.zeros(4))
+    report: RunReport = server.run(folder, Job("ex1_rnn_forward", (Call("c", "rnn_cell_forward", args),)),
+                                   ROOMY)
+    outcome = report.outcomes.get("c")
+    if outcome is None or outcome.error is not None:
+        raise AssertionError(f"the spy did not report: {report}")
+    return outcome.value
+
+
+def test_every_hostile_submission_is_in_a_test():
+    named = {*CHEATS, *DISRUPTIONS, *STOPPED_BY_TIMEOUT, "flood_stdout", "signal_grader", "spy_files",
+             "network"}
+    assert {p.name for p in HOSTILE.iterdir() if p.is_dir() and not p.name.startswith("_")} == named
+
+
+# ---- 1. a score comes only from the grader's comparison ----------------------------------------------
+
+@pytest.mark.parametrize("name", CHEATS)
+def test_cheats_score_zero(server, tmp_path, name):
+    result = grade(server, workspace(tmp_path, name))
+    assert result.score == 0, [(t.name, t.output) for t in result.tests if t.passed]
+    assert not any(t.internal_error for t in result.tests)
+    assert server.alive()
+
+
+def test_flooding_the_output_costs_nothing_and_is_cut(server, tmp_path):
+    result = grade(server, workspace(tmp_path, "flood_stdout"))
+    assert result.score == FULL
+    assert len(result.output) < 20 * ROOMY.output_chars
+    assert "output cut" in result.output
+
+
+# ---- 2. nothing a submission does stops, slows or kills the batch ---------------------------------------
+
+@pytest.mark.parametrize("name", DISRUPTIONS + STOPPED_BY_TIMEOUT)
+def test_disruptions_fail_and_the_next_student_is_graded(server, tmp_path, name):
+    limits = TIGHT if name in STOPPED_BY_TIMEOUT else ROOMY
+    result = grade(server, workspace(tmp_path, name), limits)
+    assert result.score == 0
+    assert not any(t.internal_error for t in result.tests)
+    assert server.alive()
+    if name in STOPPED_BY_TIMEOUT:
+        assert any("timed out" in t.output for t in result.tests)
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / FILENAME).write_text(SOLUTION)
+    assert grade(server, good).score == FULL
+
+
+def test_a_fork_bomb_is_capped(server, tmp_path):
+    require(1)
+    made = call_cell(server, workspace(tmp_path, "fork_bomb"))
+    assert 0 <= made < isolation.MAX_PROCESSES
+
+
+def test_a_submission_cannot_signal_the_grader(server, tmp_path):
+    require(1)
+    pids = [os.getpid(), server._proc.pid if server._proc else 0]
+    found = call_cell(server, workspace(tmp_path, "signal_grader", {"PIDS = []": f"PIDS = {pids}"}))
+    assert found["confined"], found
+    assert found["attempts"][str(pids[0])] != "sent" and found["attempts"][str(pids[1])] != "sent", found
+    assert found.get("attempts", {}).get("ppid", "not tried") != "sent", found
+    assert server.alive()
+    assert grade(server, workspace(tmp_path, "flood_stdout")).score == FULL
+
+
+# ---- 3. no process outlives its grading -------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["setsid_escape", "fork_bomb", "ignore_sigterm"])
+def test_no_process_outlives_its_grading(server, tmp_path, name):
+    require(2)
+    grade(server, workspace(tmp_path, name), TIGHT if name == "ignore_sigterm" else ROOMY)
+    assert survivors() == []
+
+
+# ---- 4. a submission reads and changes only its own copy ------------------------------------------------
+
+@pytest.fixture
+def decoys(tmp_path: Path) -> dict[str, Path]:
+    """What a spy must not see: another student's file, the output folder, a secret file."""
+    other = tmp_path / "class" / "other-student"
+    other.mkdir(parents=True)
+    (other / FILENAME).write_text("# other student's work: OTHER-STUDENT-CONTENT\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "grades.csv").write_text("student,ex1,total\nother-student,12,12 OUTPUT-CONTENT\n")
+    secret_file = tmp_path / ".coursekit-secret"
+    secret_file.write_text(SECRET)
+    return {"other": other / FILENAME, "class": other.parent, "out": out, "grades": out / "grades.csv",
+            "secret": secret_file, "solutions": ROOT / "solutions" / FILENAME, "repo": ROOT}
+
+
+def test_a_spy_reads_and_changes_nothing_but_its_own_copy(tmp_path, decoys, monkeypatch):
+    require(3)
+    monkeypatch.setenv("COURSEKIT_SECRET", SECRET)
+    before = {p: p.read_bytes() for p in decoys.values() if p.is_file()}
+    targets = [str(p) for p in decoys.values()]
+    with ForkServer(("numpy",)) as fs:  # started with the secret in this process's environment
+        with open(f"/proc/{fs._proc.pid if fs._proc else 0}/environ", "rb") as f:
+            assert SECRET.encode() not in f.read()
+        found = call_cell(fs, workspace(tmp_path, "spy_files", {"TARGETS = []": f"TARGETS = {targets}"}))
+    text = json.dumps(found)
+    markers = ("OTHER-STUDENT-CONTENT", "OUTPUT-CONTENT", SECRET, "Reference solution", "COURSEKIT_SECRET")
+    for marker in markers:
+        assert marker not in text, marker
+    for path in targets:
+        assert str(found["read"][path]).startswith("error"), (path, found["read"][path])
+        assert found["changed"][path].startswith("error"), (path, found["changed"][path])
+    assert found["solutions"] == []
+    assert {p: p.read_bytes() for p in before} == before
+    for folder in {*(Path(t) if Path(t).is_dir() else Path(t).parent for t in targets), Path("/tmp")}:
+        assert not (folder / "PWNED-by-spy-files").exists(), folder
+
+
+def test_links_are_refused(server, tmp_path):
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    (folder / FILENAME).symlink_to(ROOT / "solutions" / FILENAME)
+    result = grade(server, folder)
+    assert result.score == 0 and "link" in result.tests[0].output
+
+
+# ---- 5. no network ------------------------------------------------------------------------------
+
+def test_no_network(server, tmp_path):
+    require(4)
+    found = call_cell(server, workspace(tmp_path, "network"))
+    assert found["interfaces"] == ["lo"]
+    assert "connected" not in found["connections"].values(), found
+
+
+# ---- the whole corpus in one batch, beside correct students -----------------------------------------------
+
+def tree(folder: Path) -> dict[str, Any]:
+    """Every entry under ``folder``, byte for byte, links as links."""
+    found: dict[str, Any] = {}
+    for path in sorted(folder.rglob("*")):
+        key = str(path.relative_to(folder))
+        if path.is_symlink():
+            found[key] = ("link", os.readlink(path))
+        elif path.is_file():
+            found[key] = ("file", path.read_bytes(), path.stat().st_mode)
+        else:
+            found[key] = ("folder", path.stat().st_mode)
+    return found
+
+
+def test_the_corpus_in_one_batch(tmp_path):
+    require(2)
+    require(3)
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    out = tmp_path / "out"
+    for good in ("good-1", "good-2"):
+        (class_dir / good).mkdir()
+        (class_dir / good / FILENAME).write_text(SOLUTION)
+    targets = [str(class_dir / "good-1" / FILENAME), str(class_dir), str(out), str(ROOT / "solutions")]
+    replace = {"spy_files": {"TARGETS = []": f"TARGETS = {targets}"},
+               "signal_grader": {"PIDS = []": f"PIDS = {[os.getpid()]}"}}
+    names = sorted(p.name for p in HOSTILE.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    for name in names:
+        workspace(class_dir, name, replace.get(name))
+    (class_dir / "linked").mkdir()
+    (class_dir / "linked" / FILENAME).symlink_to(class_dir / "good-1" / FILENAME)
+    (class_dir / "linked-folder").symlink_to(class_dir / "good-2")
+    with zipfile.ZipFile(class_dir / "zip-slip.zip", "w") as zf:
+        zf.writestr(FILENAME, SOLUTION)
+        zf.writestr("../../escaped-by-zip.py", "print('escaped')\n")
+    before = tree(class_dir)
+    options = GradeOptions(exercises=("ex1",), workers=2, timeout_s=TIGHT.timeout_s,
+                           secret=Secret(SECRET, "test"))
+    report = grade_class(class_dir, out, options)
+
+    scores = {s.student: s.total for s in report.students}
+    full = EX1.public_points() + EX1.hidden_points()
+    assert scores.pop("good-1") == full and scores.pop("good-2") == full
+    assert scores.pop("flood_stdout") == full  # correct, only noisy
+    assert scores == dict.fromkeys(scores, 0.0)
+    assert set(scores) == {*names, "linked", "linked-folder", "zip-slip"} - {"flood_stdout"}
+    assert report.internal_errors() == []
+    assert tree(class_dir) == before
+    assert survivors() == []
+    outside = [p for p in tmp_path.rglob("*") if not (p.is_relative_to(out) or p.is_relative_to(class_dir))]
+    assert outside == []
+    assert not (tmp_path.parent / "escaped-by-zip.py").exists()
+    assert not Path("/tmp/PWNED-by-spy-files").exists()
+    assert (out / "grades.csv").is_file() and (out / "feedback" / "good-1" / "results.json").is_file()
