@@ -9,6 +9,8 @@ from coursekit.exercise import Exercise
 
 GRADER_MODULES: dict[str, str] = {
     "ex1": "graders.ex1",
+    "ex2": "graders.ex2",
+    "ex3": "graders.ex3",
     "ex4": "graders.ex4",
     "ex5": "graders.ex5",
 }

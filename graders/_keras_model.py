@@ -1,0 +1,252 @@
+"""Keras models as plain data, for ex2 and ex3.
+
+- :func:`keras_layer` builds one of the lesson's layers from ex2's ``(class_name, kwargs)`` form;
+- :func:`measure` measures a live model exactly as the child's ``keras_model`` probe does (its summary rows,
+  weight shapes and outputs with :func:`probe_weights` on :func:`probe_tokens`);
+- :func:`check_config` reads a model's config as data and refuses anything but the lesson's built-in
+  layers (no Lambda, no custom class), and :func:`rebuild` then re-creates the model with Keras's safe
+  deserialization, so batch grading measures a student's model in the grader, from plain data only.
+
+``probe_tokens``, ``probe_weights`` and ``compile_settings`` are copies of the functions of the same names
+in ``coursekit/sandbox/_child.py``, which may not import coursekit; ``tests/test_ex3.py`` checks that the
+copies agree. Keras is imported inside the functions that need it: ``coursekit check`` imports this module
+without paying for TensorFlow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from graders._keras_model_tables import LayerSpec
+
+# (module, class_name) pairs a student's model config may hold. Everything is a Keras built-in; the
+# grader rebuilds nothing else. Layers beyond the lesson's (Dropout, Activation) are allowed so that a
+# model with one extra layer gets its table compared rather than refused.
+_LAYERS = {"InputLayer", "Embedding", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell",
+           "Dense", "Bidirectional", "Dropout", "Activation"}
+_INITIALIZERS = {"Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
+                 "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform",
+                 "TruncatedNormal", "VarianceScaling", "Zeros"}
+ALLOWED_CLASSES: Mapping[str | None, frozenset[str]] = {
+    "keras.layers": frozenset(_LAYERS),
+    "keras": frozenset({"Sequential", "DTypePolicy"}),
+    "keras.src.models.functional": frozenset({"Functional"}),
+    "keras.initializers": frozenset(_INITIALIZERS),
+    "keras.regularizers": frozenset({"L1", "L2", "L1L2"}),
+    "keras.constraints": frozenset({"MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm"}),
+    None: frozenset({"__keras_tensor__"}),
+}
+ACTIVATIONS = frozenset({"celu", "elu", "exponential", "gelu", "hard_sigmoid", "hard_silu", "hard_swish",
+                         "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6",
+                         "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh"})
+# Bounds on what a config may ask the grader to allocate.
+MAX_LAYERS = 64
+MAX_SIZES = {"units": 4096, "output_dim": 4096, "input_dim": 1_000_000}
+MAX_WEIGHTS = 40_000_000
+
+
+class RefusedModel(Exception):
+    """A student's model that the grader will not rebuild, with the reason in words for the student."""
+
+
+# ---- the probe's inputs (copies of _child.py's) -------------------------------------------------------
+
+def probe_tokens(vocab: int) -> np.ndarray:
+    """The token ids every model is run on: (4, 9) int32 in [0, vocab)."""
+    index = np.arange(36, dtype=np.int64).reshape(4, 9)
+    return ((index * 7919 + 13) % max(int(vocab), 1)).astype(np.int32)
+
+
+def probe_weights(shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+    """Weights for these shapes, uniform in [-0.5, 0.5) from a splitmix64 hash: the same everywhere."""
+    out = []
+    for k, shape in enumerate(shapes):
+        seed = ((k + 1) * 0xD1B54A32D192ED03) % 2**64
+        z = np.arange(1, math.prod(shape) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z += np.uint64(seed)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+        uniform = (z >> np.uint64(11)).astype(np.float64) / float(2**53)
+        out.append((uniform - 0.5).reshape(shape).astype(np.float32))
+    return out
+
+
+def object_name(obj: Any) -> Any:
+    """The name of a serialized optimizer, loss or metric: "rmsprop", "RMSprop", "acc"..."""
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, Mapping):
+        inner = obj.get("config")
+        return inner if isinstance(inner, str) else str(obj.get("class_name"))
+    return type(obj).__name__
+
+
+def compile_settings(config: Any) -> dict[str, Any] | None:
+    """{"optimizer", "loss", "metrics"} from a model's compile config, None when it was not compiled."""
+    if not isinstance(config, Mapping):
+        return None
+    metrics = config.get("metrics") or []
+    return {"optimizer": object_name(config.get("optimizer")), "loss": object_name(config.get("loss")),
+            "metrics": [object_name(m) for m in metrics] if isinstance(metrics, list | tuple)
+            else [object_name(metrics)]}
+
+
+# ---- live Keras --------------------------------------------------------------------------------------
+
+def keras_layer(spec: LayerSpec) -> Any:
+    """A Keras layer from ex2's ``(class_name, kwargs)``; Bidirectional's ``layer`` is itself a spec."""
+    import keras
+
+    name, kwargs = spec
+    kwargs = dict(kwargs)
+    if name == "Bidirectional":
+        kwargs["layer"] = keras_layer(kwargs["layer"])
+    return getattr(keras.layers, name)(**kwargs)
+
+
+def _shape(tensor: Any) -> tuple[int | None, ...]:
+    return tuple(None if d is None else int(d) for d in tensor.shape)
+
+
+def _output_shape(layer: Any) -> Any:
+    try:
+        out = layer.output
+    except Exception:  # a layer used twice has no single output
+        return None
+    return [_shape(o) for o in out] if isinstance(out, list | tuple) else _shape(out)
+
+
+def model_table(model: Any) -> list[tuple[str, Any, int]]:
+    """model.summary()'s rows (layer class, output shape, parameters); an InputLayer is not a row."""
+    return [(type(layer).__name__, _output_shape(layer), int(layer.count_params()))
+            for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def measure(model: Any) -> dict[str, Any]:
+    """What the child's probe measures: table, weight shapes, outputs (or why they could not be had).
+
+    Sets the model's weights to :func:`probe_weights`.
+    """
+    import keras
+
+    shapes = [tuple(int(n) for n in np.shape(w)) for w in model.get_weights()]
+    found: dict[str, Any] = {"table": model_table(model), "weight_shapes": shapes,
+                             "outputs": None, "outputs_error": None}
+    try:
+        model.set_weights(probe_weights(shapes))
+        vocab = next((layer.input_dim for layer in model.layers if type(layer).__name__ == "Embedding"), 1)
+        out = model(probe_tokens(vocab), training=False)
+        found["outputs"] = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
+    except Exception as exc:  # the student's model; the message goes into their feedback
+        found["outputs_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+    return found
+
+
+# ---- a student's model from plain data ------------------------------------------------------------------
+
+def check_config(config: Any) -> None:
+    """Raise RefusedModel unless ``config`` describes a model made only of allowed Keras built-ins.
+
+    Reads the config as data; imports nothing. ``compile_config`` is not read here: it is never
+    deserialized, only named by :func:`compile_settings`.
+    """
+    if not isinstance(config, Mapping) or "class_name" not in config:
+        raise RefusedModel("the model's configuration could not be read (keras.saving.serialize_keras_object "
+                           "failed): return a keras.Sequential or a functional keras.Model")
+    body = {k: v for k, v in config.items() if k != "compile_config"}
+    layers = body.get("config", {}).get("layers") if isinstance(body.get("config"), Mapping) else None
+    if isinstance(layers, list | tuple) and len(layers) > MAX_LAYERS:
+        raise RefusedModel(f"the model has {len(layers)} layers; the grader rebuilds at most {MAX_LAYERS}")
+    _check_value(body, "model")
+
+
+def _check_value(value: Any, where: str) -> None:
+    if value is None or isinstance(value, bool | str):
+        return
+    if isinstance(value, int | float):
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_value(item, where)
+        return
+    if not isinstance(value, Mapping):
+        raise RefusedModel(f"the model's configuration holds a {type(value).__name__} at {where}, which is "
+                           f"not plain data")
+    if "class_name" in value:
+        _check_class(value)
+        where = str(value.get("class_name"))
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise RefusedModel(f"the model's configuration has a key that is not a string at {where}")
+        if key in ("activation", "recurrent_activation") and isinstance(item, str) \
+                and item not in ACTIVATIONS:
+            raise RefusedModel(f"{where} uses the activation {item[:40]!r}, which is not a Keras built-in")
+        if key in MAX_SIZES and item is not None and (
+                not isinstance(item, int) or isinstance(item, bool) or not 0 < item <= MAX_SIZES[key]):
+            raise RefusedModel(f"{where}: {key} must be a positive integer of at most {MAX_SIZES[key]}, "
+                               f"got {str(item)[:40]}")
+        _check_value(item, where)
+
+
+def _check_class(value: Mapping[str, Any]) -> None:
+    class_name, module = value.get("class_name"), value.get("module")
+    if class_name == "Lambda":
+        raise RefusedModel("the model holds a Lambda layer: the grader never runs code from a submission, so "
+                           "build the model from the lesson's layers only (Embedding, SimpleRNN, LSTM, GRU, "
+                           "Bidirectional, Dense)")
+    allowed = ALLOWED_CLASSES.get(module if isinstance(module, str) else None, frozenset())
+    if not isinstance(class_name, str) or class_name not in allowed:
+        raise RefusedModel(f"the model holds {str(class_name)[:60]} (from {str(module)[:60]}), which the "
+                           f"grader does not rebuild: use only Keras's own layers (Embedding, SimpleRNN, "
+                           f"LSTM, GRU, Bidirectional, Dense), no custom classes")
+    registered = value.get("registered_name")
+    if registered is not None and registered != class_name:
+        raise RefusedModel(f"{class_name[:60]} is registered as {str(registered)[:60]}: custom objects are "
+                           f"not rebuilt")
+
+
+def _as_json(value: Any) -> Any:
+    """The config as json.loads would give it (tuples as lists), which is what Keras reads."""
+    if isinstance(value, list | tuple):
+        return [_as_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _as_json(v) for k, v in value.items()}
+    return value
+
+
+def rebuild(config: Any, weights: Any) -> tuple[Any, bool]:
+    """The student's model re-created in this process from its config and weights, and whether it had
+    to be built for (None, None) because it had no keras.Input.
+
+    Raises RefusedModel for a config outside the allowlist or weights that do not fit it. Everything
+    else Keras raises while rebuilding also becomes RefusedModel: the config came from the student.
+    """
+    check_config(config)
+    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
+        raise RefusedModel("the model's weights were not reported as a list of arrays")
+    if sum(w.size for w in weights) > MAX_WEIGHTS:
+        raise RefusedModel(f"the model has more than {MAX_WEIGHTS} weights")
+    import keras
+
+    body = _as_json({k: v for k, v in config.items() if k != "compile_config"})
+    try:
+        model = keras.saving.deserialize_keras_object(body, safe_mode=True)
+    except Exception as exc:
+        raise RefusedModel(f"the model could not be rebuilt from its configuration "
+                           f"({type(exc).__name__}: {str(exc)[:200]})") from None
+    if not isinstance(model, keras.Model):
+        raise RefusedModel(f"the configuration describes a {type(model).__name__}, not a keras.Model")
+    unbuilt = not model.built
+    try:
+        if unbuilt:
+            model.build((None, None))
+        model.set_weights([w.astype(np.float32) for w in weights])
+    except Exception as exc:
+        raise RefusedModel(f"the model could not be rebuilt with its weights "
+                           f"({type(exc).__name__}: {str(exc)[:200]})") from None
+    return model, unbuilt

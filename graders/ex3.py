@@ -1,0 +1,348 @@
+"""Grader of exercise 3: the lesson's stacked recurrent models, against live Keras models' summaries.
+
+Each builder is called in the student's process through the child's ``keras_model`` probe, which reports
+the model as plain data (its config and weights) and what it measured (summary rows, compile settings,
+outputs on fixed tokens with deterministic weights copied in; see ``graders/_keras_model.py``).
+``coursekit check`` trusts those measurements and never imports Keras in the grader: the expected values
+come from ``graders/cache/ex3.json``. Batch grading trusts nothing: :meth:`StackedRnn.remeasure` rebuilds the
+model from its config, after checking every class in it against an allowlist, and measures it itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from coursekit.compare import Mistake, Verdict, compare_array, describe
+from coursekit.exercise import Case, Exercise
+from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.report import StudentError
+from graders import _keras_model as km
+from graders import _keras_model_tables as tables
+from graders._keras_model_tables import LayerSpec, Row, TableMistake
+
+DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}
+EXPECTED_COMPILE = {"optimizer": "rmsprop", "loss": "binary_crossentropy", "metrics": ["acc"]}
+NO_INPUT_NOTE = ("note: this model has no keras.Input, so the grader built it for input shape (None, None); "
+                 "start it with keras.Input(shape=(None,)) and model.summary() shows its output shapes too")
+NDIM = Mistake("an intermediate SimpleRNN does not return sequences",
+               "a SimpleRNN below another recurrent layer must return_sequences=True so the next layer gets "
+               "a sequence (batch, timesteps, units); only the last one returns (batch, units). That is "
+               "what Keras's 'expected ndim=3, found ndim=2' means", None)
+
+
+@dataclass(frozen=True)
+class ModelCase(Case):
+    """A builder call; ``aspect`` says what is judged: the table and outputs, or the compile settings."""
+
+    aspect: Literal["model", "compile"] = "model"
+
+
+def arguments(case: Case) -> dict[str, int]:
+    names = ("max_features", "embed_dim", "units", "depth")
+    return {**DEFAULTS, **dict(zip(names, case.args, strict=False)), **case.kwargs}
+
+
+def layer_specs(function: str, a: Mapping[str, int], *, last_returns_sequences: bool = False,
+                swap_embedding: bool = False) -> list[LayerSpec]:
+    """The reference model of ``function`` with arguments ``a``, as ex2's (class_name, kwargs) layers."""
+    dims = (a["embed_dim"], a["max_features"]) if swap_embedding else (a["max_features"], a["embed_dim"])
+    layers: list[LayerSpec] = [("Embedding", {"input_dim": dims[0], "output_dim": dims[1]})]
+    depth = a["depth"] if function == "build_stacked_rnn" else 1
+    for i in range(depth):
+        sequences = i < depth - 1 or function == "build_sequence_rnn" or last_returns_sequences
+        layers.append(("SimpleRNN", {"units": a["units"], "return_sequences": sequences}))
+    if function == "build_imdb_classifier":
+        layers.append(("Dense", {"units": 1, "activation": "sigmoid"}))
+    return layers
+
+
+def _rows(function: str, a: Mapping[str, int], **variant: bool) -> list[Row]:
+    return tables.summary_rows(layer_specs(function, a, **variant))
+
+
+def table_mistakes(case: Case) -> list[TableMistake]:
+    """The tables of the common wrong models for this case, each with its name and hint."""
+    fn, a = case.function, arguments(case)
+    found = []
+    if fn == "build_single_rnn":
+        found.append(TableMistake("the SimpleRNN returns the full sequence",
+                                  "build_single_rnn's SimpleRNN returns only its last output: leave "
+                                  "return_sequences=False (the default)",
+                                  _rows(fn, a, last_returns_sequences=True)))
+    if fn == "build_sequence_rnn":
+        found.append(TableMistake("the SimpleRNN returns only its last output",
+                                  "pass return_sequences=True so that it outputs every timestep: "
+                                  "(None, None, units)", _rows("build_single_rnn", a)))
+    if fn == "build_stacked_rnn":
+        found.append(TableMistake("the last layer returns sequences",
+                                  "only the SimpleRNN layers below another one return sequences; the last "
+                                  "returns its final output, (None, units)",
+                                  _rows(fn, a, last_returns_sequences=True)))
+        for depth in (a["depth"] - 1, a["depth"] + 1):
+            if depth >= 1:
+                found.append(TableMistake(
+                    f"depth off by one ({depth} SimpleRNN layers instead of {a['depth']})",
+                    "add exactly `depth` SimpleRNN layers: for i in range(depth), with "
+                    "return_sequences=(i < depth - 1)", _rows(fn, {**a, "depth": depth})))
+    if fn == "build_imdb_classifier":
+        found.append(TableMistake("the Dense(1, activation='sigmoid') output layer is missing",
+                                  "end the model with Dense(1, activation='sigmoid')",
+                                  _rows("build_single_rnn", a)))
+    given = {k: v for k, v in a.items() if v != DEFAULTS[k]}
+    if len(given) > 1:
+        found.append(TableMistake("the arguments ignored (this is the table of the default sizes)",
+                                  "build the layers from max_features, embed_dim, units (and depth), "
+                                  "not from fixed numbers", _rows(fn, DEFAULTS)))
+    for name in given:
+        found.append(TableMistake(f"the argument {name} ignored (the table is the one for {name}="
+                                  f"{DEFAULTS[name]})", f"use {name} where the model needs it instead of "
+                                  f"{DEFAULTS[name]}", _rows(fn, {**a, name: DEFAULTS[name]})))
+    found.append(TableMistake("Embedding's input_dim and output_dim swapped",
+                              "Embedding(max_features, embed_dim): the vocabulary size first, then the size "
+                              "of each vector", _rows(fn, a, swap_embedding=True)))
+    return found
+
+
+def _normal(name: Any) -> str:
+    return str(name).lower().replace("_", "")
+
+
+def _config_layers(config: Any) -> list[Mapping[str, Any]]:
+    """The layer configs of a serialized Sequential or functional model (InputLayer left out)."""
+    body = config.get("config") if isinstance(config, Mapping) else None
+    layers = body.get("layers") if isinstance(body, Mapping) else None
+    if not isinstance(layers, list | tuple):
+        return []
+    return [layer for layer in layers if isinstance(layer, Mapping)
+            and layer.get("class_name") != "InputLayer" and isinstance(layer.get("config"), Mapping)]
+
+
+def activation_mistakes(case: Case, config: Any) -> list[tuple[str, str]]:
+    """Layers whose activation is not the lesson's, read from the model's config: (name, hint)."""
+    found = []
+    for layer in _config_layers(config):
+        kind, activation = layer.get("class_name"), layer["config"].get("activation")
+        if kind == "SimpleRNN" and activation != "tanh":
+            found.append((f"the SimpleRNN's activation changed to {str(activation)[:30]}",
+                          "keep SimpleRNN's default activation, tanh"))
+        if kind == "Dense" and case.function == "build_imdb_classifier" and activation != "sigmoid":
+            found.append(("a missing sigmoid on the output Dense" if activation in ("linear", None) else
+                          f"the output Dense uses {str(activation)[:30]} instead of sigmoid",
+                          "Dense(1, activation='sigmoid'): the classifier outputs a probability"))
+    return found
+
+
+def _with_note(message: str, note: str | None) -> str:
+    if not note:
+        return message
+    head, sep, tail = message.partition("\nLooks like: ")
+    return f"{head}\n{note}{sep}{tail}"
+
+
+def _shapes(got: Mapping[str, Any]) -> list[tuple[int, ...]]:
+    if "weight_shapes" in got:
+        return [tuple(s) for s in got["weight_shapes"]]
+    return [tuple(w.shape) for w in got.get("weights") or [] if isinstance(w, np.ndarray)]
+
+
+class StackedRnn(Exercise):
+    id = "ex3"
+    title = "Stacked recurrent layers and return_sequences"
+    filename = "ex3_stacked_rnn.py"
+    functions = ("build_single_rnn", "build_sequence_rnn", "build_stacked_rnn", "build_imdb_classifier")
+    forbidden_imports = ()
+    child_imports = ("numpy", "keras")
+    # Importing TensorFlow takes ~4 s and ~2 GB of address space; the public cases then take ~2 s.
+    limits: ClassVar[Limits] = Limits(timeout_s=120, memory_mb=6144)
+
+    # --- cases ------------------------------------------------------------------------------------
+
+    def public_cases(self) -> list[Case]:
+        def case(name: str, function: str, aspect: Literal["model", "compile"] = "model",
+                 **kwargs: int) -> Case:
+            return ModelCase(name, function, (), kwargs, probe="keras_model", aspect=aspect)
+
+        return [
+            case("single_rnn: the lesson's first table (total 322,080)", "build_single_rnn"),
+            case("single_rnn: max_features=500, embed_dim=8, units=6", "build_single_rnn",
+                 max_features=500, embed_dim=8, units=6),
+            case("sequence_rnn: the full sequence, (None, None, 32)", "build_sequence_rnn"),
+            case("stacked_rnn: the lesson's third table, depth 4 (total 328,320)", "build_stacked_rnn"),
+            case("stacked_rnn: depth 2, units 16", "build_stacked_rnn", units=16, depth=2),
+            case("imdb_classifier: table and outputs", "build_imdb_classifier"),
+            case("imdb_classifier: compiled with rmsprop, binary_crossentropy, metrics ['acc']",
+                 "build_imdb_classifier", "compile"),
+        ]
+
+    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+        def draw(name: str, lo: int, hi: int) -> int:
+            value = int(rng.integers(lo, hi + 1))
+            return value if value != DEFAULTS[name] else value + 1
+
+        def sizes() -> dict[str, int]:
+            return {"max_features": draw("max_features", 20, 3000), "embed_dim": draw("embed_dim", 2, 24),
+                    "units": draw("units", 2, 24)}
+
+        def case(name: str, function: str, aspect: Literal["model", "compile"] = "model",
+                 **kwargs: int) -> Case:
+            return ModelCase(name, function, (), kwargs, hidden=True, probe="keras_model", aspect=aspect)
+
+        return [
+            case("hidden single_rnn: other sizes", "build_single_rnn", **sizes()),
+            case("hidden sequence_rnn: other sizes", "build_sequence_rnn", **sizes()),
+            case("hidden stacked_rnn: other sizes and depth", "build_stacked_rnn", **sizes(),
+                 depth=draw("depth", 1, 6)),
+            case("hidden stacked_rnn: another depth, default sizes", "build_stacked_rnn",
+                 depth=draw("depth", 1, 6)),
+            case("hidden imdb_classifier: other sizes", "build_imdb_classifier", **sizes()),
+            case("hidden imdb_classifier: compile settings with other sizes", "build_imdb_classifier",
+                 "compile", **sizes()),
+        ]
+
+    # --- reference ----------------------------------------------------------------------------------
+
+    def reference(self, case: Case) -> Any:
+        import keras
+
+        model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"),
+                                  *(km.keras_layer(spec) for spec in layer_specs(case.function,
+                                                                                  arguments(case)))])
+        if case.function == "build_imdb_classifier":
+            model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
+        found = km.measure(model)
+        if found["outputs"] is None:
+            raise RuntimeError(f"the reference model could not run: {found['outputs_error']}")
+        settings = km.compile_settings(model.get_compile_config()) if model.compiled else None
+        return {"table": found["table"], "weight_shapes": found["weight_shapes"],
+                "outputs": found["outputs"], "compile": settings}
+
+    def remeasure(self, case: Case, got: Any) -> Any:
+        """Rebuild the model from the config and weights the child sent, and measure it here.
+
+        Only ``config`` and ``weights`` are read from the child's report; the table, compile settings,
+        outputs and the keras.Input note are all recomputed. A config outside the allowlist is refused.
+        """
+        if not isinstance(got, Mapping) or got.get("model") is not True:
+            return got
+        config, weights = got.get("config"), got.get("weights")
+        try:
+            model, unbuilt = km.rebuild(config, weights)
+        except km.RefusedModel as exc:
+            return {"model": True, "refused": str(exc)}
+        found = km.measure(model)
+        compile_config = config.get("compile_config") if isinstance(config, Mapping) else None
+        return {"model": True, "config": config, "built_without_input": unbuilt, "table": found["table"],
+                "weight_shapes": found["weight_shapes"], "compile": km.compile_settings(compile_config),
+                "outputs": found["outputs"], "outputs_error": found["outputs_error"]}
+
+    def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
+        if "expected ndim=3, found ndim=2" in error.message:
+            return NDIM
+        return None
+
+    # --- judgement ----------------------------------------------------------------------------------
+
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        what = case.function
+        if not isinstance(got, Mapping):
+            return Verdict(False, f"{what}: the model's report could not be read ({describe(got)})")
+        if got.get("model") is not True:
+            kind = str(got.get("type", "?"))
+            hint = " (a missing `return model`?)" if kind == "builtins.NoneType" else ""
+            return Verdict(False, f"{what}: returned {kind}{hint}; expected a keras.Model (a "
+                                  f"keras.Sequential is fine)")
+        if "refused" in got:
+            return Verdict(False, f"{what}: {got['refused']}")
+        try:
+            km.check_config(got.get("config"))
+        except km.RefusedModel as exc:
+            return Verdict(False, f"{what}: {exc}")
+        note = NO_INPUT_NOTE if got.get("built_without_input") else None
+        if getattr(case, "aspect", "model") == "compile":
+            return self._judge_compile(what, got.get("compile"), note)
+        return self._judge_model(case, got, expected, note)
+
+    def _judge_model(self, case: Case, got: Mapping[str, Any], expected: Mapping[str, Any],
+                     note: str | None) -> Verdict:
+        what = case.function
+        expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected["table"]]
+        try:
+            rows = tables.read_rows(got.get("table"), f"{what}: the model's summary")
+        except ValueError as exc:
+            return Verdict(False, str(exc))
+        detail = tables.table_detail(expected_rows, rows)
+        passed, message, mistake = tables.compare_tables(
+            expected_rows, rows, what=f"{what}: the summary table", mistakes=table_mistakes(case))
+        if not passed:
+            return Verdict(False, _with_note(message, note), mistake=mistake, table=detail)
+        expected_shapes = [tuple(s) for s in expected["weight_shapes"]]
+        if _shapes(got) != expected_shapes:
+            return Verdict(False, f"{what}: the table matches but the weights have other shapes: expected "
+                                  f"{expected_shapes}, got {_shapes(got)}", table=detail)
+        outputs = got.get("outputs")
+        if outputs is None:
+            return Verdict(False, f"{what}: running the model on a batch of token ids failed: "
+                                  f"{got.get('outputs_error')}", table=detail)
+        reference = np.asarray(expected["outputs"], dtype=np.float64)
+        verdict = compare_array(reference, outputs, mistakes=self.output_mistakes(case, reference),
+                                what=f"{what}: the outputs on a batch of token ids, with the reference "
+                                     f"weights copied in")
+        if not verdict.passed:
+            named = activation_mistakes(case, got.get("config"))
+            text, mistake_name = verdict.message, verdict.mistake
+            if named and mistake_name is None:
+                text, mistake_name = f"{text}\nLooks like: {named[0][0]}. Try: {named[0][1]}", named[0][0]
+            elif mistake_name is None:
+                text += ("\nThe table is right but the model computes something else: check each layer's "
+                         "activation and options against the lesson's")
+            return Verdict(False, _with_note(text, note), mistake=mistake_name, detail=verdict.detail,
+                           table=detail)
+        total = sum(r[2] for r in expected_rows)
+        return Verdict(True, _with_note(f"the table matches (total {total:,} params) and so do the outputs",
+                                        note), table=detail)
+
+    @staticmethod
+    def output_mistakes(case: Case, reference: np.ndarray) -> list[Mistake]:
+        if case.function != "build_imdb_classifier":
+            return []
+        p = np.clip(reference, 1e-12, 1 - 1e-12)
+        return [Mistake("a missing sigmoid on the output Dense",
+                        "Dense(1, activation='sigmoid'): the classifier outputs a probability",
+                        np.log(p / (1 - p)))]
+
+    @staticmethod
+    def _judge_compile(what: str, settings: Any, note: str | None) -> Verdict:
+        call = "model.compile(optimizer='rmsprop', loss='binary_crossentropy', metrics=['acc'])"
+        if not isinstance(settings, Mapping):
+            name = "the model is not compiled"
+            return Verdict(False, f"{what}: {name}\nLooks like: {name}. Try: call {call} before returning it",
+                           mistake=name)
+        problems: list[tuple[str, str, str]] = []
+        optimizer, loss = settings.get("optimizer"), settings.get("loss")
+        metrics = [str(m) for m in settings.get("metrics") or []]
+        if _normal(optimizer) != "rmsprop":
+            problems.append((f"the optimizer is {optimizer}, expected rmsprop", "the wrong optimizer",
+                             "optimizer='rmsprop', as in the lesson"))
+        if _normal(loss) != "binarycrossentropy":
+            problems.append((f"the loss is {loss}, expected binary_crossentropy", "the wrong loss",
+                             "loss='binary_crossentropy': one sigmoid output and labels 0 or 1"))
+        if metrics != ["acc"]:
+            if "accuracy" in metrics:
+                problems.append(("metrics has 'accuracy', expected 'acc'", "'accuracy' instead of 'acc'",
+                                 "metrics=['acc']: the lesson reads the history's 'acc' and 'val_acc'"))
+            else:
+                problems.append((f"metrics are {metrics}, expected ['acc']", "accuracy not reported as 'acc'",
+                                 "metrics=['acc']"))
+        if not problems:
+            return Verdict(True, _with_note("compiled as in the lesson: rmsprop, binary_crossentropy, "
+                                            "metrics ['acc']", note))
+        text = f"{what}: " + "; ".join(p[0] for p in problems)
+        _, name, hint = problems[0]
+        return Verdict(False, _with_note(f"{text}\nLooks like: {name}. Try: {hint}", note), mistake=name)
+
+
+EXERCISE = StackedRnn()
