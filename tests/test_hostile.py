@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,7 +50,7 @@ HOLDS = {g.name: g for g in MODE.guarantees()}
 
 CHEATS = ["print_pass", "forge_events", "patch_numpy", "lying_values"]
 DISRUPTIONS = ["sys_exit", "os_exit", "keyboard_interrupt", "close_fds", "huge_return", "fork_bomb",
-               "setsid_escape", "memory_bomb"]
+               "setsid_escape", "memory_bomb", "memory_bomb_forked"]
 STOPPED_BY_TIMEOUT = ["infinite_loop", "ignore_sigterm", "import_loop", "deep_recursion"]
 
 
@@ -103,11 +104,14 @@ def grade(server: ForkServer, folder: Path, limits: Limits = ROOMY) -> ExerciseR
     return grade_exercise(EX1, folder, CASES, EXPECTED, limits=limits, runner=server.run)
 
 
+def run_cell(server: ForkServer, folder: Path) -> RunReport:
+    args = (np.ones((1, 3)), np.zeros((1, 4)), np.ones((3, 4)), np.eye(4), np.zeros(4))
+    return server.run(folder, Job("ex1_rnn_forward", (Call("c", "rnn_cell_forward", args),)), ROOMY)
+
+
 def call_cell(server: ForkServer, folder: Path) -> Any:
     """The value rnn_cell_forward returns: the hostile submissions that spy report what they found."""
-    args = (np.ones((1, 3)), np.zeros((1, 4)), np.ones((3, 4)), np.eye(4), np.zeros(4))
-    report: RunReport = server.run(folder, Job("ex1_rnn_forward", (Call("c", "rnn_cell_forward", args),)),
-                                   ROOMY)
+    report = run_cell(server, folder)
     outcome = report.outcomes.get("c")
     if outcome is None or outcome.error is not None:
         raise AssertionError(f"the spy did not report: {report}")
@@ -158,6 +162,19 @@ def test_a_fork_bomb_is_capped(server, tmp_path):
     require(1)
     made = call_cell(server, workspace(tmp_path, "fork_bomb"))
     assert 0 <= made < isolation.MAX_PROCESSES
+
+
+def test_the_memory_of_a_whole_job_is_bounded(server, tmp_path):
+    require(1)
+    if not MODE.cgroup:
+        pytest.skip("no cgroup here: memory is bounded per process only")
+    report = run_cell(server, workspace(tmp_path, "memory_bomb_forked"))
+    outcome = report.outcomes.get("c")
+    if outcome is None:  # the out-of-memory killer chose the job's PID 1
+        assert report.exit_code == -signal.SIGKILL, report
+    else:
+        assert outcome.value * 400 <= ROOMY.memory_mb, outcome
+    assert survivors() == []
 
 
 def test_a_submission_cannot_signal_the_grader(server, tmp_path):

@@ -61,6 +61,7 @@ def serve(sock: socket.socket) -> None:
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     children: dict[int, int | None] = {}  # pid -> the uid to sweep after it, in "uid" mode
+    cgroups = False  # whether jobs have cgroups to remove
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ, "request")
     sel.register(wake_r, selectors.EVENT_READ, "sigchld")
@@ -94,6 +95,7 @@ def serve(sock: socket.socket) -> None:
                     for fd in fds:
                         os.close(fd)
                     settings = request.get("isolation") or {}
+                    cgroups = cgroups or bool(settings.get("cgroup"))
                     children[pid] = settings["uid_base"] + pid if settings.get("mode") == "uid" else None
                     sock.send(json.dumps({"pid": pid}).encode())
                 while children:
@@ -106,14 +108,20 @@ def serve(sock: socket.socket) -> None:
                     uid = children.pop(pid, None)
                     if uid is not None:
                         isolate.sweep(uid)
+                    if cgroups:
+                        isolate.remove_cgroup(pid)
                     sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
     finally:
         for pid, uid in children.items():
             for kill in (os.killpg, os.kill):  # its group ("basic", "uid"), or the namespace's parent
                 with contextlib.suppress(OSError):
                     kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
             if uid is not None:
                 isolate.sweep(uid)
+            if cgroups:
+                isolate.remove_cgroup(pid)
 
 
 def main() -> None:

@@ -20,12 +20,14 @@ streams are in place and before any student code runs. ``settings["mode"]`` says
 - ``"basic"``: own session and resource limits only.
 """
 
+import contextlib
 import ctypes
 import json
 import os
 import resource
 import signal
 import sys
+import time
 from typing import Any
 
 CLONE_NEWNS = 0x00020000
@@ -41,6 +43,7 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 38, 47, 4
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}  # syscall numbers; else chroot (no caps left)
 DEVICES = ("null", "zero", "full", "random", "urandom")
+CGROUPS = "/sys/fs/cgroup"
 MOUNTPOINT = ".root"  # inside the job's folder on the host: where the tmpfs root is built
 SETUP_FAILED = 71  # exit code when the confinement cannot be entered: no student code has run
 
@@ -77,6 +80,8 @@ def enter(workdir: str, env: dict[str, str], limits: dict[str, Any],
     """Confine this process (and, for namespaces, fork: only the grandchild returns from here)."""
     settings = settings or {"mode": "basic"}
     mode = settings["mode"]
+    if settings.get("cgroup"):
+        join_cgroup(limits, settings)
     if mode in ("namespaces", "user-namespaces"):
         uid = enter_namespaces(settings)
     elif mode == "uid":
@@ -147,6 +152,59 @@ def chown_tree(root: str, uid: int) -> None:
         for name in [*dirs, *files]:
             os.lchown(os.path.join(folder, name), uid, uid)
     os.lchown(root, uid, uid)
+
+
+# ---- a cgroup per job: the memory and processes of all its processes together ----------------------
+
+def cgroup_folders(name: str) -> list[tuple[str, dict[str, str]]]:
+    """The folders of cgroup ``name`` beside this process's own cgroups, with the files that limit it.
+
+    cgroup v2 (one hierarchy), else v1 (the memory and pids controllers); values are filled in by
+    ``join_cgroup``.
+    """
+    own: dict[str, str] = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                own[controller] = path
+    if os.path.exists(f"{CGROUPS}/cgroup.controllers") and "" in own:
+        base = f"{CGROUPS}{own['']}".rstrip("/")
+        return [(f"{base}/{name}", {"memory.max": "memory", "memory.swap.max": "0", "pids.max": "pids"})]
+    found = []
+    for controller, files in (("memory", {"memory.limit_in_bytes": "memory",
+                                           "memory.memsw.limit_in_bytes": "memory"}),
+                              ("pids", {"pids.max": "pids"})):
+        if controller in own and os.path.isdir(f"{CGROUPS}/{controller}"):
+            found.append((f"{CGROUPS}/{controller}{own[controller]}".rstrip("/") + f"/{name}", files))
+    return found
+
+
+def join_cgroup(limits: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Create this job's cgroup (named after this process, which the fork server forked) and enter it."""
+    values = {"memory": str(int(limits["memory_mb"]) << 20), "pids": str(int(settings.get("processes", 128)))}
+    for folder, files in cgroup_folders(f"coursekit-{os.getpid()}"):
+        with contextlib.suppress(FileExistsError):  # left by a fork server that was killed
+            os.mkdir(folder, 0o700)
+        for name, value in files.items():
+            if os.path.exists(f"{folder}/{name}"):
+                with open(f"{folder}/{name}", "w") as f:
+                    f.write(values.get(value, value))
+        with open(f"{folder}/cgroup.procs", "w") as f:
+            f.write(str(os.getpid()))
+
+
+def remove_cgroup(pid: int) -> None:
+    """Remove the cgroup of the fork server's child ``pid`` once every process in it has ended."""
+    for folder, _ in cgroup_folders(f"coursekit-{pid}"):
+        for _ in range(100):
+            try:
+                os.rmdir(folder)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:  # busy: its last processes are still being torn down
+                time.sleep(0.01)
 
 
 # ---- namespaces ---------------------------------------------------------------------------------
@@ -330,13 +388,23 @@ def probe(settings: dict[str, Any], look_for: list[str]) -> None:
     with open("written", "w") as f:
         found["writes"] = f.write("ok") == 2
     found["interfaces"] = [name for _, name in socket.if_nameindex()]
+    with open("/proc/self/cgroup") as f:
+        found["cgroup"] = "/coursekit-" in f.read()
     found["parent_visible"] = os.getppid() != 0
     print(json.dumps(found), flush=True)
 
 
 def main() -> None:
     if sys.argv[1:2] == ["--probe"]:
-        probe(json.loads(sys.argv[2]), json.loads(sys.argv[3]))
+        pid = os.fork()  # the probe's parent plays the fork server: it reaps, sweeps, removes the cgroup
+        if pid == 0:
+            try:
+                probe(json.loads(sys.argv[2]), json.loads(sys.argv[3]))
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        remove_cgroup(pid)
+        sys.exit(os.waitstatus_to_exitcode(status))
 
 
 if __name__ == "__main__":

@@ -60,12 +60,13 @@ class Isolation:
     binds: tuple[str, ...] = ()
     hide: tuple[str, ...] = ()
     refused: tuple[str, ...] = ()
+    cgroup: bool = False
 
     def settings(self, root: Path) -> dict[str, Any]:
         """What ``_isolate.enter`` needs for a job whose folder is ``root``."""
         return {"mode": self.mode, "root": str(root), "uid_base": UID_BASE, "binds": list(self.binds),
                 "hide": list(self.hide), "processes": MAX_PROCESSES, "scratch_mb": SCRATCH_MB,
-                "scratch_inodes": SCRATCH_INODES, "file_mb": FILE_MB}
+                "scratch_inodes": SCRATCH_INODES, "file_mb": FILE_MB, "cgroup": self.cgroup}
 
     @property
     def kills_by_signal(self) -> bool:
@@ -76,12 +77,15 @@ class Isolation:
         score, batch, survive, files, network = GUARANTEES
         compare = Guarantee(score, True, "student code runs in another process and sends back plain data, "
                                          "judged in the grader")
+        memory = ("a cgroup bounds the memory and processes of the whole job" if self.cgroup else
+                  f"memory is bounded per process, so a job's {MAX_PROCESSES} processes may use that much "
+                  f"each (no cgroup here)")
         if self.mode in ("namespaces", "user-namespaces"):
             who = "its own uid" if self.mode == "namespaces" else "no capabilities"
             return (
                 compare,
                 Guarantee(batch, True, f"own PID namespace and {who}: the grader's processes are out of "
-                                       f"sight; time, memory and process limits"),
+                                       f"sight; time and process limits; {memory}"),
                 Guarantee(survive, True, "the kernel kills the whole PID namespace when the job ends"),
                 Guarantee(files, True, "a private root: system and Python folders read-only, a tmpfs copy of "
                                        "the submission; nothing else exists"),
@@ -90,8 +94,8 @@ class Isolation:
         if self.mode == "uid":
             return (
                 compare,
-                Guarantee(batch, True, "its own uid cannot signal the grader; time, memory and process "
-                                       "limits"),
+                Guarantee(batch, True, f"its own uid cannot signal the grader; time and process limits; "
+                                       f"{memory}"),
                 Guarantee(survive, True, "every process of the job's uid is killed when the job ends"),
                 Guarantee(files, False, "other uid: the grader's 0700 folders are closed, but any file "
                                         "readable by everyone (solutions/, a world-readable class folder) "
@@ -188,6 +192,8 @@ def probe(isolation: Isolation, look_for: Sequence[str]) -> tuple[bool, str]:
         problems.append("Python cannot run there (modules or its folder unreadable)")
     if isolation.mode != "basic" and seen.get("uid") == 0 and isolation.mode != "user-namespaces":
         problems.append("still root")
+    if isolation.cgroup and not seen.get("cgroup"):
+        problems.append("no cgroup")
     if isolation.mode in ("namespaces", "user-namespaces"):
         if seen.get("pid") != 1 or seen.get("parent_visible"):
             problems.append("not alone in its PID namespace")
@@ -208,9 +214,10 @@ def _detect(hide: tuple[str, ...]) -> Isolation:
     binds, hidden = readonly_binds(), hidden_folders([Path(p) for p in hide])
     refused: list[str] = [] if sys.platform.startswith("linux") else ["namespaces: Linux only"]
     for mode in stronger_modes():
-        isolation = Isolation(mode, binds, hidden, tuple(refused))
-        ok, why = probe(isolation, hidden)
-        if ok:
-            return isolation
-        refused.append(why)
+        for cgroup in (True, False) if os.geteuid() == 0 else (False,):
+            isolation = Isolation(mode, binds, hidden, tuple(refused), cgroup)
+            ok, why = probe(isolation, hidden)
+            if ok:
+                return isolation
+            refused.append(why + (" (with a cgroup per job)" if cgroup else ""))
     return Isolation("basic", refused=tuple(refused))
