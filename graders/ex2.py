@@ -30,6 +30,9 @@ LAYER_OF = {"simple_rnn_params": "SimpleRNN", "lstm_params": "LSTM", "gru_params
 
 # Counting mistakes, as switches of the hand-made rules; each is tried on every count and every table.
 COUNT_MISTAKES: tuple[tuple[str, str, Rules], ...] = (
+    ("Bidirectional not doubled",
+     "Bidirectional holds two copies of the layer, forward and backward, each with its own weights",
+     Rules(bidirectional_copies=1)),
     ("the bias forgotten", "each gate has a bias of units numbers: Keras's bias is (gates * units,)",
      Rules(bias=False)),
     ("the recurrent weights forgotten",
@@ -49,9 +52,6 @@ COUNT_MISTAKES: tuple[tuple[str, str, Rules], ...] = (
      "with reset_after=False the GRU bias is a single row of 3 * units", Rules(gru_second_bias="always")),
     ("four gates for GRU", "a GRU has three gates, z, r and h: its kernel is (input_dim, 3 * units)",
      Rules(gru_gates=4)),
-    ("Bidirectional not doubled",
-     "Bidirectional holds two copies of the layer, forward and backward, each with its own weights",
-     Rules(bidirectional_copies=1)),
     ("use_bias=False ignored", "with use_bias=False the layer has no bias at all",
      Rules(honour_use_bias=False)),
 )
@@ -143,8 +143,8 @@ class ParamCount(Exercise):
                   "LSTM", 32, 16),
             _case("bidirectional: Bidirectional(GRU(8, reset_after=False)) on 5 inputs",
                   "bidirectional_params", "GRU", 5, 8, reset_after=False),
-            _case("bidirectional: Bidirectional(SimpleRNN(4)) on 3 inputs", "bidirectional_params",
-                  "SimpleRNN", 3, 4),
+            _case("bidirectional: Bidirectional(SimpleRNN(4)) on 6 inputs", "bidirectional_params",
+                  "SimpleRNN", 6, 4),
             _token_case("summary_table: the lesson's first table, Embedding + SimpleRNN(32)", [emb, rnn]),
             _token_case("summary_table: the lesson's second table, return_sequences=True", [emb, seq]),
             _token_case("summary_table: the lesson's third table, four stacked SimpleRNN(32)",

@@ -1,0 +1,251 @@
+"""Exercise 2 (counting parameters): solution, stub, named mistakes, the lesson's totals, hand-made tables.
+
+The cache agrees with live Keras through tests/test_refcache.py, which covers every registered exercise.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from rich.console import Console
+
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.render.terminal import show_check
+from coursekit.results import ExerciseResult
+from graders import _keras_model_tables as tables
+from graders.ex2 import bind, count
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+GradeFiles = Callable[..., ExerciseResult]  # the grade_files fixture of conftest.py
+FILE = "ex2_param_count.py"
+SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
+PUBLIC = len(get_exercise("ex2").public_cases())
+MERGE_WIDTH = 'width = 2 * units if kwargs.get("merge_mode", "concat") == "concat" else units'
+
+
+@pytest.fixture(scope="module")
+def keras() -> ModuleType:
+    """The one import of keras in this module (about 3.5 s)."""
+    import keras
+
+    return keras
+
+
+def wrong(*edits: tuple[str, str]) -> str:
+    """The solution with each (old, new) edit made once: a wrong implementation as a source string."""
+    source = SOLUTION
+    for old, new in edits:
+        assert source.count(old) == 1, old
+        source = source.replace(old, new)
+    return source
+
+
+def named(result: ExerciseResult) -> dict[str, set[str]]:
+    """Test name -> the mistakes its message names."""
+    return {t.name: set(re.findall(r"Looks like: (.+?)\. Try:", t.output)) for t in result.tests}
+
+
+def all_named(result: ExerciseResult) -> set[str]:
+    return set().union(*named(result).values())
+
+
+# ---- solution and stub ---------------------------------------------------------------------------
+
+def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: None})
+    assert [t.output for t in result.tests if not t.passed] == []
+    assert result.score == result.max_score == PUBLIC
+
+
+def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
+    assert result.score == 0
+    assert not any(t.internal_error for t in result.tests)
+    assert all("not implemented yet" in t.output for t in result.tests)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
+                                                                       seed: int) -> None:
+    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
+    exercise = get_exercise("ex2")
+    cases = exercise.hidden_cases(np.random.default_rng(seed))
+    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
+    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert result.score == len(cases)
+
+
+def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
+    exercise = get_exercise("ex2")
+    a, b = (exercise.hidden_cases(np.random.default_rng(s)) for s in (3, 4))
+    assert [(c.name, c.points, c.function) for c in a] == [(c.name, c.points, c.function) for c in b]
+    assert {c.function for c in a} == set(exercise.functions)
+
+
+def test_the_hand_made_tables_agree_with_keras_on_random_models(keras: ModuleType) -> None:
+    """Rules() is Keras's count: the base every named mistake is a switch of."""
+    exercise = get_exercise("ex2")
+    for seed in range(12):
+        for case in exercise.hidden_cases(np.random.default_rng(100 + seed)):
+            a = bind(case)
+            if case.function == "summary_table":
+                mine = tables.summary_rows(a["layers"], tuple(a["input_shape"]))
+                assert mine == exercise.reference(case), case
+            else:
+                assert count(case) == exercise.reference(case), case
+
+
+def test_check_does_not_import_tensorflow() -> None:
+    code = ("import sys; from pathlib import Path; from coursekit.check import check; "
+            f"r = check('ex2', Path({str(SOLUTIONS)!r})); "
+            "print(r.score, r.max_score, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [f"{PUBLIC:.1f}", f"{PUBLIC:.1f}", "False", "False"]
+
+
+def test_the_lessons_totals_are_shown(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: None})
+    console = Console(record=True, width=200)
+    show_check(console, result, verbose=True)
+    text = console.export_text()
+    for total in ("322,080", "328,320"):
+        assert f"Total params: {total}" in text
+    assert "Layer (type)" in text and "Output Shape" in text and "Param #" in text
+
+
+def test_a_wrong_table_is_shown_side_by_side_with_the_cell_marked(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("return (None, shape[1], units) if return_sequences",
+                                              "return (None, units) if return_sequences"))})
+    test = next(t for t in result.tests if "third table" in t.name)
+    assert test.table is not None
+    assert test.table.expected_total == test.table.got_total == "328,320"
+    assert (1, 1) in test.table.differences and (1, 2) not in test.table.differences
+    assert ("row 2 (SimpleRNN) differs in Output Shape: expected (None, None, 32), got (None, 32)"
+            in test.output)
+    console = Console(record=True, width=200)
+    show_check(console, result, verbose=True)
+    assert "(None, 32) ✗" in console.export_text()
+
+
+# ---- named mistakes ------------------------------------------------------------------------------
+
+def test_bias_forgotten(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("bias_rows = 2 if layer == \"GRU\" and reset_after else 1",
+                                              "bias_rows = 0"),
+                                             ("(int(units) if use_bias else 0)", "0"))})
+    found = named(result)
+    assert found["simple_rnn: SimpleRNN(32) on 32 inputs (the lesson)"] == {"the bias forgotten"}
+    assert found["dense: Dense(1) on 32 inputs (the IMDB output layer)"] == {"the bias forgotten"}
+    assert found["lstm: LSTM(32) on 32 inputs"] == {"the bias forgotten"}
+    first_table = "summary_table: the lesson's first table, Embedding + SimpleRNN(32)"
+    assert found[first_table] == {"the bias forgotten"}
+    row = next(t for t in result.tests if t.name.startswith("simple_rnn: SimpleRNN(32)"))
+    assert "expected 2,080 parameters, got 2,048" in row.output
+
+
+def test_recurrent_weights_forgotten(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("input_dim * units + units * units + bias_rows * units",
+                                              "input_dim * units + bias_rows * units"))})
+    assert named(result)["simple_rnn: SimpleRNN(4) on 10 inputs"] == {"the recurrent weights forgotten"}
+    assert named(result)["gru: GRU(6) on 4 inputs, reset_after=False"] == {"the recurrent weights forgotten"}
+
+
+def test_three_gates_for_lstm(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(('"LSTM": 4', '"LSTM": 3'))})
+    assert named(result)["lstm: LSTM(32) on 32 inputs"] == {"three gates for LSTM"}
+    assert named(result)["bidirectional: Bidirectional(LSTM(16)) on 32 inputs"] == {"three gates for LSTM"}
+    assert result.score == PUBLIC - 4  # two lstm cases, the Bidirectional(LSTM) one and one table
+
+
+def test_gru_without_its_second_bias_row(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("bias_rows = 2 if layer == \"GRU\" and reset_after else 1",
+                                              "bias_rows = 1"))})
+    assert named(result)["gru: GRU(32) on 32 inputs, reset_after=True (the default)"] == {
+        "GRU counted without its second bias row"}
+    assert {t.name for t in result.tests if not t.passed} == {
+        "gru: GRU(32) on 32 inputs, reset_after=True (the default)",
+        "summary_table: merge modes sum and ave, Dense on a sequence, input_shape (None, 6)"}
+
+
+def test_gru_always_with_a_second_bias_row(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("bias_rows = 2 if layer == \"GRU\" and reset_after else 1",
+                                              "bias_rows = 2 if layer == \"GRU\" else 1"))})
+    expected = {"GRU counted with a second bias row although reset_after=False"}
+    assert named(result)["gru: GRU(6) on 4 inputs, reset_after=False"] == expected
+    assert named(result)["bidirectional: Bidirectional(GRU(8, reset_after=False)) on 5 inputs"] == expected
+
+
+def test_bidirectional_not_doubled(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("return 2 * _recurrent_params(layer,",
+                                              "return _recurrent_params(layer,"),
+                                             ("params = 2 * _recurrent_params(inner,",
+                                              "params = _recurrent_params(inner,"))})
+    bidirectional = [t.name for t in result.tests if "Bidirectional" in t.name]
+    assert all(named(result)[name] == {"Bidirectional not doubled"} for name in bidirectional)
+    assert result.score == PUBLIC - 5
+
+
+def test_output_shapes_that_ignore_return_sequences(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("return (None, shape[1], units) if return_sequences",
+                                              "return (None, units) if False"))})
+    assert "output shapes that ignore return_sequences (every recurrent layer shown as (None, units))" in \
+        named(result)["summary_table: the lesson's second table, return_sequences=True"]
+
+
+def test_merge_modes_that_change_the_width(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong((MERGE_WIDTH, "width = 2 * units"))})
+    name = "summary_table: merge modes sum and ave, Dense on a sequence, input_shape (None, 6)"
+    assert named(result)[name] == {"a merge mode that changes the width: sum, ave or mul counted as doubling"}
+    assert [t.name for t in result.tests if not t.passed] == [name]
+
+
+def test_concat_not_doubled(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong((MERGE_WIDTH, "width = units"))})
+    assert named(result)["summary_table: Bidirectional LSTM (concat) then GRU, input_shape (500,)"] == {
+        "concat not doubled"}
+
+
+def test_use_bias_false_ignored(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("    if use_bias:\n        bias_rows",
+                                              "    if True:\n        bias_rows"),
+                                             ("(int(units) if use_bias else 0)", "int(units)"))})
+    assert named(result)["simple_rnn: SimpleRNN(5) on 3 inputs, use_bias=False"] == {"use_bias=False ignored"}
+    assert named(result)["dense: Dense(16, use_bias=False) on 8 inputs"] == {"use_bias=False ignored"}
+
+
+def test_a_float_or_a_numpy_count_is_named(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(
+        ("return int(input_dim) * int(output_dim)", "return float(input_dim * output_dim)"),
+        ('"""kernel (input_dim, units) + bias (units,)."""',
+         '"""kernel (input_dim, units) + bias (units,)."""\n    import numpy as np\n'
+         '    return np.int64(input_dim * units + (units if use_bias else 0))'))})
+    assert named(result)["embedding: Embedding(7, 3)"] == {"a float returned instead of an int"}
+    assert named(result)["dense: Dense(1) on 32 inputs (the IMDB output layer)"] == {
+        "a numpy value returned instead of a Python int"}
+    test = next(t for t in result.tests if t.name == "embedding: Embedding(7, 3)")
+    assert "returned 21.0 of type builtins.float" in test.output
+    table = next(t for t in result.tests if "first table" in t.name)
+    assert "expected 320,000, got 320000.0 (a float; Param # is an int)" in table.output
+
+
+def test_a_malformed_table_is_a_failed_test_with_a_message(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: SOLUTION + "\n\ndef summary_table(layers, input_shape=(None,)):\n"
+                                                  "    return [('Embedding', 320000)]\n"})
+    tests = [t for t in result.tests if t.name.startswith("summary_table")]
+    assert all(not t.passed and not t.internal_error for t in tests)
+    assert "row 1 should be a (class_name, output_shape, params) tuple" in tests[0].output
+
+
+def test_keras_import_scores_zero(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: "import keras\n" + SOLUTION})
+    assert result.score == 0
+    assert "imports keras" in result.tests[0].output
