@@ -398,10 +398,14 @@ def main() -> None:
     if sys.argv[1:2] == ["--probe"]:
         pid = os.fork()  # the probe's parent plays the fork server: it reaps, sweeps, removes the cgroup
         if pid == 0:
+            code = 0
             try:
                 probe(json.loads(sys.argv[2]), json.loads(sys.argv[3]))
+            except BaseException as exc:
+                print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                code = 1
             finally:
-                os._exit(0)
+                os._exit(code)
         _, status = os.waitpid(pid, 0)
         remove_cgroup(pid)
         sys.exit(os.waitstatus_to_exitcode(status))

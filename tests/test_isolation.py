@@ -1,0 +1,188 @@
+"""coursekit.sandbox.isolation: the mode detected is the strongest this machine allows, each mode works
+and claims only what it delivers, and a sandbox that cannot be entered is an internal error."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from coursekit._exceptions import InternalError
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.sandbox import isolation
+from coursekit.sandbox.forkserver import ForkServer
+from coursekit.sandbox.isolation import GUARANTEES, Isolation, detect
+from coursekit.sandbox.limits import Limits
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+LOOP = "def rnn_cell_forward(*a):\n    while True:\n        pass\n"
+IS_ROOT = sys.platform.startswith("linux") and os.geteuid() == 0
+NOBODY = 65534
+
+
+def load_isolate() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("isolate_under_test", isolation.ISOLATE_SCRIPT)
+    if spec is None or spec.loader is None:
+        raise ImportError(isolation.ISOLATE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def works(command: list[str]) -> bool:
+    try:
+        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def ex1_score(server: ForkServer, folder: Path, limits: Limits | None = None) -> float:
+    ex = get_exercise("ex1")
+    cases = ex.public_cases()
+    expected = ex.expected_values(cases)
+    return grade_exercise(ex, folder, cases, expected, limits=limits, runner=server.run).score
+
+
+@pytest.mark.skipif(not IS_ROOT or shutil.which("unshare") is None, reason="needs root and unshare(1)")
+def test_root_gets_namespaces_when_the_kernel_allows_them():
+    allowed = works(["unshare", "--pid", "--net", "--mount", "--ipc", "--uts", "--fork", "--mount-proc",
+                     "true"])
+    if not allowed:
+        pytest.skip("this kernel refuses namespaces even to root")
+    assert detect().mode == "namespaces", detect().refused
+
+
+@pytest.mark.skipif(not IS_ROOT or shutil.which("setpriv") is None or not Path("/usr/bin/python3").exists(),
+                    reason="needs root, setpriv(1) and a system python3")
+def test_an_unprivileged_user_is_confined_by_user_namespaces_when_the_kernel_allows_them():
+    """The probe, run by ``nobody`` with the system's python3 (the venv's may be unreadable to nobody)."""
+    as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    allowed = works([*as_nobody, "unshare", "--user", "--map-root-user", "--pid", "--net", "--mount",
+                     "--fork", "true"])
+    # Not under pytest's 0700 folder: nobody must reach the job's folder (and see nothing beside it).
+    with tempfile.TemporaryDirectory() as tmp, tempfile.NamedTemporaryFile(dir=Path(tmp).parent) as decoy:
+        root = Path(tmp)
+        (root / "work").mkdir()
+        os.chown(root, NOBODY, NOBODY)
+        os.chown(root / "work", NOBODY, NOBODY)
+        settings = Isolation("user-namespaces", ("/usr", "/bin", "/lib", "/lib64", "/etc")).settings(root)
+        done = subprocess.run([*as_nobody, "/usr/bin/python3", "-I", str(isolation.ISOLATE_SCRIPT), "--probe",
+                               json.dumps(settings), json.dumps([str(ROOT), decoy.name])],
+                              capture_output=True, text=True, timeout=60, cwd="/")
+    if not allowed:
+        assert done.returncode != 0
+        return
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["pid"] == 1 and seen["visible"] == [] and seen["interfaces"] == ["lo"]
+    assert seen["imports"] and seen["writes"] and not seen["parent_visible"]
+
+
+@pytest.mark.parametrize("mode", ["namespaces", "user-namespaces", "uid", "basic"])
+def test_each_mode_claims_only_what_it_delivers(mode):
+    found = Isolation(mode).guarantees()  # type: ignore[arg-type]
+    assert [g.name for g in found] == list(GUARANTEES)
+    expected = {"namespaces": 5, "user-namespaces": 5, "uid": 3, "basic": 1}[mode]
+    assert [g.holds for g in found] == [True] * expected + [False] * (5 - expected)
+    text = Isolation(mode).summary()  # type: ignore[arg-type]
+    for g in found:
+        assert f"{'yes' if g.holds else 'NO '}  {g.name}" in text
+
+
+def test_summary_says_what_was_refused_and_whether_memory_is_bounded_per_job():
+    text = Isolation("basic", refused=("namespaces: unshare: Operation not permitted",)).summary()
+    assert "not available here: namespaces: unshare: Operation not permitted" in text
+    assert "cgroup bounds" in Isolation("namespaces", cgroup=True).summary()
+    assert "no cgroup here" in Isolation("namespaces", cgroup=False).summary()
+
+
+def test_the_course_repository_is_hidden_and_python_is_bound():
+    found = detect()
+    if found.mode == "basic":
+        pytest.skip("no binds in basic mode")
+    assert str(ROOT) in found.hide
+    assert any(sys.base_prefix == b or sys.base_prefix.startswith(b + "/") for b in found.binds)
+    assert not any(str(ROOT) == b or str(ROOT).startswith(b + "/") for b in found.binds)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="root can enter a user namespace whatever the sysctl says")
+def test_user_namespace_mode_grades_and_confines(tmp_path):
+    found = detect()
+    userns = Isolation("user-namespaces", found.binds, found.hide)
+    ok, why = isolation.probe(userns, [str(ROOT)])
+    assert ok, why
+    with ForkServer(("numpy",), isolation=userns) as server:
+        assert ex1_score(server, SOLUTIONS) == get_exercise("ex1").public_points()
+        (tmp_path / "ex1_rnn_forward.py").write_text(LOOP)
+        assert ex1_score(server, tmp_path, Limits(timeout_s=1)) == 0
+
+
+def test_basic_mode_still_grades_and_stops_loops(tmp_path):
+    with ForkServer(("numpy",), isolation=Isolation("basic")) as server:
+        assert ex1_score(server, SOLUTIONS) == get_exercise("ex1").public_points()
+        (tmp_path / "ex1_rnn_forward.py").write_text(LOOP)
+        assert ex1_score(server, tmp_path, Limits(timeout_s=1)) == 0
+        assert server.alive()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root to become another uid")
+def test_sweep_kills_every_process_of_a_uid_even_in_a_new_session():
+    uid = isolation.UID_BASE + 4_000_000 + os.getpid() % 100_000
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            time.sleep(30)
+        finally:
+            os._exit(0)
+    load_isolate().sweep(uid)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+
+
+def test_a_sandbox_that_cannot_be_entered_is_an_internal_error(monkeypatch):
+    found = detect()
+    if found.mode == "basic":
+        pytest.skip("basic mode builds no file system")
+    monkeypatch.setattr(isolation, "SCRATCH_INODES", 1)  # the tmpfs root cannot hold a single folder
+    with ForkServer(("numpy",), isolation=found) as server, pytest.raises(InternalError, match="sandbox"):
+        ex1_score(server, SOLUTIONS)
+
+
+def test_the_fork_server_restarts_with_the_same_isolation():
+    with ForkServer(("numpy",)) as server:
+        mode = server.isolation
+        if server._proc is not None:
+            server._proc.kill()
+            server._proc.wait()
+        assert ex1_score(server, SOLUTIONS) == get_exercise("ex1").public_points()
+        assert server.isolation == mode and server.alive()
+
+
+def test_the_probe_reports_what_a_confined_process_sees(tmp_path):
+    found = detect()
+    if found.mode == "basic":
+        pytest.skip("nothing confined to probe")
+    (tmp_path / "work").mkdir()
+    done = subprocess.run([sys.executable, "-I", str(isolation.ISOLATE_SCRIPT), "--probe",
+                           json.dumps(found.settings(tmp_path)), json.dumps([str(ROOT)])],
+                          capture_output=True, text=True, timeout=60)
+    seen = json.loads(done.stdout)
+    assert seen["uid"] != os.getuid() or found.mode == "user-namespaces"
+    assert seen["imports"] and seen["writes"]
+    if found.mode in ("namespaces", "user-namespaces"):
+        assert seen["pid"] == 1 and seen["visible"] == [] and seen["interfaces"] == ["lo"]
