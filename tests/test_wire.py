@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -195,3 +197,19 @@ def test_the_child_cuts_deep_nesting_to_what_the_grader_accepts(child: ModuleTyp
     while isinstance(inner, list):
         inner = inner[0]
     assert isinstance(inner, wire.Unsupported)
+
+
+def test_no_coursekit_module_can_unpickle() -> None:
+    import coursekit
+
+    package = Path(coursekit.__file__).parent
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import | ast.ImportFrom) else []
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            for name in [*names, module or ""]:
+                assert name.partition(".")[0] not in ("pickle", "marshal", "shelve", "dill", "cloudpickle"), \
+                    f"{path.name} imports {name}"
+            if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
+                assert isinstance(node.value, ast.Constant) and node.value.value is False, path.name
