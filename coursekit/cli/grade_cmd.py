@@ -14,6 +14,7 @@ from coursekit.batch import GradeOptions, grade_class
 from coursekit.batch import Progress as GradeProgress
 from coursekit.batch.secret import load_secret
 from coursekit.render.classsummary import class_summary
+from coursekit.sandbox.isolation import detect
 
 
 def grade(
@@ -36,6 +37,7 @@ def grade(
         ids = tuple(e.strip() for e in exercises.split(",") if e.strip())
         options = GradeOptions(exercises=ids, workers=workers, timeout_s=timeout, memory_mb=memory,
                                secret=secret)
+        console.print(detect().summary(), markup=False, highlight=False)
         if secret.is_demo:
             err.print("[yellow]warning:[/] using the demo course secret; set $COURSEKIT_SECRET so that "
                       "students cannot compute the hidden cases")

@@ -75,21 +75,21 @@ class Isolation:
 
     def guarantees(self) -> tuple[Guarantee, ...]:
         score, batch, survive, files, network = GUARANTEES
-        compare = Guarantee(score, True, "student code runs in another process and sends back plain data, "
-                                         "judged in the grader")
-        memory = ("a cgroup bounds the memory and processes of the whole job" if self.cgroup else
-                  f"memory is bounded per process, so a job's {MAX_PROCESSES} processes may use that much "
-                  f"each (no cgroup here)")
+        compare = Guarantee(score, True, "student code sends plain data from another process; the "
+                                         "grader judges it")
+        memory = ("a cgroup bounds the whole job's memory" if self.cgroup else
+                  f"memory bounded per process only: no cgroup here, {MAX_PROCESSES} processes may each use "
+                  f"the limit")
         if self.mode in ("namespaces", "user-namespaces"):
             who = "its own uid" if self.mode == "namespaces" else "no capabilities"
             return (
                 compare,
-                Guarantee(batch, True, f"own PID namespace and {who}: the grader's processes are out of "
-                                       f"sight; time and process limits; {memory}"),
+                Guarantee(batch, True, f"own PID namespace, {who}: the grader is out of sight; time and "
+                                       f"process limits; {memory}"),
                 Guarantee(survive, True, "the kernel kills the whole PID namespace when the job ends"),
-                Guarantee(files, True, "a private root: system and Python folders read-only, a tmpfs copy of "
-                                       "the submission; nothing else exists"),
-                Guarantee(network, True, "own network namespace with only a loopback, down"),
+                Guarantee(files, True, "private root: system and Python read-only, a tmpfs copy of the "
+                                       "submission, nothing else"),
+                Guarantee(network, True, "own network namespace: only a loopback, down"),
             )
         if self.mode == "uid":
             return (
@@ -97,16 +97,15 @@ class Isolation:
                 Guarantee(batch, True, f"its own uid cannot signal the grader; time and process limits; "
                                        f"{memory}"),
                 Guarantee(survive, True, "every process of the job's uid is killed when the job ends"),
-                Guarantee(files, False, "other uid: the grader's 0700 folders are closed, but any file "
-                                        "readable by everyone (solutions/, a world-readable class folder) "
-                                        "can be read"),
+                Guarantee(files, False, "the grader's 0700 folders are closed to its uid, but files readable "
+                                        "by everyone (solutions/?) are not"),
                 Guarantee(network, False, "no network namespace: the machine's network is reachable"),
             )
         return (
             compare,
-            Guarantee(batch, False, "time, memory and process limits hold, but the submission runs as your "
-                                    "user and could signal the grader's processes"),
-            Guarantee(survive, False, "its process group is killed, but a process that left it (setsid) "
+            Guarantee(batch, False, "time, memory and process limits hold, but it runs as your user and "
+                                    "can signal the grader"),
+            Guarantee(survive, False, "its process group is killed; a process that left it (setsid) "
                                       "survives"),
             Guarantee(files, False, "runs as your user: it can read and change whatever you can"),
             Guarantee(network, False, "no network namespace: the machine's network is reachable"),
@@ -121,7 +120,8 @@ class Isolation:
             "basic": "process limits only (own session, time, memory, processes)",
         }[self.mode]
         lines = [f"sandbox: {title}"]
-        lines += [f"  {'yes' if g.holds else 'NO '}  {g.name}: {g.how}" for g in self.guarantees()]
+        for g in self.guarantees():
+            lines += [f"  {'yes' if g.holds else 'NO '}  {g.name}", f"       ({g.how})"]
         lines += [f"  (not available here: {why})" for why in self.refused]
         return "\n".join(lines)
 
