@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import zipfile
 from collections.abc import Iterator
@@ -118,10 +119,15 @@ def call_cell(server: ForkServer, folder: Path) -> Any:
     return outcome.value
 
 
+def ex1_corpus() -> list[str]:
+    return sorted(p.name for p in HOSTILE.iterdir() if (p / FILENAME).is_file())
+
+
 def test_every_hostile_submission_is_in_a_test():
     named = {*CHEATS, *DISRUPTIONS, *STOPPED_BY_TIMEOUT, "flood_stdout", "signal_grader", "spy_files",
              "network"}
-    assert {p.name for p in HOSTILE.iterdir() if p.is_dir() and not p.name.startswith("_")} == named
+    assert set(ex1_corpus()) == named
+    assert {p.name for p in HOSTILE.iterdir() if p.is_dir()} == {*named, "ex3_code_in_model"}
 
 
 # ---- 1. a score comes only from the grader's comparison ----------------------------------------------
@@ -253,6 +259,24 @@ def test_no_network(server, tmp_path):
     assert "connected" not in found["connections"].values(), found
 
 
+# ---- ex3: a model's own code never runs in the grader ----------------------------------------------------
+
+def test_ex3_models_carrying_code_are_refused_and_their_code_never_runs_in_the_grader(tmp_path):
+    ex3 = get_exercise("ex3")
+    cases = ex3.public_cases()
+    folder = tmp_path / "student"
+    shutil.copytree(HOSTILE / "ex3_code_in_model", folder)
+    marks = [Path(d) / "PWNED-by-ex3-code-in-model" for d in ("/tmp", Path.home(), os.getcwd(), folder)]
+    with ForkServer(ex3.child_imports) as server:
+        result = grade_exercise(ex3, folder, cases, ex3.expected_values(cases), runner=server.run,
+                                remeasure=True)
+    assert result.score == 0
+    assert not any(t.internal_error for t in result.tests)
+    refused = [t.output for t in result.tests if "Lambda" in t.output or "Sneaky" in t.output]
+    assert len(refused) == len(cases), [t.output for t in result.tests]
+    assert [m for m in marks if m.exists()] == []
+
+
 # ---- the whole corpus in one batch, beside correct students -----------------------------------------------
 
 def tree(folder: Path) -> dict[str, Any]:
@@ -281,7 +305,7 @@ def test_the_corpus_in_one_batch(tmp_path):
     targets = [str(class_dir / "good-1" / FILENAME), str(class_dir), str(out), str(ROOT / "solutions")]
     replace = {"spy_files": {"TARGETS = []": f"TARGETS = {targets}"},
                "signal_grader": {"PIDS = []": f"PIDS = {[os.getpid()]}"}}
-    names = sorted(p.name for p in HOSTILE.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    names = ex1_corpus()
     for name in names:
         workspace(class_dir, name, replace.get(name))
     (class_dir / "linked").mkdir()
