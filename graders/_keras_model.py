@@ -45,7 +45,7 @@ ACTIVATIONS = frozenset({"celu", "elu", "exponential", "gelu", "hard_sigmoid", "
                          "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh"})
 # Bounds on what a config may ask the grader to allocate.
 MAX_LAYERS = 64
-MAX_SIZES = {"units": 4096, "output_dim": 4096, "input_dim": 1_000_000}
+MAX_SIZES = {"units": 4096, "output_dim": 65536, "input_dim": 1_000_000}
 MAX_WEIGHTS = 40_000_000
 
 
@@ -162,17 +162,23 @@ def check_config(config: Any) -> None:
     layers = body.get("config", {}).get("layers") if isinstance(body.get("config"), Mapping) else None
     if isinstance(layers, list | tuple) and len(layers) > MAX_LAYERS:
         raise RefusedModel(f"the model has {len(layers)} layers; the grader rebuilds at most {MAX_LAYERS}")
-    _check_value(body, "model")
+    sizes: dict[str, list[int]] = {"units": [], "output_dim": [], "input_dim": []}
+    _check_value(body, "model", sizes)
+    widest = max(sizes["units"] + sizes["output_dim"], default=0)
+    # A recurrent layer holds up to 4 gates x 2 directions of (input + units) x units weights.
+    if 8 * max(sizes["units"], default=0) * widest > MAX_WEIGHTS:
+        raise RefusedModel(f"the model's layers are too large for the grader to rebuild (units up to "
+                           f"{max(sizes['units'])}, widths up to {widest})")
 
 
-def _check_value(value: Any, where: str) -> None:
+def _check_value(value: Any, where: str, sizes: dict[str, list[int]]) -> None:
     if value is None or isinstance(value, bool | str):
         return
     if isinstance(value, int | float):
         return
     if isinstance(value, list | tuple):
         for item in value:
-            _check_value(item, where)
+            _check_value(item, where, sizes)
         return
     if not isinstance(value, Mapping):
         raise RefusedModel(f"the model's configuration holds a {type(value).__name__} at {where}, which is "
@@ -190,7 +196,12 @@ def _check_value(value: Any, where: str) -> None:
                 not isinstance(item, int) or isinstance(item, bool) or not 0 < item <= MAX_SIZES[key]):
             raise RefusedModel(f"{where}: {key} must be a positive integer of at most {MAX_SIZES[key]}, "
                                f"got {str(item)[:40]}")
-        _check_value(item, where)
+        if key in MAX_SIZES and item is not None:
+            sizes[key].append(item)
+        _check_value(item, where, sizes)
+    rows, columns = value.get("input_dim"), value.get("output_dim")
+    if isinstance(rows, int) and isinstance(columns, int) and rows * columns > MAX_WEIGHTS:
+        raise RefusedModel(f"{where}: an Embedding of {rows} x {columns} is larger than the grader rebuilds")
 
 
 def _check_class(value: Mapping[str, Any]) -> None:

@@ -162,7 +162,7 @@ class StackedRnn(Exercise):
     # --- cases ------------------------------------------------------------------------------------
 
     def public_cases(self) -> list[Case]:
-        def case(name: str, function: str, aspect: Literal["model", "compile"] = "model",
+        def case(name: str, function: str, *, aspect: Literal["model", "compile"] = "model",
                  **kwargs: int) -> Case:
             return ModelCase(name, function, (), kwargs, probe="keras_model", aspect=aspect)
 
@@ -175,7 +175,7 @@ class StackedRnn(Exercise):
             case("stacked_rnn: depth 2, units 16", "build_stacked_rnn", units=16, depth=2),
             case("imdb_classifier: table and outputs", "build_imdb_classifier"),
             case("imdb_classifier: compiled with rmsprop, binary_crossentropy, metrics ['acc']",
-                 "build_imdb_classifier", "compile"),
+                 "build_imdb_classifier", aspect="compile"),
         ]
 
     def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
@@ -187,20 +187,20 @@ class StackedRnn(Exercise):
             return {"max_features": draw("max_features", 20, 3000), "embed_dim": draw("embed_dim", 2, 24),
                     "units": draw("units", 2, 24)}
 
-        def case(name: str, function: str, aspect: Literal["model", "compile"] = "model",
-                 **kwargs: int) -> Case:
+        def case(name: str, function: str, kwargs: dict[str, int],
+                 aspect: Literal["model", "compile"] = "model") -> Case:
             return ModelCase(name, function, (), kwargs, hidden=True, probe="keras_model", aspect=aspect)
 
         return [
-            case("hidden single_rnn: other sizes", "build_single_rnn", **sizes()),
-            case("hidden sequence_rnn: other sizes", "build_sequence_rnn", **sizes()),
-            case("hidden stacked_rnn: other sizes and depth", "build_stacked_rnn", **sizes(),
-                 depth=draw("depth", 1, 6)),
+            case("hidden single_rnn: other sizes", "build_single_rnn", sizes()),
+            case("hidden sequence_rnn: other sizes", "build_sequence_rnn", sizes()),
+            case("hidden stacked_rnn: other sizes and depth", "build_stacked_rnn",
+                 {**sizes(), "depth": draw("depth", 1, 6)}),
             case("hidden stacked_rnn: another depth, default sizes", "build_stacked_rnn",
-                 depth=draw("depth", 1, 6)),
-            case("hidden imdb_classifier: other sizes", "build_imdb_classifier", **sizes()),
+                 {"depth": draw("depth", 1, 6)}),
+            case("hidden imdb_classifier: other sizes", "build_imdb_classifier", sizes()),
             case("hidden imdb_classifier: compile settings with other sizes", "build_imdb_classifier",
-                 "compile", **sizes()),
+                 sizes(), "compile"),
         ]
 
     # --- reference ----------------------------------------------------------------------------------

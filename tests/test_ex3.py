@@ -1,0 +1,352 @@
+"""Exercise 3 (stacked recurrent models): solution, stub, named mistakes, the totals shown, remeasure.
+
+Every graded submission costs a student process that imports TensorFlow (~4 s): the wrong models are
+gathered into three files, each failing several functions in its own way, and graded once per module.
+Keras is imported once in this process, for the hidden cases' references and for remeasure().
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coursekit import wire
+from coursekit.grading import grade_exercise
+from coursekit.results import ExerciseResult
+from graders import _keras_model as km
+from graders.ex3 import EXERCISE
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
+FILE = "ex3_stacked_rnn.py"
+SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
+HEADER = "import keras\nfrom keras import layers\n\n"
+
+# Each file gets several functions wrong in a different way; the comments say what each test expects.
+WRONG_A = HEADER + '''
+def build_single_rnn(max_features=10000, embed_dim=32, units=32):
+    # no keras.Input (accepted, with a note) and units ignored (caught by the second public case)
+    return keras.Sequential([layers.Embedding(max_features, embed_dim), layers.SimpleRNN(32)])
+
+def build_sequence_rnn(max_features=10000, embed_dim=32, units=32):
+    # the functional API and any layer names: accepted
+    inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    x = layers.Embedding(max_features, embed_dim, name="vectors")(inputs)
+    return keras.Model(inputs, layers.SimpleRNN(units, return_sequences=True, name="memory")(x))
+
+def build_stacked_rnn(max_features=10000, embed_dim=32, units=32, depth=4):
+    # intermediate layers that do not return sequences: Keras raises about ndim
+    model = keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim)])
+    for _ in range(depth):
+        model.add(layers.SimpleRNN(units))
+    return model
+
+def build_imdb_classifier(max_features=10000, embed_dim=32, units=32):
+    # no sigmoid, adam, 'accuracy'
+    model = keras.Sequential([layers.Embedding(max_features, embed_dim), layers.SimpleRNN(units),
+                              layers.Dense(1)])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+'''
+WRONG_B = HEADER + '''
+def build_single_rnn(max_features=10000, embed_dim=32, units=32):
+    # the right table, another activation: caught by the outputs
+    return keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
+                             layers.SimpleRNN(units, activation="relu")])
+
+def build_sequence_rnn(max_features=10000, embed_dim=32, units=32):
+    return keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
+                             layers.SimpleRNN(units)])
+
+def build_stacked_rnn(max_features=10000, embed_dim=32, units=32, depth=4):
+    # the last layer returns sequences; no keras.Input
+    model = keras.Sequential([layers.Embedding(max_features, embed_dim)])
+    for _ in range(depth):
+        model.add(layers.SimpleRNN(units, return_sequences=True))
+    return model
+
+def build_imdb_classifier(max_features=10000, embed_dim=32, units=32):
+    # a Lambda layer: refused, the grader runs no code from a submission
+    return keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
+                             layers.SimpleRNN(units), layers.Dense(1, activation="sigmoid"),
+                             layers.Lambda(lambda z: z * 1.0)])
+'''
+WRONG_C = HEADER + '''
+def build_single_rnn(max_features=10000, embed_dim=32, units=32):
+    layers.SimpleRNN(units)  # and no return
+
+def build_sequence_rnn(max_features=10000, embed_dim=32, units=32):
+    return keras.Sequential([keras.Input((None,)), layers.Embedding(embed_dim, max_features),
+                             layers.SimpleRNN(units, return_sequences=True)])
+
+def build_stacked_rnn(max_features=10000, embed_dim=32, units=32, depth=4):
+    model = keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim)])
+    for i in range(depth - 1):
+        model.add(layers.SimpleRNN(units, return_sequences=i < depth - 2))
+    return model
+
+def build_imdb_classifier(max_features=10000, embed_dim=32, units=32):
+    model = keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
+                              layers.SimpleRNN(units), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["acc"])
+    return model
+'''
+
+
+@pytest.fixture(scope="module")
+def keras() -> ModuleType:
+    """The one import of keras in this module (about 3.5 s)."""
+    import keras
+
+    return keras
+
+
+@pytest.fixture(scope="module")
+def child() -> ModuleType:
+    """The child runner, loaded by path as the sandbox loads it: its probe, run in this process."""
+    spec = importlib.util.spec_from_file_location("coursekit_child_for_tests",
+                                                  ROOT / "coursekit" / "sandbox" / "_child.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], ExerciseResult]:
+    """graded(source) -> the public cases' result; each source is graded once for the module."""
+    results: dict[str, ExerciseResult] = {}
+
+    def run(source: str) -> ExerciseResult:
+        if source not in results:
+            ws = tmp_path_factory.mktemp("ex3")
+            (ws / FILE).write_text(source, encoding="utf-8")
+            cases = EXERCISE.public_cases()
+            results[source] = grade_exercise(EXERCISE, ws, cases, EXERCISE.expected_values(cases))
+        return results[source]
+
+    return run
+
+
+def outputs(result: ExerciseResult) -> dict[str, str]:
+    return {t.name: t.output for t in result.tests}
+
+
+def named(result: ExerciseResult) -> dict[str, set[str]]:
+    return {t.name: set(re.findall(r"Looks like: (.+?)\. Try:", t.output)) for t in result.tests}
+
+
+def _public_names() -> list[str]:
+    return [c.name for c in EXERCISE.public_cases()]
+
+
+SINGLE, SINGLE_SIZES, SEQUENCE, STACKED, STACKED_2, IMDB, COMPILE = _public_names()
+
+
+# ---- solution and stub ---------------------------------------------------------------------------
+
+def test_solution_check_is_full_shows_the_totals_and_imports_no_tensorflow_in_the_grader() -> None:
+    code = ("import json, sys; from pathlib import Path; from rich.console import Console; "
+            "from coursekit.check import check; from coursekit.render.terminal import show_check; "
+            f"r = check('ex3', Path({str(SOLUTIONS)!r})); c = Console(record=True, width=200); "
+            "show_check(c, r, verbose=True); "
+            "print(json.dumps([r.score, r.max_score, 'tensorflow' in sys.modules, 'keras' in sys.modules, "
+            "c.export_text(), [t.output for t in r.tests if not t.passed]]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    score, max_score, tensorflow, keras_loaded, text, failures = json.loads(out.stdout.splitlines()[-1])
+    assert failures == []
+    assert score == max_score == len(EXERCISE.public_cases())
+    assert (tensorflow, keras_loaded) == (False, False)
+    for total in ("Total params: 322,080", "Total params: 328,320"):
+        assert total in text
+    assert "Layer (type)" in text and "(None, None, 32)" in text
+
+
+def test_stub_scores_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded((EXERCISES / FILE).read_text(encoding="utf-8"))
+    assert result.score == 0
+    assert not any(t.internal_error for t in result.tests)
+    assert all("not implemented yet" in t.output for t in result.tests)
+
+
+def test_solution_full_on_hidden_cases_against_live_keras_with_remeasure(keras: ModuleType,
+                                                                         tmp_path: Path) -> None:
+    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
+    cases = EXERCISE.public_cases() + EXERCISE.hidden_cases(np.random.default_rng(7))
+    result = grade_exercise(EXERCISE, tmp_path, cases, EXERCISE.expected_values(cases), remeasure=True)
+    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert result.score == len(cases)
+
+
+def test_hidden_cases_keep_their_names_and_change_every_argument() -> None:
+    a, b = (EXERCISE.hidden_cases(np.random.default_rng(s)) for s in (3, 4))
+    assert [(c.name, c.points, c.function) for c in a] == [(c.name, c.points, c.function) for c in b]
+    for case in a:
+        assert case.kwargs and all(v != {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}[k]
+                                   for k, v in case.kwargs.items())
+
+
+# ---- what is accepted and the mistakes that are named ----------------------------------------------
+
+def test_a_model_without_keras_input_is_accepted_with_a_note(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_A)
+    test = next(t for t in result.tests if t.name == SINGLE)
+    assert test.passed
+    assert "keras.Input(shape=(None,))" in test.output and "(None, None)" in test.output
+
+
+def test_the_functional_api_and_any_layer_names_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:
+    assert next(t for t in graded(WRONG_A).tests if t.name == SEQUENCE).passed
+
+
+def test_arguments_ignored(graded: Callable[[str], ExerciseResult]) -> None:
+    assert named(graded(WRONG_A))[SINGLE_SIZES] == {"the argument units ignored (the table is the one for "
+                                                    "units=32)"}
+
+
+def test_intermediate_layers_that_do_not_return_sequences(graded: Callable[[str], ExerciseResult]) -> None:
+    found = named(graded(WRONG_A))
+    assert found[STACKED] == found[STACKED_2] == {"an intermediate SimpleRNN does not return sequences"}
+    text = outputs(graded(WRONG_A))[STACKED]
+    assert "must return_sequences=True so the next layer gets a sequence" in text
+    assert "expected ndim=3, found ndim=2" in text
+
+
+def test_a_missing_sigmoid(graded: Callable[[str], ExerciseResult]) -> None:
+    assert named(graded(WRONG_A))[IMDB] == {"a missing sigmoid on the output Dense"}
+
+
+def test_wrong_optimizer_and_accuracy_instead_of_acc(graded: Callable[[str], ExerciseResult]) -> None:
+    text = outputs(graded(WRONG_A))[COMPILE]
+    assert "the optimizer is Adam, expected rmsprop" in text
+    assert "metrics has 'accuracy', expected 'acc'" in text
+    assert named(graded(WRONG_A))[COMPILE] == {"the wrong optimizer"}
+
+
+def test_an_activation_changed_is_caught_by_the_outputs(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_B)
+    relu = {"the SimpleRNN's activation changed to relu"}
+    assert named(result)[SINGLE] == named(result)[SINGLE_SIZES] == relu
+    test = next(t for t in result.tests if t.name == SINGLE)
+    assert test.table is not None and test.table.differences == ()  # the table itself is right
+
+
+def test_a_sequence_layer_that_returns_its_last_output(graded: Callable[[str], ExerciseResult]) -> None:
+    assert named(graded(WRONG_B))[SEQUENCE] == {"the SimpleRNN returns only its last output"}
+
+
+def test_the_last_layer_returns_sequences(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_B)
+    assert named(result)[STACKED] == named(result)[STACKED_2] == {"the last layer returns sequences"}
+    test = next(t for t in result.tests if t.name == STACKED)
+    assert ("row 5 (SimpleRNN) differs in Output Shape: expected (None, 32), got (None, None, 32)"
+            in test.output)
+    assert "total 328,320" in test.output
+    assert test.table is not None and test.table.differences == ((4, 1),)
+
+
+def test_a_lambda_layer_is_refused_with_a_clear_message(graded: Callable[[str], ExerciseResult]) -> None:
+    text = outputs(graded(WRONG_B))
+    assert "Lambda layer" in text[IMDB] and "never runs code from a submission" in text[IMDB]
+    assert "Lambda layer" in text[COMPILE]
+
+
+def test_depth_off_by_one_swapped_embedding_wrong_loss_and_no_model(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_C)
+    found = named(result)
+    assert found[STACKED] == {"depth off by one (3 SimpleRNN layers instead of 4)"}
+    assert found[STACKED_2] == {"depth off by one (1 SimpleRNN layers instead of 2)"}
+    assert found[SEQUENCE] == {"Embedding's input_dim and output_dim swapped"}
+    assert found[COMPILE] == {"the wrong loss"}
+    assert "returned builtins.NoneType (a missing `return model`?)" in outputs(result)[SINGLE]
+    assert not any(t.internal_error for t in result.tests)
+
+
+# ---- remeasure: batch grading trusts only the config and the weights --------------------------------
+
+def probe(child: ModuleType, model: Any) -> Any:
+    """What the child's keras_model probe would send for ``model``, decoded as the grader decodes it."""
+    return wire.decode(json.loads(json.dumps(child.probe_keras_model(model, {}))))
+
+
+def case_named(name: str) -> Any:
+    return next(c for c in EXERCISE.public_cases() if c.name == name)
+
+
+def lesson_stack(keras: ModuleType, last_sequences: bool, with_input: bool = True) -> Any:
+    layers = [keras.layers.Embedding(10000, 32)]
+    layers += [keras.layers.SimpleRNN(32, return_sequences=i < 3 or last_sequences) for i in range(4)]
+    return keras.Sequential([keras.Input((None,)), *layers] if with_input else layers)
+
+
+def test_remeasure_ignores_a_forged_table_and_outputs(keras: ModuleType, child: ModuleType) -> None:
+    case = case_named(STACKED)
+    expected = EXERCISE.expected_values([case])[case.name]
+    got = probe(child, lesson_stack(keras, last_sequences=True))
+    forged = {**got, "table": expected["table"], "outputs": expected["outputs"], "built_without_input": False}
+    assert EXERCISE.judge(case, forged, expected).passed  # a child's claims alone would pass
+    verdict = EXERCISE.judge(case, EXERCISE.remeasure(case, forged), expected)
+    assert not verdict.passed and verdict.mistake == "the last layer returns sequences"
+
+
+def test_remeasure_passes_the_lessons_model_built_without_input(keras: ModuleType, child: ModuleType) -> None:
+    case = case_named(STACKED)
+    expected = EXERCISE.expected_values([case])[case.name]
+    got = probe(child, lesson_stack(keras, last_sequences=False, with_input=False))
+    again = EXERCISE.remeasure(case, {**got, "built_without_input": False, "table": []})
+    assert again["built_without_input"] is True
+    verdict = EXERCISE.judge(case, again, expected)
+    assert verdict.passed and "keras.Input(shape=(None,))" in verdict.message
+
+
+def test_remeasure_measures_what_the_child_measures(keras: ModuleType, child: ModuleType) -> None:
+    """The grader's copies of the probe's functions agree with the child's."""
+    shapes = [(7, 3), (3,), (2, 5, 4)]
+    for mine, theirs in zip(km.probe_weights(shapes), child.probe_weights(shapes), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(km.probe_tokens(123), child.probe_tokens(123))
+    model = keras.Sequential([keras.Input((None,)), keras.layers.Embedding(50, 4), keras.layers.SimpleRNN(3),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
+    got = probe(child, model)
+    again = EXERCISE.remeasure(case_named(IMDB), got)
+    assert again["table"] == got["table"] and again["compile"] == got["compile"]
+    np.testing.assert_allclose(again["outputs"], got["outputs"], rtol=1e-6)
+
+
+def test_remeasure_refuses_a_lambda_layer_and_a_custom_class(keras: ModuleType, child: ModuleType) -> None:
+    case = case_named(SINGLE)
+    expected = EXERCISE.expected_values([case])[case.name]
+    with_lambda = keras.Sequential([keras.Input((None,)), keras.layers.Embedding(10000, 32),
+                                    keras.layers.SimpleRNN(32), keras.layers.Lambda(lambda z: z)])
+    verdict = EXERCISE.judge(case, EXERCISE.remeasure(case, probe(child, with_lambda)), expected)
+    assert not verdict.passed and "Lambda layer" in verdict.message
+
+    class Twice(keras.layers.Layer):
+        def call(self, z: Any) -> Any:
+            return 2 * z
+
+    custom = keras.Sequential([keras.Input((None,)), keras.layers.Embedding(10000, 32),
+                               keras.layers.SimpleRNN(32), Twice()])
+    verdict = EXERCISE.judge(case, EXERCISE.remeasure(case, probe(child, custom)), expected)
+    assert not verdict.passed and "Twice" in verdict.message and "no custom classes" in verdict.message
+
+
+def test_remeasure_refuses_a_forged_module_path(keras: ModuleType, child: ModuleType) -> None:
+    case = case_named(SINGLE)
+    got = probe(child, keras.Sequential([keras.Input((None,)), keras.layers.Embedding(10000, 32),
+                                         keras.layers.SimpleRNN(32)]))
+    got["config"]["config"]["layers"][2]["module"] = "os"
+    again = EXERCISE.remeasure(case, got)
+    assert "refused" in again and "does not rebuild" in again["refused"]
