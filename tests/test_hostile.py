@@ -51,7 +51,7 @@ HOLDS = {g.name: g for g in MODE.guarantees()}
 
 CHEATS = ["print_pass", "forge_events", "patch_numpy", "lying_values"]
 DISRUPTIONS = ["sys_exit", "os_exit", "keyboard_interrupt", "close_fds", "huge_return", "fork_bomb",
-               "setsid_escape", "memory_bomb", "memory_bomb_forked"]
+               "setsid_escape", "memory_bomb", "memory_bomb_forked", "cpu_hog"]
 STOPPED_BY_TIMEOUT = ["infinite_loop", "ignore_sigterm", "import_loop", "deep_recursion"]
 
 
@@ -181,6 +181,15 @@ def test_the_memory_of_a_whole_job_is_bounded(server, tmp_path):
     else:
         assert outcome.value * 400 <= ROOMY.memory_mb, outcome
     assert survivors() == []
+
+
+def test_a_job_gets_at_most_its_share_of_the_cpus(server, tmp_path):
+    """Busy children cannot slow the students graded beside it: the kernel caps the job's CPU time."""
+    require(1)
+    if not MODE.cgroup:
+        pytest.skip("no cgroup here: CPU time is bounded per process only")
+    share = call_cell(server, workspace(tmp_path, "cpu_hog"))
+    assert 0 < share <= isolation.CPUS_PER_JOB * 1.2
 
 
 def test_a_submission_cannot_signal_the_grader(server, tmp_path):

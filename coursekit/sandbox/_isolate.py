@@ -159,8 +159,8 @@ def chown_tree(root: str, uid: int) -> None:
 def cgroup_folders(name: str) -> list[tuple[str, dict[str, str]]]:
     """The folders of cgroup ``name`` beside this process's own cgroups, with the files that limit it.
 
-    cgroup v2 (one hierarchy), else v1 (the memory and pids controllers); values are filled in by
-    ``join_cgroup``.
+    cgroup v2 (one hierarchy), else v1 (the memory, pids and cpu controllers); values are filled in by
+    ``join_cgroup``. A file the hierarchy does not offer is skipped.
     """
     own: dict[str, str] = {}
     with open("/proc/self/cgroup") as f:
@@ -170,11 +170,13 @@ def cgroup_folders(name: str) -> list[tuple[str, dict[str, str]]]:
                 own[controller] = path
     if os.path.exists(f"{CGROUPS}/cgroup.controllers") and "" in own:
         base = f"{CGROUPS}{own['']}".rstrip("/")
-        return [(f"{base}/{name}", {"memory.max": "memory", "memory.swap.max": "0", "pids.max": "pids"})]
+        return [(f"{base}/{name}", {"memory.max": "memory", "memory.swap.max": "0", "pids.max": "pids",
+                                    "cpu.max": "cpu.max"})]
     found = []
     for controller, files in (("memory", {"memory.limit_in_bytes": "memory",
                                            "memory.memsw.limit_in_bytes": "memory"}),
-                              ("pids", {"pids.max": "pids"})):
+                              ("pids", {"pids.max": "pids"}),
+                              ("cpu", {"cpu.cfs_period_us": "100000", "cpu.cfs_quota_us": "cpu"})):
         if controller in own and os.path.isdir(f"{CGROUPS}/{controller}"):
             found.append((f"{CGROUPS}/{controller}{own[controller]}".rstrip("/") + f"/{name}", files))
     return found
@@ -182,7 +184,9 @@ def cgroup_folders(name: str) -> list[tuple[str, dict[str, str]]]:
 
 def join_cgroup(limits: dict[str, Any], settings: dict[str, Any]) -> None:
     """Create this job's cgroup (named after this process, which the fork server forked) and enter it."""
-    values = {"memory": str(int(limits["memory_mb"]) << 20), "pids": str(int(settings.get("processes", 128)))}
+    quota = int(float(settings.get("cpus", 1)) * 100000)
+    values = {"memory": str(int(limits["memory_mb"]) << 20), "pids": str(int(settings.get("processes", 128))),
+              "cpu": str(quota), "cpu.max": f"{quota} 100000"}
     for folder, files in cgroup_folders(f"coursekit-{os.getpid()}"):
         with contextlib.suppress(FileExistsError):  # left by a fork server that was killed
             os.mkdir(folder, 0o700)

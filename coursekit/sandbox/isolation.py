@@ -28,6 +28,7 @@ ISOLATE_SCRIPT = Path(__file__).with_name("_isolate.py")
 # ranges distributions and systemd-nspawn hand out, below the 2**31 that some tools treat as negative.
 UID_BASE = 1_900_000_000
 MAX_PROCESSES = 128  # RLIMIT_NPROC: processes and threads of one job
+CPUS_PER_JOB = 1  # with a cgroup: a job's processes together get at most this many CPUs
 SCRATCH_MB = 64  # the job's tmpfs: its copy of the files, /tmp and /dev/shm together
 SCRATCH_INODES = 4096
 FILE_MB = 64  # RLIMIT_FSIZE
@@ -66,7 +67,8 @@ class Isolation:
         """What ``_isolate.enter`` needs for a job whose folder is ``root``."""
         return {"mode": self.mode, "root": str(root), "uid_base": UID_BASE, "binds": list(self.binds),
                 "hide": list(self.hide), "processes": MAX_PROCESSES, "scratch_mb": SCRATCH_MB,
-                "scratch_inodes": SCRATCH_INODES, "file_mb": FILE_MB, "cgroup": self.cgroup}
+                "scratch_inodes": SCRATCH_INODES, "file_mb": FILE_MB, "cgroup": self.cgroup,
+                "cpus": CPUS_PER_JOB}
 
     @property
     def kills_by_signal(self) -> bool:
@@ -77,7 +79,7 @@ class Isolation:
         score, batch, survive, files, network = GUARANTEES
         compare = Guarantee(score, True, "student code sends plain data from another process; the "
                                          "grader judges it")
-        memory = ("a cgroup bounds the whole job's memory" if self.cgroup else
+        memory = ("a cgroup bounds the whole job's memory and CPU" if self.cgroup else
                   f"memory bounded per process only: no cgroup here, {MAX_PROCESSES} processes may each use "
                   f"the limit")
         if self.mode in ("namespaces", "user-namespaces"):

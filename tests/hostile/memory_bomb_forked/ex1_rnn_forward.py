@@ -1,15 +1,16 @@
 """Hostile: a memory bomb spread over processes, each under the per-process limit: 8 children touch
-400 MB each (3.2 GB in all, over the job's 1 GB). Returns how many children got their 400 MB.
-Bounded: 3.2 GB for a fifth of a second, should nothing stop it."""
+400 MB each (3.2 GB in all, over the job's 1 GB) and hold it. Returns how many held their 400 MB at the
+same time. Bounded: 3.2 GB for a few seconds, should nothing stop it."""
 
 import os
-import time
+import select
 
 CHILDREN, MB = 8, 400
 
 
 def rnn_cell_forward(x_t, s_prev, U, W, b):
-    r, w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    release_r, release_w = os.pipe()
     for _ in range(CHILDREN):
         try:
             pid = os.fork()
@@ -17,17 +18,22 @@ def rnn_cell_forward(x_t, s_prev, U, W, b):
             break
         if pid == 0:
             try:
+                os.close(release_w)
                 hoard = bytearray(MB << 20)
                 hoard[::4096] = b"x" * len(range(0, MB << 20, 4096))  # touch every page
-                os.write(w, b"1")
-                time.sleep(0.2)
+                os.write(ready_w, b"1")
+                os.read(release_r, 1)  # hold it until the parent has counted
             finally:
                 os._exit(0)
-    os.close(w)
-    got = b""
-    while chunk := os.read(r, 64):
-        got += chunk
-    return len(got)
+    os.close(ready_w)
+    holding = 0
+    while holding < CHILDREN and select.select([ready_r], [], [], 3.0)[0]:
+        chunk = os.read(ready_r, 64)
+        if not chunk:
+            break
+        holding += len(chunk)
+    os.close(release_w)
+    return holding
 
 
 def rnn_forward(x, U, W, b, s0=None, return_sequences=False):
