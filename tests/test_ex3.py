@@ -350,3 +350,13 @@ def test_remeasure_refuses_a_forged_module_path(keras: ModuleType, child: Module
     got["config"]["config"]["layers"][2]["module"] = "os"
     again = EXERCISE.remeasure(case, got)
     assert "refused" in again and "does not rebuild" in again["refused"]
+
+
+def test_remeasure_accepts_a_functional_model(keras: ModuleType, child: ModuleType) -> None:
+    case = case_named(SINGLE)
+    expected = EXERCISE.expected_values([case])[case.name]
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    model = keras.Model(inputs, keras.layers.SimpleRNN(32)(keras.layers.Embedding(10000, 32)(inputs)))
+    again = EXERCISE.remeasure(case, probe(child, model))
+    assert [row[0] for row in again["table"]] == ["Embedding", "SimpleRNN"]  # no InputLayer row
+    assert EXERCISE.judge(case, again, expected).passed
