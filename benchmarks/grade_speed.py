@@ -85,7 +85,8 @@ def make_class(folder: Path, students: int) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--exercises", default="", help="comma-separated ids (default: all)")
     parser.add_argument("--repeat", type=int, default=3, help="one-student runs to take the median of")

@@ -52,8 +52,8 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     make_student(class_dir, "stub", STUB)
     make_student(class_dir, "missing", None)
     make_student(class_dir, "exits", "import sys\nsys.exit(0)\n")
-    make_student(class_dir, "loops", SOLUTION.replace("def rnn_output(s, V, c):",
-                                                      "def rnn_output(s, V, c):\n    while True:\n        pass"))
+    endless = "def rnn_output(s, V, c):\n    while True:\n        pass"
+    make_student(class_dir, "loops", SOLUTION.replace("def rnn_output(s, V, c):", endless))
     with zipfile.ZipFile(class_dir / "zipped.zip", "w") as zf:
         zf.writestr("zipped/ex1_rnn_forward.py", SOLUTION)
     before = snapshot(class_dir)
@@ -207,7 +207,8 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
     for i in range(6):
         make_student(class_dir, f"s{i}", SOLUTION if i % 2 else STUB)
     env = {**os.environ, "COURSEKIT_SECRET": "test-secret"}
-    command = [sys.executable, "-m", "coursekit", "grade", str(class_dir), "--exercises", "ex1", "--workers", "1"]
+    command = [sys.executable, "-m", "coursekit", "grade", str(class_dir), "--exercises", "ex1",
+               "--workers", "1"]
     killed = tmp_path / "killed"
     proc = subprocess.Popen([*command, "--out", str(killed)], env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -33,7 +33,8 @@ def test_committed_class_is_what_make_class_writes(tmp_path):
 def test_example_class_grades_as_described(tmp_path):
     options = GradeOptions(exercises=("ex1", "ex4", "ex5"), workers=2, secret=Secret("examples", "test"))
     grade_class(CLASS, tmp_path / "out", options)
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out" / "grades.csv").read_text()))}
+    text = (tmp_path / "out" / "grades.csv").read_text()
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(text))}
     assert set(rows) == {"ada", "ben", "chen", "dana", "eve", "finn"}
     full = {e: float(rows["ada"][e]) for e in options.exercises}
     assert all(v > 0 for v in full.values())

@@ -111,8 +111,9 @@ def _extract_zip(archive: Path, dest: Path) -> None:
             files = [(i, p) for i, p in members if not i.is_dir() and p.suffix == ".py"
                      and not any(part.startswith(("__MACOSX", ".")) for part in p.parts)]
             tops = {p.parts[0] for _, p in files if len(p.parts) > 1}
-            if any(len(p.parts) > 2 for _, p in files) or (tops and any(len(p.parts) == 1 for _, p in files)) \
-                    or len(tops) > 1:
+            nested = any(len(p.parts) > 2 for _, p in files)
+            mixed = bool(tops) and any(len(p.parts) == 1 for _, p in files)
+            if nested or mixed or len(tops) > 1:
                 raise SubmissionRefusedError(f"{archive.name}: put the .py files at the top of the zip or "
                                              f"inside one folder")
             if len(files) > MAX_FILES:

@@ -104,8 +104,8 @@ def grader_key(exercise: Exercise, options: GradeOptions) -> str:
 
 
 def _failed_result(exercise: Exercise, seed: int, message: str, internal: bool = False) -> ExerciseResult:
-    tests = tuple(TestResult(c.name, "failed", 0.0, c.points, message, hidden=c.hidden, internal_error=internal)
-                  for c in cases_for(exercise, seed))
+    tests = tuple(TestResult(c.name, "failed", 0.0, c.points, message, hidden=c.hidden,
+                             internal_error=internal) for c in cases_for(exercise, seed))
     return ExerciseResult(exercise.id, exercise.title, tests, internal_error=message if internal else None)
 
 
@@ -188,7 +188,7 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
                     sub, ex_id = futures.pop(future)
                     seed = options.secret.seed(sub.student, ex_id)
                     try:
-                        record(sub, ex_id, result_from_dict(future.result()), False)  # type: ignore[arg-type]
+                        record(sub, ex_id, result_from_dict(future.result()), False)
                     except BrokenProcessPool:
                         broken = True
                         key = (sub.student, ex_id)

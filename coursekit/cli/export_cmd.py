@@ -34,8 +34,9 @@ def gradescope(
         Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
     if secret.is_demo:
-        Console(stderr=True, soft_wrap=True).print("[yellow]warning:[/] the zip carries the demo course secret; set "
-                                   "$COURSEKIT_SECRET before exporting for a real course")
+        Console(stderr=True, soft_wrap=True).print(
+            "[yellow]warning:[/] the zip carries the demo course secret; set $COURSEKIT_SECRET before "
+            "exporting for a real course")
     console.print(f"wrote [bold]{out}[/] ({len(names)} files) for {', '.join(ids)}: upload it to Gradescope "
                   f"as the autograder (setup.sh installs Python 3.11 and coursekit; run_autograder grades "
                   f"/autograder/submission)")

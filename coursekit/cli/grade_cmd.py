@@ -26,8 +26,9 @@ def grade(
                                                         "exercise's own).")] = None,
     memory: Annotated[int | None, typer.Option(help="Address-space megabytes per student process "
                                                     "(default: each exercise's own).")] = None,
-    secret_file: Annotated[Path | None, typer.Option(help="File holding the course secret (default: "
-                                                          "$COURSEKIT_SECRET, else ./.coursekit-secret).")] = None,
+    secret_file: Annotated[Path | None, typer.Option(
+        help="File holding the course secret (default: $COURSEKIT_SECRET, then ./.coursekit-secret)."),
+    ] = None,
 ) -> None:
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     console = Console()
