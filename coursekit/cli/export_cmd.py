@@ -9,8 +9,6 @@ import typer
 from rich.console import Console
 
 from coursekit._exceptions import CoursekitError
-from coursekit.batch.export import build_autograder
-from coursekit.batch.secret import load_secret
 from coursekit.registry import exercise_ids, get_exercise
 
 export_app = typer.Typer(help="Export coursekit to other grading platforms.", no_args_is_help=True)
@@ -23,6 +21,9 @@ def gradescope(
     secret_file: Annotated[Path | None, typer.Option(help="File holding the course secret.")] = None,
 ) -> None:
     """Write an autograder zip for Gradescope: upload it as the assignment's autograder."""
+    from coursekit.batch.export import build_autograder
+    from coursekit.batch.secret import load_secret
+
     console = Console()
     try:
         ids = [e.strip() for e in exercises.split(",") if e.strip()] or exercise_ids()

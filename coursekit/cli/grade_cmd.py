@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from coursekit._exceptions import CoursekitError
-from coursekit.batch import GradeOptions, grade_class
-from coursekit.batch import Progress as GradeProgress
-from coursekit.batch.secret import load_secret
-from coursekit.render.classsummary import class_summary
-from coursekit.sandbox.isolation import detect
+
+if TYPE_CHECKING:
+    from coursekit.batch import Progress as GradeProgress
 
 
 def grade(
@@ -31,6 +29,12 @@ def grade(
     ] = None,
 ) -> None:
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
+    # Imported here so that `coursekit check`, which a student runs often, does not pay for them.
+    from coursekit.batch import GradeOptions, grade_class
+    from coursekit.batch.secret import load_secret
+    from coursekit.render.classsummary import class_summary
+    from coursekit.sandbox.isolation import detect
+
     console = Console()
     err = Console(stderr=True, soft_wrap=True)
     try:
