@@ -14,6 +14,8 @@ import json
 import os
 import shutil
 import signal
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,6 +212,39 @@ def test_no_process_outlives_its_grading(server, tmp_path, name):
     require(2)
     grade(server, workspace(tmp_path, name), TIGHT if name == "ignore_sigterm" else ROOMY)
     assert survivors() == []
+
+
+def wait_for(condition: Any, seconds: float = 20.0) -> bool:
+    """Poll ``condition`` until it holds or ``seconds`` have passed (a bound, not a measurement)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_killing_the_fork_server_kills_its_running_job(tmp_path):
+    require(2)
+    folder = workspace(tmp_path, "setsid_escape")
+    (folder / FILENAME).write_text((folder / FILENAME).read_text() + "\n_escape()\nwhile True:\n    pass\n")
+    with ForkServer(("numpy",)) as fs:
+        errors: list[BaseException] = []
+
+        def grade_in_background() -> None:
+            try:
+                grade(fs, folder)
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=grade_in_background)
+        thread.start()
+        assert wait_for(lambda: any(ESCAPE_MARKER in s for s in survivors()))  # the job is running
+        if fs._proc is not None:
+            fs._proc.kill()
+        thread.join()
+        assert wait_for(lambda: survivors() == []), survivors()
+        assert len(errors) == 1 and "fork server" in str(errors[0]), errors
 
 
 # ---- 4. a submission reads and changes only its own copy ------------------------------------------------

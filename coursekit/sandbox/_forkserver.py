@@ -62,6 +62,9 @@ def serve(sock: socket.socket) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)
     children: dict[int, int | None] = {}  # pid -> the uid to sweep after it, in "uid" mode
     cgroups = False  # whether jobs have cgroups to remove
+    if os.geteuid() == 0 and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            isolate.remove_stale_cgroups()
     sel = selectors.DefaultSelector()
     sel.register(sock, selectors.EVENT_READ, "request")
     sel.register(wake_r, selectors.EVENT_READ, "sigchld")

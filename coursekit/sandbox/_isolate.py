@@ -211,6 +211,21 @@ def remove_cgroup(pid: int) -> None:
                 time.sleep(0.01)
 
 
+def remove_stale_cgroups() -> None:
+    """Remove the job cgroups whose creator is gone: left by a fork server that was killed."""
+    for folder, _ in cgroup_folders("coursekit-0"):
+        parent = os.path.dirname(folder)
+        for name in os.listdir(parent) if os.path.isdir(parent) else ():
+            if name.startswith("coursekit-") and name[10:].isdigit():
+                try:
+                    os.kill(int(name[10:]), 0)
+                except ProcessLookupError:
+                    with contextlib.suppress(OSError):
+                        os.rmdir(os.path.join(parent, name))
+                except PermissionError:
+                    pass
+
+
 # ---- namespaces ---------------------------------------------------------------------------------
 
 def enter_namespaces(settings: dict[str, Any]) -> int | None:
