@@ -1,0 +1,58 @@
+"""What the sandbox costs per job: the same ex1 job through a fork server in each isolation mode.
+
+Runs one call of the reference solution ``--jobs`` times per mode this machine allows ("basic" always;
+"namespaces" or "user-namespaces" with and without a cgroup when detected) and prints the milliseconds
+per job and the ratio to "basic" (goal: the confined modes stay within a few milliseconds of it, small
+beside the ~50 ms a student's ex1 grading takes).
+
+    python benchmarks/sandbox_overhead.py [--jobs 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+
+import numpy as np
+
+from coursekit.sandbox.forkserver import ForkServer
+from coursekit.sandbox.isolation import Isolation, detect
+from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.process import Call, Job
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = (np.ones((2, 3)), np.zeros((2, 4)), np.ones((3, 4)), np.eye(4), np.zeros(4))
+JOB = Job("ex1_rnn_forward", (Call("cell", "rnn_cell_forward", ARGS),))
+
+
+def per_job_ms(isolation: Isolation, jobs: int) -> float:
+    with ForkServer(("numpy",), isolation=isolation) as server:
+        server.run(ROOT / "solutions", JOB, Limits())
+        start = time.perf_counter()
+        for _ in range(jobs):
+            server.run(ROOT / "solutions", JOB, Limits())
+        return (time.perf_counter() - start) / jobs * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=50)
+    jobs = parser.parse_args().jobs
+    found = detect()
+    modes = [Isolation("basic")]
+    if found.mode != "basic":
+        modes.append(dataclasses.replace(found, cgroup=False))
+        if found.cgroup:
+            modes.append(found)
+    base = per_job_ms(modes[0], jobs)
+    print(f"{'basic':28s} {base:6.1f} ms/job")
+    for isolation in modes[1:]:
+        ms = per_job_ms(isolation, jobs)
+        label = f"{isolation.mode}{' + cgroup' if isolation.cgroup else ''}"
+        print(f"{label:28s} {ms:6.1f} ms/job  ratio {ms / base:.2f}  (+{ms - base:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
