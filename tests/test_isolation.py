@@ -154,6 +154,34 @@ def test_sweep_kills_every_process_of_a_uid_even_in_a_new_session():
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
 
 
+def living(marker: str) -> list[str]:
+    """Living processes whose command line holds ``marker``."""
+    found = []
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{name}/stat") as f:
+                state = f.read().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if marker in cmdline and state != "Z":
+            found.append(f"{name} {cmdline[:60]}")
+    return found
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root to become another uid")
+def test_uid_mode_grades_and_kills_what_escaped_into_a_new_session():
+    """The fall-back for root without namespaces, forced here (numpy is preloaded: the job's uid may not
+    be able to read Python's folders, as with a pyenv under /root)."""
+    hostile = Path(__file__).with_name("hostile")
+    with ForkServer(("numpy",), isolation=Isolation("uid")) as server:
+        assert ex1_score(server, SOLUTIONS) == get_exercise("ex1").public_points()
+        assert ex1_score(server, hostile / "setsid_escape") == 0
+        assert living("sleep 19.7531") == []
+        assert ex1_score(server, hostile / "infinite_loop", Limits(timeout_s=1)) == 0
+
+
 def test_a_sandbox_that_cannot_be_entered_is_an_internal_error(monkeypatch):
     found = detect()
     if found.mode == "basic":
