@@ -27,7 +27,9 @@ ISOLATE_SCRIPT = Path(__file__).with_name("_isolate.py")
 # Each job runs as UID_BASE + the host pid of its forked child: unique among running jobs, above the
 # ranges distributions and systemd-nspawn hand out, below the 2**31 that some tools treat as negative.
 UID_BASE = 1_900_000_000
-MAX_PROCESSES = 128  # RLIMIT_NPROC: processes and threads of one job
+# Processes and threads of one job (RLIMIT_NPROC, cgroup pids.max). TensorFlow sizes its thread pools by
+# the machine's cores, so big machines get more room.
+MAX_PROCESSES = max(128, 8 * (os.cpu_count() or 1))
 CPUS_PER_JOB = 1  # with a cgroup: a job's processes together get at most this many CPUs
 SCRATCH_MB = 64  # the job's tmpfs: its copy of the files, /tmp and /dev/shm together
 SCRATCH_INODES = 4096
