@@ -4,9 +4,10 @@ Started by ``coursekit.sandbox.forkserver.ForkServer`` with a scrubbed environme
 it imports nothing from coursekit, so the memory a child inherits holds no grader state, no course
 secret and no other student's data. Jobs arrive on a SOCK_SEQPACKET socket as one JSON message with two
 file descriptors (the child's output pipe and its result pipe); the server answers {"pid": N} and later
-{"exit": N, "code": C} when it reaps the child. The request's "isolation" settings (from
-``coursekit/sandbox/isolation.py``) say how ``_isolate.enter`` confines the child; in "uid" mode every
-process of the job's uid is killed before its exit is announced.
+{"exit": N, "code": C} when it reaps the child. A message {"kill": N} ends child N's job ({"kill": N,
+"hard": true}: SIGKILL), if the server has not reaped it yet, so that a reused pid is never signalled.
+The request's "isolation" settings (from ``coursekit/sandbox/isolation.py``) say how ``_isolate.enter``
+confines the child; in "uid" mode every process of the job's uid is killed before its exit is announced.
 """
 
 import contextlib
@@ -53,6 +54,17 @@ def run_child(request: dict[str, Any], fds: list[int], child: ModuleType, isolat
     child.execute(result_fd, request["job"])
 
 
+def stop(pid: int, settings: dict[str, Any], hard: bool) -> None:
+    """End the job of the child ``pid`` (still unreaped, so its pid cannot have been reused)."""
+    with contextlib.suppress(OSError):
+        if hard:
+            os.kill(pid, signal.SIGKILL)
+        elif settings.get("mode") in ("namespaces", "user-namespaces"):
+            os.kill(pid, signal.SIGTERM)  # the namespace's parent kills PID 1, waits, then exits
+        else:
+            os.killpg(pid, signal.SIGKILL)
+
+
 def serve(sock: socket.socket) -> None:
     child = load("_child")
     isolate = load("_isolate")
@@ -60,7 +72,7 @@ def serve(sock: socket.socket) -> None:
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    children: dict[int, int | None] = {}  # pid -> the uid to sweep after it, in "uid" mode
+    children: dict[int, dict[str, Any]] = {}  # pid -> its job's isolation settings
     cgroups = False  # whether jobs have cgroups to remove
     if os.geteuid() == 0 and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
@@ -79,6 +91,12 @@ def serve(sock: socket.socket) -> None:
                     if not msg:
                         return
                     request = json.loads(msg)
+                    if "kill" in request:  # {"kill": pid}: the worker's timeout
+                        for fd in fds:
+                            os.close(fd)
+                        if request["kill"] in children:
+                            stop(request["kill"], children[request["kill"]], bool(request.get("hard")))
+                        continue
                     pid = os.fork()
                     if pid == 0:
                         code = 0
@@ -99,7 +117,7 @@ def serve(sock: socket.socket) -> None:
                         os.close(fd)
                     settings = request.get("isolation") or {}
                     cgroups = cgroups or bool(settings.get("cgroup"))
-                    children[pid] = settings["uid_base"] + pid if settings.get("mode") == "uid" else None
+                    children[pid] = settings
                     sock.send(json.dumps({"pid": pid}).encode())
                 while children:
                     try:
@@ -108,21 +126,21 @@ def serve(sock: socket.socket) -> None:
                         break
                     if pid == 0:
                         break
-                    uid = children.pop(pid, None)
-                    if uid is not None:
-                        isolate.sweep(uid)
+                    settings = children.pop(pid, {})
+                    if settings.get("mode") == "uid":
+                        isolate.sweep(settings["uid_base"] + pid)
                     if cgroups:
                         isolate.remove_cgroup(pid)
                     sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
     finally:
-        for pid, uid in children.items():
+        for pid, settings in children.items():
             for kill in (os.killpg, os.kill):  # its group ("basic", "uid"), or the namespace's parent
                 with contextlib.suppress(OSError):
                     kill(pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
-            if uid is not None:
-                isolate.sweep(uid)
+            if settings.get("mode") == "uid":
+                isolate.sweep(settings["uid_base"] + pid)
             if cgroups:
                 isolate.remove_cgroup(pid)
 

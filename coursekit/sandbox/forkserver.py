@@ -9,6 +9,7 @@ this machine allows (see ``_isolate.py``), and is killed with everything it star
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -46,22 +47,14 @@ class _ForkedChild:
         return self.returncode
 
     def kill(self) -> None:
-        # In a namespace the child is the namespace's parent: on SIGTERM it kills PID 1, which takes the
-        # whole namespace with it, and exits only once they are all gone. Otherwise it leads its group.
-        try:
-            if self.server.isolation.kills_by_signal:
-                os.kill(self.pid, signal.SIGTERM)
-            else:
-                os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self.server.stop(self.pid)
 
     def wait(self) -> int:
         if self.returncode is None:
             try:
                 self.returncode = self.server.exit_code(self.pid, block=True, timeout=KILL_GRACE_S)
             except TimeoutError:
-                os.kill(self.pid, signal.SIGKILL)
+                self.server.stop(self.pid, hard=True)
                 self.returncode = self.server.exit_code(self.pid, block=True)
         return self.returncode if self.returncode is not None else -signal.SIGKILL
 
@@ -128,6 +121,18 @@ class ForkServer:
             raise InternalError("the fork server stopped")
         message: dict[str, Any] = json.loads(data)
         return message
+
+    def stop(self, pid: int, *, hard: bool = False) -> None:
+        """Have the server end child ``pid``'s job, unless it has already reaped it.
+
+        In a namespace the child is the namespace's parent: on SIGTERM it kills PID 1, which takes the
+        whole namespace with it, and exits once they are all gone; otherwise its group is killed.
+        ``hard``: SIGKILL the child itself. The server does it because only it knows whether ``pid`` is
+        still its child rather than a pid the kernel has given to another process.
+        """
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.send(json.dumps({"kill": pid, "hard": hard}).encode())
 
     def exit_code(self, pid: int, *, block: bool, timeout: float | None = None) -> int | None:
         """The child's exit code once the server has reaped it; None if not yet and not ``block``.

@@ -72,11 +72,6 @@ class Isolation:
                 "scratch_inodes": SCRATCH_INODES, "file_mb": FILE_MB, "cgroup": self.cgroup,
                 "cpus": CPUS_PER_JOB}
 
-    @property
-    def kills_by_signal(self) -> bool:
-        """Whether a job is ended by SIGTERM to its intermediate process (namespaces), not its group."""
-        return self.mode in ("namespaces", "user-namespaces")
-
     def guarantees(self) -> tuple[Guarantee, ...]:
         score, batch, survive, files, network = GUARANTEES
         compare = Guarantee(score, True, "student code sends plain data from another process; the "
