@@ -24,6 +24,7 @@ from coursekit.sandbox import isolation
 from coursekit.sandbox.forkserver import ForkServer
 from coursekit.sandbox.isolation import GUARANTEES, Isolation, detect
 from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.process import Call, Job
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -115,6 +116,29 @@ def test_the_course_repository_is_hidden_and_python_is_bound():
     assert str(ROOT) in found.hide
     assert any(sys.base_prefix == b or sys.base_prefix.startswith(b + "/") for b in found.binds)
     assert not any(str(ROOT) == b or str(ROOT).startswith(b + "/") for b in found.binds)
+
+
+def test_folders_and_files_inside_a_bind_can_be_masked(tmp_path):
+    """A class or output folder (or a secret file) under a bound system folder is masked, not shown."""
+    folder = next((p for p in sorted(Path("/etc").iterdir()) if p.is_dir() and os.access(p, os.R_OK)
+                   and any(p.iterdir())), None)
+    file = next((p for p in (Path("/etc/os-release"), Path("/etc/hostname"), Path("/etc/passwd"))
+                 if p.is_file() and p.stat().st_size), None)
+    if detect().mode == "basic" or folder is None or file is None:
+        pytest.skip("needs a confined mode, and a folder and a file in /etc")
+    masked = detect(hide=[folder, file])
+    assert {str(folder.resolve()), str(file.resolve())} <= set(masked.hide)
+    (tmp_path / "spy.py").write_text(
+        "import os\n"
+        f"def look():\n    return [os.path.exists({str(folder)!r}), os.path.exists({str(file)!r}),\n"
+        f"            _ls({str(folder)!r}), open({str(file)!r}).read()]\n"
+        "def _ls(p):\n    try:\n        return os.listdir(p)\n    except OSError as e:\n"
+        "        return type(e).__name__\n")
+    with ForkServer(("numpy",), isolation=masked) as server:
+        report = server.run(tmp_path, Job("spy", (Call("look", "look"),)), Limits())
+    outcome = report.outcomes["look"]
+    assert outcome.error is None, outcome.error
+    assert outcome.value[2] in ([], "PermissionError") and outcome.value[3] == "", outcome.value
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="root can enter a user namespace whatever the sysctl says")

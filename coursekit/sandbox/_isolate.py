@@ -309,8 +309,12 @@ def build_root(settings: dict[str, Any], uid: int | None) -> None:
     os.makedirs(new + "/proc", exist_ok=True)
     mount("proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     for path in settings.get("hide", ()):
-        if os.path.isdir(new + path) and not os.path.islink(new + path):
+        if os.path.islink(new + path) or not os.path.exists(new + path):
+            continue
+        if os.path.isdir(new + path):
             mount("hidden", new + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000")
+        else:
+            mount("/dev/null", new + path, None, MS_BIND)
     copy_job(job_root, new + job_root, uid)
     os.chdir(new)
     number = PIVOT_ROOT.get(os.uname().machine)
@@ -391,6 +395,17 @@ def sweep(uid: int) -> None:
 
 # ---- the probe run by coursekit/sandbox/isolation.py -----------------------------------------------
 
+def readable(path: str) -> bool:
+    """Whether ``path`` shows anything: a masked folder is empty or closed, a masked file empty."""
+    try:
+        if os.path.isdir(path):
+            return bool(os.listdir(path))
+        with open(path, "rb") as f:
+            return bool(f.read(1))
+    except OSError:
+        return False
+
+
 def probe(settings: dict[str, Any], look_for: list[str]) -> None:
     """Enter ``settings`` (its ``root`` holds an empty ``work`` folder) and report, on stdout, what the
     process can still do."""
@@ -398,7 +413,7 @@ def probe(settings: dict[str, Any], look_for: list[str]) -> None:
 
     work = os.path.join(settings["root"], "work")
     enter(work, {"PATH": "/usr/bin:/bin"}, {"memory_mb": 1024}, settings)
-    found = {"uid": os.getuid(), "pid": os.getpid(), "visible": [p for p in look_for if os.path.exists(p)]}
+    found = {"uid": os.getuid(), "pid": os.getpid(), "visible": [p for p in look_for if readable(p)]}
     try:
         import wave  # noqa: F401  (a standard module the probe has not loaded yet)
         found["imports"] = True

@@ -153,11 +153,14 @@ def readonly_binds() -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def hidden_folders(extra: Sequence[Path] = ()) -> tuple[str, ...]:
-    """Folders masked with an empty tmpfs when a read-only bind would show them."""
+def hidden_folders(binds: Sequence[str], extra: Sequence[Path] = ()) -> tuple[str, ...]:
+    """Paths masked (a folder with an empty tmpfs, a file with /dev/null) when a bind would show them:
+    the course repository and ``extra`` (a class or output folder, a secret file). A path holding a
+    bind cannot be masked and is left out."""
     repo = course_repository()
-    found = [str(p.resolve()) for p in ([repo] if repo else []) + list(extra)]
-    return tuple(sorted(set(found)))
+    found = {str(p.resolve()) for p in [*([repo] if repo else []), *extra]}
+    return tuple(sorted(p for p in found
+                        if not any(b == p or b.startswith(p.rstrip("/") + "/") for b in binds)))
 
 
 def stronger_modes() -> list[Mode]:
@@ -210,7 +213,8 @@ def detect(hide: Sequence[Path] = ()) -> Isolation:
 
 @cache
 def _detect(hide: tuple[str, ...]) -> Isolation:
-    binds, hidden = readonly_binds(), hidden_folders([Path(p) for p in hide])
+    binds = readonly_binds()
+    hidden = hidden_folders(binds, [Path(p) for p in hide])
     refused: list[str] = [] if sys.platform.startswith("linux") else ["namespaces: Linux only"]
     for mode in stronger_modes():
         for cgroup in (True, False) if os.geteuid() == 0 else (False,):
