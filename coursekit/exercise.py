@@ -51,6 +51,10 @@ class Exercise(ABC):
     # What batch grading's fork server imports before forking a child for this exercise.
     child_imports: ClassVar[tuple[str, ...]] = ("numpy",)
     limits: ClassVar[Limits] = Limits()
+    # True when hidden_cases draws its sizes and structure from ``shape_rng``: batch grading then passes
+    # one per class, so that every student of a class gets the same shapes (and the grader's built Keras
+    # layers are reused from one student to the next) but values of their own.
+    shapes_per_class: ClassVar[bool] = False
 
     @property
     def module(self) -> str:
@@ -61,8 +65,14 @@ class Exercise(ABC):
         """The cases ``coursekit check`` runs; the same list every time."""
 
     @abstractmethod
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        """Cases drawn from ``rng`` for batch grading; their names and points never depend on ``rng``."""
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        """Cases drawn for batch grading; their names and points never depend on the generators.
+
+        ``rng`` is the student's: every value (weights, inputs, states) comes from it. ``shape_rng``, when
+        given, is the class's (see ``shapes_per_class``): sizes, shapes and which optional arguments are
+        present come from it. When it is None, they come from ``rng`` too.
+        """
 
     @abstractmethod
     def reference(self, case: Case) -> Any:

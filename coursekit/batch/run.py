@@ -181,7 +181,7 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
                 while queue and len(futures) < workers * 2:
                     sub, ex_id = queue.pop(0)
                     task = Task(sub.student, str(sub.folder), ex_id, options.secret.seed(sub.student, ex_id),
-                                options.timeout_s, options.memory_mb)
+                                options.timeout_s, options.memory_mb, options.secret.class_seed(ex_id))
                     futures[pool.submit(grade_task, task)] = (sub, ex_id)
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for future in finished:

@@ -2,9 +2,11 @@
 
 Hidden inputs are drawn from ``HMAC-SHA256(secret, "<student>/<exercise>")``: two students get different
 inputs, the same student gets the same inputs on every rerun, and without the secret nobody can compute
-them. The secret comes from ``$COURSEKIT_SECRET``, else from a file (``--secret-file``, default
-``.coursekit-secret`` in the current folder, which is never shipped to students), else the documented demo
-secret, which is only fit for trying coursekit out.
+them. The hidden cases' shapes may instead come from ``HMAC-SHA256(secret, "<exercise>")``, one seed per
+class: every student of a class then shares the shapes, never the values. The secret comes from
+``$COURSEKIT_SECRET``, else from a file (``--secret-file``, default ``.coursekit-secret`` in the current
+folder, which is never shipped to students), else the documented demo secret, which is only fit for
+trying coursekit out.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ class Secret:
 
     def seed(self, student: str, exercise: str) -> int:
         digest = hmac.new(self.value.encode(), f"{student}/{exercise}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big")
+
+    def class_seed(self, exercise: str) -> int:
+        """The seed of the hidden cases' shapes, shared by the whole class (HMAC of the exercise id alone).
+
+        Exercise ids hold no "/", so this never equals a student's seed.
+        """
+        digest = hmac.new(self.value.encode(), exercise.encode(), hashlib.sha256).digest()
         return int.from_bytes(digest[:8], "big")
 
 

@@ -33,11 +33,19 @@ class Task:
     seed: int
     timeout_s: float | None = None
     memory_mb: int | None = None
+    class_seed: int | None = None
 
 
-def cases_for(exercise: Exercise, seed: int) -> list[Case]:
-    """The public cases and the hidden cases drawn for one student."""
-    return exercise.public_cases() + exercise.hidden_cases(np.random.default_rng(seed))
+def cases_for(exercise: Exercise, seed: int, class_seed: int | None = None) -> list[Case]:
+    """The public cases and the hidden cases drawn for one student.
+
+    ``seed`` is the student's; ``class_seed`` the class's, from which an exercise that draws its shapes
+    per class (``shapes_per_class``) draws them. Without it, shapes come from the student's seed.
+    """
+    hidden_rng = np.random.default_rng(seed)
+    if class_seed is not None and exercise.shapes_per_class:
+        return exercise.public_cases() + exercise.hidden_cases(hidden_rng, np.random.default_rng(class_seed))
+    return exercise.public_cases() + exercise.hidden_cases(hidden_rng)
 
 
 def limits_for(exercise: Exercise, timeout_s: float | None, memory_mb: int | None) -> Limits:
@@ -81,7 +89,7 @@ def init_worker(log_path: str) -> None:
 def grade_task(task: Task) -> dict[str, Any]:
     """Grade one student on one exercise; returns ``result_to_dict`` of the ExerciseResult."""
     exercise = get_exercise(task.exercise)
-    cases = cases_for(exercise, task.seed)
+    cases = cases_for(exercise, task.seed, task.class_seed)
     expected = exercise.expected_values(cases)
     server = _server(exercise.child_imports)
     result: ExerciseResult = grade_exercise(
