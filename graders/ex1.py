@@ -8,6 +8,7 @@ import numpy as np
 
 from coursekit.compare import Mistake, Verdict, compare_array
 from coursekit.exercise import Case, Exercise
+from graders._keras_ref import layer_with_weights
 
 
 def _tanh(z: np.ndarray) -> np.ndarray:
@@ -113,9 +114,14 @@ class RnnForward(Exercise):
             self._output_case("output: batch 1, 2 classes", r, (1,), 3, 2, "float64"),
         ]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+    shapes_per_class = True
+
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        sizes = rng if shape_rng is None else shape_rng
+
         def size(lo: int, hi: int) -> int:
-            return int(rng.integers(lo, hi + 1))
+            return int(sizes.integers(lo, hi + 1))
 
         return [
             self._cell_case("hidden cell: random sizes", rng, size(1, 6), size(2, 7), size(2, 7),
@@ -142,6 +148,7 @@ class RnnForward(Exercise):
     # --- reference ----------------------------------------------------------------------------------
 
     def reference(self, case: Case) -> Any:
+        """The Keras layer with the case's weights, built once per shape and reused (graders/_keras_ref)."""
         import keras
 
         if case.function == "rnn_cell_forward":
@@ -152,14 +159,13 @@ class RnnForward(Exercise):
             kwargs = dict(case.kwargs)
         else:
             s, V, c = case.args
-            dense = keras.layers.Dense(V.shape[1], activation="softmax", dtype=s.dtype.name)
-            dense.build(s.shape)
-            dense.set_weights([V, c])
+            dense = layer_with_weights(
+                ("Dense", {"units": V.shape[1], "activation": "softmax", "dtype": s.dtype.name}), s.shape,
+                [V, c])
             return keras.ops.convert_to_numpy(dense(s)).astype(np.float64)
-        layer = keras.layers.SimpleRNN(U.shape[1], return_sequences=kwargs.get("return_sequences", False),
-                                       dtype=x.dtype.name)
-        layer.build(x.shape)
-        layer.set_weights([U, W, b])
+        spec = ("SimpleRNN", {"units": U.shape[1], "dtype": x.dtype.name,
+                              "return_sequences": bool(kwargs.get("return_sequences", False))})
+        layer = layer_with_weights(spec, x.shape, [U, W, b])
         s0 = kwargs.get("s0")
         out = layer(x) if s0 is None else layer(x, initial_state=[s0])
         return keras.ops.convert_to_numpy(out).astype(np.float64)

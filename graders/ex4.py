@@ -12,6 +12,7 @@ from coursekit.compare import Mistake, Verdict, as_array, close, compare_array, 
 from coursekit.exercise import Case, Exercise
 from coursekit.sandbox.report import StudentError
 from graders import _recurrent as rec
+from graders._keras_ref import layer_with_weights
 
 GATES = {"lstm": 4, "gru": 3}
 PARTS = {"lstm_cell_forward": ("h_t", "c_t"), "lstm_forward": ("output", "h_last", "c_last")}
@@ -41,35 +42,37 @@ class Spec:
     state: bool = True
     return_sequences: bool | None = None
     reset_after: bool | None = None  # None: the argument is left out (Keras's default, True)
+    hidden: bool = False  # also drawn, with other sizes and values, as a hidden case
 
 
 SPECS = (
     Spec("lstm cell: batch 1", "lstm_cell_forward", batch=1, input_dim=3, units=2),
-    Spec("lstm cell: batch 4, float32", "lstm_cell_forward", "float32", batch=4, input_dim=2, units=3),
+    Spec("lstm cell: batch 4, float32", "lstm_cell_forward", "float32", batch=4, input_dim=2, units=3,
+         hidden=True),
     Spec("lstm cell: bias=None (use_bias=False)", "lstm_cell_forward", batch=2, units=3, bias=False),
     Spec("lstm forward: one timestep, batch 1, no initial state", "lstm_forward", batch=1, timesteps=1,
          units=2, state=False),
     Spec("lstm forward: 6 timesteps, no initial state, last output", "lstm_forward", timesteps=6,
-         state=False, return_sequences=False),
+         state=False, return_sequences=False, hidden=True),
     Spec("lstm forward: 5 timesteps, initial state given, float32", "lstm_forward", "float32", batch=2,
          timesteps=5, input_dim=2, units=3),
     Spec("lstm forward: return_sequences, initial state given", "lstm_forward", batch=2, timesteps=4,
-         units=3, return_sequences=True),
+         units=3, return_sequences=True, hidden=True),
     Spec("lstm forward: return_sequences, bias=None, float32", "lstm_forward", "float32", timesteps=3,
-         input_dim=2, units=2, bias=False, return_sequences=True),
+         input_dim=2, units=2, bias=False, return_sequences=True, hidden=True),
     Spec("gru cell: reset_after=True (default), batch 1", "gru_cell_forward", batch=1, units=3),
     Spec("gru cell: reset_after=False, float32", "gru_cell_forward", "float32", batch=4, input_dim=2,
-         units=3, reset_after=False),
+         units=3, reset_after=False, hidden=True),
     Spec("gru cell: reset_after=True, bias=None", "gru_cell_forward", batch=2, units=2, bias=False,
-         reset_after=True),
+         reset_after=True, hidden=True),
     Spec("gru forward: one timestep, batch 1, no h0", "gru_forward", batch=1, timesteps=1, units=2,
          state=False),
     Spec("gru forward: 6 timesteps, reset_after=True, h0 given, float32", "gru_forward", "float32",
-         timesteps=6, reset_after=True),
+         timesteps=6, reset_after=True, hidden=True),
     Spec("gru forward: 5 timesteps, reset_after=False, no h0", "gru_forward", batch=2, timesteps=5,
          input_dim=2, units=3, state=False, reset_after=False),
     Spec("gru forward: return_sequences, reset_after=False, h0 given", "gru_forward", batch=2,
-         timesteps=4, units=3, return_sequences=True, reset_after=False),
+         timesteps=4, units=3, return_sequences=True, reset_after=False, hidden=True),
     Spec("gru forward: return_sequences, bias=None, float32", "gru_forward", "float32", timesteps=3,
          input_dim=2, units=3, bias=False, return_sequences=True),
     Spec("gru forward: bias=None, reset_after=False, last output", "gru_forward", batch=2, timesteps=5,
@@ -96,13 +99,16 @@ class LstmGru(Exercise):
 
     # --- cases ------------------------------------------------------------------------------------
 
-    def _case(self, spec: Spec, rng: np.random.Generator, *, hidden: bool = False) -> Case:
-        """Draw the weights and inputs of ``spec`` from ``rng`` (its sizes too, for hidden cases)."""
+    def _case(self, spec: Spec, rng: np.random.Generator, shape_rng: np.random.Generator | None = None, *,
+              hidden: bool = False) -> Case:
+        """Draw the weights and inputs of ``spec`` from ``rng``; for hidden cases, its sizes from
+        ``shape_rng`` (the class's), or from ``rng`` when it is None."""
         batch, timesteps, input_dim, units = spec.batch, spec.timesteps, spec.input_dim, spec.units
         if hidden:
-            batch = 1 if batch == 1 else int(rng.integers(2, 6))
-            timesteps = 1 if timesteps == 1 else int(rng.integers(2, 9))
-            input_dim, units = int(rng.integers(1, 6)), int(rng.integers(2, 6))
+            sizes = rng if shape_rng is None else shape_rng
+            batch = 1 if batch == 1 else int(sizes.integers(2, 6))
+            timesteps = 1 if timesteps == 1 else int(sizes.integers(2, 9))
+            input_dim, units = int(sizes.integers(1, 6)), int(sizes.integers(2, 6))
         kind = _layer_kind(spec.function)
         width = GATES[kind] * units
         dt = spec.dtype
@@ -134,8 +140,11 @@ class LstmGru(Exercise):
         rng = np.random.default_rng(20261204)
         return [self._case(spec, rng) for spec in SPECS]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        return [self._case(spec, rng, hidden=True) for spec in SPECS]
+    shapes_per_class = True
+
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        return [self._case(spec, rng, shape_rng, hidden=True) for spec in SPECS if spec.hidden]
 
     # --- reference ----------------------------------------------------------------------------------
 
@@ -158,15 +167,14 @@ class LstmGru(Exercise):
             x, *weights = args
             states = None if kwargs.get("h0") is None else [kwargs["h0"]]
         _, recurrent_kernel, bias = weights
-        units = recurrent_kernel.shape[0]
-        options: dict[str, Any] = {"use_bias": bias is not None, "dtype": x.dtype.name,
+        options: dict[str, Any] = {"units": recurrent_kernel.shape[0], "use_bias": bias is not None,
+                                   "dtype": x.dtype.name,
                                    "return_sequences": bool(kwargs.get("return_sequences", False))}
         if fn.startswith("lstm"):
-            layer = keras.layers.LSTM(units, return_state=True, **options)
+            spec = ("LSTM", {**options, "return_state": True})
         else:
-            layer = keras.layers.GRU(units, reset_after=bool(kwargs.get("reset_after", True)), **options)
-        layer.build(x.shape)
-        layer.set_weights([w for w in weights if w is not None])
+            spec = ("GRU", {**options, "reset_after": bool(kwargs.get("reset_after", True))})
+        layer = layer_with_weights(spec, x.shape, [w for w in weights if w is not None])
         out = layer(x) if states is None else layer(x, initial_state=states)
         values = [keras.ops.convert_to_numpy(v).astype(np.float64) for v in (out if fn.startswith("lstm")
                                                                              else [out])]

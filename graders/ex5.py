@@ -15,6 +15,7 @@ import numpy as np
 from coursekit.compare import Mistake, Verdict, compare_array
 from coursekit.exercise import Case, Exercise
 from graders import _recurrent as rec
+from graders._keras_ref import layer_with_weights
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 
@@ -33,23 +34,25 @@ class Spec:
     input_dim: int = 3
     units: int = 3
     defaults: bool = False  # leave cell, merge_mode and return_sequences out of the call
+    hidden: bool = False  # also drawn, with other sizes and values, as a hidden case
 
 
 SPECS = (
-    Spec("simple_rnn, concat, last output (the defaults)", "simple_rnn", "concat", False, defaults=True),
+    Spec("simple_rnn, concat, last output (the defaults)", "simple_rnn", "concat", False, defaults=True,
+         hidden=True),
     Spec("simple_rnn, sum, return_sequences", "simple_rnn", "sum", True, batch=3, timesteps=5),
     Spec("simple_rnn, ave, last output, float32", "simple_rnn", "ave", False, "float32", units=2),
-    Spec("simple_rnn, mul, return_sequences", "simple_rnn", "mul", True, input_dim=2),
+    Spec("simple_rnn, mul, return_sequences", "simple_rnn", "mul", True, input_dim=2, hidden=True),
     Spec("simple_rnn, concat, one timestep, batch 1", "simple_rnn", "concat", True, batch=1, timesteps=1),
-    Spec("lstm, concat, return_sequences", "lstm", "concat", True, timesteps=5, units=2),
-    Spec("lstm, ave, return_sequences, float32", "lstm", "ave", True, "float32", batch=3),
-    Spec("lstm, sum, last output", "lstm", "sum", False, timesteps=6),
+    Spec("lstm, concat, return_sequences", "lstm", "concat", True, timesteps=5, units=2, hidden=True),
+    Spec("lstm, ave, return_sequences, float32", "lstm", "ave", True, "float32", batch=3, hidden=True),
+    Spec("lstm, sum, last output", "lstm", "sum", False, timesteps=6, hidden=True),
     Spec("lstm, mul, last output", "lstm", "mul", False, batch=3, input_dim=2),
     Spec("lstm, concat, last output, float32", "lstm", "concat", False, "float32", timesteps=3),
-    Spec("gru, concat, last output", "gru", "concat", False, timesteps=5),
+    Spec("gru, concat, last output", "gru", "concat", False, timesteps=5, hidden=True),
     Spec("gru, sum, return_sequences", "gru", "sum", True, units=2),
-    Spec("gru, ave, last output", "gru", "ave", False, batch=3, input_dim=2),
-    Spec("gru, mul, return_sequences, float32", "gru", "mul", True, "float32", timesteps=3),
+    Spec("gru, ave, last output", "gru", "ave", False, batch=3, input_dim=2, hidden=True),
+    Spec("gru, mul, return_sequences, float32", "gru", "mul", True, "float32", timesteps=3, hidden=True),
     Spec("gru, concat, return_sequences", "gru", "concat", True, batch=1, timesteps=6),
 )
 
@@ -78,12 +81,16 @@ class Bidirectional(Exercise):
 
     # --- cases ------------------------------------------------------------------------------------
 
-    def _case(self, spec: Spec, rng: np.random.Generator, *, hidden: bool = False) -> Case:
+    def _case(self, spec: Spec, rng: np.random.Generator, shape_rng: np.random.Generator | None = None, *,
+              hidden: bool = False) -> Case:
+        """Draw the input and weights of ``spec`` from ``rng``; for hidden cases, its sizes from
+        ``shape_rng`` (the class's), or from ``rng`` when it is None."""
         batch, timesteps, input_dim, units = spec.batch, spec.timesteps, spec.input_dim, spec.units
         if hidden:
-            batch = 1 if batch == 1 else int(rng.integers(2, 6))
-            timesteps = 1 if timesteps == 1 else int(rng.integers(2, 9))
-            input_dim, units = int(rng.integers(1, 6)), int(rng.integers(2, 6))
+            sizes = rng if shape_rng is None else shape_rng
+            batch = 1 if batch == 1 else int(sizes.integers(2, 6))
+            timesteps = 1 if timesteps == 1 else int(sizes.integers(2, 9))
+            input_dim, units = int(sizes.integers(1, 6)), int(sizes.integers(2, 6))
         x = rng.normal(0, 1.0, (batch, timesteps, input_dim)).astype(spec.dtype)
         forward = _weights(rng, spec.cell, input_dim, units, spec.dtype)
         backward = _weights(rng, spec.cell, input_dim, units, spec.dtype)
@@ -96,8 +103,11 @@ class Bidirectional(Exercise):
         rng = np.random.default_rng(20261205)
         return [self._case(spec, rng) for spec in SPECS]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
-        return [self._case(spec, rng, hidden=True) for spec in SPECS]
+    shapes_per_class = True
+
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        return [self._case(spec, rng, shape_rng, hidden=True) for spec in SPECS if spec.hidden]
 
     # --- reference ----------------------------------------------------------------------------------
 
@@ -106,14 +116,14 @@ class Bidirectional(Exercise):
 
         x, forward, backward = case.args
         cell, merge_mode, rs = _options(case)
-        layer_class = getattr(keras.layers, LAYERS[cell])
-        options: dict[str, Any] = {"return_sequences": rs, "dtype": x.dtype.name}
+        options: dict[str, Any] = {"units": forward[1].shape[0], "return_sequences": rs,
+                                   "dtype": x.dtype.name}
         if cell == "gru":
             options["reset_after"] = True
-        inner = layer_class(forward[1].shape[0], **options)
-        layer = keras.layers.Bidirectional(inner, merge_mode=merge_mode, dtype=x.dtype.name)
-        layer.build(x.shape)
-        layer.set_weights([*forward, *backward])  # Keras's order: the forward layer's, then the backward's
+        spec = ("Bidirectional", {"layer": (LAYERS[cell], options), "merge_mode": merge_mode,
+                                  "dtype": x.dtype.name})
+        # Keras's order of the weights: the forward layer's, then the backward's.
+        layer = layer_with_weights(spec, x.shape, [*forward, *backward])
         return keras.ops.convert_to_numpy(layer(x)).astype(np.float64)
 
     # --- judgement ----------------------------------------------------------------------------------

@@ -141,13 +141,61 @@ def test_hidden_inputs_differ_per_student_and_secret():
     ex = get_exercise("ex1")
 
     def first_hidden(secret: Secret, student: str) -> np.ndarray:
-        case = next(c for c in cases_for(ex, secret.seed(student, "ex1")) if c.hidden)
+        case = next(c for c in cases_for(ex, secret.seed(student, "ex1"), secret.class_seed("ex1"))
+                    if c.hidden)
         return np.asarray(case.args[0])
 
     a = first_hidden(SECRET, "alice")
     assert np.array_equal(a, first_hidden(SECRET, "alice"))
     assert not np.array_equal(a, first_hidden(SECRET, "bob"))
     assert not np.array_equal(a, first_hidden(Secret("another", "test"), "alice"))
+
+
+def _arrays(case) -> list[np.ndarray]:
+    """Every array a case passes, in order (tuples of weights and states unpacked)."""
+    found = []
+    for value in [*case.args, *case.kwargs.values()]:
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, np.ndarray):
+                found.append(item)
+    return found
+
+
+@pytest.mark.parametrize("exercise_id", ["ex1", "ex4", "ex5"])
+def test_a_class_shares_hidden_shapes_but_not_values(exercise_id):
+    ex = get_exercise(exercise_id)
+    assert ex.shapes_per_class
+
+    def hidden(secret: Secret, student: str):
+        return [c for c in cases_for(ex, secret.seed(student, exercise_id), secret.class_seed(exercise_id))
+                if c.hidden]
+
+    def shapes(cases):
+        return [(c.name, sorted(c.kwargs), [(a.shape, a.dtype) for a in _arrays(c)]) for c in cases]
+
+    alice, bob = hidden(SECRET, "alice"), hidden(SECRET, "bob")
+    assert shapes(alice) == shapes(bob)
+    for a, b in zip(alice, bob, strict=True):
+        assert not any(np.array_equal(x, y) for x, y in zip(_arrays(a), _arrays(b), strict=True)), a.name
+    assert shapes(hidden(Secret("another", "test"), "alice")) != shapes(alice)
+    # Without the class seed, shapes come from the student's own seed, as before.
+    alone = [c for c in cases_for(ex, SECRET.seed("bob", exercise_id)) if c.hidden]
+    assert shapes(alone) != shapes(bob) and [c.name for c in alone] == [c.name for c in bob]
+
+
+def test_ex2_draws_its_sizes_per_student():
+    ex = get_exercise("ex2")
+    assert not ex.shapes_per_class
+    alice, bob = (cases_for(ex, SECRET.seed(s, "ex2"), SECRET.class_seed("ex2")) for s in ("alice", "bob"))
+    assert [c.name for c in alice] == [c.name for c in bob]
+    assert [c.args for c in alice if c.hidden] != [c.args for c in bob if c.hidden]
+
+
+def test_the_class_seed_is_per_exercise_and_secret_and_never_a_students():
+    assert SECRET.class_seed("ex1") == SECRET.class_seed("ex1")
+    assert SECRET.class_seed("ex1") != SECRET.class_seed("ex4")
+    assert SECRET.class_seed("ex1") != Secret("another", "test").class_seed("ex1")
+    assert SECRET.class_seed("ex1") not in {SECRET.seed(s, "ex1") for s in ("", "ex1", "alice")}
 
 
 def test_secret_sources(tmp_path):

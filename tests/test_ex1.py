@@ -140,11 +140,12 @@ def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
     assert result.score == result.max_score == EX1.public_points()
 
 
-@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("seed, class_seed", [(0, None), (7, None), (8, 10), (9, 10)])
 def test_the_solution_gets_full_marks_on_hidden_cases_against_live_keras(
-        tmp_path: Any, keras: ModuleType, seed: int) -> None:
+        tmp_path: Any, keras: ModuleType, seed: int, class_seed: int | None) -> None:
     (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    cases = EX1.hidden_cases(np.random.default_rng(seed))
+    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
+    cases = EX1.hidden_cases(np.random.default_rng(seed), shape_rng)
     expected = EX1.expected_values(cases)
     result = grade_exercise(EX1, tmp_path, cases, expected)
     assert result.passed, [t.output for t in result.tests if not t.passed]

@@ -53,6 +53,9 @@ def wrong(*edits: tuple[str, str]) -> str:
     return source
 
 
+BIAS = {"lstm_cell_forward": 5, "lstm_forward": 3, "gru_cell_forward": 4, "gru_forward": 3}
+
+
 def named_mistakes(result: ExerciseResult) -> set[str]:
     return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", t.output)}
 
@@ -72,12 +75,14 @@ def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
     assert all("not implemented yet" in t.output for t in result.tests)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed, class_seed", [(0, None), (1, None), (2, 10), (3, 10)])
 def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
-                                                                       seed: int) -> None:
+                                                                       seed: int, class_seed: int | None
+                                                                       ) -> None:
     (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
     exercise = get_exercise("ex4")
-    cases = exercise.hidden_cases(np.random.default_rng(seed))
+    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
+    cases = exercise.hidden_cases(np.random.default_rng(seed), shape_rng)
     result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
     assert [(t.name, t.output) for t in result.tests if not t.passed] == []
     assert result.score == len(cases)
@@ -86,8 +91,34 @@ def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: Modu
 def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
     exercise = get_exercise("ex4")
     a, b = (exercise.hidden_cases(np.random.default_rng(s)) for s in (3, 4))
-    assert [(c.name, c.points, c.function) for c in a] == [(c.name, c.points, c.function) for c in b]
-    assert [c.name.removeprefix("hidden ") for c in a] == [c.name for c in exercise.public_cases()]
+    c = exercise.hidden_cases(np.random.default_rng(5), np.random.default_rng(6))
+    assert ([(x.name, x.points, x.function, sorted(x.kwargs)) for x in a]
+            == [(x.name, x.points, x.function, sorted(x.kwargs)) for x in b]
+            == [(x.name, x.points, x.function, sorted(x.kwargs)) for x in c])
+    public = [x.name for x in exercise.public_cases()]
+    assert {x.name.removeprefix("hidden ") for x in a} < set(public)
+
+
+def test_the_eight_hidden_cases_cover_every_function_and_option_family() -> None:
+    exercise = get_exercise("ex4")
+    public, hidden = exercise.public_cases(), exercise.hidden_cases(np.random.default_rng(0))
+    assert len(hidden) == 8 < len(public)
+
+    def families(case: Any) -> set[tuple[str, object]]:
+        bias = case.args[BIAS[case.function]]
+        found = {("function", case.function), ("bias None", bias is None),
+                 ("dtype", case.args[0].dtype.name)}
+        if case.function.endswith("_forward") and "cell" not in case.function:
+            found |= {("state", any(k in case.kwargs for k in ("initial_state", "h0"))),
+                      ("return_sequences", bool(case.kwargs.get("return_sequences", False)))}
+        if case.function.startswith("gru"):
+            found.add(("reset_after", bool(case.kwargs.get("reset_after", True))))
+        return found
+
+    wanted = set().union(*(families(c) for c in public))
+    assert {("bias None", True), ("reset_after", False), ("return_sequences", True), ("state", False),
+            ("dtype", "float32")} <= wanted
+    assert set().union(*(families(c) for c in hidden)) == wanted
 
 
 def test_cache_agrees_with_live_keras(keras: ModuleType) -> None:

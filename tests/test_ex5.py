@@ -82,12 +82,14 @@ def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
     assert all("not implemented yet" in t.output for t in result.tests)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed, class_seed", [(0, None), (1, None), (2, 10), (3, 10)])
 def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
-                                                                       seed: int) -> None:
+                                                                       seed: int, class_seed: int | None
+                                                                       ) -> None:
     (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
     exercise = get_exercise("ex5")
-    cases = exercise.hidden_cases(np.random.default_rng(seed))
+    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
+    cases = exercise.hidden_cases(np.random.default_rng(seed), shape_rng)
     result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
     assert [(t.name, t.output) for t in result.tests if not t.passed] == []
     assert result.score == len(cases)
@@ -96,7 +98,25 @@ def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: Modu
 def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
     exercise = get_exercise("ex5")
     a, b = (exercise.hidden_cases(np.random.default_rng(s)) for s in (3, 4))
-    assert [(c.name, c.points, dict(c.kwargs)) for c in a] == [(c.name, c.points, dict(c.kwargs)) for c in b]
+    c = exercise.hidden_cases(np.random.default_rng(5), np.random.default_rng(6))
+    assert ([(x.name, x.points, dict(x.kwargs)) for x in a] == [(x.name, x.points, dict(x.kwargs)) for x in b]
+            == [(x.name, x.points, dict(x.kwargs)) for x in c])
+
+
+def test_the_eight_hidden_cases_cover_every_cell_merge_mode_and_return_sequences() -> None:
+    exercise = get_exercise("ex5")
+    hidden = exercise.hidden_cases(np.random.default_rng(0))
+    assert len(hidden) == 8
+    public = {c.name for c in exercise.public_cases()}
+    assert all(c.name.removeprefix("hidden ") in public for c in hidden)
+    options = [(c.kwargs.get("cell", "simple_rnn"), c.kwargs.get("merge_mode", "concat"),
+                bool(c.kwargs.get("return_sequences", False))) for c in hidden]
+    assert {cell for cell, _, _ in options} == {"simple_rnn", "lstm", "gru"}
+    assert {mode for _, mode, _ in options} == {"concat", "sum", "ave", "mul"}
+    for cell in ("simple_rnn", "lstm", "gru"):
+        assert {rs for c, _, rs in options if c == cell} == {True, False}
+    assert {c.args[0].dtype.name for c in hidden} == {"float32", "float64"}
+    assert any(not c.kwargs for c in hidden), "the defaults (no keyword arguments) are drawn too"
 
 
 def test_cache_agrees_with_live_keras(keras: ModuleType) -> None:
