@@ -15,6 +15,7 @@ from coursekit.compare import Verdict, describe
 from coursekit.exercise import Case, Exercise
 from graders import _keras_model_tables as tables
 from graders._keras_model_tables import LayerSpec, Row, Rules, TableMistake
+from graders._keras_ref import count_params, make_layer, zeros_spec
 
 # Each function's parameters, in order, with their defaults (None: required).
 SIGNATURES: Mapping[str, tuple[tuple[str, Any], ...]] = {
@@ -99,6 +100,20 @@ def count(case: Case, rules: Rules = tables.KERAS) -> int:
                                    a.get("reset_after", True), rules)
 
 
+def counted_layer(case: Case) -> tuple[LayerSpec, tuple[int | None, ...]]:
+    """The Keras layer whose count_params() a scalar case asks for, and the input shape to build it on."""
+    a = bind(case)
+    if case.function == "embedding_params":
+        return ("Embedding", {"input_dim": a["input_dim"], "output_dim": a["output_dim"]}), (None, None)
+    if case.function == "dense_params":
+        return ("Dense", {"units": a["units"], "use_bias": a["use_bias"]}), (None, a["input_dim"])
+    if case.function == "bidirectional_params":
+        inner = {k: v for k, v in a.items() if k not in ("layer", "input_dim")}
+        return ("Bidirectional", {"layer": (a["layer"], inner)}), (None, None, a["input_dim"])
+    inner = {k: v for k, v in a.items() if k != "input_dim"}
+    return (LAYER_OF[case.function], inner), (None, None, a["input_dim"])
+
+
 def _layer(name: str, **kwargs: Any) -> LayerSpec:
     return (name, kwargs)
 
@@ -163,7 +178,10 @@ class ParamCount(Exercise):
                                 merge_mode="ave")], (None, 6)),
         ]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        """Everything from the student's ``rng``, ``shape_rng`` unused: ex2's inputs are the sizes."""
+
         def size(lo: int, hi: int) -> int:
             return int(rng.integers(lo, hi + 1))
 
@@ -215,30 +233,17 @@ class ParamCount(Exercise):
     # --- reference ----------------------------------------------------------------------------------
 
     def reference(self, case: Case) -> Any:
+        """Keras's counts and tables; the layers are built with zeros, which changes neither."""
         import keras
 
-        from graders._keras_model import keras_layer, model_table
+        from graders._keras_model import model_table
 
         a = bind(case)
         if case.function == "summary_table":
             model = keras.Sequential([keras.Input(tuple(a["input_shape"])),
-                                      *(keras_layer(spec) for spec in a["layers"])])
+                                      *(make_layer(zeros_spec(spec)) for spec in a["layers"])])
             return model_table(model)
-        if case.function == "embedding_params":
-            layer = keras.layers.Embedding(a["input_dim"], a["output_dim"])
-            layer.build((None, None))
-            return int(layer.count_params())
-        if case.function == "dense_params":
-            layer = keras.layers.Dense(a["units"], use_bias=a["use_bias"])
-        elif case.function == "bidirectional_params":
-            inner = {k: v for k, v in a.items() if k not in ("layer", "input_dim", "units")}
-            layer = keras.layers.Bidirectional(getattr(keras.layers, a["layer"])(a["units"], **inner))
-        else:
-            inner = {k: v for k, v in a.items() if k not in ("input_dim", "units")}
-            layer = getattr(keras.layers, LAYER_OF[case.function])(a["units"], **inner)
-        shape = (None, a["input_dim"]) if case.function == "dense_params" else (None, None, a["input_dim"])
-        layer.build(shape)
-        return int(layer.count_params())
+        return count_params(*counted_layer(case))
 
     # --- judgement ----------------------------------------------------------------------------------
 

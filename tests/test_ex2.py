@@ -21,7 +21,7 @@ from coursekit.registry import get_exercise
 from coursekit.render.terminal import show_check
 from coursekit.results import ExerciseResult
 from graders import _keras_model_tables as tables
-from graders.ex2 import bind, count
+from graders.ex2 import bind, count, counted_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
@@ -102,6 +102,46 @@ def test_the_hand_made_tables_agree_with_keras_on_random_models(keras: ModuleTyp
                 assert mine == exercise.reference(case), case
             else:
                 assert count(case) == exercise.reference(case), case
+
+
+def test_references_built_with_zeros_equal_default_initialised_keras(keras: ModuleType) -> None:
+    """The reference builds its layers with zeros initialisers; counts and tables are those of Keras's
+    default-initialised layers, on the public cases and on random hidden ones."""
+    from graders._keras_model import keras_layer, model_table
+
+    exercise = get_exercise("ex2")
+    cases = exercise.public_cases() + [c for seed in range(3)
+                                       for c in exercise.hidden_cases(np.random.default_rng(200 + seed))]
+    for case in cases:
+        a = bind(case)
+        if case.function == "summary_table":
+            model = keras.Sequential([keras.Input(tuple(a["input_shape"])),
+                                      *(keras_layer(spec) for spec in a["layers"])])
+            default: object = model_table(model)
+        else:
+            spec, shape = counted_layer(case)
+            layer = keras_layer(spec)
+            layer.build(shape)
+            default = int(layer.count_params())
+        assert exercise.reference(case) == default, case.name
+
+
+def test_counts_are_cached_by_layer_spec(keras: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graders import _keras_ref
+
+    spec = ("LSTM", {"units": 7, "use_bias": False})
+    first = _keras_ref.count_params(spec, (None, None, 5))
+    assert first == 4 * (5 * 7 + 7 * 7)
+
+    def no_building(spec: object) -> None:
+        raise AssertionError(f"{spec} was built again")
+
+    monkeypatch.setattr(_keras_ref, "make_layer", no_building)
+    assert _keras_ref.count_params(("LSTM", {"use_bias": False, "units": 7}), (None, None, 5)) == first
+    with pytest.raises(AssertionError, match="built again"):
+        _keras_ref.count_params(spec, (None, None, 6))
+    with pytest.raises(AssertionError, match="built again"):
+        _keras_ref.count_params(("LSTM", {"units": 7}), (None, None, 5))
 
 
 def test_check_does_not_import_tensorflow() -> None:
