@@ -64,24 +64,34 @@ def require(index: int) -> None:
         pytest.skip(f"not guaranteed in {MODE.mode} mode: {guarantee.how}")
 
 
-def survivors() -> list[str]:
-    """Processes a submission left behind: a job's uid, or the marker of setsid_escape."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+def survivors(running: bool = False) -> list[str]:
+    """Processes a submission left behind: a job's uid, or the marker of setsid_escape, and no fork
+    server among its ancestors (that would be a job still running, maybe another test session's).
+    ``running``: those of running jobs too."""
+    table: dict[int, tuple[int, int, str, str]] = {}  # pid -> (ppid, uid, state, cmdline)
+    for name in filter(str.isdigit, os.listdir("/proc")):
         try:
             uid = os.stat(f"/proc/{name}").st_uid
             with open(f"/proc/{name}/cmdline", "rb") as f:
                 cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
             with open(f"/proc/{name}/stat") as f:
-                state = f.read().rpartition(")")[2].split()[0]
+                state, ppid = f.read().rpartition(")")[2].split()[:2]
         except OSError:
             continue
-        if state != "Z" and (isolation.UID_BASE <= uid < isolation.UID_BASE + (1 << 23)
-                             or ESCAPE_MARKER in cmdline):
-            found.append(f"{name} uid={uid} {cmdline[:80]}")
-    return found
+        table[int(name)] = (int(ppid), uid, state, cmdline)
+
+    def in_a_running_job(pid: int) -> bool:
+        for _ in range(64):
+            pid = table.get(pid, (0, 0, "", ""))[0]
+            if pid == 0:
+                return False
+            if "_forkserver.py" in table.get(pid, (0, 0, "", ""))[3]:
+                return True
+        return False
+
+    return [f"{pid} uid={uid} {cmdline[:80]}" for pid, (_, uid, state, cmdline) in table.items()
+            if state != "Z" and (isolation.UID_BASE <= uid < isolation.UID_BASE + (1 << 23)
+                                 or ESCAPE_MARKER in cmdline) and (running or not in_a_running_job(pid))]
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +249,7 @@ def test_killing_the_fork_server_kills_its_running_job(tmp_path):
 
         thread = threading.Thread(target=grade_in_background)
         thread.start()
-        assert wait_for(lambda: any(ESCAPE_MARKER in s for s in survivors()))  # the job is running
+        assert wait_for(lambda: any(ESCAPE_MARKER in s for s in survivors(running=True)))  # it runs
         if fs._proc is not None:
             fs._proc.kill()
         thread.join()

@@ -1,4 +1,4 @@
-"""Hostile but correct: writes 8 MB to stdout and stderr on every call, then returns the right answer.
+"""Hostile but correct: writes 1 MB to stdout and stderr on every call, then returns the right answer.
 It deserves full marks: flooding the output must neither crash the grader nor cost the student."""
 
 import os
@@ -6,11 +6,11 @@ import sys
 
 import numpy as np
 
-CHUNK = b"flood " * 174763  # about 1 MB
+CHUNK = b"flood " * 43691  # about 256 KB
 
 
 def _flood():
-    for _ in range(4):
+    for _ in range(2):
         os.write(1, CHUNK)
         os.write(2, CHUNK)
     print("x" * 10_000, file=sys.stderr)
