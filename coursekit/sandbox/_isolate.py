@@ -40,7 +40,8 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 16384
 MS_PRIVATE, MS_RELATIME = 1 << 18, 1 << 21
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 38, 47, 4
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 1, 4, 38
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}  # syscall numbers; else chroot (no caps left)
 DEVICES = ("null", "zero", "full", "random", "urandom")
 CGROUPS = "/sys/fs/cgroup"
@@ -105,6 +106,9 @@ def set_limits(limits: dict[str, Any], settings: dict[str, Any], shared: bool) -
     memory = int(limits["memory_mb"]) << 20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sys.platform.startswith("linux"):
+        # No core dump even where core_pattern pipes to a crash reporter, which ignores RLIMIT_CORE.
+        prctl(PR_SET_DUMPABLE, 0)
     size = int(settings.get("file_mb", 64)) << 20
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
     processes = int(settings.get("processes", 128))
@@ -271,6 +275,7 @@ def wait_and_exit(pid: int) -> None:
     """The intermediate: wait for PID 1 of the namespace, end as it ended, kill it on SIGTERM."""
     signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    prctl(PR_SET_DUMPABLE, 0)
     for fd in (0, 1, 2):
         os.close(fd)
     _, status = os.waitpid(pid, 0)
