@@ -54,7 +54,7 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
                       f"for this exercise.")
             return finish(_all_failed(cases, reason))
     try:
-        outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner)
+        outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner, measure=not remeasure)
     except (SubmissionNotFoundError, SubmissionRefusedError) as exc:
         return finish(_all_failed(cases, str(exc)))
     tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure)
@@ -71,8 +71,11 @@ Outcome = tuple[str, Any]
 
 
 def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits: Limits,
-             runner: Runner) -> tuple[dict[str, Outcome], str, tuple[str, ...]]:
-    """Run every case; when the process dies on one, fail it and restart for the others."""
+             runner: Runner, measure: bool = True) -> tuple[dict[str, Outcome], str, tuple[str, ...]]:
+    """Run every case; when the process dies on one, fail it and restart for the others.
+
+    ``measure`` False (batch grading, which remeasures) lets probes skip measurements the grader redoes.
+    """
     outcomes: dict[str, Outcome] = {}
     outputs: list[str] = []
     notes: list[str] = []
@@ -81,7 +84,7 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
         if not pending:
             break
         calls = tuple(Call(c.name, c.function, tuple(c.args), dict(c.kwargs), c.probe) for c in pending)
-        report = runner(workspace, Job(exercise.module, calls, exercise.forbidden_imports), limits)
+        report = runner(workspace, Job(exercise.module, calls, exercise.forbidden_imports, measure), limits)
         if report.output:
             outputs.append(report.output)
         if report.forbidden_imports:

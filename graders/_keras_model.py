@@ -5,7 +5,10 @@
   weight shapes and outputs with :func:`probe_weights` on :func:`probe_tokens`);
 - :func:`check_config` reads a model's config as data and refuses anything but the lesson's built-in
   layers (no Lambda, no custom class), and :func:`rebuild` then re-creates the model with Keras's safe
-  deserialization, so batch grading measures a student's model in the grader, from plain data only.
+  deserialization, so batch grading measures a student's model in the grader, from plain data only;
+- :func:`measurement_key` and :class:`Measurements` let batch grading measure each distinct model once:
+  what :func:`measure` finds depends on the config alone (minus the names of a Sequential's layers), so
+  a config equal to one measured before, the reference's included, gets that measurement back.
 
 ``probe_tokens``, ``probe_weights`` and ``compile_settings`` are copies of the functions of the same names
 in ``coursekit/sandbox/_child.py``, which may not import coursekit; ``tests/test_ex3.py`` checks that the
@@ -15,7 +18,10 @@ without paying for TensorFlow.
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -230,18 +236,36 @@ def _as_json(value: Any) -> Any:
     return value
 
 
-def rebuild(config: Any, weights: Any) -> tuple[Any, bool]:
-    """The student's model re-created in this process from its config and weights, and whether it had
-    to be built for (None, None) because it had no keras.Input.
+def reported_shapes(report: Mapping[str, Any]) -> list[tuple[int, ...]]:
+    """The shapes of the model's weights as the child reported them: ``weight_shapes`` (batch grading's
+    probe) or the shapes of ``weights`` (the full report). Raises RefusedModel for anything else."""
+    if "weight_shapes" in report:
+        shapes = report["weight_shapes"]
+        if not isinstance(shapes, list) or not all(
+                isinstance(s, list | tuple) and len(s) <= 8 and all(
+                    isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in s) for s in shapes):
+            raise RefusedModel("the model's weight shapes were not reported as a list of shapes")
+        found = [tuple(s) for s in shapes]
+    else:
+        weights = report.get("weights")
+        if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
+            raise RefusedModel("the model's weights were not reported as a list of arrays")
+        found = [tuple(int(n) for n in w.shape) for w in weights]
+    if sum(math.prod(s) for s in found) > MAX_WEIGHTS:
+        raise RefusedModel(f"the model has more than {MAX_WEIGHTS} weights")
+    return found
 
+
+def rebuild(config: Any, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, bool]:
+    """The student's model re-created in this process from its config, and whether it had to be built
+    for (None, None) because it had no keras.Input.
+
+    ``shapes`` are the shapes of the student's weights (:func:`reported_shapes`); the rebuilt model's must
+    be the same. Their values are not needed: :func:`measure` runs the model with :func:`probe_weights`.
     Raises RefusedModel for a config outside the allowlist or weights that do not fit it. Everything
     else Keras raises while rebuilding also becomes RefusedModel: the config came from the student.
     """
     check_config(config)
-    if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
-        raise RefusedModel("the model's weights were not reported as a list of arrays")
-    if sum(w.size for w in weights) > MAX_WEIGHTS:
-        raise RefusedModel(f"the model has more than {MAX_WEIGHTS} weights")
     import keras
 
     body = _as_json({k: v for k, v in config.items() if k != "compile_config"})
@@ -256,8 +280,74 @@ def rebuild(config: Any, weights: Any) -> tuple[Any, bool]:
     try:
         if unbuilt:
             model.build((None, None))
-        model.set_weights([w.astype(np.float32) for w in weights])
+        rebuilt = [tuple(int(n) for n in w.shape) for w in model.weights]
     except Exception as exc:
         raise RefusedModel(f"the model could not be rebuilt with its weights "
                            f"({type(exc).__name__}: {str(exc)[:200]})") from None
+    if rebuilt != [tuple(s) for s in shapes]:
+        raise RefusedModel(f"the model could not be rebuilt with its weights (its config gives weights of "
+                           f"shapes {str(rebuilt)[:150]}, the model had {str(list(shapes))[:150]})")
     return model, unbuilt
+
+
+# ---- measuring each distinct model once -------------------------------------------------------------
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+
+
+def measurement_key(config: Any) -> str | None:
+    """What :func:`rebuild` and :func:`measure` depend on in ``config``, as a string; None if unreadable.
+
+    That is the whole config except ``compile_config`` (never rebuilt) and, in a Sequential whose model
+    and layer names are all distinct plain identifiers, those names: they only label the summary's rows,
+    which hold class names. Any other difference, down to one argument or an initializer's seed, gives
+    another key. A functional model keeps its names, which say how its layers are connected.
+    Call it on a config that :func:`check_config` accepted.
+    """
+    if not isinstance(config, Mapping):
+        return None
+    body = _as_json({k: v for k, v in config.items() if k != "compile_config"})
+    inner = body.get("config")
+    layers = inner.get("layers") if isinstance(inner, dict) else None
+    if body.get("class_name") == "Sequential" and body.get("module") == "keras" and isinstance(inner, dict) \
+            and isinstance(layers, list) \
+            and all(isinstance(layer, dict) and isinstance(layer.get("config"), dict) for layer in layers):
+        parts: list[dict[str, Any]] = [inner, *(layer["config"] for layer in layers)]
+        names = [part.get("name") for part in parts]
+        if all(isinstance(n, str) and _NAME.fullmatch(n) for n in names) and len(set(names)) == len(names):
+            for part in parts:
+                part.pop("name")
+    try:
+        return json.dumps(body, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+
+
+class Measurements:
+    """What :func:`measure` found for each recent key, in one grading process; at most ``size`` keys.
+
+    Only complete measurements (the model ran) are kept. Filled by the grader alone, from models it built
+    itself; what a student process reports is never stored, only its config is used as a key.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._found: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def get(self, key: str | None) -> dict[str, Any] | None:
+        found = self._found.get(key) if key is not None else None
+        if found is None or key is None:
+            return None
+        self._found.move_to_end(key)
+        return {**found, "outputs": np.array(found["outputs"])}
+
+    def put(self, key: str | None, found: Mapping[str, Any]) -> None:
+        if key is None or found.get("outputs") is None:
+            return
+        self._found[key] = dict(found)
+        self._found.move_to_end(key)
+        while len(self._found) > self.size:
+            self._found.popitem(last=False)
+
+    def clear(self) -> None:
+        self._found.clear()

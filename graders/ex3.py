@@ -4,8 +4,12 @@ Each builder is called in the student's process through the child's ``keras_mode
 the model as plain data (its config and weights) and what it measured (summary rows, compile settings,
 outputs on fixed tokens with deterministic weights copied in; see ``graders/_keras_model.py``).
 ``coursekit check`` trusts those measurements and never imports Keras in the grader: the expected values
-come from ``graders/cache/ex3.json``. Batch grading trusts nothing: :meth:`StackedRnn.remeasure` rebuilds the
-model from its config, after checking every class in it against an allowlist, and measures it itself.
+come from ``graders/cache/ex3.json``. Batch grading trusts nothing: its child sends only the config and the
+weights' shapes, and :meth:`StackedRnn.remeasure` rebuilds the model from its config, after checking every
+class in it against an allowlist, and measures it itself. Each distinct config is measured once per grading
+process: a config equal to one measured before (a reference model's, or another student's) up to the names
+of a Sequential's layers gets that measurement (``km.measurement_key``), which is what rebuilding it would
+find.
 """
 
 from __future__ import annotations
@@ -161,6 +165,11 @@ class StackedRnn(Exercise):
     # larger student models, 60 s for a loaded machine.
     limits: ClassVar[Limits] = Limits(timeout_s=60, memory_mb=4096)
 
+    def __init__(self) -> None:
+        # What km.measure found for each model config, the references' included; filled by reference()
+        # and remeasure() in this process only, from models built here.
+        self.measured = km.Measurements()
+
     # --- cases ------------------------------------------------------------------------------------
 
     def public_cases(self) -> list[Case]:
@@ -180,7 +189,9 @@ class StackedRnn(Exercise):
                  "build_imdb_classifier", aspect="compile"),
         ]
 
-    def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        # ex3's cases are nothing but sizes: every one is drawn per student, from ``rng``.
         def draw(name: str, lo: int, hi: int) -> int:
             value = int(rng.integers(lo, hi + 1))
             return value if value != DEFAULTS[name] else value + 1
@@ -215,31 +226,42 @@ class StackedRnn(Exercise):
                                                                                   arguments(case)))])
         if case.function == "build_imdb_classifier":
             model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
+        key = km.measurement_key(keras.saving.serialize_keras_object(model))
         found = km.measure(model)
         if found["outputs"] is None:
             raise RuntimeError(f"the reference model could not run: {found['outputs_error']}")
+        self.measured.put(key, {**found, "built_without_input": False})
         settings = km.compile_settings(model.get_compile_config()) if model.compiled else None
         return {"table": found["table"], "weight_shapes": found["weight_shapes"],
                 "outputs": found["outputs"], "compile": settings}
 
     def remeasure(self, case: Case, got: Any) -> Any:
-        """Rebuild the model from the config and weights the child sent, and measure it here.
+        """Rebuild the model from the config the child sent, and measure it here.
 
-        Only ``config`` and ``weights`` are read from the child's report; the table, compile settings,
-        outputs and the keras.Input note are all recomputed. A config outside the allowlist is refused.
+        Only ``config`` and the weights' shapes (``weight_shapes``, or the shapes of ``weights``) are read
+        from the child's report; the table, compile settings, outputs and the keras.Input note are all
+        recomputed. A config outside the allowlist is refused. A config measured before in this process
+        (see ``km.measurement_key``) is not rebuilt: its measurement is the same.
         """
         if not isinstance(got, Mapping) or got.get("model") is not True:
             return got
-        config, weights = got.get("config"), got.get("weights")
+        config = got.get("config")
         try:
-            model, unbuilt = km.rebuild(config, weights)
+            km.check_config(config)
+            shapes = km.reported_shapes(got)
+            key = km.measurement_key(config)
+            found = self.measured.get(key)
+            if found is None or found["weight_shapes"] != shapes:
+                model, unbuilt = km.rebuild(config, shapes)
+                found = {**km.measure(model), "built_without_input": unbuilt}
+                self.measured.put(key, found)
         except km.RefusedModel as exc:
             return {"model": True, "refused": str(exc)}
-        found = km.measure(model)
         compile_config = config.get("compile_config") if isinstance(config, Mapping) else None
-        return {"model": True, "config": config, "built_without_input": unbuilt, "table": found["table"],
-                "weight_shapes": found["weight_shapes"], "compile": km.compile_settings(compile_config),
-                "outputs": found["outputs"], "outputs_error": found["outputs_error"]}
+        return {"model": True, "config": config, "built_without_input": found["built_without_input"],
+                "table": found["table"], "weight_shapes": found["weight_shapes"],
+                "compile": km.compile_settings(compile_config), "outputs": found["outputs"],
+                "outputs_error": found["outputs_error"]}
 
     def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
         if "expected ndim=3, found ndim=2" in error.message:

@@ -360,3 +360,159 @@ def test_remeasure_accepts_a_functional_model(keras: ModuleType, child: ModuleTy
     again = EXERCISE.remeasure(case, probe(child, model))
     assert [row[0] for row in again["table"]] == ["Embedding", "SimpleRNN"]  # no InputLayer row
     assert EXERCISE.judge(case, again, expected).passed
+
+
+# ---- batch grading: only the config and the weight shapes cross, each distinct model measured once ----
+
+def batch_probe(child: ModuleType, model: Any) -> Any:
+    """What the child's keras_model probe sends in batch grading (a job with "measure": false)."""
+    return wire.decode(json.loads(json.dumps(child.probe_keras_model(model, {"measure": False}))))
+
+
+STACKED_HIDDEN, IMDB_HIDDEN = "stacked_rnn: other sizes and depth", "imdb_classifier: other sizes"
+
+
+def hidden_case(name: str) -> Any:
+    return next(c for c in EXERCISE.hidden_cases(np.random.default_rng(11)) if c.name == f"hidden {name}")
+
+
+def built(keras: ModuleType, case: Any, *, extra: tuple[Any, ...] = (), **changes: Any) -> Any:
+    """The reference model of ``case`` as a student would build it, with one layer argument changed
+    (``changes``: return_sequences_last, activation, units, use_bias, layer=LSTM, optimizer) or layers
+    added at the end (``extra``)."""
+    a = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4, **case.kwargs}
+    depth = a["depth"] if case.function == "build_stacked_rnn" else 1
+    recurrent = changes.get("layer", keras.layers.SimpleRNN)
+    options = {k: changes[k] for k in ("activation", "use_bias") if k in changes}
+    layers = [keras.layers.Embedding(a["max_features"], a["embed_dim"])]
+    for i in range(depth):
+        sequences = i < depth - 1 or case.function == "build_sequence_rnn"
+        if i == depth - 1 and "return_sequences_last" in changes:
+            sequences = changes["return_sequences_last"]
+        layers.append(recurrent(changes.get("units", a["units"]), return_sequences=sequences, **options))
+    if case.function == "build_imdb_classifier":
+        layers.append(keras.layers.Dense(1, activation="sigmoid"))
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), *layers, *extra])
+    if case.function == "build_imdb_classifier":
+        model.compile(optimizer=changes.get("optimizer", "rmsprop"), loss="binary_crossentropy",
+                      metrics=["acc"])
+    return model
+
+
+def test_the_batch_probe_sends_only_the_config_and_the_weight_shapes(keras: ModuleType,
+                                                                     child: ModuleType) -> None:
+    case = hidden_case(IMDB_HIDDEN)
+    model = built(keras, case)
+    got = batch_probe(child, model)
+    assert set(got) == {"model", "type", "config", "built_without_input", "weight_shapes"}
+    assert got["weight_shapes"] == [tuple(w.shape) for w in model.get_weights()]
+    assert {"table", "outputs", "weights"} <= set(probe(child, model))  # check keeps its measurements
+
+
+@pytest.fixture(scope="module")
+def rebuilds() -> dict[str, int]:
+    """How many times km.rebuild ran, per test (reset by each test that reads it)."""
+    return {"count": 0}
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch, rebuilds: dict[str, int]) -> dict[str, int]:
+    rebuilds["count"] = 0
+    original = km.rebuild
+
+    def rebuild(*args: Any) -> Any:
+        rebuilds["count"] += 1
+        return original(*args)
+
+    monkeypatch.setattr(km, "rebuild", rebuild)
+    return rebuilds
+
+
+def test_an_equivalent_config_takes_the_references_measurements_as_a_rebuild_would(
+        keras: ModuleType, child: ModuleType, counted: dict[str, int]) -> None:
+    for case in (hidden_case(STACKED_HIDDEN), hidden_case(IMDB_HIDDEN)):
+        seeded = type(EXERCISE)()
+        expected = seeded.expected_values([case], use_cache=False)[case.name]  # seeds seeded.measured
+        model = built(keras, case)
+        renamed = keras.Sequential([keras.Input((None,), dtype="int32", name="tokens")] + [
+            type(layer).from_config({**layer.get_config(), "name": f"layer_{i}"})
+            for i, layer in enumerate(model.layers)], name="mine")
+        for student in (model, renamed):
+            got = batch_probe(child, student)
+            counted["count"] = 0
+            quick = seeded.remeasure(case, got)
+            assert counted["count"] == 0  # not rebuilt: the reference's measurements
+            full = type(EXERCISE)().remeasure(case, got)
+            assert counted["count"] == 1
+            assert {k: v for k, v in quick.items() if k != "outputs"} == \
+                {k: v for k, v in full.items() if k != "outputs"}
+            np.testing.assert_allclose(quick["outputs"], full["outputs"], rtol=1e-6)
+            assert seeded.judge(case, quick, expected).passed
+
+
+def test_a_config_that_differs_in_one_argument_is_rebuilt_and_judged_as_before(
+        keras: ModuleType, child: ModuleType, counted: dict[str, int]) -> None:
+    stacked, imdb = hidden_case(STACKED_HIDDEN), hidden_case(IMDB_HIDDEN)
+    variants = [
+        (stacked, {"activation": "relu"}, ()), (stacked, {"return_sequences_last": True}, ()),
+        (stacked, {"units": stacked.kwargs["units"] + 1}, ()), (stacked, {"use_bias": False}, ()),
+        (stacked, {"layer": keras.layers.LSTM}, ()), (stacked, {}, (keras.layers.Dropout(0.5),)),
+        (imdb, {"activation": "relu"}, ()), (imdb, {}, (keras.layers.Dense(1),)),
+    ]
+    seeded = type(EXERCISE)()
+    expected_of = seeded.expected_values([stacked, imdb], use_cache=False)
+    for case, changes, extra in variants:
+        expected = expected_of[case.name]
+        got = batch_probe(child, built(keras, case, extra=extra, **changes))
+        counted["count"] = 0
+        again = seeded.remeasure(case, got)
+        assert counted["count"] == 1, changes  # rebuilt, not given the reference's measurements
+        before = type(EXERCISE)().judge(case, type(EXERCISE)().remeasure(case, got), expected)
+        verdict = seeded.judge(case, again, expected)
+        assert not verdict.passed, changes
+        assert (verdict.message, verdict.mistake) == (before.message, before.mistake)
+
+
+def test_compile_settings_are_read_from_the_students_own_config(keras: ModuleType, child: ModuleType) -> None:
+    """compile_config is not part of what is measured: a model compiled otherwise shares the reference's
+    table and outputs, and its compile settings are judged from its own config, as before."""
+    case = hidden_case("imdb_classifier: compile settings with other sizes")
+    seeded = type(EXERCISE)()
+    expected = seeded.expected_values([case], use_cache=False)[case.name]
+    got = batch_probe(child, built(keras, case, optimizer="adam"))
+    verdict = seeded.judge(case, seeded.remeasure(case, got), expected)
+    assert not verdict.passed and verdict.mistake == "the wrong optimizer"
+    assert seeded.remeasure(case, got)["compile"]["optimizer"] == "Adam"
+
+
+def test_forged_measurements_and_shapes_are_never_taken(keras: ModuleType, child: ModuleType,
+                                                        counted: dict[str, int]) -> None:
+    case = hidden_case(STACKED_HIDDEN)
+    seeded = type(EXERCISE)()
+    expected = seeded.expected_values([case], use_cache=False)[case.name]
+    right = batch_probe(child, built(keras, case))
+    wrong = batch_probe(child, built(keras, case, return_sequences_last=True))
+    claims = {"table": expected["table"], "outputs": expected["outputs"], "built_without_input": False,
+              "measurements": expected, "compile": None, "refused": None}
+    # The wrong model's config with the right model's shapes and measurements claimed.
+    again = seeded.remeasure(case, {**wrong, **claims, "weight_shapes": right["weight_shapes"]})
+    verdict = seeded.judge(case, again, expected)
+    assert not verdict.passed and verdict.mistake == "the last layer returns sequences"
+    # The right config with other shapes: rebuilt, and refused because its weights do not fit it.
+    shapes = [*right["weight_shapes"][:-1], (right["weight_shapes"][-1][0] + 1,)]
+    again = seeded.remeasure(case, {**right, "weight_shapes": shapes})
+    assert "could not be rebuilt with its weights" in again["refused"]
+    # Duplicate layer names keep the names in the key: not the reference's measurements.
+    duplicate = json.loads(json.dumps(right["config"]))
+    for layer in duplicate["config"]["layers"]:
+        layer["config"]["name"] = "same"
+    counted["count"] = 0
+    again = seeded.remeasure(case, {**right, "config": duplicate})
+    assert counted["count"] == 1
+    assert not seeded.judge(case, again, expected).passed
+    duplicate["config"]["layers"][1]["config"]["name"] = ["not", "a", "name"]  # unhashable: no crash
+    assert not seeded.judge(case, seeded.remeasure(case, {**right, "config": duplicate}), expected).passed
+    # What remeasure returns holds only what it computed, whatever else the child sent.
+    assert set(seeded.remeasure(case, {**right, **claims})) == {
+        "model", "config", "built_without_input", "table", "weight_shapes", "compile", "outputs",
+        "outputs_error"}

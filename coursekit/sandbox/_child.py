@@ -162,9 +162,11 @@ def probe_typed(value: Any, call: dict[str, Any]) -> Any:
 
 # The "keras_model" probe (ex3): a model as plain data (its config and weights) and what it measures
 # about itself (its summary rows, compile settings, and outputs with deterministic weights on a fixed
-# batch of tokens). `coursekit check` uses these measurements; batch grading redoes them in the grader
-# from the config and weights. graders/_keras_model.py holds the grader's copy of probe_tokens,
-# probe_weights, compile_settings and the table: tests/test_ex3.py checks that both agree.
+# batch of tokens). `coursekit check` uses these measurements. Batch grading redoes them in the grader
+# from the config and the weights' shapes (the outputs are measured with probe_weights, whatever the
+# model's own weights), so a job with "measure": false gets only the config and the weight shapes.
+# graders/_keras_model.py holds the grader's copy of probe_tokens, probe_weights, compile_settings and
+# the table: tests/test_ex3.py checks that both agree.
 
 def probe_tokens(vocab: int) -> Any:
     """The token ids every model is run on: (4, 9) int32 in [0, vocab)."""
@@ -259,6 +261,9 @@ def probe_keras_model(value: Any, call: dict[str, Any]) -> Any:
     report["built_without_input"] = not value.built
     if not value.built:
         value.build((None, None))  # a ValueError about ndim here is explained by the grader
+    if not call.get("measure", True):
+        report["weight_shapes"] = [tuple(int(n) for n in np.shape(w)) for w in value.weights]
+        return encode(report)
     report["weights"] = [np.asarray(w) for w in value.get_weights()]
     report["table"] = model_table(value)
     report["compile"] = compile_settings(value.get_compile_config() if getattr(value, "compiled", False)
@@ -292,7 +297,7 @@ def run(job: dict[str, Any], reporter: Reporter) -> None:
             args = decode(call["args"])
             kwargs = decode(call["kwargs"])
             value = function(*args, **kwargs)
-            encoded = PROBES[call.get("probe", "value")](value, call)
+            encoded = PROBES[call.get("probe", "value")](value, {**call, "measure": job.get("measure", True)})
             text = json.dumps(encoded, allow_nan=False)
         except BaseException as exc:
             reporter.send({"event": "raised", "id": call["id"], "error": describe_error(exc)})

@@ -50,17 +50,23 @@ class Call:
 
 @dataclass(frozen=True)
 class Job:
-    """The calls to make on one student module."""
+    """The calls to make on one student module.
+
+    ``measure`` False tells probes that the grader redoes their measurements itself (batch grading's
+    remeasure), so they send only the plain data that it reads (ex3: a model's config and weight shapes).
+    """
 
     module: str
     calls: tuple[Call, ...]
     forbidden_imports: tuple[str, ...] = ()
+    measure: bool = True
 
     def to_json(self, limits: Limits) -> str:
         return json.dumps({
             "module": self.module,
             "forbidden_imports": list(self.forbidden_imports),
             "max_result_bytes": limits.result_bytes,
+            "measure": self.measure,
             "calls": [{"id": c.id, "function": c.function, "args": wire.encode(list(c.args)),
                        "kwargs": wire.encode(dict(c.kwargs)), "probe": c.probe}
                       for c in self.calls],
