@@ -53,7 +53,7 @@ HOLDS = {g.name: g for g in MODE.guarantees()}
 
 CHEATS = ["print_pass", "forge_events", "patch_numpy", "lying_values"]
 DISRUPTIONS = ["sys_exit", "os_exit", "keyboard_interrupt", "close_fds", "huge_return", "fork_bomb",
-               "setsid_escape", "memory_bomb", "memory_bomb_forked", "cpu_hog"]
+               "setsid_escape", "memory_bomb", "memory_bomb_forked", "cpu_hog", "deep_folders"]
 STOPPED_BY_TIMEOUT = ["infinite_loop", "ignore_sigterm", "import_loop", "deep_recursion"]
 
 

@@ -161,6 +161,24 @@ def test_basic_mode_still_grades_and_stops_loops(tmp_path):
         assert server.alive()
 
 
+@pytest.mark.parametrize("runner", ["fork server, basic mode", "run_job"])
+def test_a_deep_folder_tree_left_on_disk_is_removed_without_crashing_the_grader(runner):
+    """Without a tmpfs the student writes in the job's folder on disk; shutil.rmtree alone would raise
+    RecursionError in the grader on the 5000-level tree deep_folders leaves there."""
+    folder = Path(__file__).with_name("hostile") / "deep_folders"
+    before = set(Path(tempfile.gettempdir()).glob("coursekit-*"))
+    if runner == "run_job":
+        ex = get_exercise("ex1")
+        cases = ex.public_cases()
+        assert grade_exercise(ex, folder, cases, ex.expected_values(cases)).score == 0
+    else:
+        with ForkServer(("numpy",), isolation=Isolation("basic")) as server:
+            assert ex1_score(server, folder) == 0
+    left = {p for p in set(Path(tempfile.gettempdir()).glob("coursekit-*")) - before
+            if (p / "work" / "d").exists()}
+    assert left == set()
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to become another uid")
 def test_sweep_kills_every_process_of_a_uid_even_in_a_new_session():
     uid = isolation.UID_BASE + 4_000_000 + os.getpid() % 100_000

@@ -24,7 +24,7 @@ from typing import Any
 from coursekit._exceptions import InternalError
 from coursekit.sandbox.isolation import Isolation, detect
 from coursekit.sandbox.limits import Limits
-from coursekit.sandbox.process import Job, build_report, collect, scrubbed_environment
+from coursekit.sandbox.process import Job, build_report, collect, job_folder, scrubbed_environment
 from coursekit.sandbox.report import RunReport
 from coursekit.sandbox.workspace import copy_workspace
 
@@ -159,8 +159,7 @@ class ForkServer:
             self.start()
         if self._sock is None:
             raise InternalError("the fork server is not running")
-        with tempfile.TemporaryDirectory(prefix="coursekit-") as tmp:
-            root = Path(tmp)
+        with job_folder() as root:
             work = root / "work"
             work.mkdir()
             copy_workspace(workspace, work)

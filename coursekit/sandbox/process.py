@@ -14,12 +14,13 @@ import json
 import os
 import resource
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,6 +116,24 @@ class Capture:
     overflow: bool = False
 
 
+@contextlib.contextmanager
+def job_folder() -> Iterator[Path]:
+    """A private (0700) temporary folder for one job, removed afterwards whatever the student left in it.
+
+    shutil.rmtree recurses once per level: a tree a few thousand folders deep, which a submission can
+    build in its working folder in a second, raises RecursionError in the grader. ``rm -rf`` finishes it.
+    """
+    root = Path(tempfile.mkdtemp(prefix="coursekit-"))
+    try:
+        yield root
+    finally:
+        try:
+            shutil.rmtree(root)
+        except (OSError, RecursionError):
+            subprocess.run(["rm", "-rf", "--", str(root)], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
 def run_job(workspace: Path, job: Job, limits: Limits,
             command_prefix: Sequence[str] = ()) -> RunReport:
     """Run ``job`` on a copy of ``workspace`` and return what the child reported.
@@ -122,8 +141,7 @@ def run_job(workspace: Path, job: Job, limits: Limits,
     ``command_prefix`` wraps the interpreter's command line (for namespaces or another user).
     Raises SubmissionNotFoundError or SubmissionRefusedError when the workspace cannot be copied.
     """
-    with tempfile.TemporaryDirectory(prefix="coursekit-") as tmp:
-        root = Path(tmp)
+    with job_folder() as root:
         work = root / "work"
         work.mkdir()
         copy_workspace(workspace, work)
