@@ -48,7 +48,7 @@ def run_child(request: dict[str, Any], fds: list[int], child: ModuleType, isolat
     signal.set_wakeup_fd(-1)
     try:
         isolate.enter(request["workdir"], request["env"], request["limits"], request.get("isolation"))
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         os.write(2, f"coursekit: could not enter the sandbox: {exc}\n".encode())
         os._exit(isolate.SETUP_FAILED)
     child.execute(result_fd, request["job"])

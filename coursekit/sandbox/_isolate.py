@@ -103,27 +103,33 @@ def enter(workdir: str, env: dict[str, str], limits: dict[str, Any],
 
 def set_limits(limits: dict[str, Any], settings: dict[str, Any], shared: bool) -> None:
     """Resource limits; ``shared``: the process still runs as the grader's own user."""
-    memory = int(limits["memory_mb"]) << 20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    limit(resource.RLIMIT_AS, int(limits["memory_mb"]) << 20)
+    limit(resource.RLIMIT_CORE, 0)
     if sys.platform.startswith("linux"):
         # No core dump even where core_pattern pipes to a crash reporter, which ignores RLIMIT_CORE.
         prctl(PR_SET_DUMPABLE, 0)
-    size = int(settings.get("file_mb", 64)) << 20
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    limit(resource.RLIMIT_FSIZE, int(settings.get("file_mb", 64)) << 20)
     processes = int(settings.get("processes", 128))
     if shared and os.geteuid() != 0:
-        # RLIMIT_NPROC counts every process of the real uid, the grader's own included.
-        processes += count_processes(os.getuid())
-    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+        # RLIMIT_NPROC counts every task (process or thread) of the real uid, the grader's own included.
+        processes += count_tasks(os.getuid())
+    limit(resource.RLIMIT_NPROC, processes)
 
 
-def count_processes(uid: int) -> int:
+def limit(which: int, value: int) -> None:
+    """Set soft and hard limits to ``value``, or to the hard limit already in force when it is lower."""
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def count_tasks(uid: int) -> int:
     count = 0
     for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
         try:
             if name.isdigit() and os.stat(f"/proc/{name}").st_uid == uid:
-                count += 1
+                count += len(os.listdir(f"/proc/{name}/task"))
         except OSError:
             pass
     return count
@@ -274,7 +280,7 @@ def enter_namespaces(settings: dict[str, Any]) -> int | None:
 def wait_and_exit(pid: int) -> None:
     """The intermediate: wait for PID 1 of the namespace, end as it ended, kill it on SIGTERM."""
     signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    limit(resource.RLIMIT_CORE, 0)
     prctl(PR_SET_DUMPABLE, 0)
     for fd in (0, 1, 2):
         os.close(fd)
