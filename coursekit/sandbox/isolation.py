@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from coursekit.sandbox.process import scrubbed_environment
+
 Mode = Literal["namespaces", "user-namespaces", "uid", "basic"]
 
 ISOLATE_SCRIPT = Path(__file__).with_name("_isolate.py")
@@ -172,8 +174,6 @@ def stronger_modes() -> list[Mode]:
 
 def probe(isolation: Isolation, look_for: Sequence[str]) -> tuple[bool, str]:
     """Enter ``isolation`` in a throw-away child; (confined as promised, why not)."""
-    from coursekit.sandbox.process import scrubbed_environment
-
     with tempfile.TemporaryDirectory(prefix="coursekit-probe-") as tmp:
         (Path(tmp) / "work").mkdir()
         try:
