@@ -59,7 +59,11 @@ class Guarantee:
 
 @dataclass(frozen=True)
 class Isolation:
-    """The mode student code runs in on this machine, and what was refused on the way."""
+    """The mode student code runs in on this machine, and what was refused on the way.
+
+    ``binds``: folders a job sees read-only (namespace modes); ``hide``: paths masked inside them;
+    ``refused``: why each stronger mode was not used; ``cgroup``: whether each job gets a cgroup.
+    """
 
     mode: Mode
     binds: tuple[str, ...] = ()
@@ -173,9 +177,17 @@ def stronger_modes() -> list[Mode]:
 
 
 def probe(isolation: Isolation, look_for: Sequence[str]) -> tuple[bool, str]:
-    """Enter ``isolation`` in a throw-away child; (confined as promised, why not)."""
-    with tempfile.TemporaryDirectory(prefix="coursekit-probe-") as tmp:
+    """Enter ``isolation`` in a throw-away child; (confined as promised, why not).
+
+    The child must not see ``look_for``, nor (with namespaces) a file the probe leaves beside its folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="coursekit-probe-") as tmp, \
+            tempfile.NamedTemporaryFile(prefix="coursekit-probe-decoy-") as decoy:
+        decoy.write(b"not for student code")
+        decoy.flush()
         (Path(tmp) / "work").mkdir()
+        if isolation.mode in ("namespaces", "user-namespaces"):
+            look_for = [*look_for, decoy.name]
         try:
             done = subprocess.run(
                 [sys.executable, "-I", str(ISOLATE_SCRIPT), "--probe",
