@@ -326,9 +326,15 @@ def measurement_key(config: Any) -> str | None:
 class Measurements:
     """What :func:`measure` found for each recent key, in one grading process; at most ``size`` keys.
 
-    Only complete measurements (the model ran) are kept. Filled by the grader alone, from models it built
-    itself; what a student process reports is never stored, only its config is used as a key.
+    Only complete measurements (the model ran) are kept, and only small ones: a key of at most
+    ``MAX_KEY_CHARS`` and outputs of at most ``MAX_OUTPUT_BYTES`` (the lesson's are ~10 kB), so that a
+    class of hostile models cannot fill the grader's memory (at most ~100 MB for 256 keys). Filled by the
+    grader alone, from models it built itself; what a student process reports is never stored, only its
+    config is used as a key.
     """
+
+    MAX_KEY_CHARS = 1 << 16
+    MAX_OUTPUT_BYTES = 1 << 16
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
@@ -342,7 +348,9 @@ class Measurements:
         return {**found, "outputs": np.array(found["outputs"])}
 
     def put(self, key: str | None, found: Mapping[str, Any]) -> None:
-        if key is None or found.get("outputs") is None:
+        outputs = found.get("outputs")
+        if key is None or not isinstance(outputs, np.ndarray) or outputs.nbytes > self.MAX_OUTPUT_BYTES \
+                or len(key) > self.MAX_KEY_CHARS:
             return
         self._found[key] = dict(found)
         self._found.move_to_end(key)

@@ -516,3 +516,19 @@ def test_forged_measurements_and_shapes_are_never_taken(keras: ModuleType, child
     assert set(seeded.remeasure(case, {**right, **claims})) == {
         "model", "config", "built_without_input", "table", "weight_shapes", "compile", "outputs",
         "outputs_error"}
+
+
+def test_the_store_of_measurements_is_bounded() -> None:
+    store = km.Measurements(size=2)
+    small = {"table": [], "weight_shapes": [], "outputs": np.zeros((4, 32)), "outputs_error": None}
+    store.put("huge outputs", {**small, "outputs": np.zeros((4, 9, 4096))})
+    store.put("k" * (km.Measurements.MAX_KEY_CHARS + 1), small)
+    store.put("failed", {**small, "outputs": None, "outputs_error": "ValueError: ..."})
+    for key in ("a", "b", "c"):
+        store.put(key, small)
+    assert [k for k in ("huge outputs", "failed", "a", "b", "c") if store.get(k) is not None] == ["b", "c"]
+    got = store.get("c")
+    assert got is not None
+    got["outputs"][0, 0] = 1.0  # a caller's change does not reach the store
+    again = store.get("c")
+    assert again is not None and again["outputs"][0, 0] == 0.0
