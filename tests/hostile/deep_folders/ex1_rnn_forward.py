@@ -5,10 +5,14 @@ Bounded: 5000 folders, 2 seconds."""
 import os
 import time
 
+made = 0
+
 
 def rnn_cell_forward(x_t, s_prev, U, W, b):
+    global made
+    if made:  # once per process is enough
+        return made
     end = time.monotonic() + 2
-    made = 0
     try:
         for _ in range(5000):
             if time.monotonic() > end:

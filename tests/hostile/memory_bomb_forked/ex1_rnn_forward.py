@@ -8,7 +8,12 @@ import select
 CHILDREN, MB = 8, 400
 
 
+done = []
+
+
 def rnn_cell_forward(x_t, s_prev, U, W, b):
+    if done:  # once per process is enough
+        return done[0]
     ready_r, ready_w = os.pipe()
     release_r, release_w = os.pipe()
     for _ in range(CHILDREN):
@@ -33,6 +38,7 @@ def rnn_cell_forward(x_t, s_prev, U, W, b):
             break
         holding += len(chunk)
     os.close(release_w)
+    done.append(holding)
     return holding
 
 
