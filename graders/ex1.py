@@ -8,7 +8,7 @@ import numpy as np
 
 from coursekit.compare import Mistake, Verdict, compare_array
 from coursekit.exercise import Case, Exercise
-from graders._keras_ref import layer_with_weights
+from graders._keras_ref import call_with_weights
 
 
 def _tanh(z: np.ndarray) -> np.ndarray:
@@ -159,15 +159,12 @@ class RnnForward(Exercise):
             kwargs = dict(case.kwargs)
         else:
             s, V, c = case.args
-            dense = layer_with_weights(
-                ("Dense", {"units": V.shape[1], "activation": "softmax", "dtype": s.dtype.name}), s.shape,
-                [V, c])
-            return keras.ops.convert_to_numpy(dense(s)).astype(np.float64)
+            dense = ("Dense", {"units": V.shape[1], "activation": "softmax", "dtype": s.dtype.name})
+            return keras.ops.convert_to_numpy(call_with_weights(dense, s.shape, [V, c], s)).astype(np.float64)
         spec = ("SimpleRNN", {"units": U.shape[1], "dtype": x.dtype.name,
                               "return_sequences": bool(kwargs.get("return_sequences", False))})
-        layer = layer_with_weights(spec, x.shape, [U, W, b])
         s0 = kwargs.get("s0")
-        out = layer(x) if s0 is None else layer(x, initial_state=[s0])
+        out = call_with_weights(spec, x.shape, [U, W, b], x, None if s0 is None else [s0])
         return keras.ops.convert_to_numpy(out).astype(np.float64)
 
     # --- judgement ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from coursekit.compare import Mistake, Verdict, as_array, close, compare_array, 
 from coursekit.exercise import Case, Exercise
 from coursekit.sandbox.report import StudentError
 from graders import _recurrent as rec
-from graders._keras_ref import layer_with_weights
+from graders._keras_ref import call_with_weights
 
 GATES = {"lstm": 4, "gru": 3}
 PARTS = {"lstm_cell_forward": ("h_t", "c_t"), "lstm_forward": ("output", "h_last", "c_last")}
@@ -174,8 +174,7 @@ class LstmGru(Exercise):
             spec = ("LSTM", {**options, "return_state": True})
         else:
             spec = ("GRU", {**options, "reset_after": bool(kwargs.get("reset_after", True))})
-        layer = layer_with_weights(spec, x.shape, [w for w in weights if w is not None])
-        out = layer(x) if states is None else layer(x, initial_state=states)
+        out = call_with_weights(spec, x.shape, [w for w in weights if w is not None], x, states)
         values = [keras.ops.convert_to_numpy(v).astype(np.float64) for v in (out if fn.startswith("lstm")
                                                                              else [out])]
         if fn == "lstm_cell_forward":

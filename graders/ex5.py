@@ -15,7 +15,7 @@ import numpy as np
 from coursekit.compare import Mistake, Verdict, compare_array
 from coursekit.exercise import Case, Exercise
 from graders import _recurrent as rec
-from graders._keras_ref import layer_with_weights
+from graders._keras_ref import call_with_weights
 
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 
@@ -123,8 +123,8 @@ class Bidirectional(Exercise):
         spec = ("Bidirectional", {"layer": (LAYERS[cell], options), "merge_mode": merge_mode,
                                   "dtype": x.dtype.name})
         # Keras's order of the weights: the forward layer's, then the backward's.
-        layer = layer_with_weights(spec, x.shape, [*forward, *backward])
-        return keras.ops.convert_to_numpy(layer(x)).astype(np.float64)
+        out = call_with_weights(spec, x.shape, [*forward, *backward], x)
+        return keras.ops.convert_to_numpy(out).astype(np.float64)
 
     # --- judgement ----------------------------------------------------------------------------------
 

@@ -169,3 +169,42 @@ def test_the_cache_is_bounded_and_forgets_the_least_recently_used(keras: ModuleT
 def test_specs_hold_plain_values_only() -> None:
     with pytest.raises(TypeError, match="plain values"):
         _keras_ref.freeze({"units": object.__new__(type("Opaque", (), {"__hash__": None}))})
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("spec, with_state", [
+    (("SimpleRNN", {"units": 4}), True),
+    (("LSTM", {"units": 3, "return_state": True, "return_sequences": True}), True),
+    (("GRU", {"units": 3, "reset_after": False}), False),
+    (("Bidirectional", {"layer": ("LSTM", {"units": 3, "return_sequences": True}), "merge_mode": "ave"}),
+     False),
+])
+def test_a_traced_call_equals_a_fresh_layer_with_every_new_weights(
+        keras: ModuleType, monkeypatch: pytest.MonkeyPatch, spec: Spec, with_state: bool, dtype: str) -> None:
+    """Once traced (here from the first call on), each call still answers for the weights just loaded."""
+    monkeypatch.setattr(_keras_ref, "COMPILE_AFTER_S", 0.0)
+    rng = np.random.default_rng(11)
+    name, options = spec
+    spec = (name, {**options, "dtype": dtype})
+    shape = (2, 5, 3)
+    inner = options["layer"] if name == "Bidirectional" else (name, options)
+    for attempt in range(4):
+        weights = rnn_weights(rng, inner[0], dict(inner[1]), shape[2], dtype)
+        if name == "Bidirectional":
+            weights = weights + rnn_weights(rng, inner[0], dict(inner[1]), shape[2], dtype)
+        x = rng.normal(size=shape).astype(dtype)
+        units = dict(inner[1])["units"]
+        states = None
+        if with_state:
+            count = 2 if inner[0] == "LSTM" else 1
+            states = [rng.uniform(-1, 1, (2, units)).astype(dtype) for _ in range(count)]
+        got = outputs(keras, _keras_ref.call_with_weights(spec, shape, weights, x, states))
+        layer = fresh(keras, spec)
+        layer.build(shape)
+        layer.set_weights(weights)
+        want = outputs(keras, call(layer, x, states))
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-7)
+        if attempt:
+            assert _keras_ref._calls[_keras_ref._key(spec, shape)].traced, "the call was traced"
