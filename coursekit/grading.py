@@ -142,6 +142,9 @@ def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: L
         return f"{error.message}: expected a function named {case.function}"
     if error.type_name == "SystemExit":
         return f"{case.function} called {error.message}; a function must return its result, not exit"
+    if case.hidden:
+        # The message could carry the hidden inputs (a student may raise them): type and line only.
+        error = StudentError(error.type_name, "", error.where)
     return f"{case.function} raised {error.describe()}{_explained(exercise, case, error)}"
 
 

@@ -320,3 +320,28 @@ def test_unknown_class_folder_exits_2(tmp_path):
     run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(tmp_path / "nope"), "--out",
                           str(tmp_path / "out")], capture_output=True, text=True)
     assert run.returncode == 2 and "not a folder" in run.stderr
+
+
+def test_hidden_inputs_do_not_come_back_through_messages_or_prints(tmp_path):
+    leaky = SOLUTION + '''
+
+def rnn_output(s, V, c):
+    print("INPUTS", repr(s.tolist()))
+    raise ValueError("INPUTS " + repr(s.tolist()))
+'''
+    make_student(tmp_path / "c", "leaky", leaky)
+    grade_class(tmp_path / "c", tmp_path / "out", OPTIONS)
+    folder = tmp_path / "out" / "feedback" / "leaky"
+    data = json.loads((folder / "results.json").read_text())
+    hidden = [t for t in data["tests"]
+              if t["visibility"] == "after_published" and "rnn_output" in t["output"]]
+    # The student's line is shown (its code holds the word INPUTS), the message with the values is not.
+    assert hidden and all("ValueError" in t["output"] and "INPUTS [[" not in t["output"] for t in hidden)
+    public = [t for t in data["tests"] if t["visibility"] == "visible" and "rnn_output" in t["output"]]
+    assert public and all("INPUTS [[" in t["output"] for t in public), "public cases keep the whole message"
+    ex = get_exercise("ex1")
+    cases = cases_for(ex, SECRET.seed("leaky", "ex1"), SECRET.class_seed("ex1"))
+    secrets = [repr(c.args[0].tolist())[:40] for c in cases if c.hidden and c.function == "rnn_output"]
+    assert secrets
+    everything = (folder / "results.json").read_text() + (folder / "report.md").read_text()
+    assert not any(text in everything for text in secrets)

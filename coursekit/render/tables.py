@@ -24,7 +24,11 @@ def _cell(text: str) -> str:
 
 
 def student_markdown(student: str, results: Sequence[ExerciseResult], problem: str | None = None) -> str:
-    """The feedback ``coursekit check`` shows, as a Markdown page."""
+    """The feedback ``coursekit check`` shows, as a Markdown page.
+
+    What the student's code printed is left out: in batch grading it ran on the hidden inputs too, and a
+    student could print them to learn them.
+    """
     total = sum(r.score for r in results)
     max_total = sum(r.max_score for r in results)
     lines = [f"# Feedback for {student}", "", f"**Total: {total:g} / {max_total:g}**", ""]
@@ -38,7 +42,5 @@ def student_markdown(student: str, results: Sequence[ExerciseResult], problem: s
             name = t.name + (" *(hidden)*" if t.hidden else "")
             lines.append(f"| {mark} | {_cell(name)} | {t.score:g}/{t.max_score:g} | "
                          f"{_cell(t.output if not t.passed else 'ok')} |")
-        if r.output.strip():
-            lines += ["", "Your code printed:", "", "```", r.output.strip()[:2000], "```"]
         lines.append("")
     return "\n".join(lines)
