@@ -271,7 +271,10 @@ def decoys(tmp_path: Path) -> dict[str, Path]:
     secret_file = tmp_path / ".coursekit-secret"
     secret_file.write_text(SECRET)
     return {"other": other / FILENAME, "class": other.parent, "out": out, "grades": out / "grades.csv",
-            "secret": secret_file, "solutions": ROOT / "solutions" / FILENAME, "repo": ROOT}
+            "secret": secret_file, "solutions": ROOT / "solutions" / FILENAME,
+            # The repository's own files. Its folder itself may show, as the path to a virtual
+            # environment kept inside it (.venv, as the README sets up), bound with nothing else.
+            "repo": ROOT / "pyproject.toml", "graders": ROOT / "graders"}
 
 
 def test_a_spy_reads_and_changes_nothing_but_its_own_copy(tmp_path, decoys, monkeypatch):
