@@ -24,9 +24,15 @@ from typing import Any
 from coursekit._exceptions import InternalError
 from coursekit.sandbox.isolation import Isolation, detect
 from coursekit.sandbox.limits import Limits
-from coursekit.sandbox.process import Job, build_report, collect, job_folder, scrubbed_environment
+from coursekit.sandbox.process import (
+    Job,
+    build_report,
+    collect,
+    job_folder,
+    prepare_job,
+    scrubbed_environment,
+)
 from coursekit.sandbox.report import RunReport
-from coursekit.sandbox.workspace import copy_workspace
 
 SERVER_SCRIPT = Path(__file__).with_name("_forkserver.py")
 SETUP_FAILED = 71  # _isolate.SETUP_FAILED: the child could not enter the sandbox, no student code ran
@@ -160,11 +166,7 @@ class ForkServer:
         if self._sock is None:
             raise InternalError("the fork server is not running")
         with job_folder() as root:
-            work = root / "work"
-            work.mkdir()
-            copy_workspace(workspace, work)
-            job_path = root / "job.json"
-            job_path.write_text(job.to_json(limits), encoding="utf-8")
+            work, job_path = prepare_job(root, workspace, job, limits)
             out_r, out_w = os.pipe()
             res_r, res_w = os.pipe()
             request = {"workdir": str(work), "job": str(job_path), "env": scrubbed_environment(work),

@@ -134,6 +134,16 @@ def job_folder() -> Iterator[Path]:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
+def prepare_job(root: Path, workspace: Path, job: Job, limits: Limits) -> tuple[Path, Path]:
+    """Lay out a job in ``root``: ``work/`` holding the copy of the student's files, and the job file."""
+    work = root / "work"
+    work.mkdir()
+    copy_workspace(workspace, work)
+    job_path = root / "job.json"
+    job_path.write_text(job.to_json(limits), encoding="utf-8")
+    return work, job_path
+
+
 def run_job(workspace: Path, job: Job, limits: Limits,
             command_prefix: Sequence[str] = ()) -> RunReport:
     """Run ``job`` on a copy of ``workspace`` and return what the child reported.
@@ -142,11 +152,7 @@ def run_job(workspace: Path, job: Job, limits: Limits,
     Raises SubmissionNotFoundError or SubmissionRefusedError when the workspace cannot be copied.
     """
     with job_folder() as root:
-        work = root / "work"
-        work.mkdir()
-        copy_workspace(workspace, work)
-        job_path = root / "job.json"
-        job_path.write_text(job.to_json(limits), encoding="utf-8")
+        work, job_path = prepare_job(root, workspace, job, limits)
         read_fd, write_fd = os.pipe()
         try:
             try:
