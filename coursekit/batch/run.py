@@ -17,7 +17,7 @@ from pathlib import Path
 from coursekit import __version__, refcache
 from coursekit.batch.outputs import write_outputs
 from coursekit.batch.roster import Submission, stage, student_entries
-from coursekit.batch.secret import Secret
+from coursekit.batch.secret import DEMO_SECRET, Secret
 from coursekit.batch.store import Gradebook
 from coursekit.batch.worker import Task, cases_for, grade_task, init_worker, limits_for
 from coursekit.exercise import Exercise
@@ -34,7 +34,7 @@ class GradeOptions:
     workers: int = 0
     timeout_s: float | None = None
     memory_mb: int | None = None
-    secret: Secret = field(default_factory=lambda: Secret("coursekit-demo-secret", "demo"))
+    secret: Secret = field(default_factory=lambda: Secret(DEMO_SECRET, "the demo default"))
 
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
