@@ -95,7 +95,8 @@ class Exercise(ABC):
 
         The default trusts nothing because a plain value needs no measuring. A grader whose child probe
         reports measurements (ex3: a model's summary and outputs) recomputes them here from the plain
-        data the child sent (the model's config and weights), so a hostile process cannot forge them.
+        data the child sent (the model's config and weight shapes), so a hostile process cannot forge
+        them.
         """
         return got
 
