@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -17,6 +18,14 @@ SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 
 GradeFiles = Callable[..., ExerciseResult]
+
+
+@pytest.fixture(scope="module")
+def keras() -> ModuleType:
+    """keras, imported once (about 3.5 s) and only by the test modules that ask for it."""
+    import keras
+
+    return keras
 
 
 @pytest.fixture

@@ -78,13 +78,6 @@ def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    import keras
-
-    return keras
-
-
 # ---- the cases ------------------------------------------------------------------------------------
 
 def test_public_cases_cover_what_the_issue_asks() -> None:

@@ -32,14 +32,6 @@ PUBLIC = len(get_exercise("ex2").public_cases())
 MERGE_WIDTH = 'width = 2 * units if kwargs.get("merge_mode", "concat") == "concat" else units'
 
 
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    """The one import of keras in this module (about 3.5 s)."""
-    import keras
-
-    return keras
-
-
 def wrong(*edits: tuple[str, str]) -> str:
     """The solution with each (old, new) edit made once: a wrong implementation as a source string."""
     source = SOLUTION

@@ -104,14 +104,6 @@ def build_imdb_classifier(max_features=10000, embed_dim=32, units=32):
 
 
 @pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    """The one import of keras in this module (about 3.5 s)."""
-    import keras
-
-    return keras
-
-
-@pytest.fixture(scope="module")
 def child() -> ModuleType:
     """The child runner, loaded by path as the sandbox loads it: its probe, run in this process."""
     spec = importlib.util.spec_from_file_location("coursekit_child_for_tests",

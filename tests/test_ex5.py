@@ -28,14 +28,6 @@ SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    """The one import of keras in this module (about 3.5 s)."""
-    import keras
-
-    return keras
-
-
-@pytest.fixture(scope="module")
 def solution() -> ModuleType:
     spec = importlib.util.spec_from_file_location("ex5_solution", SOLUTIONS / FILE)
     assert spec is not None and spec.loader is not None

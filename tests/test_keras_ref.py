@@ -15,14 +15,6 @@ from graders._keras_ref import Spec, built_layer, layer_with_weights
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 
 
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    """The one import of keras in this module (about 3.5 s)."""
-    import keras
-
-    return keras
-
-
 @pytest.fixture(autouse=True)
 def empty_cache() -> Iterator[None]:
     _keras_ref.clear()

@@ -20,13 +20,6 @@ from coursekit.registry import exercise_ids, get_exercise
 IDS = exercise_ids()
 
 
-@pytest.fixture(scope="module")
-def keras() -> ModuleType:
-    import keras
-
-    return keras
-
-
 def cached_entries(exercise_id: str) -> dict[str, Any]:
     path = refcache.cache_path(exercise_id)
     assert path.is_file(), f"{path} is missing: run python -m coursekit.refcache {exercise_id}"
