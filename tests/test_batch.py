@@ -263,8 +263,11 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
     db = killed / "gradebook.sqlite"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if db.exists() and len(_rows(db)) >= 2:
-            break
+        try:
+            if db.exists() and len(_rows(db)) >= 2:
+                break
+        except sqlite3.OperationalError:  # the file exists, its table not yet
+            pass
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

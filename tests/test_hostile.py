@@ -10,6 +10,7 @@ that the strongest mode available is the one detected, so a silent fall-back can
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -23,11 +24,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 from coursekit.batch import GradeOptions, grade_class
 from coursekit.batch.secret import Secret
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
+from coursekit.render.classsummary import class_summary
 from coursekit.results import ExerciseResult
 from coursekit.sandbox import isolation
 from coursekit.sandbox.forkserver import ForkServer
@@ -135,10 +138,23 @@ def ex1_corpus() -> list[str]:
     return sorted(p.name for p in HOSTILE.iterdir() if (p / FILENAME).is_file())
 
 
+def load_corpus_module(name: str) -> Any:
+    """A builder module of the corpus (``tests/hostile/<name>.py``), for entries git cannot hold."""
+    spec = importlib.util.spec_from_file_location(f"hostile_{name}", HOSTILE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+INTAKE = load_corpus_module("intake")
+
+
 def test_every_hostile_submission_is_in_a_test():
     named = {*CHEATS, *DISRUPTIONS, *STOPPED_BY_TIMEOUT, "flood_stdout", "signal_grader", "spy_files",
              "network"}
     assert set(ex1_corpus()) == named
+    assert {p.name for p in HOSTILE.glob("*.py")} == {"intake.py"}
     assert {p.name for p in HOSTILE.iterdir() if p.is_dir()} == {*named, "ex3_code_in_model"}
 
 
@@ -371,17 +387,34 @@ def test_the_corpus_in_one_batch(tmp_path):
     with zipfile.ZipFile(class_dir / "zip-slip.zip", "w") as zf:
         zf.writestr(FILENAME, SOLUTION)
         zf.writestr("../../escaped-by-zip.py", "print('escaped')\n")
+    intake = [build(class_dir, SOLUTION) for build in INTAKE.BUILDERS]
     before = tree(class_dir)
     options = GradeOptions(exercises=("ex1",), workers=2, timeout_s=TIGHT.timeout_s,
                            secret=Secret(SECRET, "test"))
     report = grade_class(class_dir, out, options)
 
     scores = {s.student: s.total for s in report.students}
+    problems = {s.student: s.problem for s in report.students}
     full = EX1.public_points() + EX1.hidden_points()
     assert scores.pop("good-1") == full and scores.pop("good-2") == full
     assert scores.pop("flood_stdout") == full  # correct, only noisy
+    graded = [o[1] for o in intake if o[0] == "graded"]
+    refused = [o[1:] for o in intake if o[0] == "refused"]
+    skipped = [o[1] for o in intake if o[0] == "skipped"]
+    for student in graded:
+        assert scores.pop(student) == full, student
+        assert (out / "feedback" / student / "report.md").is_file()
     assert scores == dict.fromkeys(scores, 0.0)
-    assert set(scores) == {*names, "linked", "linked-folder", "zip-slip"} - {"flood_stdout"}
+    assert set(scores) == {*names, "linked", "linked-folder", "zip-slip", *(r[0] for r in refused)} \
+        - {"flood_stdout"}
+    for student, words in refused:
+        assert words in (problems[student] or ""), (student, problems[student])
+        assert words in (out / "feedback" / student / "report.md").read_text()
+    console = Console(record=True, width=200)
+    console.print(class_summary(report))
+    summary = console.export_text()
+    for name in skipped:
+        assert f"not graded: {name}" in summary, summary
     assert report.internal_errors() == []
     assert tree(class_dir) == before
     assert survivors() == []

@@ -3,16 +3,28 @@
 A class folder holds one entry per student: a folder of ``exN_*.py`` files or a ``.zip`` of them (flat,
 or inside one folder). The entry's name is the student id. Zips are read member by member: no entry may
 land outside its folder, links are refused, and sizes are bounded whatever the archive's headers claim.
+
+One entry never stops the batch: whatever goes wrong while reading it (a link, a FIFO or device named
+``x.zip``, an encrypted or corrupt archive, a name that cannot be decoded) refuses that student only,
+with the reason in their feedback.
+
+Student ids are text. An entry name that is not valid UTF-8 (a Chinese name unzipped on Linux from an
+archive written on Windows is GBK) is decoded as GB18030 (a superset of GBK), else with each byte that
+is not UTF-8 written as ``\\xNN``; either way the id ends in ``~`` and the first six hex digits of the
+SHA-256 of the raw name (``张三~1a2b3c``), so that it is readable and no two names give the same id.
+Two entries with the same id (``ada`` beside ``ada.zip``) refuse that student, naming both entries.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from coursekit._exceptions import SubmissionRefusedError
 
@@ -32,45 +44,122 @@ class Submission:
     problem: str | None = None
 
 
-def student_entries(class_dir: Path) -> list[tuple[str, Path]]:
-    """The (student id, entry) pairs of a class folder, sorted by id; hidden entries are skipped."""
+@dataclass(frozen=True)
+class Entry:
+    """One student of the class folder: their entry, or why it is refused before it is opened."""
+
+    student: str
+    path: Path
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The students of a class folder, sorted by id, and the entries set aside (said in the summary)."""
+
+    entries: tuple[Entry, ...]
+    skipped: tuple[str, ...] = ()
+
+
+def student_id(name: str) -> str:
+    """The student id of an entry name (without ``.zip``), always valid text (see the module's docstring)."""
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", errors="backslashreplace")
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return f"{text}~{hashlib.sha256(raw).hexdigest()[:6]}"
+
+
+def student_entries(class_dir: Path) -> Roster:
+    """The students of ``class_dir``. Entries are classified by ``lstat``, never opened here."""
     if not class_dir.is_dir():
         raise FileNotFoundError(f"{class_dir} is not a folder")
-    entries: dict[str, Path] = {}
+    found: dict[str, list[tuple[Path, str | None]]] = {}
+    skipped: list[str] = []
     for entry in sorted(class_dir.iterdir()):
-        if entry.name.startswith("."):
+        label = student_id(entry.name)
+        try:
+            mode = entry.lstat().st_mode
+        except OSError as exc:
+            skipped.append(f"{label}: cannot be read ({exc.strerror})")
             continue
-        student = entry.name[:-4] if entry.suffix.lower() == ".zip" and not entry.is_dir() else entry.name
-        if entry.is_dir() or entry.suffix.lower() == ".zip" or entry.is_symlink():
-            if student in entries:
-                raise SubmissionRefusedError(f"two entries for student {student}: {entries[student].name} "
-                                             f"and {entry.name}")
-            entries[student] = entry
-    return sorted(entries.items())
+        is_zip = entry.name.lower().endswith(".zip") and not stat.S_ISDIR(mode)
+        if entry.name.startswith("."):
+            if stat.S_ISDIR(mode) or is_zip:
+                skipped.append(f"{label}: skipped, its name starts with a dot (a hidden entry)")
+            continue
+        problem = None
+        if stat.S_ISLNK(mode):
+            problem = f"{label} is a link; links are refused"
+        elif not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            if not is_zip:
+                skipped.append(f"{label}: skipped, neither a folder nor a regular file")
+                continue
+            problem = f"{label} is not a regular file (a pipe, socket or device); it was not opened"
+        elif not (stat.S_ISDIR(mode) or is_zip):
+            continue  # a stray file: README.txt, grades from last year
+        found.setdefault(student_id(entry.name[:-4] if is_zip else entry.name), []).append((entry, problem))
+    entries = []
+    for student, paths in sorted(found.items()):
+        if len(paths) > 1:
+            names = " and ".join(student_id(p.name) for p, _ in paths)
+            entries.append(Entry(student, paths[0][0], f"two entries for this student: {names}; "
+                                                        f"keep only one"))
+        else:
+            entries.append(Entry(student, *paths[0]))
+    return Roster(tuple(entries), tuple(skipped))
 
 
-def stage(student: str, entry: Path, dest: Path) -> Submission:
-    """Copy (or extract) a student's ``.py`` files into the new folder ``dest``."""
+def stage(student: str, entry: Path, dest: Path, problem: str | None = None) -> Submission:
+    """Copy (or extract) a student's ``.py`` files into the new folder ``dest``. Any failure to read the
+    entry refuses this student (``problem`` set), never the batch."""
     dest.mkdir(parents=True)
     try:
-        if entry.is_symlink():
-            raise SubmissionRefusedError(f"{entry.name} is a link; links are refused")
-        if entry.is_dir():
+        if problem is not None:
+            raise SubmissionRefusedError(problem)
+        mode = entry.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            raise SubmissionRefusedError(f"{student_id(entry.name)} is a link; links are refused")
+        if stat.S_ISDIR(mode):
             _copy_folder(entry, dest)
         else:
             _extract_zip(entry, dest)
-    except SubmissionRefusedError as exc:
+    except (SubmissionRefusedError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, SubmissionRefusedError) else \
+            f"{student_id(entry.name)} cannot be read ({exc.strerror or type(exc).__name__})"
         shutil.rmtree(dest)
         dest.mkdir()
-        return Submission(student, dest, "refused", problem=str(exc))
+        return Submission(student, dest, "refused", problem=reason)
     return Submission(student, dest, digest_folder(dest))
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open ``path`` for reading only if it is a regular file: never follows a link, never blocks on a
+    FIFO that replaced the file after it was listed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise SubmissionRefusedError(f"{student_id(path.name)} cannot be opened "
+                                     f"({exc.strerror or type(exc).__name__}); links are refused") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SubmissionRefusedError(f"{student_id(path.name)} is not a regular file; it was not read")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
 
 
 def digest_folder(folder: Path) -> str:
     """A hash of the names and contents of the staged files."""
     h = hashlib.sha256()
     for path in sorted(folder.iterdir()):
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(os.fsencode(path.name) + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
@@ -86,9 +175,14 @@ def _copy_folder(source: Path, dest: Path) -> None:
         size = path.stat().st_size
         count, total = count + 1, total + size
         if size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES or count > MAX_FILES:
-            raise SubmissionRefusedError(f"{source.name} holds more Python code than the grader accepts "
-                                         f"({MAX_FILES} files, {MAX_FILE_BYTES >> 10} KiB each)")
-        shutil.copyfile(path, dest / path.name, follow_symlinks=False)
+            raise SubmissionRefusedError(f"{student_id(source.name)} holds more Python code than the grader "
+                                         f"accepts ({MAX_FILES} files, {MAX_FILE_BYTES >> 10} KiB each)")
+        with _open_regular(path) as src:
+            data = src.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise SubmissionRefusedError(f"{student_id(path.name)} is larger than the grader accepts "
+                                         f"({MAX_FILE_BYTES >> 10} KiB a file)")
+        (dest / path.name).write_bytes(data)
 
 
 def _safe_member_name(info: zipfile.ZipInfo) -> PurePosixPath:
@@ -102,11 +196,14 @@ def _safe_member_name(info: zipfile.ZipInfo) -> PurePosixPath:
 
 
 def _extract_zip(archive: Path, dest: Path) -> None:
+    """Extract the ``.py`` files of ``archive``. Whatever reading it raises (a corrupt or encrypted
+    archive, an undecodable name, deflate, bzip2 or lzma errors) refuses the submission."""
+    name = student_id(archive.name)
     try:
-        with zipfile.ZipFile(archive) as zf:
+        with _open_regular(archive) as raw, zipfile.ZipFile(raw) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:
-                raise SubmissionRefusedError(f"{archive.name} has more than {MAX_ZIP_MEMBERS} entries")
+                raise SubmissionRefusedError(f"{name} has more than {MAX_ZIP_MEMBERS} entries")
             members = [(info, _safe_member_name(info)) for info in infos]
             files = [(i, p) for i, p in members if not i.is_dir() and p.suffix == ".py"
                      and not any(part.startswith(("__MACOSX", ".")) for part in p.parts)]
@@ -114,21 +211,30 @@ def _extract_zip(archive: Path, dest: Path) -> None:
             nested = any(len(p.parts) > 2 for _, p in files)
             mixed = bool(tops) and any(len(p.parts) == 1 for _, p in files)
             if nested or mixed or len(tops) > 1:
-                raise SubmissionRefusedError(f"{archive.name}: put the .py files at the top of the zip or "
+                raise SubmissionRefusedError(f"{name}: put the .py files at the top of the zip or "
                                              f"inside one folder")
             if len(files) > MAX_FILES:
-                raise SubmissionRefusedError(f"{archive.name} holds more than {MAX_FILES} Python files")
+                raise SubmissionRefusedError(f"{name} holds more than {MAX_FILES} Python files")
             total = 0
             for info, path in files:
                 target = dest / path.name
                 if target.exists():
-                    raise SubmissionRefusedError(f"{archive.name} holds {path.name} twice")
+                    raise SubmissionRefusedError(f"{name} holds {path.name} twice")
                 with zf.open(info) as src:
                     data = src.read(MAX_FILE_BYTES + 1)
                 total += len(data)
                 if len(data) > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
-                    raise SubmissionRefusedError(f"{archive.name}: {path.name} is larger than the grader "
+                    raise SubmissionRefusedError(f"{name}: {path.name} is larger than the grader "
                                                  f"accepts ({MAX_FILE_BYTES >> 10} KiB a file)")
                 target.write_bytes(data)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
-        raise SubmissionRefusedError(f"{archive.name} is not a readable zip ({exc})") from None
+    except SubmissionRefusedError:
+        raise
+    except RuntimeError as exc:
+        if "encrypted" not in str(exc):
+            raise SubmissionRefusedError(f"{name} is not a readable zip ({type(exc).__name__})") from None
+        raise SubmissionRefusedError(f"{name} is encrypted (password-protected); submit a zip without "
+                                     f"a password") from None
+    except Exception as exc:  # any failure to read one archive refuses that student only
+        detail = str(exc)[:200] or type(exc).__name__
+        raise SubmissionRefusedError(f"{name} is not a readable zip ({type(exc).__name__}: {detail})") \
+            from None

@@ -77,6 +77,7 @@ class ClassReport:
     reused: int
     out_dir: Path
     seconds: float
+    skipped: tuple[str, ...] = ()  # entries of the class folder that are no student, and why
 
     def internal_errors(self) -> list[tuple[str, str, str]]:
         """(student, exercise, message) for every grading that hit a bug in a grader."""
@@ -116,13 +117,13 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     ids = options.exercises or tuple(exercise_ids())
     exercises = {i: get_exercise(i) for i in ids}
     out_dir.mkdir(parents=True, exist_ok=True)
-    entries = student_entries(class_dir)
+    roster = student_entries(class_dir)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
     with tempfile.TemporaryDirectory(prefix="coursekit-class-") as staging, \
             Gradebook(out_dir / GRADEBOOK) as book:
         os.chmod(staging, 0o700)
-        submissions = [stage(student, entry, Path(staging) / f"s{n}")
-                       for n, (student, entry) in enumerate(entries)]
+        submissions = [stage(e.student, e.path, Path(staging) / f"s{n}", e.problem)
+                       for n, e in enumerate(roster.entries)]
         book.forget_others({s.student for s in submissions})
         todo: list[tuple[Submission, str]] = []
         reused = 0
@@ -157,7 +158,8 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
             StudentGrades(sub.student, tuple(r for i in ids if (r := book.get(sub.student, i)) is not None),
                           sub.problem)
             for sub in submissions)
-    report = ClassReport(ids, students, len(todo), reused, out_dir, time.monotonic() - started)
+    report = ClassReport(ids, students, len(todo), reused, out_dir, time.monotonic() - started,
+                         roster.skipped)
     write_outputs(report)
     return report
 

@@ -79,6 +79,8 @@ def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
     problems = [(s.student, s.problem) for s in report.students if s.problem]
     for student, problem in problems:
         parts.append(Text(f"{student}: submission refused: {problem}", style="yellow"))
+    for note in report.skipped:
+        parts.append(Text(f"not graded: {note}", style="yellow"))
     parts.append(Text(f"\n{len(report.students)} students · {report.graded} gradings run, "
                       f"{report.reused} reused from {report.out_dir / 'gradebook.sqlite'} · "
                       f"{report.seconds:.1f} s · grades in {report.out_dir / 'grades.csv'}", style="bold"))
