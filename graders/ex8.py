@@ -1,0 +1,334 @@
+"""Grader of exercise 8: backpropagation through time, vanishing gradients and gradient clipping.
+
+The references are TensorFlow's own gradients: ``tf.GradientTape`` through
+``keras.layers.SimpleRNN(return_sequences=True)`` holding [U, W, b], called with ``initial_state=[s0]``,
+in float64; and ``tf.clip_by_global_norm``. The wrong versions that name a student's mistake are in
+``graders/_bptt.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from coursekit.compare import Mistake, Verdict, as_array, close, compare_array, describe
+from coursekit.exercise import Case, Exercise
+from coursekit.sandbox.report import StudentError
+from graders import _bptt as bptt
+from graders._keras_ref import layer_with_weights
+
+TANH_OF_Z = ("the tanh derivative taken of the pre-activation (1 - z**2) instead of the state",
+             "tanh'(z) = 1 - tanh(z)**2 = 1 - s_t**2: use the state s_t that the forward pass produced, "
+             "not z = x_t @ U + s_prev @ W + b")
+NOT_THROUGH_W = ("the gradient not carried back through W (each step sees only its own d_states)",
+                 "add what step t + 1 sends back, ds_next = dz_{t+1} @ W.T, to d_states[:, t] before "
+                 "multiplying by 1 - s_t**2")
+DW_WITH_S_T = ("dW summed with s_t instead of s_{t-1}",
+               "z_t = x_t @ U + s_{t-1} @ W + b, so dW += s_{t-1}.T @ dz_t (s0 at the first step)")
+DB_NOT_SUMMED = ("db not summed over the batch",
+                 "b is shared by every example: db += dz.sum(axis=0), giving shape (units,)")
+LOOP_FORWARDS = ("the time loop run forwards (t = 0 ... T-1)",
+                 "backpropagation goes back in time: for t in reversed(range(timesteps)), so that "
+                 "step t + 1's gradient is known when you reach step t")
+ONLY_LAST_STEP = ("only the last timestep's input gets a gradient",
+                  "the gradient must reach every earlier step: run the loop backwards in time and add "
+                  "ds_next = dz_{t+1} @ W.T to step t's gradient (with d_states 1 at the last step only, "
+                  "a loop run forwards or a gradient not carried through W both leave the others 0)")
+CLIP_EACH = ("each array clipped by its own norm instead of the global norm",
+             "compute one norm over every array, sqrt(sum of every squared entry), and scale every array "
+             "by the same clip_norm / max(global_norm, clip_norm)")
+DIVIDED_BY_ZERO = ("divided by a global norm of 0",
+                   "when every gradient is 0 the global norm is 0 and nothing needs clipping: scale by "
+                   "clip_norm / max(global_norm, clip_norm), which is 1 here")
+
+
+def _mistake(named: tuple[str, str], output: Any) -> Mistake:
+    return Mistake(named[0], named[1], output)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The structure of one case; public and hidden cases share it, only the sizes and values differ."""
+
+    name: str
+    function: str
+    batch: int = 2
+    timesteps: int = 4
+    input_dim: int = 3
+    units: int = 4
+    dtype: str = "float64"
+    scale: float = 1.0  # the inputs' scale: 25 saturates tanh
+    recurrent: str = "normal"  # "small" (vanishing) or "large" (exploding) for the norms
+    last_only: bool = False  # d_states zero except at the last timestep
+    arrays: tuple[tuple[int, ...], ...] = ()  # clip: the gradients' shapes
+    norm: str = "over"  # clip: "over" or "under" clip_norm, or "zero" (every gradient 0)
+    hidden_name: str = ""  # also drawn, with other sizes and values, as a hidden case of this name
+
+
+SPECS = (
+    Spec("backward: one timestep, batch 1", "rnn_backward", batch=1, timesteps=1, input_dim=3, units=2),
+    Spec("backward: 6 timesteps, batch 4, input_dim 3, units 5", "rnn_backward", batch=4, timesteps=6,
+         units=5, hidden_name="several timesteps"),
+    Spec("backward: 5 timesteps, batch 1, input_dim 4, units 3", "rnn_backward", batch=1, timesteps=5,
+         input_dim=4, units=3, hidden_name="batch 1"),
+    Spec("backward: float32 inputs, batch 3", "rnn_backward", batch=3, timesteps=4, input_dim=2, units=3,
+         dtype="float32"),
+    Spec("backward: saturating inputs", "rnn_backward", batch=3, timesteps=5, input_dim=3, units=4,
+         scale=25.0, hidden_name="saturating inputs"),
+    Spec("backward: d_states only at the last timestep", "rnn_backward", batch=2, timesteps=7,
+         input_dim=2, units=3, last_only=True),
+    Spec("norms: 8 timesteps, batch 2", "input_gradient_norms", batch=2, timesteps=8, input_dim=3,
+         units=4, hidden_name="a short sequence"),
+    Spec("norms: 60 timesteps, small recurrent weights (vanishing)", "input_gradient_norms", batch=3,
+         timesteps=60, input_dim=3, units=6, recurrent="small",
+         hidden_name="a long sequence, small recurrent weights"),
+    Spec("norms: 60 timesteps, large recurrent weights (exploding)", "input_gradient_norms", batch=3,
+         timesteps=60, input_dim=3, units=6, recurrent="large",
+         hidden_name="a long sequence, large recurrent weights"),
+    Spec("clip: over the norm, one array all zeros", "clip_by_global_norm",
+         arrays=((3, 4), (4, 4), (4,)), hidden_name="over the norm"),
+    Spec("clip: already under the norm (unchanged)", "clip_by_global_norm", arrays=((2, 3), (3,)),
+         norm="under", hidden_name="under the norm"),
+    Spec("clip: every gradient zero (global norm 0)", "clip_by_global_norm", arrays=((2, 2), (2,)),
+         norm="zero"),
+)
+
+RECURRENT_GAIN = {"normal": None, "small": 0.3, "large": 1.25}
+PARTS = {"rnn_backward": bptt.KEYS}
+
+
+def _orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
+    q, r = np.linalg.qr(rng.normal(size=(n, n)))
+    orthogonal: np.ndarray = q * np.sign(np.diag(r))
+    return orthogonal
+
+
+def _f64(*arrays: Any) -> list[np.ndarray]:
+    return [np.asarray(a, dtype=np.float64) for a in arrays]
+
+
+class Bptt(Exercise):
+    id = "ex8"
+    title = "Backpropagation through time, vanishing gradients and clipping"
+    filename = "ex8_bptt.py"
+    functions = ("rnn_backward", "input_gradient_norms", "clip_by_global_norm")
+    shapes_per_class = True
+
+    # --- cases ------------------------------------------------------------------------------------
+
+    def _case(self, spec: Spec, rng: np.random.Generator, sizes: Spec, name: str, hidden: bool) -> Case:
+        if spec.function == "clip_by_global_norm":
+            return self._clip_case(spec, rng, sizes, name, hidden)
+        B, T, D, H = sizes.batch, sizes.timesteps, sizes.input_dim, sizes.units
+        U = rng.normal(0, 0.6, (D, H))
+        gain = RECURRENT_GAIN[spec.recurrent]
+        W = rng.normal(0, 0.6, (H, H)) if gain is None else gain * _orthogonal(rng, H)
+        b = rng.normal(0, 0.3, (H,)) if spec.recurrent != "large" else np.zeros(H)
+        # Exploding needs the linear regime of tanh: tiny inputs keep every state far from saturation.
+        scale = 1e-7 if spec.recurrent == "large" else spec.scale
+        x = scale * rng.normal(size=(B, T, D))
+        weights = [a.astype(spec.dtype) for a in (x, U, W, b)]
+        if spec.function == "input_gradient_norms":
+            return Case(name, spec.function, tuple(weights), hidden=hidden)
+        s0 = rng.uniform(-1, 1, (B, H)).astype(spec.dtype)
+        d_states = rng.normal(size=(B, T, H))
+        if spec.last_only:
+            d_states[:, :-1] = 0.0
+        return Case(name, spec.function, (*weights, s0, d_states.astype(spec.dtype)), hidden=hidden)
+
+    def _clip_case(self, spec: Spec, rng: np.random.Generator, sizes: Spec, name: str,
+                   hidden: bool) -> Case:
+        grads = [rng.normal(0, 1.0, shape) for shape in sizes.arrays]
+        if spec.norm == "zero":
+            grads = [np.zeros(shape) for shape in sizes.arrays]
+        elif spec.norm == "over":
+            grads[-1] = np.zeros(sizes.arrays[-1])
+        norm = bptt.global_norm(grads)
+        clip_norm = 1.0 if spec.norm == "zero" else round(
+            float(norm * (rng.uniform(0.2, 0.6) if spec.norm == "over" else rng.uniform(1.5, 3.0))), 3)
+        return Case(name, spec.function, (grads, clip_norm), hidden=hidden)
+
+    def public_cases(self) -> list[Case]:
+        rng = np.random.default_rng(20261201)
+        return [self._case(s, rng, s, s.name, hidden=False) for s in SPECS]
+
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        sizes_rng = rng if shape_rng is None else shape_rng
+
+        def size(lo: int, hi: int) -> int:
+            return int(sizes_rng.integers(lo, hi + 1))
+
+        cases = []
+        for spec in (s for s in SPECS if s.hidden_name):
+            if spec.function == "clip_by_global_norm":
+                shapes = (*((size(1, 5), size(1, 5)) for _ in range(size(1, 3))), (size(1, 6),))
+                sizes = Spec(spec.name, spec.function, arrays=shapes)
+            else:
+                long = spec.timesteps >= 50
+                sizes = Spec(spec.name, spec.function, batch=size(1, 5),
+                             timesteps=size(50, 70) if long else size(2, 9),
+                             input_dim=size(1, 5), units=size(2, 7))
+            cases.append(self._case(spec, rng, sizes, f"hidden {spec.name.partition(':')[0]}: "
+                                                      f"{spec.hidden_name}", hidden=True))
+        return cases
+
+    # --- reference ----------------------------------------------------------------------------------
+
+    def reference(self, case: Case) -> Any:
+        """TensorFlow's gradients through the Keras SimpleRNN, in float64; tf.clip_by_global_norm."""
+        import tensorflow as tf
+
+        if case.function == "clip_by_global_norm":
+            grads, clip_norm = case.args
+            clipped, norm = tf.clip_by_global_norm([tf.constant(g, tf.float64) for g in grads], clip_norm)
+            return [c.numpy() for c in clipped], float(norm.numpy())
+        x, U, W, b = _f64(*case.args[:4])
+        sequences = case.function == "rnn_backward"
+        spec = ("SimpleRNN", {"units": U.shape[1], "return_sequences": sequences, "dtype": "float64"})
+        layer = layer_with_weights(spec, x.shape, [U, W, b])
+        x_t = tf.constant(x)
+        if not sequences:
+            with tf.GradientTape() as tape:
+                tape.watch(x_t)
+                last = tf.reduce_sum(layer(x_t))
+            dx = tape.gradient(last, x_t).numpy()
+            norms: np.ndarray = np.linalg.norm(dx, axis=-1).mean(axis=0)
+            return norms
+        s0, d_states = _f64(*case.args[4:])
+        s0_t = tf.constant(s0)
+        with tf.GradientTape() as tape:
+            tape.watch([x_t, s0_t])
+            loss = tf.reduce_sum(layer(x_t, initial_state=[s0_t]) * d_states)
+        grads = tape.gradient(loss, [*layer.trainable_weights, x_t, s0_t])
+        return {key: np.asarray(g, dtype=np.float64) for key, g in zip(bptt.KEYS, grads, strict=True)}
+
+    # --- judgement ----------------------------------------------------------------------------------
+
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        if case.function == "rnn_backward":
+            return self._judge_backward(case, got, expected)
+        if case.function == "clip_by_global_norm":
+            return self._judge_clip(case, got, expected)
+        verdict = compare_array(expected, got, what=case.function, mistakes=self.mistakes(case))
+        shown = _what_the_norms_show(as_array(got), expected)
+        return Verdict(verdict.passed, "\n".join(t for t in (verdict.message, shown) if t),
+                       verdict.mistake, verdict.detail)
+
+    def _judge_backward(self, case: Case, got: Any, expected: Mapping[str, np.ndarray]) -> Verdict:
+        keys = ", ".join(f'"{k}"' for k in bptt.KEYS)
+        if not isinstance(got, dict):
+            return Verdict(False, f"rnn_backward: expected a dict with the keys {keys}, got {describe(got)}")
+        missing = [k for k in bptt.KEYS if k not in got]
+        if missing:
+            return Verdict(False, f"rnn_backward: the dict has no {', '.join(missing)}; expected the keys "
+                                  f"{keys}")
+        return judge_parts("rnn_backward", expected, {k: got[k] for k in bptt.KEYS}, self.mistakes(case))
+
+    def _judge_clip(self, case: Case, got: Any, expected: tuple[list[np.ndarray], float]) -> Verdict:
+        clipped, norm = expected
+        n = len(clipped)
+        what = f"a tuple (a list of {n} clipped arrays, the global norm)"
+        if not isinstance(got, tuple | list) or len(got) != 2 or not isinstance(got[0], tuple | list):
+            if isinstance(got, tuple | list) and all(isinstance(a, np.ndarray) for a in got):
+                return Verdict(False, f"clip_by_global_norm: expected {what}, got only {len(got)} arrays; "
+                                      f"return the global norm too: (clipped, global_norm)")
+            return Verdict(False, f"clip_by_global_norm: expected {what}, got {describe(got)}")
+        arrays, got_norm = got
+        if not isinstance(arrays, tuple | list) or len(arrays) != n:
+            return Verdict(False, f"clip_by_global_norm: expected a list of {n} arrays first, "
+                                  f"got {describe(arrays)}")
+        names = [f"clipped[{i}]" for i in range(n)]
+        want = {**dict(zip(names, clipped, strict=True)), "global_norm": np.asarray(norm)}
+        parts = {**dict(zip(names, arrays, strict=True)), "global_norm": got_norm}
+        verdict = judge_parts("clip_by_global_norm", want, parts, self.mistakes(case))
+        if verdict.passed or verdict.mistake or norm != 0:
+            return verdict
+        returned = [as_array(a) for a in arrays]
+        if any(a is not None and not np.all(np.isfinite(a)) for a in returned):
+            return Verdict(False, f"{verdict.message}\nLooks like: {DIVIDED_BY_ZERO[0]}. "
+                                  f"Try: {DIVIDED_BY_ZERO[1]}", DIVIDED_BY_ZERO[0], verdict.detail)
+        return verdict
+
+    def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
+        """A ZeroDivisionError in clip_by_global_norm when every gradient is 0."""
+        if case.function == "clip_by_global_norm" and error.type_name == "ZeroDivisionError":
+            return _mistake(DIVIDED_BY_ZERO, None)
+        return None
+
+    def mistakes(self, case: Case) -> list[Mistake]:
+        if case.function == "clip_by_global_norm":
+            grads, clip_norm = case.args
+            grads = _f64(*grads)
+            each = bptt.clip_each(grads, clip_norm)
+            return [_mistake(CLIP_EACH, {f"clipped[{i}]": g for i, g in enumerate(each)})]
+        if case.function == "input_gradient_norms":
+            x, U, W, b = _f64(*case.args)
+            return [
+                _mistake(TANH_OF_Z, bptt.input_gradient_norms(x, U, W, b, derivative_of="pre_activation")),
+                _mistake(ONLY_LAST_STEP, bptt.input_gradient_norms(x, U, W, b, through_w=False)),
+            ]
+        args = _f64(*case.args)
+        return [
+            _mistake(TANH_OF_Z, bptt.backward(*args, derivative_of="pre_activation")),
+            _mistake(NOT_THROUGH_W, bptt.backward(*args, through_w=False)),
+            _mistake(DW_WITH_S_T, bptt.backward(*args, dw_state="current")),
+            _mistake(DB_NOT_SUMMED, bptt.backward(*args, db="per_example")),
+            _mistake(DB_NOT_SUMMED, bptt.backward(*args, db="mean")),
+            _mistake(LOOP_FORWARDS, bptt.backward(*args, order="forward")),
+        ]
+
+
+def judge_parts(function: str, expected: Mapping[str, np.ndarray], got: Mapping[str, Any],
+                mistakes: Sequence[Mistake]) -> Verdict:
+    """Judge named parts; name the mistake whose output explains every wrong part.
+
+    A mistake's output maps part names to what the mistake gives there; a part it leaves out (or maps to
+    None) may be anything, but at least one wrong part must match one it gives.
+    """
+    verdicts = {k: compare_array(np.asarray(e, dtype=np.float64), got[k], what=f"{function}: {k}")
+                for k, e in expected.items()}
+    wrong = [k for k, v in verdicts.items() if not v.passed]
+    if not wrong:
+        return Verdict(True, "", detail=verdicts[next(iter(verdicts))].detail)
+    message = "\n".join(verdicts[k].message for k in wrong)
+    detail = verdicts[wrong[0]].detail
+    for mistake in mistakes:
+        given = {k: v for k, v in mistake.output.items() if v is not None}
+        explained = [k for k in wrong if k in given and _close(given[k], got[k])]
+        if explained and all(k in explained or k not in given for k in wrong):
+            return Verdict(False, f"{message}\nLooks like: {mistake.name}. Try: {mistake.hint}",
+                           mistake=mistake.name, detail=detail)
+    return Verdict(False, message, detail=detail)
+
+
+def _close(expected: Any, got: Any) -> bool:
+    want, arr = as_array(expected), as_array(got)
+    return want is not None and arr is not None and close(want, arr)
+
+
+def _what_the_norms_show(norms: np.ndarray | None, expected: np.ndarray) -> str:
+    """One sentence on the student's own numbers: do they vanish, explode, or neither, going back?"""
+    if norms is None or norms.shape != expected.shape or not np.all(np.isfinite(norms)) or norms.size < 2:
+        return ""
+    first, last, steps = float(norms[0]), float(norms[-1]), norms.size - 1
+    text = (f"What your numbers show: the norm is {last:.3g} at the last timestep and {first:.3g} at "
+            f"t = 0, {steps} steps earlier")
+    if last <= 0:
+        return text + "."
+    ratio = first / last
+    if ratio < 1e-3:
+        return (text + f": {ratio:.1e} times as large. The gradient vanishes: the first inputs hardly "
+                       f"change s_T, which is why the simple RNN forgets long contexts (and why LSTM and "
+                       f"GRU exist).")
+    if ratio > 1e3:
+        return (text + f": {ratio:.1e} times as large. The gradient explodes: one update step would be "
+                       f"huge, which is what clip_by_global_norm is for.")
+    return text + f": within a factor 1000 ({ratio:.3g}), neither vanishing nor exploding over this length."
+
+
+EXERCISE = Bptt()
+"""One grader per exercise; see coursekit.exercise.Exercise."""

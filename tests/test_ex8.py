@@ -1,0 +1,276 @@
+"""Exercise 8, BPTT and gradient clipping: the grader against the solution, the stub and each mistake."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import EXERCISES, SOLUTIONS, GradeFiles
+
+from coursekit import refcache
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.results import ExerciseResult
+from graders import _bptt as bptt
+from graders import ex8
+
+FILE = "ex8_bptt.py"
+EX8 = get_exercise("ex8")
+SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
+STUB = (EXERCISES / FILE).read_text(encoding="utf-8")
+
+DZ = "dz = (d_states[:, t] + ds_next) * (1.0 - s_t**2)"
+DW = "dW += s_prev.T @ dz"
+DB = "db += dz.sum(axis=0)"
+LOOP = "for t in reversed(range(timesteps)):"
+SCALE = "return [g * scale for g in grads], global_norm"
+
+BACKWARD, NORMS, CLIP = EX8.functions
+
+
+def wrong(*edits: tuple[str, str]) -> str:
+    """The solution with each (old, new) edit applied; every old text must be there."""
+    source = SOLUTION
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+# a wrong solution -> the name each affected function's failed tests must carry; the others must pass
+MISTAKES: dict[str, tuple[str, dict[str, str]]] = {
+    "tanh' of z": (
+        wrong((DZ, "dz = (d_states[:, t] + ds_next) * (1.0 - (x[:, t] @ U + s_prev @ W + b)**2)")),
+        {BACKWARD: ex8.TANH_OF_Z[0], NORMS: ex8.TANH_OF_Z[0]}),
+    "not through W": (
+        wrong((DZ, "dz = d_states[:, t] * (1.0 - s_t**2)")),
+        {BACKWARD: ex8.NOT_THROUGH_W[0], NORMS: ex8.ONLY_LAST_STEP[0]}),
+    "dW with s_t": (
+        wrong((DW, "dW += s_t.T @ dz")),
+        {BACKWARD: ex8.DW_WITH_S_T[0]}),
+    "db per example": (
+        wrong((DB, "db = db + dz")),
+        {BACKWARD: ex8.DB_NOT_SUMMED[0]}),
+    "db averaged": (
+        wrong((DB, "db += dz.mean(axis=0)")),
+        {BACKWARD: ex8.DB_NOT_SUMMED[0]}),
+    "loop forwards": (
+        wrong((LOOP, "for t in range(timesteps):")),
+        {BACKWARD: ex8.LOOP_FORWARDS[0], NORMS: ex8.ONLY_LAST_STEP[0]}),
+    "clip each": (
+        wrong((SCALE, "return [g * (clip_norm / max(np.linalg.norm(g), clip_norm)) for g in grads], "
+                      "global_norm")),
+        {CLIP: ex8.CLIP_EACH[0]}),
+    "divide by zero (NaN)": (
+        wrong(("scale = clip_norm / max(global_norm, clip_norm)",
+               "scale = clip_norm / np.float64(global_norm) if global_norm > clip_norm or global_norm == 0 "
+               "else 1.0")),
+        {CLIP: ex8.DIVIDED_BY_ZERO[0]}),
+    "divide by zero (ZeroDivisionError)": (
+        wrong(("scale = clip_norm / max(global_norm, clip_norm)",
+               "scale = clip_norm / global_norm if global_norm > clip_norm or global_norm == 0 else 1.0")),
+        {CLIP: ex8.DIVIDED_BY_ZERO[0]}),
+}
+
+
+def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
+    cases = {c.name: c.function for c in EX8.public_cases()}
+    out: dict[str, list[Any]] = {}
+    for t in result.tests:
+        out.setdefault(cases[t.name], []).append(t)
+    return out
+
+
+# ---- the cases ------------------------------------------------------------------------------------
+
+def test_public_cases_cover_what_the_issue_asks() -> None:
+    cases = EX8.public_cases()
+    assert {c.function for c in cases} == set(EX8.functions)
+    backward = [c for c in cases if c.function == BACKWARD]
+    assert {c.args[0].shape[1] for c in backward} >= {1} and max(c.args[0].shape[1] for c in backward) > 1
+    assert {c.args[0].shape[0] for c in backward} >= {1} and max(c.args[0].shape[0] for c in backward) > 1
+    assert any(c.args[1].shape[0] != c.args[1].shape[1] for c in backward), "units != input_dim"
+    assert any(np.mean(np.abs(c.args[0] @ c.args[1]) > 5) >= 1 / 3 for c in backward), "saturating"
+    assert {c.args[0].dtype.name for c in backward} == {"float32", "float64"}
+    norms = {c.name: c for c in cases if c.function == NORMS}
+    expected = refcache.load(EX8, list(norms.values()))
+    long = [name for name, c in norms.items() if c.args[0].shape[1] >= 50]
+    ratios = sorted(expected[n][0] / expected[n][-1] for n in long)
+    assert ratios[0] < 1e-20 and ratios[-1] > 1e4, "one long case vanishes, one explodes"
+    clips = [c for c in cases if c.function == CLIP]
+    norms_before = [bptt.global_norm(c.args[0]) for c in clips]
+    assert 0.0 in norms_before
+    assert any(0 < n < c.args[1] for n, c in zip(norms_before, clips, strict=True)), "already under"
+    assert any(n > c.args[1] for n, c in zip(norms_before, clips, strict=True)), "clipped"
+    assert all(c.points > 0 and not c.hidden for c in cases)
+
+
+def test_the_numpy_bptt_the_mistakes_start_from_equals_the_cached_tensorflow_gradients() -> None:
+    cases = EX8.public_cases()
+    expected = refcache.load(EX8, cases)
+    for case in cases:
+        args = [np.asarray(a, dtype=np.float64) for a in case.args] if case.function != CLIP else None
+        if case.function == BACKWARD:
+            assert args is not None
+            mine = bptt.backward(*args)
+            for key in bptt.KEYS:
+                np.testing.assert_allclose(mine[key], expected[case.name][key], rtol=1e-9, atol=1e-12)
+        elif case.function == NORMS:
+            assert args is not None
+            np.testing.assert_allclose(bptt.input_gradient_norms(*args), expected[case.name],
+                                       rtol=1e-9, atol=1e-300)
+        else:
+            clipped, norm = bptt.clip_by_global_norm(*case.args)
+            assert norm == pytest.approx(expected[case.name][1])
+            for a, e in zip(clipped, expected[case.name][0], strict=True):
+                np.testing.assert_allclose(a, e, rtol=1e-12)
+
+
+def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> None:
+    a = EX8.hidden_cases(np.random.default_rng(1))
+    b = EX8.hidden_cases(np.random.default_rng(2))
+    assert [(c.name, c.points, c.function) for c in a] == [(c.name, c.points, c.function) for c in b]
+    assert {c.function for c in a} == set(EX8.functions) and all(c.hidden for c in a)
+    assert not {c.name for c in EX8.public_cases()} & {c.name for c in a}
+    shapes = [np.shape(c.args[0][0] if c.function == CLIP else c.args[0]) for c in a]
+    assert shapes != [np.shape(c.args[0][0] if c.function == CLIP else c.args[0]) for c in b]
+    same_class = EX8.hidden_cases(np.random.default_rng(3), np.random.default_rng(10))
+    other = EX8.hidden_cases(np.random.default_rng(4), np.random.default_rng(10))
+    assert [np.shape(c.args[1]) for c in same_class] == [np.shape(c.args[1]) for c in other]
+    assert not np.array_equal(same_class[0].args[0], other[0].args[0])
+
+
+# ---- the solution and the stub ---------------------------------------------------------------------
+
+def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
+    result = grade_files("ex8", {FILE: None})
+    assert result.passed, [t.output for t in result.tests if not t.passed]
+    assert result.score == result.max_score == EX8.public_points()
+
+
+@pytest.mark.parametrize("seed, class_seed", [(0, None), (8, 10)])
+def test_the_solution_gets_full_marks_on_hidden_cases_against_live_tensorflow(
+        tmp_path: Any, keras: ModuleType, seed: int, class_seed: int | None) -> None:
+    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
+    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
+    cases = EX8.hidden_cases(np.random.default_rng(seed), shape_rng)
+    result = grade_exercise(EX8, tmp_path, cases, EX8.expected_values(cases))
+    assert result.passed, [t.output for t in result.tests if not t.passed]
+
+
+def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
+    result = grade_files("ex8", {FILE: STUB})
+    assert result.score == 0 and len(result.tests) == len(EX8.public_cases())
+    assert all("is not implemented yet" in t.output and not t.internal_error for t in result.tests)
+
+
+def test_check_does_not_import_tensorflow() -> None:
+    code = ("import sys; from pathlib import Path; from coursekit.check import check; "
+            f"r = check('ex8', Path({str(SOLUTIONS)!r})); "
+            "print(r.score, r.max_score, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["12.0", "12.0", "False", "False"]
+
+
+def test_importing_tensorflow_scores_zero_with_the_reason(grade_files: GradeFiles) -> None:
+    result = grade_files("ex8", {FILE: "import tensorflow as tf\n" + SOLUTION})
+    assert result.score == 0 and all("keras, tensorflow, torch or jax" in t.output for t in result.tests)
+
+
+# ---- the mistakes ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key", list(MISTAKES))
+def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: str) -> None:
+    source, names = MISTAKES[key]
+    tests = by_function(grade_files("ex8", {FILE: source}))
+    for function, results in tests.items():
+        name = names.get(function)
+        if name is None:
+            assert all(t.passed for t in results), f"{key} must not cost {function} its points"
+            continue
+        failed = [t for t in results if not t.passed]
+        assert failed, f"{key}: no {function} test failed"
+        # A mistake recognised from an exception is named in the text (its TestResult.mistake may be None).
+        assert any(t.mistake in (name, None if " raised " in t.output else name)
+                   and f"Looks like: {name}." in t.output for t in failed), [t.output for t in failed]
+        assert all(t.mistake in (name, None) for t in failed), [t.mistake for t in failed]
+
+
+def test_the_issues_mistakes_are_all_named() -> None:
+    named = {n for _, names in MISTAKES.values() for n in names.values()}
+    asked = {ex8.TANH_OF_Z, ex8.NOT_THROUGH_W, ex8.DW_WITH_S_T, ex8.DB_NOT_SUMMED, ex8.LOOP_FORWARDS,
+             ex8.CLIP_EACH}
+    assert {a[0] for a in asked} <= named
+
+
+def test_the_feedback_says_what_the_students_norms_show(grade_files: GradeFiles) -> None:
+    outputs = {t.name: t.output for t in grade_files("ex8", {FILE: None}).tests}
+    vanishing = next(o for n, o in outputs.items() if "vanishing" in n)
+    exploding = next(o for n, o in outputs.items() if "exploding" in n)
+    assert "What your numbers show" in vanishing and "The gradient vanishes" in vanishing
+    assert "The gradient explodes" in exploding
+    # Wrong numbers: the sentence describes the student's own, here all 0 but the last.
+    outputs = {t.name: t.output for t in grade_files("ex8", {FILE: MISTAKES["not through W"][0]}).tests}
+    exploding = next(o for n, o in outputs.items() if "exploding" in n)
+    assert "and 0 at t = 0" in exploding and "explodes" not in exploding
+
+
+def test_a_wrong_structure_is_reported(grade_files: GradeFiles) -> None:
+    source = wrong(('return {"dU": dU, "dW": dW, "db": db, "dx": dx, "ds0": ds_next}',
+                    'return {"dU": dU, "dW": dW, "db": db, "dx": dx}'),
+                   ("return [g * scale for g in grads], global_norm", "return [g * scale for g in grads]"))
+    tests = by_function(grade_files("ex8", {FILE: source}))
+    assert all("the dict has no ds0" in t.output for t in tests[BACKWARD])
+    assert all("expected a tuple (a list of" in t.output for t in tests[CLIP])
+
+
+# ---- the stub's text ----------------------------------------------------------------------------------
+
+def stub_docstrings() -> dict[str, str]:
+    return {node.name: ast.get_docstring(node) or "" for node in ast.parse(STUB).body
+            if isinstance(node, ast.FunctionDef)}
+
+
+def test_the_stub_defines_the_contract_signatures_and_raises() -> None:
+    functions = {n.name: n for n in ast.parse(STUB).body if isinstance(n, ast.FunctionDef)}
+    assert set(functions) == set(EX8.functions)
+    assert [a.arg for a in functions[BACKWARD].args.args] == ["x", "U", "W", "b", "s0", "d_states"]
+    assert [a.arg for a in functions[NORMS].args.args] == ["x", "U", "W", "b"]
+    assert [a.arg for a in functions[CLIP].args.args] == ["grads", "clip_norm"]
+    for node in functions.values():
+        assert isinstance(node.body[-1], ast.Raise)
+
+
+@pytest.mark.parametrize("function", [BACKWARD, NORMS, CLIP])
+def test_each_docstring_is_bilingual_with_shapes_and_an_example(function: str) -> None:
+    doc = stub_docstrings()[function]
+    assert re.search(r"[\u4e00-\u9fff]", doc) and "Keras" in doc
+    assert "Returns" in doc and "Example" in doc and "例" in doc
+
+
+def numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+\.\d+", text)]
+
+
+def test_the_worked_examples_are_correct() -> None:
+    namespace: dict[str, Callable[..., Any]] = {}
+    exec(compile(SOLUTION, FILE, "exec"), namespace)  # the reference solution, trusted code
+    docs = stub_docstrings()
+    grads = namespace[BACKWARD](np.array([[[1.0], [0.5]]]), np.array([[0.5]]), np.array([[0.8]]),
+                                np.array([0.0]), np.array([[0.5]]), np.ones((1, 2, 1)))
+    shown = docs[BACKWARD].partition("-> ")[2]
+    for key in bptt.KEYS:
+        line = next(t for t in shown.splitlines() if t.strip().startswith(f"{key} ="))
+        np.testing.assert_allclose(numbers(line.rpartition("=")[2]), grads[key].ravel(), atol=6e-6)
+    norms = namespace[NORMS](np.zeros((1, 3, 1)), np.array([[1.0]]), np.array([[0.5]]), np.zeros(1))
+    np.testing.assert_allclose(numbers(docs[NORMS].partition("-> norms =")[2])[:3], norms)
+    clipped, norm = namespace[CLIP]([np.array([3.0, 4.0]), np.array([12.0])], 6.5)
+    example = numbers(docs[CLIP].partition("-> (")[2])[:4]
+    np.testing.assert_allclose(example, [*clipped[0], *clipped[1], norm])
