@@ -46,7 +46,10 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
     if not path.is_file():
         return finish(_all_failed(cases, f"{exercise.filename} was not found in the submission"))
     if exercise.forbidden_imports:
-        banned = find_forbidden(workspace, exercise.filename, exercise.forbidden_imports)
+        try:
+            banned = find_forbidden(workspace, exercise.filename, exercise.forbidden_imports)
+        except SubmissionRefusedError as exc:  # a file the scan cannot read: the student's, said so
+            return finish(_all_failed(cases, str(exc)))
         if banned:
             b = banned[0]
             reason = (f"{b.file} imports {b.name} (line {b.line}): {exercise.id} is computed by hand with "

@@ -1,4 +1,8 @@
-"""Find imports of forbidden packages in a student's source, read as text and never executed."""
+"""Find imports of forbidden packages in a student's source, read as text and never executed.
+
+A file the scan cannot read (an expression nested too deeply for ``ast``, say) is the student's
+problem, never an internal error: :func:`find_forbidden` raises ``SubmissionRefusedError`` naming it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from coursekit._exceptions import SubmissionRefusedError
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,10 @@ def _imported(tree: ast.AST) -> Iterable[tuple[str, int]]:
 
 
 def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str]) -> list[ForbiddenImport]:
-    """Forbidden imports in ``filename`` and in the workspace's own modules that it imports."""
+    """Forbidden imports in ``filename`` and in the workspace's own modules that it imports.
+
+    Raises ``SubmissionRefusedError`` when one of those files cannot be read or parsed by the scan
+    (a syntax error is left to the student process, which reports it with its line)."""
     banned = set(forbidden)
     found: list[ForbiddenImport] = []
     todo, seen = [filename], set()
@@ -43,9 +52,15 @@ def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str]) -> 
         seen.add(name)
         try:
             tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-        except (SyntaxError, ValueError):
+            imported = list(_imported(tree))
+        except SyntaxError:
             continue
-        for module, line in _imported(tree):
+        except Exception as exc:  # RecursionError, MemoryError, ValueError (a NUL byte), OSError, ...
+            why = "it is nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
+            raise SubmissionRefusedError(
+                f"{name} cannot be read by the check for forbidden imports ({why}); the check must read "
+                f"every file your code imports, so simplify {name}") from None
+        for module, line in imported:
             top = module.partition(".")[0]
             if top in banned:
                 found.append(ForbiddenImport(top, name, line))

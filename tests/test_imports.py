@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from coursekit._exceptions import SubmissionRefusedError
 from coursekit.imports import find_forbidden
 
 BANNED = ("keras", "tensorflow", "torch", "jax")
@@ -58,3 +59,9 @@ def test_a_linked_module_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "elsewhere.py").write_text("import keras")
     (tmp_path / "helper.py").symlink_to(tmp_path / "elsewhere.py")
     assert found(tmp_path, "import helper") == []
+
+
+def test_a_file_the_scan_cannot_read_is_the_students_problem_said_so(tmp_path: Path) -> None:
+    deep = "x = " + "+".join(["1"] * 20_000)  # RecursionError in ast.parse
+    with pytest.raises(SubmissionRefusedError, match=r"helper\.py cannot be read .* nested too deeply"):
+        found(tmp_path, "if False:\n    import helper", helper=deep)

@@ -3,7 +3,8 @@
 Each builder makes one entry in a class folder (zips are built here byte by byte rather than stored, a
 FIFO and a GBK name cannot live in git) and returns what the batch must make of it: ``("graded", id)``
 for a student graded under that id, ``("refused", id, words)`` for a student refused with ``words`` in
-their feedback, ``("skipped", words)`` for an entry named in the summary's notes. None of them may stop,
+their feedback, ``("failed", id, words)`` for a student graded 0 with ``words`` in their feedback,
+``("skipped", words)`` for an entry named in the summary's notes. None of them may stop,
 hang or fail the batch, or change how the other students are graded.
 """
 
@@ -107,6 +108,17 @@ def dot_named_folder(class_dir: Path, source: str) -> Outcome:
     return ("skipped", ".eve")
 
 
+def deep_helper(class_dir: Path, source: str) -> Outcome:
+    """A correct ex1 that imports, under ``if False:``, a helper holding a 20,000-term expression: the
+    grader's static import scan hits RecursionError in ``ast.parse``. The student is told which file the
+    scan cannot read (score 0), never "internal error"."""
+    folder = class_dir / "deep-helper"
+    folder.mkdir()
+    (folder / FILENAME).write_text(source + "\nif False:\n    import helper\n")
+    (folder / "helper.py").write_text("x = " + "+".join(["1"] * 20_000) + "\n")
+    return ("failed", "deep-helper", "helper.py cannot be read by the check for forbidden imports")
+
+
 BUILDERS: list[Callable[[Path, str], Outcome]] = [
     encrypted_zip, utf8_flag_bad_name_zip, corrupt_deflate_zip, corrupt_lzma_zip, fifo_named_zip,
-    folder_beside_its_zip, gbk_folder_name, dot_named_folder]
+    folder_beside_its_zip, gbk_folder_name, dot_named_folder, deep_helper]
