@@ -10,11 +10,14 @@ that the strongest mode available is the one detected, so a silent fall-back can
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -273,6 +276,85 @@ def test_killing_the_fork_server_kills_its_running_job(tmp_path):
         assert len(errors) == 1 and "fork server" in str(errors[0]), errors
 
 
+def descendants(root: int) -> dict[int, str]:
+    """Every live process under ``root`` (by parent links), as pid -> its start time (so that a pid
+    reused later is not taken for the same process)."""
+    table: dict[int, tuple[int, str, str]] = {}  # pid -> (ppid, state, start time)
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        table[int(name)] = (int(fields[1]), fields[0], fields[19])
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, (ppid, state, start) in table.items():
+            if ppid == parent and pid not in found and state != "Z":
+                found[pid] = start
+                frontier.append(pid)
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def still_alive(processes: dict[int, str]) -> list[int]:
+    alive = []
+    for pid, start in processes.items():
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and fields[19] == start:
+            alive.append(pid)
+    return alive
+
+
+def test_killing_the_coordinator_kills_every_process_it_started(tmp_path):
+    """``coursekit grade`` SIGKILLed alone (not its group) mid-batch: its pool workers, the resource
+    tracker, the fork servers and the jobs all end within seconds, and no queued task is taken."""
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    for n in range(4):
+        workspace(class_dir, "infinite_loop").rename(class_dir / f"loop-{n}")
+    out = tmp_path / "out"
+    env = {**os.environ, "COURSEKIT_SECRET": SECRET}
+    coordinator = subprocess.Popen(
+        [sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out", str(out), "--exercises", "ex1",
+         "--workers", "2", "--timeout", "120"],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started: dict[int, str] = {}
+    try:
+        def jobs_running() -> bool:
+            started.update(descendants(coordinator.pid))
+            servers = [p for p in started if "_forkserver.py" in cmdline(p)]
+            return any(descendants(p) for p in servers)
+
+        assert wait_for(jobs_running, 240), "no job started"
+        started.update(descendants(coordinator.pid))
+        assert len(started) >= 5, started  # 2 workers, a resource tracker, fork servers, jobs
+        coordinator.kill()  # SIGKILL to the coordinator alone
+        coordinator.wait()
+        assert wait_for(lambda: still_alive(started) == [], 10), \
+            [cmdline(p)[:100] for p in still_alive(started)]
+        assert survivors() == []
+    finally:
+        with contextlib.suppress(OSError):
+            os.killpg(coordinator.pid, signal.SIGKILL)
+        coordinator.wait()
+        for pid in still_alive(started):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
 # ---- 4. a submission reads and changes only its own copy ------------------------------------------------
 
 @pytest.fixture
@@ -401,15 +483,18 @@ def test_the_corpus_in_one_batch(tmp_path):
     graded = [o[1] for o in intake if o[0] == "graded"]
     refused = [o[1:] for o in intake if o[0] == "refused"]
     skipped = [o[1] for o in intake if o[0] == "skipped"]
+    failed = [o[1:] for o in intake if o[0] == "failed"]
     for student in graded:
         assert scores.pop(student) == full, student
         assert (out / "feedback" / student / "report.md").is_file()
     assert scores == dict.fromkeys(scores, 0.0)
-    assert set(scores) == {*names, "linked", "linked-folder", "zip-slip", *(r[0] for r in refused)} \
-        - {"flood_stdout"}
+    assert set(scores) == {*names, "linked", "linked-folder", "zip-slip",
+                           *(r[0] for r in refused), *(f[0] for f in failed)} - {"flood_stdout"}
     for student, words in refused:
         assert words in (problems[student] or ""), (student, problems[student])
         assert words in (out / "feedback" / student / "report.md").read_text()
+    for student, words in failed:
+        assert words in (out / "feedback" / student / "report.md").read_text(), student
     console = Console(record=True, width=200)
     console.print(class_summary(report))
     summary = console.export_text()

@@ -176,7 +176,7 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
     while queue:
         workers = min(options.worker_count(), len(queue))
         with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
-                                 initargs=(str(log_path),)) as pool:
+                                 initargs=(str(log_path), os.getpid())) as pool:
             futures: dict[Future[dict[str, object]], tuple[Submission, str]] = {}
             broken = False
             while (queue or futures) and not broken:

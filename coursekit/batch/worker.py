@@ -8,7 +8,12 @@ then returns the result as plain data. Student code never runs in this process.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -71,12 +76,42 @@ def close_servers() -> None:
     _servers.clear()
 
 
-def init_worker(log_path: str) -> None:
+PR_SET_PDEATHSIG = 1
+WATCH_PERIOD_S = 1.0
+
+
+def die_with(coordinator: int) -> None:
+    """End this worker as soon as the coordinator ``coordinator`` (its parent) dies, however it dies.
+
+    On Linux the kernel sends SIGKILL on the parent's death (``PR_SET_PDEATHSIG``); everywhere a thread
+    checks every second that the parent is still ours (an orphan is re-parented). The worker's fork
+    servers end when its socket closes, and their jobs with them (see ``sandbox/_forkserver.py``); the
+    resource tracker ends when the last process holding its pipe is gone.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                   ctypes.c_ulong(0))
+    if os.getppid() != coordinator:  # it died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == coordinator:
+            time.sleep(WATCH_PERIOD_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="coursekit-watch-coordinator", daemon=True).start()
+
+
+def init_worker(log_path: str, coordinator: int | None = None) -> None:
     """Run once in each worker process, before anything imports TensorFlow.
 
     TensorFlow writes its start-up messages straight to file descriptor 2, over the progress bar; the
     worker's own output goes to ``log_path`` instead (a grader's errors come back as results anyway).
+    With ``coordinator`` (the pid of ``coursekit grade``), the worker dies with it (:func:`die_with`).
     """
+    if coordinator is not None:
+        die_with(coordinator)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
