@@ -7,19 +7,27 @@ from pathlib import Path
 from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
 from coursekit.exercise import Exercise
 from coursekit.grading import grade_exercise
+from coursekit.notebook import notebook_name
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 
 
-def locate(exercise: Exercise, path: Path | None, cwd: Path) -> Path:
-    """The folder holding the student's file: PATH (the file or its folder), else ./ then ./exercises/."""
+def locate(exercise: Exercise, path: Path | None, cwd: Path) -> tuple[Path, str | None]:
+    """The folder holding the student's file: PATH (the file or its folder), else ./ then ./exercises/.
+
+    Also the file's name when PATH names the file itself (the .py or the notebook), else None. A folder
+    may hold the exercise's ``.py`` file or its notebook.
+    """
+    notebook = notebook_name(exercise.filename)
+    entry = None
     if path is not None:
         path = path if path.is_absolute() else cwd / path
         if path.is_file() or path.is_symlink():
-            if path.name != exercise.filename:
+            if path.name not in (exercise.filename, notebook):
                 raise SubmissionNotFoundError(
-                    f"{path} is not {exercise.filename}: {exercise.id} is graded from {exercise.filename}")
-            folder = path.parent
+                    f"{path} is not {exercise.filename}: {exercise.id} is graded from {exercise.filename} "
+                    f"(or the notebook {notebook})")
+            folder, entry = path.parent, path.name
         elif path.is_dir():
             folder = path
         else:
@@ -28,13 +36,14 @@ def locate(exercise: Exercise, path: Path | None, cwd: Path) -> Path:
     else:
         candidates = [cwd, cwd / "exercises"]
     for folder in candidates:
-        target = folder / exercise.filename
-        if target.is_symlink():
-            raise SubmissionRefusedError(f"{target} is a link; links are refused")
-        if target.is_file():
-            return folder
+        for name in (entry,) if entry else (exercise.filename, notebook):
+            target = folder / name
+            if target.is_symlink():
+                raise SubmissionRefusedError(f"{target} is a link; links are refused")
+            if target.is_file():
+                return folder, entry
     looked = " and ".join(str(f) for f in candidates)
-    raise SubmissionNotFoundError(f"{exercise.filename} was not found in {looked}")
+    raise SubmissionNotFoundError(f"{exercise.filename} (or {notebook}) was not found in {looked}")
 
 
 def check(exercise_id: str, path: Path | None = None, cwd: Path | None = None) -> ExerciseResult:
@@ -43,6 +52,6 @@ def check(exercise_id: str, path: Path | None = None, cwd: Path | None = None) -
     Raises UnknownExerciseError, SubmissionNotFoundError or SubmissionRefusedError.
     """
     exercise = get_exercise(exercise_id)
-    folder = locate(exercise, path, cwd or Path.cwd())
+    folder, entry = locate(exercise, path, cwd or Path.cwd())
     cases = exercise.public_cases()
-    return grade_exercise(exercise, folder, cases, exercise.expected_values(cases))
+    return grade_exercise(exercise, folder, cases, exercise.expected_values(cases), entry=entry)

@@ -7,8 +7,10 @@ on the student.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +18,27 @@ from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedErro
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.imports import find_forbidden
+from coursekit.notebook import NotebookCode, NotebookError, notebook_name, read_notebook
 from coursekit.results import ExerciseResult, TestResult
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import Call, Job, run_job
-from coursekit.sandbox.report import RunReport, StudentError
+from coursekit.sandbox.report import Place, RunReport, StudentError
 
 Runner = Callable[[Path, Job, Limits], RunReport]
 MAX_RESTARTS = 4
+MAX_OTHER_NOTEBOOKS = 20
 
 
 def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
                    expected: Mapping[str, Any], *, limits: Limits | None = None,
-                   runner: Runner = run_job, remeasure: bool = False) -> ExerciseResult:
+                   runner: Runner = run_job, remeasure: bool = False,
+                   entry: str | None = None) -> ExerciseResult:
     """Run ``cases`` on the student's ``exercise.filename`` in ``workspace`` and judge every value.
 
-    ``remeasure`` (batch grading) has the grader recompute what the student process measured itself,
-    through :meth:`Exercise.remeasure`, before judging.
+    The file may be the exercise's notebook (``exN_*.ipynb``) instead: it is graded when there is no
+    ``.py`` beside it, or when ``entry`` names it (the student named the file). ``remeasure`` (batch
+    grading) has the grader recompute what the student process measured itself, through
+    :meth:`Exercise.remeasure`, before judging.
     """
     started = time.monotonic()
     limits = limits or exercise.limits
@@ -40,29 +47,73 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
         return ExerciseResult(exercise=exercise.id, title=exercise.title, tests=tuple(tests),
                               output=output, notes=notes, execution_time=time.monotonic() - started)
 
+    try:
+        notebooks, found_notes = _notebooks(exercise, workspace, entry)
+    except NotebookError as exc:
+        return finish(_all_failed(cases, str(exc)))
+    modules = {nb.module_file: nb for nb in notebooks}
     path = workspace / exercise.filename
-    if path.is_symlink():
-        return finish(_all_failed(cases, f"{exercise.filename} is a link; links are refused"))
-    if not path.is_file():
-        return finish(_all_failed(cases, f"{exercise.filename} was not found in the submission"))
+    if exercise.filename not in modules:
+        if path.is_symlink():
+            return finish(_all_failed(cases, f"{exercise.filename} is a link; links are refused"))
+        if not path.is_file():
+            return finish(_all_failed(cases, f"{exercise.filename} was not found in the submission (nor "
+                                             f"{notebook_name(exercise.filename)})"))
     if exercise.forbidden_imports:
         try:
-            banned = find_forbidden(workspace, exercise.filename, exercise.forbidden_imports)
+            banned = find_forbidden(workspace, exercise.filename, exercise.forbidden_imports,
+                                    {name: nb.source for name, nb in modules.items()})
         except SubmissionRefusedError as exc:  # a file the scan cannot read: the student's, said so
             return finish(_all_failed(cases, str(exc)))
         if banned:
             b = banned[0]
-            reason = (f"{b.file} imports {b.name} (line {b.line}): {exercise.id} is computed by hand with "
+            nb = modules.get(b.file)
+            where = f"{b.file} imports {b.name} (line {b.line})" if nb is None else \
+                f"{nb.place(_line(b.file, b.line)).describe()} imports {b.name}"
+            reason = (f"{where}: {exercise.id} is computed by hand with "
                       f"numpy, so a submission that imports keras, tensorflow, torch or jax scores 0 "
                       f"for this exercise.")
             return finish(_all_failed(cases, reason))
     try:
-        outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner, measure=not remeasure)
+        outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner, measure=not remeasure,
+                                           notebooks=notebooks)
     except (SubmissionNotFoundError, SubmissionRefusedError) as exc:
-        return finish(_all_failed(cases, str(exc)))
+        return finish(_all_failed(cases, str(exc)), notes=found_notes)
     tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure)
              for case in cases]
-    return finish(tests, output, notes)
+    return finish(tests, output, (*found_notes, *notes))
+
+
+def _notebooks(exercise: Exercise, workspace: Path,
+               entry: str | None) -> tuple[list[NotebookCode], tuple[str, ...]]:
+    """The notebooks that stand for modules of the submission, and notes on which file was graded.
+
+    The exercise's own notebook counts when its ``.py`` is absent or ``entry`` names the notebook; a
+    notebook that is not readable then raises NotebookError. Other notebooks without their ``.py``
+    (ex5 imports ex1) are converted when they can be, so that the exercise can import them.
+    """
+    own = notebook_name(exercise.filename)
+    py, nb = workspace / exercise.filename, workspace / own
+    has_py = py.is_file() or py.is_symlink()
+    has_nb = nb.is_file() or nb.is_symlink()
+    notebooks: list[NotebookCode] = []
+    notes: tuple[str, ...] = ()
+    if has_nb and (entry == own or not has_py):
+        notebooks.append(read_notebook(nb))
+        if has_py:
+            notes = (f"{own} was graded, as you named it; {exercise.filename} beside it was not",)
+    elif has_nb:
+        notes = (f"{exercise.filename} was graded: a .py file wins over the notebook {own} beside it",)
+    others = [p for p in sorted(workspace.glob("*.ipynb")) if p.name != own and p.stem.isidentifier()
+              and not (workspace / f"{p.stem}.py").exists()]
+    for path in others[:MAX_OTHER_NOTEBOOKS]:
+        with contextlib.suppress(NotebookError):  # not this exercise's file: its own grading says why
+            notebooks.append(read_notebook(path))
+    return notebooks, notes
+
+
+def _line(file: str, line: int) -> Place:
+    return Place(file=file, line=line, function="", code="")
 
 
 def _all_failed(cases: Sequence[Case], message: str) -> list[TestResult]:
@@ -74,11 +125,15 @@ Outcome = tuple[str, Any]
 
 
 def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits: Limits,
-             runner: Runner, measure: bool = True) -> tuple[dict[str, Outcome], str, tuple[str, ...]]:
+             runner: Runner, measure: bool = True, notebooks: Sequence[NotebookCode] = (),
+             ) -> tuple[dict[str, Outcome], str, tuple[str, ...]]:
     """Run every case; when the process dies on one, fail it and restart for the others.
 
     ``measure`` False (batch grading, which remeasures) lets probes skip measurements the grader redoes.
+    ``notebooks`` are written as the modules they stand for, and the student's errors on their lines
+    are reported by cell.
     """
+    modules = tuple((nb.module_file, nb.source) for nb in notebooks)
     outcomes: dict[str, Outcome] = {}
     outputs: list[str] = []
     notes: list[str] = []
@@ -87,7 +142,8 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
         if not pending:
             break
         calls = tuple(Call(c.name, c.function, tuple(c.args), dict(c.kwargs), c.probe) for c in pending)
-        report = runner(workspace, Job(exercise.module, calls, exercise.forbidden_imports, measure), limits)
+        report = _by_cell(runner(workspace, Job(exercise.module, calls, exercise.forbidden_imports, measure,
+                                                modules), limits), notebooks)
         if report.output:
             outputs.append(report.output)
         if report.forbidden_imports:
@@ -128,6 +184,22 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
     for case in cases:
         outcomes.setdefault(case.name, ("error", "no result was reported for this case"))
     return outcomes, "\n".join(outputs), tuple(notes)
+
+
+def _by_cell(report: RunReport, notebooks: Sequence[NotebookCode]) -> RunReport:
+    """The report with the student's errors on a notebook's lines named by cell and line in the cell."""
+    if not notebooks:
+        return report
+
+    def relocate(error: StudentError) -> StudentError:
+        for nb in notebooks:
+            error = nb.error(error)
+        return error
+
+    outcomes = {k: o if o.error is None else replace(o, error=relocate(o.error))
+                for k, o in report.outcomes.items()}
+    import_error = None if report.import_error is None else relocate(report.import_error)
+    return replace(report, outcomes=outcomes, import_error=import_error)
 
 
 def _import_failure(exercise: Exercise, error: StudentError) -> str:

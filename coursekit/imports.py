@@ -7,7 +7,7 @@ problem, never an internal error: :func:`find_forbidden` raises ``SubmissionRefu
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,22 +36,28 @@ def _imported(tree: ast.AST) -> Iterable[tuple[str, int]]:
                 yield node.args[0].value, node.lineno
 
 
-def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str]) -> list[ForbiddenImport]:
+def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str],
+                   modules: Mapping[str, str] | None = None) -> list[ForbiddenImport]:
     """Forbidden imports in ``filename`` and in the workspace's own modules that it imports.
+
+    ``modules`` maps file names to code that stands for them (a notebook's code): it is read instead of
+    the workspace's file of that name.
 
     Raises ``SubmissionRefusedError`` when one of those files cannot be read or parsed by the scan
     (a syntax error is left to the student process, which reports it with its line)."""
+    modules = modules or {}
     banned = set(forbidden)
     found: list[ForbiddenImport] = []
     todo, seen = [filename], set()
     while todo:
         name = todo.pop()
         path = workspace / name
-        if name in seen or not path.is_file() or path.is_symlink():
+        if name in seen or (name not in modules and (not path.is_file() or path.is_symlink())):
             continue
         seen.add(name)
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+            code = modules[name] if name in modules else path.read_text(encoding="utf-8", errors="replace")
+            tree = ast.parse(code)
             imported = list(_imported(tree))
         except SyntaxError:
             continue
@@ -64,6 +70,6 @@ def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str]) -> 
             top = module.partition(".")[0]
             if top in banned:
                 found.append(ForbiddenImport(top, name, line))
-            elif (workspace / f"{top}.py").is_file():
+            elif f"{top}.py" in modules or (workspace / f"{top}.py").is_file():
                 todo.append(f"{top}.py")
     return found

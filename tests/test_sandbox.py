@@ -189,7 +189,8 @@ def test_a_missing_function_names_the_function_and_the_file(tmp_path: Path) -> N
 def test_a_missing_file_fails_every_case(tmp_path: Path) -> None:
     result = grade(tmp_path, None)
     assert result.score == 0
-    assert all(t.output == "student.py was not found in the submission" for t in result.tests)
+    assert all(t.output == "student.py was not found in the submission (nor student.ipynb)"
+               for t in result.tests)
 
 
 def test_not_implemented_says_so(tmp_path: Path) -> None:

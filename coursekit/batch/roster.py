@@ -1,8 +1,9 @@
-"""The students of a class folder, each staged as a private folder of ``.py`` files.
+"""The students of a class folder, each staged as a private folder of ``.py`` files and notebooks.
 
-A class folder holds one entry per student: a folder of ``exN_*.py`` files or a ``.zip`` of them (flat,
-or inside one folder). The entry's name is the student id. Zips are read member by member: no entry may
-land outside its folder, links are refused, and sizes are bounded whatever the archive's headers claim.
+A class folder holds one entry per student: a folder of ``exN_*.py`` files (or ``exN_*.ipynb``
+notebooks) or a ``.zip`` of them (flat, or inside one folder). The entry's name is the student id. Zips
+are read member by member: no entry may land outside its folder, links are refused, and sizes are bounded
+whatever the archive's headers claim.
 
 One entry never stops the batch: whatever goes wrong while reading it (a link, a FIFO or device named
 ``x.zip``, an encrypted or corrupt archive, a name that cannot be decoded) refuses that student only,
@@ -27,9 +28,12 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from coursekit._exceptions import SubmissionRefusedError
+from coursekit.notebook import MAX_NOTEBOOK_BYTES
 
 MAX_FILES = 100
 MAX_FILE_BYTES = 1 << 20
+# What is staged: Python files, and notebooks (larger: they may hold outputs, which are never read).
+STAGED = {".py": MAX_FILE_BYTES, ".ipynb": MAX_NOTEBOOK_BYTES}
 MAX_TOTAL_BYTES = 16 << 20
 MAX_ZIP_MEMBERS = 2000
 
@@ -118,8 +122,8 @@ def student_entries(class_dir: Path) -> Roster:
 
 
 def stage(student: str, entry: Path, dest: Path, problem: str | None = None) -> Submission:
-    """Copy (or extract) a student's ``.py`` files into the new folder ``dest``. Any failure to read the
-    entry refuses this student (``problem`` set), never the batch."""
+    """Copy (or extract) a student's ``.py`` files and notebooks into the new folder ``dest``. Any
+    failure to read the entry refuses this student (``problem`` set), never the batch."""
     dest.mkdir(parents=True)
     try:
         if problem is not None:
@@ -166,7 +170,7 @@ def digest_folder(folder: Path) -> str:
 def _copy_folder(source: Path, dest: Path) -> None:
     total, count = 0, 0
     for path in sorted(source.iterdir()):
-        if path.suffix != ".py":
+        if path.suffix not in STAGED:
             continue
         if path.is_symlink():
             raise SubmissionRefusedError(f"{path.name} is a link; submit the file itself")
@@ -174,14 +178,16 @@ def _copy_folder(source: Path, dest: Path) -> None:
             continue
         size = path.stat().st_size
         count, total = count + 1, total + size
-        if size > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES or count > MAX_FILES:
+        limit = STAGED[path.suffix]
+        if size > limit or total > MAX_TOTAL_BYTES or count > MAX_FILES:
             raise SubmissionRefusedError(f"{student_id(source.name)} holds more Python code than the grader "
-                                         f"accepts ({MAX_FILES} files, {MAX_FILE_BYTES >> 10} KiB each)")
+                                         f"accepts ({MAX_FILES} files, {MAX_FILE_BYTES >> 10} KiB each, "
+                                         f"{MAX_NOTEBOOK_BYTES >> 20} MiB a notebook)")
         with _open_regular(path) as src:
-            data = src.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
+            data = src.read(limit + 1)
+        if len(data) > limit:
             raise SubmissionRefusedError(f"{student_id(path.name)} is larger than the grader accepts "
-                                         f"({MAX_FILE_BYTES >> 10} KiB a file)")
+                                         f"({limit >> 10} KiB a file)")
         (dest / path.name).write_bytes(data)
 
 
@@ -196,8 +202,8 @@ def _safe_member_name(info: zipfile.ZipInfo) -> PurePosixPath:
 
 
 def _extract_zip(archive: Path, dest: Path) -> None:
-    """Extract the ``.py`` files of ``archive``. Whatever reading it raises (a corrupt or encrypted
-    archive, an undecodable name, deflate, bzip2 or lzma errors) refuses the submission."""
+    """Extract the ``.py`` files and notebooks of ``archive``. Whatever reading it raises (a corrupt or
+    encrypted archive, an undecodable name, deflate, bzip2 or lzma errors) refuses the submission."""
     name = student_id(archive.name)
     try:
         with _open_regular(archive) as raw, zipfile.ZipFile(raw) as zf:
@@ -205,7 +211,7 @@ def _extract_zip(archive: Path, dest: Path) -> None:
             if len(infos) > MAX_ZIP_MEMBERS:
                 raise SubmissionRefusedError(f"{name} has more than {MAX_ZIP_MEMBERS} entries")
             members = [(info, _safe_member_name(info)) for info in infos]
-            files = [(i, p) for i, p in members if not i.is_dir() and p.suffix == ".py"
+            files = [(i, p) for i, p in members if not i.is_dir() and p.suffix in STAGED
                      and not any(part.startswith(("__MACOSX", ".")) for part in p.parts)]
             tops = {p.parts[0] for _, p in files if len(p.parts) > 1}
             nested = any(len(p.parts) > 2 for _, p in files)
@@ -221,11 +227,12 @@ def _extract_zip(archive: Path, dest: Path) -> None:
                 if target.exists():
                     raise SubmissionRefusedError(f"{name} holds {path.name} twice")
                 with zf.open(info) as src:
-                    data = src.read(MAX_FILE_BYTES + 1)
+                    limit = STAGED[path.suffix]
+                    data = src.read(limit + 1)
                 total += len(data)
-                if len(data) > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
+                if len(data) > limit or total > MAX_TOTAL_BYTES:
                     raise SubmissionRefusedError(f"{name}: {path.name} is larger than the grader "
-                                                 f"accepts ({MAX_FILE_BYTES >> 10} KiB a file)")
+                                                 f"accepts ({limit >> 10} KiB a file)")
                 target.write_bytes(data)
     except SubmissionRefusedError:
         raise

@@ -55,12 +55,15 @@ class Job:
 
     ``measure`` False tells probes that the grader redoes their measurements itself (batch grading's
     remeasure), so they send only the plain data that it reads (ex3: a model's config and weight shapes).
+    ``modules`` are (file name, code) pairs the grader wrote itself, a notebook's code as the module it
+    stands for: they are written beside the copy of the student's files, in place of any of the same name.
     """
 
     module: str
     calls: tuple[Call, ...]
     forbidden_imports: tuple[str, ...] = ()
     measure: bool = True
+    modules: tuple[tuple[str, str], ...] = ()
 
     def to_json(self, limits: Limits) -> str:
         return json.dumps({
@@ -139,6 +142,10 @@ def prepare_job(root: Path, workspace: Path, job: Job, limits: Limits) -> tuple[
     work = root / "work"
     work.mkdir()
     copy_workspace(workspace, work)
+    for name, code in job.modules:
+        if Path(name).name != name or not name.endswith(".py"):
+            raise InternalError(f"a generated module must be a plain .py file name, got {name!r}")
+        (work / name).write_text(code, encoding="utf-8")
     job_path = root / "job.json"
     job_path.write_text(job.to_json(limits), encoding="utf-8")
     return work, job_path

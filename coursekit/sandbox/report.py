@@ -12,12 +12,17 @@ from coursekit._exceptions import WireError
 
 @dataclass(frozen=True)
 class Place:
-    """A line of the student's own code."""
+    """A line of the student's own code; ``cell`` is the notebook cell it is in, for a notebook's line."""
 
     file: str
     line: int
     function: str
     code: str
+    cell: int | None = None
+
+    def describe(self) -> str:
+        cell = f", cell {self.cell}" if self.cell is not None else ""
+        return f"{self.file}{cell}, line {self.line}" + (f", in {self.function}" if self.function else "")
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,7 @@ class StudentError:
         text = f"{self.type_name}: {self.message}" if self.message else self.type_name
         if self.where:
             p = self.where[-1]
-            loc = f"{p.file}, line {p.line}" + (f", in {p.function}" if p.function else "")
-            text += f"\n  at {loc}" + (f": {p.code}" if p.code else "")
+            text += f"\n  at {p.describe()}" + (f": {p.code}" if p.code else "")
         return text
 
 

@@ -1,0 +1,1 @@
+"""``coursekit release``: the student handout, without answers."""
