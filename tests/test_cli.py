@@ -110,7 +110,7 @@ def test_json_output_carries_the_mistake_in_the_message(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [
-    ("check", "ex9", str(SOLUTIONS)),
+    ("check", "ex99", str(SOLUTIONS)),
     ("check", "ex1", "/no/such/folder"),
     ("check", "ex1", str(SOLUTIONS / "ex4_lstm_gru.py")),
 ])
@@ -121,7 +121,7 @@ def test_what_cannot_be_found_exits_2_with_a_message(args: tuple[str, ...]) -> N
 
 
 def test_an_unknown_exercise_lists_the_known_ones() -> None:
-    assert "expected one of ex1" in invoke("check", "ex9").stderr
+    assert "expected one of ex1" in invoke("check", "ex99").stderr
 
 
 def test_a_folder_without_the_file_exits_2_naming_the_file(tmp_path: Path) -> None:
