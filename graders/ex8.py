@@ -8,7 +8,8 @@ in float64; and ``tf.clip_by_global_norm``. The wrong versions that name a stude
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from coursekit.compare import Mistake, Verdict, as_array, close, compare_array, 
 from coursekit.exercise import Case, Exercise
 from coursekit.sandbox.report import StudentError
 from graders import _bptt as bptt
-from graders._keras_ref import layer_with_weights
+from graders import _keras_ref
 
 TANH_OF_Z = ("the tanh derivative taken of the pre-activation (1 - z**2) instead of the state",
              "tanh'(z) = 1 - tanh(z)**2 = 1 - s_t**2: use the state s_t that the forward pass produced, "
@@ -188,23 +189,16 @@ class Bptt(Exercise):
             return [c.numpy() for c in clipped], float(norm.numpy())
         x, U, W, b = _f64(*case.args[:4])
         sequences = case.function == "rnn_backward"
+        if sequences:
+            s0, d_states = _f64(*case.args[4:])
+        else:  # d sum(s_T) / dx from s0 = 0: the last state only, every unit weighted 1
+            s0, d_states = np.zeros((x.shape[0], U.shape[1])), np.ones((x.shape[0], U.shape[1]))
         spec = ("SimpleRNN", {"units": U.shape[1], "return_sequences": sequences, "dtype": "float64"})
-        layer = layer_with_weights(spec, x.shape, [U, W, b])
-        x_t = tf.constant(x)
-        if not sequences:
-            with tf.GradientTape() as tape:
-                tape.watch(x_t)
-                last = tf.reduce_sum(layer(x_t))
-            dx = tape.gradient(last, x_t).numpy()
-            norms: np.ndarray = np.linalg.norm(dx, axis=-1).mean(axis=0)
-            return norms
-        s0, d_states = _f64(*case.args[4:])
-        s0_t = tf.constant(s0)
-        with tf.GradientTape() as tape:
-            tape.watch([x_t, s0_t])
-            loss = tf.reduce_sum(layer(x_t, initial_state=[s0_t]) * d_states)
-        grads = tape.gradient(loss, [*layer.trainable_weights, x_t, s0_t])
-        return {key: np.asarray(g, dtype=np.float64) for key, g in zip(bptt.KEYS, grads, strict=True)}
+        grads = dict(zip(bptt.KEYS, _tape_gradients(spec, x, [U, W, b], s0, d_states), strict=True))
+        if sequences:
+            return grads
+        norms: np.ndarray = np.linalg.norm(grads["dx"], axis=-1).mean(axis=0)
+        return norms
 
     # --- judgement ----------------------------------------------------------------------------------
 
@@ -280,6 +274,51 @@ class Bptt(Exercise):
             _mistake(DB_NOT_SUMMED, bptt.backward(*args, db="mean")),
             _mistake(LOOP_FORWARDS, bptt.backward(*args, order="forward")),
         ]
+
+
+@dataclass
+class _Tape:
+    layer: Any
+    eager_s: float = 0.0
+    traced: Any = None
+
+
+_tapes: dict[Hashable, _Tape] = {}
+
+
+def _tape_gradients(spec: _keras_ref.Spec, x: np.ndarray, weights: list[np.ndarray], s0: np.ndarray,
+                    d_states: np.ndarray) -> list[np.ndarray]:
+    """tf.GradientTape's gradients of sum(layer(x, initial_state=[s0]) * d_states) with respect to the
+    layer's [kernel, recurrent_kernel, bias], x and s0, on the cached layer of ``spec`` holding ``weights``.
+
+    Eager at first; once a layer has cost ``COMPILE_AFTER_S`` of eager tapes (a class's shared hidden
+    shapes), the same computation is traced with tf.function, as _keras_ref.call_with_weights does.
+    """
+    import tensorflow as tf
+
+    layer = _keras_ref.layer_with_weights(spec, x.shape, weights)
+    key = (_keras_ref.freeze(spec), x.shape)
+    tape = _tapes.get(key)
+    if tape is None or tape.layer is not layer:
+        tape = _tapes[key] = _Tape(layer)
+        if len(_tapes) > _keras_ref.MAX_LAYERS:
+            del _tapes[next(iter(_tapes))]
+
+    def gradients(x_t: Any, s0_t: Any, d_t: Any) -> Any:
+        with tf.GradientTape() as g:
+            g.watch([x_t, s0_t])
+            loss = tf.reduce_sum(layer(x_t, initial_state=[s0_t]) * d_t)
+        return g.gradient(loss, [*layer.trainable_weights, x_t, s0_t])
+
+    args = [tf.constant(a) for a in (x, s0, d_states)]
+    if tape.traced is not None:
+        return [np.asarray(g, dtype=np.float64) for g in tape.traced(*args)]
+    started = time.perf_counter()
+    out = [np.asarray(g, dtype=np.float64) for g in gradients(*args)]
+    tape.eager_s += time.perf_counter() - started
+    if tape.eager_s > _keras_ref.COMPILE_AFTER_S:
+        tape.traced = tf.function(gradients)
+    return out
 
 
 def judge_parts(function: str, expected: Mapping[str, np.ndarray], got: Mapping[str, Any],

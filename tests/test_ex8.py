@@ -165,6 +165,25 @@ def test_the_solution_gets_full_marks_on_hidden_cases_against_live_tensorflow(
     assert result.passed, [t.output for t in result.tests if not t.passed]
 
 
+def test_traced_gradients_equal_eager_ones(keras: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After COMPILE_AFTER_S of eager tapes a layer's gradients are traced; both give the same numbers."""
+    from graders import _keras_ref
+
+    cases = [c for c in EX8.hidden_cases(np.random.default_rng(5), np.random.default_rng(6))
+             if c.function != CLIP]
+    eager = EX8.expected_values(cases, use_cache=False)
+    monkeypatch.setattr(_keras_ref, "COMPILE_AFTER_S", 0.0)
+    ex8._tapes.clear()
+    EX8.expected_values(cases, use_cache=False)  # eager, then traced for the next call
+    assert all(t.traced is not None for t in ex8._tapes.values())
+    traced = EX8.expected_values(cases, use_cache=False)
+    for case in cases:
+        want, got = eager[case.name], traced[case.name]
+        for key in want if isinstance(want, dict) else [None]:
+            np.testing.assert_allclose(got if key is None else got[key], want if key is None else want[key],
+                                       rtol=1e-10, atol=1e-300, err_msg=case.name)
+
+
 def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
     result = grade_files("ex8", {FILE: STUB})
     assert result.score == 0 and len(result.tests) == len(EX8.public_cases())
