@@ -28,7 +28,9 @@ NUMERIC_FORBIDDEN = ("keras", "tensorflow", "torch", "jax")
 class Case:
     """One call of a student function, worth ``points``.
 
-    ``probe`` names how the child turns the return value into plain data (``"value"``: as it is).
+    ``probe`` names how the child turns the return value into plain data (``"value"``: as it is; else one
+    of ``Exercise.probes``). Cases that make the same call (function, probe, arguments) share one call in
+    the student's process: a grader judges several aspects of one training run without training twice.
     """
 
     name: str
@@ -51,6 +53,11 @@ class Exercise(ABC):
     # What batch grading's fork server imports before forking a child for this exercise.
     child_imports: ClassVar[tuple[str, ...]] = ("numpy",)
     limits: ClassVar[Limits] = Limits()
+    # The grader's own probes, by the name its cases give in ``Case.probe``: each is a module of the
+    # grader's, loaded by path in the student's process, that imports nothing from coursekit and turns a
+    # return value into plain data with ``probe(value, context)`` (see graders/_probe_keras_model.py).
+    # "value" and "typed" are built in.
+    probes: ClassVar[Mapping[str, Path]] = {}
     # True when hidden_cases draws its sizes and structure from ``shape_rng``: batch grading then passes
     # one per class, so that every student of a class gets the same shapes (and the grader's built Keras
     # layers are reused from one student to the next) but values of their own.

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from coursekit import refcache
 from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
@@ -129,21 +130,24 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
              ) -> tuple[dict[str, Outcome], str, tuple[str, ...]]:
     """Run every case; when the process dies on one, fail it and restart for the others.
 
-    ``measure`` False (batch grading, which remeasures) lets probes skip measurements the grader redoes.
-    ``notebooks`` are written as the modules they stand for, and the student's errors on their lines
-    are reported by cell.
+    Cases that make the same call share it (:func:`shared_calls`): the call is made once, under the name
+    of its first case, and its outcome is every one of its cases'. ``measure`` False (batch grading,
+    which remeasures) lets probes skip measurements the grader redoes. ``notebooks`` are written as the
+    modules they stand for, and the student's errors on their lines are reported by cell.
     """
     modules = tuple((nb.module_file, nb.source) for nb in notebooks)
+    groups = shared_calls(cases)
     outcomes: dict[str, Outcome] = {}
     outputs: list[str] = []
     notes: list[str] = []
-    pending = list(cases)
+    probes = {name: str(path) for name, path in exercise.probes.items()}
+    pending = [sharing[0] for sharing in groups]
     for _ in range(MAX_RESTARTS + 1):
         if not pending:
             break
         calls = tuple(Call(c.name, c.function, tuple(c.args), dict(c.kwargs), c.probe) for c in pending)
-        report = _by_cell(runner(workspace, Job(exercise.module, calls, exercise.forbidden_imports, measure,
-                                                modules), limits), notebooks)
+        job = Job(exercise.module, calls, exercise.forbidden_imports, measure, modules=modules, probes=probes)
+        report = _by_cell(runner(workspace, job, limits), notebooks)
         if report.output:
             outputs.append(report.output)
         if report.forbidden_imports:
@@ -181,8 +185,9 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
         pending = [c for c in pending if c.name not in outcomes]
     for case in pending:
         outcomes.setdefault(case.name, ("error", "not run: the student process stopped too many times"))
-    for case in cases:
-        outcomes.setdefault(case.name, ("error", "no result was reported for this case"))
+    for first, *others in groups:
+        outcomes.setdefault(first.name, ("error", "no result was reported for this case"))
+        outcomes.update({case.name: outcomes[first.name] for case in others})
     return outcomes, "\n".join(outputs), tuple(notes)
 
 
@@ -200,6 +205,18 @@ def _by_cell(report: RunReport, notebooks: Sequence[NotebookCode]) -> RunReport:
                 for k, o in report.outcomes.items()}
     import_error = None if report.import_error is None else relocate(report.import_error)
     return replace(report, outcomes=outcomes, import_error=import_error)
+
+
+def shared_calls(cases: Sequence[Case]) -> list[list[Case]]:
+    """The cases grouped by the call they make, in order; the first of a group makes the call.
+
+    A call is its function, probe and arguments (``refcache.case_key``); a case's other fields (points,
+    hidden, what a grader judges of it) do not change what the student's function is asked.
+    """
+    groups: dict[str, list[Case]] = {}
+    for case in cases:
+        groups.setdefault(refcache.case_key(case), []).append(case)
+    return list(groups.values())
 
 
 def _import_failure(exercise: Exercise, error: StudentError) -> str:

@@ -1,8 +1,9 @@
 """Keras models as plain data, for ex2 and ex3.
 
 - :func:`keras_layer` builds one of the lesson's layers from ex2's ``(class_name, kwargs)`` form;
-- :func:`measure` measures a live model exactly as the child's ``keras_model`` probe does (its summary rows,
-  weight shapes and outputs with :func:`probe_weights` on :func:`probe_tokens`);
+- :func:`measure` measures a live model: it is the ``keras_model`` probe's own function (its summary rows,
+  weight shapes and outputs with :func:`probe_weights` on :func:`probe_tokens`), imported from
+  ``graders/_probe_keras_model.py``, the module the student's process loads by path;
 - :func:`check_config` reads a model's config as data and refuses anything but the lesson's built-in
   layers (no Lambda, no custom class), and :func:`rebuild` then re-creates the model with Keras's safe
   deserialization, so batch grading measures a student's model in the grader, from plain data only;
@@ -10,10 +11,8 @@
   what :func:`measure` finds depends on the config alone (minus the names of a Sequential's layers), so
   a config equal to one measured before, the reference's included, gets that measurement back.
 
-``probe_tokens``, ``probe_weights`` and ``compile_settings`` are copies of the functions of the same names
-in ``coursekit/sandbox/_child.py``, which may not import coursekit; ``tests/test_ex3.py`` checks that the
-copies agree. Keras is imported inside the functions that need it: ``coursekit check`` imports this module
-without paying for TensorFlow.
+Keras is imported inside the functions that need it: ``coursekit check`` imports this module without
+paying for TensorFlow.
 """
 
 from __future__ import annotations
@@ -28,6 +27,18 @@ from typing import Any
 import numpy as np
 
 from graders._keras_model_tables import LayerSpec
+from graders._probe_keras_model import (
+    compile_settings,
+    measure,
+    model_table,
+    object_name,
+    probe_tokens,
+    probe_weights,
+)
+
+__all__ = ["ALLOWED_CLASSES", "Measurements", "RefusedModel", "check_config", "compile_settings",
+           "keras_layer", "measure", "measurement_key", "model_table", "object_name", "probe_tokens",
+           "probe_weights", "rebuild", "reported_shapes"]
 
 # (module, class_name) pairs a student's model config may hold. Everything is a Keras built-in; the
 # grader rebuilds nothing else. Layers beyond the lesson's (Dropout, Activation) are allowed so that a
@@ -59,49 +70,6 @@ class RefusedModel(Exception):
     """A student's model that the grader will not rebuild, with the reason in words for the student."""
 
 
-# ---- the probe's inputs (copies of _child.py's) -------------------------------------------------------
-
-def probe_tokens(vocab: int) -> np.ndarray:
-    """The token ids every model is run on: (4, 9) int32 in [0, vocab)."""
-    index = np.arange(36, dtype=np.int64).reshape(4, 9)
-    return ((index * 7919 + 13) % max(int(vocab), 1)).astype(np.int32)
-
-
-def probe_weights(shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
-    """Weights for these shapes, uniform in [-0.5, 0.5) from a splitmix64 hash: the same everywhere."""
-    out = []
-    for k, shape in enumerate(shapes):
-        seed = ((k + 1) * 0xD1B54A32D192ED03) % 2**64
-        z = np.arange(1, math.prod(shape) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        z += np.uint64(seed)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
-        uniform = (z >> np.uint64(11)).astype(np.float64) / float(2**53)
-        out.append((uniform - 0.5).reshape(shape).astype(np.float32))
-    return out
-
-
-def object_name(obj: Any) -> Any:
-    """The name of a serialized optimizer, loss or metric: "rmsprop", "RMSprop", "acc"..."""
-    if obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, Mapping):
-        inner = obj.get("config")
-        return inner if isinstance(inner, str) else str(obj.get("class_name"))
-    return type(obj).__name__
-
-
-def compile_settings(config: Any) -> dict[str, Any] | None:
-    """{"optimizer", "loss", "metrics"} from a model's compile config, None when it was not compiled."""
-    if not isinstance(config, Mapping):
-        return None
-    metrics = config.get("metrics") or []
-    return {"optimizer": object_name(config.get("optimizer")), "loss": object_name(config.get("loss")),
-            "metrics": [object_name(m) for m in metrics] if isinstance(metrics, list | tuple)
-            else [object_name(metrics)]}
-
-
 # ---- live Keras --------------------------------------------------------------------------------------
 
 def keras_layer(spec: LayerSpec) -> Any:
@@ -113,44 +81,6 @@ def keras_layer(spec: LayerSpec) -> Any:
     if name == "Bidirectional":
         kwargs["layer"] = keras_layer(kwargs["layer"])
     return getattr(keras.layers, name)(**kwargs)
-
-
-def _shape(tensor: Any) -> tuple[int | None, ...]:
-    return tuple(None if d is None else int(d) for d in tensor.shape)
-
-
-def _output_shape(layer: Any) -> Any:
-    try:
-        out = layer.output
-    except Exception:  # a layer used twice has no single output
-        return None
-    return [_shape(o) for o in out] if isinstance(out, list | tuple) else _shape(out)
-
-
-def model_table(model: Any) -> list[tuple[str, Any, int]]:
-    """model.summary()'s rows (layer class, output shape, parameters); an InputLayer is not a row."""
-    return [(type(layer).__name__, _output_shape(layer), int(layer.count_params()))
-            for layer in model.layers if type(layer).__name__ != "InputLayer"]
-
-
-def measure(model: Any) -> dict[str, Any]:
-    """What the child's probe measures: table, weight shapes, outputs (or why they could not be had).
-
-    Sets the model's weights to :func:`probe_weights`.
-    """
-    import keras
-
-    shapes = [tuple(int(n) for n in np.shape(w)) for w in model.get_weights()]
-    found: dict[str, Any] = {"table": model_table(model), "weight_shapes": shapes,
-                             "outputs": None, "outputs_error": None}
-    try:
-        model.set_weights(probe_weights(shapes))
-        vocab = next((layer.input_dim for layer in model.layers if type(layer).__name__ == "Embedding"), 1)
-        out = model(probe_tokens(vocab), training=False)
-        found["outputs"] = np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
-    except Exception as exc:  # the student's model; the message goes into their feedback
-        found["outputs_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
-    return found
 
 
 # ---- a student's model from plain data ------------------------------------------------------------------

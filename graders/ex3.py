@@ -1,8 +1,9 @@
 """Grader of exercise 3: the lesson's stacked recurrent models, against live Keras models' summaries.
 
-Each builder is called in the student's process through the child's ``keras_model`` probe, which reports
-the model as plain data (its config and weights) and what it measured (summary rows, compile settings,
-outputs on fixed tokens with deterministic weights copied in; see ``graders/_keras_model.py``).
+Each builder is called in the student's process through this grader's ``keras_model`` probe
+(``graders/_probe_keras_model.py``, loaded by path in that process), which reports the model as plain data
+(its config and weights) and what it measured (summary rows, compile settings, outputs on fixed tokens
+with deterministic weights copied in).
 ``coursekit check`` trusts those measurements and never imports Keras in the grader: the expected values
 come from ``graders/cache/ex3.json``. Batch grading trusts nothing: its child sends only the config and the
 weights' shapes, and :meth:`StackedRnn.remeasure` rebuilds the model from its config, after checking every
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -165,6 +167,7 @@ class StackedRnn(Exercise):
     # with an address space of 1024 MB (single-threaded TensorFlow, CPU only); 4096 MB leaves room for
     # larger student models, 60 s for a loaded machine.
     limits: ClassVar[Limits] = Limits(timeout_s=60, memory_mb=4096)
+    probes: ClassVar[Mapping[str, Path]] = {"keras_model": Path(__file__).with_name("_probe_keras_model.py")}
 
     def __init__(self) -> None:
         # What km.measure found for each model config, the references' included; filled by reference()

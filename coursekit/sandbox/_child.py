@@ -149,135 +149,44 @@ def safe_str(exc: BaseException) -> str:
 
 
 # ---- probes: how a call's return value becomes plain data -----------------------------------------
+# A probe is probe(value, context) -> plain Python data (None, bool, int, float, str, tuple, list, dict,
+# numpy arrays), which encode() turns into the wire format. context: {"args", "kwargs"} (the call's
+# decoded arguments) and "measure" (False in batch grading, whose grader redoes any measurement itself).
+# Two are built in; a grader's own probes are modules of its own, named in the job by path and loaded by
+# load_probes() before any student code runs (graders/_probe_*.py: they import nothing from coursekit).
 
-def probe_value(value: Any, call: dict[str, Any]) -> Any:
-    return encode(value)
+def probe_value(value: Any, context: dict[str, Any]) -> Any:
+    return value
 
 
-def probe_typed(value: Any, call: dict[str, Any]) -> Any:
+def probe_typed(value: Any, context: dict[str, Any]) -> Any:
     """(type name, value): ex2 asks for Python ints, and a numpy int looks like one once encoded."""
     kind = type(value)
-    return encode((f"{kind.__module__}.{kind.__qualname__}", value))
+    return (f"{kind.__module__}.{kind.__qualname__}", value)
 
 
-# The "keras_model" probe (ex3): a model as plain data (its config and weights) and what it measures
-# about itself (its summary rows, compile settings, and outputs with deterministic weights on a fixed
-# batch of tokens). `coursekit check` uses these measurements. Batch grading redoes them in the grader
-# from the config and the weights' shapes (the outputs are measured with probe_weights, whatever the
-# model's own weights), so a job with "measure": false gets only the config and the weight shapes.
-# graders/_keras_model.py holds the grader's copy of probe_tokens, probe_weights, compile_settings and
-# the table: tests/test_ex3.py checks that both agree.
-
-def probe_tokens(vocab: int) -> Any:
-    """The token ids every model is run on: (4, 9) int32 in [0, vocab)."""
-    import numpy as np
-
-    index = np.arange(36, dtype=np.int64).reshape(4, 9)
-    return ((index * 7919 + 13) % max(int(vocab), 1)).astype(np.int32)
+BUILT_IN_PROBES = {"value": probe_value, "typed": probe_typed}
 
 
-def probe_weights(shapes: list[tuple[int, ...]]) -> list[Any]:
-    """Weights for these shapes, uniform in [-0.5, 0.5) from a splitmix64 hash: the same everywhere."""
-    import numpy as np
+def load_probes(paths: dict[str, str]) -> dict[str, Any]:
+    """The built-in probes and each grader probe ``name -> path``: the ``probe`` function of the module at
+    that path, loaded by path under a name of its own (never importable by the student's code)."""
+    import importlib.util
 
-    out = []
-    for k, shape in enumerate(shapes):
-        seed = ((k + 1) * 0xD1B54A32D192ED03) % 2**64
-        z = np.arange(1, math.prod(shape) + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        z += np.uint64(seed)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
-        uniform = (z >> np.uint64(11)).astype(np.float64) / float(2**53)
-        out.append((uniform - 0.5).reshape(shape).astype(np.float32))
-    return out
-
-
-def object_name(obj: Any) -> Any:
-    """The name of a serialized optimizer, loss or metric: "rmsprop", "RMSprop", "acc"..."""
-    if obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, dict):
-        inner = obj.get("config")
-        return inner if isinstance(inner, str) else str(obj.get("class_name"))
-    return type(obj).__name__
-
-
-def compile_settings(config: Any) -> Any:
-    """{"optimizer", "loss", "metrics"} from a model's compile config, None when it was not compiled."""
-    if not isinstance(config, dict):
-        return None
-    metrics = config.get("metrics") or []
-    return {"optimizer": object_name(config.get("optimizer")), "loss": object_name(config.get("loss")),
-            "metrics": [object_name(m) for m in metrics] if isinstance(metrics, list | tuple)
-            else [object_name(metrics)]}
-
-
-def layer_output_shape(layer: Any) -> Any:
-    def plain(tensor: Any) -> tuple[int | None, ...]:
-        return tuple(None if d is None else int(d) for d in tensor.shape)
-
-    try:
-        out = layer.output
-    except Exception:  # a layer used twice has no single output
-        return None
-    return [plain(o) for o in out] if isinstance(out, list | tuple) else plain(out)
-
-
-def model_table(model: Any) -> list[tuple[str, Any, int]]:
-    """model.summary()'s rows (layer class, output shape, parameters); an InputLayer is not a row."""
-    return [(type(layer).__name__, layer_output_shape(layer), int(layer.count_params()))
-            for layer in model.layers if type(layer).__name__ != "InputLayer"]
-
-
-def model_outputs(model: Any) -> tuple[Any, Any]:
-    """(outputs, None) of the model with probe_weights on probe_tokens, or (None, why it failed)."""
-    import keras
-    import numpy as np
-
-    try:
-        model.set_weights(probe_weights([tuple(np.shape(w)) for w in model.get_weights()]))
-        vocab = next((layer.input_dim for layer in model.layers if type(layer).__name__ == "Embedding"), 1)
-        out = model(probe_tokens(vocab), training=False)
-        return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64), None
-    except Exception as exc:
-        return None, f"{type(exc).__name__}: {safe_str(exc)[:300]}"
-
-
-def probe_keras_model(value: Any, call: dict[str, Any]) -> Any:
-    keras = sys.modules.get("keras")
-    kind = type(value)
-    report: dict[str, Any] = {"model": False, "type": f"{kind.__module__}.{kind.__qualname__}"}
-    if keras is None or not isinstance(value, keras.Model):
-        return encode(report)
-    import numpy as np
-
-    report["model"] = True
-    try:
-        report["config"] = keras.saving.serialize_keras_object(value)
-    except Exception as exc:
-        report["config"] = None
-        report["config_error"] = f"{type(exc).__name__}: {safe_str(exc)[:300]}"
-    report["built_without_input"] = not value.built
-    if not value.built:
-        value.build((None, None))  # a ValueError about ndim here is explained by the grader
-    if not call.get("measure", True):
-        report["weight_shapes"] = [tuple(int(n) for n in np.shape(w)) for w in value.weights]
-        return encode(report)
-    report["weights"] = [np.asarray(w) for w in value.get_weights()]
-    report["table"] = model_table(value)
-    report["compile"] = compile_settings(value.get_compile_config() if getattr(value, "compiled", False)
-                                         else None)
-    report["outputs"], report["outputs_error"] = model_outputs(value)
-    return encode(report)
-
-
-PROBES = {"value": probe_value, "typed": probe_typed, "keras_model": probe_keras_model}
+    probes: dict[str, Any] = dict(BUILT_IN_PROBES)
+    for name, path in sorted(paths.items()):
+        spec = importlib.util.spec_from_file_location(f"coursekit_probe_{name}", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load the probe {name} from {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        probes[name] = module.probe
+    return probes
 
 
 # ---- main ---------------------------------------------------------------------------------------
 
-def run(job: dict[str, Any], reporter: Reporter) -> None:
+def run(job: dict[str, Any], reporter: Reporter, probes: dict[str, Any]) -> None:
     sys.path.insert(0, WORKDIR)
     forbidden = job.get("forbidden_imports") or []
     if forbidden:
@@ -297,7 +206,8 @@ def run(job: dict[str, Any], reporter: Reporter) -> None:
             args = decode(call["args"])
             kwargs = decode(call["kwargs"])
             value = function(*args, **kwargs)
-            encoded = PROBES[call.get("probe", "value")](value, {**call, "measure": job.get("measure", True)})
+            context = {"args": args, "kwargs": kwargs, "measure": job.get("measure", True)}
+            encoded = encode(probes[call.get("probe", "value")](value, context))
             text = json.dumps(encoded, allow_nan=False)
         except BaseException as exc:
             reporter.send({"event": "raised", "id": call["id"], "error": describe_error(exc)})
@@ -311,19 +221,23 @@ def run(job: dict[str, Any], reporter: Reporter) -> None:
                 reporter.send({"event": "forbidden_import", "name": name})
 
 
-def execute(result_fd: int, job_path: str) -> None:
+def execute(result_fd: int, job_path: str, probes: dict[str, Any] | None = None) -> None:
     """Run the job in ``job_path`` from the current folder, reporting on ``result_fd``.
 
-    The fork server calls this in a freshly forked child after moving it into the student's folder.
+    The fork server calls this in a freshly forked child after moving it into the student's folder, with
+    the ``probes`` it loaded before confining the child (the graders' folder may not be visible inside);
+    without them, the job's probes are loaded here, by path.
     """
     global WORKDIR
     WORKDIR = os.path.realpath(os.getcwd())
     with open(job_path, encoding="utf-8") as f:
         job = json.load(f)
     os.unlink(job_path)
+    if probes is None:
+        probes = load_probes(job.get("probes") or {})
     reporter = Reporter(result_fd, job.get("max_result_bytes", 32 << 20))
     builtins.input = lambda *a: ""
-    run(job, reporter)
+    run(job, reporter, probes)
     sys.stdout.flush()
     reporter.send({"event": "done"})
 

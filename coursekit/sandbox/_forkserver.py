@@ -6,8 +6,10 @@ secret and no other student's data. Jobs arrive on a SOCK_SEQPACKET socket as on
 file descriptors (the child's output pipe and its result pipe); the server answers {"pid": N} and later
 {"exit": N, "code": C} when it reaps the child. A message {"kill": N} ends child N's job ({"kill": N,
 "hard": true}: SIGKILL), if the server has not reaped it yet, so that a reused pid is never signalled.
-The request's "isolation" settings (from ``coursekit/sandbox/isolation.py``) say how ``_isolate.enter``
-confines the child; in "uid" mode every process of the job's uid is killed before its exit is announced.
+The request's "probes" (name -> path: the graders' probe modules) are loaded by the child before it is
+confined, as this server loads its own modules. The request's "isolation" settings (from
+``coursekit/sandbox/isolation.py``) say how ``_isolate.enter`` confines the child; in "uid" mode every process
+of the job's uid is killed before its exit is announced.
 """
 
 import contextlib
@@ -46,12 +48,13 @@ def run_child(request: dict[str, Any], fds: list[int], child: ModuleType, isolat
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
+    probes = child.load_probes(request.get("probes") or {})  # the graders' folder may be hidden inside
     try:
         isolate.enter(request["workdir"], request["env"], request["limits"], request.get("isolation"))
     except (OSError, ValueError) as exc:
         os.write(2, f"coursekit: could not enter the sandbox: {exc}\n".encode())
         os._exit(isolate.SETUP_FAILED)
-    child.execute(result_fd, request["job"])
+    child.execute(result_fd, request["job"], probes)
 
 
 def stop(pid: int, settings: dict[str, Any], hard: bool) -> None:

@@ -169,7 +169,8 @@ class ForkServer:
             work, job_path = prepare_job(root, workspace, job, limits)
             out_r, out_w = os.pipe()
             res_r, res_w = os.pipe()
-            request = {"workdir": str(work), "job": str(job_path), "env": scrubbed_environment(work),
+            request = {"workdir": str(work), "job": str(job_path), "probes": dict(job.probes),
+                       "env": scrubbed_environment(work),
                        "limits": {"memory_mb": limits.memory_mb}, "isolation": self.isolation.settings(root)}
             try:
                 socket.send_fds(self._sock, [json.dumps(request).encode()], [out_w, res_w])

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -57,6 +57,8 @@ class Job:
     remeasure), so they send only the plain data that it reads (ex3: a model's config and weight shapes).
     ``modules`` are (file name, code) pairs the grader wrote itself, a notebook's code as the module it
     stands for: they are written beside the copy of the student's files, in place of any of the same name.
+    ``probes`` names the grader's probe modules by absolute path (``Exercise.probes``); the child loads
+    them by path before any student code runs.
     """
 
     module: str
@@ -64,6 +66,7 @@ class Job:
     forbidden_imports: tuple[str, ...] = ()
     measure: bool = True
     modules: tuple[tuple[str, str], ...] = ()
+    probes: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self, limits: Limits) -> str:
         return json.dumps({
@@ -71,6 +74,7 @@ class Job:
             "forbidden_imports": list(self.forbidden_imports),
             "max_result_bytes": limits.result_bytes,
             "measure": self.measure,
+            "probes": dict(self.probes),
             "calls": [{"id": c.id, "function": c.function, "args": wire.encode(list(c.args)),
                        "kwargs": wire.encode(dict(c.kwargs)), "probe": c.probe}
                       for c in self.calls],

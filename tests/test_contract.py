@@ -1,0 +1,176 @@
+"""The contract every registered exercise keeps, whoever adds it (coursekit.registry).
+
+- its probes are modules of the grader's that import nothing from coursekit (nor graders): the student's
+  process loads them by path;
+- its hidden cases' names and points do not depend on the seeds (the gradebook, the item analysis and
+  the resume logic key on them), and no two cases share a name;
+- graded as ``coursekit grade`` grades (public and hidden cases, a fork server, remeasure), the reference
+  solution gets full marks and the stub 0, without an internal error or a crashed process.
+
+To stay fast, each exercise's solution and stub are graded once for the whole module, each in one student
+process holding every case, through one fork server per set of preloaded modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coursekit.batch.worker import cases_for
+from coursekit.compare import Verdict
+from coursekit.exercise import Case, Exercise
+from coursekit.grading import grade_exercise, shared_calls
+from coursekit.registry import exercise_ids, get_exercise
+from coursekit.results import ExerciseResult
+from coursekit.sandbox.forkserver import ForkServer
+
+ROOT = Path(__file__).resolve().parents[1]
+IDS = exercise_ids()
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """Every module a file imports, anywhere in it, by its top-level name ("." for a relative import)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." if node.level else (node.module or "").partition(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_probes_are_grader_modules_that_import_nothing_from_coursekit(exercise_id: str) -> None:
+    exercise = get_exercise(exercise_id)
+    for name, path in exercise.probes.items():
+        assert name not in ("value", "typed"), f"{name} is a built-in probe's name"
+        assert path.is_absolute() and path.is_file(), f"{exercise_id}: probe {name} at {path}"
+        assert path.parent == ROOT / "graders", f"{exercise_id}: probe {name} lives outside graders/"
+        imported = top_level_imports(path)
+        assert not imported & {"coursekit", "graders", "."}, f"{path.name} imports {sorted(imported)}"
+        assert "def probe(" in path.read_text(encoding="utf-8"), f"{path.name} defines no probe()"
+    used = {c.probe for c in exercise.public_cases() + exercise.hidden_cases(np.random.default_rng(0))}
+    assert used <= {"value", "typed", *exercise.probes}, f"{exercise_id}: a case names an unknown probe"
+
+
+def names_and_points(exercise: Exercise, seed: int, class_seed: int | None) -> list[tuple[str, float]]:
+    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
+    return [(c.name, c.points) for c in exercise.hidden_cases(np.random.default_rng(seed), shape_rng)]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_hidden_case_names_do_not_depend_on_the_seeds(exercise_id: str) -> None:
+    exercise = get_exercise(exercise_id)
+    first = names_and_points(exercise, 1, None)
+    assert first, f"{exercise_id} has no hidden cases"
+    for seed, class_seed in ((2, None), (3, 4), (2**40 + 5, 6)):
+        assert names_and_points(exercise, seed, class_seed) == first
+    names = [c.name for c in exercise.public_cases()] + [name for name, _ in first]
+    assert len(names) == len(set(names)), f"{exercise_id}: two cases share a name"
+    assert all(c.hidden for c in exercise.hidden_cases(np.random.default_rng(1)))
+    assert not any(c.hidden for c in exercise.public_cases())
+
+
+# ---- the solution and the stub, graded as a batch grades them ----------------------------------------
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[tuple[str, ...], ForkServer]]:
+    started: dict[tuple[str, ...], ForkServer] = {}
+    yield started
+    for server in started.values():
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def batch_graded(keras: ModuleType, servers: dict[tuple[str, ...], ForkServer]
+                 ) -> Callable[[str, Path], ExerciseResult]:
+    """batch_graded(exercise_id, folder) -> its public and hidden cases' result, graded once per module."""
+    results: dict[tuple[str, Path], ExerciseResult] = {}
+
+    def run(exercise_id: str, folder: Path) -> ExerciseResult:
+        if (exercise_id, folder) not in results:
+            exercise = get_exercise(exercise_id)
+            server = servers.get(exercise.child_imports)
+            if server is None:
+                server = servers[exercise.child_imports] = ForkServer(exercise.child_imports)
+                server.start()
+            cases = cases_for(exercise, seed=20261201, class_seed=7)
+            results[exercise_id, folder] = grade_exercise(
+                exercise, folder, cases, exercise.expected_values(cases), runner=server.run, remeasure=True)
+        return results[exercise_id, folder]
+
+    return run
+
+
+def failures(result: ExerciseResult) -> list[str]:
+    return [f"{t.name}: {t.output}" for t in result.tests if not t.passed]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_solution_gets_full_marks_on_public_and_hidden_cases(
+        exercise_id: str, batch_graded: Callable[[str, Path], ExerciseResult]) -> None:
+    result = batch_graded(exercise_id, ROOT / "solutions")
+    assert any(t.hidden for t in result.tests)
+    assert not failures(result), failures(result)
+    assert result.score == result.max_score > 0
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_the_stub_gets_zero_without_a_crash(
+        exercise_id: str, batch_graded: Callable[[str, Path], ExerciseResult]) -> None:
+    result = batch_graded(exercise_id, ROOT / "exercises")
+    assert result.score == 0 and result.tests
+    assert not any(t.internal_error for t in result.tests), failures(result)
+    assert not result.notes, result.notes  # no process died: every case got an answer from the stub
+
+
+# ---- the engine's side: a grader's probe from its own file, and one call for cases that share it --------
+
+class Counting(Exercise):
+    """Three cases of ``count(x)``, two of them the same call, through a probe the test writes."""
+
+    id = "counting"
+    title = "shared calls"
+    filename = "counting.py"
+    functions = ("count",)
+
+    def __init__(self, probe: Path) -> None:
+        self.probes = {"seen": probe}  # type: ignore[misc]  # a ClassVar, set per instance for the test
+
+    def public_cases(self) -> list[Case]:
+        return [Case("first aspect", "count", (1,), probe="seen"),
+                Case("other call", "count", (2,), probe="seen"),
+                Case("second aspect", "count", (1,), probe="seen", points=2.0)]
+
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        return []
+
+    def reference(self, case: Case) -> Any:
+        return None
+
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        return Verdict(True, repr(got))
+
+
+def test_cases_making_the_same_call_share_one_call_through_the_graders_probe(tmp_path: Path) -> None:
+    probe = tmp_path / "grader" / "_probe_seen.py"
+    probe.parent.mkdir()
+    probe.write_text("def probe(value, context):\n"
+                     "    return {'value': value, 'args': context['args'], 'measure': context['measure']}\n")
+    (tmp_path / "student").mkdir()
+    (tmp_path / "student" / "counting.py").write_text("calls = []\n\ndef count(x):\n"
+                                                       "    calls.append(x)\n    return len(calls)\n")
+    exercise = Counting(probe)
+    result = grade_exercise(exercise, tmp_path / "student", exercise.public_cases(), {})
+    outputs = {t.name: t.output for t in result.tests}
+    assert outputs == {"first aspect": "{'value': 1, 'args': [1], 'measure': True}",
+                       "other call": "{'value': 2, 'args': [2], 'measure': True}",
+                       "second aspect": "{'value': 1, 'args': [1], 'measure': True}"}
+    assert [len(group) for group in shared_calls(exercise.public_cases())] == [2, 1]
