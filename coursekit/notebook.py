@@ -61,8 +61,11 @@ def notebook_name(module_file: str) -> str:
 
 def read_notebook(path: Path) -> NotebookCode:
     """The module that the notebook at ``path`` stands for. Raises NotebookError with the reason."""
-    import nbformat  # only a notebook pays for its import
-
+    try:
+        import nbformat  # only a notebook pays for its import
+    except ImportError:  # the student handout installs it only with its "notebook" extra
+        raise NotebookError(f"reading {path.name} needs nbformat, which is not installed here; add it "
+                            f"with: pip install nbformat") from None
     if path.is_symlink():
         raise NotebookError(f"{path.name} is a link; links are refused")
     try:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from coursekit.cli import check_cmd, export_cmd, grade_cmd, list_cmd
+from coursekit.cli import check_cmd, export_cmd, grade_cmd, list_cmd, release_cmd
 
 app = typer.Typer(name="coursekit", help="Exercises and grading for the recurrent-networks lesson.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.command("list")(list_cmd.list_exercises)
 app.command("check")(check_cmd.check)
 app.command("grade")(grade_cmd.grade)
+app.command("release")(release_cmd.release)
 app.add_typer(export_cmd.export_app, name="export")
 
 

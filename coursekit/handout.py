@@ -1,0 +1,161 @@
+"""An exercise of the student handout: judged from data that ``coursekit release`` computed.
+
+The handout (``coursekit release``) holds no grader: no reference implementation, no Keras reference,
+no hidden cases. For each exercise it holds one JSON file, ``coursekit/handout_data/<id>.json``, with the
+public cases' inputs, Keras's expected value of each, and the output of every named mistake on those
+inputs, all in the wire format (``coursekit/wire.py``):
+
+    {"format": 1, "exercise": "ex1", "title": ..., "filename": ..., "functions": [...],
+     "forbidden_imports": [...], "child_imports": [...], "requires": ["keras"] or [],
+     "limits": {"timeout_s": ..., "memory_mb": ...}, "hidden_points": 8.0, "probes": {name: file},
+     "cases": [{"name", "function", "args", "kwargs", "points", "probe", "judge", "expected",
+                "mistakes": [{"name", "hint", "output"}]}]}
+
+``judge`` names one of the judges of :data:`JUDGES`, the same functions the full coursekit's graders
+judge with; they get the mistakes as data instead of computing them with reference code. The full
+coursekit never reads these files.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coursekit import wire
+from coursekit._exceptions import CoursekitError, InternalError, UnknownExerciseError
+from coursekit.compare import Mistake, Verdict
+from coursekit.exercise import Case, Exercise
+from coursekit.judges import JUDGES, Judge
+from coursekit.sandbox.limits import Limits
+
+FORMAT = 1
+DATA_PACKAGE = "coursekit.handout_data"
+
+# What to install for an exercise that needs more than numpy: one command.
+INSTALL = {"keras": 'pip install "keras>=3.0" "tensorflow-cpu>=2.16"'}
+
+
+class MissingDependencyError(CoursekitError):
+    """An exercise that needs a package the student has not installed (Keras, for ex3)."""
+
+
+@dataclass(frozen=True)
+class HandoutCase(Case):
+    """A public case with what judging it needs: its judge, the expected value and the mistakes' outputs."""
+
+    judge: str = "array"
+    options: Mapping[str, Any] | None = None
+    expected: Any = None
+    mistakes: tuple[Mistake, ...] = ()
+
+
+class HandoutExercise(Exercise):
+    """An exercise read from its data file; it can judge its public cases and nothing else."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        if data.get("format") != FORMAT:
+            raise InternalError(f"handout data of format {data.get('format')!r}, expected {FORMAT}")
+        self.id = str(data["exercise"])  # type: ignore[misc]
+        self.title = str(data["title"])  # type: ignore[misc]
+        self.filename = str(data["filename"])  # type: ignore[misc]
+        self.functions = tuple(data["functions"])  # type: ignore[misc]
+        self.forbidden_imports = tuple(data["forbidden_imports"])  # type: ignore[misc]
+        self.child_imports = tuple(data["child_imports"])  # type: ignore[misc]
+        self.limits = Limits(**data["limits"])  # type: ignore[misc]
+        self.requires: tuple[str, ...] = tuple(data.get("requires", ()))
+        self._hidden_points = float(data["hidden_points"])
+        self._cases = [_case(c) for c in data["cases"]]
+
+    def public_cases(self) -> list[Case]:
+        self.ensure_requirements()
+        return list(self._cases)
+
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        raise InternalError("the student handout has no hidden cases: they are graded by the instructor")
+
+    def hidden_points(self) -> float:
+        return self._hidden_points
+
+    def public_points(self) -> float:
+        return sum(c.points for c in self._cases)
+
+    def reference(self, case: Case) -> Any:
+        raise InternalError("the student handout has no reference: its expected values are data")
+
+    def expected_values(self, cases: Sequence[Case], *, use_cache: bool = True) -> dict[str, Any]:
+        return {c.name: c.expected for c in cases if isinstance(c, HandoutCase)}
+
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        if not isinstance(case, HandoutCase):
+            raise InternalError(f"{case.name}: not a case of the handout")
+        judge: Judge | None = JUDGES.get(case.judge)
+        if judge is None:
+            raise InternalError(f"{case.name}: unknown judge {case.judge!r}")
+        return judge(case, got, expected, case.mistakes, case.options or {})
+
+    def ensure_requirements(self) -> None:
+        """Raise MissingDependencyError, naming the one command to run, when a package is missing."""
+        for package in self.requires:
+            if importlib.util.find_spec(package) is None:
+                raise MissingDependencyError(
+                    f"{self.id} builds Keras models, and {package} is not installed here. Add it with: "
+                    f"{INSTALL.get(package, f'pip install {package}')}  ·  {self.id} 需要 Keras，"
+                    f"请先安装：{INSTALL.get(package, f'pip install {package}')}")
+
+
+def _case(data: Mapping[str, Any]) -> HandoutCase:
+    return HandoutCase(
+        name=str(data["name"]), function=str(data["function"]), args=tuple(inputs(data["args"])),
+        kwargs=dict(inputs(data["kwargs"])), points=float(data["points"]), probe=str(data["probe"]),
+        judge=str(data["judge"]), options=wire.decode(data.get("options", {"$dict": []})),
+        expected=wire.decode(data["expected"]),
+        mistakes=tuple(Mistake(str(m["name"]), str(m["hint"]), wire.decode(m["output"]))
+                       for m in data["mistakes"]))
+
+
+def inputs(data: Any) -> Any:
+    """A case's inputs from the wire format, arrays keeping their dtype (a float32 case stays float32).
+
+    ``wire.decode`` reads what a student process sent and gives every array as float64; inputs are the
+    grader's own values, sent to the student as they were drawn.
+    """
+    if isinstance(data, list):
+        return [inputs(v) for v in data]
+    if isinstance(data, dict) and len(data) == 1:
+        (tag, body), = data.items()
+        if tag == "$tuple":
+            return tuple(inputs(v) for v in body)
+        if tag == "$dict":
+            return {inputs(k): inputs(v) for k, v in body}
+        if tag == "$array":
+            dtype = np.dtype(str(body["dtype"]))
+            raw = base64.b64decode(body["b64"])
+            return np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(body["shape"])
+    return wire.decode(data)
+
+
+def data_folder() -> Path:
+    return Path(str(resources.files(DATA_PACKAGE)))
+
+
+def exercise_ids() -> list[str]:
+    index = json.loads((data_folder() / "index.json").read_text(encoding="utf-8"))
+    return [str(i) for i in index["exercises"]]
+
+
+def load(exercise_id: str) -> HandoutExercise:
+    """The handout's exercise ``exercise_id``; raises UnknownExerciseError for one it does not hold."""
+    ids = exercise_ids()
+    key = exercise_id.strip().lower()
+    if key not in ids:
+        raise UnknownExerciseError(f"unknown exercise {exercise_id!r}: expected one of {', '.join(ids)}")
+    return HandoutExercise(json.loads((data_folder() / f"{key}.json").read_text(encoding="utf-8")))

@@ -1,0 +1,137 @@
+"""The handout's files: the exercises, a README in both languages, and a package that pip installs.
+
+The package is coursekit without what a student must not have or does not need: no ``batch`` (grading,
+hidden cases, the course secret, the Gradescope export), no ``release``, no ``grade`` or ``export``
+command, and no graders: the ``graders`` package holds only the probes the student's process loads and
+the message catalogues. Its registry reads the exercises from ``coursekit/handout_data/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+# Left out of the handout's copy of coursekit (paths relative to the coursekit package).
+LEFT_OUT = ("batch", "release", "registry.py", "cli/__init__.py", "cli/grade_cmd.py", "cli/export_cmd.py",
+            "cli/release_cmd.py")
+# The handout's own versions of the modules it replaces.
+REGISTRY = '''"""The exercises of this handout, by id, judged from the data coursekit release computed."""
+
+from __future__ import annotations
+
+from coursekit.exercise import Exercise
+from coursekit.handout import exercise_ids, load
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The exercise ``exercise_id`` (``"ex1"``); raises UnknownExerciseError for an unknown id."""
+    return load(exercise_id)
+
+
+def all_exercises() -> list[Exercise]:
+    return [load(i) for i in exercise_ids()]
+
+
+__all__ = ["all_exercises", "exercise_ids", "get_exercise"]
+'''
+CLI = '''"""The handout's ``coursekit`` command: ``list`` and ``check``, nothing else."""
+
+from __future__ import annotations
+
+import typer
+
+from coursekit.cli import check_cmd, list_cmd
+
+app = typer.Typer(name="coursekit", help="Check your exercises of the recurrent-networks lesson.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app.command("list")(list_cmd.list_exercises)
+app.command("check")(check_cmd.check)
+
+
+def main() -> None:
+    app()
+'''
+PYPROJECT = '''[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "coursekit-handout"
+version = "{version}"
+description = "The student handout of the recurrent-networks lesson: exercises and coursekit check."
+readme = "README.md"
+requires-python = ">=3.11"
+# numpy, typer and rich are all the numpy exercises need; Keras is an extra for ex3.
+dependencies = ["numpy>=1.26", "typer>=0.12", "rich>=13"]
+
+[project.optional-dependencies]
+keras = ["keras>=3.0", "tensorflow-cpu>=2.16"]
+notebook = ["nbformat>=5.7"]
+
+[project.scripts]
+coursekit = "coursekit.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["coursekit*", "graders*"]
+
+[tool.setuptools.package-data]
+"*" = ["*.json", "*.mo", "*.po"]
+'''
+
+
+def copy_package(repo_package: Path, dest: Path) -> list[Path]:
+    """Copy coursekit into ``dest/coursekit`` without what LEFT_OUT names; write its registry and CLI."""
+    target = dest / "coursekit"
+    shutil.copytree(repo_package, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in LEFT_OUT:
+        path = target / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    (target / "registry.py").write_text(REGISTRY, encoding="utf-8")
+    (target / "cli" / "__init__.py").write_text(CLI, encoding="utf-8")
+    return sorted(target.rglob("*.py"))
+
+
+def copy_grader_files(repo_graders: Path, dest: Path, probes: Sequence[str]) -> None:
+    """The ``graders`` package of the handout: only the probe modules and the message catalogues."""
+    target = dest / "graders"
+    target.mkdir()
+    (target / "__init__.py").write_text(
+        '"""The probes the student process loads, and the exercises\' messages: no grader."""\n',
+        encoding="utf-8")
+    for name in probes:
+        shutil.copyfile(repo_graders / name, target / name)
+    locale = repo_graders / "locale"
+    if locale.is_dir():
+        shutil.copytree(locale, target / "locale", ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def write_data(dest: Path, data: Mapping[str, Mapping[str, Any]]) -> None:
+    folder = dest / "coursekit" / "handout_data"
+    folder.mkdir()
+    (folder / "__init__.py").write_text('"""The handout\'s exercises as data (coursekit release)."""\n',
+                                        encoding="utf-8")
+    (folder / "index.json").write_text(json.dumps({"exercises": list(data)}) + "\n", encoding="utf-8")
+    for exercise_id, content in data.items():
+        (folder / f"{exercise_id}.json").write_text(json.dumps(content, separators=(",", ":")) + "\n",
+                                                    encoding="utf-8")
+
+
+def write_pyproject(dest: Path, version: str) -> None:
+    (dest / "pyproject.toml").write_text(PYPROJECT.format(version=version), encoding="utf-8")
+
+
+def write_zip(folder: Path, archive: Path) -> None:
+    """``archive`` holding ``folder`` as one top folder (pip installs the zip as it installs the folder)."""
+    tmp = archive.with_name(archive.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, Path(folder.name) / path.relative_to(folder))
+    tmp.replace(archive)

@@ -1,0 +1,291 @@
+"""coursekit release: the student handout holds no answer, installs light, and checks as coursekit does.
+
+One handout is built per module (live Keras computes its expected values) and installed once into a
+fresh virtual environment with ``pip install OUT_DIR`` (numpy, typer and rich come from the package
+index: no TensorFlow). Every comparison with the full coursekit runs in one process of that venv: the
+same verdicts, scores, named mistakes and "Looks like" lines (the other text may differ in a 7th
+digit: the full coursekit reads Keras's values from its cache, the handout got them from live Keras).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXERCISES, ROOT, SOLUTIONS
+from test_ex1 import MISTAKES as EX1_MISTAKES
+from test_ex5 import MISTAKES as EX5_MISTAKES
+
+from coursekit.check import check
+from coursekit.registry import get_exercise
+from coursekit.release import build_handout, handed_out
+
+HANDED_OUT = [i for i in ("ex1", "ex2", "ex3", "ex4", "ex5") if handed_out(i)]
+MISTAKES: dict[str, dict[str, str]] = {
+    "ex1": {name: source for name, (source, _) in EX1_MISTAKES.items()},
+    "ex5": dict(EX5_MISTAKES),
+}
+NUMPY_ONLY = [i for i in HANDED_OUT if i not in ("ex3",)]
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "handout"
+    build_handout(out, HANDED_OUT, "zh", EXERCISES)
+    return out
+
+
+@pytest.fixture(scope="module")
+def venv(handout: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv (no system site packages) with ``pip install OUT_DIR`` done in it."""
+    env = tmp_path_factory.mktemp("venv") / "v"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
+    install = subprocess.run([str(env / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+                              str(handout)], capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stdout + install.stderr
+    return env
+
+
+def run_in(env: Path, script: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(env / "bin" / "python"), "-c", textwrap.dedent(script), *args],
+                          capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+# ---- what is in it ---------------------------------------------------------------------------------
+
+def test_every_exercise_as_py_and_notebook_and_a_readme_in_both_languages(handout: Path) -> None:
+    for exercise_id in HANDED_OUT:
+        exercise = get_exercise(exercise_id)
+        stub = handout / "exercises" / exercise.filename
+        assert stub.read_text(encoding="utf-8") == (EXERCISES / exercise.filename).read_text(encoding="utf-8")
+        notebook = json.loads((handout / "exercises" / f"{exercise.module}.ipynb").read_text("utf-8"))
+        code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+        sources = ["".join(c["source"]) for c in code]
+        assert all(any(s.startswith(f"def {f}(") for s in sources) for f in exercise.functions)
+        assert sources[-1] == f"!coursekit check {exercise_id} {exercise.module}.ipynb"
+        assert notebook["cells"][0]["cell_type"] == "markdown"
+    readme = (handout / "README.md").read_text(encoding="utf-8")
+    for words in ("## 中文", "### 安装", "### 自测", "### 提交", "## English", "### Install",
+                  "### Check your work", "### Submit", "pip install .", 'pip install "keras>=3.0"'):
+        assert words in readme
+    assert (handout.parent / "handout.zip").is_file()
+
+
+def test_the_package_needs_numpy_typer_and_rich_and_keras_is_an_extra(handout: Path) -> None:
+    project = tomllib.loads((handout / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert sorted(d.split(">")[0] for d in project["dependencies"]) == ["numpy", "rich", "typer"]
+    assert any(d.startswith("keras") for d in project["optional-dependencies"]["keras"])
+    assert project["scripts"] == {"coursekit": "coursekit.cli:main"}
+
+
+def test_no_solution_grader_reference_batch_or_grade_command_is_in_it(handout: Path) -> None:
+    files = [p for p in handout.rglob("*") if p.is_file()]
+    texts = {p.read_bytes() for p in files}
+    for source in [*SOLUTIONS.glob("*.py"), *(ROOT / "graders").glob("*.py")]:
+        if source.name != "__init__.py" and not source.name.startswith("_probe"):
+            assert source.read_bytes() not in texts, source
+    names = {str(p.relative_to(handout)) for p in files}
+    assert not [n for n in names if n.startswith(("solutions", "coursekit/batch", "coursekit/release"))]
+    assert {n for n in names if n.startswith("graders/") and n.endswith(".py")} <= {
+        "graders/__init__.py", *(f"graders/{p.name}" for p in (ROOT / "graders").glob("_probe*.py"))}
+    assert not {"coursekit/cli/grade_cmd.py", "coursekit/cli/export_cmd.py"} & names
+    assert "hidden_cases" not in json.dumps([json.loads(p.read_text()) for p in files if p.suffix == ".json"])
+
+
+# A script run in the handout's venv: every function of the handout's modules, called with each public
+# case's inputs when its signature fits, against the case's expected value. argv: the handout folder,
+# then extra module files to scan too (the test of the test: a solution must be found).
+SCAN = """
+import contextlib, importlib, importlib.util, inspect, io, json, os, pkgutil, sys, warnings
+import numpy as np
+from coursekit import handout as ho
+
+def close(a, b):
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return a.shape == b.shape and a.size > 0 and bool(np.allclose(a, b, rtol=1e-4, atol=1e-5))
+    except Exception:
+        return False
+
+def matches(got, expected):
+    if isinstance(expected, tuple) and isinstance(got, tuple | list) and len(got) == len(expected):
+        return all(matches(g, e) for g, e in zip(got, expected))
+    return close(got, expected)
+
+modules = []
+for package in ("coursekit", "graders"):
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, package + "."):
+        if info.name.endswith("__main__") or info.name.endswith("_child"):
+            continue
+        modules.append(importlib.import_module(info.name))
+for i, path in enumerate(sys.argv[2:]):
+    spec = importlib.util.spec_from_file_location(f"extra{i}", path)
+    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); modules.append(module)
+functions = {f"{m.__name__}.{n}": f for m in modules for n, f in vars(m).items()
+             if inspect.isfunction(f) and f.__module__ == m.__name__}
+found, tried = [], 0
+os.chdir(sys.argv[1])
+for exercise_id in ho.exercise_ids():
+    for case in ho.load(exercise_id)._cases:
+        for name, f in functions.items():
+            try:
+                inspect.signature(f).bind(*case.args, **case.kwargs)
+            except (TypeError, ValueError):
+                continue
+            tried += 1
+            try:
+                with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+                    warnings.simplefilter("ignore")
+                    got = f(*case.args, **case.kwargs)
+            except BaseException:
+                continue
+            if matches(got, case.expected):
+                found.append([name, case.name])
+print(json.dumps({"found": found, "tried": tried, "functions": len(functions)}))
+"""
+
+
+def test_no_function_of_the_handout_reproduces_an_expected_value(venv: Path, handout: Path,
+                                                                 tmp_path: Path) -> None:
+    run = run_in(venv, SCAN, str(tmp_path), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["functions"] > 100 and report["tried"] > 0
+    assert report["found"] == []
+    # The scan finds an answer when there is one: the solutions, scanned the same way.
+    solutions = [str(SOLUTIONS / get_exercise(i).filename) for i in NUMPY_ONLY]
+    run = run_in(venv, SCAN, str(tmp_path), *solutions, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    found = {case for _, case in json.loads(run.stdout)["found"]}
+    cases = {c.name for i in NUMPY_ONLY for c in get_exercise(i).public_cases()}
+    assert found == cases
+
+
+# ---- the handout's check against coursekit's -------------------------------------------------------
+
+CHECK_MANY = """
+import json, sys
+from pathlib import Path
+from coursekit.check import check
+
+def looks_like(output):
+    return [line for line in output.splitlines() if line.startswith("Looks like")]
+
+out = {}
+for spec in json.loads(sys.argv[1]):
+    r = check(spec["exercise"], Path(spec["folder"]))
+    out[spec["folder"]] = [[t.name, t.status, t.score, t.mistake, looks_like(t.output)] for t in r.tests]
+print(json.dumps(out))
+"""
+
+
+def submissions(tmp_path: Path) -> list[dict[str, str]]:
+    """One folder per (exercise, solution / stub / named mistake)."""
+    specs = []
+    for exercise_id in NUMPY_ONLY:
+        filename = get_exercise(exercise_id).filename
+        sources = {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
+                   "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
+                   **{f"mistake {i}": s for i, s in enumerate(MISTAKES.get(exercise_id, {}).values())}}
+        for label, source in sources.items():
+            folder = tmp_path / exercise_id / label.replace(" ", "_")
+            folder.mkdir(parents=True)
+            (folder / filename).write_text(source, encoding="utf-8")
+            specs.append({"exercise": exercise_id, "folder": str(folder)})
+    return specs
+
+
+def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: Path, tmp_path: Path) -> None:
+    specs = submissions(tmp_path)
+    run = run_in(venv, CHECK_MANY, json.dumps(specs), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    handout_results: dict[str, Any] = json.loads(run.stdout)
+    named = set()
+    for spec in specs:
+        full = check(spec["exercise"], Path(spec["folder"]))
+        looks_like = [[line for line in t.output.splitlines() if line.startswith("Looks like")]
+                      for t in full.tests]
+        expected = [[t.name, t.status, t.score, t.mistake, hint]
+                    for t, hint in zip(full.tests, looks_like, strict=True)]
+        assert handout_results[spec["folder"]] == expected, spec
+        named |= {t.mistake for t in full.tests if t.mistake}
+    asked = {name for i in NUMPY_ONLY for name in MISTAKES.get(i, {})}
+    assert asked <= named  # every mistake of the test suite was named, in both
+
+
+def test_the_installed_handout_has_list_and_check_and_nothing_heavier(venv: Path, handout: Path) -> None:
+    pip = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=json"], capture_output=True, text=True,
+                         check=True, timeout=120)
+    installed = {p["name"].lower() for p in json.loads(pip.stdout)}
+    assert {"numpy", "typer", "rich", "coursekit-handout"} <= installed
+    assert not installed & {"tensorflow", "tensorflow-cpu", "keras", "torch", "jax", "nbformat"}
+    help_text = subprocess.run([str(venv / "bin" / "coursekit"), "--help"], capture_output=True, text=True,
+                               timeout=60).stdout
+    assert "check" in help_text and "list" in help_text
+    assert "grade" not in help_text and "export" not in help_text and "release" not in help_text
+    listed = subprocess.run([str(venv / "bin" / "coursekit"), "list"], capture_output=True, text=True,
+                            timeout=60, cwd=handout)
+    assert listed.returncode == 0 and all(i in listed.stdout for i in HANDED_OUT)
+    stub = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1", "--json"], capture_output=True,
+                          text=True, timeout=60, cwd=handout)
+    assert stub.returncode == 1, stub.stderr
+    assert json.loads(stub.stdout)["score"] == 0
+
+
+def test_release_refuses_a_folder_that_holds_files(tmp_path: Path) -> None:
+    from coursekit._exceptions import CoursekitError
+
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(CoursekitError, match="not an empty folder"):
+        build_handout(tmp_path, ["ex1"], "en", EXERCISES)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_the_solution_in_the_released_notebook_gets_full_marks(handout: Path, tmp_path: Path) -> None:
+    import nbformat
+    from test_notebook import filled, write_notebook
+
+    from coursekit.release.notebooks import stub_cells
+
+    released = nbformat.read(handout / "exercises" / "ex1_rnn_forward.ipynb", as_version=4)
+    stub = (EXERCISES / "ex1_rnn_forward.py").read_text(encoding="utf-8")
+    cells = [(c.cell_type, c.source) for c in released.cells]
+    assert cells == stub_cells(stub, "ex1", "ex1_rnn_forward.py", "zh")
+    cells = filled("ex1", (SOLUTIONS / "ex1_rnn_forward.py").read_text(encoding="utf-8"), "zh")
+    write_notebook(tmp_path / "ex1_rnn_forward.ipynb", cells)
+    result = check("ex1", tmp_path / "ex1_rnn_forward.ipynb")
+    assert result.score == result.max_score
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--lang", "fr"], "--lang: expected zh or en"),
+    (["--exercises", "ex2"], "ex2 cannot be handed out yet"),
+    (["--exercises", "ex42"], "unknown exercise"),
+])
+def test_release_refuses_a_bad_option_with_exit_code_2(tmp_path: Path, args: list[str], says: str) -> None:
+    run = subprocess.run([sys.executable, "-m", "coursekit", "release", str(tmp_path / "out"), *args],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert run.returncode == 2 and says in run.stderr, run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_keras_exercise_names_the_command_that_installs_keras(venv: Path, tmp_path: Path) -> None:
+    script = """
+    import json, sys
+    from coursekit import handout
+    data = json.loads((handout.data_folder() / "ex1.json").read_text())
+    exercise = handout.HandoutExercise({**data, "requires": ["keras"]})
+    try:
+        exercise.public_cases()
+    except handout.MissingDependencyError as exc:
+        print(exc)
+    """
+    run = run_in(venv, script, cwd=tmp_path)
+    assert 'pip install "keras>=3.0" "tensorflow-cpu>=2.16"' in run.stdout, run.stdout + run.stderr
