@@ -29,8 +29,10 @@ class Case:
     """One call of a student function, worth ``points``.
 
     ``probe`` names how the child turns the return value into plain data (``"value"``: as it is; else one
-    of ``Exercise.probes``). Cases that make the same call (function, probe, arguments) share one call in
-    the student's process: a grader judges several aspects of one training run without training twice.
+    of ``Exercise.probes``), and ``probe_data`` is plain data the probe reads (its ``context["data"]``).
+    ``attribute`` reads the module-level value named ``function`` (ex7's ``ANSWERS``) instead of calling
+    it. Cases that make the same call (function, probe, arguments, probe data) share one call in the
+    student's process: a grader judges several aspects of one training run without training twice.
     """
 
     name: str
@@ -40,6 +42,8 @@ class Case:
     points: float = 1.0
     hidden: bool = False
     probe: str = "value"
+    probe_data: Mapping[str, Any] = field(default_factory=dict)
+    attribute: bool = False
 
 
 class Exercise(ABC):

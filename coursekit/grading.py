@@ -145,7 +145,8 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
     for _ in range(MAX_RESTARTS + 1):
         if not pending:
             break
-        calls = tuple(Call(c.name, c.function, tuple(c.args), dict(c.kwargs), c.probe) for c in pending)
+        calls = tuple(Call(c.name, c.function, tuple(c.args), dict(c.kwargs), c.probe, dict(c.probe_data),
+                           c.attribute) for c in pending)
         job = Job(exercise.module, calls, exercise.forbidden_imports, measure, modules=modules, probes=probes)
         report = _by_cell(runner(workspace, job, limits), notebooks)
         if report.output:
@@ -210,8 +211,8 @@ def _by_cell(report: RunReport, notebooks: Sequence[NotebookCode]) -> RunReport:
 def shared_calls(cases: Sequence[Case]) -> list[list[Case]]:
     """The cases grouped by the call they make, in order; the first of a group makes the call.
 
-    A call is its function, probe and arguments (``refcache.case_key``); a case's other fields (points,
-    hidden, what a grader judges of it) do not change what the student's function is asked.
+    A call is its function, probe, arguments and probe data (``refcache.case_key``); a case's other fields
+    (points, hidden, what a grader judges of it) do not change what the student's function is asked.
     """
     groups: dict[str, list[Case]] = {}
     for case in cases:

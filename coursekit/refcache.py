@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 
 
 def case_key(case: Case) -> str:
-    """A hash of what the case computes: its function and its inputs."""
-    data = wire.encode((case.function, case.probe, tuple(case.args), dict(case.kwargs)))
+    """A hash of what the case computes: its function and its inputs (with the probe's data, if any)."""
+    parts: tuple[Any, ...] = (case.function, case.probe, tuple(case.args), dict(case.kwargs))
+    if case.probe_data or case.attribute:
+        parts += (dict(case.probe_data), case.attribute)
+    data = wire.encode(parts)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

@@ -145,8 +145,9 @@ class Counting(Exercise):
 
     def public_cases(self) -> list[Case]:
         return [Case("first aspect", "count", (1,), probe="seen"),
-                Case("other call", "count", (2,), probe="seen"),
-                Case("second aspect", "count", (1,), probe="seen", points=2.0)]
+                Case("other call", "count", (2,), probe="seen", probe_data={"tag": 7}),
+                Case("second aspect", "count", (1,), probe="seen", points=2.0),
+                Case("a module-level value", "LIMIT", probe="seen", attribute=True)]
 
     def hidden_cases(self, rng: np.random.Generator,
                      shape_rng: np.random.Generator | None = None) -> list[Case]:
@@ -162,15 +163,20 @@ class Counting(Exercise):
 def test_cases_making_the_same_call_share_one_call_through_the_graders_probe(tmp_path: Path) -> None:
     probe = tmp_path / "grader" / "_probe_seen.py"
     probe.parent.mkdir()
-    probe.write_text("def probe(value, context):\n"
-                     "    return {'value': value, 'args': context['args'], 'measure': context['measure']}\n")
+    probe.write_text("prepared = []\n\n"
+                     "def prepare(context):\n    prepared.append(context['data'])\n\n"
+                     "def probe(value, context):\n"
+                     "    return {'value': value, 'args': context['args'], 'data': context['data'],\n"
+                     "            'prepared': len(prepared), 'measure': context['measure']}\n")
     (tmp_path / "student").mkdir()
-    (tmp_path / "student" / "counting.py").write_text("calls = []\n\ndef count(x):\n"
+    (tmp_path / "student" / "counting.py").write_text("LIMIT = 9\ncalls = []\n\ndef count(x):\n"
                                                        "    calls.append(x)\n    return len(calls)\n")
     exercise = Counting(probe)
     result = grade_exercise(exercise, tmp_path / "student", exercise.public_cases(), {})
     outputs = {t.name: t.output for t in result.tests}
-    assert outputs == {"first aspect": "{'value': 1, 'args': [1], 'measure': True}",
-                       "other call": "{'value': 2, 'args': [2], 'measure': True}",
-                       "second aspect": "{'value': 1, 'args': [1], 'measure': True}"}
-    assert [len(group) for group in shared_calls(exercise.public_cases())] == [2, 1]
+    assert outputs == {
+        "first aspect": "{'value': 1, 'args': [1], 'data': {}, 'prepared': 1, 'measure': True}",
+        "other call": "{'value': 2, 'args': [2], 'data': {'tag': 7}, 'prepared': 2, 'measure': True}",
+        "second aspect": "{'value': 1, 'args': [1], 'data': {}, 'prepared': 1, 'measure': True}",
+        "a module-level value": "{'value': 9, 'args': [], 'data': {}, 'prepared': 3, 'measure': True}"}
+    assert [len(group) for group in shared_calls(exercise.public_cases())] == [2, 1, 1]

@@ -150,10 +150,13 @@ def safe_str(exc: BaseException) -> str:
 
 # ---- probes: how a call's return value becomes plain data -----------------------------------------
 # A probe is probe(value, context) -> plain Python data (None, bool, int, float, str, tuple, list, dict,
-# numpy arrays), which encode() turns into the wire format. context: {"args", "kwargs"} (the call's
-# decoded arguments) and "measure" (False in batch grading, whose grader redoes any measurement itself).
-# Two are built in; a grader's own probes are modules of its own, named in the job by path and loaded by
-# load_probes() before any student code runs (graders/_probe_*.py: they import nothing from coursekit).
+# numpy arrays), which encode() turns into the wire format. context: "args" and "kwargs" (the call's
+# decoded arguments), "data" (what the grader gave the probe for this call) and "measure" (False in batch
+# grading, whose grader redoes any measurement itself). Two are built in; a grader's own probes are modules
+# of its own, named in the job by path and loaded by load_probes() before any student code runs
+# (graders/_probe_*.py: they import nothing from coursekit). Such a module may also define
+# prepare(context), called just before the student's function (ex7: the small data file that
+# keras.datasets.imdb.load_data reads instead of downloading).
 
 def probe_value(value: Any, context: dict[str, Any]) -> Any:
     return value
@@ -165,12 +168,13 @@ def probe_typed(value: Any, context: dict[str, Any]) -> Any:
     return (f"{kind.__module__}.{kind.__qualname__}", value)
 
 
-BUILT_IN_PROBES = {"value": probe_value, "typed": probe_typed}
+BUILT_IN_PROBES = {"value": (None, probe_value), "typed": (None, probe_typed)}
 
 
 def load_probes(paths: dict[str, str]) -> dict[str, Any]:
-    """The built-in probes and each grader probe ``name -> path``: the ``probe`` function of the module at
-    that path, loaded by path under a name of its own (never importable by the student's code)."""
+    """The built-in probes and each grader probe ``name -> path``: (its ``prepare`` or None, its ``probe``)
+    from the module at that path, loaded by path under a name of its own (never importable by the
+    student's code)."""
     import importlib.util
 
     probes: dict[str, Any] = dict(BUILT_IN_PROBES)
@@ -180,7 +184,7 @@ def load_probes(paths: dict[str, str]) -> dict[str, Any]:
             raise ImportError(f"cannot load the probe {name} from {path}")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        probes[name] = module.probe
+        probes[name] = (getattr(module, "prepare", None), module.probe)
     return probes
 
 
@@ -200,14 +204,22 @@ def run(job: dict[str, Any], reporter: Reporter, probes: dict[str, Any]) -> None
     for call in job["calls"]:
         reporter.send({"event": "start", "id": call["id"]})
         try:
-            function = getattr(module, call["function"], None)
-            if function is None or not callable(function):
-                raise AttributeError(f"{job['module']}.py defines no function {call['function']}")
+            prepare, probe = probes[call.get("probe", "value")]
             args = decode(call["args"])
             kwargs = decode(call["kwargs"])
-            value = function(*args, **kwargs)
-            context = {"args": args, "kwargs": kwargs, "measure": job.get("measure", True)}
-            encoded = encode(probes[call.get("probe", "value")](value, context))
+            context = {"args": args, "kwargs": kwargs, "data": decode(call.get("data") or {}),
+                       "measure": job.get("measure", True)}
+            if prepare is not None:
+                prepare(context)
+            value = getattr(module, call["function"], None)
+            if call.get("attribute"):  # a module-level value (ex7's ANSWERS), read rather than called
+                if value is None:
+                    raise AttributeError(f"{job['module']}.py defines no {call['function']}")
+            elif value is None or not callable(value):
+                raise AttributeError(f"{job['module']}.py defines no function {call['function']}")
+            else:
+                value = value(*args, **kwargs)
+            encoded = encode(probe(value, context))
             text = json.dumps(encoded, allow_nan=False)
         except BaseException as exc:
             reporter.send({"event": "raised", "id": call["id"], "error": describe_error(exc)})

@@ -40,13 +40,19 @@ KEPT_VARIABLES = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE
 
 @dataclass(frozen=True)
 class Call:
-    """One call of a student's function with plain-data arguments."""
+    """One call of a student's function with plain-data arguments.
+
+    ``data`` is plain data for the probe (its ``context["data"]``); ``attribute`` reads the module-level
+    value named ``function`` instead of calling it.
+    """
 
     id: str
     function: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
     probe: str = "value"
+    data: dict[str, Any] = field(default_factory=dict)
+    attribute: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,8 @@ class Job:
             "measure": self.measure,
             "probes": dict(self.probes),
             "calls": [{"id": c.id, "function": c.function, "args": wire.encode(list(c.args)),
-                       "kwargs": wire.encode(dict(c.kwargs)), "probe": c.probe}
+                       "kwargs": wire.encode(dict(c.kwargs)), "probe": c.probe,
+                       "data": wire.encode(dict(c.data)), "attribute": c.attribute}
                       for c in self.calls],
         })
 
