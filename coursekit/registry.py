@@ -13,6 +13,7 @@ GRADER_MODULES: dict[str, str] = {
     "ex3": "graders.ex3",
     "ex4": "graders.ex4",
     "ex5": "graders.ex5",
+    "ex6": "graders.ex6",
     "ex8": "graders.ex8",
     "ex9": "graders.ex9",
 }

@@ -1,0 +1,121 @@
+"""Exercise 6, preparing sequences: the grader against the solution, the stub and each named mistake.
+
+Every wrong solution below is the reference solution with one definition appended (which replaces the
+right one when the module is imported); each is graded once, on the public cases, as ``check`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from conftest import EXERCISES, SOLUTIONS, GradeFiles
+
+from coursekit.registry import get_exercise
+from coursekit.results import ExerciseResult
+
+FILE = "ex6_sequences.py"
+EX6 = get_exercise("ex6")
+SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
+STUB = (EXERCISES / FILE).read_text(encoding="utf-8")
+
+PAD = '''
+def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value=0):
+    {first}
+    out = np.full((len(sequences), maxlen), value, dtype={dtype})
+    for row, s in enumerate(sequences):
+        if maxlen == 0 or len(s) == 0:
+            continue
+        kept = s[-maxlen:] if truncating == {truncate_front!r} else s[:maxlen]
+        if padding == {pad_front!r}:
+            out[row, -len(kept):] = kept
+        else:
+            out[row, :len(kept)] = kept
+    return out
+'''
+LONGEST = "maxlen = max((len(s) for s in sequences), default=0) if maxlen is None else maxlen"
+
+
+def pad(first: str = LONGEST, dtype: str = '"int32"', truncate_front: str = "pre",
+        pad_front: str = "pre") -> str:
+    return SOLUTION + PAD.format(first=first, dtype=dtype, truncate_front=truncate_front, pad_front=pad_front)
+
+
+DECODE_WITH_3 = SOLUTION + '''
+def decode_review(ids, word_index, index_from=3):
+    id_to_word = {rank + 3: word for word, rank in word_index.items()}
+    return " ".join("?" if i in (1, 2) else id_to_word.get(i, "?") for i in ids if i != 0)
+'''
+
+# the mistake's name as the grader says it -> a wrong solution, and the tests' name prefix it fails
+MISTAKES: dict[str, tuple[str, str]] = {
+    "padding at the end by default": (pad(pad_front="post-is-the-default"), "pad: "),
+    "truncating the end by default": (pad(truncate_front="post-is-the-default"), "pad: "),
+    "maxlen None read as 'no padding'": (
+        pad(first="if maxlen is None:\n        return [list(s) for s in sequences]"), "pad: maxlen None"),
+    "pad value 0 written as a float array": (pad(dtype="float"), "pad: "),
+    "ids shifted by the wrong index_from": (DECODE_WITH_3, "decode: index_from=10"),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], ExerciseResult]:
+    from coursekit.grading import grade_exercise
+
+    results: dict[str, ExerciseResult] = {}
+    cases = EX6.public_cases()
+    expected = EX6.expected_values(cases)
+
+    def run(source: str) -> ExerciseResult:
+        if source not in results:
+            ws = tmp_path_factory.mktemp("ex6")
+            (ws / FILE).write_text(source, encoding="utf-8")
+            results[source] = grade_exercise(EX6, ws, cases, expected)
+        return results[source]
+
+    return run
+
+
+def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(SOLUTION)
+    assert [t.name for t in result.tests if not t.passed] == []
+    assert result.score == result.max_score == 13
+
+
+def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(STUB)
+    assert result.score == 0 and not result.notes
+    assert all("not implemented yet" in t.output for t in result.tests)
+
+
+@pytest.mark.parametrize("name", sorted(MISTAKES))
+def test_each_named_mistake_is_caught_and_named(name: str, graded: Callable[[str], ExerciseResult]) -> None:
+    source, prefix = MISTAKES[name]
+    result = graded(source)
+    failed = [t for t in result.tests if not t.passed]
+    assert failed and all(t.name.startswith(prefix) for t in failed), [t.name for t in failed]
+    assert all(t.mistake == name and f"Looks like: {name}" in t.output for t in failed), \
+        [(t.name, t.mistake) for t in failed]
+    assert not any(t.internal_error for t in result.tests)
+
+
+def test_int64_is_refused_with_the_dtype_named(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(pad(dtype='"int64"'))
+    failed = [t for t in result.tests if not t.passed]
+    assert len(failed) == 11 and all("dtype is int64, expected int32" in t.output for t in failed)
+
+
+def test_keras_in_the_file_scores_zero(grade_files: GradeFiles) -> None:
+    result = grade_files("ex6", {FILE: "import keras\n" + SOLUTION})
+    assert result.score == 0 and "imports keras" in result.tests[0].output
+
+
+def test_a_wrong_decoding_shows_where_it_differs(graded: Callable[[str], ExerciseResult]) -> None:
+    source = SOLUTION + '''
+def decode_review(ids, word_index, index_from=3):
+    id_to_word = {rank + index_from: word for word, rank in word_index.items()}
+    return " ".join(id_to_word.get(i, "?") for i in ids)
+'''
+    test = next(t for t in graded(source).tests if t.name.startswith("decode: the lesson's"))
+    assert not test.passed and test.mistake is None
+    assert "expected '? this movie" in test.output and "got '? ? ? ? this movie" in test.output
