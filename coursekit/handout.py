@@ -8,17 +8,19 @@ inputs, all in the wire format (``coursekit/wire.py``):
     {"format": 1, "exercise": "ex1", "title": ..., "filename": ..., "functions": [...],
      "forbidden_imports": [...], "child_imports": [...], "requires": ["keras"] or [],
      "limits": {"timeout_s": ..., "memory_mb": ...}, "hidden_points": 8.0, "probes": {name: file},
-     "cases": [{"name", "function", "args", "kwargs", "points", "probe", "judge", "expected",
+     "judge_module": "coursekit.judges",
+     "cases": [{"name", "function", "args", "kwargs", "points", "probe", "expected",
                 "mistakes": [{"name", "hint", "output"}]}]}
 
-``judge`` names one of the judges of :data:`JUDGES`, the same functions the full coursekit's graders
-judge with; they get the mistakes as data instead of computing them with reference code. The full
-coursekit never reads these files.
+``judge_module`` is the module the exercise's grader judges with (see ``coursekit/judges.py``): the
+handout calls the same ``judge`` with the mistakes read from the data instead of computed by reference
+code, and its ``explain_error`` when it has one. The full coursekit never reads these files.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib
 import importlib.util
 import json
 from collections.abc import Mapping, Sequence
@@ -33,8 +35,8 @@ from coursekit import wire
 from coursekit._exceptions import CoursekitError, InternalError, UnknownExerciseError
 from coursekit.compare import Mistake, Verdict
 from coursekit.exercise import Case, Exercise
-from coursekit.judges import JUDGES, Judge
 from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.report import StudentError
 
 FORMAT = 1
 DATA_PACKAGE = "coursekit.handout_data"
@@ -49,10 +51,8 @@ class MissingDependencyError(CoursekitError):
 
 @dataclass(frozen=True)
 class HandoutCase(Case):
-    """A public case with what judging it needs: its judge, the expected value and the mistakes' outputs."""
+    """A public case with what judging it needs: the expected value and the named mistakes' outputs."""
 
-    judge: str = "array"
-    options: Mapping[str, Any] | None = None
     expected: Any = None
     mistakes: tuple[Mistake, ...] = ()
 
@@ -72,6 +72,7 @@ class HandoutExercise(Exercise):
         self.limits = Limits(**data["limits"])  # type: ignore[misc]
         self.requires: tuple[str, ...] = tuple(data.get("requires", ()))
         self._hidden_points = float(data["hidden_points"])
+        self._judge_module = importlib.import_module(str(data["judge_module"]))
         self._cases = [_case(c) for c in data["cases"]]
 
     def public_cases(self) -> list[Case]:
@@ -97,10 +98,13 @@ class HandoutExercise(Exercise):
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         if not isinstance(case, HandoutCase):
             raise InternalError(f"{case.name}: not a case of the handout")
-        judge: Judge | None = JUDGES.get(case.judge)
-        if judge is None:
-            raise InternalError(f"{case.name}: unknown judge {case.judge!r}")
-        return judge(case, got, expected, case.mistakes, case.options or {})
+        verdict: Verdict = self._judge_module.judge(case, got, expected, case.mistakes)
+        return verdict
+
+    def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
+        explain = getattr(self._judge_module, "explain_error", None)
+        mistake: Mistake | None = None if explain is None else explain(case, error)
+        return mistake
 
     def ensure_requirements(self) -> None:
         """Raise MissingDependencyError, naming the one command to run, when a package is missing."""
@@ -116,7 +120,6 @@ def _case(data: Mapping[str, Any]) -> HandoutCase:
     return HandoutCase(
         name=str(data["name"]), function=str(data["function"]), args=tuple(inputs(data["args"])),
         kwargs=dict(inputs(data["kwargs"])), points=float(data["points"]), probe=str(data["probe"]),
-        judge=str(data["judge"]), options=wire.decode(data.get("options", {"$dict": []})),
         expected=wire.decode(data["expected"]),
         mistakes=tuple(Mistake(str(m["name"]), str(m["hint"]), wire.decode(m["output"]))
                        for m in data["mistakes"]))

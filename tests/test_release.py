@@ -87,13 +87,15 @@ def test_the_package_needs_numpy_typer_and_rich_and_keras_is_an_extra(handout: P
 def test_no_solution_grader_reference_batch_or_grade_command_is_in_it(handout: Path) -> None:
     files = [p for p in handout.rglob("*") if p.is_file()]
     texts = {p.read_bytes() for p in files}
+    shippable = {"__init__.py", *(p.name for p in (ROOT / "graders").glob("_probe*.py")),
+                 *(p.name for p in (ROOT / "graders").glob("*_judge.py"))}
     for source in [*SOLUTIONS.glob("*.py"), *(ROOT / "graders").glob("*.py")]:
-        if source.name != "__init__.py" and not source.name.startswith("_probe"):
+        if source.name not in shippable:
             assert source.read_bytes() not in texts, source
     names = {str(p.relative_to(handout)) for p in files}
     assert not [n for n in names if n.startswith(("solutions", "coursekit/batch", "coursekit/release"))]
     assert {n for n in names if n.startswith("graders/") and n.endswith(".py")} <= {
-        "graders/__init__.py", *(f"graders/{p.name}" for p in (ROOT / "graders").glob("_probe*.py"))}
+        f"graders/{name}" for name in shippable}
     assert not {"coursekit/cli/grade_cmd.py", "coursekit/cli/export_cmd.py"} & names
     assert "hidden_cases" not in json.dumps([json.loads(p.read_text()) for p in files if p.suffix == ".json"])
 

@@ -58,8 +58,10 @@ def build_handout(out_dir: Path, exercise_ids: Sequence[str], lang: Lang, stubs:
             (folder / e.filename).write_text(source, encoding="utf-8")
             _write_notebook(stub_notebook(source, e.id, e.filename, lang), folder / f"{e.module}.ipynb")
         copy_package(Path(str(resources.files("coursekit"))), out_dir)
-        probes = sorted({p.name for e in exercises for p in getattr(e, "probes", {}).values()})
-        copy_grader_files(Path(str(resources.files("graders"))), out_dir, probes)
+        probes = {p.name for e in exercises for p in getattr(e, "probes", {}).values()}
+        judges = {f"{d['judge_module'].split('.', 1)[1]}.py" for d in data.values()
+                  if d["judge_module"].startswith("graders.")}
+        copy_grader_files(Path(str(resources.files("graders"))), out_dir, sorted(probes | judges))
         write_data(out_dir, data)
         write_pyproject(out_dir, __version__)
         (out_dir / "README.md").write_text(readme(exercises, lang), encoding="utf-8")

@@ -2,8 +2,9 @@
 
 The package is coursekit without what a student must not have or does not need: no ``batch`` (grading,
 hidden cases, the course secret, the Gradescope export), no ``release``, no ``grade`` or ``export``
-command, and no graders: the ``graders`` package holds only the probes the student's process loads and
-the message catalogues. Its registry reads the exercises from ``coursekit/handout_data/``.
+command, and no graders: the ``graders`` package holds only the probes the student's process loads, the
+judge modules (``coursekit/judges.py`` says what they are) and the message catalogues. Its registry
+reads the exercises from ``coursekit/handout_data/``.
 """
 
 from __future__ import annotations
@@ -99,11 +100,11 @@ def copy_package(repo_package: Path, dest: Path) -> list[Path]:
 
 
 def copy_grader_files(repo_graders: Path, dest: Path, probes: Sequence[str]) -> None:
-    """The ``graders`` package of the handout: only the probe modules and the message catalogues."""
+    """The ``graders`` package of the handout: only probe and judge modules, and the message catalogues."""
     target = dest / "graders"
     target.mkdir()
     (target / "__init__.py").write_text(
-        '"""The probes the student process loads, and the exercises\' messages: no grader."""\n',
+        '"""Probes, judges and the exercises\' messages: no grader, no reference."""\n',
         encoding="utf-8")
     for name in probes:
         shutil.copyfile(repo_graders / name, target / name)
