@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 # Left out of the handout's copy of coursekit (paths relative to the coursekit package).
-LEFT_OUT = ("batch", "release", "registry.py", "cli/__init__.py", "cli/grade_cmd.py", "cli/export_cmd.py",
-            "cli/release_cmd.py")
+LEFT_OUT = ("batch", "release", "registry.py", "refcache.py", "cli/__init__.py", "cli/grade_cmd.py",
+            "cli/export_cmd.py", "cli/release_cmd.py")
 # The handout's own versions of the modules it replaces.
 REGISTRY = '''"""The exercises of this handout, by id, judged from the data coursekit release computed."""
 
@@ -80,7 +80,9 @@ coursekit = "coursekit.cli:main"
 include = ["coursekit*", "graders*"]
 
 [tool.setuptools.package-data]
-"*" = ["*.json", "*.mo", "*.po"]
+coursekit = ["locale/*/LC_MESSAGES/*.mo"]
+"coursekit.handout_data" = ["*.json"]
+graders = ["locale/*/LC_MESSAGES/*.mo"]
 '''
 
 
