@@ -213,3 +213,11 @@ def test_grade_takes_notebooks_from_folders_and_zips(tmp_path: Path) -> None:
     hidden = [t for t in zipped.tests if t.hidden and not t.passed]
     assert hidden and all("Looks like: the bias b was left out" in t.output for t in hidden)
     assert broken.score == 0 and all("is not valid JSON" in t.output for t in broken.tests)
+
+
+def test_gradescope_finds_a_notebook_in_the_submissions_single_folder(tmp_path: Path) -> None:
+    from coursekit.batch.single import find_submission_folder
+
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / NOTEBOOK).write_text("{}")
+    assert find_submission_folder(tmp_path) == tmp_path / "work"

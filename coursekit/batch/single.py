@@ -13,13 +13,17 @@ from coursekit.results import result_from_dict
 
 
 def find_submission_folder(root: Path) -> Path:
-    """The folder holding the ``exN_*.py`` files: ``root`` itself or its single subfolder."""
-    if any(root.glob("ex*.py")):
+    """The folder holding the ``exN_*.py`` files (or notebooks): ``root`` itself or its single subfolder."""
+    if _has_exercises(root):
         return root
     folders = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")]
-    if len(folders) == 1 and any(folders[0].glob("ex*.py")):
+    if len(folders) == 1 and _has_exercises(folders[0]):
         return folders[0]
     return root
+
+
+def _has_exercises(folder: Path) -> bool:
+    return any(folder.glob("ex*.py")) or any(folder.glob("ex*.ipynb"))
 
 
 def grade_one(submission: Path, student: str, options: GradeOptions) -> StudentGrades:
