@@ -22,23 +22,34 @@ import math
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graders._keras_model_tables import LayerSpec
-from graders._probe_keras_model import (
-    compile_settings,
-    measure,
-    model_table,
-    object_name,
-    probe_tokens,
-    probe_weights,
-)
+if TYPE_CHECKING:
+    from graders._keras_model_tables import LayerSpec
+try:
+    from graders._probe_keras_model import (
+        compile_settings,
+        measure,
+        model_table,
+        object_name,
+        probe_tokens,
+        probe_weights,
+    )
+except ImportError:  # run as a sandboxed job of its own (_keras_build.py), with the probe module beside it
+    from _probe_keras_model import (  # type: ignore[import-not-found,no-redef]
+        compile_settings,
+        measure,
+        model_table,
+        object_name,
+        probe_tokens,
+        probe_weights,
+    )
 
 __all__ = ["ALLOWED_CLASSES", "Measurements", "RefusedModel", "check_config", "compile_settings",
            "keras_layer", "measure", "measurement_key", "model_table", "object_name", "probe_tokens",
-           "probe_weights", "rebuild", "reported_shapes"]
+           "probe_weights", "rebuild", "rebuild_and_measure", "reported_shapes"]
 
 # (module, class_name) pairs a student's model config may hold. Everything is a Keras built-in; the
 # grader rebuilds nothing else. Layers beyond the lesson's (Dropout, Activation) are allowed so that a
@@ -60,10 +71,26 @@ ALLOWED_CLASSES: Mapping[str | None, frozenset[str]] = {
 ACTIVATIONS = frozenset({"celu", "elu", "exponential", "gelu", "hard_sigmoid", "hard_silu", "hard_swish",
                          "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6",
                          "selu", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "tanh"})
-# Bounds on what a config may ask the grader to allocate.
+# Bounds on what a config may ask the grader to build: the exercise's largest sensible sizes (its cases
+# go up to a vocabulary of 10,000, width 32, depth 6; a swapped Embedding is 10,000 wide) with a wide
+# margin for a student's own choices. Every layer counts, those inside nested Sequential and Functional
+# models too.
 MAX_LAYERS = 64
-MAX_SIZES = {"units": 4096, "output_dim": 65536, "input_dim": 1_000_000}
-MAX_WEIGHTS = 40_000_000
+MAX_SIZES = {"units": 1024, "output_dim": 16384, "input_dim": 100_000}
+MAX_DIM = 16384  # any dimension of an input shape (InputLayer batch_shape, a tensor's shape)
+MAX_WEIGHTS = 4_000_000  # an upper bound of the model's parameter count, estimated from its config
+_SHAPE_KEYS = ("batch_shape", "batch_input_shape", "input_shape", "shape")
+_GATES = {"SimpleRNN": 1, "SimpleRNNCell": 1, "LSTM": 4, "LSTMCell": 4, "GRU": 3, "GRUCell": 3}
+# Initializers, regularizers and constraints may also be named by a string: only these names.
+_NAMED = {
+    "initializer": frozenset(_INITIALIZERS) | {
+        "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity",
+        "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal", "random_uniform",
+        "truncated_normal", "variance_scaling", "zeros"},
+    "regularizer": frozenset({"L1", "L2", "L1L2", "l1", "l2", "l1_l2"}),
+    "constraint": frozenset({"MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "max_norm", "min_max_norm",
+                             "non_neg", "unit_norm"}),
+}
 
 
 class RefusedModel(Exception):
@@ -86,7 +113,11 @@ def keras_layer(spec: LayerSpec) -> Any:
 # ---- a student's model from plain data ------------------------------------------------------------------
 
 def check_config(config: Any) -> None:
-    """Raise RefusedModel unless ``config`` describes a model made only of allowed Keras built-ins.
+    """Raise RefusedModel unless ``config`` describes a model made only of allowed Keras built-ins, of
+    sizes the grader will build: at most ``MAX_LAYERS`` layers in all (nested models included), sizes
+    and input shapes within ``MAX_SIZES`` and ``MAX_DIM``, and at most ``MAX_WEIGHTS`` parameters by an
+    upper-bound estimate from the config (every recurrent layer counted as bidirectional, every input as
+    wide as the widest size in the model).
 
     Reads the config as data; imports nothing. ``compile_config`` is not read here: it is never
     deserialized, only named by :func:`compile_settings`.
@@ -95,26 +126,52 @@ def check_config(config: Any) -> None:
         raise RefusedModel("the model's configuration could not be read (keras.saving.serialize_keras_object "
                            "failed): return a keras.Sequential or a functional keras.Model")
     body = {k: v for k, v in config.items() if k != "compile_config"}
-    layers = body.get("config", {}).get("layers") if isinstance(body.get("config"), Mapping) else None
-    if isinstance(layers, list | tuple) and len(layers) > MAX_LAYERS:
-        raise RefusedModel(f"the model has {len(layers)} layers; the grader rebuilds at most {MAX_LAYERS}")
-    sizes: dict[str, list[int]] = {"units": [], "output_dim": [], "input_dim": []}
-    _check_value(body, "model", sizes)
-    widest = max(sizes["units"] + sizes["output_dim"], default=0)
-    # A recurrent layer holds up to 4 gates x 2 directions of (input + units) x units weights.
-    if 8 * max(sizes["units"], default=0) * widest > MAX_WEIGHTS:
-        raise RefusedModel(f"the model's layers are too large for the grader to rebuild (units up to "
-                           f"{max(sizes['units'])}, widths up to {widest})")
+    found = _Found()
+    _check_value(body, "model", found, 0)
+    if len(found.layers) > MAX_LAYERS:
+        raise RefusedModel(f"the model has {len(found.layers)} layers (nested models included); the grader "
+                           f"rebuilds at most {MAX_LAYERS}")
+    widest = max([1, *found.widths, *(_int(c, "units") for _, c in found.layers),
+                  *(_int(c, "output_dim") for _, c in found.layers)])
+    weights = 0
+    for class_name, layer in found.layers:
+        units = _int(layer, "units")
+        if class_name in _GATES:
+            weights += 2 * _GATES[class_name] * (widest + units + 2) * units
+        elif class_name == "Dense":
+            weights += (widest + 1) * units
+        elif class_name == "Embedding":
+            weights += _int(layer, "input_dim") * _int(layer, "output_dim")
+    if weights > MAX_WEIGHTS:
+        raise RefusedModel(f"the model's layers are too large for the grader to rebuild (up to {weights:,} "
+                           f"weights by its configuration; the grader builds at most {MAX_WEIGHTS:,}); "
+                           f"the exercise's models have under 400,000")
 
 
-def _check_value(value: Any, where: str, sizes: dict[str, list[int]]) -> None:
-    if value is None or isinstance(value, bool | str):
-        return
-    if isinstance(value, int | float):
+class _Found:
+    """What :func:`_check_value` collects: each layer's config, and the widths of the input shapes."""
+
+    def __init__(self) -> None:
+        self.layers: list[tuple[str, Mapping[str, Any]]] = []  # (class name, its config)
+        self.widths: list[int] = []
+
+
+def _int(config: Mapping[str, Any], key: str) -> int:
+    value = config.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+MAX_DEPTH = 64  # nesting of the config's lists and dicts
+
+
+def _check_value(value: Any, where: str, found: _Found, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise RefusedModel(f"the model's configuration is nested more than {MAX_DEPTH} deep at {where}")
+    if value is None or isinstance(value, bool | str | int | float):
         return
     if isinstance(value, list | tuple):
         for item in value:
-            _check_value(item, where, sizes)
+            _check_value(item, where, found, depth + 1)
         return
     if not isinstance(value, Mapping):
         raise RefusedModel(f"the model's configuration holds a {type(value).__name__} at {where}, which is "
@@ -122,22 +179,35 @@ def _check_value(value: Any, where: str, sizes: dict[str, list[int]]) -> None:
     if "class_name" in value:
         _check_class(value)
         where = str(value.get("class_name"))
+        inner = value.get("config")
+        if value.get("module") == "keras.layers" and isinstance(inner, Mapping):
+            found.layers.append((where, inner))
     for key, item in value.items():
         if not isinstance(key, str):
             raise RefusedModel(f"the model's configuration has a key that is not a string at {where}")
         if key in ("activation", "recurrent_activation") and isinstance(item, str) \
                 and item not in ACTIVATIONS:
             raise RefusedModel(f"{where} uses the activation {item[:40]!r}, which is not a Keras built-in")
+        kind = key.rpartition("_")[2]
+        if kind in _NAMED and isinstance(item, str) and item not in _NAMED[kind]:
+            raise RefusedModel(f"{where}: {key} {item[:40]!r} is not one of Keras's built-in {kind}s")
         if key in MAX_SIZES and item is not None and (
                 not isinstance(item, int) or isinstance(item, bool) or not 0 < item <= MAX_SIZES[key]):
             raise RefusedModel(f"{where}: {key} must be a positive integer of at most {MAX_SIZES[key]}, "
                                f"got {str(item)[:40]}")
-        if key in MAX_SIZES and item is not None:
-            sizes[key].append(item)
-        _check_value(item, where, sizes)
-    rows, columns = value.get("input_dim"), value.get("output_dim")
-    if isinstance(rows, int) and isinstance(columns, int) and rows * columns > MAX_WEIGHTS:
-        raise RefusedModel(f"{where}: an Embedding of {rows} x {columns} is larger than the grader rebuilds")
+        if key in _SHAPE_KEYS and item is not None:
+            found.widths.extend(_shape_dims(item, where, key))
+        _check_value(item, where, found, depth + 1)
+
+
+def _shape_dims(shape: Any, where: str, key: str) -> list[int]:
+    """The dimensions of an input shape, each None or an integer in [0, MAX_DIM]."""
+    if not isinstance(shape, list | tuple) or len(shape) > 8 or not all(
+            d is None or (isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM)
+            for d in shape):
+        raise RefusedModel(f"{where}: {key} {str(shape)[:60]} is not a shape the grader builds (at most 8 "
+                           f"dimensions, each None or at most {MAX_DIM})")
+    return [d for d in shape if d is not None]
 
 
 def _check_class(value: Mapping[str, Any]) -> None:
@@ -218,6 +288,19 @@ def rebuild(config: Any, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, bool]:
         raise RefusedModel(f"the model could not be rebuilt with its weights (its config gives weights of "
                            f"shapes {str(rebuilt)[:150]}, the model had {str(list(shapes))[:150]})")
     return model, unbuilt
+
+
+def rebuild_and_measure(body: str, shapes: Sequence[Sequence[int]]) -> dict[str, Any]:
+    """:func:`rebuild` and :func:`measure` from the config's JSON; a refusal is a value ``{"refused"}``.
+
+    Batch grading runs this in a sandboxed job of its own (``graders/_keras_build.py``), where a time
+    and a memory limit hold, never in the grading worker.
+    """
+    try:
+        model, unbuilt = rebuild(json.loads(body), [tuple(int(n) for n in s) for s in shapes])
+    except RefusedModel as exc:
+        return {"refused": str(exc)}
+    return {**measure(model), "built_without_input": unbuilt}
 
 
 # ---- measuring each distinct model once -------------------------------------------------------------

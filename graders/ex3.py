@@ -7,10 +7,11 @@ with deterministic weights copied in).
 ``coursekit check`` trusts those measurements and never imports Keras in the grader: the expected values
 come from ``graders/cache/ex3.json``. Batch grading trusts nothing: its child sends only the config and the
 weights' shapes, and :meth:`StackedRnn.remeasure` rebuilds the model from its config, after checking every
-class in it against an allowlist, and measures it itself. Each distinct config is measured once per grading
-process: a config equal to one measured before (a reference model's, or another student's) up to the names
-of a Sequential's layers gets that measurement (``km.measurement_key``), which is what rebuilding it would
-find.
+class in it against an allowlist and its sizes against bounds, and measures it itself, in a sandboxed job
+with a time and a memory limit (``graders/_keras_build.py``). Each distinct config is measured once per
+grading process: a config equal to one measured before (a reference model's, or another student's) up to
+the names of a Sequential's layers gets that measurement (``km.measurement_key``), which is what rebuilding
+it would find.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
 from graders import _keras_model as km
 from graders import _keras_model_tables as tables
+from graders._keras_build import measure_config
 from graders._keras_model_tables import LayerSpec, Row, TableMistake
 
 DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}
@@ -268,8 +270,7 @@ class StackedRnn(Exercise):
             key = km.measurement_key(config)
             found = self.measured.get(key)
             if found is None or found["weight_shapes"] != shapes:
-                model, unbuilt = km.rebuild(config, shapes)
-                found = {**km.measure(model), "built_without_input": unbuilt}
+                found = measure_config(config, shapes)  # in a sandboxed job, under BUILD_LIMITS
                 self.measured.put(key, found)
         except km.RefusedModel as exc:
             return {"model": True, "refused": str(exc)}

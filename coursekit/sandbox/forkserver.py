@@ -9,6 +9,7 @@ this machine allows (see ``_isolate.py``), and is killed with everything it star
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -193,3 +194,27 @@ class ForkServer:
             raise InternalError(f"the sandbox could not be entered ({self.isolation.mode} mode): "
                                 f"{capture.output.decode(errors='replace')[-300:]}")
         return build_report(job, capture, code, timed_out, limits)
+
+
+_shared: dict[tuple[str, ...], ForkServer] = {}
+
+
+def shared_server(preload: Sequence[str]) -> ForkServer:
+    """This process's fork server for ``preload``, started on first use (or again if it died) and
+    closed at exit: a grading worker's, shared by its jobs and by what its graders run under limits."""
+    key = tuple(preload)
+    server = _shared.get(key)
+    if server is None or not server.alive():
+        if not _shared:
+            atexit.register(close_shared)
+        if server is not None:
+            server.close()
+        server = _shared[key] = ForkServer(key)
+        server.start()
+    return server
+
+
+def close_shared() -> None:
+    for server in _shared.values():
+        server.close()
+    _shared.clear()
