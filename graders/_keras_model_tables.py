@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from coursekit.bounds import MAX_TABLE_ROWS
 from coursekit.results import TableDetail
 
 Shape = tuple[int | None, ...]
@@ -166,6 +167,9 @@ def read_rows(value: Any, what: str) -> list[tuple[Any, Any, Any]]:
     if not isinstance(value, list | tuple):
         raise ValueError(f"{what}: expected a list of (class_name, output_shape, params) rows, got "
                          f"a {type(value).__name__}")
+    if len(value) > MAX_TABLE_ROWS:
+        raise ValueError(f"{what}: the table has {len(value):,} rows; the grader reads at most "
+                         f"{MAX_TABLE_ROWS} (the lesson's models have at most 8)")
     rows = []
     for i, row in enumerate(value, 1):
         if not isinstance(row, list | tuple) or len(row) != 3:

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -34,7 +35,7 @@ from coursekit.batch.secret import Secret
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.render.classsummary import class_summary
-from coursekit.results import ExerciseResult
+from coursekit.results import ExerciseResult, result_to_dict
 from coursekit.sandbox import isolation
 from coursekit.sandbox.forkserver import ForkServer
 from coursekit.sandbox.limits import Limits
@@ -158,7 +159,8 @@ def test_every_hostile_submission_is_in_a_test():
              "network"}
     assert set(ex1_corpus()) == named
     assert {p.name for p in HOSTILE.glob("*.py")} == {"intake.py"}
-    assert {p.name for p in HOSTILE.iterdir() if p.is_dir()} == {*named, "ex3_code_in_model"}
+    assert {p.name for p in HOSTILE.iterdir() if p.is_dir()} == {*named, "ex3_code_in_model",
+                                                                  "ex3_forged_config", "huge_table"}
 
 
 # ---- 1. a score comes only from the grader's comparison ----------------------------------------------
@@ -430,6 +432,105 @@ def test_ex3_models_carrying_code_are_refused_and_their_code_never_runs_in_the_g
     refused = [t.output for t in result.tests if "Lambda" in t.output or "Sneaky" in t.output]
     assert len(refused) == len(cases), [t.output for t in result.tests]
     assert [m for m in marks if m.exists()] == []
+
+
+def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monkeypatch):
+    """The grader refuses each forged config from the config alone; it never rebuilds one in its own
+    process (km.rebuild, patched here, would say so) and none reaches a sandboxed build."""
+    from graders import _keras_model as km
+    from graders import ex3 as ex3_grader
+
+    def not_here(*args: Any) -> Any:
+        raise AssertionError("a student's model was rebuilt in the grading process")
+
+    built: list[Any] = []
+    monkeypatch.setattr(km, "rebuild", not_here)
+    monkeypatch.setattr(ex3_grader, "measure_config", lambda *a: built.append(a) or not_here())
+    ex3 = get_exercise("ex3")
+    cases = ex3.public_cases()
+    folder = tmp_path / "student"
+    shutil.copytree(HOSTILE / "ex3_forged_config", folder)
+    expected = ex3.expected_values(cases)
+    with ForkServer(ex3.child_imports) as server:
+        started = time.monotonic()
+        result = grade_exercise(ex3, folder, cases, expected, runner=server.run, remeasure=True)
+        seconds = time.monotonic() - started
+    assert result.score == 0 and built == []
+    assert not any(t.internal_error for t in result.tests), [t.output for t in result.tests]
+    outputs = {t.name.partition(":")[0]: t.output for t in result.tests}
+    assert "batch_shape" in outputs["single_rnn"]
+    assert "too large for the grader to rebuild" in outputs["sequence_rnn"]
+    assert "125 layers (nested models included)" in outputs["stacked_rnn"]
+    assert "not one of Keras's built-in initializers" in outputs["imdb_classifier"]
+    assert seconds < ex3.limits.timeout_s * 2  # one student process, nothing built (145 s before)
+
+
+def test_ex3_a_model_is_built_in_a_sandboxed_job_under_a_time_and_a_memory_limit(monkeypatch):
+    import keras
+
+    from graders import _keras_build
+    from graders import _keras_model as km
+
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(50, 4),
+                              keras.layers.SimpleRNN(3), keras.layers.Dense(1)])
+    config = keras.saving.serialize_keras_object(model)
+    shapes = [tuple(w.shape) for w in model.weights]
+    here = km.measure(model)
+    monkeypatch.setattr(km, "rebuild", lambda *a: pytest.fail("rebuilt in the grading process"))
+    found = _keras_build.measure_config(config, shapes)
+    assert found["table"] == here["table"] and found["weight_shapes"] == here["weight_shapes"]
+    np.testing.assert_array_equal(found["outputs"], here["outputs"])
+    for limits, words in ((Limits(timeout_s=0.05, memory_mb=4096), "timed out"),
+                          (Limits(timeout_s=30, memory_mb=64), "stopped|could not be rebuilt")):
+        with pytest.raises(km.RefusedModel, match=words):
+            _keras_build.measure_config(config, shapes, limits)
+    assert survivors() == []
+
+
+def test_a_huge_result_is_bounded_in_one_batch_beside_a_correct_student(tmp_path):
+    """ex2's summary_table returning 20,000 rows: read up to 64 rows, every text bounded (cut)."""
+    from coursekit import bounds
+
+    ex2 = get_exercise("ex2")
+    solution = (ROOT / "solutions" / ex2.filename).read_text()
+    class_dir = tmp_path / "class"
+    hostile = (HOSTILE / "huge_table" / ex2.filename).read_text()
+    for student, source in (("good", solution), ("huge-table", f"{solution}\n\n{hostile}")):
+        (class_dir / student).mkdir(parents=True)
+        (class_dir / student / ex2.filename).write_text(source)
+    out = tmp_path / "out"
+    report = grade_class(class_dir, out, GradeOptions(exercises=("ex2",), workers=1, timeout_s=60,
+                                                      secret=Secret(SECRET, "test")))
+    scores = {s.student: s.total for s in report.students}
+    full = ex2.public_points() + ex2.hidden_points()
+    tables = [c for c in ex2.public_cases() + ex2.hidden_cases(np.random.default_rng(0))
+              if c.function == "summary_table"]
+    assert scores == {"good": full, "huge-table": full - sum(c.points for c in tables)}
+    assert report.internal_errors() == []
+    huge = next(s for s in report.students if s.student == "huge-table").results[0]
+    failed = [t for t in huge.tests if not t.passed]
+    assert len(failed) == len(tables)
+    assert all("20,000 rows; the grader reads at most 64" in t.output for t in failed if not t.hidden)
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        sizes = [n for (n,) in db.execute("SELECT length(result) FROM results")]
+    assert max(sizes) <= bounds.MAX_ROW_CHARS
+    for name in ("report.md", "results.json"):
+        assert (out / "feedback" / "huge-table" / name).stat().st_size < bounds.MAX_STUDENT_CHARS
+
+
+def test_bounds_cut_every_text_and_say_so():
+    from coursekit import bounds
+    from coursekit.results import TableDetail, TestResult
+
+    rows = tuple(("SimpleRNN", "(None, 32)", "2,080") for _ in range(10_000))
+    test = TestResult("t", "failed", 0.0, 1.0, "x" * 1_000_000,
+                      table=TableDetail(rows, rows, "1", "2", tuple((r, 0) for r in range(10_000))))
+    result = bounds.bound_result(ExerciseResult("ex2", "t", (test,) * 30, output="y" * 100_000))
+    assert len(json.dumps(result_to_dict(result))) <= bounds.MAX_ROW_CHARS
+    assert all(t.output.endswith("(cut)") for t in result.tests)
+    assert result.output.endswith("(cut)")
+    small = ExerciseResult("ex2", "t", (TestResult("t", "passed", 1.0, 1.0, "ok"),))
+    assert bounds.bound_result(small) == small
 
 
 # ---- the whole corpus in one batch, beside correct students -----------------------------------------------

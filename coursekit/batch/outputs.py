@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from coursekit.bounds import MAX_STUDENT_CHARS, cut
 from coursekit.render.gradescope import results_json
 from coursekit.render.tables import grades_csv, student_markdown
 
@@ -46,5 +47,7 @@ def write_outputs(report: ClassReport) -> None:
         folder = feedback_folder(report.out_dir, s.student)
         write_atomic(folder / "results.json",
                      json.dumps(results_json(s.results, s.problem), indent=1, ensure_ascii=False) + "\n")
-        write_atomic(folder / "report.md", student_markdown(s.student, s.results, s.problem))
+        markdown = student_markdown(s.student, s.results, s.problem)
+        write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
+                     else cut(markdown, MAX_STUDENT_CHARS) + "\n")
     write_atomic(report.out_dir / "grades.csv", grades_csv(report.exercises, rows))

@@ -20,14 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from coursekit.bounds import bound_result
 from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult, result_to_dict
-from coursekit.sandbox.forkserver import ForkServer
+from coursekit.sandbox.forkserver import close_shared, shared_server
 from coursekit.sandbox.limits import Limits
-
-_servers: dict[tuple[str, ...], ForkServer] = {}
 
 
 @dataclass(frozen=True)
@@ -62,18 +61,8 @@ def limits_for(exercise: Exercise, timeout_s: float | None, memory_mb: int | Non
     return limits
 
 
-def _server(preload: tuple[str, ...]) -> ForkServer:
-    server = _servers.get(preload)
-    if server is None:
-        server = _servers[preload] = ForkServer(preload)
-        server.start()
-    return server
-
-
 def close_servers() -> None:
-    for server in _servers.values():
-        server.close()
-    _servers.clear()
+    close_shared()
 
 
 PR_SET_PDEATHSIG = 1
@@ -126,8 +115,8 @@ def grade_task(task: Task) -> dict[str, Any]:
     exercise = get_exercise(task.exercise)
     cases = cases_for(exercise, task.seed, task.class_seed)
     expected = exercise.expected_values(cases)
-    server = _server(exercise.child_imports)
+    server = shared_server(exercise.child_imports)
     result: ExerciseResult = grade_exercise(
         exercise, Path(task.folder), cases, expected,
         limits=limits_for(exercise, task.timeout_s, task.memory_mb), runner=server.run, remeasure=True)
-    return result_to_dict(result)
+    return result_to_dict(bound_result(result))
