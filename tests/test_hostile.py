@@ -58,7 +58,7 @@ FULL = EX1.public_points()
 MODE = isolation.detect()
 HOLDS = {g.name: g for g in MODE.guarantees()}
 
-CHEATS = ["print_pass", "forge_events", "patch_numpy", "lying_values"]
+CHEATS = ["print_pass", "forge_events", "patch_numpy", "lying_values", "forge_reporter", "hidden_keras"]
 DISRUPTIONS = ["sys_exit", "os_exit", "keyboard_interrupt", "close_fds", "huge_return", "fork_bomb",
                "setsid_escape", "memory_bomb", "memory_bomb_forked", "cpu_hog", "deep_folders"]
 STOPPED_BY_TIMEOUT = ["infinite_loop", "ignore_sigterm", "import_loop", "deep_recursion"]
@@ -405,6 +405,16 @@ def test_links_are_refused(server, tmp_path):
     (folder / FILENAME).symlink_to(ROOT / "solutions" / FILENAME)
     result = grade(server, folder)
     assert result.score == 0 and "link" in result.tests[0].output
+
+
+def test_a_numpy_exercise_cannot_even_find_keras_or_tensorflow(server, tmp_path):
+    """In the namespace modes the forbidden packages' folders are masked in a numpy exercise's job, so
+    removing the import hook, spelling the name as "ker" + "as" or popping sys.modules gains nothing."""
+    require(3)
+    job = Job("ex1_rnn_forward", (Call("c", "spy"),), EX1.forbidden_imports)
+    report = server.run(workspace(tmp_path, "hidden_keras"), job, ROOMY)
+    outcome = report.outcomes["c"]
+    assert outcome.error is None and outcome.value == {"keras": None, "tensorflow": None}, outcome
 
 
 # ---- 5. no network ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from coursekit._exceptions import InternalError
-from coursekit.sandbox.isolation import Isolation, detect
+from coursekit.sandbox.isolation import Isolation, detect, package_paths
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import (
     Job,
@@ -170,9 +170,12 @@ class ForkServer:
             work, job_path = prepare_job(root, workspace, job, limits)
             out_r, out_w = os.pipe()
             res_r, res_w = os.pipe()
+            settings = self.isolation.settings(root)
+            if job.forbidden_imports:  # not even importable (namespace modes: masked like the repository)
+                settings["hide"] = [*settings["hide"], *package_paths(tuple(job.forbidden_imports))]
             request = {"workdir": str(work), "job": str(job_path), "probes": dict(job.probes),
                        "env": scrubbed_environment(work),
-                       "limits": {"memory_mb": limits.memory_mb}, "isolation": self.isolation.settings(root)}
+                       "limits": {"memory_mb": limits.memory_mb}, "isolation": settings}
             try:
                 socket.send_fds(self._sock, [json.dumps(request).encode()], [out_w, res_w])
             finally:

@@ -9,6 +9,7 @@ every job. SECURITY.md explains each mode.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -167,6 +168,24 @@ def hidden_folders(binds: Sequence[str], extra: Sequence[Path] = ()) -> tuple[st
     found = {str(p.resolve()) for p in [*([repo] if repo else []), *extra]}
     return tuple(sorted(p for p in found
                         if not any(b == p or b.startswith(p.rstrip("/") + "/") for b in binds)))
+
+
+@cache
+def package_paths(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Where the top-level packages ``names`` are installed (found, not imported): masked in the jobs of
+    an exercise that forbids them, so that a numpy exercise's code cannot import them at all in the
+    namespace modes, whatever it does to the import system."""
+    found: list[str] = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        places = list(spec.submodule_search_locations or ()) or ([spec.origin] if spec.origin else [])
+        found.extend(os.path.realpath(p) for p in places if os.path.exists(p))
+    return tuple(sorted(set(found)))
 
 
 def stronger_modes() -> list[Mode]:

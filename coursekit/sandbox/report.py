@@ -103,10 +103,16 @@ def _error(data: Any) -> StudentError:
                         where=tuple(_place(p) for p in where[:5]))
 
 
+REPORTED_TWICE = StudentError(
+    "ReportedTwice", "this call's result was reported more than once (code that writes to the grader's "
+                     "result stream?); a call is judged on one report only")
+
+
 def parse_events(lines: list[bytes], call_ids: set[str]) -> dict[str, Any]:
     """Decode the child's event lines. Unknown or malformed lines raise WireError.
 
-    A call's first reported result counts; later reports for the same call are ignored.
+    A call's first report (a result or an exception) is its outcome; a second report for the same call
+    (student code can reach the child's reporter and write to the result pipe) fails that call, for good.
     """
     outcomes: dict[str, CallOutcome] = {}
     state: dict[str, Any] = {"in_flight": None, "import_error": None, "forbidden": [], "done": False}
@@ -126,10 +132,13 @@ def parse_events(lines: list[bytes], call_ids: set[str]) -> dict[str, Any]:
             raise WireError(f"an event names an unknown call {str(raw_id)[:40]!r}")
         if event == "start":
             state["in_flight"] = call_id
-        elif event == "result" and call_id not in outcomes:
+        elif event in ("result", "raised") and call_id in outcomes:
+            outcomes[call_id] = CallOutcome(error=REPORTED_TWICE)
+            state["in_flight"] = None
+        elif event == "result":
             outcomes[call_id] = CallOutcome(value=wire.decode(record.get("value")))
             state["in_flight"] = None
-        elif event == "raised" and call_id not in outcomes:
+        elif event == "raised":
             outcomes[call_id] = CallOutcome(error=_error(record.get("error")))
             state["in_flight"] = None
         elif event == "import_failed":
