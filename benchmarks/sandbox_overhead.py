@@ -3,7 +3,9 @@
 Runs one call of the reference solution ``--jobs`` times per mode this machine allows ("basic" always;
 "namespaces" or "user-namespaces" with and without a cgroup when detected) and prints the milliseconds
 per job and the ratio to "basic" (goal: the confined modes stay within a few milliseconds of it, small
-beside the ~50 ms a student's ex1 grading takes).
+beside the ~50 ms a student's ex1 grading takes). In the strongest mode it also runs the job as batch
+grading sends it, with ex1's forbidden imports, whose package folders are then masked in the job (two
+more mounts), and prints that ratio too.
 
     python benchmarks/sandbox_overhead.py [--jobs 50]
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from coursekit.exercise import NUMERIC_FORBIDDEN
 from coursekit.sandbox.forkserver import ForkServer
 from coursekit.sandbox.isolation import Isolation, detect
 from coursekit.sandbox.limits import Limits
@@ -25,14 +28,15 @@ from coursekit.sandbox.process import Call, Job
 ROOT = Path(__file__).resolve().parents[1]
 ARGS = (np.ones((2, 3)), np.zeros((2, 4)), np.ones((3, 4)), np.eye(4), np.zeros(4))
 JOB = Job("ex1_rnn_forward", (Call("cell", "rnn_cell_forward", ARGS),))
+MASKED = dataclasses.replace(JOB, forbidden_imports=NUMERIC_FORBIDDEN)
 
 
-def per_job_ms(isolation: Isolation, jobs: int) -> float:
+def per_job_ms(isolation: Isolation, jobs: int, job: Job = JOB) -> float:
     with ForkServer(("numpy",), isolation=isolation) as server:
-        server.run(ROOT / "solutions", JOB, Limits())
+        server.run(ROOT / "solutions", job, Limits())
         start = time.perf_counter()
         for _ in range(jobs):
-            server.run(ROOT / "solutions", JOB, Limits())
+            server.run(ROOT / "solutions", job, Limits())
         return (time.perf_counter() - start) / jobs * 1000
 
 
@@ -52,6 +56,10 @@ def main() -> None:
         ms = per_job_ms(isolation, jobs)
         label = f"{isolation.mode}{' + cgroup' if isolation.cgroup else ''}"
         print(f"{label:28s} {ms:6.1f} ms/job  ratio {ms / base:.2f}  (+{ms - base:.1f} ms)")
+    if found.mode in ("namespaces", "user-namespaces"):
+        plain, masked = per_job_ms(found, jobs), per_job_ms(found, jobs, MASKED)
+        print(f"{'  forbidden packages masked':28s} {masked:6.1f} ms/job  ratio {masked / plain:.2f} to the "
+              f"same mode unmasked ({plain:.1f} ms)  (+{masked - plain:.1f} ms)")
 
 
 if __name__ == "__main__":
