@@ -7,8 +7,8 @@ runs :func:`graders._keras_model.rebuild_and_measure` as a job of its own, throu
 server with Keras preloaded (``shared_server``), in the same sandbox and under the same kind of limits
 as the student's code (:data:`BUILD_LIMITS`). ``graders/_keras_model.py`` and the probe module it takes
 ``measure`` from (``graders/_probe_keras_model.py``) are copied into the job's folder as they are: neither
-imports anything of coursekit when it runs, and the first finds the second beside it. What comes back is plain data through
-``coursekit/wire.py``, checked here like any result.
+imports anything of coursekit when it runs, and the first finds the second beside it. What comes back is
+plain data through ``coursekit/wire.py``, checked here like any result.
 """
 
 from __future__ import annotations
