@@ -116,7 +116,7 @@ def child() -> SimpleNamespace:
         return module
 
     runner = load(ROOT / "coursekit" / "sandbox" / "_child.py", "coursekit_child_for_tests")
-    probe = runner.load_probes({"keras_model": str(EXERCISE.probes["keras_model"])})["keras_model"]
+    _, probe = runner.load_probes({"keras_model": str(EXERCISE.probes["keras_model"])})["keras_model"]
     return SimpleNamespace(probe_keras_model=lambda model, context: runner.encode(probe(model, context)))
 
 
