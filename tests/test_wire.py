@@ -15,7 +15,7 @@ import pytest
 from coursekit import wire
 from coursekit._exceptions import WireError
 from coursekit.sandbox.process import CHILD_SCRIPT
-from coursekit.sandbox.report import parse_events
+from coursekit.sandbox.report import REPORTED_TWICE, parse_events
 
 
 @pytest.fixture(scope="module")
@@ -182,11 +182,16 @@ def test_parse_events_turns_hostile_lines_into_wire_errors(line: bytes) -> None:
         parse_events([line], {"c1"})
 
 
-def test_parse_events_keeps_the_first_result_of_a_call() -> None:
-    state = parse_events([event(event="ready"), event(event="start", id="c1"),
-                          event(event="result", id="c1", value=1),
-                          event(event="result", id="c1", value=2), event(event="done")], {"c1"})
-    assert state["outcomes"]["c1"].value == 1 and state["done"] and state["in_flight"] is None
+def test_parse_events_fails_a_call_reported_twice() -> None:
+    """A second report for one call (a forged one, from student code that reached the reporter) fails
+    the call, whichever came first; the other calls keep their reports."""
+    for second in (event(event="result", id="c1", value=2), event(event="raised", id="c1", error={})):
+        state = parse_events([event(event="ready"), event(event="start", id="c1"),
+                              event(event="result", id="c1", value=1), second,
+                              event(event="start", id="c2"), event(event="result", id="c2", value=3),
+                              event(event="done")], {"c1", "c2"})
+        assert state["outcomes"]["c1"].error == REPORTED_TWICE and state["outcomes"]["c1"].value is None
+        assert state["outcomes"]["c2"].value == 3 and state["done"] and state["in_flight"] is None
 
 
 def test_the_child_cuts_deep_nesting_to_what_the_grader_accepts(child: ModuleType) -> None:
