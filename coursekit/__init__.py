@@ -1,8 +1,10 @@
 """coursekit: exercises and automated grading for the recurrent-networks lesson, graded against Keras."""
 
 from coursekit._exceptions import (
+    CourseFileError,
     CoursekitError,
     InternalError,
+    InvalidOptionError,
     SubmissionNotFoundError,
     SubmissionRefusedError,
     UnknownExerciseError,
@@ -12,8 +14,10 @@ from coursekit._exceptions import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CourseFileError",
     "CoursekitError",
     "InternalError",
+    "InvalidOptionError",
     "SubmissionNotFoundError",
     "SubmissionRefusedError",
     "UnknownExerciseError",

@@ -5,6 +5,9 @@
     ├── SubmissionNotFoundError  the student's file or folder is not where it was looked for
     ├── SubmissionRefusedError   a file or archive the grader will not open (a link, a zip that escapes)
     ├── WireError                data from a student process that is not of the expected form
+    ├── InvalidOptionError       an option value out of range (``--timeout -1``), a class folder or a
+    │                            secret file that is not there
+    ├── CourseFileError          a course.toml value that is refused, with its key and the reason
     └── InternalError            a bug in a grader or in coursekit itself, never the student's fault
 """
 
@@ -27,6 +30,14 @@ class SubmissionRefusedError(CoursekitError):
 
 class WireError(CoursekitError):
     """Data received from a student process that does not have the expected form."""
+
+
+class InvalidOptionError(CoursekitError):
+    """An option that cannot be used as given: the option, what was expected and what arrived."""
+
+
+class CourseFileError(CoursekitError):
+    """A course.toml (or its submission-times CSV) that is refused: the key, and the reason."""
 
 
 class InternalError(CoursekitError):

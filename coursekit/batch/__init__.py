@@ -1,5 +1,6 @@
 """Batch grading of a whole class: ``grade_class``."""
 
-from coursekit.batch.run import ClassReport, GradeOptions, Progress, StudentGrades, grade_class
+from coursekit.batch.run import GradeOptions, grade_class
+from coursekit.classresults import ClassReport, Progress, StudentGrades
 
 __all__ = ["ClassReport", "GradeOptions", "Progress", "StudentGrades", "grade_class"]

@@ -1,4 +1,4 @@
-"""Write the class's outputs: grades.csv, and per student results.json and report.md.
+"""Write the class's outputs from the gradebook: grades.csv, and per student results.json and report.md.
 
 Every file is written to a temporary name in the same folder and renamed into place, so a batch killed
 at any moment never leaves a half-written output.
@@ -10,14 +10,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from coursekit.bounds import MAX_STUDENT_CHARS, cut
+from coursekit.classresults import ClassReport, StudentGrades
+from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
-from coursekit.render.tables import grades_csv, student_markdown
-
-if TYPE_CHECKING:
-    from coursekit.batch.run import ClassReport
+from coursekit.render.tables import student_markdown
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -41,13 +39,22 @@ def feedback_folder(out_dir: Path, student: str) -> Path:
     return out_dir / "feedback" / student
 
 
+def _notes(s: StudentGrades) -> str:
+    lines = list(s.intake)
+    if not s.present:
+        lines.append("Your entry is no longer in the class folder; these are your last grades.")
+    if s.late is not None and s.late.days:
+        lines.append(f"Submitted {s.late.days} day(s) late: {s.late.penalty:g} points deducted, "
+                     f"final {s.late.final:g}.")
+    return "".join(f"> {line}\n" for line in lines) + ("\n" if lines else "")
+
+
 def write_outputs(report: ClassReport) -> None:
-    rows = [(s.student, {r.exercise: r.score for r in s.results}, s.total) for s in report.students]
     for s in report.students:
         folder = feedback_folder(report.out_dir, s.student)
         write_atomic(folder / "results.json",
                      json.dumps(results_json(s.results, s.problem), indent=1, ensure_ascii=False) + "\n")
-        markdown = student_markdown(s.student, s.results, s.problem)
+        markdown = _notes(s) + student_markdown(s.student, s.results, s.problem)
         write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
                      else cut(markdown, MAX_STUDENT_CHARS) + "\n")
-    write_atomic(report.out_dir / "grades.csv", grades_csv(report.exercises, rows))
+    write_atomic(report.out_dir / "grades.csv", grades_csv(report))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import multiprocessing
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -14,91 +14,64 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursekit import __version__, refcache
+from coursekit._exceptions import InvalidOptionError
+from coursekit.batch.classbook import report_from_gradebook
 from coursekit.batch.outputs import write_outputs
 from coursekit.batch.roster import Submission, stage, student_entries
 from coursekit.batch.secret import DEMO_SECRET, Secret
-from coursekit.batch.store import Gradebook
+from coursekit.batch.store import Gradebook, StudentRecord
+from coursekit.batch.times import newest_file_time
+from coursekit.batch.version import code_version
 from coursekit.batch.worker import Task, cases_for, grade_task, init_worker, limits_for
+from coursekit.classresults import ClassReport, Progress
+from coursekit.course import Course
 from coursekit.exercise import Exercise
-from coursekit.registry import exercise_ids, get_exercise
+from coursekit.registry import GRADER_MODULES, exercise_ids, get_exercise
 from coursekit.results import ExerciseResult, TestResult, result_from_dict
+from coursekit.sandbox.isolation import Isolation, detect
 
 GRADEBOOK = "gradebook.sqlite"
 WORKER_LOG = "workers.log"
+MIN_MEMORY_MB = 64
 
 
 @dataclass(frozen=True)
 class GradeOptions:
+    """What to grade and how; every value is checked here, before any grading starts.
+
+    ``students``: grade only these students (the others keep their gradings, and every output is still
+    the whole class). ``isolation``: the mode detected once for the run; workers use it as it is.
+    """
+
     exercises: tuple[str, ...] = ()
-    workers: int = 0
+    workers: int | None = None
     timeout_s: float | None = None
     memory_mb: int | None = None
     secret: Secret = field(default_factory=lambda: Secret(DEMO_SECRET, "the demo default"))
+    students: tuple[str, ...] = ()
+    course: Course = field(default_factory=Course)
+    isolation: Isolation | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
+            raise InvalidOptionError(f"--workers: expected a whole number >= 1, got {self.workers}")
+        if self.timeout_s is not None and not (math.isfinite(self.timeout_s) and self.timeout_s > 0):
+            raise InvalidOptionError(f"--timeout: expected a positive number of seconds, "
+                                     f"got {self.timeout_s}")
+        if self.memory_mb is not None and self.memory_mb < MIN_MEMORY_MB:
+            raise InvalidOptionError(f"--memory: expected at least {MIN_MEMORY_MB} megabytes, "
+                                     f"got {self.memory_mb}")
+        for exercise in self.exercises:
+            get_exercise(exercise)
 
     def worker_count(self) -> int:
-        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One finished (student, exercise): sent to ``on_progress`` as grading goes."""
-
-    done: int
-    total: int
-    student: str
-    exercise: str
-    score: float
-    max_score: float
-    reused: bool
-    internal_error: bool
-
-
-@dataclass(frozen=True)
-class StudentGrades:
-    student: str
-    results: tuple[ExerciseResult, ...]
-    problem: str | None = None
-
-    @property
-    def total(self) -> float:
-        return round(sum(r.score for r in self.results), 6)
-
-    @property
-    def max_total(self) -> float:
-        return round(sum(r.max_score for r in self.results), 6)
-
-
-@dataclass(frozen=True)
-class ClassReport:
-    exercises: tuple[str, ...]
-    students: tuple[StudentGrades, ...]
-    graded: int
-    reused: int
-    out_dir: Path
-    seconds: float
-    skipped: tuple[str, ...] = ()  # entries of the class folder that are no student, and why
-
-    def internal_errors(self) -> list[tuple[str, str, str]]:
-        """(student, exercise, message) for every grading that hit a bug in a grader."""
-        found = []
-        for s in self.students:
-            for r in s.results:
-                if r.internal_error:
-                    found.append((s.student, r.exercise, r.internal_error))
-                found.extend((s.student, r.exercise, t.output) for t in r.tests if t.internal_error)
-        return found
+        return self.workers if self.workers is not None else (os.cpu_count() or 1)
 
 
 def grader_key(exercise: Exercise, options: GradeOptions) -> str:
-    """Changes whenever the grade could change: coursekit, the grader, its cache, the secret, the limits."""
-    h = hashlib.sha256(__version__.encode())
-    module = sys.modules[type(exercise).__module__]
-    if module.__file__:
-        h.update(Path(module.__file__).read_bytes())
-    cache = refcache.cache_path(exercise.id)
-    if cache.is_file():
-        h.update(cache.read_bytes())
+    """Changes whenever the grade could change: the code and libraries that decide it (see
+    ``coursekit.batch.version``), the secret and the limits."""
+    h = hashlib.sha256(code_version(exercise.id, GRADER_MODULES[exercise.id]).encode())
     h.update(options.secret.fingerprint().encode())
     h.update(repr(limits_for(exercise, options.timeout_s, options.memory_mb)).encode())
     return h.hexdigest()[:20]
@@ -112,19 +85,32 @@ def _failed_result(exercise: Exercise, seed: int, message: str, internal: bool =
 
 def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 on_progress: Callable[[Progress], None] | None = None) -> ClassReport:
-    """Grade every student of ``class_dir`` into ``out_dir``; finished gradings are reused on rerun."""
+    """Grade the students of ``class_dir`` (all, or ``options.students``) into ``out_dir``, then write every
+    output for the whole class from the gradebook; finished gradings are reused on rerun."""
     started = time.monotonic()
     ids = options.exercises or tuple(exercise_ids())
     exercises = {i: get_exercise(i) for i in ids}
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not class_dir.is_dir():
+        raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder")
     roster = student_entries(class_dir)
+    entries = {e.student: e for e in roster.entries}
+    unknown = [s for s in options.students if s not in entries]
+    if unknown:
+        raise InvalidOptionError(f"--students: no entry in {class_dir} for {', '.join(unknown)}")
+    chosen = [(s, entries[s]) for s in (options.students or sorted(entries))]
+    out_dir.mkdir(parents=True, exist_ok=True)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
     with tempfile.TemporaryDirectory(prefix="coursekit-class-") as staging, \
             Gradebook(out_dir / GRADEBOOK) as book:
         os.chmod(staging, 0o700)
-        submissions = [stage(e.student, e.path, Path(staging) / f"s{n}", e.problem)
-                       for n, e in enumerate(roster.entries)]
-        book.forget_others({s.student for s in submissions})
+        book.mark_present(set(entries))
+        submissions = []
+        for n, (student, entry) in enumerate(chosen):
+            sub = stage(student, entry.path, Path(staging) / f"s{n}", entry.problem)
+            submitted = newest_file_time(entry.path) if sub.problem is None else None
+            book.put_student(StudentRecord(student, True, sub.problem,
+                                           submitted.isoformat() if submitted is not None else None))
+            submissions.append(sub)
         todo: list[tuple[Submission, str]] = []
         reused = 0
         total = len(submissions) * len(ids)
@@ -154,12 +140,8 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 else:
                     todo.append((sub, ex_id))
         _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG)
-        students = tuple(
-            StudentGrades(sub.student, tuple(r for i in ids if (r := book.get(sub.student, i)) is not None),
-                          sub.problem)
-            for sub in submissions)
-    report = ClassReport(ids, students, len(todo), reused, out_dir, time.monotonic() - started,
-                         roster.skipped)
+        report = report_from_gradebook(book, options.course, ids, out_dir, graded=len(todo), reused=reused,
+                                       seconds=time.monotonic() - started, skipped=roster.skipped)
     write_outputs(report)
     return report
 
@@ -173,10 +155,11 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
     queue = sorted(todo, key=lambda t: exercises[t[1]].limits.timeout_s, reverse=True)
     attempts: dict[tuple[str, str], int] = {}
     context = multiprocessing.get_context("spawn")
+    isolation = options.isolation if options.isolation is not None else detect()
     while queue:
         workers = min(options.worker_count(), len(queue))
         with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
-                                 initargs=(str(log_path), os.getpid())) as pool:
+                                 initargs=(str(log_path), os.getpid(), isolation)) as pool:
             futures: dict[Future[dict[str, object]], tuple[Submission, str]] = {}
             broken = False
             while (queue or futures) and not broken:

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from coursekit._exceptions import InvalidOptionError
+
 DEMO_SECRET = "coursekit-demo-secret"
 ENV_VARIABLE = "COURSEKIT_SECRET"
 DEFAULT_FILE = ".coursekit-secret"
@@ -57,9 +59,12 @@ def load_secret(path: Path | None = None, environ: Mapping[str, str] | None = No
         return Secret(env[ENV_VARIABLE], f"${ENV_VARIABLE}")
     candidate = path if path is not None else (cwd or Path.cwd()) / DEFAULT_FILE
     if candidate.is_file():
-        text = candidate.read_text(encoding="utf-8").strip()
+        try:
+            text = candidate.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidOptionError(f"--secret-file: {candidate} cannot be read ({exc})") from None
         if text:
             return Secret(text, str(candidate))
     if path is not None:
-        raise FileNotFoundError(f"secret file {path} is missing or empty")
+        raise InvalidOptionError(f"--secret-file: {path} is missing or empty")
     return Secret(DEMO_SECRET, "the demo default (set $COURSEKIT_SECRET for a real course)")

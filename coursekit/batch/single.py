@@ -6,8 +6,9 @@ import tempfile
 from pathlib import Path
 
 from coursekit.batch.roster import stage
-from coursekit.batch.run import GradeOptions, StudentGrades
+from coursekit.batch.run import GradeOptions
 from coursekit.batch.worker import Task, close_servers, grade_task
+from coursekit.classresults import StudentGrades
 from coursekit.registry import exercise_ids
 from coursekit.results import result_from_dict
 

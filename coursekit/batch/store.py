@@ -2,7 +2,10 @@
 
 sqlite3 commits each row atomically, so a batch killed at any moment (SIGKILL included) keeps every
 finished row, and a rerun regrades only what is missing or stale: a row counts when the submission's
-hash and the grader's version key both match.
+hash and the grader's version key both match. A second table holds what is known of each student: whether
+their entry is still in the class folder, why their submission was refused, when it was submitted and the
+intake's notes. Every output is written from these two tables, so a run on some students or exercises
+never drops the others.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from coursekit.results import ExerciseResult, result_from_dict, result_to_dict
@@ -23,8 +27,27 @@ CREATE TABLE IF NOT EXISTS results (
     result TEXT NOT NULL,
     graded_at REAL NOT NULL,
     PRIMARY KEY (student, exercise)
+);
+CREATE TABLE IF NOT EXISTS students (
+    student TEXT PRIMARY KEY,
+    present INTEGER NOT NULL,
+    problem TEXT,
+    submitted_at TEXT,
+    intake TEXT NOT NULL DEFAULT '[]',
+    seen_at REAL NOT NULL
 )
 """
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """What the gradebook knows of a student besides their gradings."""
+
+    student: str
+    present: bool
+    problem: str | None = None
+    submitted_at: str | None = None
+    intake: tuple[str, ...] = ()
 
 
 class Gradebook:
@@ -35,7 +58,7 @@ class Gradebook:
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(SCHEMA)
+        self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         self._db.close()
@@ -62,8 +85,36 @@ class Gradebook:
                                (student, exercise)).fetchone()
         return None if row is None else result_from_dict(json.loads(row[0]))
 
-    def forget_others(self, students: set[str]) -> None:
-        """Drop rows of students no longer in the class folder."""
-        for (student,) in self._db.execute("SELECT DISTINCT student FROM results").fetchall():
-            if student not in students:
-                self._db.execute("DELETE FROM results WHERE student=?", (student,))
+    def results(self, student: str) -> dict[str, ExerciseResult]:
+        rows = self._db.execute("SELECT exercise, result FROM results WHERE student=?", (student,)).fetchall()
+        return {exercise: result_from_dict(json.loads(text)) for exercise, text in rows}
+
+    def exercises(self) -> set[str]:
+        return {e for (e,) in self._db.execute("SELECT DISTINCT exercise FROM results").fetchall()}
+
+    def put_student(self, record: StudentRecord) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO students VALUES (?, ?, ?, ?, ?, ?)",
+            (record.student, int(record.present), record.problem, record.submitted_at,
+             json.dumps(list(record.intake), ensure_ascii=False), time.time()))
+
+    def mark_present(self, present: set[str]) -> None:
+        """Students with an entry in the class folder are present; every other known student is not."""
+        known = {s for (s,) in self._db.execute("SELECT student FROM students").fetchall()}
+        graded = {s for (s,) in self._db.execute("SELECT DISTINCT student FROM results").fetchall()}
+        for student in (known | graded) - present:
+            if student in known:
+                self._db.execute("UPDATE students SET present=0 WHERE student=?", (student,))
+            else:
+                self.put_student(StudentRecord(student, present=False))
+        for student in present - known:
+            self.put_student(StudentRecord(student, present=True))
+        for student in present & known:
+            self._db.execute("UPDATE students SET present=1 WHERE student=?", (student,))
+
+    def students(self) -> list[StudentRecord]:
+        """Every student the gradebook knows, by id."""
+        rows = self._db.execute("SELECT student, present, problem, submitted_at, intake FROM students "
+                                "ORDER BY student").fetchall()
+        return [StudentRecord(s, bool(p), problem, at, tuple(json.loads(intake)))
+                for s, p, problem, at, intake in rows]

@@ -25,7 +25,8 @@ from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult, result_to_dict
-from coursekit.sandbox.forkserver import close_shared, shared_server
+from coursekit.sandbox.forkserver import close_shared, share_isolation, shared_server
+from coursekit.sandbox.isolation import Isolation
 from coursekit.sandbox.limits import Limits
 
 
@@ -92,13 +93,15 @@ def die_with(coordinator: int) -> None:
     threading.Thread(target=watch, name="coursekit-watch-coordinator", daemon=True).start()
 
 
-def init_worker(log_path: str, coordinator: int | None = None) -> None:
+def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolation | None = None) -> None:
     """Run once in each worker process, before anything imports TensorFlow.
 
     TensorFlow writes its start-up messages straight to file descriptor 2, over the progress bar; the
     worker's own output goes to ``log_path`` instead (a grader's errors come back as results anyway).
     With ``coordinator`` (the pid of ``coursekit grade``), the worker dies with it (:func:`die_with`).
+    ``isolation`` is the mode the coordinator detected and announced: every job of the run uses it.
     """
+    share_isolation(isolation)
     if coordinator is not None:
         die_with(coordinator)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -31,7 +31,7 @@ def gradescope(
             get_exercise(i)
         secret = load_secret(secret_file)
         names = build_autograder(out, ids, secret)
-    except (CoursekitError, FileNotFoundError) as exc:
+    except CoursekitError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from None
     if secret.is_demo:

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from coursekit._exceptions import CoursekitError
+from coursekit._exceptions import CoursekitError, InvalidOptionError
 
 if TYPE_CHECKING:
     from coursekit.batch import Progress as GradeProgress
+
+
+def _ids(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(e.strip() for e in text.split(",") if e.strip()))
 
 
 def grade(
     class_dir: Annotated[Path, typer.Argument(help="One entry per student: a folder or a .zip of exN_*.py.")],
     out: Annotated[Path, typer.Option("--out", help="Where grades.csv, feedback/ and the gradebook go.")],
     exercises: Annotated[str, typer.Option(help="Comma-separated exercise ids (default: all).")] = "",
-    workers: Annotated[int, typer.Option(help="Parallel workers (default: the machine's cores).")] = 0,
+    students: Annotated[str, typer.Option(help="Comma-separated student ids to (re)grade (default: all); "
+                                               "every output still holds the whole class.")] = "",
+    workers: Annotated[int | None, typer.Option(
+        help="Parallel workers (default: the machine's cores).")] = None,
     timeout: Annotated[float | None, typer.Option(help="Seconds per exercise run (default: each "
                                                         "exercise's own).")] = None,
     memory: Annotated[int | None, typer.Option(help="Address-space megabytes per student process "
@@ -27,11 +36,15 @@ def grade(
     secret_file: Annotated[Path | None, typer.Option(
         help="File holding the course secret (default: $COURSEKIT_SECRET, then ./.coursekit-secret)."),
     ] = None,
+    course: Annotated[Path | None, typer.Option(
+        "--course", help="The course file: points, late policy, language (default: ./course.toml).")] = None,
 ) -> None:
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     # Imported here so that `coursekit check`, which a student runs often, does not pay for them.
     from coursekit.batch import GradeOptions, grade_class
     from coursekit.batch.secret import load_secret
+    from coursekit.course import load_course
+    from coursekit.registry import exercise_ids
     from coursekit.render.classsummary import class_summary
     from coursekit.sandbox.isolation import detect
 
@@ -39,10 +52,14 @@ def grade(
     err = Console(stderr=True, soft_wrap=True)
     try:
         secret = load_secret(secret_file)
-        ids = tuple(e.strip() for e in exercises.split(",") if e.strip())
-        options = GradeOptions(exercises=ids, workers=workers, timeout_s=timeout, memory_mb=memory,
-                               secret=secret)
-        console.print(detect().summary(), markup=False, highlight=False)
+        the_course = load_course(course, exercise_ids())
+        options = GradeOptions(exercises=_ids(exercises), workers=workers, timeout_s=timeout,
+                               memory_mb=memory, secret=secret, students=_ids(students), course=the_course)
+        if not class_dir.is_dir():
+            raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder")
+        isolation = detect()
+        options = replace(options, isolation=isolation)
+        console.print(isolation.summary(), markup=False, highlight=False)
         if secret.is_demo:
             err.print("[yellow]warning:[/] using the demo course secret; set $COURSEKIT_SECRET so that "
                       "students cannot compute the hidden cases")
@@ -54,10 +71,10 @@ def grade(
             def show(p: GradeProgress) -> None:
                 bar.update(task, total=p.total, completed=p.done, last=f"{p.student} {p.exercise}")
                 if p.internal_error:
-                    bar.log(f"[yellow]internal error[/] grading {p.student} {p.exercise}")
+                    bar.log(f"[yellow]internal error[/] grading {escape(p.student)} {p.exercise}")
 
             report = grade_class(class_dir, out, options, on_progress=show)
-    except (CoursekitError, FileNotFoundError) as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+    except CoursekitError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from None
     console.print(class_summary(report))

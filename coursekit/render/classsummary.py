@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-if TYPE_CHECKING:
-    from coursekit.batch.run import ClassReport
+from coursekit.classresults import ClassReport
 
 BAR_WIDTH = 30
 BINS = 5

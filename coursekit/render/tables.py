@@ -1,22 +1,10 @@
-"""The gradebook as CSV, and a student's feedback as Markdown."""
+"""A student's feedback as Markdown."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 
 from coursekit.results import ExerciseResult
-
-
-def grades_csv(exercises: Sequence[str], rows: Sequence[tuple[str, dict[str, float], float]]) -> str:
-    """Columns ``student``, one per exercise id, ``total``; one row per student."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", *exercises, "total"])
-    for student, scores, total in rows:
-        writer.writerow([student, *(f"{scores.get(e, 0.0):g}" for e in exercises), f"{total:g}"])
-    return out.getvalue()
 
 
 def _cell(text: str) -> str:

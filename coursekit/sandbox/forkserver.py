@@ -200,6 +200,13 @@ class ForkServer:
 
 
 _shared: dict[tuple[str, ...], ForkServer] = {}
+_shared_isolation: list[Isolation] = []  # set once per process by share_isolation
+
+
+def share_isolation(isolation: Isolation | None) -> None:
+    """Make every shared fork server of this process use ``isolation`` (the mode ``coursekit grade``
+    detected and announced) instead of detecting its own."""
+    _shared_isolation[:] = [] if isolation is None else [isolation]
 
 
 def shared_server(preload: Sequence[str]) -> ForkServer:
@@ -212,7 +219,7 @@ def shared_server(preload: Sequence[str]) -> ForkServer:
             atexit.register(close_shared)
         if server is not None:
             server.close()
-        server = _shared[key] = ForkServer(key)
+        server = _shared[key] = ForkServer(key, isolation=_shared_isolation[0] if _shared_isolation else None)
         server.start()
     return server
 
