@@ -66,6 +66,9 @@ def test_grades_csv_has_one_row_per_student_and_contract_columns(graded_class):
     _, out, _ = graded_class
     rows = read_csv(out / "grades.csv")
     assert list(rows[0]) == ["student", "ex1", "total"]
+    full_points = get_exercise("ex1").public_points() + get_exercise("ex1").hidden_points()
+    assert rows[0]["student"] == "max" and float(rows[0]["ex1"]) == float(rows[0]["total"]) == full_points
+    rows = rows[1:]
     scores = {r["student"]: float(r["ex1"]) for r in rows}
     full = get_exercise("ex1").public_points() + get_exercise("ex1").hidden_points()
     assert scores["good"] == full and scores["zipped"] == full

@@ -83,6 +83,17 @@ def _failed_result(exercise: Exercise, seed: int, message: str, internal: bool =
     return ExerciseResult(exercise.id, exercise.title, tests, internal_error=message if internal else None)
 
 
+def check_students(class_dir: Path, students: Sequence[str]) -> None:
+    """Refuse a class folder that is not there, or ``--students`` without an entry in it."""
+    if not class_dir.is_dir():
+        raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder")
+    if students:
+        present = {e.student for e in student_entries(class_dir).entries}
+        unknown = [s for s in students if s not in present]
+        if unknown:
+            raise InvalidOptionError(f"--students: no entry in {class_dir} for {', '.join(unknown)}")
+
+
 def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 on_progress: Callable[[Progress], None] | None = None) -> ClassReport:
     """Grade the students of ``class_dir`` (all, or ``options.students``) into ``out_dir``, then write every
@@ -90,13 +101,9 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     started = time.monotonic()
     ids = options.exercises or tuple(exercise_ids())
     exercises = {i: get_exercise(i) for i in ids}
-    if not class_dir.is_dir():
-        raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder")
+    check_students(class_dir, options.students)
     roster = student_entries(class_dir)
     entries = {e.student: e for e in roster.entries}
-    unknown = [s for s in options.students if s not in entries]
-    if unknown:
-        raise InvalidOptionError(f"--students: no entry in {class_dir} for {', '.join(unknown)}")
     chosen = [(s, entries[s]) for s in (options.students or sorted(entries))]
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}

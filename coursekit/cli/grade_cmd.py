@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from coursekit._exceptions import CoursekitError, InvalidOptionError
+from coursekit._exceptions import CoursekitError
 
 if TYPE_CHECKING:
     from coursekit.batch import Progress as GradeProgress
@@ -42,6 +42,7 @@ def grade(
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     # Imported here so that `coursekit check`, which a student runs often, does not pay for them.
     from coursekit.batch import GradeOptions, grade_class
+    from coursekit.batch.run import check_students
     from coursekit.batch.secret import load_secret
     from coursekit.course import load_course
     from coursekit.registry import exercise_ids
@@ -55,8 +56,7 @@ def grade(
         the_course = load_course(course, exercise_ids())
         options = GradeOptions(exercises=_ids(exercises), workers=workers, timeout_s=timeout,
                                memory_mb=memory, secret=secret, students=_ids(students), course=the_course)
-        if not class_dir.is_dir():
-            raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder")
+        check_students(class_dir, options.students)
         isolation = detect()
         options = replace(options, isolation=isolation)
         console.print(isolation.summary(), markup=False, highlight=False)
