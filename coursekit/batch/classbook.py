@@ -42,7 +42,7 @@ def report_from_gradebook(book: Gradebook, course: Course, run: tuple[str, ...],
     students = []
     for record in book.students():
         stored = book.results(record.student)
-        results = tuple(course.scale(stored[e], raw_max[e]) for e in exercises if e in stored)
+        results = tuple(course.scale(stored[e], stored[e].max_score) for e in exercises if e in stored)
         submitted = times.get(record.student) or (
             datetime.fromisoformat(record.submitted_at) if record.submitted_at else None)
         grades = StudentGrades(record.student, results, record.problem, record.present,

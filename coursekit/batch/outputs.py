@@ -1,4 +1,5 @@
-"""Write the class's outputs from the gradebook: grades.csv, and per student results.json and report.md.
+"""Write the class's outputs from the gradebook: grades.csv, summary.json, report.html, and per student
+results.json and report.md.
 
 Every file is written to a temporary name in the same folder and renamed into place, so a batch killed
 at any moment never leaves a half-written output.
@@ -13,8 +14,10 @@ from pathlib import Path
 
 from coursekit.bounds import MAX_STUDENT_CHARS, cut
 from coursekit.classresults import ClassReport, StudentGrades
+from coursekit.classstats import class_stats, summary_data
 from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
+from coursekit.render.reporthtml import report_html
 from coursekit.render.tables import student_markdown
 
 
@@ -58,3 +61,7 @@ def write_outputs(report: ClassReport) -> None:
         write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
                      else cut(markdown, MAX_STUDENT_CHARS) + "\n")
     write_atomic(report.out_dir / "grades.csv", grades_csv(report))
+    stats = class_stats(report)
+    write_atomic(report.out_dir / "summary.json",
+                 json.dumps(summary_data(report, stats), indent=1, ensure_ascii=False) + "\n")
+    write_atomic(report.out_dir / "report.html", report_html(report, stats))

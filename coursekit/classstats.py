@@ -1,0 +1,177 @@
+"""The class's numbers, as plain data: per exercise the scores' mean, median and histogram, per test the
+share that passed and its discrimination, the named mistakes with the students who made each, and the
+students whose files were missing or refused or whose grading hit an internal error.
+
+``summary.json`` is :func:`summary_data` of these; report.html and the terminal summary show the same.
+
+Discrimination is the upper-lower index: the share that passed the test among the students in the top
+27 % of the exercise's scores, minus that share in the bottom 27 % (from -1 to 1; near 0 or below, the
+test does not separate students who know the exercise from those who do not). It is None with fewer
+than 4 students.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import quote
+
+from coursekit.classresults import ClassReport, StudentGrades
+from coursekit.results import ExerciseResult
+
+BINS = 5
+GROUP_SHARE = 0.27
+MIN_FOR_DISCRIMINATION = 4
+MISSING_MARK = "was not found in the submission"
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float
+    count: int
+
+
+@dataclass(frozen=True)
+class ExerciseStats:
+    exercise: str
+    students: int
+    mean: float
+    median: float
+    max_points: float
+    full_marks: int
+    histogram: tuple[Bin, ...]
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    exercise: str
+    test: str
+    hidden: bool
+    attempts: int
+    passed_share: float
+    discrimination: float | None
+
+
+@dataclass(frozen=True)
+class MistakeStats:
+    exercise: str
+    mistake: str
+    students: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error`` or ``departed``."""
+
+    student: str
+    kind: str
+    exercise: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ClassStats:
+    exercises: tuple[ExerciseStats, ...]
+    items: tuple[ItemStats, ...]
+    mistakes: tuple[MistakeStats, ...]
+    problems: tuple[Problem, ...]
+    feedback: dict[str, str]
+
+
+def histogram(scores: list[float], max_score: float, bins: int = BINS) -> tuple[Bin, ...]:
+    """``bins`` equal bins from 0 to ``max_score``, the last one closed."""
+    counts = [0] * bins
+    for s in scores:
+        i = bins - 1 if max_score <= 0 else min(bins - 1, max(0, int(bins * s / max_score)))
+        counts[i] += 1
+    return tuple(Bin(round(max_score * i / bins, 6), round(max_score * (i + 1) / bins, 6), n)
+                 for i, n in enumerate(counts))
+
+
+def _discrimination(rows: list[tuple[float, bool]]) -> float | None:
+    if len(rows) < MIN_FOR_DISCRIMINATION:
+        return None
+    ranked = sorted(rows, key=lambda r: r[0])
+    k = max(1, math.floor(len(ranked) * GROUP_SHARE + 0.5))
+    low, high = ranked[:k], ranked[-k:]
+    return round(sum(p for _, p in high) / k - sum(p for _, p in low) / k, 4)
+
+
+def is_missing(result: ExerciseResult) -> bool:
+    """The exercise's file was not in the submission."""
+    return bool(result.tests) and result.score == 0 and MISSING_MARK in result.tests[0].output
+
+
+def feedback_link(student: str) -> str:
+    return f"feedback/{quote(student, safe='')}/report.md"
+
+
+def class_stats(report: ClassReport) -> ClassStats:
+    by_exercise: dict[str, list[tuple[StudentGrades, ExerciseResult]]] = defaultdict(list)
+    for s in report.students:
+        for r in s.results:
+            by_exercise[r.exercise].append((s, r))
+    exercises: list[ExerciseStats] = []
+    items: list[ItemStats] = []
+    mistakes: list[MistakeStats] = []
+    problems: list[Problem] = []
+    for ex in report.exercises:
+        graded = by_exercise.get(ex, [])
+        if not graded:
+            continue
+        scores = [r.score for _, r in graded]
+        max_points = report.max_points.get(ex, max(r.max_score for _, r in graded))
+        exercises.append(ExerciseStats(ex, len(scores), round(statistics.fmean(scores), 4),
+                                       round(statistics.median(scores), 4), max_points,
+                                       sum(r.score >= r.max_score > 0 for _, r in graded),
+                                       histogram(scores, max_points)))
+        outcomes: dict[tuple[str, bool], list[tuple[float, bool]]] = defaultdict(list)
+        made: dict[str, set[str]] = defaultdict(set)
+        for s, r in graded:
+            for t in r.tests:
+                outcomes[(t.name, t.hidden)].append((r.score, t.passed))
+                if t.mistake and not t.passed:
+                    made[t.mistake].add(s.student)
+        for (name, hidden), rows in outcomes.items():
+            items.append(ItemStats(ex, name, hidden, len(rows), round(sum(p for _, p in rows) / len(rows), 4),
+                                   _discrimination(rows)))
+        mistakes.extend(MistakeStats(ex, m, tuple(sorted(who)))
+                        for m, who in sorted(made.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+    for s in report.students:
+        if not s.present:
+            problems.append(Problem(s.student, "departed", "", "the entry is no longer in the class folder"))
+        if s.problem:
+            problems.append(Problem(s.student, "refused", "", s.problem))
+        for r in s.results:
+            if s.problem is None and is_missing(r):
+                problems.append(Problem(s.student, "missing", r.exercise, r.tests[0].output))
+            if r.internal_error or any(t.internal_error for t in r.tests):
+                message = r.internal_error or next(t.output for t in r.tests if t.internal_error)
+                problems.append(Problem(s.student, "internal_error", r.exercise, message))
+    return ClassStats(tuple(exercises), tuple(items), tuple(mistakes), tuple(problems),
+                      {s.student: feedback_link(s.student) for s in report.students})
+
+
+def summary_data(report: ClassReport, stats: ClassStats) -> dict[str, Any]:
+    """summary.json: the same numbers as report.html, and every student's scores."""
+    return {
+        "exercises": [asdict(e) for e in stats.exercises],
+        "items": [asdict(i) for i in stats.items],
+        "mistakes": [asdict(m) for m in stats.mistakes],
+        "problems": [asdict(p) for p in stats.problems],
+        "students": [{"student": s.student, "present": s.present, "total": s.total, "final": s.final,
+                      "scores": {r.exercise: r.score for r in s.results},
+                      "late_days": s.late.days if s.late else None,
+                      "penalty": s.late.penalty if s.late else None,
+                      "submitted_at": s.submitted_at, "feedback": stats.feedback[s.student]}
+                     for s in report.students],
+        "max_points": report.max_points,
+        "submission_times": report.submitted_from or None,
+        "skipped": list(report.skipped),
+        "graded": report.graded,
+        "reused": report.reused,
+    }

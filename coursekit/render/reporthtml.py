@@ -1,0 +1,132 @@
+"""report.html: the class report as one self-contained page.
+
+No network and no script: the styles are inline, the histograms are SVG drawn by matplotlib and put
+inside the page, and a Content-Security-Policy forbids the browser from fetching anything. Every text
+that comes from a student (ids, messages) is escaped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from coursekit.classresults import ClassReport
+from coursekit.classstats import Bin, ClassStats
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5em 0 1.5em}
+th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.figs{display:flex;flex-wrap:wrap;gap:1.5em}.fig{width:22em}.fig svg{width:100%;height:auto}
+.warn{color:#a35200}.muted{color:#777}
+"""
+KINDS = {"missing": "file missing", "refused": "refused", "internal_error": "internal error",
+         "departed": "left the class folder"}
+
+
+def histogram_svg(exercise: str, bins: Sequence[Bin]) -> str:
+    """A bar chart of one exercise's scores, as an inline ``<svg>`` element."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    with matplotlib.rc_context({"svg.hashsalt": "coursekit", "svg.fonttype": "none",
+                                "font.size": 9}):
+        fig = Figure(figsize=(3.6, 2.4))
+        ax = fig.add_subplot()
+        labels = [f"{b.low:g}–{b.high:g}" for b in bins]
+        ax.bar(range(len(bins)), [b.count for b in bins], color="#3b7dd8")
+        ax.set_xticks(range(len(bins)), labels)
+        ax.set_title(f"{exercise} scores")
+        ax.set_xlabel("points")
+        ax.set_ylabel("students")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        fig.tight_layout()
+        out = io.StringIO()
+        fig.savefig(out, format="svg", metadata={"Date": None})
+    svg = out.getvalue()
+    return re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg"):], flags=re.S)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td class=\"n\">{c}</td>" if i in numeric else f"<td>{c}</td>"
+                         for i, c in enumerate(row)) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _n(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _link(stats: ClassStats, student: str) -> str:
+    return f"<a href=\"{escape(stats.feedback.get(student, ''))}\">{escape(student)}</a>"
+
+
+def report_html(report: ClassReport, stats: ClassStats) -> str:
+    parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">",
+             "<title>Class report</title>", f"<style>{STYLE}</style></head><body>",
+             "<h1>Class report</h1>",
+             f"<p>{len(report.students)} students · {len(report.exercises)} exercises · "
+             f"{report.graded} gradings run, {report.reused} reused</p>"]
+    if report.submitted_from:
+        parts.append(f"<p>Submission times: {escape(report.submitted_from)}.</p>")
+    parts.append("<h2 id=\"exercises\">Scores per exercise</h2>")
+    parts.append(_table(("exercise", "students", "mean", "median", "max points", "full marks"),
+                        ((escape(e.exercise), str(e.students), _n(e.mean), _n(e.median), _n(e.max_points),
+                          str(e.full_marks)) for e in stats.exercises), numeric=(1, 2, 3, 4, 5)))
+    parts.append("<div class=\"figs\">" + "".join(
+        f"<figure class=\"fig\" id=\"hist-{escape(e.exercise)}\">{histogram_svg(e.exercise, e.histogram)}"
+        f"<figcaption>{escape(e.exercise)}: mean {_n(e.mean)}, median {_n(e.median)} of "
+        f"{_n(e.max_points)}</figcaption></figure>" for e in stats.exercises) + "</div>")
+    parts.append("<h2 id=\"items\">Item analysis</h2><p class=\"muted\">Per test: the share of students "
+                 "who passed it, and its discrimination (passed share in the top 27 % of the exercise's "
+                 "scores minus that in the bottom 27 %; — with fewer than 4 students).</p>")
+    parts.append(_table(("exercise", "test", "hidden", "students", "passed", "discrimination"),
+                        ((escape(i.exercise), escape(i.test), "yes" if i.hidden else "", str(i.attempts),
+                          f"{i.passed_share:.0%}", _n(i.discrimination)) for i in stats.items),
+                        numeric=(3, 4, 5)))
+    parts.append("<h2 id=\"mistakes\">Named mistakes across the class</h2>")
+    if stats.mistakes:
+        parts.append(_table(("exercise", "mistake", "students", "who"),
+                            ((escape(m.exercise), escape(m.mistake), str(len(m.students)),
+                              ", ".join(_link(stats, s) for s in m.students)) for m in stats.mistakes),
+                            numeric=(2,)))
+    else:
+        parts.append("<p class=\"muted\">No named mistake was made.</p>")
+    parts.append("<h2 id=\"problems\">Students to look at</h2>")
+    if stats.problems or report.skipped:
+        parts.append(_table(("student", "what", "exercise", "message"),
+                            ((_link(stats, p.student), f"<span class=\"warn\">{escape(KINDS[p.kind])}</span>",
+                              escape(p.exercise), escape(_short(p.message))) for p in stats.problems)))
+        parts.extend(f"<p class=\"warn\">not graded: {escape(s)}</p>" for s in report.skipped)
+    else:
+        parts.append("<p class=\"muted\">None: every file was found and every grading finished.</p>")
+    parts.append("<h2 id=\"students\">Students</h2>")
+    late = report.late_policy
+    header = ["student", *report.exercises, "total", *(["late days", "penalty", "final"] if late else [])]
+    rows = []
+    for s in report.students:
+        scores = {r.exercise: r.score for r in s.results}
+        row = [_link(stats, s.student) + ("" if s.present else " <span class=\"warn\">(left)</span>"),
+               *(_n(scores.get(e)) for e in report.exercises), _n(s.total)]
+        if late:
+            row += [str(s.late.days) if s.late else "0", _n(s.late.penalty if s.late else 0), _n(s.final)]
+        rows.append(row)
+    parts.append(_table(header, rows, numeric=tuple(range(1, len(header)))))
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
