@@ -253,3 +253,17 @@ def test_a_class_folder_that_does_not_exist_is_one_line_and_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["grade", str(tmp_path / "nope"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "not a folder" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+# --- the repository stands alone --------------------------------------------------------------------
+
+
+def test_the_docs_in_the_repository_say_what_users_need():
+    readme = (ROOT / "README.md").read_text()
+    assert "shared folder" not in readme and "../shared" not in readme
+    exercises = (ROOT / "docs" / "exercises.md").read_text()
+    assert all(f"`{get_exercise(e).filename}`" in exercises for e in IDS)
+    cli = (ROOT / "docs" / "cli.md").read_text()
+    for key in ("penalty_per_day", "max_penalty", "zero_after_days", "submitted_at", "[points]", "late_days",
+                "`max`", "--students", "--course", "summary.json", "report.html"):
+        assert key in cli, key

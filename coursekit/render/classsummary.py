@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from coursekit.classresults import ClassReport
+from coursekit.classstats import class_stats
 
 BAR_WIDTH = 30
 BINS = 5
@@ -77,9 +78,22 @@ def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
     problems = [(s.student, s.problem) for s in report.students if s.problem]
     for student, problem in problems:
         parts.append(Text(f"{student}: submission refused: {problem}", style="yellow"))
+    missing: dict[str, list[str]] = {}
+    for p in class_stats(report).problems:
+        if p.kind == "missing":
+            missing.setdefault(p.student, []).append(p.exercise)
+    for student, exercises in missing.items():
+        parts.append(Text(f"{student}: no file for {', '.join(exercises)}", style="yellow"))
+    for s in report.students:
+        if not s.present:
+            parts.append(Text(f"{s.student}: no longer in the class folder; their last grades are kept",
+                              style="yellow"))
+    if report.submitted_from:
+        parts.append(Text(f"submission times: {report.submitted_from}"))
     for note in report.skipped:
         parts.append(Text(f"not graded: {note}", style="yellow"))
     parts.append(Text(f"\n{len(report.students)} students · {report.graded} gradings run, "
                       f"{report.reused} reused from {report.out_dir / 'gradebook.sqlite'} · "
-                      f"{report.seconds:.1f} s · grades in {report.out_dir / 'grades.csv'}", style="bold"))
+                      f"{report.seconds:.1f} s · grades in {report.out_dir / 'grades.csv'}, class report in "
+                      f"{report.out_dir / 'report.html'}", style="bold"))
     return Group(*parts)
