@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from coursekit.batch.intake import about
 from coursekit.batch.store import Gradebook
 from coursekit.classresults import ClassReport, StudentGrades
 from coursekit.course import Course, read_submission_times
@@ -33,6 +34,7 @@ def report_from_gradebook(book: Gradebook, course: Course, run: tuple[str, ...],
                           graded: int, reused: int, seconds: float,
                           skipped: tuple[str, ...] = ()) -> ClassReport:
     exercises = columns(book.exercises(), run)
+    every = exercise_ids()
     raw_max = {e: _raw_max(e) for e in exercises}
     times: dict[str, datetime] = {}
     submitted_from = FILE_TIMES
@@ -47,7 +49,7 @@ def report_from_gradebook(book: Gradebook, course: Course, run: tuple[str, ...],
             datetime.fromisoformat(record.submitted_at) if record.submitted_at else None)
         grades = StudentGrades(record.student, results, record.problem, record.present,
                                submitted.isoformat() if submitted is not None else None,
-                               intake=record.intake)
+                               intake=tuple(n for n in record.intake if about(n, exercises, every)))
         if course.late is not None:
             grades = StudentGrades(grades.student, grades.results, grades.problem, grades.present,
                                    grades.submitted_at, course.late.apply(grades.total, submitted),

@@ -55,8 +55,9 @@ def _notes(s: StudentGrades) -> str:
 def write_outputs(report: ClassReport) -> None:
     for s in report.students:
         folder = feedback_folder(report.out_dir, s.student)
-        write_atomic(folder / "results.json",
-                     json.dumps(results_json(s.results, s.problem), indent=1, ensure_ascii=False) + "\n")
+        data = results_json(s.results, s.problem)
+        data["output"] = "\n".join((*s.intake, data["output"])) if s.intake else data["output"]
+        write_atomic(folder / "results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
         markdown = _notes(s) + student_markdown(s.student, s.results, s.problem)
         write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
                      else cut(markdown, MAX_STUDENT_CHARS) + "\n")

@@ -23,11 +23,13 @@ import os
 import shutil
 import stat
 import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from coursekit._exceptions import SubmissionRefusedError
+from coursekit.batch.intake import IGNORED, Candidate, ignored, plan
 from coursekit.notebook import MAX_NOTEBOOK_BYTES
 
 MAX_FILES = 100
@@ -46,6 +48,7 @@ class Submission:
     folder: Path
     digest: str
     problem: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ def student_entries(class_dir: Path) -> Roster:
             skipped.append(f"{label}: cannot be read ({exc.strerror})")
             continue
         is_zip = entry.name.lower().endswith(".zip") and not stat.S_ISDIR(mode)
+        if entry.name in IGNORED:
+            continue  # an archiver's or Python's own folder (__MACOSX, __pycache__), never a student
         if entry.name.startswith("."):
             if stat.S_ISDIR(mode) or is_zip:
                 skipped.append(f"{label}: skipped, its name starts with a dot (a hidden entry)")
@@ -121,10 +126,17 @@ def student_entries(class_dir: Path) -> Roster:
     return Roster(tuple(entries), tuple(skipped))
 
 
-def stage(student: str, entry: Path, dest: Path, problem: str | None = None) -> Submission:
-    """Copy (or extract) a student's ``.py`` files and notebooks into the new folder ``dest``. Any
-    failure to read the entry refuses this student (``problem`` set), never the batch."""
+def stage(student: str, entry: Path, dest: Path, problem: str | None = None,
+          targets: Mapping[str, str] | None = None) -> Submission:
+    """Stage a student's files into the new folder ``dest``, each exercise's under its own name (see
+    ``coursekit.batch.intake``; ``targets``: exercise id -> file name, default every registered exercise).
+    A file that is refused refuses that file only; any failure to read the entry itself refuses this
+    student (``problem`` set), never the batch."""
     dest.mkdir(parents=True)
+    if targets is None:
+        from coursekit.registry import exercise_ids, get_exercise
+
+        targets = {i: get_exercise(i).filename for i in exercise_ids()}
     try:
         if problem is not None:
             raise SubmissionRefusedError(problem)
@@ -132,16 +144,16 @@ def stage(student: str, entry: Path, dest: Path, problem: str | None = None) -> 
         if stat.S_ISLNK(mode):
             raise SubmissionRefusedError(f"{student_id(entry.name)} is a link; links are refused")
         if stat.S_ISDIR(mode):
-            _copy_folder(entry, dest)
+            notes = _stage_folder(entry, dest, targets)
         else:
-            _extract_zip(entry, dest)
+            notes = _extract_zip(entry, dest, targets)
     except (SubmissionRefusedError, OSError) as exc:
         reason = str(exc) if isinstance(exc, SubmissionRefusedError) else \
             f"{student_id(entry.name)} cannot be read ({exc.strerror or type(exc).__name__})"
         shutil.rmtree(dest)
         dest.mkdir()
         return Submission(student, dest, "refused", problem=reason)
-    return Submission(student, dest, digest_folder(dest))
+    return Submission(student, dest, digest_folder(dest), notes=notes)
 
 
 def _open_regular(path: Path) -> BinaryIO:
@@ -167,28 +179,87 @@ def digest_folder(folder: Path) -> str:
     return h.hexdigest()
 
 
-def _copy_folder(source: Path, dest: Path) -> None:
+def _too_large(path: PurePosixPath, size: int) -> str | None:
+    limit = STAGED.get(path.suffix.lower(), MAX_FILE_BYTES)
+    if size > limit:
+        return f"it is larger than the grader accepts ({limit >> 10} KiB)"
+    return None
+
+
+def _folder_candidates(source: Path) -> list[Candidate]:
+    """The files at the top of ``source`` and one folder below, by ``lstat``: nothing is opened here."""
+    found: list[Candidate] = []
+    seen = 0
+
+    def visit(folder: Path, relative: PurePosixPath) -> None:
+        nonlocal seen
+        for path in sorted(folder.iterdir()):
+            seen += 1
+            if seen > MAX_ZIP_MEMBERS:
+                raise SubmissionRefusedError(f"{student_id(source.name)} holds more than {MAX_ZIP_MEMBERS} "
+                                             f"files and folders")
+            rel = relative / student_id(path.name)
+            if ignored(rel):
+                continue
+            mode = path.lstat().st_mode
+            if stat.S_ISDIR(mode):
+                if not relative.parts:
+                    visit(path, rel)
+            elif stat.S_ISLNK(mode):
+                found.append(Candidate(rel, "it is a link; links are refused (submit the file itself)"))
+            elif stat.S_ISREG(mode):
+                found.append(Candidate(rel, _too_large(rel, path.lstat().st_size)))
+
+    visit(source, PurePosixPath())
+    return found
+
+
+def _write_staged(dest: Path, staged: Mapping[str, tuple[Candidate, Callable[[int], bytes]]]) -> list[str]:
+    """Write each staged file, bounded; a file that cannot be read or is too large is refused alone."""
+    notes: list[str] = []
     total, count = 0, 0
-    for path in sorted(source.iterdir()):
-        if path.suffix not in STAGED:
+    for name, (candidate, read) in staged.items():
+        where = candidate.path.as_posix()
+        if count >= MAX_FILES or total >= MAX_TOTAL_BYTES:
+            notes.append(f"{where} was refused: the submission holds more than the grader accepts "
+                         f"({MAX_FILES} files, {MAX_TOTAL_BYTES >> 20} MiB)")
             continue
-        if path.is_symlink():
-            raise SubmissionRefusedError(f"{path.name} is a link; submit the file itself")
-        if not path.is_file():
+        limit = STAGED.get(PurePosixPath(name).suffix, MAX_FILE_BYTES)
+        try:
+            data = read(limit + 1)
+        except SubmissionRefusedError as exc:
+            notes.append(f"{where} was refused: {exc}")
             continue
-        size = path.stat().st_size
-        count, total = count + 1, total + size
-        limit = STAGED[path.suffix]
-        if size > limit or total > MAX_TOTAL_BYTES or count > MAX_FILES:
-            raise SubmissionRefusedError(f"{student_id(source.name)} holds more Python code than the grader "
-                                         f"accepts ({MAX_FILES} files, {MAX_FILE_BYTES >> 10} KiB each, "
-                                         f"{MAX_NOTEBOOK_BYTES >> 20} MiB a notebook)")
-        with _open_regular(path) as src:
-            data = src.read(limit + 1)
         if len(data) > limit:
-            raise SubmissionRefusedError(f"{student_id(path.name)} is larger than the grader accepts "
-                                         f"({limit >> 10} KiB a file)")
-        (dest / path.name).write_bytes(data)
+            notes.append(f"{where} was refused: it is larger than the grader accepts ({limit >> 10} KiB)")
+            continue
+        count, total = count + 1, total + len(data)
+        (dest / name).write_bytes(data)
+    return notes
+
+
+def _stage_folder(source: Path, dest: Path, targets: Mapping[str, str]) -> tuple[str, ...]:
+    chosen = plan(_folder_candidates(source), targets)
+
+    def reader(candidate: Candidate) -> Callable[[int], bytes]:
+        def read(limit: int) -> bytes:
+            with _open_regular(source.joinpath(*_raw_parts(source, candidate.path))) as src:
+                return src.read(limit)
+        return read
+
+    staged = {name: (c, reader(c)) for name, c in chosen.staged.items()}
+    return (*chosen.notes, *_write_staged(dest, staged))
+
+
+def _raw_parts(source: Path, relative: PurePosixPath) -> list[str]:
+    """The on-disk names of ``relative``'s parts (ids may have been made readable by ``student_id``)."""
+    parts: list[str] = []
+    folder = source
+    for part in relative.parts:
+        name = next((p.name for p in folder.iterdir() if student_id(p.name) == part), part)
+        parts.append(name)
+        folder = folder / name
+    return parts
 
 
 def _safe_member_name(info: zipfile.ZipInfo) -> PurePosixPath:
@@ -196,44 +267,40 @@ def _safe_member_name(info: zipfile.ZipInfo) -> PurePosixPath:
     path = PurePosixPath(name)
     if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in path.parts:
         raise SubmissionRefusedError(f"zip entry {info.filename!r} would land outside the submission")
-    if stat.S_ISLNK(info.external_attr >> 16):
-        raise SubmissionRefusedError(f"zip entry {info.filename!r} is a link; links are refused")
     return path
 
 
-def _extract_zip(archive: Path, dest: Path) -> None:
-    """Extract the ``.py`` files and notebooks of ``archive``. Whatever reading it raises (a corrupt or
-    encrypted archive, an undecodable name, deflate, bzip2 or lzma errors) refuses the submission."""
+def _extract_zip(archive: Path, dest: Path, targets: Mapping[str, str]) -> tuple[str, ...]:
+    """Extract the ``.py`` files and notebooks of ``archive`` (its top and one folder below). An entry
+    that would land outside its folder refuses the submission; a link or an oversized file refuses that
+    file only. Whatever else reading it raises (a corrupt or encrypted archive, an undecodable name,
+    deflate, bzip2 or lzma errors) refuses the submission."""
     name = student_id(archive.name)
     try:
         with _open_regular(archive) as raw, zipfile.ZipFile(raw) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:
                 raise SubmissionRefusedError(f"{name} has more than {MAX_ZIP_MEMBERS} entries")
-            members = [(info, _safe_member_name(info)) for info in infos]
-            files = [(i, p) for i, p in members if not i.is_dir() and p.suffix in STAGED
-                     and not any(part.startswith(("__MACOSX", ".")) for part in p.parts)]
-            tops = {p.parts[0] for _, p in files if len(p.parts) > 1}
-            nested = any(len(p.parts) > 2 for _, p in files)
-            mixed = bool(tops) and any(len(p.parts) == 1 for _, p in files)
-            if nested or mixed or len(tops) > 1:
-                raise SubmissionRefusedError(f"{name}: put the .py files at the top of the zip or "
-                                             f"inside one folder")
-            if len(files) > MAX_FILES:
-                raise SubmissionRefusedError(f"{name} holds more than {MAX_FILES} Python files")
-            total = 0
-            for info, path in files:
-                target = dest / path.name
-                if target.exists():
-                    raise SubmissionRefusedError(f"{name} holds {path.name} twice")
-                with zf.open(info) as src:
-                    limit = STAGED[path.suffix]
-                    data = src.read(limit + 1)
-                total += len(data)
-                if len(data) > limit or total > MAX_TOTAL_BYTES:
-                    raise SubmissionRefusedError(f"{name}: {path.name} is larger than the grader "
-                                                 f"accepts ({limit >> 10} KiB a file)")
-                target.write_bytes(data)
+            members: dict[PurePosixPath, zipfile.ZipInfo] = {}
+            candidates = []
+            for info in infos:
+                path = _safe_member_name(info)
+                if info.is_dir() or ignored(path) or len(path.parts) > 2 or path in members:
+                    continue
+                members[path] = info
+                link = stat.S_ISLNK(info.external_attr >> 16)
+                candidates.append(Candidate(path, "it is a link; links are refused" if link
+                                            else _too_large(path, info.file_size)))
+            chosen = plan(candidates, targets)
+
+            def reader(info: zipfile.ZipInfo) -> Callable[[int], bytes]:
+                def read(limit: int) -> bytes:
+                    with zf.open(info) as src:
+                        return src.read(limit)
+                return read
+
+            staged = {n: (c, reader(members[c.path])) for n, c in chosen.staged.items()}
+            return (*chosen.notes, *_write_staged(dest, staged))
     except SubmissionRefusedError:
         raise
     except RuntimeError as exc:

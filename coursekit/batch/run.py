@@ -112,11 +112,13 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
         os.chmod(staging, 0o700)
         book.mark_present(set(entries))
         submissions = []
+        targets = {i: get_exercise(i).filename for i in exercise_ids()}
         for n, (student, entry) in enumerate(chosen):
-            sub = stage(student, entry.path, Path(staging) / f"s{n}", entry.problem)
+            sub = stage(student, entry.path, Path(staging) / f"s{n}", entry.problem, targets)
             submitted = newest_file_time(entry.path) if sub.problem is None else None
             book.put_student(StudentRecord(student, True, sub.problem,
-                                           submitted.isoformat() if submitted is not None else None))
+                                           submitted.isoformat() if submitted is not None else None,
+                                           sub.notes))
             submissions.append(sub)
         todo: list[tuple[Submission, str]] = []
         reused = 0

@@ -1,0 +1,123 @@
+"""Which of a submission's files is which exercise's: forgiving about where and how students name them.
+
+A submission's files are looked for at its top and in folders one level below (``hw13/``). An
+exercise's file is, best first: its exact name (``ex1_rnn_forward.py``), the same name in another case,
+then a name that starts with the exercise's id (``ex1.py``, ``EX1_rnn_forward.py``, ``ex_1-final.py``,
+never ``ex10.py``); at equal names the top wins over a folder. Two equally good candidates are not
+guessed between: the feedback names both. A file found under another name or in a folder is staged
+under the exercise's name, with a line in the feedback saying which file was used; when nothing matches,
+the line lists what was found. Other ``.py`` files are staged under their own names (a student's
+helpers). ``__MACOSX``, ``.DS_Store``, ``__pycache__``, ``.ipynb_checkpoints`` and dot files are ignored.
+A link or a file over the size limit refuses that file only, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+IGNORED = frozenset({"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints"})
+SUFFIXES = (".py", ".ipynb")
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file of the submission: its path from the submission's top, and why it is refused, if it is."""
+
+    path: PurePosixPath
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """``staged``: staged name -> the candidate to copy there; ``notes``: lines for the feedback."""
+
+    staged: dict[str, Candidate]
+    notes: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+def ignored(path: PurePosixPath) -> bool:
+    return any(part in IGNORED or part.startswith(".") for part in path.parts)
+
+
+def _id_pattern(exercise_id: str) -> re.Pattern[str]:
+    match = re.fullmatch(r"([a-z]+)0*(\d+)", exercise_id.lower())
+    if match is None:
+        return re.compile(re.escape(exercise_id.lower()) + r"(?![0-9])")
+    prefix, number = match.groups()
+    return re.compile(rf"{prefix}[ _-]?0*{number}(?![0-9])")
+
+
+def _rank(path: PurePosixPath, canonical: str, pattern: re.Pattern[str]) -> tuple[int, int] | None:
+    """How well ``path`` stands for ``canonical`` (lower is better), or None when it does not."""
+    if path.suffix.lower() != PurePosixPath(canonical).suffix:
+        return None
+    if path.name == canonical:
+        name_rank = 0
+    elif path.name.lower() == canonical.lower():
+        name_rank = 1
+    elif pattern.match(path.stem.lower()):
+        name_rank = 2
+    else:
+        return None
+    return name_rank, len(path.parts) - 1
+
+
+def plan(candidates: Sequence[Candidate], targets: Mapping[str, str]) -> Plan:
+    """Match ``candidates`` to ``targets`` (exercise id -> its file name, ``ex1_rnn_forward.py``)."""
+    staged: dict[str, Candidate] = {}
+    notes: list[str] = []
+    missing: list[str] = []
+    taken: set[PurePosixPath] = set()
+    files = [c for c in candidates if c.path.suffix.lower() in SUFFIXES]
+    for exercise_id, filename in targets.items():
+        pattern = _id_pattern(exercise_id)
+        matched = False
+        for suffix in SUFFIXES:
+            canonical = PurePosixPath(filename).stem + suffix
+            ranked = sorted((rank, c.path.as_posix(), c) for c in files
+                            if (rank := _rank(c.path, canonical, pattern)) is not None)
+            if not ranked:
+                continue
+            matched = True
+            best = [c for rank, _, c in ranked if rank == ranked[0][0]]
+            if len(best) > 1:
+                names = ", ".join(c.path.as_posix() for c in best)
+                notes.append(f"{exercise_id}: {names} could each be {canonical}; none was graded. Keep one, "
+                             f"or name it {canonical}")
+                taken.update(c.path for c in best)
+                continue
+            chosen = best[0]
+            taken.add(chosen.path)
+            if chosen.refused is not None:
+                notes.append(f"{exercise_id}: {chosen.path.as_posix()} was refused: {chosen.refused}")
+                continue
+            staged[canonical] = chosen
+            if chosen.path.as_posix() != canonical:
+                notes.append(f"{exercise_id}: graded {chosen.path.as_posix()} (as {canonical})")
+        if not matched:
+            missing.append(exercise_id)
+    for c in sorted(files, key=lambda c: (len(c.path.parts), c.path.as_posix())):
+        if c.path in taken:
+            continue
+        if c.refused is not None:
+            notes.append(f"{c.path.as_posix()} was refused: {c.refused}")
+        elif c.path.suffix.lower() == ".py" and c.path.name not in staged:
+            staged[c.path.name] = c
+    found = sorted(c.path.as_posix() for c in candidates)
+    listed = ", ".join(found[:MAX_LISTED]) + (f" and {len(found) - MAX_LISTED} more"
+                                              if len(found) > MAX_LISTED else "")
+    notes.extend(f"{e}: no file found for {targets[e]}; the submission holds: {listed or 'no files'}"
+                 for e in missing)
+    return Plan(staged, tuple(notes), tuple(missing))
+
+
+def about(note: str, exercises: Sequence[str], every: Sequence[str]) -> bool:
+    """Whether a note concerns the shown ``exercises`` (a note on an exercise of ``every`` that is not
+    shown is left out; a note on no exercise always counts)."""
+    head = note.split(":", 1)[0]
+    return head not in every or head in exercises

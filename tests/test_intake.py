@@ -1,0 +1,129 @@
+"""Intake that forgives: files in a folder below, renamed within reason, junk ignored, one bad file
+refused alone; and the feedback says which file was used or what was found."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from coursekit.batch import GradeOptions, grade_class
+from coursekit.batch.intake import Candidate, plan
+from coursekit.batch.roster import MAX_FILE_BYTES, stage
+from coursekit.batch.secret import Secret
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION1 = (ROOT / "solutions" / "ex1_rnn_forward.py").read_text()
+TARGETS = {"ex1": "ex1_rnn_forward.py", "ex2": "ex2_param_count.py", "ex10": "ex10_more.py"}
+
+
+def staged(paths: list[str], refused: dict[str, str] | None = None):
+    refused = refused or {}
+    return plan([Candidate(PurePosixPath(p), refused.get(p)) for p in paths], TARGETS)
+
+
+def test_exact_names_need_no_note():
+    result = staged(["ex1_rnn_forward.py", "ex2_param_count.py", "ex10_more.py"])
+    assert {n: c.path.as_posix() for n, c in result.staged.items()} == {
+        "ex1_rnn_forward.py": "ex1_rnn_forward.py", "ex2_param_count.py": "ex2_param_count.py",
+        "ex10_more.py": "ex10_more.py"}
+    assert result.notes == () and result.missing == ()
+
+
+def test_renamed_within_reason_and_one_folder_below():
+    result = staged(["hw13/ex1_rnn_forward.py", "EX2.py", "ex10.py", "hw13/utils.py"])
+    assert result.staged["ex1_rnn_forward.py"].path.as_posix() == "hw13/ex1_rnn_forward.py"
+    assert result.staged["ex2_param_count.py"].path.as_posix() == "EX2.py"
+    assert result.staged["ex10_more.py"].path.as_posix() == "ex10.py"  # ex10.py is never ex1's
+    assert result.staged["utils.py"].path.as_posix() == "hw13/utils.py"
+    assert "ex1: graded hw13/ex1_rnn_forward.py (as ex1_rnn_forward.py)" in result.notes
+    assert "ex2: graded EX2.py (as ex2_param_count.py)" in result.notes
+
+
+def test_the_exact_name_wins_and_ties_are_not_guessed():
+    result = staged(["ex1.py", "hw13/ex1_rnn_forward.py", "ex2_a.py", "ex2_b.py"])
+    assert result.staged["ex1_rnn_forward.py"].path.as_posix() == "hw13/ex1_rnn_forward.py"
+    assert "ex2_param_count.py" not in result.staged
+    assert any(n.startswith("ex2: ex2_a.py, ex2_b.py could each be") for n in result.notes)
+
+
+def test_nothing_matching_lists_what_was_found():
+    result = staged(["homework.py", "notes.txt", "hw13/rnn.py"])
+    assert result.missing == ("ex1", "ex2", "ex10")
+    note = next(n for n in result.notes if n.startswith("ex1:"))
+    assert "no file found for ex1_rnn_forward.py" in note
+    assert "homework.py" in note and "notes.txt" in note and "hw13/rnn.py" in note
+
+
+def test_a_refused_file_is_refused_alone():
+    result = staged(["ex1_rnn_forward.py", "ex2_param_count.py"], {"ex1_rnn_forward.py": "it is a link"})
+    assert list(result.staged) == ["ex2_param_count.py"]
+    assert "ex1: ex1_rnn_forward.py was refused: it is a link" in result.notes
+
+
+def _folder(tmp_path: Path) -> Path:
+    sub = tmp_path / "ada"
+    (sub / "hw13").mkdir(parents=True)
+    (sub / "hw13" / "EX1_rnn_forward.py").write_text("A = 1\n")
+    (sub / "ex2_param_count.py").symlink_to(ROOT / "solutions" / "ex2_param_count.py")
+    (sub / "ex4.py").write_text("#" * (MAX_FILE_BYTES + 1))
+    (sub / "ex5_bidirectional.py").write_text("B = 2\n")
+    for junk in ("__MACOSX", "__pycache__", ".ipynb_checkpoints"):
+        (sub / junk).mkdir()
+        (sub / junk / "ex3_stacked_rnn.py").write_text("junk\n")
+    (sub / ".DS_Store").write_bytes(b"\0\1")
+    (sub / "hw13" / "deeper").mkdir()
+    (sub / "hw13" / "deeper" / "ex3_stacked_rnn.py").write_text("too deep\n")
+    return sub
+
+
+def test_a_folder_is_staged_forgivingly(tmp_path):
+    sub = stage("ada", _folder(tmp_path), tmp_path / "staged")
+    assert sub.problem is None
+    assert sorted(p.name for p in sub.folder.iterdir()) == ["ex1_rnn_forward.py", "ex5_bidirectional.py"]
+    notes = "\n".join(sub.notes)
+    assert "ex1: graded hw13/EX1_rnn_forward.py (as ex1_rnn_forward.py)" in notes
+    assert "ex2: ex2_param_count.py was refused: it is a link" in notes
+    assert "ex4: ex4.py was refused: it is larger than the grader accepts" in notes
+    assert "ex3: no file found for ex3_stacked_rnn.py" in notes
+    assert "__MACOSX" not in notes and "DS_Store" not in notes and "deeper" not in notes
+
+
+def test_a_zip_is_staged_forgivingly(tmp_path):
+    archive = tmp_path / "ben.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("hw13/ex1.py", "A = 1\n")
+        zf.writestr("__MACOSX/hw13/._ex1.py", "junk")
+        link = zipfile.ZipInfo("hw13/ex2_param_count.py")
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("ex4_lstm_gru.py", "#" * (MAX_FILE_BYTES + 10))
+        zf.writestr("other/ex5_bidirectional.py", "B = 2\n")
+    sub = stage("ben", archive, tmp_path / "staged")
+    assert sub.problem is None
+    assert sorted(p.name for p in sub.folder.iterdir()) == ["ex1_rnn_forward.py", "ex5_bidirectional.py"]
+    notes = "\n".join(sub.notes)
+    assert "ex1: graded hw13/ex1.py (as ex1_rnn_forward.py)" in notes
+    assert "ex2: hw13/ex2_param_count.py was refused: it is a link" in notes
+    assert "ex4: ex4_lstm_gru.py was refused: it is larger than" in notes
+
+
+def test_grading_uses_the_found_file_and_says_so(tmp_path):
+    class_dir = tmp_path / "class"
+    (class_dir / "ada" / "hw13").mkdir(parents=True)
+    (class_dir / "ada" / "hw13" / "ex1.py").write_text(SOLUTION1)
+    (class_dir / "ada" / "ex2_param_count.py").symlink_to(ROOT / "solutions" / "ex2_param_count.py")
+    (class_dir / "ben").mkdir()
+    (class_dir / "ben" / "homework.py").write_text(SOLUTION1)
+    (class_dir / "__MACOSX").mkdir()
+    out = tmp_path / "out"
+    report = grade_class(class_dir, out, GradeOptions(exercises=("ex1",), workers=1, timeout_s=5,
+                                                      secret=Secret("intake", "test")))
+    assert [s.student for s in report.students] == ["ada", "ben"]
+    ada = json.loads((out / "feedback" / "ada" / "results.json").read_text())
+    assert ada["score"] == sum(t["max_score"] for t in ada["tests"])
+    assert "graded hw13/ex1.py" in ada["output"] and "ex2" not in ada["output"]  # ex2 was not graded
+    ben = json.loads((out / "feedback" / "ben" / "results.json").read_text())
+    assert ben["score"] == 0 and "homework.py" in ben["output"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert {(p["student"], p["kind"]) for p in summary["problems"]} == {("ben", "missing")}
