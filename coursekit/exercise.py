@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from coursekit import refcache
 from coursekit.compare import Mistake, Verdict
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
@@ -119,7 +120,5 @@ class Exercise(ABC):
 
     def expected_values(self, cases: Sequence[Case], *, use_cache: bool = True) -> dict[str, Any]:
         """The expected value of every case: from the Keras cache when it holds that case, else live."""
-        from coursekit import refcache
-
         cached: Mapping[str, Any] = refcache.load(self, cases) if use_cache else {}
         return {c.name: cached[c.name] if c.name in cached else self.reference(c) for c in cases}

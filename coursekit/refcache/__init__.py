@@ -32,6 +32,10 @@ class Case(Protocol):
     def args(self) -> tuple[Any, ...]: ...
     @property
     def kwargs(self) -> Mapping[str, Any]: ...
+    @property
+    def probe_data(self) -> Mapping[str, Any]: ...
+    @property
+    def attribute(self) -> bool: ...
 
 
 class Graded(Protocol):
@@ -42,8 +46,11 @@ class Graded(Protocol):
 
 
 def case_key(case: Case) -> str:
-    """A hash of what the case computes: its function and its inputs."""
-    data = wire.encode((case.function, case.probe, tuple(case.args), dict(case.kwargs)))
+    """A hash of what the case computes: its function and its inputs (with the probe's data, if any)."""
+    parts: tuple[Any, ...] = (case.function, case.probe, tuple(case.args), dict(case.kwargs))
+    if case.probe_data or case.attribute:
+        parts += (dict(case.probe_data), case.attribute)
+    data = wire.encode(parts)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
