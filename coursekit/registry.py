@@ -14,6 +14,7 @@ GRADER_MODULES: dict[str, str] = {
     "ex4": "graders.ex4",
     "ex5": "graders.ex5",
     "ex6": "graders.ex6",
+    "ex7": "graders.ex7",
     "ex8": "graders.ex8",
     "ex9": "graders.ex9",
 }

@@ -1,0 +1,106 @@
+"""ex7's train_imdb probe: what training produced, as plain data, read in the student's process.
+
+Loaded by path by the sandbox's child (``Exercise.probes``): it imports nothing from coursekit or graders
+(the grader imports :func:`make_reviews` and :func:`model_probabilities` from here: one copy).
+``probe`` reports the returned (model, history): the history as a dict of lists (or the type it had),
+the model's config (``compile_config`` included) and weights, its optimiser's class and how many steps it
+took (``optimizer.iterations``: the epochs times the steps per epoch, which the batch size and the
+validation split decide). With ``context["measure"]`` (``coursekit check``) it also runs the model on the
+validation 20% of the training data it was given and on new reviews (``context["data"]["evaluate"]``);
+batch grading rebuilds the model from its config and weights in the grader and runs it there instead.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+
+def make_reviews(seed: int, count: int, vocab: int = 100, length: int = 12, group: int = 20,
+                 majority: float = 0.9, neutral: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Reviews a small SimpleRNN learns in a few epochs: ``count`` rows of int32 token ids, pre-padded
+    to ``length``; label 1 when the tokens of group A ([3, 3 + group)) outnumber those of group B (the
+    next ``group`` ids), as each review draws ``majority`` of its non-neutral tokens from its own group."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, count).astype(np.int32)
+    x = np.zeros((count, length), dtype=np.int32)
+    for i in range(count):
+        n = rng.integers(length // 2, length + 1)
+        in_a = rng.random(n) < (majority if y[i] else 1 - majority)
+        tokens = np.where(in_a, rng.integers(3, 3 + group, n), rng.integers(3 + group, 3 + 2 * group, n))
+        tokens = np.where(rng.random(n) < neutral, rng.integers(3 + 2 * group, vocab, n), tokens)
+        x[i, length - n:] = tokens
+    return x, y
+
+
+def validation_rows(count: int, validation_split: float) -> int:
+    """How many of ``count`` rows Keras's fit(validation_split=...) keeps for validation: the last ones,
+    after the first floor(count * (1 - validation_split)) (keras/src/trainers/data_adapters/array_slicing.py,
+    train_validation_split)."""
+    return count - math.floor(count * (1.0 - validation_split))
+
+
+def model_probabilities(model: Any, x: np.ndarray) -> np.ndarray:
+    import keras
+
+    out = model(np.asarray(x, dtype=np.int32), training=False)
+    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64).reshape(len(x), -1)[:, 0]
+
+
+def _type(value: Any) -> str:
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _history(history: Any) -> Any:
+    if isinstance(history, Mapping):
+        return {str(k)[:40]: v for k, v in list(history.items())[:12]}
+    return None
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)[:300]
+    except Exception:
+        return "?"
+
+
+def probe(value: Any, context: Mapping[str, Any]) -> dict[str, Any]:
+    report: dict[str, Any] = {"pair": False, "type": _type(value)}
+    if not isinstance(value, tuple | list) or len(value) != 2:
+        return report
+    model, history = value
+    report.update(pair=True, model_type=_type(model), history_type=_type(history),
+                  history=_history(history))
+    if report["history"] is None and isinstance(getattr(history, "history", None), Mapping):
+        report["history"], report["history_object"] = _history(history.history), True
+    keras = sys.modules.get("keras")
+    if keras is None or not isinstance(model, keras.Model):
+        report["model"] = False
+        return report
+    report["model"] = True
+    try:
+        report["config"] = keras.saving.serialize_keras_object(model)
+    except Exception as exc:
+        report["config"], report["config_error"] = None, f"{type(exc).__name__}: {_text(exc)}"
+    report["weights"] = [np.asarray(w) for w in model.get_weights()]
+    optimizer = getattr(model, "optimizer", None)
+    report["optimizer"] = None if optimizer is None else _type(optimizer)
+    report["iterations"] = None if optimizer is None else int(np.asarray(optimizer.iterations))
+    if not context.get("measure", True):
+        return report
+    x = np.asarray(context["args"][0])
+    split = context["kwargs"].get("validation_split", 0.2)
+    try:
+        validation = validation_rows(len(x), float(split))
+        report["validation_probabilities"] = model_probabilities(model, x[len(x) - validation:])
+        evaluate = context["data"].get("evaluate")
+        if evaluate is not None:
+            report["evaluation_probabilities"] = model_probabilities(model, make_reviews(**evaluate)[0])
+    except Exception as exc:  # the student's model: the message goes into their feedback
+        report["run_error"] = f"{type(exc).__name__}: {_text(exc)}"
+    return report

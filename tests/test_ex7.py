@@ -1,0 +1,216 @@
+"""Exercise 7 (IMDB: loading, training, plotting, questions): solution, stub and each named mistake.
+
+Every graded file costs a student process that imports TensorFlow, and most train a model: the wrong
+implementations are gathered into three files, each wrong in every function in its own way, and each
+file is graded once for the module (``coursekit check``'s public cases). One more file, without Keras,
+holds the plot that is accepted though it differs from the lesson's. Batch grading of the solution and
+the stub (hidden cases, the model rebuilt in the grader) is in tests/test_contract.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from conftest import EXERCISES, SOLUTIONS
+
+from coursekit.grading import grade_exercise
+from coursekit.registry import get_exercise
+from coursekit.results import ExerciseResult
+
+FILE = "ex7_imdb_training.py"
+EX7 = get_exercise("ex7")
+SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
+STUB = (EXERCISES / FILE).read_text(encoding="utf-8")
+HEADER = '''import keras
+import matplotlib.pyplot as plt
+from keras import layers
+from keras.datasets import imdb
+
+
+def model_of(max_features, embed_dim, units, optimizer="rmsprop"):
+    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"),
+                              layers.Embedding(max_features, embed_dim), layers.SimpleRNN(units),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["acc"])
+    return model
+
+
+def figures(first, second, styles=("bo", "b"), legend=True, start=0):
+    made = []
+    for (train, validation), title in zip((first, second), ("Training and validation accuracy",
+                                                            "Training and validation loss")):
+        made.append(plt.figure())
+        epochs = range(start, start + len(train))
+        plt.plot(epochs, train, styles[0], label="Training")
+        plt.plot(epochs, validation, styles[1], label="Validation")
+        plt.title(title)
+        if legend:
+            plt.legend()
+    return tuple(made)
+'''
+
+# load: maxlen given to load_data · train: an unfitted model and a made-up history · plot: the series
+# swapped · q1 wrong
+WRONG_A = HEADER + '''
+def load_imdb(num_words=10000, maxlen=500):
+    (x_train, y_train), (x_test, y_test) = imdb.load_data(num_words=num_words, maxlen=maxlen)
+    return ((keras.utils.pad_sequences(x_train, maxlen=maxlen), y_train),
+            (keras.utils.pad_sequences(x_test, maxlen=maxlen), y_test))
+
+def train_imdb(x_train, y_train, epochs=10, batch_size=128, validation_split=0.2,
+               max_features=10000, embed_dim=32, units=32):
+    model = model_of(max_features, embed_dim, units)
+    made_up = {"acc": [0.7, 0.9, 0.95], "val_acc": [0.7, 0.8, 0.85], "loss": [0.6, 0.3, 0.2],
+               "val_loss": [0.6, 0.4, 0.35]}
+    return model, {k: v[:epochs] for k, v in made_up.items()}
+
+def plot_history(history):
+    return figures((history["acc"], history["val_acc"]), (history["loss"], history["val_loss"]),
+                   styles=("b", "bo"))
+
+ANSWERS = {"q1": "A", "q2": "C", "q3": "a"}
+'''
+
+# load: num_words ignored · train: adam, validation_split ignored · plot: loss and accuracy swapped ·
+# ANSWERS not a dict
+WRONG_B = HEADER + '''
+def load_imdb(num_words=10000, maxlen=500):
+    (x_train, y_train), (x_test, y_test) = imdb.load_data()
+    return ((keras.utils.pad_sequences(x_train, maxlen=maxlen), y_train),
+            (keras.utils.pad_sequences(x_test, maxlen=maxlen), y_test))
+
+def train_imdb(x_train, y_train, epochs=10, batch_size=128, validation_split=0.2,
+               max_features=10000, embed_dim=32, units=32):
+    model = model_of(max_features, embed_dim, units, optimizer="adam")
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, verbose=0)
+    return model, history.history
+
+def plot_history(history):
+    return figures((history["loss"], history["val_loss"]), (history["acc"], history["val_acc"]))
+
+ANSWERS = ["B", "C", "A"]
+'''
+
+# load: not padded · train: fitted, but the history written by hand · plot: both series as lines, no
+# legend
+WRONG_C = HEADER + '''
+def load_imdb(num_words=10000, maxlen=500):
+    return imdb.load_data(num_words=num_words)
+
+def train_imdb(x_train, y_train, epochs=10, batch_size=128, validation_split=0.2,
+               max_features=10000, embed_dim=32, units=32):
+    model = model_of(max_features, embed_dim, units)
+    model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+              verbose=0)
+    rising = [0.5 + 0.1 * i for i in range(epochs)]
+    return model, {"acc": rising, "val_acc": rising, "loss": rising[::-1], "val_loss": rising[::-1]}
+
+def plot_history(history):
+    return figures((history["acc"], history["val_acc"]), (history["loss"], history["val_loss"]),
+                   styles=("b", "b"), legend=False)
+
+ANSWERS = {"q1": "B", "q2": "C", "q3": "A"}
+'''
+
+# No Keras: only plot_history, with epochs from 1 and the legends on the figures (both accepted).
+PLOT_ONLY = '''import matplotlib.pyplot as plt
+
+
+def plot_history(history):
+    made = []
+    for keys, title in ((("acc", "val_acc"), "Training and validation accuracy"),
+                        (("loss", "val_loss"), "Training and validation loss")):
+        fig, ax = plt.subplots()
+        epochs = range(1, len(history[keys[0]]) + 1)
+        ax.plot(epochs, history[keys[0]], "bo", label="Training")
+        ax.plot(epochs, history[keys[1]], "b", label="Validation")
+        ax.set_title(title)
+        fig.legend()
+        made.append(fig)
+    return made[0], made[1]
+'''
+
+LOAD, LOAD_SMALL = (c.name for c in EX7.public_cases() if c.function == "load_imdb")
+TRAIN = [c.name for c in EX7.public_cases() if c.function == "train_imdb"]
+MODEL, COMPILE, HISTORY, STEPS, AUTHENTIC, ACCURACY = TRAIN
+FIGURES, PLOT_ACC, PLOT_LOSS, LABELS = (c.name for c in EX7.public_cases() if c.function == "plot_history")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], ExerciseResult]:
+    """graded(source) -> the public cases' result; each source is graded once for the module."""
+    results: dict[str, ExerciseResult] = {}
+    cases = EX7.public_cases()
+    expected = EX7.expected_values(cases)
+
+    def run(source: str) -> ExerciseResult:
+        if source not in results:
+            ws = tmp_path_factory.mktemp("ex7")
+            (ws / FILE).write_text(source, encoding="utf-8")
+            results[source] = grade_exercise(EX7, ws, cases, expected)
+        return results[source]
+
+    return run
+
+
+def named(result: ExerciseResult) -> dict[str, str | None]:
+    assert not any(t.internal_error for t in result.tests), [t.output for t in result.tests]
+    return {t.name: t.mistake for t in result.tests if not t.passed}
+
+
+def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(SOLUTION)
+    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert result.score == result.max_score == 15
+
+
+def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(STUB)
+    assert result.score == 0 and not result.notes
+    outputs = {t.name: t.output for t in result.tests}
+    assert "not implemented yet" in outputs[LOAD] and "not implemented yet" in outputs[ACCURACY]
+    assert "ANSWERS['q1']: expected one letter, A, B, C or D, got '?'" in outputs["ANSWERS: q1"]
+
+
+def test_an_unfitted_model_with_a_made_up_history_scores_zero_for_training(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_A)
+    train = [t for t in result.tests if t.name in TRAIN]
+    assert len(train) == 6 and sum(t.score for t in train) == 0
+    assert {t.mistake for t in train} == {"a model that was not fitted"}
+    found = named(result)
+    assert found[LOAD] == found[LOAD_SMALL] == "maxlen passed to load_data (it drops the longer reviews)"
+    assert found[PLOT_ACC] == found[PLOT_LOSS] == "the two series swapped"
+    assert set(found) - set(TRAIN) == {LOAD, LOAD_SMALL, PLOT_ACC, PLOT_LOSS, "ANSWERS: q1"}
+
+
+def test_num_words_ignored_another_optimiser_no_validation_and_loss_for_accuracy(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_B)
+    found = named(result)
+    assert found[LOAD] == found[LOAD_SMALL] == "num_words ignored"
+    assert found[COMPILE] == "an optimiser other than rmsprop"
+    assert found[STEPS] == "validation_split ignored: fit trained on every row"
+    assert HISTORY in found and AUTHENTIC in found and MODEL not in found
+    assert found[PLOT_ACC] == found[PLOT_LOSS] == "loss and accuracy swapped"
+    outputs = {t.name: t.output for t in result.tests}
+    assert "ANSWERS: expected a dict" in outputs["ANSWERS: q2"]
+
+
+def test_unpadded_data_a_hand_written_history_and_lines_without_legend(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_C)
+    found = named(result)
+    assert found[LOAD] == found[LOAD_SMALL] == "x not padded"
+    assert {name for name in TRAIN if name in found} == {AUTHENTIC}
+    assert found[AUTHENTIC] == "a history written by hand (it is not what fit measured)"
+    assert found[PLOT_ACC] == found[PLOT_LOSS] == "both series as lines"
+    assert found[LABELS] == "no legend"
+    assert not any(name.startswith("ANSWERS") for name in found)
+
+
+def test_epochs_from_one_and_figure_legends_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(PLOT_ONLY)
+    passed = {t.name for t in result.tests if t.passed}
+    assert passed == {FIGURES, PLOT_ACC, PLOT_LOSS, LABELS}
