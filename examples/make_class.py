@@ -12,6 +12,8 @@ solutions. ``tests/test_examples.py`` checks that the committed class is what th
   ex3 stacks layers that do not return sequences.
 - dana: common mistakes: ex1 uses ReLU, ex4 takes the LSTM gates in the order i, f, o, g.
 - eve: code that crashes: a syntax error in ex1, an exception in ex4, sys.exit in ex5.
+- gao: the IMDB half: ex6 pads at the end by default; ex7 returns a model it never fitted with a
+  history written by hand, and draws its figures without a legend.
 - finn.zip: ex1 and ex4 right, zipped inside a folder.
 """
 
@@ -92,6 +94,45 @@ def bidirectional_forward(x, forward_weights, backward_weights, cell="simple_rnn
                           merge_mode="concat", return_sequences=False):
     import sys
     sys.exit("giving up")
+''',
+    },
+    "gao": {
+        "ex6_sequences.py": '''
+def pad_sequences(sequences, maxlen=None, padding="post", truncating="pre", value=0):
+    if maxlen is None:
+        maxlen = max((len(s) for s in sequences), default=0)
+    out = np.full((len(sequences), maxlen), value, dtype="int32")
+    for row, s in enumerate(sequences):
+        kept = list(s[-maxlen:] if truncating == "pre" else s[:maxlen]) if maxlen else []
+        if kept:
+            if padding == "pre":
+                out[row, -len(kept):] = kept
+            else:
+                out[row, :len(kept)] = kept
+    return out
+''',
+        "ex7_imdb_training.py": '''
+def train_imdb(x_train, y_train, epochs=10, batch_size=128, validation_split=0.2,
+               max_features=10000, embed_dim=32, units=32):
+    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"),
+                              layers.Embedding(max_features, embed_dim), layers.SimpleRNN(units),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
+    history = {"acc": [0.62, 0.84, 0.89], "val_acc": [0.78, 0.77, 0.81],
+               "loss": [0.65, 0.40, 0.27], "val_loss": [0.53, 0.48, 0.49]}
+    return model, {key: values[:epochs] for key, values in history.items()}
+
+
+def plot_history(history):
+    figures = []
+    for train, validation, title in (("acc", "val_acc", "Training and validation accuracy"),
+                                     ("loss", "val_loss", "Training and validation loss")):
+        figures.append(plt.figure())
+        epochs = range(len(history[train]))
+        plt.plot(epochs, history[train], "bo", label="Training")
+        plt.plot(epochs, history[validation], "b", label="Validation")
+        plt.title(title)
+    return figures[0], figures[1]
 ''',
     },
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import json
+import shutil
 from pathlib import Path
 
 from coursekit.batch import GradeOptions, grade_class
@@ -31,11 +33,12 @@ def test_committed_class_is_what_make_class_writes(tmp_path):
 
 
 def test_example_class_grades_as_described(tmp_path):
-    options = GradeOptions(exercises=("ex1", "ex4", "ex5"), workers=2, secret=Secret("examples", "test"))
+    options = GradeOptions(exercises=("ex1", "ex4", "ex5", "ex6"), workers=2,
+                           secret=Secret("examples", "test"))
     grade_class(CLASS, tmp_path / "out", options)
     text = (tmp_path / "out" / "grades.csv").read_text()
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO(text))}
-    assert set(rows) == {"max", "ada", "ben", "chen", "dana", "eve", "finn"}
+    assert set(rows) == {"max", "ada", "ben", "chen", "dana", "eve", "finn", "gao"}
     full = {e: float(rows["ada"][e]) for e in options.exercises}
     assert all(v > 0 for v in full.values())
     assert 0 < float(rows["ben"]["ex1"]) < full["ex1"] and float(rows["ben"]["ex5"]) == 0
@@ -43,7 +46,25 @@ def test_example_class_grades_as_described(tmp_path):
     assert 0 < float(rows["dana"]["ex4"]) < full["ex4"]
     assert float(rows["eve"]["ex1"]) == 0 and float(rows["eve"]["ex5"]) == 0
     assert float(rows["finn"]["ex1"]) == full["ex1"] and float(rows["finn"]["ex5"]) == 0
+    assert 0 < float(rows["gao"]["ex6"]) < full["ex6"] and float(rows["gao"]["ex1"]) == full["ex1"]
     chen = (tmp_path / "out" / "feedback" / "chen" / "report.md").read_text()
     assert "the bias b was left out" in chen
     eve = (tmp_path / "out" / "feedback" / "eve" / "report.md").read_text()
     assert "does not compile" in eve and "sys.exit" in eve
+    gao = (tmp_path / "out" / "feedback" / "gao" / "report.md").read_text()
+    assert "padding at the end by default" in gao
+
+
+def test_the_imdb_student_is_caught_on_ex7(tmp_path):
+    """gao's ex7 (graded alone: it is the class's only IMDB student): a model never fitted scores 0 for
+    every training test, and the figures have no legend; loading and the other plot tests pass."""
+    shutil.copytree(CLASS / "gao", tmp_path / "c" / "gao")
+    options = GradeOptions(exercises=("ex7",), workers=1, secret=Secret("examples", "test"))
+    grade_class(tmp_path / "c", tmp_path / "out", options)
+    data = json.loads((tmp_path / "out" / "feedback" / "gao" / "results.json").read_text())
+    scores = {t["name"].partition(" · ")[2]: t["score"] for t in data["tests"]}
+    training = [name for name in scores if "train_imdb" in name]
+    assert len(training) == 7 and sum(scores[name] for name in training) == 0
+    assert all(scores[name] > 0 for name in scores if name.startswith(("load_imdb", "ANSWERS")))
+    report = (tmp_path / "out" / "feedback" / "gao" / "report.md").read_text()
+    assert "a model that was not fitted" in report and "no legend" in report
