@@ -146,6 +146,11 @@ def class_stats(report: ClassReport) -> ClassStats:
             problems.append(Problem(s.student, "departed", "", "the entry is no longer in the class folder"))
         if s.problem:
             problems.append(Problem(s.student, "refused", "", s.problem))
+        for note in s.intake:
+            if " was refused: " in note:
+                head, _, rest = note.partition(": ")
+                exercise = head if head in report.exercises else ""
+                problems.append(Problem(s.student, "refused", exercise, rest if exercise else note))
         for r in s.results:
             if s.problem is None and is_missing(r):
                 problems.append(Problem(s.student, "missing", r.exercise, r.tests[0].output))

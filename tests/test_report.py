@@ -45,7 +45,9 @@ def class_out(tmp_path: Path) -> Path:
     with Gradebook(out / "gradebook.sqlite") as book:
         for student, (ex1, ex2) in rows.items():
             book.put_student(StudentRecord(student, student != "eve",
-                                           "a.zip is not a readable zip" if student == "chen" else None))
+                                           "a.zip is not a readable zip" if student == "chen" else None,
+                                           intake=("ex1: hw13/ex1.py was refused: it is a link",)
+                                           if student == "ada" else ()))
             book.put(student, "ex1", "d", "k", _result("ex1", ex1))
             book.put(student, "ex2", "d", "k", _result("ex2", ex2, "wrong_total") if ex2 else _missing("ex2"))
         report = report_from_gradebook(book, Course(points={"ex1": 10, "ex2": 5}), ("ex1", "ex2"), out,
@@ -70,7 +72,9 @@ def test_summary_json_counts_the_class(class_out):
     item = next(i for i in data["items"] if i["exercise"] == "ex1" and i["test"] == "test 0")
     assert item["passed_share"] == 0.8 and item["discrimination"] == 1.0
     kinds = {(p["student"], p["kind"]) for p in data["problems"]}
-    assert {("ben", "missing"), ("chen", "refused"), ("eve", "departed")} <= kinds
+    assert {("ben", "missing"), ("chen", "refused"), ("eve", "departed"), ("ada", "refused")} <= kinds
+    ada = next(p for p in data["problems"] if p["student"] == "ada")
+    assert ada["exercise"] == "ex1" and ada["message"] == "hw13/ex1.py was refused: it is a link"
     assert {s["student"]: s["feedback"] for s in data["students"]}["<script>dana</script>"] == \
         "feedback/%3Cscript%3Edana%3C%2Fscript%3E/report.md"
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from coursekit._exceptions import SubmissionRefusedError
+from coursekit._exceptions import InvalidOptionError, SubmissionRefusedError
 from coursekit.batch.intake import IGNORED, Candidate, ignored, plan
 from coursekit.notebook import MAX_NOTEBOOK_BYTES
 
@@ -87,7 +87,7 @@ def student_id(name: str) -> str:
 def student_entries(class_dir: Path) -> Roster:
     """The students of ``class_dir``. Entries are classified by ``lstat``, never opened here."""
     if not class_dir.is_dir():
-        raise FileNotFoundError(f"{class_dir} is not a folder")
+        raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder")
     found: dict[str, list[tuple[Path, str | None]]] = {}
     skipped: list[str] = []
     for entry in sorted(class_dir.iterdir()):

@@ -64,7 +64,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
 
 
 def _n(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+    return "—" if value is None else f"{round(value, 2):g}"
 
 
 def _link(stats: ClassStats, student: str) -> str:
@@ -88,13 +88,6 @@ def report_html(report: ClassReport, stats: ClassStats) -> str:
         f"<figure class=\"fig\" id=\"hist-{escape(e.exercise)}\">{histogram_svg(e.exercise, e.histogram)}"
         f"<figcaption>{escape(e.exercise)}: mean {_n(e.mean)}, median {_n(e.median)} of "
         f"{_n(e.max_points)}</figcaption></figure>" for e in stats.exercises) + "</div>")
-    parts.append("<h2 id=\"items\">Item analysis</h2><p class=\"muted\">Per test: the share of students "
-                 "who passed it, and its discrimination (passed share in the top 27 % of the exercise's "
-                 "scores minus that in the bottom 27 %; — with fewer than 4 students).</p>")
-    parts.append(_table(("exercise", "test", "hidden", "students", "passed", "discrimination"),
-                        ((escape(i.exercise), escape(i.test), "yes" if i.hidden else "", str(i.attempts),
-                          f"{i.passed_share:.0%}", _n(i.discrimination)) for i in stats.items),
-                        numeric=(3, 4, 5)))
     parts.append("<h2 id=\"mistakes\">Named mistakes across the class</h2>")
     if stats.mistakes:
         parts.append(_table(("exercise", "mistake", "students", "who"),
@@ -123,6 +116,13 @@ def report_html(report: ClassReport, stats: ClassStats) -> str:
             row += [str(s.late.days) if s.late else "0", _n(s.late.penalty if s.late else 0), _n(s.final)]
         rows.append(row)
     parts.append(_table(header, rows, numeric=tuple(range(1, len(header)))))
+    parts.append("<h2 id=\"items\">Item analysis</h2><p class=\"muted\">Per test: the share of students "
+                 "who passed it, and its discrimination (passed share in the top 27 % of the exercise's "
+                 "scores minus that in the bottom 27 %; — with fewer than 4 students).</p>")
+    parts.append(_table(("exercise", "test", "hidden", "students", "passed", "discrimination"),
+                        ((escape(i.exercise), escape(i.test), "yes" if i.hidden else "", str(i.attempts),
+                          f"{i.passed_share:.0%}", _n(i.discrimination)) for i in stats.items),
+                        numeric=(3, 4, 5)))
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coursekit._exceptions import InvalidOptionError
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -20,7 +22,8 @@ class Limits:
     result_bytes: int = 32 << 20
 
     def __post_init__(self) -> None:
-        if not self.timeout_s > 0:
-            raise ValueError(f"timeout_s: expected a positive number of seconds, got {self.timeout_s}")
+        if not (self.timeout_s > 0 and self.timeout_s != float("inf")):
+            raise InvalidOptionError(f"timeout_s: expected a positive, finite number of seconds, "
+                                     f"got {self.timeout_s}")
         if self.memory_mb < 64:
-            raise ValueError(f"memory_mb: expected at least 64 megabytes, got {self.memory_mb}")
+            raise InvalidOptionError(f"memory_mb: expected at least 64 megabytes, got {self.memory_mb}")
