@@ -291,3 +291,11 @@ def test_a_keras_exercise_names_the_command_that_installs_keras(venv: Path, tmp_
     """
     run = run_in(venv, script, cwd=tmp_path)
     assert 'pip install "keras>=3.0" "tensorflow-cpu>=2.16"' in run.stdout, run.stdout + run.stderr
+
+
+def test_checking_a_notebook_without_nbformat_says_how_to_add_it(venv: Path, handout: Path) -> None:
+    run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1", "exercises/ex1_rnn_forward.ipynb",
+                          "--json"], capture_output=True, text=True, timeout=60, cwd=handout)
+    assert run.returncode == 1, run.stderr
+    tests = json.loads(run.stdout)["tests"]
+    assert tests and all("pip install nbformat" in t["output"] for t in tests)
