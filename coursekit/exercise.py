@@ -58,6 +58,10 @@ class Exercise(ABC):
     # What batch grading's fork server imports before forking a child for this exercise.
     child_imports: ClassVar[tuple[str, ...]] = ("numpy",)
     limits: ClassVar[Limits] = Limits()
+    # The module the grader judges with, when it holds no reference code: ``judge(case, got, expected,
+    # mistakes)`` and optionally ``explain_error(case, error)`` (see coursekit/judges.py). The student
+    # handout (coursekit release) ships it and judges with it; an exercise without one is not handed out.
+    judge_module: ClassVar[str | None] = None
     # The grader's own probes, by the name its cases give in ``Case.probe``: each is a module of the
     # grader's, loaded by path in the student's process, that imports nothing from coursekit and turns a
     # return value into plain data with ``probe(value, context)`` (see graders/_probe_keras_model.py).

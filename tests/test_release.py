@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS
 from test_ex1 import MISTAKES as EX1_MISTAKES
+from test_ex4 import MISTAKES as EX4_MISTAKES
+from test_ex4 import wrong as ex4_wrong
 from test_ex5 import MISTAKES as EX5_MISTAKES
 
 from coursekit.check import check
@@ -29,6 +31,10 @@ from coursekit.release import build_handout, handed_out
 HANDED_OUT = [i for i in ("ex1", "ex2", "ex3", "ex4", "ex5") if handed_out(i)]
 MISTAKES: dict[str, dict[str, str]] = {
     "ex1": {name: source for name, (source, _) in EX1_MISTAKES.items()},
+    "ex4": {**EX4_MISTAKES, "bias=None not handled": ex4_wrong(  # named from the exception: explain_error
+        ("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
+        ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
+         "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))},
     "ex5": dict(EX5_MISTAKES),
 }
 NUMPY_ONLY = [i for i in HANDED_OUT if i not in ("ex3",)]
@@ -218,6 +224,7 @@ def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: 
                     for t, hint in zip(full.tests, looks_like, strict=True)]
         assert handout_results[spec["folder"]] == expected, spec
         named |= {t.mistake for t in full.tests if t.mistake}
+        named |= {line[len("Looks like: "):].partition(". Try:")[0] for hints in looks_like for line in hints}
     asked = {name for i in NUMPY_ONLY for name in MISTAKES.get(i, {})}
     assert asked <= named  # every mistake of the test suite was named, in both
 

@@ -17,9 +17,9 @@ from coursekit.exercise import Exercise
 from coursekit.handout import FORMAT
 
 # The judge module each grader judges with (coursekit/judges.py says what one is): a grader names its
-# own with the class attribute ``judge_module``; this table names it for graders that judge through
-# coursekit.judges without saying so. An exercise with neither is refused, rather than handed out with a
-# check that would judge differently from the grader's.
+# own with ``Exercise.judge_module``; this table names it for the graders that compare one array with
+# coursekit.compare.compare_array, as coursekit.judges does. An exercise with neither is refused,
+# rather than handed out with a check that would judge differently from the grader's.
 JUDGE_MODULES: dict[str, str] = {"ex1": "coursekit.judges", "ex5": "coursekit.judges"}
 # The packages an exercise's own code needs beyond numpy (its check says how to install them).
 REQUIRES: dict[str, tuple[str, ...]] = {"ex3": ("keras",), "ex7": ("keras",)}
@@ -30,8 +30,7 @@ class NotHandedOutError(CoursekitError):
 
 
 def judge_module(exercise: Exercise) -> str | None:
-    declared = getattr(exercise, "judge_module", None)
-    return str(declared) if declared else JUDGE_MODULES.get(exercise.id)
+    return exercise.judge_module or JUDGE_MODULES.get(exercise.id)
 
 
 def handed_out(exercise_id: str) -> bool:
