@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, as_array, compare_array
+from coursekit.compare import Mistake, Verdict
 from coursekit.exercise import Case, Exercise
 from graders import _ntm as ntm
+from graders import ex9_judge
 
 EPS = ntm.EPS
+NO_EPSILON = ex9_judge.NO_EPSILON  # judged in graders/ex9_judge.py, named here with the others
 
 DOT_PRODUCT = ("the dot product used instead of the cosine similarity",
                "divide key . memory[i] by |key| |memory[i]| + 1e-8 (equation 6), so that only the "
@@ -26,8 +28,6 @@ DOT_PRODUCT = ("the dot product used instead of the cosine similarity",
 SOFTMAX_AXIS = ("the softmax taken over the wrong axis",
                 "the weighting is over the N locations: normalise over the last axis (axis=-1), "
                 "each row of the (batch, N) result sums to 1")
-NO_EPSILON = ("no epsilon in the cosine similarity (a zero row gives 0 / 0)",
-              "use |key| |memory[i]| + 1e-8 as the denominator: a zero row then has similarity 0")
 G_SWAPPED = ("g and 1 - g swapped",
              "w_g = g * w_content + (1 - g) * w_prev (equation 7): g = 1 keeps only the content weighting")
 NO_WRAP = ("the shift without wrap-around (zero padding)",
@@ -177,15 +177,10 @@ class NtmAddressing(Exercise):
 
     # --- judgement ----------------------------------------------------------------------------------
 
+    judge_module = "graders.ex9_judge"
+
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        verdict = compare_array(expected, got, what=case.function, mistakes=self.mistakes(case))
-        arr = as_array(got)
-        if (case.function == "content_weights" and not verdict.passed and verdict.mistake is None
-                and arr is not None and arr.shape == expected.shape and np.isnan(arr).any()
-                and not np.linalg.norm(np.asarray(case.args[0], dtype=np.float64), axis=-1).all()):
-            return Verdict(False, f"{verdict.message}\nLooks like: {NO_EPSILON[0]}. Try: {NO_EPSILON[1]}",
-                           NO_EPSILON[0], verdict.detail)
-        return verdict
+        return ex9_judge.judge(case, got, expected, self.mistakes(case))
 
     def mistakes(self, case: Case) -> list[Mistake]:
         args = _f64(*case.args)

@@ -23,12 +23,13 @@ from test_ex1 import MISTAKES as EX1_MISTAKES
 from test_ex4 import MISTAKES as EX4_MISTAKES
 from test_ex4 import wrong as ex4_wrong
 from test_ex5 import MISTAKES as EX5_MISTAKES
+from test_ex9 import MISTAKES as EX9_MISTAKES
 
 from coursekit.check import check
-from coursekit.registry import get_exercise
+from coursekit.registry import exercise_ids, get_exercise
 from coursekit.release import build_handout, handed_out
 
-HANDED_OUT = [i for i in ("ex1", "ex2", "ex3", "ex4", "ex5") if handed_out(i)]
+HANDED_OUT = [i for i in exercise_ids() if handed_out(i)]
 MISTAKES: dict[str, dict[str, str]] = {
     "ex1": {name: source for name, (source, _) in EX1_MISTAKES.items()},
     "ex4": {**EX4_MISTAKES, "bias=None not handled": ex4_wrong(  # named from the exception: explain_error
@@ -36,8 +37,14 @@ MISTAKES: dict[str, dict[str, str]] = {
         ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
          "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))},
     "ex5": dict(EX5_MISTAKES),
+    "ex9": {name: source for name, (source, _, _) in EX9_MISTAKES.items()},
 }
-NUMPY_ONLY = [i for i in HANDED_OUT if i not in ("ex3",)]
+# The mistake names each exercise's sources above must make coursekit name.
+ASKED: dict[str, set[str]] = {
+    **{i: set(MISTAKES[i]) for i in ("ex1", "ex4", "ex5")},
+    "ex9": {name for _, _, name in EX9_MISTAKES.values()},
+}
+NUMPY_ONLY = [i for i in HANDED_OUT if get_exercise(i).forbidden_imports != ()]
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +232,7 @@ def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: 
         assert handout_results[spec["folder"]] == expected, spec
         named |= {t.mistake for t in full.tests if t.mistake}
         named |= {line[len("Looks like: "):].partition(". Try:")[0] for hints in looks_like for line in hints}
-    asked = {name for i in NUMPY_ONLY for name in MISTAKES.get(i, {})}
+    asked = {name for i in NUMPY_ONLY for name in ASKED.get(i, set())}
     assert asked <= named  # every mistake of the test suite was named, in both
 
 
