@@ -10,7 +10,7 @@ inputs, all in the wire format (``coursekit/wire.py``):
      "limits": {"timeout_s": ..., "memory_mb": ...}, "hidden_points": 8.0, "probes": {name: file},
      "judge_module": "coursekit.judges",
      "cases": [{"name", "function", "args", "kwargs", "points", "probe", "expected",
-                "mistakes": [{"name", "hint", "output"}]}]}
+                "mistakes": [{"class": "coursekit.compare:Mistake", "fields": {..., "output"}}]}]}
 
 ``judge_module`` is the module the exercise's grader judges with (see ``coursekit/judges.py``): the
 handout calls the same ``judge`` with the mistakes read from the data instead of computed by reference
@@ -20,6 +20,7 @@ code, and its ``explain_error`` when it has one. The full coursekit never reads 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -121,8 +122,49 @@ def _case(data: Mapping[str, Any]) -> HandoutCase:
         name=str(data["name"]), function=str(data["function"]), args=tuple(inputs(data["args"])),
         kwargs=dict(inputs(data["kwargs"])), points=float(data["points"]), probe=str(data["probe"]),
         expected=wire.decode(data["expected"]),
-        mistakes=tuple(Mistake(str(m["name"]), str(m["hint"]), wire.decode(m["output"]))
-                       for m in data["mistakes"]))
+        mistakes=tuple(mistake_from_data(m) for m in data["mistakes"]))
+
+
+def mistake_to_data(mistake: Mistake) -> dict[str, Any]:
+    """A named mistake as data: its class (one of coursekit's) and its fields, ``output`` in wire format."""
+    cls = type(mistake)
+    return {"class": f"{cls.__module__}:{cls.__qualname__}",
+            "fields": {f.name: wire.encode(getattr(mistake, f.name)) if f.name == "output"
+                       else _plain(getattr(mistake, f.name)) for f in dataclasses.fields(mistake)}}
+
+
+def mistake_from_data(data: Mapping[str, Any]) -> Mistake:
+    module, _, name = str(data["class"]).partition(":")
+    if not module.startswith("coursekit."):
+        raise InternalError(f"a mistake of class {data['class']!r}: expected one of coursekit's")
+    cls = getattr(importlib.import_module(module), name)
+    fields = {k: wire.decode(v) if k == "output" else _from_plain(v) for k, v in data["fields"].items()}
+    mistake: Mistake = cls(**fields)
+    return mistake
+
+
+def _plain(value: Any) -> Any:
+    """A mistake's field as JSON: text and numbers, tuples, and messages (``to_dict``)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple):
+        return {"$tuple": [_plain(v) for v in value]}
+    if hasattr(value, "to_dict") and hasattr(type(value), "from_dict"):
+        cls = type(value)
+        return {"$message": [f"{cls.__module__}:{cls.__qualname__}", value.to_dict()]}
+    raise InternalError(f"a mistake's field of type {type(value).__name__} cannot be stored")
+
+
+def _from_plain(value: Any) -> Any:
+    if isinstance(value, dict) and "$tuple" in value:
+        return tuple(_from_plain(v) for v in value["$tuple"])
+    if isinstance(value, dict) and "$message" in value:
+        path, body = value["$message"]
+        module, _, name = str(path).partition(":")
+        if not module.startswith("coursekit."):
+            raise InternalError(f"a message of class {path!r}: expected one of coursekit's")
+        return getattr(importlib.import_module(module), name).from_dict(body)
+    return value
 
 
 def inputs(data: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 from coursekit import wire
 from coursekit._exceptions import CoursekitError
 from coursekit.exercise import Exercise
-from coursekit.handout import FORMAT
+from coursekit.handout import FORMAT, mistake_to_data
 
 # The judge module each grader judges with (coursekit/judges.py says what one is): a grader names its
 # own with ``Exercise.judge_module``; this table names it for the graders that compare one array with
@@ -56,7 +56,7 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
             "name": case.name, "function": case.function, "args": wire.encode(list(case.args)),
             "kwargs": wire.encode(dict(case.kwargs)), "points": case.points, "probe": case.probe,
             "expected": wire.encode(expected[case.name]),
-            "mistakes": [{"name": m.name, "hint": m.hint, "output": wire.encode(m.output)} for m in mistakes],
+            "mistakes": [mistake_to_data(m) for m in mistakes],
         })
     limits = asdict(exercise.limits)
     return {
