@@ -23,6 +23,7 @@ from test_ex1 import MISTAKES as EX1_MISTAKES
 from test_ex4 import MISTAKES as EX4_MISTAKES
 from test_ex4 import wrong as ex4_wrong
 from test_ex5 import MISTAKES as EX5_MISTAKES
+from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
 
 from coursekit.check import check
@@ -37,11 +38,13 @@ MISTAKES: dict[str, dict[str, str]] = {
         ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
          "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))},
     "ex5": dict(EX5_MISTAKES),
+    "ex8": {name: source for name, (source, _) in EX8_MISTAKES.items()},
     "ex9": {name: source for name, (source, _, _) in EX9_MISTAKES.items()},
 }
 # The mistake names each exercise's sources above must make coursekit name.
 ASKED: dict[str, set[str]] = {
     **{i: set(MISTAKES[i]) for i in ("ex1", "ex4", "ex5")},
+    "ex8": {name for _, names in EX8_MISTAKES.values() for name in names.values()},
     "ex9": {name for _, _, name in EX9_MISTAKES.values()},
 }
 NUMPY_ONLY = [i for i in HANDED_OUT if get_exercise(i).forbidden_imports != ()]
@@ -129,8 +132,11 @@ def close(a, b):
         return False
 
 def matches(got, expected):
-    if isinstance(expected, tuple) and isinstance(got, tuple | list) and len(got) == len(expected):
-        return all(matches(g, e) for g, e in zip(got, expected))
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and set(got) == set(expected) and all(
+            matches(got[k], e) for k, e in expected.items())
+    if isinstance(expected, tuple | list) and isinstance(got, tuple | list):
+        return len(got) == len(expected) and all(matches(g, e) for g, e in zip(got, expected))
     return close(got, expected)
 
 modules = []
