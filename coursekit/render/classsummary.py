@@ -34,6 +34,10 @@ def histogram(scores: list[float], max_score: float) -> Text:
     return text
 
 
+def report_problem(report: ClassReport, student: str) -> str | None:
+    return next((s.problem for s in report.students if s.student == student), None)
+
+
 def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
     stats = Table(title="Class summary", title_justify="left")
     for col in ("exercise", "students", "mean", "median", "max points", "full marks"):
@@ -82,6 +86,8 @@ def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
     for p in class_stats(report).problems:
         if p.kind == "missing":
             missing.setdefault(p.student, []).append(p.exercise)
+        elif p.kind == "refused" and p.message != report_problem(report, p.student):
+            parts.append(Text(f"{p.student}: {p.message}", style="yellow"))  # one refused file
     for student, exercises in missing.items():
         parts.append(Text(f"{student}: no file for {', '.join(exercises)}", style="yellow"))
     for s in report.students:
