@@ -8,6 +8,7 @@ from coursekit._exceptions import (
     SubmissionNotFoundError,
     SubmissionRefusedError,
     UnknownExerciseError,
+    UnknownLanguageError,
     WireError,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "SubmissionNotFoundError",
     "SubmissionRefusedError",
     "UnknownExerciseError",
+    "UnknownLanguageError",
     "WireError",
     "__version__",
 ]

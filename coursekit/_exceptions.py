@@ -2,6 +2,7 @@
 
     CoursekitError
     ├── UnknownExerciseError     an exercise id that is not in the registry
+    ├── UnknownLanguageError     a --lang or $COURSEKIT_LANG that is neither zh nor en
     ├── SubmissionNotFoundError  the student's file or folder is not where it was looked for
     ├── SubmissionRefusedError   a file or archive the grader will not open (a link, a zip that escapes)
     ├── WireError                data from a student process that is not of the expected form
@@ -18,6 +19,10 @@ class CoursekitError(Exception):
 
 class UnknownExerciseError(CoursekitError):
     """An exercise id that the registry does not know."""
+
+
+class UnknownLanguageError(CoursekitError):
+    """A feedback language coursekit does not have (``--lang``, ``$COURSEKIT_LANG``)."""
 
 
 class SubmissionNotFoundError(CoursekitError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from coursekit.messages import Message, Param
 from coursekit.results import ExerciseResult, TableDetail, TestResult, result_to_dict
 
 MAX_TEST_CHARS = 4000  # one test's message
@@ -43,9 +44,27 @@ def _test(test: TestResult, limit: int) -> TestResult:
     if detail is not None:
         detail = replace(detail, expected=cut(detail.expected, limit), got=cut(detail.got, limit),
                          tolerance=cut(detail.tolerance, 200))
-    return replace(test, name=cut(test.name, 200), output=cut(test.output, limit),
+    return replace(test, name=cut(test.name, 200), message=bound_message(test.message, limit),
+                   hint=None if test.hint is None else bound_message(test.hint, limit),
                    mistake=None if test.mistake is None else cut(test.mistake, 200), detail=detail,
                    table=None if test.table is None else _table(test.table))
+
+
+def bound_message(message: Message, limit: int) -> Message:
+    """``message`` with each of its texts (its parameters, those of the messages in it) within ``limit``;
+    its key and domain within 200 characters, at most 20 parameters, tuples of at most 100 items."""
+    params = tuple((cut(name, 200), _bound_param(value, limit)) for name, value in message.params[:20])
+    return Message(cut(message.key, 200), params, cut(message.domain, 200))
+
+
+def _bound_param(value: Param, limit: int) -> Param:
+    if isinstance(value, Message):
+        return bound_message(value, limit)
+    if isinstance(value, str):
+        return cut(value, limit)
+    if isinstance(value, tuple):
+        return tuple(_bound_param(v, limit) for v in value[:100])
+    return value
 
 
 def _size(result: ExerciseResult) -> int:
@@ -59,9 +78,9 @@ def bound_result(result: ExerciseResult) -> ExerciseResult:
     while True:
         bounded = replace(result, tests=tuple(_test(t, limit) for t in result.tests),
                           output=cut(result.output, MAX_TEST_CHARS),
-                          notes=tuple(cut(n, 500) for n in result.notes[:20]),
+                          notes=tuple(bound_message(n, 500) for n in result.notes[:20]),
                           internal_error=None if result.internal_error is None
-                          else cut(result.internal_error, MAX_TEST_CHARS))
+                          else bound_message(result.internal_error, MAX_TEST_CHARS))
         if _size(bounded) <= MAX_ROW_CHARS or limit <= 100:
             return bounded if limit > 100 else replace(
                 bounded, tests=tuple(replace(t, table=None, detail=None) for t in bounded.tests))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursekit.messages import Message
 from coursekit.results import ExerciseResult
 
 
@@ -83,12 +84,13 @@ class ClassReport:
     submitted_from: str = ""
     skipped: tuple[str, ...] = ()  # entries of the class folder that are no student, and why
 
-    def internal_errors(self) -> list[tuple[str, str, str]]:
+    def internal_errors(self) -> list[tuple[str, str, Message]]:
         """(student, exercise, message) for every grading that hit a bug in a grader."""
-        found = []
+        found: list[tuple[str, str, Message]] = []
         for s in self.students:
             for r in s.results:
-                if r.internal_error:
+                if r.internal_error is not None:
                     found.append((s.student, r.exercise, r.internal_error))
-                found.extend((s.student, r.exercise, t.output) for t in r.tests if t.internal_error)
+                else:
+                    found.extend((s.student, r.exercise, t.message) for t in r.tests if t.internal_error)
         return found

@@ -20,12 +20,12 @@ from typing import Any
 from urllib.parse import quote
 
 from coursekit.classresults import ClassReport, StudentGrades
-from coursekit.results import ExerciseResult
+from coursekit.i18n import DEFAULT, render
+from coursekit.results import ExerciseResult, Failure
 
 BINS = 5
 GROUP_SHARE = 0.27
 MIN_FOR_DISCRIMINATION = 4
-MISSING_MARK = "was not found in the submission"
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def _discrimination(rows: list[tuple[float, bool]]) -> float | None:
 
 def is_missing(result: ExerciseResult) -> bool:
     """The exercise's file was not in the submission."""
-    return bool(result.tests) and result.score == 0 and MISSING_MARK in result.tests[0].output
+    return bool(result.tests) and result.score == 0 and result.tests[0].failure is Failure.NOT_FOUND
 
 
 def feedback_link(student: str) -> str:
@@ -153,10 +153,11 @@ def class_stats(report: ClassReport) -> ClassStats:
                 problems.append(Problem(s.student, "refused", exercise, rest if exercise else note))
         for r in s.results:
             if s.problem is None and is_missing(r):
-                problems.append(Problem(s.student, "missing", r.exercise, r.tests[0].output))
+                missing = render(r.tests[0].message, DEFAULT)
+                problems.append(Problem(s.student, "missing", r.exercise, missing))
             if r.internal_error or any(t.internal_error for t in r.tests):
-                message = r.internal_error or next(t.output for t in r.tests if t.internal_error)
-                problems.append(Problem(s.student, "internal_error", r.exercise, message))
+                message = r.internal_error or next(t.message for t in r.tests if t.internal_error)
+                problems.append(Problem(s.student, "internal_error", r.exercise, render(message, DEFAULT)))
     return ClassStats(tuple(exercises), tuple(items), tuple(mistakes), tuple(problems),
                       {s.student: feedback_link(s.student) for s in report.students})
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from coursekit.messages import Message, Mistake, Param, msg, verbatim
 from coursekit.results import ArrayDetail, TableDetail
 from coursekit.wire import Unsupported
 
@@ -20,38 +21,29 @@ ATOL = 1e-5
 
 
 @dataclass(frozen=True)
-class Mistake:
-    """A common wrong implementation: what it is, what to try, and the output it would give."""
-
-    name: str
-    hint: str
-    output: Any
-
-
-@dataclass(frozen=True)
 class Verdict:
-    """The outcome of comparing one value."""
+    """The outcome of comparing one value: what is wrong (``message``) and the mistake it matches."""
 
     passed: bool
-    message: str
-    mistake: str | None = None
+    message: Message | None = None
+    mistake: Mistake | None = None
     detail: ArrayDetail | None = None
     table: TableDetail | None = None
 
 
-def describe(value: Any) -> str:
+def describe(value: Any) -> Message:
     """A short description of a received value's kind, for "got X" messages."""
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+        return msg("value.array", shape=tuple(int(n) for n in value.shape))
     if isinstance(value, Unsupported):
-        return f"a {value.type_name} ({value.text[:80]})"
+        return msg("value.other", type=value.type_name, text=value.text[:80])
     if isinstance(value, tuple):
-        return f"a tuple of {len(value)} items"
+        return msg("value.tuple", n=len(value))
     if isinstance(value, list):
-        return f"a list of {len(value)} items"
+        return msg("value.list", n=len(value))
     if value is None:
-        return "None"
-    return f"a {type(value).__name__} ({str(value)[:40]})"
+        return msg("value.none")
+    return msg("value.other", type=type(value).__name__, text=str(value)[:40])
 
 
 def as_array(value: Any) -> np.ndarray | None:
@@ -88,34 +80,42 @@ def slice_text(a: np.ndarray, limit: int = 6, blocks: int = 2) -> str:
     return text + (" …" if view.size < a.size else "")
 
 
-def compare_array(expected: np.ndarray, got: Any, *, what: str = "the result",
+def compare_array(expected: np.ndarray, got: Any, *, what: Param = "the result",
                   mistakes: Sequence[Mistake] = (), rtol: float = RTOL, atol: float = ATOL) -> Verdict:
-    """Compare an array result, and when it is wrong, say how and which mistake it matches."""
+    """Compare an array result, and when it is wrong, say how and which mistake it matches.
+
+    ``what`` names the value in the messages: a function name, or a message such as "h_t of the tuple".
+    """
     tolerance = f"|got - expected| <= {atol:g} + {rtol:g} * |expected|"
     arr = as_array(got)
     if arr is None:
-        return Verdict(False, f"{what}: expected an array of shape {expected.shape}, got {describe(got)}")
+        return Verdict(False, msg("compare.not_array", what=what, shape=_shape(expected), got=describe(got)))
     shown = ArrayDetail(expected=slice_text(expected), got=slice_text(arr), tolerance=tolerance)
     if arr.shape != expected.shape:
-        verdict = Verdict(False, f"{what}: expected shape {expected.shape}, got shape {arr.shape}",
+        verdict = Verdict(False, msg("compare.shape", what=what, expected=_shape(expected), got=_shape(arr)),
                           detail=shown)
         return _with_mistake(verdict, arr, mistakes, rtol, atol)
     if not np.all(np.isfinite(arr)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        return Verdict(False, f"{what}: holds {'NaN' if np.isnan(arr[bad]) else 'inf'} at index {bad}",
+        value = "NaN" if np.isnan(arr[bad]) else "inf"
+        return Verdict(False, msg("compare.not_finite", what=what, value=value, index=bad),
                        detail=replace(shown, first_difference=bad,
                                       expected_at_difference=float(expected[bad]),
                                       got_at_difference=float(arr[bad])))
     err = np.abs(arr - expected)
     ok = err <= atol + rtol * np.abs(expected)
     if bool(np.all(ok)):
-        return Verdict(True, "", detail=replace(shown, max_abs_error=float(err.max(initial=0))))
+        return Verdict(True, detail=replace(shown, max_abs_error=float(err.max(initial=0))))
     first = tuple(int(i) for i in np.argwhere(~ok)[0])
     detail = replace(shown, first_difference=first, expected_at_difference=float(expected[first]),
                      got_at_difference=float(arr[first]), max_abs_error=float(err.max()))
-    message = (f"{what}: values differ; first at index {first}: expected {expected[first]:.6g}, "
-               f"got {arr[first]:.6g} (largest error {err.max():.3g})")
+    message = msg("compare.values_differ", what=what, index=first, expected=float(expected[first]),
+                  got=float(arr[first]), error=float(err.max()))
     return _with_mistake(Verdict(False, message, detail=detail), arr, mistakes, rtol, atol)
+
+
+def _shape(a: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(n) for n in a.shape)
 
 
 def _with_mistake(verdict: Verdict, got: np.ndarray, mistakes: Sequence[Mistake],
@@ -123,6 +123,27 @@ def _with_mistake(verdict: Verdict, got: np.ndarray, mistakes: Sequence[Mistake]
     for mistake in mistakes:
         out = as_array(mistake.output)
         if out is not None and close(out, got, rtol, atol):
-            return Verdict(False, f"{verdict.message}\nLooks like: {mistake.name}. Try: {mistake.hint}",
-                           mistake=mistake.name, detail=verdict.detail)
+            return replace(verdict, mistake=mistake)
     return verdict
+
+
+@dataclass(frozen=True)
+class Untranslated(Mistake):
+    """A mistake of a grader not yet moved to its catalogue: English text, kept only until it is."""
+
+    name: str = ""
+    advice_text: str = ""
+
+    @property
+    def what(self) -> Message:
+        return verbatim(self.name)
+
+    @property
+    def advice(self) -> Message:
+        return verbatim(self.advice_text)
+
+
+def untranslated(name: str, advice: str, output: Any = None) -> Untranslated:
+    """A named mistake from English text, for graders not yet converted to catalogue ids."""
+    slug = "_".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
+    return Untranslated(slug, output, name=name, advice_text=advice)

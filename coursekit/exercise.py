@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from coursekit import refcache
-from coursekit.compare import Mistake, Verdict
+from coursekit.compare import Verdict
+from coursekit.messages import Message, Mistake, Param, in_domain
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
 
@@ -67,6 +68,9 @@ class Exercise(ABC):
     # return value into plain data with ``probe(value, context)`` (see graders/_probe_keras_model.py).
     # "value" and "typed" are built in.
     probes: ClassVar[Mapping[str, Path]] = {}
+    # Every id of a mistake this grader can name (its own and the engine's generic ones it uses); each has
+    # the entries <id> and <id>.try in the grader's catalogue (or the engine's), and a test triggering it.
+    mistake_ids: ClassVar[frozenset[str]] = frozenset()
     # True when hidden_cases draws its sizes and structure from ``shape_rng``: batch grading then passes
     # one per class, so that every student of a class gets the same shapes (and the grader's built Keras
     # layers are reused from one student to the next) but values of their own.
@@ -75,6 +79,23 @@ class Exercise(ABC):
     @property
     def module(self) -> str:
         return Path(self.filename).stem
+
+    def title_message(self) -> Message:
+        """The exercise's title for people: the entry ``title`` of its catalogue."""
+        return in_domain(self.id, "title")
+
+    def message(self, key: str, /, **params: Param) -> Message:
+        """An entry of this exercise's own catalogue (``graders/locale/<lang>/LC_MESSAGES/<id>.po``)."""
+        return in_domain(self.id, key, **params)
+
+    def mistake(self, mistake_id: str, output: Any = None, /, **params: Param) -> Mistake:
+        """The named mistake ``mistake_id`` of this exercise, which gives ``output``.
+
+        Raises ValueError for an id missing from ``mistake_ids`` (in judge(): an internal error).
+        """
+        if mistake_id not in self.mistake_ids:
+            raise ValueError(f"{self.id}: mistake {mistake_id!r} is not in {type(self).__name__}.mistake_ids")
+        return Mistake(mistake_id, output, self.id, tuple(params.items()))
 
     @abstractmethod
     def public_cases(self) -> list[Case]:
@@ -101,8 +122,8 @@ class Exercise(ABC):
     def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
         """The common mistake that explains an exception the student's function raised on ``case``.
 
-        None by default. ex4 names "bias=None not handled" from a TypeError about NoneType; the message
-        then gains a "Looks like: <name>. Try: <hint>" line, as for a wrong value.
+        None by default. ex4 names ``bias_none_not_handled`` from a TypeError about NoneType; the test
+        then carries that mistake's id and hint, as for a wrong value.
         """
         return None
 

@@ -2,25 +2,28 @@
 
 This is the code ``check`` and ``grade`` share. A student's mistake, crash or hostility becomes a failed
 test with a message; an exception in a grader becomes a test marked as an internal error, never blamed
-on the student.
+on the student. Every message is a value (``coursekit.messages``) and every failure has a kind
+(``results.Failure``); nothing here is text in a language.
 """
 
 from __future__ import annotations
 
 import contextlib
+import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from coursekit import refcache
 from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
-from coursekit.compare import Verdict
+from coursekit.compare import Verdict, untranslated
 from coursekit.exercise import Case, Exercise
 from coursekit.imports import find_forbidden
+from coursekit.messages import Message, Mistake, in_domain, msg, verbatim
 from coursekit.notebook import NotebookCode, NotebookError, notebook_name, read_notebook
-from coursekit.results import ExerciseResult, TestResult
+from coursekit.results import ExerciseResult, Failure, TestResult
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import Call, Job, run_job
 from coursekit.sandbox.report import Place, RunReport, StudentError
@@ -44,49 +47,51 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
     started = time.monotonic()
     limits = limits or exercise.limits
 
-    def finish(tests: list[TestResult], output: str = "", notes: tuple[str, ...] = ()) -> ExerciseResult:
-        return ExerciseResult(exercise=exercise.id, title=exercise.title, tests=tuple(tests),
+    def finish(tests: list[TestResult], output: str = "", notes: tuple[Message, ...] = ()) -> ExerciseResult:
+        return ExerciseResult(exercise=exercise.id, title=exercise.title_message(), tests=tuple(tests),
                               output=output, notes=notes, execution_time=time.monotonic() - started)
 
     try:
         notebooks, found_notes = _notebooks(exercise, workspace, entry)
     except NotebookError as exc:
-        return finish(_all_failed(cases, str(exc)))
+        return finish(failed_tests(cases, Failed(Failure.REFUSED, verbatim(str(exc)))))
     modules = {nb.module_file: nb for nb in notebooks}
     path = workspace / exercise.filename
     if exercise.filename not in modules:
         if path.is_symlink():
-            return finish(_all_failed(cases, f"{exercise.filename} is a link; links are refused"))
+            refused = Failed(Failure.REFUSED, msg("failure.link", file=exercise.filename))
+            return finish(failed_tests(cases, refused))
         if not path.is_file():
-            return finish(_all_failed(cases, f"{exercise.filename} was not found in the submission (nor "
-                                             f"{notebook_name(exercise.filename)})"))
+            missing = msg("failure.not_found", file=exercise.filename,
+                          notebook=notebook_name(exercise.filename))
+            return finish(failed_tests(cases, Failed(Failure.NOT_FOUND, missing)))
     if exercise.forbidden_imports:
         try:
             banned = find_forbidden(workspace, exercise.filename, exercise.forbidden_imports,
                                     {name: nb.source for name, nb in modules.items()})
         except SubmissionRefusedError as exc:  # a file the scan cannot read: the student's, said so
-            return finish(_all_failed(cases, str(exc)))
+            return finish(failed_tests(cases, Failed(Failure.REFUSED, verbatim(str(exc)))))
         if banned:
             b = banned[0]
             nb = modules.get(b.file)
-            where = f"{b.file} imports {b.name} (line {b.line})" if nb is None else \
-                f"{nb.place(_line(b.file, b.line)).describe()} imports {b.name}"
-            reason = (f"{where}: {exercise.id} is computed by hand with "
-                      f"numpy, so a submission that imports keras, tensorflow, torch or jax scores 0 "
-                      f"for this exercise.")
-            return finish(_all_failed(cases, reason))
+            where = msg("place", file=b.file, line=b.line) if nb is None else \
+                place_message(nb.place(_line(b.file, b.line)))
+            return finish(failed_tests(cases, Failed(Failure.FORBIDDEN_IMPORT, msg(
+                "failure.forbidden_import", place=where, module=b.name, exercise=exercise.id))))
     try:
         outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner, measure=not remeasure,
                                            notebooks=notebooks)
-    except (SubmissionNotFoundError, SubmissionRefusedError) as exc:
-        return finish(_all_failed(cases, str(exc)), notes=found_notes)
+    except SubmissionNotFoundError as exc:
+        return finish(failed_tests(cases, Failed(Failure.NOT_FOUND, verbatim(str(exc)))), notes=found_notes)
+    except SubmissionRefusedError as exc:
+        return finish(failed_tests(cases, Failed(Failure.REFUSED, verbatim(str(exc)))), notes=found_notes)
     tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure)
              for case in cases]
     return finish(tests, output, (*found_notes, *notes))
 
 
 def _notebooks(exercise: Exercise, workspace: Path,
-               entry: str | None) -> tuple[list[NotebookCode], tuple[str, ...]]:
+               entry: str | None) -> tuple[list[NotebookCode], tuple[Message, ...]]:
     """The notebooks that stand for modules of the submission, and notes on which file was graded.
 
     The exercise's own notebook counts when its ``.py`` is absent or ``entry`` names the notebook; a
@@ -98,13 +103,13 @@ def _notebooks(exercise: Exercise, workspace: Path,
     has_py = py.is_file() or py.is_symlink()
     has_nb = nb.is_file() or nb.is_symlink()
     notebooks: list[NotebookCode] = []
-    notes: tuple[str, ...] = ()
+    notes: tuple[Message, ...] = ()
     if has_nb and (entry == own or not has_py):
         notebooks.append(read_notebook(nb))
         if has_py:
-            notes = (f"{own} was graded, as you named it; {exercise.filename} beside it was not",)
+            notes = (msg("note.notebook_graded", notebook=own, file=exercise.filename),)
     elif has_nb:
-        notes = (f"{exercise.filename} was graded: a .py file wins over the notebook {own} beside it",)
+        notes = (msg("note.py_graded", notebook=own, file=exercise.filename),)
     others = [p for p in sorted(workspace.glob("*.ipynb")) if p.name != own and p.stem.isidentifier()
               and not (workspace / f"{p.stem}.py").exists()]
     for path in others[:MAX_OTHER_NOTEBOOKS]:
@@ -117,17 +122,35 @@ def _line(file: str, line: int) -> Place:
     return Place(file=file, line=line, function="", code="")
 
 
-def _all_failed(cases: Sequence[Case], message: str) -> list[TestResult]:
-    return [TestResult(c.name, "failed", 0.0, c.points, message, hidden=c.hidden) for c in cases]
+@dataclass(frozen=True)
+class Failed:
+    """A case that failed before its value could be judged: the kind, the message, maybe a named mistake."""
+
+    failure: Failure
+    message: Message
+    mistake: Mistake | None = None
 
 
-# An outcome per case: ("value", v), ("error", message) from the student, or ("forbidden", message).
+def failed_tests(cases: Sequence[Case], failed: Failed, *, internal: bool = False) -> list[TestResult]:
+    """Every case failed for the same reason (a missing file, a forbidden import, a refused submission)."""
+    return [_failed_test(c, failed, internal) for c in cases]
+
+
+def _failed_test(case: Case, failed: Failed, internal: bool = False) -> TestResult:
+    mistake = failed.mistake
+    return TestResult(case.name, "failed", 0.0, case.points, failed.message, hidden=case.hidden,
+                      mistake=None if mistake is None else mistake.id,
+                      hint=None if mistake is None else mistake.hint, failure=failed.failure,
+                      internal_error=internal)
+
+
+# An outcome per case: the decoded value the student's function returned, or why there is none.
 Outcome = tuple[str, Any]
 
 
 def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits: Limits,
              runner: Runner, measure: bool = True, notebooks: Sequence[NotebookCode] = (),
-             ) -> tuple[dict[str, Outcome], str, tuple[str, ...]]:
+             ) -> tuple[dict[str, Outcome], str, tuple[Message, ...]]:
     """Run every case; when the process dies on one, fail it and restart for the others.
 
     Cases that make the same call share it (:func:`shared_calls`): the call is made once, under the name
@@ -139,7 +162,7 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
     groups = shared_calls(cases)
     outcomes: dict[str, Outcome] = {}
     outputs: list[str] = []
-    notes: list[str] = []
+    notes: list[Message] = []
     probes = {name: str(path) for name, path in exercise.probes.items()}
     pending = [sharing[0] for sharing in groups]
     for _ in range(MAX_RESTARTS + 1):
@@ -152,42 +175,43 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
         if report.output:
             outputs.append(report.output)
         if report.forbidden_imports:
-            reason = (f"{exercise.filename} imported {', '.join(report.forbidden_imports)} while running: "
-                      f"{exercise.id} is computed by hand with numpy and scores 0 when it imports keras, "
-                      f"tensorflow, torch or jax.")
-            return {c.name: ("error", reason) for c in cases}, "\n".join(outputs), ()
+            failed = Failed(Failure.FORBIDDEN_IMPORT, msg(
+                "failure.forbidden_import_run", file=exercise.filename,
+                modules=tuple(report.forbidden_imports), exercise=exercise.id))
+            return {c.name: ("failed", failed) for c in cases}, "\n".join(outputs), ()
         if report.import_error is not None:
-            message = _import_failure(exercise, report.import_error)
-            outcomes.update({c.name: ("error", message) for c in pending})
+            failed = _import_failure(exercise, report.import_error)
+            outcomes.update({c.name: ("failed", failed) for c in pending})
             break
         for case in pending:
             got = report.outcomes.get(case.name)
             if got is not None:
                 outcomes[case.name] = ("value", got.value) if got.error is None \
-                    else ("error", _call_failure(exercise, case, got.error, limits))
+                    else ("failed", _call_failure(exercise, case, got.error, limits))
         pending = [c for c in pending if c.name not in outcomes]
         if not pending or report.finished:
             break
-        ending = report.ending(limits.timeout_s)
+        kind, ending = _ending(report, limits)
         if report.in_flight is None and not report.outcomes:
-            message = f"the process stopped while importing {exercise.filename}: {ending}"
-            outcomes.update({c.name: ("error", message) for c in pending})
+            message = msg("failure.import_stopped", file=exercise.filename, ending=ending)
+            outcomes.update({c.name: ("failed", Failed(kind, message)) for c in pending})
             notes.append(message)
             pending = []
             break
         # The process ended early: blame the case in flight, and its function's other cases.
         culprit = next((c for c in pending if c.name == report.in_flight), pending[0])
-        outcomes[culprit.name] = ("error", f"{culprit.function}: {ending}")
-        notes.append(f"{culprit.name}: {ending}")
+        outcomes[culprit.name] = ("failed", Failed(kind, msg("failure.stopped", function=culprit.function,
+                                                             ending=ending)))
+        notes.append(msg("note.stopped", case=in_domain(exercise.id, culprit.name), ending=ending))
         for case in pending:
             if case.function == culprit.function and case.name not in outcomes:
-                outcomes[case.name] = ("error", f"not run: {culprit.function} stopped the process on an "
-                                                f"earlier case ({ending})")
+                outcomes[case.name] = ("failed", Failed(Failure.NOT_RUN, msg(
+                    "failure.not_run", function=culprit.function, ending=ending)))
         pending = [c for c in pending if c.name not in outcomes]
     for case in pending:
-        outcomes.setdefault(case.name, ("error", "not run: the student process stopped too many times"))
+        outcomes.setdefault(case.name, ("failed", Failed(Failure.NOT_RUN, msg("failure.too_many_restarts"))))
     for first, *others in groups:
-        outcomes.setdefault(first.name, ("error", "no result was reported for this case"))
+        outcomes.setdefault(first.name, ("failed", Failed(Failure.NOT_RUN, msg("failure.no_result"))))
         outcomes.update({case.name: outcomes[first.name] for case in others})
     return outcomes, "\n".join(outputs), tuple(notes)
 
@@ -220,65 +244,117 @@ def shared_calls(cases: Sequence[Case]) -> list[list[Case]]:
     return list(groups.values())
 
 
-def _import_failure(exercise: Exercise, error: StudentError) -> str:
+def _ending(report: RunReport, limits: Limits) -> tuple[Failure, Message]:
+    """Why the process stopped before finishing: its kind, and the words for a student."""
+    if report.timed_out:
+        return Failure.TIME_LIMIT, msg("ending.timeout", seconds=limits.timeout_s)
+    if report.protocol_error:
+        return Failure.UNREADABLE, msg("ending.unreadable", error=report.protocol_error)
+    code = report.exit_code
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if name in ("SIGKILL", "SIGSEGV", "SIGABRT"):
+            return Failure.KILLED, msg("ending.killed_memory", signal=name)
+        return Failure.KILLED, msg("ending.killed", signal=name)
+    return Failure.EXIT, msg("ending.exit", code=code)
+
+
+def error_message(error: StudentError) -> Message:
+    """A student's exception: its type, its message (if any), and the student's own line that raised it."""
+    raised = msg("error.type_message", type=error.type_name, text=error.message) if error.message \
+        else msg("error.type", type=error.type_name)
+    if not error.where:
+        return raised
+    p = error.where[-1]
+    if p.code:
+        return msg("error.at", error=raised, place=place_message(p), code=p.code)
+    return msg("error.at_place", error=raised, place=place_message(p))
+
+
+def place_message(p: Place) -> Message:
+    """A line of the student's code: its file (and notebook cell), line and function."""
+    where = msg("place", file=p.file, line=p.line) if p.cell is None else \
+        msg("place.cell", file=p.file, cell=p.cell, line=p.line)
+    return msg("place.in", place=where, function=p.function) if p.function else where
+
+
+def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
     if error.type_name in ("SyntaxError", "IndentationError", "TabError"):
-        return f"{exercise.filename} does not compile: {error.describe()}"
-    return f"importing {exercise.filename} failed: {error.describe()}"
+        return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=exercise.filename,
+                                                error=error_message(error)))
+    return Failed(Failure.IMPORT_ERROR, msg("failure.import", file=exercise.filename,
+                                            error=error_message(error)))
 
 
-def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits) -> str:
+def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits) -> Failed:
     if error.type_name == "MemoryError":
-        return f"{case.function} ran out of memory (the limit is {limits.memory_mb} MB): {error.describe()}"
+        return Failed(Failure.MEMORY_LIMIT, msg("failure.memory", function=case.function,
+                                                limit=limits.memory_mb, error=error_message(error)))
     if error.type_name == "NotImplementedError":
-        return f"{case.function} is not implemented yet (it still raises NotImplementedError)"
+        return Failed(Failure.NOT_IMPLEMENTED, msg("failure.not_implemented", function=case.function))
     if error.type_name == "AttributeError" and "defines no function" in error.message:
-        return f"{error.message}: expected a function named {case.function}"
+        return Failed(Failure.NO_FUNCTION, msg("failure.no_function", file=exercise.filename,
+                                               function=case.function))
     if error.type_name == "SystemExit":
-        return f"{case.function} called {error.message}; a function must return its result, not exit"
+        return Failed(Failure.EXIT, msg("failure.exit", function=case.function, call=error.message))
     if case.hidden:
         # The message could carry the hidden inputs (a student may raise them): type and line only.
         error = StudentError(error.type_name, "", error.where)
-    return f"{case.function} raised {error.describe()}{_explained(exercise, case, error)}"
+    raised = msg("failure.exception", function=case.function, error=error_message(error))
+    return Failed(Failure.EXCEPTION, raised, _explained(exercise, case, error))
 
 
-def _explained(exercise: Exercise, case: Case, error: StudentError) -> str:
-    """The grader's "Looks like" line for a student's exception, or nothing."""
+def _explained(exercise: Exercise, case: Case, error: StudentError) -> Mistake | None:
+    """The named mistake that explains a student's exception, or None."""
     try:
-        mistake = exercise.explain_error(case, error)
+        return exercise.explain_error(case, error)
     except Exception:  # an optional hint: a grader bug here must not hide the student's own error
-        return ""
-    return "" if mistake is None else f"\nLooks like: {mistake.name}. Try: {mistake.hint}"
+        return None
 
 
 def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, remeasure: bool) -> TestResult:
     kind, payload = outcome
-    if kind == "error":
-        return TestResult(case.name, "failed", 0.0, case.points, payload, hidden=case.hidden)
+    if kind == "failed":
+        return _failed_test(case, payload)
     try:
         if remeasure:
             payload = exercise.remeasure(case, payload)
         verdict = exercise.judge(case, payload, expected)
     except Exception as exc:  # a bug in the grader, not the student's fault
-        return TestResult(case.name, "failed", 0.0, case.points,
-                          f"internal error in the {exercise.id} grader ({type(exc).__name__}: {exc}); "
-                          f"this is not your mistake, please tell the instructor",
-                          hidden=case.hidden, internal_error=True)
-    if case.hidden:
-        return TestResult(case.name, "passed" if verdict.passed else "failed",
-                          case.points if verdict.passed else 0.0, case.points,
-                          _hidden_feedback(case, verdict), hidden=True, mistake=verdict.mistake)
-    return TestResult(case.name, "passed" if verdict.passed else "failed",
-                      case.points if verdict.passed else 0.0, case.points,
-                      verdict.message or "ok", hidden=case.hidden, mistake=verdict.mistake,
-                      detail=verdict.detail, table=verdict.table)
-
-
-def _hidden_feedback(case: Case, verdict: Verdict) -> str:
-    """A hidden case says pass or fail and the kind of mistake, never the expected values."""
+        return _failed_test(case, Failed(Failure.INTERNAL_ERROR, msg(
+            "failure.internal", exercise=exercise.id, error=f"{type(exc).__name__}: {exc}")), internal=True)
+    verdict = _legacy(verdict)
+    mistake = verdict.mistake
+    mistake_id, hint = (None, None) if mistake is None else (mistake.id, mistake.hint)
     if verdict.passed:
-        return "ok"
-    text = f"{case.function}: the result does not match Keras on this hidden case"
-    if verdict.mistake:
-        hint = verdict.message.rpartition("Looks like: ")[2]
-        text += f"\nLooks like: {hint}"
-    return text
+        return TestResult(case.name, "passed", case.points, case.points, verdict.message or msg("ok"),
+                          hidden=case.hidden, detail=None if case.hidden else verdict.detail,
+                          table=None if case.hidden else verdict.table)
+    if case.hidden:
+        # A hidden case says pass or fail and the kind of mistake, never the expected values.
+        return TestResult(case.name, "failed", 0.0, case.points,
+                          msg("failure.hidden_mismatch", function=case.function), hidden=True,
+                          failure=Failure.WRONG_VALUE, mistake=mistake_id, hint=hint)
+    return TestResult(case.name, "failed", 0.0, case.points, verdict.message or msg("failure.wrong_value"),
+                      failure=Failure.WRONG_VALUE, mistake=mistake_id, hint=hint, detail=verdict.detail,
+                      table=verdict.table)
+
+
+def _legacy(verdict: Verdict) -> Verdict:
+    """A verdict of a grader not yet converted to messages (issue 10): its English text as a message, its
+    "Looks like: X. Try: Y" line as the named mistake. To be removed once every grader is converted."""
+    message: Any = verdict.message
+    named: Any = verdict.mistake
+    if not isinstance(message, str) and not isinstance(named, str):
+        return verdict
+    text = message if isinstance(message, str) else ""
+    head, _, tail = text.partition("\nLooks like: ")
+    if isinstance(named, str):
+        what, _, advice = tail.partition(". Try: ")
+        named = untranslated(what or named, advice)
+    if isinstance(message, str):
+        message = verbatim(head) if head else None
+    return replace(verdict, message=message, mistake=named)

@@ -34,8 +34,9 @@ import numpy as np
 
 from coursekit import wire
 from coursekit._exceptions import CoursekitError, InternalError, UnknownExerciseError
-from coursekit.compare import Mistake, Verdict
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import Mistake
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from coursekit.compare import Mistake, Verdict, compare_array
+from coursekit.compare import Verdict, compare_array
 from coursekit.exercise import Case
+from coursekit.messages import Mistake
 
 
 def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> Verdict:

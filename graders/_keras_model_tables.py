@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from coursekit.bounds import MAX_TABLE_ROWS
+from coursekit.compare import untranslated
+from coursekit.messages import Message, Mistake, verbatim
 from coursekit.results import TableDetail
 
 Shape = tuple[int | None, ...]
@@ -222,12 +224,12 @@ class TableMistake:
 
 
 def compare_tables(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]], *, what: str,
-                   mistakes: Sequence[TableMistake] = ()) -> tuple[bool, str, str | None]:
+                   mistakes: Sequence[TableMistake] = ()) -> tuple[bool, Message, Mistake | None]:
     """(passed, message, mistake name): the first differing row and cell named, both tables in one line
     each, then the mistake the student's table looks like, on the last line."""
     diffs = differences(expected, got)
     if not diffs:
-        return True, f"the table matches (total {_total(expected)} params)", None
+        return True, verbatim(f"the table matches (total {_total(expected)} params)"), None
     row, column = diffs[0]
     if row >= len(got):
         first = (f"the table has {len(got)} rows, expected {len(expected)}: row {row + 1} "
@@ -249,8 +251,8 @@ def compare_tables(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]],
             column, expected[row][column], m.rows[row][column])
             and _same_cell(column, m.rows[row][column], got[row][column])), None)
     if found is None:
-        return False, message, None
-    return False, f"{message}\nLooks like: {found.name}. Try: {found.hint}", found.name
+        return False, verbatim(message), None
+    return False, verbatim(message), untranslated(found.name, found.hint)
 
 
 def table_detail(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]]) -> TableDetail:

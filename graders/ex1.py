@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, compare_array
+from coursekit.compare import Verdict, compare_array
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import Mistake
 from graders._keras_ref import call_with_weights
 
 
@@ -169,72 +170,57 @@ class RnnForward(Exercise):
 
     # --- judgement ----------------------------------------------------------------------------------
 
+    mistake_ids = frozenset({
+        "bias_missing", "relu_instead_of_tanh", "sigmoid_instead_of_tanh", "w_transposed", "no_activation",
+        "sequence_reversed", "all_states_returned", "last_state_only", "first_state_returned", "s0_ignored",
+        "softmax_first_axis", "softmax_time_axis", "output_bias_missing", "no_softmax",
+        "sigmoid_instead_of_softmax", "softmax_whole_array",
+    })
+
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        return compare_array(expected, got, what=f"{case.function}", mistakes=self.mistakes(case))
+        return compare_array(expected, got, what=case.function, mistakes=self.mistakes(case))
 
     def mistakes(self, case: Case) -> list[Mistake]:
+        named = self.mistake
         if case.function == "rnn_cell_forward":
             x_t, s_prev, U, W, b = _f64(*case.args)
             return [
-                Mistake("the bias b was left out", "add b: tanh(x_t @ U + s_prev @ W + b)",
-                        _cell(x_t, s_prev, U, W, b, bias=False)),
-                Mistake("ReLU used instead of tanh", "the simple RNN's activation is np.tanh",
-                        _cell(x_t, s_prev, U, W, b, act=_relu)),
-                Mistake("sigmoid used instead of tanh", "the simple RNN's activation is np.tanh",
-                        _cell(x_t, s_prev, U, W, b, act=_sigmoid)),
-                Mistake("W transposed (s_prev @ W.T)", "Keras multiplies rows: s_prev @ W, no transpose",
-                        _cell(x_t, s_prev, U, W, b, transpose_w=True)),
-                Mistake("no activation at all", "apply np.tanh to x_t @ U + s_prev @ W + b",
-                        _cell(x_t, s_prev, U, W, b, act=lambda z: z)),
+                named("bias_missing", _cell(x_t, s_prev, U, W, b, bias=False)),
+                named("relu_instead_of_tanh", _cell(x_t, s_prev, U, W, b, act=_relu)),
+                named("sigmoid_instead_of_tanh", _cell(x_t, s_prev, U, W, b, act=_sigmoid)),
+                named("w_transposed", _cell(x_t, s_prev, U, W, b, transpose_w=True)),
+                named("no_activation", _cell(x_t, s_prev, U, W, b, act=lambda z: z)),
             ]
         if case.function == "rnn_forward":
             x, U, W, b = _f64(*case.args)
             s0 = _f64(case.kwargs.get("s0"))[0]
             rs = bool(case.kwargs.get("return_sequences", False))
             found = [
-                Mistake("the bias b was left out", "add b at every timestep",
-                        _run(x, U, W, b, s0, rs, bias=False)),
-                Mistake("ReLU used instead of tanh", "the simple RNN's activation is np.tanh",
-                        _run(x, U, W, b, s0, rs, act=_relu)),
-                Mistake("sigmoid used instead of tanh", "the simple RNN's activation is np.tanh",
-                        _run(x, U, W, b, s0, rs, act=_sigmoid)),
-                Mistake("W transposed (s_prev @ W.T)", "Keras multiplies rows: s_prev @ W, no transpose",
-                        _run(x, U, W, b, s0, rs, transpose_w=True)),
-                Mistake("the sequence was returned in reverse time order",
-                        "append each s_t as you go, so index t holds step t",
-                        _run(x, U, W, b, s0, rs)[:, ::-1] if rs else None),
-                Mistake("every state returned instead of the last one",
-                        "with return_sequences=False return only the final state s_T",
-                        _run(x, U, W, b, s0, True) if not rs else None),
-                Mistake("only the last state returned with return_sequences=True",
-                        "collect every s_t and stack them on axis 1: (batch, timesteps, units)",
-                        _run(x, U, W, b, s0, False) if rs else None),
+                named("bias_missing", _run(x, U, W, b, s0, rs, bias=False)),
+                named("relu_instead_of_tanh", _run(x, U, W, b, s0, rs, act=_relu)),
+                named("sigmoid_instead_of_tanh", _run(x, U, W, b, s0, rs, act=_sigmoid)),
+                named("w_transposed", _run(x, U, W, b, s0, rs, transpose_w=True)),
+                named("no_activation", _run(x, U, W, b, s0, rs, act=lambda z: z)),
+                named("sequence_reversed", _run(x, U, W, b, s0, rs)[:, ::-1] if rs else None),
+                named("all_states_returned", _run(x, U, W, b, s0, True) if not rs else None),
+                named("last_state_only", _run(x, U, W, b, s0, False) if rs else None),
             ]
             if x.shape[1] > 1 and not rs:
-                found.append(Mistake("the first state returned instead of the last",
-                                     "loop over every timestep and return the final s_t",
-                                     _run(x, U, W, b, s0, rs, first=True)))
+                found.append(named("first_state_returned", _run(x, U, W, b, s0, rs, first=True)))
             if s0 is not None:
-                found.append(Mistake("s0 ignored (the loop started from zeros)",
-                                     "start the loop from s0 when it is given",
-                                     _run(x, U, W, b, None, rs)))
+                found.append(named("s0_ignored", _run(x, U, W, b, None, rs)))
             return [m for m in found if m.output is not None]
         s, V, c = _f64(*case.args)
         logits = s @ V + c
         found = [
-            Mistake("the softmax taken over the first axis instead of the last",
-                    "normalise over the last axis: axis=-1 with keepdims=True", _softmax(logits, axis=0)),
-            Mistake("the bias c was left out", "add c before the softmax: softmax(s @ V + c)",
-                    _softmax(s @ V)),
-            Mistake("no softmax (the raw scores s @ V + c)", "apply softmax over the last axis", logits),
-            Mistake("sigmoid used instead of softmax", "use softmax: exp(z) / exp(z).sum(axis=-1)",
-                    _sigmoid(logits)),
-            Mistake("the softmax normalised over the whole array", "normalise each row, axis=-1",
-                    np.exp(logits) / np.exp(logits).sum()),
+            named("softmax_first_axis", _softmax(logits, axis=0)),
+            named("output_bias_missing", _softmax(s @ V)),
+            named("no_softmax", logits),
+            named("sigmoid_instead_of_softmax", _sigmoid(logits)),
+            named("softmax_whole_array", np.exp(logits) / np.exp(logits).sum()),
         ]
         if logits.ndim == 3:
-            found.insert(1, Mistake("the softmax taken over the time axis instead of the last",
-                                    "normalise over the last axis: axis=-1", _softmax(logits, axis=1)))
+            found.insert(1, named("softmax_time_axis", _softmax(logits, axis=1)))
         return found
 
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, describe
+from coursekit.compare import Verdict, describe, untranslated
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import msg, verbatim
 from graders import _keras_model_tables as tables
 from graders._keras_model_tables import LayerSpec, Row, Rules, TableMistake
 from graders._keras_ref import count_params, make_layer, zeros_spec
@@ -249,7 +250,7 @@ class ParamCount(Exercise):
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], str)):
-            return Verdict(False, f"{case.function}: the result could not be read ({describe(got)})")
+            return Verdict(False, msg("compare.unreadable", what=case.function, got=describe(got)))
         type_name, value = got
         if case.function == "summary_table":
             return self._judge_table(case, value, expected)
@@ -258,36 +259,37 @@ class ParamCount(Exercise):
     def _judge_count(self, case: Case, type_name: str, value: Any, expected: int) -> Verdict:
         what = case.function
         if value is None:
-            return Verdict(False, f"{what}: returned None, expected the int {expected:,} (a missing return?)")
+            return Verdict(False, verbatim(f"{what}: returned None, expected the int {expected:,} "
+                                           "(a missing return?)"))
         if not isinstance(value, int | float) or isinstance(value, bool):
-            return Verdict(False, f"{what}: expected a Python int ({expected:,}), got {describe(value)}")
+            return Verdict(False, msg("compare.not_int", what=what, expected=expected, got=describe(value)))
         if value != expected:
             message = f"{what}: expected {expected:,} parameters, got {value:,}"
             seen = {expected}
             for name, hint, rules in COUNT_MISTAKES:
                 wrong = count(case, rules)
                 if wrong not in seen and wrong == value:
-                    return Verdict(False, f"{message}\nLooks like: {name}. Try: {hint}", mistake=name)
+                    return Verdict(False, verbatim(message), mistake=untranslated(name, hint))
                 seen.add(wrong)
-            return Verdict(False, message)
+            return Verdict(False, verbatim(message))
         if type_name == "builtins.int":
-            return Verdict(True, "")
+            return Verdict(True)
         if type_name == "builtins.float":
             name, hint = "a float returned instead of an int", "use // rather than /, or int(...)"
         elif type_name.startswith("numpy."):
             name, hint = "a numpy value returned instead of a Python int", "convert it with int(...)"
         else:
             name, hint = f"a {type_name} returned instead of an int", "return a Python int"
-        return Verdict(False, f"{what}: returned {value!r} of type {type_name}; the count is right but the "
-                              f"contract asks for a Python int\nLooks like: {name}. Try: {hint}",
-                       mistake=name)
+        return Verdict(False, verbatim(f"{what}: returned {value!r} of type {type_name}; the count is right "
+                                       "but the contract asks for a Python int"),
+                       mistake=untranslated(name, hint))
 
     def _judge_table(self, case: Case, value: Any, expected: Sequence[Any]) -> Verdict:
         expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected]
         try:
             rows = tables.read_rows(value, "summary_table")
         except ValueError as exc:
-            return Verdict(False, str(exc))
+            return Verdict(False, verbatim(str(exc)))
         a = bind(case)
         layers, input_shape = a["layers"], tuple(a["input_shape"])
         mistakes = [TableMistake(name, hint, tables.summary_rows(layers, input_shape, rules))

@@ -24,8 +24,9 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, compare_array, describe
+from coursekit.compare import Verdict, compare_array, describe, untranslated
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import Message, Mistake, msg, verbatim
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
 from graders import _keras_model as km
@@ -37,7 +38,7 @@ DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 
 EXPECTED_COMPILE = {"optimizer": "rmsprop", "loss": "binary_crossentropy", "metrics": ["acc"]}
 NO_INPUT_NOTE = ("note: this model has no keras.Input, so the grader built it for input shape (None, None); "
                  "start it with keras.Input(shape=(None,)) and model.summary() shows its output shapes too")
-NDIM = Mistake("an intermediate SimpleRNN does not return sequences",
+NDIM = untranslated("an intermediate SimpleRNN does not return sequences",
                "a SimpleRNN below another recurrent layer must return_sequences=True so the next layer gets "
                "a sequence (batch, timesteps, units); only the last one returns (batch, units). That is "
                "what Keras's 'expected ndim=3, found ndim=2' means", None)
@@ -145,11 +146,8 @@ def activation_mistakes(case: Case, config: Any) -> list[tuple[str, str]]:
     return found
 
 
-def _with_note(message: str, note: str | None) -> str:
-    if not note:
-        return message
-    head, sep, tail = message.partition("\nLooks like: ")
-    return f"{head}\n{note}{sep}{tail}"
+def _with_note(message: Message, note: str | None) -> Message:
+    return message if not note else msg("two_lines", first=message, second=verbatim(note))
 
 
 def _shapes(got: Mapping[str, Any]) -> list[tuple[int, ...]]:
@@ -290,18 +288,18 @@ class StackedRnn(Exercise):
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         what = case.function
         if not isinstance(got, Mapping):
-            return Verdict(False, f"{what}: the model's report could not be read ({describe(got)})")
+            return Verdict(False, msg("compare.unreadable", what=what, got=describe(got)))
         if got.get("model") is not True:
             kind = str(got.get("type", "?"))
             hint = " (a missing `return model`?)" if kind == "builtins.NoneType" else ""
-            return Verdict(False, f"{what}: returned {kind}{hint}; expected a keras.Model (a "
-                                  f"keras.Sequential is fine)")
+            return Verdict(False, verbatim(f"{what}: returned {kind}{hint}; expected a keras.Model (a "
+                                           f"keras.Sequential is fine)"))
         if "refused" in got:
-            return Verdict(False, f"{what}: {got['refused']}")
+            return Verdict(False, verbatim(f"{what}: {got['refused']}"))
         try:
             km.check_config(got.get("config"))
         except km.RefusedModel as exc:
-            return Verdict(False, f"{what}: {exc}")
+            return Verdict(False, verbatim(f"{what}: {exc}"))
         note = NO_INPUT_NOTE if got.get("built_without_input") else None
         if getattr(case, "aspect", "model") == "compile":
             return self._judge_compile(what, got.get("compile"), note)
@@ -314,7 +312,7 @@ class StackedRnn(Exercise):
         try:
             rows = tables.read_rows(got.get("table"), f"{what}: the model's summary")
         except ValueError as exc:
-            return Verdict(False, str(exc))
+            return Verdict(False, verbatim(str(exc)))
         detail = tables.table_detail(expected_rows, rows)
         passed, message, mistake = tables.compare_tables(
             expected_rows, rows, what=f"{what}: the summary table", mistakes=table_mistakes(case))
@@ -322,36 +320,37 @@ class StackedRnn(Exercise):
             return Verdict(False, _with_note(message, note), mistake=mistake, table=detail)
         expected_shapes = [tuple(s) for s in expected["weight_shapes"]]
         if _shapes(got) != expected_shapes:
-            return Verdict(False, f"{what}: the table matches but the weights have other shapes: expected "
-                                  f"{expected_shapes}, got {_shapes(got)}", table=detail)
+            return Verdict(False, verbatim(f"{what}: the table matches but the weights have other shapes: "
+                                           f"expected {expected_shapes}, got {_shapes(got)}"), table=detail)
         outputs = got.get("outputs")
         if outputs is None:
-            return Verdict(False, f"{what}: running the model on a batch of token ids failed: "
-                                  f"{got.get('outputs_error')}", table=detail)
+            return Verdict(False, verbatim(f"{what}: running the model on a batch of token ids failed: "
+                                           f"{got.get('outputs_error')}"), table=detail)
         reference = np.asarray(expected["outputs"], dtype=np.float64)
         verdict = compare_array(reference, outputs, mistakes=self.output_mistakes(case, reference),
                                 what=f"{what}: the outputs on a batch of token ids, with the reference "
                                      f"weights copied in")
         if not verdict.passed:
             named = activation_mistakes(case, got.get("config"))
-            text, mistake_name = verdict.message, verdict.mistake
-            if named and mistake_name is None:
-                text, mistake_name = f"{text}\nLooks like: {named[0][0]}. Try: {named[0][1]}", named[0][0]
-            elif mistake_name is None:
-                text += ("\nThe table is right but the model computes something else: check each layer's "
-                         "activation and options against the lesson's")
-            return Verdict(False, _with_note(text, note), mistake=mistake_name, detail=verdict.detail,
+            text, mistake = verdict.message or msg("failure.wrong_value"), verdict.mistake
+            if named and mistake is None:
+                mistake = untranslated(*named[0])
+            elif mistake is None:
+                text = msg("two_lines", first=text, second=verbatim(
+                    "The table is right but the model computes something else: check each layer's "
+                    "activation and options against the lesson's"))
+            return Verdict(False, _with_note(text, note), mistake=mistake, detail=verdict.detail,
                            table=detail)
         total = sum(r[2] for r in expected_rows)
-        return Verdict(True, _with_note(f"the table matches (total {total:,} params) and so do the outputs",
-                                        note), table=detail)
+        return Verdict(True, _with_note(verbatim(f"the table matches (total {total:,} params) and so do the "
+                                                 "outputs"), note), table=detail)
 
     @staticmethod
     def output_mistakes(case: Case, reference: np.ndarray) -> list[Mistake]:
         if case.function != "build_imdb_classifier":
             return []
         p = np.clip(reference, 1e-12, 1 - 1e-12)
-        return [Mistake("a missing sigmoid on the output Dense",
+        return [untranslated("a missing sigmoid on the output Dense",
                         "Dense(1, activation='sigmoid'): the classifier outputs a probability",
                         np.log(p / (1 - p)))]
 
@@ -360,8 +359,8 @@ class StackedRnn(Exercise):
         call = "model.compile(optimizer='rmsprop', loss='binary_crossentropy', metrics=['acc'])"
         if not isinstance(settings, Mapping):
             name = "the model is not compiled"
-            return Verdict(False, f"{what}: {name}\nLooks like: {name}. Try: call {call} before returning it",
-                           mistake=name)
+            return Verdict(False, verbatim(f"{what}: {name}"),
+                           mistake=untranslated(name, f"call {call} before returning it"))
         problems: list[tuple[str, str, str]] = []
         optimizer, loss = settings.get("optimizer"), settings.get("loss")
         metrics = [str(m) for m in settings.get("metrics") or []]
@@ -379,11 +378,11 @@ class StackedRnn(Exercise):
                 problems.append((f"metrics are {metrics}, expected ['acc']", "accuracy not reported as 'acc'",
                                  "metrics=['acc']"))
         if not problems:
-            return Verdict(True, _with_note("compiled as in the lesson: rmsprop, binary_crossentropy, "
-                                            "metrics ['acc']", note))
+            compiled = verbatim("compiled as in the lesson: rmsprop, binary_crossentropy, metrics ['acc']")
+            return Verdict(True, _with_note(compiled, note))
         text = f"{what}: " + "; ".join(p[0] for p in problems)
         _, name, hint = problems[0]
-        return Verdict(False, _with_note(f"{text}\nLooks like: {name}. Try: {hint}", note), mistake=name)
+        return Verdict(False, _with_note(verbatim(text), note), mistake=untranslated(name, hint))
 
 
 EXERCISE = StackedRnn()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict
+from coursekit.compare import Verdict, untranslated
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import Mistake
 from coursekit.sandbox.report import StudentError
 from graders import _recurrent as rec
 from graders import ex4_judge
@@ -203,15 +204,16 @@ def _lstm_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> li
             return rec.lstm(*args, **{**kwargs, **mistake})
     right = run()
     found = [
-        Mistake("the gates taken in the order i, f, o, g instead of Keras's i, f, c, o",
+        untranslated("the gates taken in the order i, f, o, g instead of Keras's i, f, c, o",
                 "Keras's 4*units columns are i, f, c (the candidate g), o: z[:, 2u:3u] is the candidate "
                 "(tanh) and z[:, 3u:] the output gate (sigmoid)", run(gate_order="ifoc")),
-        Mistake("the previous cell state dropped (c_t = i * g)",
+        untranslated("the previous cell state dropped (c_t = i * g)",
                 "keep the old memory: c_t = f * c_prev + i * g", run(keep_c=False)),
-        Mistake("tanh and sigmoid exchanged",
+        untranslated("tanh and sigmoid exchanged",
                 "the gates i, f, o use sigmoid; the candidate g and the output use tanh: "
                 "h_t = o * tanh(c_t)", run(swap_activations=True)),
-        Mistake("h and c swapped in the returned tuple", f"return ({', '.join(PARTS[fn])}) in that order",
+        untranslated("h and c swapped in the returned tuple",
+                     f"return ({', '.join(PARTS[fn])}) in that order",
                 (*right[:-2], right[-1], right[-2])),
     ]
     if fn == "lstm_forward":
@@ -235,19 +237,19 @@ def _gru_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> lis
         hint = ("with reset_after=True the reset gate multiplies after the matrix product: "
                 "candidate = tanh(x_t @ W_h + b_h + r * (h_prev @ U_h + b'_h)), b and b' the two bias rows")
         # With the before-product formula, the recurrent bias b'_h is either added after it or forgotten.
-        formula = [Mistake(name, hint, run(formula_after=False)),
-                   Mistake(name, hint, run(formula_after=False, candidate_bias=False))]
+        formula = [untranslated(name, hint, run(formula_after=False)),
+                   untranslated(name, hint, run(formula_after=False, candidate_bias=False))]
     else:
-        formula = [Mistake("the reset_after=True formula used for reset_after=False",
+        formula = [untranslated("the reset_after=True formula used for reset_after=False",
                            "with reset_after=False the reset gate multiplies h_prev before the product: "
                            "candidate = tanh(x_t @ W_h + b_h + (r * h_prev) @ U_h)", run(formula_after=True))]
     found = [
-        Mistake("z and 1 - z swapped", "Keras mixes h_t = z * h_prev + (1 - z) * candidate",
+        untranslated("z and 1 - z swapped", "Keras mixes h_t = z * h_prev + (1 - z) * candidate",
                 run(swap_z=True)),
         *formula,
-        Mistake("tanh and sigmoid exchanged", "the gates z and r use sigmoid; the candidate uses tanh",
+        untranslated("tanh and sigmoid exchanged", "the gates z and r use sigmoid; the candidate uses tanh",
                 run(swap_activations=True)),
-        Mistake("the gates taken in the order r, z, h instead of Keras's z, r, h",
+        untranslated("the gates taken in the order r, z, h instead of Keras's z, r, h",
                 "Keras's 3*units columns are z (update), r (reset), h (candidate)", run(gate_order="rzh")),
     ]
     if fn == "gru_forward":
@@ -261,14 +263,14 @@ def _sequence_mistakes(kwargs: dict[str, Any], right: tuple[np.ndarray, ...], ru
     rs = bool(kwargs.get("return_sequences", False))
     found = []
     if kwargs.get(state_key) is not None:
-        found.append(Mistake("the initial state ignored (the loop started from zeros)",
+        found.append(untranslated("the initial state ignored (the loop started from zeros)",
                              f"start from {state_key} when it is given", run(**{state_key: None})))
     if rs:
-        found.append(Mistake("only the last output returned with return_sequences=True",
+        found.append(untranslated("only the last output returned with return_sequences=True",
                              "stack every h_t on axis 1: (batch, timesteps, units)",
                              (right[1], *right[1:]) if len(right) > 1 else run(return_sequences=False)))
     elif right[0].ndim == 2:
-        found.append(Mistake("every output returned instead of the last one",
+        found.append(untranslated("every output returned instead of the last one",
                              "with return_sequences=False the output is the last h_t, (batch, units)",
                              run(return_sequences=True)))
     return [_as_tuple_mistake(m) if len(right) == 1 else m for m in found]
@@ -277,7 +279,7 @@ def _sequence_mistakes(kwargs: dict[str, Any], right: tuple[np.ndarray, ...], ru
 def _as_tuple_mistake(m: Mistake) -> Mistake:
     """gru_forward returns a single array: unwrap the one-item tuples built for the shared helpers."""
     out = m.output[0] if isinstance(m.output, tuple) else m.output
-    return Mistake(m.name, m.hint, out)
+    return replace(m, output=out)
 
 
 EXERCISE = LstmGru()

@@ -12,18 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, as_array, close, compare_array, describe
+from coursekit.compare import Verdict, as_array, close, compare_array, describe, untranslated
 from coursekit.exercise import Case
+from coursekit.messages import Mistake, lines, msg
 from coursekit.sandbox.report import StudentError
 
 PARTS = {"lstm_cell_forward": ("h_t", "c_t"), "lstm_forward": ("output", "h_last", "c_last")}
 BIAS_ARG = {"lstm_cell_forward": 5, "lstm_forward": 3, "gru_cell_forward": 4, "gru_forward": 3}
 
-BIAS_NONE = Mistake(
+BIAS_NONE = untranslated(
     "bias=None not handled",
     "bias=None means the layer was built with use_bias=False: add no bias at all (check `if bias is None`)",
     None)
-STATE_NONE = Mistake(
+STATE_NONE = untranslated(
     "an omitted initial state (None) not handled",
     "when the initial state is None, start from zeros of shape (batch, units)", None)
 
@@ -51,26 +52,24 @@ def explain_error(case: Case, error: StudentError) -> Mistake | None:
 def judge_parts(function: str, parts: Sequence[str], expected: Sequence[np.ndarray], got: Any,
                 mistakes: Sequence[Mistake]) -> Verdict:
     """Judge a tuple result part by part; name every wrong part, and the mistake that explains them."""
-    shape = f"a tuple ({', '.join(parts)})"
     if isinstance(got, np.ndarray) and got.shape == expected[0].shape:
-        return Verdict(False, f"{function}: expected {shape}, got a single array of shape {got.shape}; "
-                              f"return all {len(parts)} values")
+        return Verdict(False, msg("compare.single_array", what=function, parts=tuple(parts),
+                                  shape=tuple(int(n) for n in got.shape), n=len(parts)))
     if not isinstance(got, tuple | list) or len(got) != len(parts):
-        return Verdict(False, f"{function}: expected {shape}, got {describe(got)}")
+        return Verdict(False, msg("compare.not_tuple", what=function, parts=tuple(parts), got=describe(got)))
     verdicts = [compare_array(e, g, what=f"{function}: {p}") for e, g, p in zip(expected, got, parts,
                                                                                   strict=True)]
     wrong = [i for i, v in enumerate(verdicts) if not v.passed]
     if not wrong:
-        return Verdict(True, "", detail=verdicts[0].detail)
-    message = "\n".join(verdicts[i].message for i in wrong)
+        return Verdict(True, detail=verdicts[0].detail)
+    message = lines(*(verdicts[i].message or msg("failure.wrong_value") for i in wrong))
     arrays = [as_array(g) for g in got]
     for m in mistakes:
         if not isinstance(m.output, tuple):
             continue
         outs = [as_array(o) for o in m.output]
         if all(_close(outs[i], arrays[i]) for i in wrong):
-            return Verdict(False, f"{message}\nLooks like: {m.name}. Try: {m.hint}", mistake=m.name,
-                           detail=verdicts[wrong[0]].detail)
+            return Verdict(False, message, mistake=m, detail=verdicts[wrong[0]].detail)
     return Verdict(False, message, detail=verdicts[wrong[0]].detail)
 
 

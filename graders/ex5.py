@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, compare_array
+from coursekit.compare import Verdict, compare_array, untranslated
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import Mistake
 from graders import _recurrent as rec
 from graders._keras_ref import call_with_weights
 
@@ -141,29 +142,29 @@ class Bidirectional(Exercise):
 
         found = []
         if rs:
-            found.append(Mistake(
+            found.append(untranslated(
                 "the backward outputs not put back in time order",
                 "the backward pass reads x[T-1], ..., x[0]; reverse its outputs along axis 1 before merging "
                 "so that index t of both directions belongs to input step t", run(restore_order=False)))
         found += [
-            Mistake("the backward direction reading the sequence forwards",
+            untranslated("the backward direction reading the sequence forwards",
                     "run the backward weights over x[:, ::-1] (the sequence from its end)",
                     run(reverse_input=False)),
-            Mistake("the backward direction reading the sequence forwards",
+            untranslated("the backward direction reading the sequence forwards",
                     "run the backward weights over x[:, ::-1] (the sequence from its end), not over x",
                     run(reverse_input=False, flip_forwards_read=True) if rs else None),
         ]
         if not rs:
-            found.append(Mistake(
+            found.append(untranslated(
                 "the wrong step taken as the backward direction's final output",
                 "the backward direction's output is its state after its last step, the one that has read "
                 "the whole sequence back to x[0]; its first step (after reading only x[T-1]) is not it",
                 run(first_backward_step=True)))
         if merge_mode == "ave":
-            found.append(Mistake("ave computed as a sum", "ave is (forward + backward) / 2",
+            found.append(untranslated("ave computed as a sum", "ave is (forward + backward) / 2",
                                  run(ave_as_sum=True)))
         if merge_mode == "concat":
-            found.append(Mistake("concat in the wrong order (backward first)",
+            found.append(untranslated("concat in the wrong order (backward first)",
                                  "concatenate [forward, backward] on the last axis",
                                  run(backward_first=True)))
         return [m for m in found if m.output is not None]

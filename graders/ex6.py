@@ -11,13 +11,15 @@ word index the grader makes (public) or draws (hidden).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, compare_array, describe
+from coursekit.compare import Verdict, compare_array, describe, untranslated
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import Message, Mistake, lines, msg, verbatim
 
 # The first ranks of the real IMDB word index (keras.datasets.imdb.get_word_index()), and a few more.
 LESSON_WORDS: Mapping[str, int] = {
@@ -151,16 +153,17 @@ class Sequences(Exercise):
         values = np.asarray(expected["values"], dtype=np.float64)
         want = f"an {expected['dtype']} ndarray of shape {values.shape}"
         if not (isinstance(got, tuple) and len(got) == 3):
-            return Verdict(False, f"{what}: the result could not be read ({describe(got)})")
+            return Verdict(False, msg("compare.unreadable", what=what, got=describe(got)))
         kind, dtype, value = got
         if kind != "numpy.ndarray":
             if case.kwargs.get("maxlen") is None and isinstance(value, list | tuple):
-                return _named(f"{what}: expected {want}, got a {kind}", NO_PADDING)
-            return Verdict(False, f"{what}: expected {want}, got a {kind}: build the result with np.full("
-                                  f"(len(sequences), maxlen), value, dtype='int32')")
+                return _named(verbatim(f"{what}: expected {want}, got a {kind}"), NO_PADDING)
+            return Verdict(False, verbatim(f"{what}: expected {want}, got a {kind}: build the result with "
+                                           f"np.full((len(sequences), maxlen), value, dtype='int32')"))
         if case.kwargs.get("maxlen") is None and (dtype == "object" or (
                 isinstance(value, np.ndarray) and value.size == 0 < values.size)):
-            return _named(f"{what}: expected {want}, got {describe(value)} of dtype {dtype}", NO_PADDING)
+            return _named(lines(verbatim(f"{what}: expected {want}, got"), describe(value),
+                                verbatim(f"of dtype {dtype}")), NO_PADDING)
         verdict = compare_array(values, value, what=what, mistakes=self.pad_mistakes(case), rtol=0, atol=0)
         if not verdict.passed:
             return verdict
@@ -168,10 +171,10 @@ class Sequences(Exercise):
             text = f"{what}: the values are right but the array's dtype is {dtype}, expected " \
                    f"{expected['dtype']}"
             if dtype is not None and np.dtype(dtype).kind == "f":
-                return _named(text, FLOAT_ARRAY)
-            return Verdict(False, f"{text}: Keras's pad_sequences returns int32; pass dtype='int32' "
-                                  f"where you create the array")
-        return Verdict(True, f"{expected['dtype']} array of shape {values.shape}, as Keras pads it")
+                return _named(verbatim(text), FLOAT_ARRAY)
+            return Verdict(False, verbatim(f"{text}: Keras's pad_sequences returns int32; pass dtype='int32' "
+                                           f"where you create the array"))
+        return Verdict(True, verbatim(f"{expected['dtype']} array of shape {values.shape}, as Keras pads it"))
 
     @staticmethod
     def pad_mistakes(case: Case) -> list[Mistake]:
@@ -179,21 +182,21 @@ class Sequences(Exercise):
         kwargs = dict(case.kwargs)
         found = []
         if kwargs.get("padding", "pre") == "pre":
-            found.append(Mistake(PADDING_AT_END.name, PADDING_AT_END.hint,
-                                 pad_reference(sequences, **{**kwargs, "padding": "post"})))
+            found.append(replace(PADDING_AT_END,
+                                 output=pad_reference(sequences, **{**kwargs, "padding": "post"})))
         if kwargs.get("truncating", "pre") == "pre":
-            found.append(Mistake(TRUNCATING_END.name, TRUNCATING_END.hint,
-                                 pad_reference(sequences, **{**kwargs, "truncating": "post"})))
+            found.append(replace(TRUNCATING_END,
+                                 output=pad_reference(sequences, **{**kwargs, "truncating": "post"})))
         return [m for m in found if not np.array_equal(m.output, pad_reference(sequences, **kwargs))]
 
     @staticmethod
     def _judge_decode(case: Case, got: Any, expected: str) -> Verdict:
         what = "decode_review"
         if not isinstance(got, str):
-            return Verdict(False, f"{what}: expected a string of words joined by single spaces, got "
-                                  f"{describe(got)}")
+            return Verdict(False, lines(verbatim(f"{what}: expected a string of words joined by single "
+                                                 "spaces, got"), describe(got)))
         if got == expected:
-            return Verdict(True, "the review reads as the lesson decodes it")
+            return Verdict(True, verbatim("the review reads as the lesson decodes it"))
         ids, word_index = case.args[0], case.args[1]
         index_from = int(case.kwargs.get("index_from", 3))
         shown_got, shown_expected = _first_difference(got, expected)
@@ -201,9 +204,9 @@ class Sequences(Exercise):
         for other in (3, index_from - 1, index_from + 1, 0):
             if other != index_from and got == decode_reference(ids, word_index, other):
                 shift = f"ids read with index_from={other} instead of {index_from}"
-                return Verdict(False, f"{text}\nLooks like: {WRONG_INDEX_FROM.name} ({shift}). Try: "
-                                      f"{WRONG_INDEX_FROM.hint}", mistake=WRONG_INDEX_FROM.name)
-        return Verdict(False, text)
+                return Verdict(False, verbatim(text),
+                               mistake=replace(WRONG_INDEX_FROM, name=f"{WRONG_INDEX_FROM.name} ({shift})"))
+        return Verdict(False, verbatim(text))
 
 
 def _first_difference(got: str, expected: str) -> tuple[str, str]:
@@ -214,23 +217,23 @@ def _first_difference(got: str, expected: str) -> tuple[str, str]:
     return " ".join(a[start:start + 8])[:200], " ".join(b[start:start + 8])[:200]
 
 
-def _named(text: str, mistake: Mistake) -> Verdict:
-    return Verdict(False, f"{text}\nLooks like: {mistake.name}. Try: {mistake.hint}", mistake=mistake.name)
+def _named(text: Message, mistake: Mistake) -> Verdict:
+    return Verdict(False, text, mistake=mistake)
 
 
-PADDING_AT_END = Mistake("padding at the end by default",
+PADDING_AT_END = untranslated("padding at the end by default",
                          "Keras's default is padding='pre': a short review gets its zeros at the front, so "
                          "that its words end next to the output", None)
-TRUNCATING_END = Mistake("truncating the end by default",
+TRUNCATING_END = untranslated("truncating the end by default",
                          "Keras's default is truncating='pre': a long review loses its beginning and keeps "
                          "its last maxlen ids (s[-maxlen:])", None)
-NO_PADDING = Mistake("maxlen None read as 'no padding'",
+NO_PADDING = untranslated("maxlen None read as 'no padding'",
                      "maxlen=None means the longest sequence's length: "
                      "maxlen = max(len(s) for s in sequences), then pad every sequence to it", None)
-WRONG_INDEX_FROM = Mistake("ids shifted by the wrong index_from",
+WRONG_INDEX_FROM = untranslated("ids shifted by the wrong index_from",
                            "a word of rank r has id r + index_from: look up ids[i] - index_from, using the "
                            "argument", None)
-FLOAT_ARRAY = Mistake("pad value 0 written as a float array",
+FLOAT_ARRAY = untranslated("pad value 0 written as a float array",
                       "np.zeros / np.full make float64 by default: pass dtype='int32'", None)
 
 EXERCISE = Sequences()

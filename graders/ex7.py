@@ -26,7 +26,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, describe
+from coursekit.compare import Untranslated as Mistake
+from coursekit.compare import Verdict, describe
+from coursekit.compare import untranslated as named
 from coursekit.exercise import Case, Exercise
 from coursekit.sandbox.limits import Limits
 from graders import _keras_model as km
@@ -84,7 +86,7 @@ def _plot_case(name: str, history: Mapping[str, list[float]], aspect: str, hidde
 
 def _named(text: str, mistake: Mistake, detail: str = "") -> Verdict:
     name = f"{mistake.name} ({detail})" if detail else mistake.name
-    return Verdict(False, f"{text}\nLooks like: {name}. Try: {mistake.hint}", mistake=mistake.name)
+    return Verdict(False, f"{text}\nLooks like: {name}. Try: {mistake.advice_text}", mistake=mistake.name)
 
 
 class ImdbTraining(Exercise):
@@ -614,24 +616,24 @@ def _padded_post(x: np.ndarray) -> np.ndarray:
     return out
 
 
-NOT_PADDED = Mistake("x not padded", "pad each x: keras.utils.pad_sequences(x_train, maxlen=maxlen)", None)
-MAXLEN_TO_LOAD_DATA = Mistake("maxlen passed to load_data (it drops the longer reviews)",
+NOT_PADDED = named("x not padded", "pad each x: keras.utils.pad_sequences(x_train, maxlen=maxlen)", None)
+MAXLEN_TO_LOAD_DATA = named("maxlen passed to load_data (it drops the longer reviews)",
                               "load_data(num_words=num_words) keeps every review; then "
                               "pad_sequences(x, maxlen=maxlen) cuts the long ones", None)
-NUM_WORDS_IGNORED = Mistake("num_words ignored", "imdb.load_data(num_words=num_words): rarer words become 2",
+NUM_WORDS_IGNORED = named("num_words ignored", "imdb.load_data(num_words=num_words): rarer words become 2",
                             None)
-PADDED_POST = Mistake("padded at the end", "keep pad_sequences' defaults (padding='pre')", None)
-NOT_FITTED = Mistake("a model that was not fitted",
+PADDED_POST = named("padded at the end", "keep pad_sequences' defaults (padding='pre')", None)
+NOT_FITTED = named("a model that was not fitted",
                      "call model.fit(x_train, y_train, epochs=..., batch_size=..., validation_split=...) and "
                      "return (model, history.history) from that fit", None)
-OTHER_OPTIMIZER = Mistake("an optimiser other than rmsprop", "model.compile(optimizer='rmsprop', ...)", None)
-HAND_WRITTEN = Mistake("a history written by hand (it is not what fit measured)",
+OTHER_OPTIMIZER = named("an optimiser other than rmsprop", "model.compile(optimizer='rmsprop', ...)", None)
+HAND_WRITTEN = named("a history written by hand (it is not what fit measured)",
                        "return history.history from history = model.fit(...)", None)
-SERIES_SWAPPED = Mistake("the two series swapped",
+SERIES_SWAPPED = named("the two series swapped",
                          "training 'bo' (blue dots), validation 'b' (a blue line), as in the lesson", None)
-LOSS_ACC_SWAPPED = Mistake("loss and accuracy swapped",
+LOSS_ACC_SWAPPED = named("loss and accuracy swapped",
                            "fig_acc draws acc and val_acc, fig_loss draws loss and val_loss", None)
-BOTH_LINES = Mistake("both series as lines", "plt.plot(epochs, acc, 'bo', ...): training as dots", None)
-NO_LEGEND = Mistake("no legend", "label each plt.plot(..., label='Training acc') and call plt.legend()", None)
+BOTH_LINES = named("both series as lines", "plt.plot(epochs, acc, 'bo', ...): training as dots", None)
+NO_LEGEND = named("no legend", "label each plt.plot(..., label='Training acc') and call plt.legend()", None)
 
 EXERCISE = ImdbTraining()

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict
+from coursekit.compare import Verdict, untranslated
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import Mistake
 from coursekit.sandbox.report import StudentError
 from graders import _bptt as bptt
 from graders import _keras_ref, ex8_judge
@@ -46,7 +47,7 @@ DIVIDED_BY_ZERO = ex8_judge.DIVIDED_BY_ZERO  # judged in graders/ex8_judge.py, n
 
 
 def _mistake(named: tuple[str, str], output: Any) -> Mistake:
-    return Mistake(named[0], named[1], output)
+    return untranslated(named[0], named[1], output)
 
 
 @dataclass(frozen=True)

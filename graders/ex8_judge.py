@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, as_array, close, compare_array, describe
+from coursekit.compare import Verdict, as_array, close, compare_array, describe, untranslated
 from coursekit.exercise import Case
+from coursekit.messages import Mistake, lines, msg, verbatim
 from coursekit.sandbox.report import StudentError
 
 KEYS = ("dU", "dW", "db", "dx", "ds0")  # rnn_backward's dict, in the order of graders/_bptt.py
@@ -30,17 +31,17 @@ def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> V
         return _judge_clip(got, expected, mistakes)
     verdict = compare_array(expected, got, what=case.function, mistakes=mistakes)
     shown = _what_the_norms_show(as_array(got), expected)
-    return Verdict(verdict.passed, "\n".join(t for t in (verdict.message, shown) if t),
-                   verdict.mistake, verdict.detail)
+    said = [m for m in (verdict.message, verbatim(shown) if shown else None) if m is not None]
+    return Verdict(verdict.passed, lines(*said) if said else None, verdict.mistake, verdict.detail)
 
 def _judge_backward(got: Any, expected: Mapping[str, np.ndarray], mistakes: Sequence[Mistake]) -> Verdict:
     keys = ", ".join(f'"{k}"' for k in KEYS)
     if not isinstance(got, dict):
-        return Verdict(False, f"rnn_backward: expected a dict with the keys {keys}, got {describe(got)}")
+        return Verdict(False, msg("compare.not_dict", what="rnn_backward", keys=keys, got=describe(got)))
     missing = [k for k in KEYS if k not in got]
     if missing:
-        return Verdict(False, f"rnn_backward: the dict has no {', '.join(missing)}; expected the keys "
-                              f"{keys}")
+        return Verdict(False, verbatim(f"rnn_backward: the dict has no {', '.join(missing)}; expected the "
+                                       f"keys {keys}"))
     return judge_parts("rnn_backward", expected, {k: got[k] for k in KEYS}, mistakes)
 
 def _judge_clip(got: Any, expected: tuple[list[np.ndarray], float], mistakes: Sequence[Mistake]) -> Verdict:
@@ -49,13 +50,14 @@ def _judge_clip(got: Any, expected: tuple[list[np.ndarray], float], mistakes: Se
     what = f"a tuple (a list of {n} clipped arrays, the global norm)"
     if not isinstance(got, tuple | list) or len(got) != 2 or not isinstance(got[0], tuple | list):
         if isinstance(got, tuple | list) and all(isinstance(a, np.ndarray) for a in got):
-            return Verdict(False, f"clip_by_global_norm: expected {what}, got only {len(got)} arrays; "
-                                  f"return the global norm too: (clipped, global_norm)")
-        return Verdict(False, f"clip_by_global_norm: expected {what}, got {describe(got)}")
+            return Verdict(False, verbatim(f"clip_by_global_norm: expected {what}, got only {len(got)} "
+                                           "arrays; return the global norm too: (clipped, global_norm)"))
+        return Verdict(False, msg("compare.not_tuple", what="clip_by_global_norm",
+                                  parts=(f"a list of {n} clipped arrays", "the global norm"),
+                                  got=describe(got)))
     arrays, got_norm = got
     if not isinstance(arrays, tuple | list) or len(arrays) != n:
-        return Verdict(False, f"clip_by_global_norm: expected a list of {n} arrays first, "
-                              f"got {describe(arrays)}")
+        return Verdict(False, msg("compare.not_list", what="clip_by_global_norm", n=n, got=describe(arrays)))
     names = [f"clipped[{i}]" for i in range(n)]
     want = {**dict(zip(names, clipped, strict=True)), "global_norm": np.asarray(norm)}
     parts = {**dict(zip(names, arrays, strict=True)), "global_norm": got_norm}
@@ -64,14 +66,13 @@ def _judge_clip(got: Any, expected: tuple[list[np.ndarray], float], mistakes: Se
         return verdict
     returned = [as_array(a) for a in arrays]
     if any(a is not None and not np.all(np.isfinite(a)) for a in returned):
-        return Verdict(False, f"{verdict.message}\nLooks like: {DIVIDED_BY_ZERO[0]}. "
-                              f"Try: {DIVIDED_BY_ZERO[1]}", DIVIDED_BY_ZERO[0], verdict.detail)
+        return Verdict(False, verdict.message, untranslated(*DIVIDED_BY_ZERO), verdict.detail)
     return verdict
 
 def explain_error(case: Case, error: StudentError) -> Mistake | None:
     """A ZeroDivisionError in clip_by_global_norm when every gradient is 0."""
     if case.function == "clip_by_global_norm" and error.type_name == "ZeroDivisionError":
-        return Mistake(DIVIDED_BY_ZERO[0], DIVIDED_BY_ZERO[1], None)
+        return untranslated(*DIVIDED_BY_ZERO)
     return None
 
 
@@ -86,15 +87,14 @@ def judge_parts(function: str, expected: Mapping[str, np.ndarray], got: Mapping[
                 for k, e in expected.items()}
     wrong = [k for k, v in verdicts.items() if not v.passed]
     if not wrong:
-        return Verdict(True, "", detail=verdicts[next(iter(verdicts))].detail)
-    message = "\n".join(verdicts[k].message for k in wrong)
+        return Verdict(True, detail=verdicts[next(iter(verdicts))].detail)
+    message = lines(*(verdicts[k].message or msg("failure.wrong_value") for k in wrong))
     detail = verdicts[wrong[0]].detail
     for mistake in mistakes:
         given = {k: v for k, v in mistake.output.items() if v is not None}
         explained = [k for k in wrong if k in given and _close(given[k], got[k])]
         if explained and all(k in explained or k not in given for k in wrong):
-            return Verdict(False, f"{message}\nLooks like: {mistake.name}. Try: {mistake.hint}",
-                           mistake=mistake.name, detail=detail)
+            return Verdict(False, message, mistake=mistake, detail=detail)
     return Verdict(False, message, detail=detail)
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict
+from coursekit.compare import Verdict, untranslated
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import Mistake
 from graders import _ntm as ntm
 from graders import ex9_judge
 
@@ -43,7 +44,7 @@ ADD_BEFORE_ERASE = ("the add written before the erase",
 
 
 def _mistake(named: tuple[str, str], output: Any) -> Mistake:
-    return Mistake(named[0], named[1], output)
+    return untranslated(named[0], named[1], output)
 
 
 @dataclass(frozen=True)

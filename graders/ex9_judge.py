@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Mistake, Verdict, as_array, compare_array
+from coursekit.compare import Verdict, as_array, compare_array, untranslated
 from coursekit.exercise import Case
+from coursekit.messages import Mistake
 
 NO_EPSILON = ("no epsilon in the cosine similarity (a zero row gives 0 / 0)",
               "use |key| |memory[i]| + 1e-8 as the denominator: a zero row then has similarity 0")
@@ -26,6 +27,5 @@ def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> V
     if (case.function == "content_weights" and not verdict.passed and verdict.mistake is None
             and arr is not None and arr.shape == expected.shape and np.isnan(arr).any()
             and not np.linalg.norm(np.asarray(case.args[0], dtype=np.float64), axis=-1).all()):
-        return Verdict(False, f"{verdict.message}\nLooks like: {NO_EPSILON[0]}. Try: {NO_EPSILON[1]}",
-                       NO_EPSILON[0], verdict.detail)
+        return Verdict(False, verdict.message, untranslated(*NO_EPSILON), verdict.detail)
     return verdict

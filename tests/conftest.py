@@ -11,13 +11,19 @@ import pytest
 
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
-from coursekit.results import ExerciseResult
+from coursekit.render.text import test_output
+from coursekit.results import ExerciseResult, TestResult
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 
 GradeFiles = Callable[..., ExerciseResult]
+
+
+def text(test: TestResult, lang: str = "en") -> str:
+    """A test's message and, on its own line, its hint, as a student reads them in ``lang``."""
+    return test_output(test, lang)
 
 
 @pytest.fixture(scope="module")

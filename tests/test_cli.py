@@ -22,7 +22,7 @@ runner = CliRunner()
 
 
 def invoke(*args: str) -> Result:
-    return runner.invoke(app, list(args), env={"COLUMNS": "100"})
+    return runner.invoke(app, list(args), env={"COLUMNS": "100", "COURSEKIT_LANG": "en"})
 
 
 def folder_with(tmp_path: Path, source: str, name: str = "student") -> Path:
@@ -99,14 +99,21 @@ def test_json_output_follows_the_contract(folder: str, code: int, score: float) 
     assert data["exercise"] == "ex1" and data["score"] == score and data["max_score"] == 12.0
     assert len(data["tests"]) == 12
     for test in data["tests"]:
-        assert set(test) == {"name", "status", "score", "max_score", "output"}
+        assert set(test) == {"name", "status", "score", "max_score", "output", "mistake"}
         assert test["status"] in ("passed", "failed") and isinstance(test["output"], str)
+        assert test["mistake"] is None
         assert test["score"] == (test["max_score"] if test["status"] == "passed" else 0)
 
 
-def test_json_output_carries_the_mistake_in_the_message(tmp_path: Path) -> None:
-    data = json.loads(invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--json").stdout)
-    assert any("the bias b was left out" in t["output"] for t in data["tests"] if t["status"] == "failed")
+def test_json_output_carries_the_mistake_id_the_same_in_both_languages(tmp_path: Path) -> None:
+    folder = str(folder_with(tmp_path, NO_BIAS))
+    en = json.loads(invoke("check", "ex1", folder, "--json", "--lang", "en").stdout)
+    zh = json.loads(invoke("check", "ex1", folder, "--json", "--lang", "zh").stdout)
+    assert any("the bias b was left out" in t["output"] for t in en["tests"] if t["status"] == "failed")
+    assert any("漏掉了偏置 b" in t["output"] for t in zh["tests"] if t["status"] == "failed")
+    ids = [t["mistake"] for t in en["tests"]]
+    assert "bias_missing" in ids and ids == [t["mistake"] for t in zh["tests"]]
+    assert {t["mistake"] for t in en["tests"] if t["status"] == "passed"} == {None}
 
 
 @pytest.mark.parametrize("args", [
@@ -125,8 +132,41 @@ def test_an_unknown_exercise_lists_the_known_ones() -> None:
 
 
 def test_a_folder_without_the_file_exits_2_naming_the_file(tmp_path: Path) -> None:
-    result = invoke("check", "ex1", str(tmp_path), "--json")
+    result = invoke("check", "ex1", str(tmp_path))
     assert result.exit_code == 2 and FILE in result.stderr and result.stdout == ""
+
+
+def test_with_json_an_error_is_json_too(tmp_path: Path) -> None:
+    result = invoke("check", "ex1", str(tmp_path), "--json")
+    assert result.exit_code == 2 and FILE in json.loads(result.stdout)["error"]
+
+
+def test_lang_chooses_the_language_of_every_line(tmp_path: Path) -> None:
+    zh = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--lang", "zh")
+    assert zh.exit_code == 1
+    assert "看起来像是：漏掉了偏置 b" in zh.stdout and "ex1：3/12 分" in zh.stdout
+    assert "Looks like" not in zh.stdout and "points" not in zh.stdout
+
+
+@pytest.mark.parametrize(("option", "environment", "expected"), [
+    (None, {"COURSEKIT_LANG": "zh"}, "zh"),
+    ("en", {"COURSEKIT_LANG": "zh"}, "en"),
+    (None, {"LANG": "zh_CN.UTF-8"}, "zh"),
+    (None, {"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+    (None, {"LANG": "C.UTF-8"}, "en"),
+    (None, {}, "en"),
+])
+def test_the_language_is_the_option_then_coursekit_lang_then_the_locale(
+        option: str | None, environment: dict[str, str], expected: str) -> None:
+    from coursekit.i18n import resolve_language
+
+    assert resolve_language(option, environment) == expected
+
+
+@pytest.mark.parametrize("args", [("--lang", "fr"), ("--lang", "fr", "--json")])
+def test_an_unknown_language_exits_2(args: tuple[str, ...]) -> None:
+    result = invoke("check", "ex1", str(SOLUTIONS), *args)
+    assert result.exit_code == 2 and "fr" in (result.stdout + result.stderr)
 
 
 def test_without_a_path_check_looks_in_the_current_folder_then_exercises(

@@ -21,11 +21,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import text
 
 from coursekit.batch.worker import cases_for
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise, shared_calls
+from coursekit.messages import verbatim
 from coursekit.registry import exercise_ids, get_exercise
 from coursekit.results import ExerciseResult
 from coursekit.sandbox.forkserver import ForkServer
@@ -109,7 +111,7 @@ def batch_graded(keras: ModuleType, servers: dict[tuple[str, ...], ForkServer]
 
 
 def failures(result: ExerciseResult) -> list[str]:
-    return [f"{t.name}: {t.output}" for t in result.tests if not t.passed]
+    return [f"{t.name}: {text(t)}" for t in result.tests if not t.passed]
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -157,7 +159,7 @@ class Counting(Exercise):
         return None
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        return Verdict(True, repr(got))
+        return Verdict(True, verbatim(repr(got)))
 
 
 def test_cases_making_the_same_call_share_one_call_through_the_graders_probe(tmp_path: Path) -> None:
@@ -173,7 +175,7 @@ def test_cases_making_the_same_call_share_one_call_through_the_graders_probe(tmp
                                                        "    calls.append(x)\n    return len(calls)\n")
     exercise = Counting(probe)
     result = grade_exercise(exercise, tmp_path / "student", exercise.public_cases(), {})
-    outputs = {t.name: t.output for t in result.tests}
+    outputs = {t.name: text(t) for t in result.tests}
     assert outputs == {
         "first aspect": "{'value': 1, 'args': [1], 'data': {}, 'prepared': 1, 'measure': True}",
         "other call": "{'value': 2, 'args': [2], 'data': {'tag': 7}, 'prepared': 2, 'measure': True}",

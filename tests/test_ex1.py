@@ -10,9 +10,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import EXERCISES, SOLUTIONS, GradeFiles
+from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
 
 from coursekit.grading import grade_exercise
+from coursekit.i18n import LANGUAGES, render
+from coursekit.messages import in_domain
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 
@@ -37,35 +39,57 @@ def wrong(*edits: tuple[str, str]) -> str:
     return source
 
 
-# name as the grader says it -> a wrong solution, and the functions whose tests it must fail
+# mistake id -> a wrong solution, and the functions whose tests it must fail
 MISTAKES: dict[str, tuple[str, set[str]]] = {
-    "the bias b was left out": (
+    "bias_missing": (
         wrong((CELL, "return np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W)")),
         {"rnn_cell_forward", "rnn_forward"}),
-    "ReLU used instead of tanh": (
+    "relu_instead_of_tanh": (
         wrong((CELL, "return np.maximum(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b, 0)")),
         {"rnn_cell_forward", "rnn_forward"}),
-    "sigmoid used instead of tanh": (
+    "sigmoid_instead_of_tanh": (
         wrong((CELL, "return 1 / (1 + np.exp(-(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b)))")),
         {"rnn_cell_forward", "rnn_forward"}),
-    "W transposed (s_prev @ W.T)": (
+    "w_transposed": (
         wrong((CELL, "return np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W.T + b)")),
         {"rnn_cell_forward", "rnn_forward"}),
-    "s0 ignored (the loop started from zeros)": (
+    "s0_ignored": (
         wrong((START, "s_t = np.zeros((batch, W.shape[0]))")),
         {"rnn_forward"}),
-    "the first state returned instead of the last": (
+    "first_state_returned": (
         wrong((RETURN, "return np.stack(states, axis=1) if return_sequences else states[0]")),
         {"rnn_forward"}),
-    "the softmax taken over the first axis instead of the last": (
+    "softmax_first_axis": (
         wrong((SOFTMAX[0], "logits = logits - logits.max(axis=0, keepdims=True)"),
               (SOFTMAX[1], "return e / e.sum(axis=0, keepdims=True)")),
         {"rnn_output"}),
-    "the sequence was returned in reverse time order": (
+    "sequence_reversed": (
         wrong((RETURN, "return np.stack(states[::-1], axis=1) if return_sequences else s_t")),
         {"rnn_forward"}),
-    "no softmax (the raw scores s @ V + c)": (
+    "no_softmax": (
         wrong((SOFTMAX[1], "return np.asarray(s) @ V + c")),
+        {"rnn_output"}),
+    "no_activation": (
+        wrong((CELL, "return np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b")),
+        {"rnn_cell_forward", "rnn_forward"}),
+    "all_states_returned": (
+        wrong((RETURN, "return np.stack(states, axis=1)")),
+        {"rnn_forward"}),
+    "last_state_only": (
+        wrong((RETURN, "return s_t")),
+        {"rnn_forward"}),
+    "softmax_time_axis": (
+        wrong((SOFTMAX[0], "logits = logits - logits.max(axis=1, keepdims=True)"),
+              (SOFTMAX[1], "return e / e.sum(axis=1, keepdims=True)")),
+        {"rnn_output"}),
+    "output_bias_missing": (
+        wrong(("logits = np.asarray(s) @ V + c", "logits = np.asarray(s) @ V")),
+        {"rnn_output"}),
+    "sigmoid_instead_of_softmax": (
+        wrong((SOFTMAX[1], "return 1 / (1 + np.exp(-(np.asarray(s) @ V + c)))")),
+        {"rnn_output"}),
+    "softmax_whole_array": (
+        wrong((SOFTMAX[0], "logits = logits - logits.max()"), (SOFTMAX[1], "return e / e.sum()")),
         {"rnn_output"}),
 }
 
@@ -129,7 +153,7 @@ def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> Non
 
 def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
     result = grade_files("ex1", {FILE: None})
-    assert result.passed, [t.output for t in result.tests if not t.passed]
+    assert result.passed, [text(t) for t in result.tests if not t.passed]
     assert result.score == result.max_score == EX1.public_points()
 
 
@@ -141,13 +165,13 @@ def test_the_solution_gets_full_marks_on_hidden_cases_against_live_keras(
     cases = EX1.hidden_cases(np.random.default_rng(seed), shape_rng)
     expected = EX1.expected_values(cases)
     result = grade_exercise(EX1, tmp_path, cases, expected)
-    assert result.passed, [t.output for t in result.tests if not t.passed]
+    assert result.passed, [text(t) for t in result.tests if not t.passed]
 
 
 def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
     result = grade_files("ex1", {FILE: STUB})
     assert result.score == 0 and len(result.tests) == len(EX1.public_cases())
-    assert all("is not implemented yet" in t.output and not t.internal_error for t in result.tests)
+    assert all("is not implemented yet" in text(t) and not t.internal_error for t in result.tests)
 
 
 # ---- the mistakes ----------------------------------------------------------------------------------
@@ -161,18 +185,18 @@ def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, name: 
         if function in functions:
             failed = [t for t in results if not t.passed]
             assert failed, f"{name}: no {function} test failed"
-            assert any(t.mistake == name and f"Looks like: {name}." in t.output for t in failed), \
-                [t.output for t in failed]
+            for lang in LANGUAGES:  # named in both languages, with the same id
+                named = render(in_domain("ex1", name), lang, strict=True)
+                assert any(t.mistake == name and named in text(t, lang) for t in failed), \
+                    [text(t, lang) for t in failed]
             assert all(t.mistake in (name, None) for t in failed), [t.mistake for t in failed]
         else:
             assert all(t.passed for t in results), f"{name} must not cost {function} its points"
 
 
 def test_the_issues_mistakes_are_all_in_the_table() -> None:
-    asked = {"the bias b was left out", "ReLU used instead of tanh", "sigmoid used instead of tanh",
-             "s0 ignored (the loop started from zeros)", "W transposed (s_prev @ W.T)",
-             "the first state returned instead of the last",
-             "the softmax taken over the first axis instead of the last"}
+    asked = {"bias_missing", "relu_instead_of_tanh", "sigmoid_instead_of_tanh", "s0_ignored", "w_transposed",
+             "first_state_returned", "softmax_first_axis"}
     assert asked <= set(MISTAKES)
 
 
@@ -181,12 +205,12 @@ def test_a_wrong_answer_that_is_no_known_mistake_says_where_it_differs(grade_fil
     result = grade_files("ex1", {FILE: source})
     failed = [t for t in result.tests if not t.passed]
     assert failed and all(t.mistake is None for t in failed)
-    assert "values differ; first at index" in failed[0].output and failed[0].detail is not None
+    assert "values differ; first at index" in text(failed[0]) and failed[0].detail is not None
 
 
 def test_the_wrong_shape_is_reported(grade_files: GradeFiles) -> None:
     source = wrong((RETURN, "return np.stack(states, axis=1) if return_sequences else s_t[None]"))
-    outputs = [t.output for t in grade_files("ex1", {FILE: source}).tests if not t.passed]
+    outputs = [text(t) for t in grade_files("ex1", {FILE: source}).tests if not t.passed]
     assert outputs and all(re.search(r"expected shape \(\d+, \d+\), got shape \(1, \d+, \d+\)", o)
                            for o in outputs)
 
@@ -196,7 +220,7 @@ def test_returning_a_list_is_fine_and_returning_nothing_is_not(grade_files: Grad
     assert listed.passed
     nothing = grade_files("ex1", {FILE: wrong((SOFTMAX[1], "e / e.sum(axis=-1, keepdims=True)"))})
     failed = [t for t in nothing.tests if not t.passed]
-    assert failed and all("got None" in t.output for t in failed)
+    assert failed and all("got None" in text(t) for t in failed)
 
 
 # ---- forbidden imports ------------------------------------------------------------------------------
@@ -211,18 +235,18 @@ def test_returning_a_list_is_fine_and_returning_nothing_is_not(grade_files: Grad
 def test_importing_a_framework_scores_zero_with_the_reason(grade_files: GradeFiles, line: str) -> None:
     result = grade_files("ex1", {FILE: line + "\n" + SOLUTION})
     assert result.score == 0
-    assert all("scores 0" in t.output and "keras, tensorflow, torch or jax" in t.output for t in result.tests)
+    assert all("scores 0" in text(t) and "keras, tensorflow, torch or jax" in text(t) for t in result.tests)
 
 
 def test_a_framework_import_inside_a_function_scores_zero(grade_files: GradeFiles) -> None:
     source = wrong((SOFTMAX[1], "__import__('tensor' + 'flow')\n    " + SOFTMAX[1]))
     result = grade_files("ex1", {FILE: source})
-    assert result.score == 0 and all("tensorflow" in t.output for t in result.tests)
+    assert result.score == 0 and all("tensorflow" in text(t) for t in result.tests)
 
 
 def test_a_framework_imported_by_a_helper_module_scores_zero(grade_files: GradeFiles) -> None:
     result = grade_files("ex1", {FILE: "import helper\n" + SOLUTION, "helper.py": "import torch\n"})
-    assert result.score == 0 and all("helper.py imports torch" in t.output for t in result.tests)
+    assert result.score == 0 and all("helper.py imports torch" in text(t) for t in result.tests)
 
 
 # ---- the stub's text ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from conftest import text
 from rich.console import Console
 
 from coursekit.grading import grade_exercise
@@ -43,7 +44,7 @@ def wrong(*edits: tuple[str, str]) -> str:
 
 def named(result: ExerciseResult) -> dict[str, set[str]]:
     """Test name -> the mistakes its message names."""
-    return {t.name: set(re.findall(r"Looks like: (.+?)\. Try:", t.output)) for t in result.tests}
+    return {t.name: set(re.findall(r"Looks like: (.+?)\. Try:", text(t))) for t in result.tests}
 
 
 def all_named(result: ExerciseResult) -> set[str]:
@@ -54,7 +55,7 @@ def all_named(result: ExerciseResult) -> set[str]:
 
 def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: None})
-    assert [t.output for t in result.tests if not t.passed] == []
+    assert [text(t) for t in result.tests if not t.passed] == []
     assert result.score == result.max_score == PUBLIC
 
 
@@ -62,7 +63,7 @@ def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
     assert result.score == 0
     assert not any(t.internal_error for t in result.tests)
-    assert all("not implemented yet" in t.output for t in result.tests)
+    assert all("not implemented yet" in text(t) for t in result.tests)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -72,7 +73,7 @@ def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: Modu
     exercise = get_exercise("ex2")
     cases = exercise.hidden_cases(np.random.default_rng(seed))
     result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
-    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
     assert result.score == len(cases)
 
 
@@ -147,7 +148,7 @@ def test_check_does_not_import_tensorflow() -> None:
 def test_the_lessons_totals_are_shown(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: None})
     console = Console(record=True, width=200)
-    show_check(console, result, verbose=True)
+    show_check(console, result, "en", verbose=True)
     text = console.export_text()
     for total in ("322,080", "328,320"):
         assert f"Total params: {total}" in text
@@ -162,9 +163,9 @@ def test_a_wrong_table_is_shown_side_by_side_with_the_cell_marked(grade_files: G
     assert test.table.expected_total == test.table.got_total == "328,320"
     assert (1, 1) in test.table.differences and (1, 2) not in test.table.differences
     assert ("row 2 (SimpleRNN) differs in Output Shape: expected (None, None, 32), got (None, 32)"
-            in test.output)
+            in text(test))
     console = Console(record=True, width=200)
-    show_check(console, result, verbose=True)
+    show_check(console, result, "en", verbose=True)
     assert "(None, 32) ✗" in console.export_text()
 
 
@@ -181,7 +182,7 @@ def test_bias_forgotten(grade_files: GradeFiles) -> None:
     first_table = "summary_table: the lesson's first table, Embedding + SimpleRNN(32)"
     assert found[first_table] == {"the bias forgotten"}
     row = next(t for t in result.tests if t.name.startswith("simple_rnn: SimpleRNN(32)"))
-    assert "expected 2,080 parameters, got 2,048" in row.output
+    assert "expected 2,080 parameters, got 2,048" in text(row)
 
 
 def test_recurrent_weights_forgotten(grade_files: GradeFiles) -> None:
@@ -264,9 +265,9 @@ def test_a_float_or_a_numpy_count_is_named(grade_files: GradeFiles) -> None:
     assert named(result)["dense: Dense(1) on 32 inputs (the IMDB output layer)"] == {
         "a numpy value returned instead of a Python int"}
     test = next(t for t in result.tests if t.name == "embedding: Embedding(7, 3)")
-    assert "returned 21.0 of type builtins.float" in test.output
+    assert "returned 21.0 of type builtins.float" in text(test)
     table = next(t for t in result.tests if "first table" in t.name)
-    assert "expected 320,000, got 320000.0 (a float; Param # is an int)" in table.output
+    assert "expected 320,000, got 320000.0 (a float; Param # is an int)" in text(table)
 
 
 def test_a_malformed_table_is_a_failed_test_with_a_message(grade_files: GradeFiles) -> None:
@@ -274,10 +275,10 @@ def test_a_malformed_table_is_a_failed_test_with_a_message(grade_files: GradeFil
                                                   "    return [('Embedding', 320000)]\n"})
     tests = [t for t in result.tests if t.name.startswith("summary_table")]
     assert all(not t.passed and not t.internal_error for t in tests)
-    assert "row 1 should be a (class_name, output_shape, params) tuple" in tests[0].output
+    assert "row 1 should be a (class_name, output_shape, params) tuple" in text(tests[0])
 
 
 def test_keras_import_scores_zero(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: "import keras\n" + SOLUTION})
     assert result.score == 0
-    assert "imports keras" in result.tests[0].output
+    assert "imports keras" in text(result.tests[0])

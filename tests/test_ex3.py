@@ -19,9 +19,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import text
 
 from coursekit import wire
 from coursekit.grading import grade_exercise
+from coursekit.render.text import words
 from coursekit.results import ExerciseResult
 from graders import _keras_model as km
 from graders import ex3 as ex3_grader
@@ -137,11 +139,11 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Exercise
 
 
 def outputs(result: ExerciseResult) -> dict[str, str]:
-    return {t.name: t.output for t in result.tests}
+    return {t.name: text(t) for t in result.tests}
 
 
 def named(result: ExerciseResult) -> dict[str, set[str]]:
-    return {t.name: set(re.findall(r"Looks like: (.+?)\. Try:", t.output)) for t in result.tests}
+    return {t.name: set(re.findall(r"Looks like: (.+?)\. Try:", text(t))) for t in result.tests}
 
 
 def _public_names() -> list[str]:
@@ -156,10 +158,11 @@ SINGLE, SINGLE_SIZES, SEQUENCE, STACKED, STACKED_2, IMDB, COMPILE = _public_name
 def test_solution_check_is_full_shows_the_totals_and_imports_no_tensorflow_in_the_grader() -> None:
     code = ("import json, sys; from pathlib import Path; from rich.console import Console; "
             "from coursekit.check import check; from coursekit.render.terminal import show_check; "
+            "from coursekit.render.text import test_output; "
             f"r = check('ex3', Path({str(SOLUTIONS)!r})); c = Console(record=True, width=200); "
-            "show_check(c, r, verbose=True); "
+            "show_check(c, r, 'en', verbose=True); "
             "print(json.dumps([r.score, r.max_score, 'tensorflow' in sys.modules, 'keras' in sys.modules, "
-            "c.export_text(), [t.output for t in r.tests if not t.passed]]))")
+            "c.export_text(), [test_output(t, 'en') for t in r.tests if not t.passed]]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     score, max_score, tensorflow, keras_loaded, text, failures = json.loads(out.stdout.splitlines()[-1])
     assert failures == []
@@ -174,7 +177,7 @@ def test_stub_scores_zero_without_crashing(graded: Callable[[str], ExerciseResul
     result = graded((EXERCISES / FILE).read_text(encoding="utf-8"))
     assert result.score == 0
     assert not any(t.internal_error for t in result.tests)
-    assert all("not implemented yet" in t.output for t in result.tests)
+    assert all("not implemented yet" in text(t) for t in result.tests)
 
 
 def test_hidden_cases_keep_their_names_and_change_every_argument() -> None:
@@ -191,7 +194,7 @@ def test_a_model_without_keras_input_is_accepted_with_a_note(graded: Callable[[s
     result = graded(WRONG_A)
     test = next(t for t in result.tests if t.name == SINGLE)
     assert test.passed
-    assert "keras.Input(shape=(None,))" in test.output and "(None, None)" in test.output
+    assert "keras.Input(shape=(None,))" in text(test) and "(None, None)" in text(test)
 
 
 def test_the_functional_api_and_any_layer_names_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:
@@ -239,8 +242,8 @@ def test_the_last_layer_returns_sequences(graded: Callable[[str], ExerciseResult
     assert named(result)[STACKED] == named(result)[STACKED_2] == {"the last layer returns sequences"}
     test = next(t for t in result.tests if t.name == STACKED)
     assert ("row 5 (SimpleRNN) differs in Output Shape: expected (None, 32), got (None, None, 32)"
-            in test.output)
-    assert "total 328,320" in test.output
+            in text(test))
+    assert "total 328,320" in text(test)
     assert test.table is not None and test.table.differences == ((4, 1),)
 
 
@@ -286,7 +289,7 @@ def test_remeasure_ignores_a_forged_table_and_outputs(keras: ModuleType, child: 
     forged = {**got, "table": expected["table"], "outputs": expected["outputs"], "built_without_input": False}
     assert EXERCISE.judge(case, forged, expected).passed  # a child's claims alone would pass
     verdict = EXERCISE.judge(case, EXERCISE.remeasure(case, forged), expected)
-    assert not verdict.passed and verdict.mistake == "the last layer returns sequences"
+    assert not verdict.passed and verdict.mistake.id == "the_last_layer_returns_sequences"
 
 
 def test_remeasure_passes_the_lessons_model_built_without_input(keras: ModuleType,
@@ -297,7 +300,7 @@ def test_remeasure_passes_the_lessons_model_built_without_input(keras: ModuleTyp
     again = EXERCISE.remeasure(case, {**got, "built_without_input": False, "table": []})
     assert again["built_without_input"] is True
     verdict = EXERCISE.judge(case, again, expected)
-    assert verdict.passed and "keras.Input(shape=(None,))" in verdict.message
+    assert verdict.passed and "keras.Input(shape=(None,))" in words(verdict.message)
 
 
 def test_remeasure_measures_what_the_child_measures(keras: ModuleType, child: SimpleNamespace) -> None:
@@ -318,7 +321,7 @@ def test_remeasure_refuses_a_lambda_layer_and_a_custom_class(keras: ModuleType,
     with_lambda = keras.Sequential([keras.Input((None,)), keras.layers.Embedding(10000, 32),
                                     keras.layers.SimpleRNN(32), keras.layers.Lambda(lambda z: z)])
     verdict = EXERCISE.judge(case, EXERCISE.remeasure(case, probe(child, with_lambda)), expected)
-    assert not verdict.passed and "Lambda layer" in verdict.message
+    assert not verdict.passed and "Lambda layer" in words(verdict.message)
 
     class Twice(keras.layers.Layer):
         def call(self, z: Any) -> Any:
@@ -327,7 +330,8 @@ def test_remeasure_refuses_a_lambda_layer_and_a_custom_class(keras: ModuleType,
     custom = keras.Sequential([keras.Input((None,)), keras.layers.Embedding(10000, 32),
                                keras.layers.SimpleRNN(32), Twice()])
     verdict = EXERCISE.judge(case, EXERCISE.remeasure(case, probe(child, custom)), expected)
-    assert not verdict.passed and "Twice" in verdict.message and "no custom classes" in verdict.message
+    said = words(verdict.message)
+    assert not verdict.passed and "Twice" in said and "no custom classes" in said
 
 
 def test_remeasure_refuses_a_forged_module_path(keras: ModuleType, child: SimpleNamespace) -> None:
@@ -469,7 +473,7 @@ def test_compile_settings_are_read_from_the_students_own_config(keras: ModuleTyp
     expected = seeded.expected_values([case], use_cache=False)[case.name]
     got = batch_probe(child, built(keras, case, optimizer="adam"))
     verdict = seeded.judge(case, seeded.remeasure(case, got), expected)
-    assert not verdict.passed and verdict.mistake == "the wrong optimizer"
+    assert not verdict.passed and verdict.mistake.id == "the_wrong_optimizer"
     assert seeded.remeasure(case, got)["compile"]["optimizer"] == "Adam"
 
 
@@ -485,7 +489,7 @@ def test_forged_measurements_and_shapes_are_never_taken(keras: ModuleType, child
     # The wrong model's config with the right model's shapes and measurements claimed.
     again = seeded.remeasure(case, {**wrong, **claims, "weight_shapes": right["weight_shapes"]})
     verdict = seeded.judge(case, again, expected)
-    assert not verdict.passed and verdict.mistake == "the last layer returns sequences"
+    assert not verdict.passed and verdict.mistake.id == "the_last_layer_returns_sequences"
     # The right config with other shapes: rebuilt, and refused because its weights do not fit it.
     shapes = [*right["weight_shapes"][:-1], (right["weight_shapes"][-1][0] + 1,)]
     again = seeded.remeasure(case, {**right, "weight_shapes": shapes})

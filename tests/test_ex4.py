@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import text
 
 from coursekit import refcache
 from coursekit.grading import grade_exercise
@@ -49,14 +50,14 @@ BIAS = {"lstm_cell_forward": 5, "lstm_forward": 3, "gru_cell_forward": 4, "gru_f
 
 
 def named_mistakes(result: ExerciseResult) -> set[str]:
-    return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", t.output)}
+    return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", text(t))}
 
 
 # ---- solution and stub ---------------------------------------------------------------------------
 
 def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: None})
-    assert [t.output for t in result.tests if not t.passed] == []
+    assert [text(t) for t in result.tests if not t.passed] == []
     assert result.score == result.max_score == 17
 
 
@@ -64,7 +65,7 @@ def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
     assert result.score == 0
     assert not any(t.internal_error for t in result.tests)
-    assert all("not implemented yet" in t.output for t in result.tests)
+    assert all("not implemented yet" in text(t) for t in result.tests)
 
 
 @pytest.mark.parametrize("seed, class_seed", [(0, None), (1, None), (2, 10), (3, 10)])
@@ -76,7 +77,7 @@ def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: Modu
     shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
     cases = exercise.hidden_cases(np.random.default_rng(seed), shape_rng)
     result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
-    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
     assert result.score == len(cases)
 
 
@@ -210,24 +211,24 @@ def test_bias_none_not_handled_is_named_from_the_exception(grade_files: GradeFil
     failed = [t for t in result.tests if not t.passed]
     assert {t.name for t in failed} == {t.name for t in result.tests if "bias=None" in t.name}
     for t in failed:
-        assert re.search(r"raised (TypeError|AttributeError): .*'NoneType'", t.output)
-        assert "Looks like: bias=None not handled" in t.output
-        assert "use_bias=False" in t.output
+        assert re.search(r"raised (TypeError|AttributeError): .*'NoneType'", text(t))
+        assert "Looks like: bias=None not handled" in text(t)
+        assert "use_bias=False" in text(t)
 
 
 def test_a_wrong_part_of_the_lstm_tuple_is_named(grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: wrong(("c_t = f * c_prev + i * np.tanh(z_c)",
                                               "c_t = i * np.tanh(z_c)"))})
     forward = next(t for t in result.tests if t.name.startswith("lstm forward: 6 timesteps"))
-    assert "lstm_forward: output: values differ" in forward.output
-    assert "lstm_forward: c_last: values differ" in forward.output
+    assert "lstm_forward: output: values differ" in text(forward)
+    assert "lstm_forward: c_last: values differ" in text(forward)
 
 
 def test_only_the_output_returned_is_explained(grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: wrong(("return output, h_t, c_t", "return output"))})
     forward = [t for t in result.tests if t.name.startswith("lstm forward")]
     assert all(not t.passed for t in forward)
-    assert "expected a tuple (output, h_last, c_last)" in forward[0].output
+    assert "expected a tuple (output, h_last, c_last)" in text(forward[0])
 
 
 # ---- Keras's own known answers (keras-team/keras, keras/src/layers/rnn/{lstm,gru}_test.py) --------

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import text
 
 from coursekit import refcache
 from coursekit.grading import grade_exercise
@@ -46,14 +47,14 @@ def wrong(*edits: tuple[str, str]) -> str:
 
 
 def named_mistakes(result: ExerciseResult) -> set[str]:
-    return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", t.output)}
+    return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", text(t))}
 
 
 # ---- solution and stub ---------------------------------------------------------------------------
 
 def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
     result = grade_files("ex5", {FILE: None})
-    assert [t.output for t in result.tests if not t.passed] == []
+    assert [text(t) for t in result.tests if not t.passed] == []
     assert result.score == result.max_score == 15
 
 
@@ -71,7 +72,7 @@ def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
     result = grade_files("ex5", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
     assert result.score == 0
     assert not any(t.internal_error for t in result.tests)
-    assert all("not implemented yet" in t.output for t in result.tests)
+    assert all("not implemented yet" in text(t) for t in result.tests)
 
 
 @pytest.mark.parametrize("seed, class_seed", [(0, None), (1, None), (2, 10), (3, 10)])
@@ -83,7 +84,7 @@ def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: Modu
     shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
     cases = exercise.hidden_cases(np.random.default_rng(seed), shape_rng)
     result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
-    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
     assert result.score == len(cases)
 
 
@@ -217,7 +218,7 @@ def bidirectional_forward(x, forward_weights, backward_weights, cell="simple_rnn
 
 def test_a_submission_may_import_its_own_ex1_and_ex4(grade_files: GradeFiles) -> None:
     result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None, "ex4_lstm_gru.py": None})
-    assert [t.output for t in result.tests if not t.passed] == []
+    assert [text(t) for t in result.tests if not t.passed] == []
     assert result.score == result.max_score
 
 
@@ -225,14 +226,14 @@ def test_an_imported_ex4_that_imports_keras_makes_ex5_score_zero(grade_files: Gr
     ex4 = "import keras  # noqa\n" + (SOLUTIONS / "ex4_lstm_gru.py").read_text(encoding="utf-8")
     result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None, "ex4_lstm_gru.py": ex4})
     assert result.score == 0
-    assert all("ex4_lstm_gru.py imports keras" in t.output and "scores 0" in t.output
+    assert all("ex4_lstm_gru.py imports keras" in text(t) and "scores 0" in text(t)
                for t in result.tests)
 
 
 def test_missing_imported_file_is_an_import_failure_not_a_crash(grade_files: GradeFiles) -> None:
     result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None})
     assert result.score == 0
-    assert all("ModuleNotFoundError" in t.output and "ex4_lstm_gru" in t.output for t in result.tests)
+    assert all("ModuleNotFoundError" in text(t) and "ex4_lstm_gru" in text(t) for t in result.tests)
 
 
 # ---- Keras's own known answers (keras-team/keras, keras/src/layers/rnn/bidirectional_test.py) ------

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import EXERCISES, SOLUTIONS, GradeFiles
+from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
 
 from coursekit import refcache
+from coursekit.compare import untranslated
 from coursekit.exercise import Case
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
@@ -157,7 +158,7 @@ def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> Non
 
 def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
     result = grade_files("ex9", {FILE: None})
-    assert result.passed, [t.output for t in result.tests if not t.passed]
+    assert result.passed, [text(t) for t in result.tests if not t.passed]
     assert result.score == result.max_score == EX9.public_points()
 
 
@@ -168,13 +169,13 @@ def test_the_solution_gets_full_marks_on_hidden_cases_against_live_keras(
     shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
     cases = EX9.hidden_cases(np.random.default_rng(seed), shape_rng)
     result = grade_exercise(EX9, tmp_path, cases, EX9.expected_values(cases))
-    assert result.passed, [t.output for t in result.tests if not t.passed]
+    assert result.passed, [text(t) for t in result.tests if not t.passed]
 
 
 def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
     result = grade_files("ex9", {FILE: STUB})
     assert result.score == 0 and len(result.tests) == len(EX9.public_cases())
-    assert all("is not implemented yet" in t.output and not t.internal_error for t in result.tests)
+    assert all("is not implemented yet" in text(t) and not t.internal_error for t in result.tests)
 
 
 def test_check_does_not_import_tensorflow() -> None:
@@ -187,7 +188,7 @@ def test_check_does_not_import_tensorflow() -> None:
 
 def test_importing_keras_scores_zero_with_the_reason(grade_files: GradeFiles) -> None:
     result = grade_files("ex9", {FILE: "from keras import ops\n" + SOLUTION})
-    assert result.score == 0 and all("keras, tensorflow, torch or jax" in t.output for t in result.tests)
+    assert result.score == 0 and all("keras, tensorflow, torch or jax" in text(t) for t in result.tests)
 
 
 # ---- the mistakes ----------------------------------------------------------------------------------
@@ -248,9 +249,10 @@ def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: s
             continue
         failed = [t for t in results if not t.passed]
         assert failed, f"{key}: no {function} test failed"
-        assert any(t.mistake == name and f"Looks like: {name}." in t.output for t in failed), \
-            [t.output for t in failed]
-        assert all(t.mistake in (name, None) for t in failed), [t.mistake for t in failed]
+        mistake_id = untranslated(name, "").id
+        assert any(t.mistake == mistake_id and f"Looks like: {name}." in text(t) for t in failed), \
+            [text(t) for t in failed]
+        assert all(t.mistake in (mistake_id, None) for t in failed), [t.mistake for t in failed]
 
 
 def test_the_issues_mistakes_are_all_named() -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import text
 from rich.console import Console
 
 from coursekit.batch import GradeOptions, grade_class
@@ -168,7 +169,7 @@ def test_every_hostile_submission_is_in_a_test():
 @pytest.mark.parametrize("name", CHEATS)
 def test_cheats_score_zero(server, tmp_path, name):
     result = grade(server, workspace(tmp_path, name))
-    assert result.score == 0, [(t.name, t.output) for t in result.tests if t.passed]
+    assert result.score == 0, [(t.name, text(t)) for t in result.tests if t.passed]
     assert not any(t.internal_error for t in result.tests)
     assert server.alive()
 
@@ -190,7 +191,7 @@ def test_disruptions_fail_and_the_next_student_is_graded(server, tmp_path, name)
     assert not any(t.internal_error for t in result.tests)
     assert server.alive()
     if name in STOPPED_BY_TIMEOUT:
-        assert any("timed out" in t.output for t in result.tests)
+        assert any("timed out" in text(t) for t in result.tests)
     good = tmp_path / "good"
     good.mkdir()
     (good / FILENAME).write_text(SOLUTION)
@@ -404,7 +405,7 @@ def test_links_are_refused(server, tmp_path):
     folder.mkdir()
     (folder / FILENAME).symlink_to(ROOT / "solutions" / FILENAME)
     result = grade(server, folder)
-    assert result.score == 0 and "link" in result.tests[0].output
+    assert result.score == 0 and "link" in text(result.tests[0])
 
 
 def test_a_numpy_exercise_cannot_even_find_keras_or_tensorflow(server, tmp_path):
@@ -439,8 +440,8 @@ def test_ex3_models_carrying_code_are_refused_and_their_code_never_runs_in_the_g
                                 remeasure=True)
     assert result.score == 0
     assert not any(t.internal_error for t in result.tests)
-    refused = [t.output for t in result.tests if "Lambda" in t.output or "Sneaky" in t.output]
-    assert len(refused) == len(cases), [t.output for t in result.tests]
+    refused = [text(t) for t in result.tests if "Lambda" in text(t) or "Sneaky" in text(t)]
+    assert len(refused) == len(cases), [text(t) for t in result.tests]
     assert [m for m in marks if m.exists()] == []
 
 
@@ -466,8 +467,8 @@ def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monke
         result = grade_exercise(ex3, folder, cases, expected, runner=server.run, remeasure=True)
         seconds = time.monotonic() - started
     assert result.score == 0 and built == []
-    assert not any(t.internal_error for t in result.tests), [t.output for t in result.tests]
-    outputs = {t.name.partition(":")[0]: t.output for t in result.tests}
+    assert not any(t.internal_error for t in result.tests), [text(t) for t in result.tests]
+    outputs = {t.name.partition(":")[0]: text(t) for t in result.tests}
     assert "batch_shape" in outputs["single_rnn"]
     assert "too large for the grader to rebuild" in outputs["sequence_rnn"]
     assert "125 layers (nested models included)" in outputs["stacked_rnn"]
@@ -520,7 +521,7 @@ def test_a_huge_result_is_bounded_in_one_batch_beside_a_correct_student(tmp_path
     huge = next(s for s in report.students if s.student == "huge-table").results[0]
     failed = [t for t in huge.tests if not t.passed]
     assert len(failed) == len(tables)
-    assert all("20,000 rows; the grader reads at most 64" in t.output for t in failed if not t.hidden)
+    assert all("20,000 rows; the grader reads at most 64" in text(t) for t in failed if not t.hidden)
     with sqlite3.connect(out / "gradebook.sqlite") as db:
         sizes = [n for (n,) in db.execute("SELECT length(result) FROM results")]
     assert max(sizes) <= bounds.MAX_ROW_CHARS
@@ -530,16 +531,18 @@ def test_a_huge_result_is_bounded_in_one_batch_beside_a_correct_student(tmp_path
 
 def test_bounds_cut_every_text_and_say_so():
     from coursekit import bounds
+    from coursekit.messages import verbatim
     from coursekit.results import TableDetail, TestResult
 
     rows = tuple(("SimpleRNN", "(None, 32)", "2,080") for _ in range(10_000))
-    test = TestResult("t", "failed", 0.0, 1.0, "x" * 1_000_000,
+    test = TestResult("t", "failed", 0.0, 1.0, verbatim("x" * 1_000_000),
                       table=TableDetail(rows, rows, "1", "2", tuple((r, 0) for r in range(10_000))))
-    result = bounds.bound_result(ExerciseResult("ex2", "t", (test,) * 30, output="y" * 100_000))
+    title = verbatim("t")
+    result = bounds.bound_result(ExerciseResult("ex2", title, (test,) * 30, output="y" * 100_000))
     assert len(json.dumps(result_to_dict(result))) <= bounds.MAX_ROW_CHARS
-    assert all(t.output.endswith("(cut)") for t in result.tests)
+    assert all(text(t).endswith("(cut)") for t in result.tests)
     assert result.output.endswith("(cut)")
-    small = ExerciseResult("ex2", "t", (TestResult("t", "passed", 1.0, 1.0, "ok"),))
+    small = ExerciseResult("ex2", title, (TestResult("t", "passed", 1.0, 1.0, verbatim("ok")),))
     assert bounds.bound_result(small) == small
 
 

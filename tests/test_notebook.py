@@ -11,6 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS
+from conftest import text as said
 from test_ex1 import MISTAKES as EX1_MISTAKES
 
 from coursekit.batch import GradeOptions, grade_class
@@ -106,7 +107,7 @@ def test_the_solution_as_a_notebook_gets_full_marks_in_check(tmp_path: Path, exe
     solution = (SOLUTIONS / exercise.filename).read_text(encoding="utf-8")
     write_notebook(tmp_path / exercise.module.__add__(".ipynb"), filled(exercise_id, solution))
     result = check(exercise_id, tmp_path)
-    assert result.score == result.max_score > 0, [t.output for t in result.tests if not t.passed]
+    assert result.score == result.max_score > 0, [said(t) for t in result.tests if not t.passed]
 
 
 def test_the_stub_notebook_scores_zero_and_says_not_implemented(tmp_path: Path) -> None:
@@ -114,18 +115,18 @@ def test_the_stub_notebook_scores_zero_and_says_not_implemented(tmp_path: Path) 
     write_notebook(tmp_path / NOTEBOOK, stub_cells(stub, "ex1", FILE, "zh"))
     result = check("ex1", tmp_path / NOTEBOOK)
     assert result.score == 0
-    assert all("is not implemented yet" in t.output for t in result.tests)
+    assert all("is not implemented yet" in said(t) for t in result.tests)
 
 
-@pytest.mark.parametrize("name", ["the bias b was left out", "the first state returned instead of the last"])
+@pytest.mark.parametrize("name", ["bias_missing", "first_state_returned"])
 def test_a_notebook_with_a_named_mistake_gets_the_same_hint_as_the_py(tmp_path: Path, name: str) -> None:
     source = EX1_MISTAKES[name][0]
     (tmp_path / "py").mkdir()
     (tmp_path / "py" / FILE).write_text(source)
     write_notebook(tmp_path / NOTEBOOK, filled("ex1", source))
     from_py, from_notebook = check("ex1", tmp_path / "py"), check("ex1", tmp_path)
-    assert [(t.status, t.mistake, t.output) for t in from_notebook.tests] == \
-        [(t.status, t.mistake, t.output) for t in from_py.tests]
+    assert [(t.status, t.mistake, said(t)) for t in from_notebook.tests] == \
+        [(t.status, t.mistake, said(t)) for t in from_py.tests]
     assert any(t.mistake == name for t in from_notebook.tests)
 
 
@@ -137,23 +138,23 @@ def test_a_traceback_names_the_cell_and_the_line_in_it(tmp_path: Path) -> None:
     write_notebook(tmp_path / NOTEBOOK, cells)
     failed = [t for t in check("ex1", tmp_path).tests if not t.passed]
     assert failed
-    assert all(f"at {NOTEBOOK}, cell {number}, line 3, in rnn_output: raise ValueError('boom')" in t.output
-               for t in failed), failed[0].output
-    assert all(".py" not in t.output for t in failed)
+    assert all(f"at {NOTEBOOK}, cell {number}, line 3, in rnn_output: raise ValueError('boom')" in said(t)
+               for t in failed), said(failed[0])
+    assert all(".py" not in said(t) for t in failed)
 
 
 def test_a_syntax_error_names_the_cell(tmp_path: Path) -> None:
     write_notebook(tmp_path / NOTEBOOK, [("markdown", "hi"), ("code", "import numpy as np"),
                                          ("code", "def rnn_output(s, V, c)\n    return s")])
     result = check("ex1", tmp_path)
-    assert all(f"{NOTEBOOK}, cell 3, line 1" in t.output and "does not compile" in t.output
-               for t in result.tests), result.tests[0].output
+    assert all(f"{NOTEBOOK}, cell 3, line 1" in said(t) and "does not compile" in said(t)
+               for t in result.tests), said(result.tests[0])
 
 
 def test_a_forbidden_import_in_a_notebook_names_the_cell(tmp_path: Path) -> None:
     write_notebook(tmp_path / NOTEBOOK, [("code", "import numpy as np"), ("code", "x = 1\nimport keras")])
     result = check("ex1", tmp_path)
-    assert all(f"{NOTEBOOK}, cell 2, line 2 imports keras" in t.output for t in result.tests)
+    assert all(f"{NOTEBOOK}, cell 2, line 2 imports keras" in said(t) for t in result.tests)
 
 
 @pytest.mark.parametrize("content", ["{not json", '{"cells": 3}', json.dumps(
@@ -162,7 +163,7 @@ def test_a_bad_notebook_fails_every_test_with_the_reason_and_check_exits_1(tmp_p
                                                                           content: str) -> None:
     (tmp_path / NOTEBOOK).write_text(content)
     result = check("ex1", tmp_path)
-    assert result.score == 0 and all(NOTEBOOK in t.output and not t.internal_error for t in result.tests)
+    assert result.score == 0 and all(NOTEBOOK in said(t) and not t.internal_error for t in result.tests)
     run = subprocess.run([sys.executable, "-m", "coursekit", "check", "ex1", str(tmp_path), "--json"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 1, run.stderr
@@ -186,7 +187,7 @@ def test_ex5_in_a_notebook_imports_ex1_from_its_notebook(tmp_path: Path) -> None
     write_notebook(tmp_path / NOTEBOOK, filled("ex1", (SOLUTIONS / FILE).read_text(encoding="utf-8")))
     (tmp_path / "helper.ipynb").write_text("{broken")  # another notebook that cannot be read: ignored
     result = check("ex5", tmp_path)
-    assert result.score == result.max_score, [t.output for t in result.tests if not t.passed]
+    assert result.score == result.max_score, [said(t) for t in result.tests if not t.passed]
 
 
 # ---- grade -----------------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ def test_grade_takes_notebooks_from_folders_and_zips(tmp_path: Path) -> None:
     solution = (SOLUTIONS / FILE).read_text(encoding="utf-8")
     write_notebook((class_dir / "good").mkdir(parents=True) or class_dir / "good" / NOTEBOOK,
                    filled("ex1", solution))
-    write_notebook(tmp_path / NOTEBOOK, filled("ex1", EX1_MISTAKES["the bias b was left out"][0]))
+    write_notebook(tmp_path / NOTEBOOK, filled("ex1", EX1_MISTAKES["bias_missing"][0]))
     with zipfile.ZipFile(class_dir / "zipped.zip", "w") as zf:
         zf.write(tmp_path / NOTEBOOK, f"zipped/{NOTEBOOK}")
     (class_dir / "broken").mkdir()
@@ -209,10 +210,10 @@ def test_grade_takes_notebooks_from_folders_and_zips(tmp_path: Path) -> None:
     good, zipped, broken = grades["good"], grades["zipped"], grades["broken"]
     assert good.score == good.max_score > 0
     assert 0 < zipped.score < zipped.max_score
-    assert any(t.mistake == "the bias b was left out" for t in zipped.tests)
+    assert any(t.mistake == "bias_missing" for t in zipped.tests)
     hidden = [t for t in zipped.tests if t.hidden and not t.passed]
-    assert hidden and all("Looks like: the bias b was left out" in t.output for t in hidden)
-    assert broken.score == 0 and all("is not valid JSON" in t.output for t in broken.tests)
+    assert hidden and all("Looks like: the bias b was left out" in said(t) for t in hidden)
+    assert broken.score == 0 and all("is not valid JSON" in said(t) for t in broken.tests)
 
 
 def test_gradescope_finds_a_notebook_in_the_submissions_single_folder(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from coursekit.registry import GRADER_MODULES, all_exercises, exercise_ids, get_
 def test_the_public_surface_is_pinned() -> None:
     assert coursekit.__all__ == ["CourseFileError", "CoursekitError", "InternalError", "InvalidOptionError",
                                  "SubmissionNotFoundError", "SubmissionRefusedError", "UnknownExerciseError",
+                                 "UnknownLanguageError",
                                  "WireError", "__version__"]
     for name in coursekit.__all__[:-1]:
         assert issubclass(getattr(coursekit, name), coursekit.CoursekitError)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS
+from conftest import EXERCISES, ROOT, SOLUTIONS, text
 from test_ex1 import MISTAKES as EX1_MISTAKES
 from test_ex4 import MISTAKES as EX4_MISTAKES
 from test_ex4 import wrong as ex4_wrong
@@ -195,6 +195,7 @@ CHECK_MANY = """
 import json, sys
 from pathlib import Path
 from coursekit.check import check
+from coursekit.render.text import test_output
 
 def looks_like(output):
     return [line for line in output.splitlines() if line.startswith("Looks like")]
@@ -202,7 +203,8 @@ def looks_like(output):
 out = {}
 for spec in json.loads(sys.argv[1]):
     r = check(spec["exercise"], Path(spec["folder"]))
-    out[spec["folder"]] = [[t.name, t.status, t.score, t.mistake, looks_like(t.output)] for t in r.tests]
+    out[spec["folder"]] = [[t.name, t.status, t.score, t.mistake, looks_like(test_output(t, "en"))]
+                           for t in r.tests]
 print(json.dumps(out))
 """
 
@@ -231,7 +233,7 @@ def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: 
     named = set()
     for spec in specs:
         full = check(spec["exercise"], Path(spec["folder"]))
-        looks_like = [[line for line in t.output.splitlines() if line.startswith("Looks like")]
+        looks_like = [[line for line in text(t).splitlines() if line.startswith("Looks like")]
                       for t in full.tests]
         expected = [[t.name, t.status, t.score, t.mistake, hint]
                     for t, hint in zip(full.tests, looks_like, strict=True)]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import text
 
 from coursekit import results
 from coursekit.compare import Verdict, compare_array
@@ -106,7 +107,7 @@ def test_a_correct_file_passes(tmp_path: Path) -> None:
 def test_an_endless_loop_times_out_and_the_other_function_still_runs(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    while True:\n        pass\n" + GOOD_G, LIMITS)
     assert not f_of(result).passed
-    assert "timed out after 2 s" in f_of(result).output
+    assert "timed out after 2 s" in text(f_of(result))
     assert g_of(result).passed and result.score == 1
 
 
@@ -121,7 +122,7 @@ def test_a_timeout_kills_the_grandchildren_too(tmp_path: Path, own_group: bool) 
                 time.sleep(0.05)
         """)
     result = grade(tmp_path, source + GOOD_G, LIMITS)
-    assert "timed out" in f_of(result).output
+    assert "timed out" in text(f_of(result))
     match = re.search(r"grandchild (\d+)", result.output)
     assert match, result.output
     assert gone(int(match.group(1)))
@@ -144,7 +145,7 @@ def test_a_grandchild_left_running_after_a_normal_return_is_killed(tmp_path: Pat
 def test_a_hang_at_import_fails_every_case(tmp_path: Path) -> None:
     result = grade(tmp_path, "while True:\n    pass\n" + GOOD_G, LIMITS)
     assert result.score == 0
-    assert all("while importing student.py" in t.output and "timed out" in t.output for t in result.tests)
+    assert all("while importing student.py" in text(t) and "timed out" in text(t) for t in result.tests)
 
 
 def test_input_does_not_wait_for_a_keyboard(tmp_path: Path) -> None:
@@ -158,7 +159,7 @@ def test_an_exception_shows_the_students_own_line(tmp_path: Path) -> None:
     source = "import numpy as np\n\ndef helper(x):\n    return x @ np.ones((5, 5))\n\ndef f(x):\n" \
              "    return helper(x)\n" + GOOD_G
     result = grade(tmp_path, source)
-    out = f_of(result).output
+    out = text(f_of(result))
     assert not f_of(result).passed
     assert "ValueError" in out and "matmul" in out
     assert "student.py, line 4, in helper: return x @ np.ones((5, 5))" in out
@@ -169,33 +170,33 @@ def test_an_exception_shows_the_students_own_line(tmp_path: Path) -> None:
 def test_a_syntax_error_names_the_line(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    return 2 * x\n\ndef g(x)\n    return 2 * x\n")
     for t in result.tests:
-        assert "student.py does not compile" in t.output and "line 4" in t.output and "def g(x)" in t.output
+        assert "student.py does not compile" in text(t) and "line 4" in text(t) and "def g(x)" in text(t)
     assert result.score == 0
 
 
 def test_an_exception_at_import_is_reported(tmp_path: Path) -> None:
     result = grade(tmp_path, "import numpy_typo\n" + GOOD_G)
-    assert all("importing student.py failed: ModuleNotFoundError" in t.output for t in result.tests)
-    assert all("line 1" in t.output for t in result.tests)
+    assert all("importing student.py failed: ModuleNotFoundError" in text(t) for t in result.tests)
+    assert all("line 1" in text(t) for t in result.tests)
 
 
 def test_a_missing_function_names_the_function_and_the_file(tmp_path: Path) -> None:
     result = grade(tmp_path, GOOD_G + "f = 3\n")
     assert g_of(result).passed
-    assert "expected a function named f" in f_of(result).output
-    assert "student.py" in f_of(result).output
+    assert "defines no function named f" in text(f_of(result))
+    assert "student.py" in text(f_of(result))
 
 
 def test_a_missing_file_fails_every_case(tmp_path: Path) -> None:
     result = grade(tmp_path, None)
     assert result.score == 0
-    assert all(t.output == "student.py was not found in the submission (nor student.ipynb)"
+    assert all(text(t) == "student.py was not found in the submission (nor student.ipynb)"
                for t in result.tests)
 
 
 def test_not_implemented_says_so(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    raise NotImplementedError\n" + GOOD_G)
-    assert "f is not implemented yet" in f_of(result).output and g_of(result).passed
+    assert "f is not implemented yet" in text(f_of(result)) and g_of(result).passed
 
 
 def test_a_hostile_exception_is_still_a_failed_test(tmp_path: Path) -> None:
@@ -210,7 +211,7 @@ def test_a_hostile_exception_is_still_a_failed_test(tmp_path: Path) -> None:
         """)
     result = grade(tmp_path, source)
     assert result.score == 0
-    assert "Weird" in f_of(result).output and "KeyboardInterrupt" in g_of(result).output
+    assert "Weird" in text(f_of(result)) and "KeyboardInterrupt" in text(g_of(result))
 
 
 # ---- exits ---------------------------------------------------------------------------------------
@@ -218,32 +219,32 @@ def test_a_hostile_exception_is_still_a_failed_test(tmp_path: Path) -> None:
 @pytest.mark.parametrize("code", ["0", "None", "'done'", "1"])
 def test_sys_exit_in_a_function_fails(tmp_path: Path, code: str) -> None:
     result = grade(tmp_path, f"import sys\ndef f(x):\n    sys.exit({code})\n" + GOOD_G)
-    assert not f_of(result).passed and "sys.exit" in f_of(result).output
+    assert not f_of(result).passed and "sys.exit" in text(f_of(result))
     assert g_of(result).passed
 
 
 def test_sys_exit_at_import_fails_everything(tmp_path: Path) -> None:
     result = grade(tmp_path, "import sys\nsys.exit(0)\n" + GOOD_G)
-    assert result.score == 0 and all("sys.exit(0)" in t.output for t in result.tests)
+    assert result.score == 0 and all("sys.exit(0)" in text(t) for t in result.tests)
 
 
 @pytest.mark.parametrize("code", [0, 3])
 def test_os_exit_in_a_function_fails(tmp_path: Path, code: int) -> None:
     result = grade(tmp_path, f"import os\ndef f(x):\n    os._exit({code})\n" + GOOD_G)
     assert not f_of(result).passed
-    assert f"exit code {code}" in f_of(result).output
+    assert f"exit code {code}" in text(f_of(result))
     assert g_of(result).passed
 
 
 def test_os_exit_at_import_fails_everything(tmp_path: Path) -> None:
     result = grade(tmp_path, "import os\nos._exit(0)\n" + GOOD_G)
-    assert result.score == 0 and all("exit code 0" in t.output for t in result.tests)
+    assert result.score == 0 and all("exit code 0" in text(t) for t in result.tests)
 
 
 def test_a_process_that_kills_itself_fails(tmp_path: Path) -> None:
     source = "import os, signal\ndef f(x):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
     result = grade(tmp_path, source + GOOD_G)
-    assert not f_of(result).passed and "SIGKILL" in f_of(result).output and g_of(result).passed
+    assert not f_of(result).passed and "SIGKILL" in text(f_of(result)) and g_of(result).passed
 
 
 def test_forged_events_on_the_result_pipe_never_pass(tmp_path: Path) -> None:
@@ -255,7 +256,7 @@ def test_forged_events_on_the_result_pipe_never_pass(tmp_path: Path) -> None:
         """)
     result = grade(tmp_path, source + GOOD_G)
     assert not f_of(result).passed
-    assert "could not be read" in f_of(result).output
+    assert "could not be read" in text(f_of(result))
 
 
 # ---- output and memory ---------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def test_a_flood_of_output_is_cut_to_a_readable_length(tmp_path: Path) -> None:
 
 def test_an_endless_flood_of_output_times_out(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    while True:\n        print('x' * 1000)\n" + GOOD_G, LIMITS)
-    assert "timed out" in f_of(result).output
+    assert "timed out" in text(f_of(result))
     assert len(result.output) <= LIMITS.output_chars + 100 and "output cut" in result.output
 
 
@@ -283,7 +284,7 @@ def test_an_endless_flood_of_output_times_out(tmp_path: Path) -> None:
 ])
 def test_a_memory_bomb_is_stopped_by_the_memory_limit(tmp_path: Path, bomb: str) -> None:
     result = grade(tmp_path, f"import numpy as np\ndef f(x):\n    junk = {bomb}\n    return 2 * x\n" + GOOD_G)
-    out = f_of(result).output
+    out = text(f_of(result))
     assert not f_of(result).passed
     assert "ran out of memory" in out and f"{ROOMY.memory_mb} MB" in out
     assert g_of(result).passed
@@ -337,7 +338,7 @@ def test_a_linked_file_is_refused(tmp_path: Path) -> None:
     (ws / "student.py").symlink_to(tmp_path / "elsewhere.py")
     probe = Probe()
     result = grade_exercise(probe, ws, probe.public_cases(), {}, limits=ROOMY)
-    assert result.score == 0 and all("link" in t.output for t in result.tests)
+    assert result.score == 0 and all("link" in text(t) for t in result.tests)
 
 
 # ---- values --------------------------------------------------------------------------------------
@@ -345,7 +346,7 @@ def test_a_linked_file_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("value", "word"), [("np.nan", "NaN"), ("np.inf", "inf"), ("-np.inf", "inf")])
 def test_nan_and_inf_are_reported(tmp_path: Path, value: str, word: str) -> None:
     source = f"import numpy as np\ndef f(x):\n    y = 2 * x\n    y[1, 2] = {value}\n    return y\n" + GOOD_G
-    out = f_of(grade(tmp_path, source)).output
+    out = text(f_of(grade(tmp_path, source)))
     assert f"holds {word} at index (1, 2)" in out
 
 
@@ -363,7 +364,7 @@ def test_a_lying_ndarray_subclass_cannot_pass(tmp_path: Path) -> None:
         def f(x):
             return np.zeros_like(x).view(Liar)
         """)
-    out = f_of(grade(tmp_path, source + GOOD_G)).output
+    out = text(f_of(grade(tmp_path, source + GOOD_G)))
     assert "values differ" in out
 
 
@@ -389,7 +390,7 @@ def test_objects_that_lie_cannot_pass(tmp_path: Path, returned: str) -> None:
             return {returned}
         """)
     result = grade(tmp_path, source + GOOD_G)
-    assert not f_of(result).passed and f_of(result).output.startswith("f: ")
+    assert not f_of(result).passed and text(f_of(result)).startswith("f: ")
     assert g_of(result).passed
 
 

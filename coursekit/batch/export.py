@@ -63,7 +63,8 @@ def build_autograder(out: Path, exercises: Sequence[str], secret: Secret) -> lis
             add(zf, f"coursekit-src/{name}", (root / name).read_bytes())
         for package in ("coursekit", "graders"):
             for path in sorted((root / package).rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".json"):
+                shipped = path.suffix in (".py", ".json", ".mo")  # .mo: the compiled message catalogues
+                if path.is_file() and "__pycache__" not in path.parts and shipped:
                     add(zf, f"coursekit-src/{path.relative_to(root).as_posix()}", path.read_bytes())
     tmp.replace(out)
     return names

@@ -17,6 +17,7 @@ from coursekit.batch.outputs import write_atomic
 from coursekit.batch.run import GradeOptions
 from coursekit.batch.secret import load_secret
 from coursekit.batch.single import grade_one
+from coursekit.i18n import resolve_language
 from coursekit.render.gradescope import results_json
 
 
@@ -36,13 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", type=Path, default=Path("/autograder"))
     parser.add_argument("--exercises", default="")
+    parser.add_argument("--lang", default=None, help="zh or en (default: $COURSEKIT_LANG, then the locale)")
     args = parser.parse_args(argv)
     root: Path = args.root
     secret = load_secret(root / "source" / "secret.txt")
     ids = tuple(e for e in args.exercises.split(",") if e)
     grades = grade_one(root / "submission", student_id(root), GradeOptions(exercises=ids, secret=secret))
-    write_atomic(root / "results" / "results.json",
-                 json.dumps(results_json(grades.results, grades.problem), indent=1, ensure_ascii=False))
+    shown = results_json(grades.results, grades.problem, resolve_language(args.lang))
+    write_atomic(root / "results" / "results.json", json.dumps(shown, indent=1, ensure_ascii=False))
     return 0
 
 

@@ -52,13 +52,14 @@ def _notes(s: StudentGrades) -> str:
     return "".join(f"> {line}\n" for line in lines) + ("\n" if lines else "")
 
 
-def write_outputs(report: ClassReport) -> None:
+def write_outputs(report: ClassReport, lang: str) -> None:
+    """Each student's results.json and report.md with every test's text in ``lang``, and the class's files."""
     for s in report.students:
         folder = feedback_folder(report.out_dir, s.student)
-        data = results_json(s.results, s.problem)
+        data = results_json(s.results, s.problem, lang)
         data["output"] = "\n".join((*s.intake, data["output"])) if s.intake else data["output"]
         write_atomic(folder / "results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-        markdown = _notes(s) + student_markdown(s.student, s.results, s.problem)
+        markdown = _notes(s) + student_markdown(s.student, s.results, s.problem, lang)
         write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
                      else cut(markdown, MAX_STUDENT_CHARS) + "\n")
     write_atomic(report.out_dir / "grades.csv", grades_csv(report))

@@ -26,8 +26,11 @@ from coursekit.batch.worker import Task, cases_for, grade_task, init_worker, lim
 from coursekit.classresults import ClassReport, Progress
 from coursekit.course import Course
 from coursekit.exercise import Exercise
+from coursekit.grading import Failed, failed_tests
+from coursekit.i18n import DEFAULT
+from coursekit.messages import msg
 from coursekit.registry import GRADER_MODULES, exercise_ids, get_exercise
-from coursekit.results import ExerciseResult, TestResult, result_from_dict
+from coursekit.results import FORMAT, ExerciseResult, Failure, result_from_dict
 from coursekit.sandbox.isolation import Isolation, detect
 
 GRADEBOOK = "gradebook.sqlite"
@@ -51,6 +54,7 @@ class GradeOptions:
     students: tuple[str, ...] = ()
     course: Course = field(default_factory=Course)
     isolation: Isolation | None = None
+    lang: str = DEFAULT  # the language of report.md and results.json
 
     def __post_init__(self) -> None:
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
@@ -72,15 +76,18 @@ def grader_key(exercise: Exercise, options: GradeOptions) -> str:
     """Changes whenever the grade could change: the code and libraries that decide it (see
     ``coursekit.batch.version``), the secret and the limits."""
     h = hashlib.sha256(code_version(exercise.id, GRADER_MODULES[exercise.id]).encode())
+    h.update(f"results format {FORMAT}".encode())
     h.update(options.secret.fingerprint().encode())
     h.update(repr(limits_for(exercise, options.timeout_s, options.memory_mb)).encode())
     return h.hexdigest()[:20]
 
 
-def _failed_result(exercise: Exercise, seed: int, message: str, internal: bool = False) -> ExerciseResult:
-    tests = tuple(TestResult(c.name, "failed", 0.0, c.points, message, hidden=c.hidden,
-                             internal_error=internal) for c in cases_for(exercise, seed))
-    return ExerciseResult(exercise.id, exercise.title, tests, internal_error=message if internal else None)
+def _failed_result(exercise: Exercise, seed: int, failed: Failed) -> ExerciseResult:
+    """Every case failed for one reason: a refused submission, or a grading that could not finish."""
+    internal = failed.failure is Failure.INTERNAL_ERROR
+    tests = tuple(failed_tests(cases_for(exercise, seed), failed, internal=internal))
+    return ExerciseResult(exercise.id, exercise.title_message(), tests,
+                          internal_error=failed.message if internal else None)
 
 
 def check_students(class_dir: Path, students: Sequence[str]) -> None:
@@ -145,13 +152,14 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                         continue
                 if sub.problem is not None:
                     seed = options.secret.seed(sub.student, ex_id)
-                    record(sub, ex_id, _failed_result(exercises[ex_id], seed, sub.problem), False)
+                    refused = Failed(Failure.REFUSED, msg("failure.refused", reason=sub.problem))
+                    record(sub, ex_id, _failed_result(exercises[ex_id], seed, refused), False)
                 else:
                     todo.append((sub, ex_id))
         _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG)
         report = report_from_gradebook(book, options.course, ids, out_dir, graded=len(todo), reused=reused,
                                        seconds=time.monotonic() - started, skipped=roster.skipped)
-    write_outputs(report)
+    write_outputs(report, options.lang)
     return report
 
 
@@ -188,14 +196,13 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
                         key = (sub.student, ex_id)
                         attempts[key] = attempts.get(key, 0) + 1
                         if attempts[key] >= 2:
-                            record(sub, ex_id, _failed_result(exercises[ex_id], seed,
-                                   "internal error: the grading worker died twice on this submission",
-                                   internal=True), False)
+                            died = Failed(Failure.INTERNAL_ERROR, msg("failure.worker_died"))
+                            record(sub, ex_id, _failed_result(exercises[ex_id], seed, died), False)
                         else:
                             queue.append((sub, ex_id))
                     except Exception as exc:  # a bug in a grader: an internal error, never the student's
-                        record(sub, ex_id, _failed_result(exercises[ex_id], seed,
-                               f"internal error in the {ex_id} grader: {type(exc).__name__}: {exc}",
-                               internal=True), False)
+                        crashed = Failed(Failure.INTERNAL_ERROR, msg(
+                            "failure.internal", exercise=ex_id, error=f"{type(exc).__name__}: {exc}"))
+                        record(sub, ex_id, _failed_result(exercises[ex_id], seed, crashed), False)
             if broken:
                 queue.extend(futures.values())

@@ -38,6 +38,10 @@ def grade(
     ] = None,
     course: Annotated[Path | None, typer.Option(
         "--course", help="The course file: points, late policy, language (default: ./course.toml).")] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="The language of the feedback: zh or en (default: $COURSEKIT_LANG, then the course "
+                       "file's lang, then the locale)."),
+    ] = None,
 ) -> None:
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     # Imported here so that `coursekit check`, which a student runs often, does not pay for them.
@@ -45,6 +49,7 @@ def grade(
     from coursekit.batch.run import check_students
     from coursekit.batch.secret import load_secret
     from coursekit.course import load_course
+    from coursekit.i18n import resolve_language
     from coursekit.registry import exercise_ids
     from coursekit.render.classsummary import class_summary
     from coursekit.sandbox.isolation import detect
@@ -54,8 +59,10 @@ def grade(
     try:
         secret = load_secret(secret_file)
         the_course = load_course(course, exercise_ids())
+        language = resolve_language(lang, configured=the_course.lang)
         options = GradeOptions(exercises=_ids(exercises), workers=workers, timeout_s=timeout,
-                               memory_mb=memory, secret=secret, students=_ids(students), course=the_course)
+                               memory_mb=memory, secret=secret, students=_ids(students), course=the_course,
+                               lang=language)
         check_students(class_dir, options.students)
         isolation = detect()
         options = replace(options, isolation=isolation)
@@ -77,4 +84,4 @@ def grade(
     except CoursekitError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(code=2) from None
-    console.print(class_summary(report))
+    console.print(class_summary(report, language))

@@ -12,6 +12,9 @@ from rich.text import Text
 
 from coursekit.classresults import ClassReport
 from coursekit.classstats import class_stats
+from coursekit.i18n import render
+from coursekit.messages import in_domain
+from coursekit.render.text import key
 
 BAR_WIDTH = 30
 BINS = 5
@@ -38,10 +41,10 @@ def report_problem(report: ClassReport, student: str) -> str | None:
     return next((s.problem for s in report.students if s.student == student), None)
 
 
-def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
-    stats = Table(title="Class summary", title_justify="left")
-    for col in ("exercise", "students", "mean", "median", "max points", "full marks"):
-        stats.add_column(col, justify="left" if col == "exercise" else "right")
+def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> RenderableType:
+    stats = Table(title=key("summary.title", lang), title_justify="left")
+    for col in ("exercise", "students", "mean", "median", "max_points", "full_marks"):
+        stats.add_column(key(f"summary.{col}", lang), justify="left" if col == "exercise" else "right")
     parts: list[RenderableType] = [stats]
     failures: Counter[tuple[str, str]] = Counter()
     attempts: Counter[tuple[str, str]] = Counter()
@@ -54,7 +57,7 @@ def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
         stats.add_row(ex, str(len(scores)), f"{statistics.fmean(scores):.2f}",
                       f"{statistics.median(scores):g}", f"{max_score:g}",
                       str(sum(r.score == r.max_score for r in results)))
-        parts.append(Text(f"\n{ex} scores", style="bold"))
+        parts.append(Text("\n" + key("summary.scores", lang, exercise=ex), style="bold"))
         parts.append(histogram(scores, max_score))
         for r in results:
             for t in r.tests:
@@ -62,26 +65,25 @@ def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
                 if not t.passed:
                     failures[(ex, t.name)] += 1
     if failures:
-        items = Table(title="Tests most often failed (item analysis)", title_justify="left")
-        items.add_column("exercise")
-        items.add_column("test")
-        items.add_column("failed", justify="right")
+        items = Table(title=key("summary.most_failed", lang), title_justify="left")
+        items.add_column(key("summary.exercise", lang))
+        items.add_column(key("summary.test", lang))
+        items.add_column(key("summary.failed", lang), justify="right")
         for (ex, name), n in failures.most_common(most_failed):
-            items.add_row(ex, escape(name), f"{n}/{attempts[(ex, name)]}")
+            items.add_row(ex, escape(render(in_domain(ex, name), lang)), f"{n}/{attempts[(ex, name)]}")
         parts.append(items)
     errors = report.internal_errors()
     if errors:
-        table = Table(title="Internal errors (grader bugs, not the students' fault)", title_justify="left",
-                      style="yellow")
-        table.add_column("student")
-        table.add_column("exercise")
-        table.add_column("message")
+        table = Table(title=key("summary.internal_errors", lang), title_justify="left", style="yellow")
+        table.add_column(key("summary.student", lang))
+        table.add_column(key("summary.exercise", lang))
+        table.add_column(key("summary.message", lang))
         for student, ex, message in errors[:20]:
-            table.add_row(escape(student), ex, escape(message[:200]))
+            table.add_row(escape(student), ex, escape(render(message, lang)[:200]))
         parts.append(table)
     problems = [(s.student, s.problem) for s in report.students if s.problem]
     for student, problem in problems:
-        parts.append(Text(f"{student}: submission refused: {problem}", style="yellow"))
+        parts.append(Text(key("summary.refused", lang, student=student, problem=problem), style="yellow"))
     missing: dict[str, list[str]] = {}
     for p in class_stats(report).problems:
         if p.kind == "missing":
@@ -89,17 +91,17 @@ def class_summary(report: ClassReport, most_failed: int = 8) -> RenderableType:
         elif p.kind == "refused" and p.message != report_problem(report, p.student):
             parts.append(Text(f"{p.student}: {p.message}", style="yellow"))  # one refused file
     for student, exercises in missing.items():
-        parts.append(Text(f"{student}: no file for {', '.join(exercises)}", style="yellow"))
+        parts.append(Text(key("summary.no_file", lang, student=student, exercises=tuple(exercises)),
+                          style="yellow"))
     for s in report.students:
         if not s.present:
-            parts.append(Text(f"{s.student}: no longer in the class folder; their last grades are kept",
-                              style="yellow"))
+            parts.append(Text(key("summary.departed", lang, student=s.student), style="yellow"))
     if report.submitted_from:
-        parts.append(Text(f"submission times: {report.submitted_from}"))
+        parts.append(Text(key("summary.submitted_from", lang, source=report.submitted_from)))
     for note in report.skipped:
-        parts.append(Text(f"not graded: {note}", style="yellow"))
-    parts.append(Text(f"\n{len(report.students)} students · {report.graded} gradings run, "
-                      f"{report.reused} reused from {report.out_dir / 'gradebook.sqlite'} · "
-                      f"{report.seconds:.1f} s · grades in {report.out_dir / 'grades.csv'}, class report in "
-                      f"{report.out_dir / 'report.html'}", style="bold"))
+        parts.append(Text(key("summary.skipped", lang, note=note), style="yellow"))
+    parts.append(Text("\n" + key("summary.footer", lang, students=len(report.students), graded=report.graded,
+                                  reused=report.reused, gradebook=str(report.out_dir / "gradebook.sqlite"),
+                                  seconds=report.seconds, grades=str(report.out_dir / "grades.csv"),
+                                  html=str(report.out_dir / "report.html")), style="bold"))
     return Group(*parts)

@@ -11,21 +11,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from coursekit.render.text import key, test_name, test_output, title
 from coursekit.results import ExerciseResult
 
 TEST_FIELDS = ("name", "score", "max_score", "status", "output", "visibility")
 
 
-def results_json(results: Sequence[ExerciseResult], problem: str | None = None) -> dict[str, Any]:
+def results_json(results: Sequence[ExerciseResult], problem: str | None, lang: str) -> dict[str, Any]:
+    """Gradescope's object, every text in ``lang``; a test's tags hold its exercise and named mistake."""
     tests = [
-        {"name": f"{r.exercise} · {t.name}", "score": t.score, "max_score": t.max_score, "status": t.status,
-         "output": t.output, "visibility": "after_published" if t.hidden else "visible",
-         "tags": [r.exercise] + (["internal-error"] if t.internal_error else [])}
+        {"name": f"{r.exercise} · {test_name(r.exercise, t, lang)}", "score": t.score,
+         "max_score": t.max_score, "status": t.status, "output": test_output(t, lang),
+         "visibility": "after_published" if t.hidden else "visible",
+         "tags": [r.exercise] + (["internal-error"] if t.internal_error else [])
+                 + ([f"mistake:{t.mistake}"] if t.mistake else [])}
         for r in results for t in r.tests
     ]
-    lines = [f"{r.exercise} ({r.title}): {r.score:g}/{r.max_score:g}" for r in results]
+    lines = [key("report.line", lang, exercise=r.exercise, title=title(r, lang), score=r.score,
+                 max_score=r.max_score) for r in results]
     if problem:
-        lines.insert(0, f"Your submission could not be opened: {problem}")
+        lines.insert(0, key("report.problem", lang, problem=problem))
     return {
         "score": round(sum(r.score for r in results), 6),
         "execution_time": round(sum(r.execution_time for r in results), 3),

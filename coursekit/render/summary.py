@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from coursekit.render.text import key, test_name
 from coursekit.results import TableDetail, TestResult
 
 COLUMNS = ("Layer (type)", "Output Shape", "Param #")
@@ -18,7 +19,7 @@ DIFFERS = "bold red"
 MISSING = ("—", "—", "—")
 
 
-def summary_table(title: str, rows: Sequence[tuple[str, str, str]], total: str,
+def summary_table(title: str, rows: Sequence[tuple[str, str, str]], total: str, lang: str,
                   marked: Collection[tuple[int, int]] = (), total_differs: bool = False) -> Table:
     """One model.summary() table; the cells in ``marked`` (row, column) are shown as differing."""
     table = Table(title=title, title_justify="left", box=box.HEAVY_HEAD, show_lines=True,
@@ -29,13 +30,13 @@ def summary_table(title: str, rows: Sequence[tuple[str, str, str]], total: str,
         table.add_row(*(Text(f"{cell} ✗", style=DIFFERS) if (i, j) in marked else Text(cell)
                         for j, cell in enumerate(row)))
     if not rows:
-        table.add_row(Text("(no layers)", style="dim"), "", "")
-    table.caption = Text(f"Total params: {total}" + (" ✗" if total_differs else ""),
+        table.add_row(Text(key("table.no_layers", lang), style="dim"), "", "")
+    table.caption = Text(key("table.total", lang, total=total) + (" ✗" if total_differs else ""),
                          style=DIFFERS if total_differs else "bold")
     return table
 
 
-def side_by_side(detail: TableDetail) -> Table:
+def side_by_side(detail: TableDetail, lang: str) -> Table:
     """The expected table and the student's next to each other, padded to the same number of rows."""
     length = max(len(detail.expected), len(detail.got))
     expected = list(detail.expected) + [MISSING] * (length - len(detail.expected))
@@ -43,15 +44,16 @@ def side_by_side(detail: TableDetail) -> Table:
     marked = set(detail.differences)
     total_differs = detail.expected_total != detail.got_total
     grid = Table.grid(padding=(0, 3))
-    grid.add_row(summary_table("expected · 期望", expected, detail.expected_total),
-                 summary_table("yours · 你的", got, detail.got_total, marked, total_differs))
+    grid.add_row(summary_table(key("table.expected", lang), expected, detail.expected_total, lang),
+                 summary_table(key("table.yours", lang), got, detail.got_total, lang, marked, total_differs))
     return grid
 
 
-def table_panel(test: TestResult) -> Panel | None:
+def table_panel(exercise: str, test: TestResult, lang: str) -> Panel | None:
     """The side-by-side tables of a test that carries them, in a panel titled with the test's name."""
     if test.table is None:
         return None
     mark, style = ("✓", "green") if test.passed else ("✗", "red")
-    return Panel(side_by_side(test.table), title=f"{mark} {escape(test.name)}", title_align="left",
+    return Panel(side_by_side(test.table, lang), title=f"{mark} {escape(test_name(exercise, test, lang))}",
+                 title_align="left",
                  border_style=style, expand=False)

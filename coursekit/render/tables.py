@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from coursekit.render.text import key, test_name, test_output, title
 from coursekit.results import ExerciseResult
 
 
@@ -11,7 +12,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
-def student_markdown(student: str, results: Sequence[ExerciseResult], problem: str | None = None) -> str:
+def student_markdown(student: str, results: Sequence[ExerciseResult], problem: str | None, lang: str) -> str:
     """The feedback ``coursekit check`` shows, as a Markdown page.
 
     What the student's code printed is left out: in batch grading it ran on the hidden inputs too, and a
@@ -19,16 +20,20 @@ def student_markdown(student: str, results: Sequence[ExerciseResult], problem: s
     """
     total = sum(r.score for r in results)
     max_total = sum(r.max_score for r in results)
-    lines = [f"# Feedback for {student}", "", f"**Total: {total:g} / {max_total:g}**", ""]
+    lines = [f"# {key('report.title', lang, student=student)}", "",
+             f"**{key('report.total', lang, score=total, max_score=max_total)}**", ""]
     if problem:
-        lines += [f"> Your submission could not be opened: {problem}", ""]
+        lines += [f"> {key('report.problem', lang, problem=problem)}", ""]
+    columns = " | ".join(key(f"report.{c}", lang) for c in ("test", "points", "message"))
+    header = f"| | {columns} |"
     for r in results:
-        lines += [f"## {r.exercise} · {r.title}: {r.score:g} / {r.max_score:g}", "",
-                  "| | test | points | message |", "|---|---|---|---|"]
+        heading = key("report.exercise", lang, exercise=r.exercise, title=title(r, lang), score=r.score,
+                      max_score=r.max_score)
+        lines += [f"## {heading}", "", header, "|---|---|---|---|"]
         for t in r.tests:
             mark = "✓" if t.passed else ("!" if t.internal_error else "✗")
-            name = t.name + (" *(hidden)*" if t.hidden else "")
-            lines.append(f"| {mark} | {_cell(name)} | {t.score:g}/{t.max_score:g} | "
-                         f"{_cell(t.output if not t.passed else 'ok')} |")
+            name = test_name(r.exercise, t, lang) + (f" *{key('report.hidden', lang)}*" if t.hidden else "")
+            message = key("ok", lang) if t.passed else test_output(t, lang)
+            lines.append(f"| {mark} | {_cell(name)} | {t.score:g}/{t.max_score:g} | {_cell(message)} |")
         lines.append("")
     return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""The language of the feedback, the gettext catalogues, and the one function that renders a message.
+
+Catalogues are the standard library's gettext ``.mo`` files, compiled from the ``.po`` sources beside
+them (``python tools/compile_messages.py``): the engine's domain ``coursekit`` in ``coursekit/locale``,
+each grader's domain (its exercise id) in ``graders/locale``. Nothing beyond the standard library is
+needed at run time. See docs/messages.md.
+"""
+
+from __future__ import annotations
+
+import gettext
+import importlib.util
+import os
+import string
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+from coursekit._exceptions import UnknownLanguageError
+from coursekit.messages import ENGINE, Message, Param
+
+LANGUAGES = ("zh", "en")
+DEFAULT = "en"
+ENV_VAR = "COURSEKIT_LANG"
+ENGINE_LOCALE = Path(__file__).resolve().parent / "locale"
+
+
+def resolve_language(option: str | None = None, environ: Mapping[str, str] | None = None, *,
+                     configured: str | None = None) -> str:
+    """``--lang``, else ``$COURSEKIT_LANG``, else ``configured`` (course.toml's ``lang``), else ``zh``
+    when the locale is Chinese, else ``en``.
+
+    Raises UnknownLanguageError for a ``--lang`` or ``$COURSEKIT_LANG`` that is neither zh nor en.
+    """
+    env = os.environ if environ is None else environ
+    for source, value in (("--lang", option), (ENV_VAR, env.get(ENV_VAR)), ("course.toml lang", configured)):
+        if value is not None and value.strip():
+            lang = value.strip().lower()
+            if lang not in LANGUAGES:
+                raise UnknownLanguageError(
+                    f"{source}: unknown language {value!r}: expected one of {', '.join(LANGUAGES)}")
+            return lang
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:  # the first one set decides, as gettext reads them
+            return "zh" if value.split(":")[0].lower().startswith("zh") else DEFAULT
+    return DEFAULT
+
+
+def locale_dirs() -> tuple[Path, ...]:
+    """Where catalogues are looked for: the engine's, then the graders' (found without importing them)."""
+    dirs = [ENGINE_LOCALE]
+    spec = importlib.util.find_spec("graders")
+    if spec is not None and spec.submodule_search_locations:
+        dirs += [Path(p) / "locale" for p in spec.submodule_search_locations]
+    return tuple(dirs)
+
+
+@cache
+def catalogue(domain: str, lang: str) -> gettext.NullTranslations:
+    """The compiled catalogue of ``domain`` in ``lang``; Chinese falls back to English entry by entry."""
+    found: gettext.NullTranslations = gettext.NullTranslations()
+    for folder in locale_dirs():
+        path = folder / lang / "LC_MESSAGES" / f"{domain}.mo"
+        if path.is_file():
+            with path.open("rb") as f:
+                found = gettext.GNUTranslations(f)
+            break
+    if lang != DEFAULT:
+        found.add_fallback(catalogue(domain, DEFAULT))
+    return found
+
+
+class MissingMessageError(KeyError):
+    """A message whose key is in no catalogue (only raised by ``render(..., strict=True)``, for tests)."""
+
+
+def has_entry(domain: str, key: str, lang: str) -> bool:
+    """True when the catalogue of ``domain`` in ``lang`` itself holds ``key`` (no fallback)."""
+    translations = catalogue(domain, lang)
+    return key in getattr(translations, "_catalog", {})
+
+
+def render(message: Message, lang: str, *, strict: bool = False) -> str:
+    """The text of ``message`` in ``lang``; its parameters that are messages are rendered in ``lang`` too.
+
+    A key missing from the catalogues shows as the key itself (``strict`` raises instead): feedback is
+    never lost to a missing translation, and tests check that none is missing.
+    """
+    if strict and not (has_entry(message.domain, message.key, lang)
+                       or has_entry(message.domain, message.key, DEFAULT)):
+        raise MissingMessageError(f"{message.domain}: no entry {message.key!r} in {lang}")
+    template = catalogue(message.domain, lang).gettext(message.key)
+    values = {name: _value(v, lang, strict) for name, v in message.params}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError, TypeError):
+        if strict:
+            raise
+        return template + "".join(f" [{name}: {v}]" for name, v in values.items())
+
+
+def _value(value: Param, lang: str, strict: bool) -> object:
+    if isinstance(value, Message):
+        return render(value, lang, strict=strict)
+    if isinstance(value, tuple):
+        if all(isinstance(v, int | float) for v in value):
+            return str(value)  # a shape or an index: (2, 3)
+        separator = "、" if lang == "zh" else ", "
+        return separator.join(str(_value(v, lang, strict)) for v in value)
+    return value
+
+
+def placeholders(template: str) -> set[str]:
+    """The names of the ``{placeholders}`` of a catalogue entry."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template)
+            if name is not None}
+
+
+__all__ = ["DEFAULT", "ENGINE", "LANGUAGES", "MissingMessageError", "catalogue", "has_entry",
+           "locale_dirs", "placeholders", "render", "resolve_language"]
