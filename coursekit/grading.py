@@ -74,10 +74,11 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
         if banned:
             b = banned[0]
             nb = modules.get(b.file)
-            where = msg("place", file=b.file, line=b.line) if nb is None else \
-                place_message(nb.place(_line(b.file, b.line)))
-            return finish(failed_tests(cases, Failed(Failure.FORBIDDEN_IMPORT, msg(
-                "failure.forbidden_import", place=where, module=b.name, exercise=exercise.id))))
+            banned_message = msg("failure.forbidden_import", file=b.file, line=b.line, module=b.name,
+                                 exercise=exercise.id) if nb is None else \
+                msg("failure.forbidden_import_at", place=place_message(nb.place(_line(b.file, b.line))),
+                    module=b.name, exercise=exercise.id)
+            return finish(failed_tests(cases, Failed(Failure.FORBIDDEN_IMPORT, banned_message)))
     try:
         outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner, measure=not remeasure,
                                            notebooks=notebooks)

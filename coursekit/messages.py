@@ -92,6 +92,16 @@ class Mistake:
         """"Looks like: <what>. Try: <advice>", the line under a failed test that names the mistake."""
         return msg("looks_like", what=self.what, advice=self.advice)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The mistake without its output, as JSON-able data (the handout stores outputs apart)."""
+        return {"id": self.id, "domain": self.domain,
+                "params": {name: _encode(value) for name, value in self.params}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], output: Any = None) -> Mistake:
+        return cls(str(data["id"]), output, str(data.get("domain", ENGINE)),
+                   tuple((str(k), _decode(v)) for k, v in data.get("params", {}).items()))
+
 
 def _encode(value: Param) -> Any:
     if isinstance(value, Message):

@@ -610,7 +610,7 @@ def test_the_corpus_in_one_batch(tmp_path):
     for student, words in failed:
         assert words in (out / "feedback" / student / "report.md").read_text(), student
     console = Console(record=True, width=200)
-    console.print(class_summary(report))
+    console.print(class_summary(report, "en"))
     summary = console.export_text()
     for name in skipped:
         assert f"not graded: {name}" in summary, summary
