@@ -158,7 +158,7 @@ def direction(x: Array, weights: tuple[Array, Array, Array | None], cell: str,
 
 
 def merge(y: Array, y_rev: Array, merge_mode: str, *, ave_as_sum: bool = False,
-          backward_first: bool = False) -> Array:
+          ave_precedence: bool = False, backward_first: bool = False) -> Array:
     """Bidirectional's merge of the forward and (time-ordered) backward outputs."""
     if merge_mode == "concat":
         return np.concatenate([y_rev, y] if backward_first else [y, y_rev], axis=-1)
@@ -166,7 +166,7 @@ def merge(y: Array, y_rev: Array, merge_mode: str, *, ave_as_sum: bool = False,
         result: Array = y + y_rev
         return result
     if merge_mode == "ave":
-        result = (y + y_rev) / 2
+        result = y + y_rev / 2 if ave_precedence else (y + y_rev) / 2
         return result
     if merge_mode == "mul":
         result = y * y_rev
@@ -178,15 +178,15 @@ def bidirectional(x: Array, forward_weights: tuple[Array, Array, Array | None],
                   backward_weights: tuple[Array, Array, Array | None], cell: str = "simple_rnn",
                   merge_mode: str = "concat", return_sequences: bool = False, *,
                   reverse_input: bool = True, restore_order: bool = True, flip_forwards_read: bool = False,
-                  first_backward_step: bool = False, ave_as_sum: bool = False,
+                  first_backward_step: bool = False, ave_as_sum: bool = False, ave_precedence: bool = False,
                   backward_first: bool = False) -> Array:
     """keras.layers.Bidirectional(<cell layer>, merge_mode=...) -> output.
 
     Mistakes: ``reverse_input=False`` runs the backward weights over x forwards (and
     ``flip_forwards_read`` then reverses those outputs in time); ``restore_order=False`` leaves the
     backward sequence in reading order; ``first_backward_step`` takes the backward state that has read
-    only the last input (its first step) instead of its final state; ``ave_as_sum`` and
-    ``backward_first`` get the merge wrong.
+    only the last input (its first step) instead of its final state; ``ave_as_sum``,
+    ``ave_precedence`` (forward + backward / 2) and ``backward_first`` get the merge wrong.
     """
     y = direction(x, forward_weights, cell, return_sequences)
     x_back = x[:, ::-1] if reverse_input else x
@@ -196,4 +196,5 @@ def bidirectional(x: Array, forward_weights: tuple[Array, Array, Array | None],
         y_rev = direction(x_back, backward_weights, cell, return_sequences)
     if return_sequences and ((reverse_input and restore_order) or flip_forwards_read):
         y_rev = y_rev[:, ::-1]
-    return merge(y, y_rev, merge_mode, ave_as_sum=ave_as_sum, backward_first=backward_first)
+    return merge(y, y_rev, merge_mode, ave_as_sum=ave_as_sum, ave_precedence=ave_precedence,
+                 backward_first=backward_first)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, compare_array, untranslated
+from coursekit.compare import Verdict, compare_array
 from coursekit.exercise import Case, Exercise
 from coursekit.messages import Mistake
 from graders import _recurrent as rec
@@ -129,6 +129,11 @@ class Bidirectional(Exercise):
 
     # --- judgement ----------------------------------------------------------------------------------
 
+    mistake_ids = frozenset({
+        "backward_order_not_restored", "backward_reads_forwards", "backward_first_step", "ave_as_sum",
+        "ave_precedence", "concat_backward_first",
+    })
+
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         return compare_array(expected, got, what="bidirectional_forward", mistakes=self.mistakes(case))
 
@@ -140,33 +145,22 @@ class Bidirectional(Exercise):
         def run(**mistake: Any) -> np.ndarray:
             return rec.bidirectional(x, forward, backward, cell, merge_mode, rs, **mistake)
 
+        named = self.mistake
         found = []
         if rs:
-            found.append(untranslated(
-                "the backward outputs not put back in time order",
-                "the backward pass reads x[T-1], ..., x[0]; reverse its outputs along axis 1 before merging "
-                "so that index t of both directions belongs to input step t", run(restore_order=False)))
+            found.append(named("backward_order_not_restored", run(restore_order=False)))
         found += [
-            untranslated("the backward direction reading the sequence forwards",
-                    "run the backward weights over x[:, ::-1] (the sequence from its end)",
-                    run(reverse_input=False)),
-            untranslated("the backward direction reading the sequence forwards",
-                    "run the backward weights over x[:, ::-1] (the sequence from its end), not over x",
-                    run(reverse_input=False, flip_forwards_read=True) if rs else None),
+            named("backward_reads_forwards", run(reverse_input=False)),
+            named("backward_reads_forwards",
+                  run(reverse_input=False, flip_forwards_read=True) if rs else None),
         ]
         if not rs:
-            found.append(untranslated(
-                "the wrong step taken as the backward direction's final output",
-                "the backward direction's output is its state after its last step, the one that has read "
-                "the whole sequence back to x[0]; its first step (after reading only x[T-1]) is not it",
-                run(first_backward_step=True)))
+            found.append(named("backward_first_step", run(first_backward_step=True)))
         if merge_mode == "ave":
-            found.append(untranslated("ave computed as a sum", "ave is (forward + backward) / 2",
-                                 run(ave_as_sum=True)))
+            found.append(named("ave_as_sum", run(ave_as_sum=True)))
+            found.append(named("ave_precedence", run(ave_precedence=True)))
         if merge_mode == "concat":
-            found.append(untranslated("concat in the wrong order (backward first)",
-                                 "concatenate [forward, backward] on the last axis",
-                                 run(backward_first=True)))
+            found.append(named("concat_backward_first", run(backward_first=True)))
         return [m for m in found if m.output is not None]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -47,7 +46,10 @@ def wrong(*edits: tuple[str, str]) -> str:
 
 
 def named_mistakes(result: ExerciseResult) -> set[str]:
-    return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", text(t))}
+    """The ids of the mistakes named, each also said in the test's text."""
+    named = {t.mistake for t in result.tests if t.mistake is not None}
+    assert all("Looks like:" in text(t) for t in result.tests if t.mistake is not None)
+    return named
 
 
 # ---- solution and stub ---------------------------------------------------------------------------
@@ -155,17 +157,19 @@ def test_check_does_not_import_tensorflow() -> None:
 BACKWARD_RUN = "    y_rev = _run(x[:, ::-1, :], backward_weights, cell, return_sequences)\n"
 RESTORE = "    if return_sequences:\n        y_rev = y_rev[:, ::-1, :]"
 
+# mistake id -> a wrong solution
 MISTAKES = {
-    "the backward outputs not put back in time order": wrong((RESTORE, "    if False:\n        pass")),
-    "the backward direction reading the sequence forwards": wrong(
+    "backward_order_not_restored": wrong((RESTORE, "    if False:\n        pass")),
+    "backward_reads_forwards": wrong(
         (BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x"))),
-    "ave computed as a sum": wrong(("return (y + y_rev) / 2", "return y + y_rev")),
+    "ave_as_sum": wrong(("return (y + y_rev) / 2", "return y + y_rev")),
+    "ave_precedence": wrong(("return (y + y_rev) / 2", "return y + y_rev / 2")),
     # Computes every backward step, puts them in time order, then takes the last one in time: the
     # backward state that has read x[T-1] only, instead of its final state (which has read back to x[0]).
-    "the wrong step taken as the backward direction's final output": wrong(
+    "backward_first_step": wrong(
         (BACKWARD_RUN, BACKWARD_RUN.replace("return_sequences)", "True)[:, ::-1, :]")),
         (RESTORE, "    if not return_sequences:\n        y_rev = y_rev[:, -1, :]")),
-    "concat in the wrong order (backward first)": wrong(
+    "concat_backward_first": wrong(
         ("np.concatenate([y, y_rev], axis=-1)", "np.concatenate([y_rev, y], axis=-1)")),
 }
 
@@ -179,12 +183,10 @@ def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) ->
 
 def test_reading_forwards_then_flipping_is_named_too(grade_files: GradeFiles) -> None:
     source = wrong((BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x")))
-    assert named_mistakes(grade_files("ex5", {FILE: source})) == {
-        "the backward direction reading the sequence forwards"}
+    assert named_mistakes(grade_files("ex5", {FILE: source})) == {"backward_reads_forwards"}
     unflipped = wrong((BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x")),
                       (RESTORE, "    if False:\n        pass"))
-    assert named_mistakes(grade_files("ex5", {FILE: unflipped})) == {
-        "the backward direction reading the sequence forwards"}
+    assert named_mistakes(grade_files("ex5", {FILE: unflipped})) == {"backward_reads_forwards"}
 
 
 # ---- a submission that reuses its ex1 and ex4 ----------------------------------------------------
