@@ -11,15 +11,14 @@ word index the grader makes (public) or draws (hidden).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
-from coursekit.compare import Verdict, compare_array, describe, untranslated
+from coursekit.compare import Verdict, compare_array, describe
 from coursekit.exercise import Case, Exercise
-from coursekit.messages import Message, Mistake, lines, msg, verbatim
+from coursekit.messages import Mistake, msg
 
 # The first ranks of the real IMDB word index (keras.datasets.imdb.get_word_index()), and a few more.
 LESSON_WORDS: Mapping[str, int] = {
@@ -72,6 +71,9 @@ class Sequences(Exercise):
     filename = "ex6_sequences.py"
     functions = ("pad_sequences", "decode_review")
     probes: ClassVar[Mapping[str, Path]] = {"dtype": Path(__file__).with_name("_probe_dtype.py")}
+    mistake_ids: ClassVar[frozenset[str]] = frozenset({
+        "padding_post_default", "truncating_post_default", "maxlen_none_no_padding", "wrong_index_from",
+        "float_array"})
 
     # --- cases ------------------------------------------------------------------------------------
 
@@ -151,62 +153,58 @@ class Sequences(Exercise):
     def _judge_pad(self, case: Case, got: Any, expected: Mapping[str, Any]) -> Verdict:
         what = "pad_sequences"
         values = np.asarray(expected["values"], dtype=np.float64)
-        want = f"an {expected['dtype']} ndarray of shape {values.shape}"
+        want = {"what": what, "dtype": str(expected["dtype"]), "shape": tuple(int(n) for n in values.shape)}
         if not (isinstance(got, tuple) and len(got) == 3):
             return Verdict(False, msg("compare.unreadable", what=what, got=describe(got)))
         kind, dtype, value = got
+        no_padding = case.kwargs.get("maxlen") is None
         if kind != "numpy.ndarray":
-            if case.kwargs.get("maxlen") is None and isinstance(value, list | tuple):
-                return _named(verbatim(f"{what}: expected {want}, got a {kind}"), NO_PADDING)
-            return Verdict(False, verbatim(f"{what}: expected {want}, got a {kind}: build the result with "
-                                           f"np.full((len(sequences), maxlen), value, dtype='int32')"))
-        if case.kwargs.get("maxlen") is None and (dtype == "object" or (
-                isinstance(value, np.ndarray) and value.size == 0 < values.size)):
-            return _named(lines(verbatim(f"{what}: expected {want}, got"), describe(value),
-                                verbatim(f"of dtype {dtype}")), NO_PADDING)
+            if no_padding and isinstance(value, list | tuple):
+                return Verdict(False, self.message("pad.not_array", kind=str(kind), **want),
+                               mistake=self.mistake("maxlen_none_no_padding"))
+            return Verdict(False, self.message("pad.not_array_build", kind=str(kind), **want))
+        empty = isinstance(value, np.ndarray) and value.size == 0 < values.size
+        if no_padding and (dtype == "object" or empty):
+            return Verdict(False, self.message("pad.no_padding", got=describe(value), kind=str(dtype),
+                                               **want), mistake=self.mistake("maxlen_none_no_padding"))
         verdict = compare_array(values, value, what=what, mistakes=self.pad_mistakes(case), rtol=0, atol=0)
         if not verdict.passed:
             return verdict
         if dtype != expected["dtype"]:
-            text = f"{what}: the values are right but the array's dtype is {dtype}, expected " \
-                   f"{expected['dtype']}"
             if dtype is not None and np.dtype(dtype).kind == "f":
-                return _named(verbatim(text), FLOAT_ARRAY)
-            return Verdict(False, verbatim(f"{text}: Keras's pad_sequences returns int32; pass dtype='int32' "
-                                           f"where you create the array"))
-        return Verdict(True, verbatim(f"{expected['dtype']} array of shape {values.shape}, as Keras pads it"))
+                return Verdict(False, self.message("pad.dtype", got=str(dtype), **want),
+                               mistake=self.mistake("float_array"))
+            return Verdict(False, self.message("pad.dtype_int", got=str(dtype), **want))
+        return Verdict(True, self.message("pad.ok", **want))
 
-    @staticmethod
-    def pad_mistakes(case: Case) -> list[Mistake]:
+    def pad_mistakes(self, case: Case) -> list[Mistake]:
         sequences = case.args[0]
         kwargs = dict(case.kwargs)
         found = []
         if kwargs.get("padding", "pre") == "pre":
-            found.append(replace(PADDING_AT_END,
-                                 output=pad_reference(sequences, **{**kwargs, "padding": "post"})))
+            found.append(self.mistake("padding_post_default",
+                                      pad_reference(sequences, **{**kwargs, "padding": "post"})))
         if kwargs.get("truncating", "pre") == "pre":
-            found.append(replace(TRUNCATING_END,
-                                 output=pad_reference(sequences, **{**kwargs, "truncating": "post"})))
+            found.append(self.mistake("truncating_post_default",
+                                      pad_reference(sequences, **{**kwargs, "truncating": "post"})))
         return [m for m in found if not np.array_equal(m.output, pad_reference(sequences, **kwargs))]
 
-    @staticmethod
-    def _judge_decode(case: Case, got: Any, expected: str) -> Verdict:
+    def _judge_decode(self, case: Case, got: Any, expected: str) -> Verdict:
         what = "decode_review"
         if not isinstance(got, str):
-            return Verdict(False, lines(verbatim(f"{what}: expected a string of words joined by single "
-                                                 "spaces, got"), describe(got)))
+            return Verdict(False, self.message("decode.not_str", what=what, got=describe(got)))
         if got == expected:
-            return Verdict(True, verbatim("the review reads as the lesson decodes it"))
+            return Verdict(True, self.message("decode.ok"))
         ids, word_index = case.args[0], case.args[1]
         index_from = int(case.kwargs.get("index_from", 3))
         shown_got, shown_expected = _first_difference(got, expected)
-        text = f"{what}: expected {shown_expected!r}, got {shown_got!r}"
+        text = self.message("decode.differs", what=what, expected=shown_expected, got=shown_got)
         for other in (3, index_from - 1, index_from + 1, 0):
             if other != index_from and got == decode_reference(ids, word_index, other):
-                shift = f"ids read with index_from={other} instead of {index_from}"
-                return Verdict(False, verbatim(text),
-                               mistake=replace(WRONG_INDEX_FROM, name=f"{WRONG_INDEX_FROM.name} ({shift})"))
-        return Verdict(False, verbatim(text))
+                shifted = self.message("decode.differs_shift", what=what, expected=shown_expected,
+                                       got=shown_got, used=other, right=index_from)
+                return Verdict(False, shifted, mistake=self.mistake("wrong_index_from"))
+        return Verdict(False, text)
 
 
 def _first_difference(got: str, expected: str) -> tuple[str, str]:
@@ -216,24 +214,5 @@ def _first_difference(got: str, expected: str) -> tuple[str, str]:
     start = max(0, first - 2)
     return " ".join(a[start:start + 8])[:200], " ".join(b[start:start + 8])[:200]
 
-
-def _named(text: Message, mistake: Mistake) -> Verdict:
-    return Verdict(False, text, mistake=mistake)
-
-
-PADDING_AT_END = untranslated("padding at the end by default",
-                         "Keras's default is padding='pre': a short review gets its zeros at the front, so "
-                         "that its words end next to the output", None)
-TRUNCATING_END = untranslated("truncating the end by default",
-                         "Keras's default is truncating='pre': a long review loses its beginning and keeps "
-                         "its last maxlen ids (s[-maxlen:])", None)
-NO_PADDING = untranslated("maxlen None read as 'no padding'",
-                     "maxlen=None means the longest sequence's length: "
-                     "maxlen = max(len(s) for s in sequences), then pad every sequence to it", None)
-WRONG_INDEX_FROM = untranslated("ids shifted by the wrong index_from",
-                           "a word of rank r has id r + index_from: look up ids[i] - index_from, using the "
-                           "argument", None)
-FLOAT_ARRAY = untranslated("pad value 0 written as a float array",
-                      "np.zeros / np.full make float64 by default: pass dtype='int32'", None)
 
 EXERCISE = Sequences()

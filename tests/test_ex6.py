@@ -11,7 +11,6 @@ from collections.abc import Callable
 import pytest
 from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
 
-from coursekit.compare import untranslated
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 
@@ -48,15 +47,21 @@ def decode_review(ids, word_index, index_from=3):
     return " ".join("?" if i in (1, 2) else id_to_word.get(i, "?") for i in ids if i != 0)
 '''
 
-# the mistake's name as the grader says it -> a wrong solution, and the tests' name prefix it fails
+# the mistake's id -> a wrong solution, and the tests' name prefix it fails
 MISTAKES: dict[str, tuple[str, str]] = {
-    "padding at the end by default": (pad(pad_front="post-is-the-default"), "pad: "),
-    "truncating the end by default": (pad(truncate_front="post-is-the-default"), "pad: "),
-    "maxlen None read as 'no padding'": (
+    "padding_post_default": (pad(pad_front="post-is-the-default"), "pad: "),
+    "truncating_post_default": (pad(truncate_front="post-is-the-default"), "pad: "),
+    "maxlen_none_no_padding": (
         pad(first="if maxlen is None:\n        return [list(s) for s in sequences]"), "pad: maxlen None"),
-    "pad value 0 written as a float array": (pad(dtype="float"), "pad: "),
-    "ids shifted by the wrong index_from": (DECODE_WITH_3, "decode: index_from=10"),
+    "float_array": (pad(dtype="float"), "pad: "),
+    "wrong_index_from": (DECODE_WITH_3, "decode: index_from=10"),
 }
+# what each mistake's "Looks like" line says, in English
+NAMED = {"padding_post_default": "padding at the end by default",
+         "truncating_post_default": "truncating the end by default",
+         "maxlen_none_no_padding": "maxlen None read as 'no padding'",
+         "float_array": "pad value 0 written as a float array",
+         "wrong_index_from": "ids shifted by the wrong index_from"}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +100,7 @@ def test_each_named_mistake_is_caught_and_named(name: str, graded: Callable[[str
     result = graded(source)
     failed = [t for t in result.tests if not t.passed]
     assert failed and all(t.name.startswith(prefix) for t in failed), [t.name for t in failed]
-    assert all(t.mistake == untranslated(name, "").id and f"Looks like: {name}" in text(t) for t in failed), \
+    assert all(t.mistake == name and f"Looks like: {NAMED[name]}" in text(t) for t in failed), \
         [(t.name, t.mistake) for t in failed]
     assert not any(t.internal_error for t in result.tests)
 

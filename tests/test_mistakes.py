@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import test_ex1
 import test_ex5
+import test_ex6
 from conftest import SOLUTIONS
 from typer.testing import CliRunner
 
@@ -24,7 +25,8 @@ from coursekit.i18n import LANGUAGES, render
 from coursekit.registry import all_exercises, get_exercise
 
 # exercise id -> its MISTAKES table (converted graders; the others join as they are converted)
-TABLES: dict[str, dict[str, Any]] = {"ex1": test_ex1.MISTAKES, "ex5": test_ex5.MISTAKES}
+TABLES: dict[str, dict[str, Any]] = {"ex1": test_ex1.MISTAKES, "ex5": test_ex5.MISTAKES,
+                                     "ex6": test_ex6.MISTAKES}
 
 
 def test_every_mistake_id_a_grader_can_produce_has_a_test_that_triggers_it() -> None:
