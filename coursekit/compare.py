@@ -18,6 +18,9 @@ from coursekit.wire import Unsupported
 
 RTOL = 1e-4
 ATOL = 1e-5
+# Mistakes the engine itself names for any array result, in its own catalogue: the layout is wrong but
+# every value is there.
+LAYOUT_MISTAKE_IDS = frozenset({"output_transposed", "time_major"})
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def compare_array(expected: np.ndarray, got: Any, *, what: Param = "the result",
     if arr.shape != expected.shape:
         verdict = Verdict(False, msg("compare.shape", what=what, expected=_shape(expected), got=_shape(arr)),
                           detail=shown)
-        return _with_mistake(verdict, arr, mistakes, rtol, atol)
+        return _with_mistake(verdict, arr, mistakes, rtol, atol, expected)
     if not np.all(np.isfinite(arr)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         value = "NaN" if np.isnan(arr[bad]) else "inf"
@@ -111,7 +114,7 @@ def compare_array(expected: np.ndarray, got: Any, *, what: Param = "the result",
                      got_at_difference=float(arr[first]), max_abs_error=float(err.max()))
     message = msg("compare.values_differ", what=what, index=first, expected=float(expected[first]),
                   got=float(arr[first]), error=float(err.max()))
-    return _with_mistake(Verdict(False, message, detail=detail), arr, mistakes, rtol, atol)
+    return _with_mistake(Verdict(False, message, detail=detail), arr, mistakes, rtol, atol, expected)
 
 
 def _shape(a: np.ndarray) -> tuple[int, ...]:
@@ -119,12 +122,28 @@ def _shape(a: np.ndarray) -> tuple[int, ...]:
 
 
 def _with_mistake(verdict: Verdict, got: np.ndarray, mistakes: Sequence[Mistake],
-                  rtol: float, atol: float) -> Verdict:
+                  rtol: float, atol: float, expected: np.ndarray | None = None) -> Verdict:
     for mistake in mistakes:
         out = as_array(mistake.output)
         if out is not None and close(out, got, rtol, atol):
             return replace(verdict, mistake=mistake)
+    if expected is not None:
+        layout = layout_mistake(expected, got, rtol, atol)
+        if layout is not None:
+            return replace(verdict, mistake=layout)
     return verdict
+
+
+def layout_mistake(expected: np.ndarray, got: np.ndarray, rtol: float = RTOL,
+                   atol: float = ATOL) -> Mistake | None:
+    """The engine's named mistake when ``got`` holds the expected values in another layout: a 2-D result
+    transposed, or a 3-D one time-major (timesteps, batch, ...) instead of batch-major."""
+    if expected.ndim == 2 and got.shape == expected.shape[::-1] and close(expected, got.T, rtol, atol):
+        return Mistake("output_transposed")
+    if expected.ndim == 3 and got.ndim == 3 and expected.shape[0] != expected.shape[1] \
+            and close(expected, got.transpose(1, 0, 2), rtol, atol):
+        return Mistake("time_major")
+    return None
 
 
 @dataclass(frozen=True)

@@ -295,6 +295,12 @@ def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: L
         return Failed(Failure.MEMORY_LIMIT, msg("failure.memory", function=case.function,
                                                 limit=limits.memory_mb, error=error_message(error)))
     if error.type_name == "NotImplementedError":
+        own = exercise.filename, notebook_name(exercise.filename)
+        if error.where and error.where[-1].file not in own:  # a function of another of the student's files
+            p = error.where[-1]
+            return Failed(Failure.NOT_IMPLEMENTED, msg("failure.not_implemented_imported",
+                                                       function=case.function, callee=p.function or "?",
+                                                       file=p.file))
         return Failed(Failure.NOT_IMPLEMENTED, msg("failure.not_implemented", function=case.function))
     if error.type_name == "AttributeError" and "defines no function" in error.message:
         return Failed(Failure.NO_FUNCTION, msg("failure.no_function", file=exercise.filename,

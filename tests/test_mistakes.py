@@ -17,7 +17,7 @@ import pytest
 import test_ex1
 import test_ex5
 import test_ex6
-from conftest import SOLUTIONS
+from conftest import ROOT, SOLUTIONS
 from typer.testing import CliRunner
 
 from coursekit.cli import app
@@ -64,3 +64,47 @@ def test_check_names_each_mistake_in_both_languages_with_the_same_id(
             [t["output"] for t in tests if t["status"] == "failed"]
         ids[lang] = [t["mistake"] for t in tests]
     assert ids["zh"] == ids["en"]
+
+
+# The engine's own named mistakes (coursekit.compare.LAYOUT_MISTAKE_IDS), triggered through ex1.
+LAYOUT = {
+    "output_transposed": test_ex1.wrong((test_ex1.SOFTMAX[1],
+                                         "return (e / e.sum(axis=-1, keepdims=True)).T")),
+    "time_major": test_ex1.wrong((test_ex1.RETURN,
+                                  "return np.stack(states, axis=0) if return_sequences else s_t")),
+}
+
+
+def test_every_layout_mistake_of_the_engine_has_a_test() -> None:
+    from coursekit.compare import LAYOUT_MISTAKE_IDS
+
+    assert set(LAYOUT) == LAYOUT_MISTAKE_IDS
+
+
+@pytest.mark.parametrize("mistake_id", sorted(LAYOUT))
+def test_check_names_the_engines_layout_mistakes_in_both_languages(tmp_path: Path, mistake_id: str) -> None:
+    from coursekit.messages import Mistake
+
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "ex1_rnn_forward.py").write_text(LAYOUT[mistake_id], encoding="utf-8")
+    for lang in LANGUAGES:
+        out = CliRunner().invoke(app, ["check", "ex1", str(folder), "--json", "--lang", lang])
+        tests = json.loads(out.stdout)["tests"]
+        named = render(Mistake(mistake_id).what, lang, strict=True)
+        assert any(t["mistake"] == mistake_id and named in t["output"] for t in tests), \
+            [t["output"] for t in tests if t["status"] == "failed"]
+
+
+def test_ex5_on_the_ex1_stub_says_that_ex1_is_not_implemented(tmp_path: Path) -> None:
+    """ex5 built on the student's ex1, whose rnn_forward is still the stub: the message names ex1."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "ex1_rnn_forward.py").write_text((ROOT / "exercises" / "ex1_rnn_forward.py").read_text())
+    (folder / "ex4_lstm_gru.py").write_text((SOLUTIONS / "ex4_lstm_gru.py").read_text())
+    (folder / "ex5_bidirectional.py").write_text(test_ex5.REUSING)
+    for lang, words in (("en", "rnn_forward of your ex1_rnn_forward.py, which is not implemented yet"),
+                        ("zh", "ex1_rnn_forward.py 里的 rnn_forward，而它还没有实现")):
+        out = CliRunner().invoke(app, ["check", "ex5", str(folder), "--json", "--lang", lang])
+        simple = [t for t in json.loads(out.stdout)["tests"] if t["name"].startswith("simple_rnn")]
+        assert simple and all(words in t["output"] for t in simple), [t["output"] for t in simple]
