@@ -16,6 +16,7 @@ from coursekit.batch.outputs import write_outputs
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.classstats import histogram
 from coursekit.course import Course
+from coursekit.messages import verbatim
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 BAR_BLUE = (0x3B, 0x7D, 0xD8)
@@ -24,16 +25,17 @@ BAR_BLUE = (0x3B, 0x7D, 0xD8)
 def _result(exercise: str, outcomes: str, mistake: str = "bias_missing") -> results.ExerciseResult:
     """One test per character: P passed, F failed with ``mistake``, f failed without a named mistake."""
     tests = tuple(results.TestResult(f"test {i}", "passed" if c == "P" else "failed", float(c == "P"), 1.0,
-                                     "ok" if c == "P" else "wrong", hidden=i >= 3,
+                                     verbatim("ok" if c == "P" else "wrong"), hidden=i >= 3,
                                      mistake=mistake if c == "F" else None)
                   for i, c in enumerate(outcomes))
-    return results.ExerciseResult(exercise, exercise, tests)
+    return results.ExerciseResult(exercise, verbatim(exercise), tests)
 
 
 def _missing(exercise: str) -> results.ExerciseResult:
-    return results.ExerciseResult(exercise, exercise, tuple(
-        results.TestResult(f"test {i}", "failed", 0.0, 1.0, "ex2_param_count.py was not found in the "
-                           "submission") for i in range(5)))
+    return results.ExerciseResult(exercise, verbatim(exercise), tuple(
+        results.TestResult(f"test {i}", "failed", 0.0, 1.0,
+                           verbatim("ex2_param_count.py was not found in the submission"),
+                           failure=results.Failure.NOT_FOUND) for i in range(5)))
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def class_out(tmp_path: Path) -> Path:
             book.put(student, "ex2", "d", "k", _result("ex2", ex2, "wrong_total") if ex2 else _missing("ex2"))
         report = report_from_gradebook(book, Course(points={"ex1": 10, "ex2": 5}), ("ex1", "ex2"), out,
                                        0, 5, 1.0)
-    write_outputs(report)
+    write_outputs(report, "en")
     return out
 
 

@@ -20,6 +20,7 @@ from coursekit.batch.secret import Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.cli import app
 from coursekit.course import Course, LatePolicy, load_course, parse_course
+from coursekit.messages import verbatim
 from coursekit.registry import exercise_ids, get_exercise
 from coursekit.render.csvout import grades_csv, safe_cell
 
@@ -187,10 +188,10 @@ def test_late_policy_days_cap_and_zero():
 
 
 def _result(exercise: str, passed: int, failed: int) -> results.ExerciseResult:
-    tests = [results.TestResult(f"t{i}", "passed", 1.0, 1.0, "ok") for i in range(passed)]
-    tests += [results.TestResult(f"f{i}", "failed", 0.0, 1.0, "wrong", mistake="bias_missing")
+    tests = [results.TestResult(f"t{i}", "passed", 1.0, 1.0, verbatim("ok")) for i in range(passed)]
+    tests += [results.TestResult(f"f{i}", "failed", 0.0, 1.0, verbatim("wrong"), mistake="bias_missing")
               for i in range(failed)]
-    return results.ExerciseResult(exercise, exercise, tuple(tests))
+    return results.ExerciseResult(exercise, verbatim(exercise), tuple(tests))
 
 
 def test_course_points_and_late_policy_change_grades_csv_as_documented(tmp_path):
