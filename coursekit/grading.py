@@ -8,6 +8,7 @@ on the student. Every message is a value (``coursekit.messages``) and every fail
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import signal
 import time
@@ -160,6 +161,7 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
     modules they stand for, and the student's errors on their lines are reported by cell.
     """
     modules = tuple((nb.module_file, nb.source) for nb in notebooks)
+    own = _own_files(workspace, notebooks)
     groups = shared_calls(cases)
     outcomes: dict[str, Outcome] = {}
     outputs: list[str] = []
@@ -180,19 +182,24 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
                 "failure.forbidden_import_run", file=exercise.filename,
                 modules=tuple(report.forbidden_imports), exercise=exercise.id))
             return {c.name: ("failed", failed) for c in cases}, "\n".join(outputs), ()
+        hidden_run = any(c.hidden for c in pending)  # the process held hidden inputs
         if report.import_error is not None:
-            failed = _import_failure(exercise, report.import_error)
+            failed = _import_failure(exercise, report.import_error) if not hidden_run else \
+                _hidden_failure(msg("hidden.import_failed", file=exercise.filename), Failure.IMPORT_ERROR,
+                                report.import_error, limits, own)
             outcomes.update({c.name: ("failed", failed) for c in pending})
             break
         for case in pending:
             got = report.outcomes.get(case.name)
             if got is not None:
                 outcomes[case.name] = ("value", got.value) if got.error is None \
-                    else ("failed", _call_failure(exercise, case, got.error, limits))
+                    else ("failed", _call_failure(exercise, case, got.error, limits, own))
         pending = [c for c in pending if c.name not in outcomes]
         if not pending or report.finished:
             break
         kind, ending = _ending(report, limits)
+        if hidden_run:  # no exit code, signal or protocol detail: the code could have chosen them
+            kind, ending = _hidden_ending(kind, limits)
         if report.in_flight is None and not report.outcomes:
             message = msg("failure.import_stopped", file=exercise.filename, ending=ending)
             outcomes.update({c.name: ("failed", Failed(kind, message)) for c in pending})
@@ -290,7 +297,10 @@ def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
                                             error=error_message(error)))
 
 
-def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits) -> Failed:
+def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits,
+                  own: Mapping[str, int] | None = None) -> Failed:
+    if case.hidden:
+        return _hidden_call_failure(exercise, case, error, limits, own or {})
     if error.type_name == "MemoryError":
         return Failed(Failure.MEMORY_LIMIT, msg("failure.memory", function=case.function,
                                                 limit=limits.memory_mb, error=error_message(error)))
@@ -307,11 +317,78 @@ def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: L
                                                function=case.function))
     if error.type_name == "SystemExit":
         return Failed(Failure.EXIT, msg("failure.exit", function=case.function, call=error.message))
-    if case.hidden:
-        # The message could carry the hidden inputs (a student may raise them): type and line only.
-        error = StudentError(error.type_name, "", error.where)
     raised = msg("failure.exception", function=case.function, error=error_message(error))
     return Failed(Failure.EXCEPTION, raised, _explained(exercise, case, error))
+
+
+# ---- hidden cases: only what the grader decides ------------------------------------------------------
+
+# Python's own exception classes: the only type names a hidden case's feedback shows (a class of the
+# submission's could be named after the hidden inputs).
+BUILTIN_EXCEPTIONS = frozenset(name for name, value in vars(builtins).items()
+                               if isinstance(value, type) and issubclass(value, BaseException))
+
+
+def _own_files(workspace: Path, notebooks: Sequence[NotebookCode]) -> dict[str, int]:
+    """The submission's own files and their numbers of lines: a hidden case's feedback names a place
+    only in one of them, at a line it has (a file or line made up by the code could carry data)."""
+    found: dict[str, int] = {}
+    with contextlib.suppress(OSError):
+        for path in workspace.iterdir():
+            if path.suffix in (".py", ".ipynb") and path.is_file() and not path.is_symlink():
+                with contextlib.suppress(OSError):
+                    found[path.name] = path.read_bytes().count(b"\n") + 1
+    for nb in notebooks:
+        found[nb.module_file] = nb.source.count("\n") + 1
+    return found
+
+
+def _hidden_call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits,
+                         own: Mapping[str, int]) -> Failed:
+    """A hidden case's exception: its kind from a fixed list, the student's file and line, nothing the
+    code produced (no message, no class of its own, no source line, no function name)."""
+    if error.type_name == "NotImplementedError":
+        return Failed(Failure.NOT_IMPLEMENTED, msg("failure.not_implemented", function=case.function))
+    if error.type_name == "MemoryError":
+        return _hidden_failure(msg("hidden.failed", function=case.function), Failure.MEMORY_LIMIT, error,
+                               limits, own)
+    if error.type_name == "SystemExit":
+        return _hidden_failure(msg("hidden.failed", function=case.function), Failure.EXIT, error, limits, own)
+    plain = StudentError(error.type_name if error.type_name in BUILTIN_EXCEPTIONS else "Exception", "",
+                         error.where)
+    return replace(_hidden_failure(msg("hidden.failed", function=case.function), Failure.EXCEPTION, error,
+                                   limits, own), mistake=_explained(exercise, case, plain))
+
+
+def _hidden_kind(failure: Failure, error: StudentError | None, limits: Limits) -> tuple[Failure, Message]:
+    """The kind of a hidden case's failure, from a fixed list: time limit, memory limit, an exception of
+    a built-in type (or "of another type"), or the process ended."""
+    if failure == Failure.TIME_LIMIT:
+        return failure, msg("hidden.kind.time_limit", seconds=limits.timeout_s)
+    if failure == Failure.MEMORY_LIMIT:
+        return failure, msg("hidden.kind.memory_limit", limit=limits.memory_mb)
+    if failure in (Failure.EXCEPTION, Failure.IMPORT_ERROR) and error is not None:
+        if error.type_name in BUILTIN_EXCEPTIONS:
+            return failure, msg("hidden.kind.exception", type=error.type_name)
+        return failure, msg("hidden.kind.other_exception")
+    return Failure.EXIT, msg("hidden.kind.exit")
+
+
+def _hidden_failure(what: Message, failure: Failure, error: StudentError | None, limits: Limits,
+                    own: Mapping[str, int]) -> Failed:
+    failure, kind = _hidden_kind(failure, error, limits)
+    place = error.where[-1] if error is not None and error.where else None
+    if place is not None and place.file in own and 0 < place.line <= own[place.file] \
+            and (place.cell is None or 0 < place.cell <= 10_000):
+        where = msg("place", file=place.file, line=place.line) if place.cell is None else \
+            msg("place.cell", file=place.file, cell=place.cell, line=place.line)
+        return Failed(failure, msg("hidden.failure_at", what=what, kind=kind, place=where))
+    return Failed(failure, msg("hidden.failure", what=what, kind=kind))
+
+
+def _hidden_ending(failure: Failure, limits: Limits) -> tuple[Failure, Message]:
+    """Why a process that held hidden inputs stopped, without its exit code, signal or protocol error."""
+    return _hidden_kind(failure, None, limits)
 
 
 def _explained(exercise: Exercise, case: Case, error: StudentError) -> Mistake | None:

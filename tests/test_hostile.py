@@ -157,7 +157,7 @@ INTAKE = load_corpus_module("intake")
 
 def test_every_hostile_submission_is_in_a_test():
     named = {*CHEATS, *DISRUPTIONS, *STOPPED_BY_TIMEOUT, "flood_stdout", "signal_grader", "spy_files",
-             "network"}
+             "network", "leak_hidden"}
     assert set(ex1_corpus()) == named
     assert {p.name for p in HOSTILE.glob("*.py")} == {"intake.py"}
     assert {p.name for p in HOSTILE.iterdir() if p.is_dir()} == {*named, "ex3_code_in_model",
@@ -416,6 +416,27 @@ def test_a_numpy_exercise_cannot_even_find_keras_or_tensorflow(server, tmp_path)
     report = server.run(workspace(tmp_path, "hidden_keras"), job, ROOMY)
     outcome = report.outcomes["c"]
     assert outcome.error is None and outcome.value == {"keras": None, "tensorflow": None}, outcome
+
+
+def test_hidden_inputs_stay_hidden(server, tmp_path):
+    """A hidden case's failure shows a kind from a fixed list, the student's file and line; never what
+    the code produced (messages, sys.exit's argument, a class name, a linecache line, the exit code)."""
+    from coursekit.i18n import render
+    from coursekit.results import Failure
+
+    cases = EX1.hidden_cases(np.random.default_rng(7))
+    result = grade_exercise(EX1, workspace(tmp_path, "leak_hidden"), cases, EX1.expected_values(cases),
+                            limits=ROOMY, runner=server.run)
+    assert all(t.hidden and not t.passed for t in result.tests)
+    messages = [m for t in result.tests for m in (t.message, t.hint) if m is not None] + list(result.notes)
+    for rendered in (render(m, lang) for m in messages for lang in ("en", "zh")):
+        assert "LEAK" not in rendered and "exit code" not in rendered and "退出码" not in rendered, rendered
+        assert "SIG" not in rendered, rendered
+    kinds = {t.failure for t in result.tests}
+    assert kinds <= {Failure.MEMORY_LIMIT, Failure.EXCEPTION, Failure.EXIT, Failure.NOT_RUN}, kinds
+    assert {Failure.MEMORY_LIMIT, Failure.EXCEPTION, Failure.EXIT} <= kinds, kinds
+    shown = " ".join(render(t.message, "en") for t in result.tests)
+    assert "ex1_rnn_forward.py, line" in shown and "ValueError" in shown  # the kind and the place stay
 
 
 # ---- 5. no network ------------------------------------------------------------------------------
