@@ -298,9 +298,9 @@ def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
 
 
 def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits,
-                  own: Mapping[str, int] | None = None) -> Failed:
+                  own_files: Mapping[str, int] | None = None) -> Failed:
     if case.hidden:
-        return _hidden_call_failure(exercise, case, error, limits, own or {})
+        return _hidden_call_failure(exercise, case, error, limits, own_files or {})
     if error.type_name == "MemoryError":
         return Failed(Failure.MEMORY_LIMIT, msg("failure.memory", function=case.function,
                                                 limit=limits.memory_mb, error=error_message(error)))
