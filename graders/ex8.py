@@ -15,39 +15,22 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, untranslated
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.messages import Mistake
 from coursekit.sandbox.report import StudentError
 from graders import _bptt as bptt
 from graders import _keras_ref, ex8_judge
 
-TANH_OF_Z = ("the tanh derivative taken of the pre-activation (1 - z**2) instead of the state",
-             "tanh'(z) = 1 - tanh(z)**2 = 1 - s_t**2: use the state s_t that the forward pass produced, "
-             "not z = x_t @ U + s_prev @ W + b")
-NOT_THROUGH_W = ("the gradient not carried back through W (each step sees only its own d_states)",
-                 "add what step t + 1 sends back, ds_next = dz_{t+1} @ W.T, to d_states[:, t] before "
-                 "multiplying by 1 - s_t**2")
-DW_WITH_S_T = ("dW summed with s_t instead of s_{t-1}",
-               "z_t = x_t @ U + s_{t-1} @ W + b, so dW += s_{t-1}.T @ dz_t (s0 at the first step)")
-DB_NOT_SUMMED = ("db not summed over the batch",
-                 "b is shared by every example: db += dz.sum(axis=0), giving shape (units,)")
-LOOP_FORWARDS = ("the time loop run forwards (t = 0 ... T-1)",
-                 "backpropagation goes back in time: for t in reversed(range(timesteps)), so that "
-                 "step t + 1's gradient is known when you reach step t")
-ONLY_LAST_STEP = ("only the last timestep's input gets a gradient",
-                  "the gradient must reach every earlier step: run the loop backwards in time and add "
-                  "ds_next = dz_{t+1} @ W.T to step t's gradient (with d_states 1 at the last step only, "
-                  "a loop run forwards or a gradient not carried through W both leave the others 0)")
-CLIP_EACH = ("each array clipped by its own norm instead of the global norm",
-             "compute one norm over every array, sqrt(sum of every squared entry), and scale every array "
-             "by the same clip_norm / max(global_norm, clip_norm)")
-
-DIVIDED_BY_ZERO = ex8_judge.DIVIDED_BY_ZERO  # judged in graders/ex8_judge.py, named here with the others
-
-
-def _mistake(named: tuple[str, str], output: Any) -> Mistake:
-    return untranslated(named[0], named[1], output)
+# The named mistakes; their text is in graders/locale/{en,zh}/LC_MESSAGES/ex8.po.
+TANH_OF_Z = "tanh_derivative_of_preactivation"
+NOT_THROUGH_W = "gradient_not_through_w"
+DW_WITH_S_T = "dw_with_current_state"
+DB_NOT_SUMMED = "db_not_summed_over_batch"
+LOOP_FORWARDS = "time_loop_forwards"
+ONLY_LAST_STEP = "only_last_step_gets_gradient"
+CLIP_EACH = "clip_each_array_by_own_norm"
+DIVIDED_BY_ZERO = ex8_judge.DIVIDED_BY_ZERO  # recognised in graders/ex8_judge.py
 
 
 @dataclass(frozen=True)
@@ -98,7 +81,6 @@ SPECS = (
 )
 
 RECURRENT_GAIN = {"normal": None, "small": 0.3, "large": 1.25}
-PARTS = {"rnn_backward": bptt.KEYS}
 
 
 def _orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -203,6 +185,8 @@ class Bptt(Exercise):
     # --- judgement ----------------------------------------------------------------------------------
 
     judge_module = "graders.ex8_judge"
+    mistake_ids = frozenset({TANH_OF_Z, NOT_THROUGH_W, DW_WITH_S_T, DB_NOT_SUMMED, LOOP_FORWARDS,
+                             ONLY_LAST_STEP, CLIP_EACH, DIVIDED_BY_ZERO})
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         return ex8_judge.judge(case, got, expected, self.mistakes(case))
@@ -216,21 +200,21 @@ class Bptt(Exercise):
             grads, clip_norm = case.args
             grads = _f64(*grads)
             each = bptt.clip_each(grads, clip_norm)
-            return [_mistake(CLIP_EACH, {f"clipped[{i}]": g for i, g in enumerate(each)})]
+            return [self.mistake(CLIP_EACH, {f"clipped[{i}]": g for i, g in enumerate(each)})]
         if case.function == "input_gradient_norms":
-            x, U, W, b = _f64(*case.args)
+            weights = _f64(*case.args)
             return [
-                _mistake(TANH_OF_Z, bptt.input_gradient_norms(x, U, W, b, derivative_of="pre_activation")),
-                _mistake(ONLY_LAST_STEP, bptt.input_gradient_norms(x, U, W, b, through_w=False)),
+                self.mistake(TANH_OF_Z, bptt.input_gradient_norms(*weights, derivative_of="pre_activation")),
+                self.mistake(ONLY_LAST_STEP, bptt.input_gradient_norms(*weights, through_w=False)),
             ]
         args = _f64(*case.args)
         return [
-            _mistake(TANH_OF_Z, bptt.backward(*args, derivative_of="pre_activation")),
-            _mistake(NOT_THROUGH_W, bptt.backward(*args, through_w=False)),
-            _mistake(DW_WITH_S_T, bptt.backward(*args, dw_state="current")),
-            _mistake(DB_NOT_SUMMED, bptt.backward(*args, db="per_example")),
-            _mistake(DB_NOT_SUMMED, bptt.backward(*args, db="mean")),
-            _mistake(LOOP_FORWARDS, bptt.backward(*args, order="forward")),
+            self.mistake(TANH_OF_Z, bptt.backward(*args, derivative_of="pre_activation")),
+            self.mistake(NOT_THROUGH_W, bptt.backward(*args, through_w=False)),
+            self.mistake(DW_WITH_S_T, bptt.backward(*args, dw_state="current")),
+            self.mistake(DB_NOT_SUMMED, bptt.backward(*args, db="per_example")),
+            self.mistake(DB_NOT_SUMMED, bptt.backward(*args, db="mean")),
+            self.mistake(LOOP_FORWARDS, bptt.backward(*args, order="forward")),
         ]
 
 

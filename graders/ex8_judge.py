@@ -2,7 +2,8 @@
 
 ``graders/ex8.py`` computes the named mistakes' outputs with the wrong versions of ``graders/_bptt.py``
 and judges with :func:`judge`; the handout judges with the same function, those outputs read from its
-data (see ``coursekit/judges.py``).
+data (see ``coursekit/judges.py``). Its messages are entries of the ex8 catalogue
+(``graders/locale/{en,zh}/LC_MESSAGES/ex8.po``).
 """
 
 from __future__ import annotations
@@ -12,67 +13,72 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, as_array, close, compare_array, describe, untranslated
+from coursekit.compare import Verdict, as_array, close, compare_array, describe
 from coursekit.exercise import Case
-from coursekit.messages import Mistake, lines, msg, verbatim
+from coursekit.messages import Message, Mistake, Param, in_domain, lines
 from coursekit.sandbox.report import StudentError
 
+DOMAIN = "ex8"
 KEYS = ("dU", "dW", "db", "dx", "ds0")  # rnn_backward's dict, in the order of graders/_bptt.py
-DIVIDED_BY_ZERO = ("divided by a global norm of 0",
-                   "when every gradient is 0 the global norm is 0 and nothing needs clipping: scale by "
-                   "clip_norm / max(global_norm, clip_norm), which is 1 here")
+DIVIDED_BY_ZERO = "divided_by_zero_norm"  # the one mistake recognised here rather than by its output
+
+
+def _message(key: str, /, **params: Param) -> Message:
+    return in_domain(DOMAIN, key, **params)
 
 
 def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> Verdict:
     """rnn_backward's dict and clip_by_global_norm's pair part by part; the norms with what they show."""
     if case.function == "rnn_backward":
-        return _judge_backward(got, expected, mistakes)
+        return _judge_backward(case.function, got, expected, mistakes)
     if case.function == "clip_by_global_norm":
-        return _judge_clip(got, expected, mistakes)
+        return _judge_clip(case.function, got, expected, mistakes)
     verdict = compare_array(expected, got, what=case.function, mistakes=mistakes)
-    shown = _what_the_norms_show(as_array(got), expected)
-    said = [m for m in (verdict.message, verbatim(shown) if shown else None) if m is not None]
-    return Verdict(verdict.passed, lines(*said) if said else None, verdict.mistake, verdict.detail)
+    shown = None if case.hidden else _what_the_norms_show(as_array(got), expected)
+    if shown is None:
+        return verdict
+    message = shown if verdict.message is None else lines(verdict.message, shown)
+    return Verdict(verdict.passed, message, verdict.mistake, verdict.detail)
 
-def _judge_backward(got: Any, expected: Mapping[str, np.ndarray], mistakes: Sequence[Mistake]) -> Verdict:
+
+def _judge_backward(what: str, got: Any, expected: Mapping[str, np.ndarray],
+                    mistakes: Sequence[Mistake]) -> Verdict:
     keys = ", ".join(f'"{k}"' for k in KEYS)
     if not isinstance(got, dict):
-        return Verdict(False, msg("compare.not_dict", what="rnn_backward", keys=keys, got=describe(got)))
+        return Verdict(False, _message("backward.not_dict", what=what, keys=keys, got=describe(got)))
     missing = [k for k in KEYS if k not in got]
     if missing:
-        return Verdict(False, verbatim(f"rnn_backward: the dict has no {', '.join(missing)}; expected the "
-                                       f"keys {keys}"))
-    return judge_parts("rnn_backward", expected, {k: got[k] for k in KEYS}, mistakes)
+        return Verdict(False, _message("backward.missing", what=what, missing=", ".join(missing), keys=keys))
+    return judge_parts(what, expected, {k: got[k] for k in KEYS}, mistakes)
 
-def _judge_clip(got: Any, expected: tuple[list[np.ndarray], float], mistakes: Sequence[Mistake]) -> Verdict:
+
+def _judge_clip(what: str, got: Any, expected: tuple[list[np.ndarray], float],
+                mistakes: Sequence[Mistake]) -> Verdict:
     clipped, norm = expected
     n = len(clipped)
-    what = f"a tuple (a list of {n} clipped arrays, the global norm)"
     if not isinstance(got, tuple | list) or len(got) != 2 or not isinstance(got[0], tuple | list):
         if isinstance(got, tuple | list) and all(isinstance(a, np.ndarray) for a in got):
-            return Verdict(False, verbatim(f"clip_by_global_norm: expected {what}, got only {len(got)} "
-                                           "arrays; return the global norm too: (clipped, global_norm)"))
-        return Verdict(False, msg("compare.not_tuple", what="clip_by_global_norm",
-                                  parts=(f"a list of {n} clipped arrays", "the global norm"),
-                                  got=describe(got)))
+            return Verdict(False, _message("clip.only_arrays", what=what, count=n, got_count=len(got)))
+        return Verdict(False, _message("clip.not_pair", what=what, count=n, got=describe(got)))
     arrays, got_norm = got
     if not isinstance(arrays, tuple | list) or len(arrays) != n:
-        return Verdict(False, msg("compare.not_list", what="clip_by_global_norm", n=n, got=describe(arrays)))
+        return Verdict(False, _message("clip.not_list", what=what, count=n, got=describe(arrays)))
     names = [f"clipped[{i}]" for i in range(n)]
     want = {**dict(zip(names, clipped, strict=True)), "global_norm": np.asarray(norm)}
     parts = {**dict(zip(names, arrays, strict=True)), "global_norm": got_norm}
-    verdict = judge_parts("clip_by_global_norm", want, parts, mistakes)
+    verdict = judge_parts(what, want, parts, mistakes)
     if verdict.passed or verdict.mistake or norm != 0:
         return verdict
     returned = [as_array(a) for a in arrays]
     if any(a is not None and not np.all(np.isfinite(a)) for a in returned):
-        return Verdict(False, verdict.message, untranslated(*DIVIDED_BY_ZERO), verdict.detail)
+        return Verdict(False, verdict.message, Mistake(DIVIDED_BY_ZERO, None, DOMAIN), verdict.detail)
     return verdict
+
 
 def explain_error(case: Case, error: StudentError) -> Mistake | None:
     """A ZeroDivisionError in clip_by_global_norm when every gradient is 0."""
     if case.function == "clip_by_global_norm" and error.type_name == "ZeroDivisionError":
-        return untranslated(*DIVIDED_BY_ZERO)
+        return Mistake(DIVIDED_BY_ZERO, None, DOMAIN)
     return None
 
 
@@ -88,13 +94,15 @@ def judge_parts(function: str, expected: Mapping[str, np.ndarray], got: Mapping[
     wrong = [k for k, v in verdicts.items() if not v.passed]
     if not wrong:
         return Verdict(True, detail=verdicts[next(iter(verdicts))].detail)
-    message = lines(*(verdicts[k].message or msg("failure.wrong_value") for k in wrong))
+    message = lines(*(m for m in (verdicts[k].message for k in wrong) if m is not None))
     detail = verdicts[wrong[0]].detail
     for mistake in mistakes:
+        if not isinstance(mistake.output, Mapping):
+            continue
         given = {k: v for k, v in mistake.output.items() if v is not None}
         explained = [k for k in wrong if k in given and _close(given[k], got[k])]
         if explained and all(k in explained or k not in given for k in wrong):
-            return Verdict(False, message, mistake=mistake, detail=detail)
+            return Verdict(False, message, mistake, detail)
     return Verdict(False, message, detail=detail)
 
 
@@ -103,21 +111,13 @@ def _close(expected: Any, got: Any) -> bool:
     return want is not None and arr is not None and close(want, arr)
 
 
-def _what_the_norms_show(norms: np.ndarray | None, expected: np.ndarray) -> str:
+def _what_the_norms_show(norms: np.ndarray | None, expected: np.ndarray) -> Message | None:
     """One sentence on the student's own numbers: do they vanish, explode, or neither, going back?"""
     if norms is None or norms.shape != expected.shape or not np.all(np.isfinite(norms)) or norms.size < 2:
-        return ""
+        return None
     first, last, steps = float(norms[0]), float(norms[-1]), norms.size - 1
-    text = (f"What your numbers show: the norm is {last:.3g} at the last timestep and {first:.3g} at "
-            f"t = 0, {steps} steps earlier")
     if last <= 0:
-        return text + "."
+        return _message("norms.plain", first=first, last=last, steps=steps)
     ratio = first / last
-    if ratio < 1e-3:
-        return (text + f": {ratio:.1e} times as large. The gradient vanishes: the first inputs hardly "
-                       f"change s_T, which is why the simple RNN forgets long contexts (and why LSTM and "
-                       f"GRU exist).")
-    if ratio > 1e3:
-        return (text + f": {ratio:.1e} times as large. The gradient explodes: one update step would be "
-                       f"huge, which is what clip_by_global_norm is for.")
-    return text + f": within a factor 1000 ({ratio:.3g}), neither vanishing nor exploding over this length."
+    kind = "vanish" if ratio < 1e-3 else "explode" if ratio > 1e3 else "neither"
+    return _message(f"norms.{kind}", first=first, last=last, steps=steps, ratio=ratio)

@@ -14,37 +14,23 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, untranslated
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.messages import Mistake
 from graders import _ntm as ntm
 from graders import ex9_judge
 
 EPS = ntm.EPS
-NO_EPSILON = ex9_judge.NO_EPSILON  # judged in graders/ex9_judge.py, named here with the others
+NO_EPSILON = ex9_judge.NO_EPSILON  # recognised in graders/ex9_judge.py
 
-DOT_PRODUCT = ("the dot product used instead of the cosine similarity",
-               "divide key . memory[i] by |key| |memory[i]| + 1e-8 (equation 6), so that only the "
-               "direction counts, not the length of a row")
-SOFTMAX_AXIS = ("the softmax taken over the wrong axis",
-                "the weighting is over the N locations: normalise over the last axis (axis=-1), "
-                "each row of the (batch, N) result sums to 1")
-G_SWAPPED = ("g and 1 - g swapped",
-             "w_g = g * w_content + (1 - g) * w_prev (equation 7): g = 1 keeps only the content weighting")
-NO_WRAP = ("the shift without wrap-around (zero padding)",
-           "location indices are taken modulo N (equation 8): shifting the last location by +1 lands on "
-           "location 0; np.roll wraps around")
-SHIFT_REVERSED = ("the shift in the opposite direction",
-                  "s[:, 0] is the shift -1 and s[:, 2] the shift +1: w~[i] = sum_j w[j] s[i - j], so a "
-                  "shift of +1 moves weight from location j to j + 1 (np.roll(w, +1))")
-NOT_RENORMALISED = ("sharpening without renormalising",
-                    "divide w ** gamma by its sum over the locations (equation 9), so that it sums to 1")
-ADD_BEFORE_ERASE = ("the add written before the erase",
-                    "erase first, then add (equations 3 and 4): memory * (1 - w e^T) + w a^T")
-
-
-def _mistake(named: tuple[str, str], output: Any) -> Mistake:
-    return untranslated(named[0], named[1], output)
+# The named mistakes; their text is in graders/locale/{en,zh}/LC_MESSAGES/ex9.po.
+DOT_PRODUCT = "dot_product_not_cosine"
+SOFTMAX_AXIS = "softmax_wrong_axis"
+G_SWAPPED = "interpolation_g_swapped"
+NO_WRAP = "shift_without_wraparound"
+SHIFT_REVERSED = "shift_opposite_direction"
+NOT_RENORMALISED = "sharpen_not_renormalised"
+ADD_BEFORE_ERASE = "add_before_erase"
 
 
 @dataclass(frozen=True)
@@ -179,6 +165,8 @@ class NtmAddressing(Exercise):
     # --- judgement ----------------------------------------------------------------------------------
 
     judge_module = "graders.ex9_judge"
+    mistake_ids = frozenset({DOT_PRODUCT, SOFTMAX_AXIS, NO_EPSILON, G_SWAPPED, NO_WRAP, SHIFT_REVERSED,
+                             NOT_RENORMALISED, ADD_BEFORE_ERASE})
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         return ex9_judge.judge(case, got, expected, self.mistakes(case))
@@ -187,17 +175,17 @@ class NtmAddressing(Exercise):
         args = _f64(*case.args)
         fn = case.function
         if fn == "content_weights":
-            return [_mistake(DOT_PRODUCT, ntm.content_weights(*args, similarity="dot")),
-                    _mistake(SOFTMAX_AXIS, ntm.content_weights(*args, axis=0))]
+            return [self.mistake(DOT_PRODUCT, ntm.content_weights(*args, similarity="dot")),
+                    self.mistake(SOFTMAX_AXIS, ntm.content_weights(*args, axis=0))]
         if fn == "interpolate":
-            return [_mistake(G_SWAPPED, ntm.interpolate(*args, swapped=True))]
+            return [self.mistake(G_SWAPPED, ntm.interpolate(*args, swapped=True))]
         if fn == "shift":
-            return [_mistake(NO_WRAP, ntm.shift(*args, wrap=False)),
-                    _mistake(SHIFT_REVERSED, ntm.shift(*args, direction=-1))]
+            return [self.mistake(NO_WRAP, ntm.shift(*args, wrap=False)),
+                    self.mistake(SHIFT_REVERSED, ntm.shift(*args, direction=-1))]
         if fn == "sharpen":
-            return [_mistake(NOT_RENORMALISED, ntm.sharpen(*args, renormalise=False))]
+            return [self.mistake(NOT_RENORMALISED, ntm.sharpen(*args, renormalise=False))]
         if fn == "write":
-            return [_mistake(ADD_BEFORE_ERASE, ntm.write(*args, add_first=True))]
+            return [self.mistake(ADD_BEFORE_ERASE, ntm.write(*args, add_first=True))]
         return []
 
 

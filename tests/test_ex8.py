@@ -15,8 +15,9 @@ import pytest
 from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
 
 from coursekit import refcache
-from coursekit.compare import untranslated
 from coursekit.grading import grade_exercise
+from coursekit.i18n import LANGUAGES, render
+from coursekit.messages import in_domain
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 from graders import _bptt as bptt
@@ -45,39 +46,38 @@ def wrong(*edits: tuple[str, str]) -> str:
     return source
 
 
-# a wrong solution -> the name each affected function's failed tests must carry; the others must pass
+# mistake id -> (a wrong solution, the id each affected function's failed tests must carry); the other
+# functions must keep their points. On input_gradient_norms (d_states 1 at the last step only) a gradient
+# not carried through W and a loop run forwards give the same numbers: only_last_step_gets_gradient.
+NOT_THROUGH_W_SOURCE = wrong((DZ, "dz = d_states[:, t] * (1.0 - s_t**2)"))
 MISTAKES: dict[str, tuple[str, dict[str, str]]] = {
-    "tanh' of z": (
+    ex8.TANH_OF_Z: (
         wrong((DZ, "dz = (d_states[:, t] + ds_next) * (1.0 - (x[:, t] @ U + s_prev @ W + b)**2)")),
-        {BACKWARD: ex8.TANH_OF_Z[0], NORMS: ex8.TANH_OF_Z[0]}),
-    "not through W": (
-        wrong((DZ, "dz = d_states[:, t] * (1.0 - s_t**2)")),
-        {BACKWARD: ex8.NOT_THROUGH_W[0], NORMS: ex8.ONLY_LAST_STEP[0]}),
-    "dW with s_t": (
-        wrong((DW, "dW += s_t.T @ dz")),
-        {BACKWARD: ex8.DW_WITH_S_T[0]}),
-    "db per example": (
-        wrong((DB, "db = db + dz")),
-        {BACKWARD: ex8.DB_NOT_SUMMED[0]}),
-    "db averaged": (
-        wrong((DB, "db += dz.mean(axis=0)")),
-        {BACKWARD: ex8.DB_NOT_SUMMED[0]}),
-    "loop forwards": (
+        {BACKWARD: ex8.TANH_OF_Z, NORMS: ex8.TANH_OF_Z}),
+    ex8.NOT_THROUGH_W: (NOT_THROUGH_W_SOURCE, {BACKWARD: ex8.NOT_THROUGH_W, NORMS: ex8.ONLY_LAST_STEP}),
+    ex8.ONLY_LAST_STEP: (NOT_THROUGH_W_SOURCE, {BACKWARD: ex8.NOT_THROUGH_W, NORMS: ex8.ONLY_LAST_STEP}),
+    ex8.DW_WITH_S_T: (wrong((DW, "dW += s_t.T @ dz")), {BACKWARD: ex8.DW_WITH_S_T}),
+    ex8.DB_NOT_SUMMED: (wrong((DB, "db = db + dz")), {BACKWARD: ex8.DB_NOT_SUMMED}),
+    ex8.LOOP_FORWARDS: (
         wrong((LOOP, "for t in range(timesteps):")),
-        {BACKWARD: ex8.LOOP_FORWARDS[0], NORMS: ex8.ONLY_LAST_STEP[0]}),
-    "clip each": (
+        {BACKWARD: ex8.LOOP_FORWARDS, NORMS: ex8.ONLY_LAST_STEP}),
+    ex8.CLIP_EACH: (
         wrong((SCALE, "return [g * (clip_norm / max(np.linalg.norm(g), clip_norm)) for g in grads], "
                       "global_norm")),
-        {CLIP: ex8.CLIP_EACH[0]}),
-    "divide by zero (NaN)": (
+        {CLIP: ex8.CLIP_EACH}),
+    ex8.DIVIDED_BY_ZERO: (  # numpy's division: inf, then NaN
         wrong(("scale = clip_norm / max(global_norm, clip_norm)",
                "scale = clip_norm / np.float64(global_norm) if global_norm > clip_norm or global_norm == 0 "
                "else 1.0")),
-        {CLIP: ex8.DIVIDED_BY_ZERO[0]}),
-    "divide by zero (ZeroDivisionError)": (
+        {CLIP: ex8.DIVIDED_BY_ZERO}),
+}
+# More wrong solutions of the same mistakes, written another way.
+VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
+    "db averaged over the batch": (wrong((DB, "db += dz.mean(axis=0)")), {BACKWARD: ex8.DB_NOT_SUMMED}),
+    "a ZeroDivisionError": (
         wrong(("scale = clip_norm / max(global_norm, clip_norm)",
                "scale = clip_norm / global_norm if global_norm > clip_norm or global_norm == 0 else 1.0")),
-        {CLIP: ex8.DIVIDED_BY_ZERO[0]}),
+        {CLIP: ex8.DIVIDED_BY_ZERO}),
 }
 
 
@@ -206,9 +206,9 @@ def test_importing_tensorflow_scores_zero_with_the_reason(grade_files: GradeFile
 
 # ---- the mistakes ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("key", list(MISTAKES))
+@pytest.mark.parametrize("key", [*MISTAKES, *VARIANTS])
 def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: str) -> None:
-    source, names = MISTAKES[key]
+    source, names = MISTAKES[key] if key in MISTAKES else VARIANTS[key]
     tests = by_function(grade_files("ex8", {FILE: source}))
     for function, results in tests.items():
         name = names.get(function)
@@ -217,29 +217,31 @@ def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: s
             continue
         failed = [t for t in results if not t.passed]
         assert failed, f"{key}: no {function} test failed"
-        mistake_id = untranslated(name, "").id
-        assert any(t.mistake == mistake_id and f"Looks like: {name}." in text(t) for t in failed), \
-            [text(t) for t in failed]
-        assert all(t.mistake in (mistake_id, None) for t in failed), [t.mistake for t in failed]
+        for lang in LANGUAGES:  # named in both languages, with the same id
+            named = render(in_domain("ex8", name), lang, strict=True)
+            assert any(t.mistake == name and named in text(t, lang) for t in failed), \
+                [text(t, lang) for t in failed]
+        assert all(t.mistake in (name, None) for t in failed), [t.mistake for t in failed]
 
 
 def test_the_issues_mistakes_are_all_named() -> None:
-    named = {n for _, names in MISTAKES.values() for n in names.values()}
     asked = {ex8.TANH_OF_Z, ex8.NOT_THROUGH_W, ex8.DW_WITH_S_T, ex8.DB_NOT_SUMMED, ex8.LOOP_FORWARDS,
              ex8.CLIP_EACH}
-    assert {a[0] for a in asked} <= named
+    assert asked <= set(MISTAKES) and set(MISTAKES) == EX8.mistake_ids
 
 
 def test_the_feedback_says_what_the_students_norms_show(grade_files: GradeFiles) -> None:
-    outputs = {t.name: text(t) for t in grade_files("ex8", {FILE: None}).tests}
-    vanishing = next(o for n, o in outputs.items() if "vanishing" in n)
-    exploding = next(o for n, o in outputs.items() if "exploding" in n)
-    assert "What your numbers show" in vanishing and "The gradient vanishes" in vanishing
-    assert "The gradient explodes" in exploding
+    tests = grade_files("ex8", {FILE: None}).tests
+    vanishing = next(t for t in tests if "vanishing" in t.name)
+    exploding = next(t for t in tests if "exploding" in t.name)
+    assert "What your numbers show" in text(vanishing) and "The gradient vanishes" in text(vanishing)
+    assert "The gradient explodes" in text(exploding)
+    assert "你的数字说明" in text(vanishing, "zh") and "梯度消失了" in text(vanishing, "zh")
+    assert "梯度爆炸了" in text(exploding, "zh")
     # Wrong numbers: the sentence describes the student's own, here all 0 but the last.
-    outputs = {t.name: text(t) for t in grade_files("ex8", {FILE: MISTAKES["not through W"][0]}).tests}
-    exploding = next(o for n, o in outputs.items() if "exploding" in n)
-    assert "and 0 at t = 0" in exploding and "explodes" not in exploding
+    tests = grade_files("ex8", {FILE: NOT_THROUGH_W_SOURCE}).tests
+    exploding = next(t for t in tests if "exploding" in t.name)
+    assert "and 0 at t = 0" in text(exploding) and "explodes" not in text(exploding)
 
 
 def test_a_wrong_structure_is_reported(grade_files: GradeFiles) -> None:
@@ -249,6 +251,7 @@ def test_a_wrong_structure_is_reported(grade_files: GradeFiles) -> None:
     tests = by_function(grade_files("ex8", {FILE: source}))
     assert all("the dict has no ds0" in text(t) for t in tests[BACKWARD])
     assert all("expected a tuple (a list of" in text(t) for t in tests[CLIP])
+    assert all("字典里没有 ds0" in text(t, "zh") for t in tests[BACKWARD])
 
 
 # ---- the stub's text ----------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ import pytest
 from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
 
 from coursekit import refcache
-from coursekit.compare import untranslated
 from coursekit.exercise import Case
 from coursekit.grading import grade_exercise
+from coursekit.i18n import LANGUAGES, render
+from coursekit.messages import in_domain
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 from graders import _ntm as ntm
@@ -204,31 +205,31 @@ def wrong(*edits: tuple[str, str]) -> str:
 
 SHIFT = "return sum(s[:, k + 1, None] * np.roll(w, k, axis=-1) for k in (-1, 0, 1))"
 
-# a wrong solution -> (the function it breaks, the mistake its failed tests must name)
-MISTAKES: dict[str, tuple[str, str, str]] = {
-    "dot product": (wrong(("* dot / (norms + EPS)", "* dot")), "content_weights", ex9.DOT_PRODUCT[0]),
-    "softmax axis": (wrong(("scores.max(axis=-1, keepdims=True)", "scores.max(axis=0, keepdims=True)"),
-                           ("return e / e.sum(axis=-1, keepdims=True)",
-                            "return e / e.sum(axis=0, keepdims=True)")),
-                     "content_weights", ex9.SOFTMAX_AXIS[0]),
-    "no epsilon": (wrong(("dot / (norms + EPS)", "dot / norms")), "content_weights", ex9.NO_EPSILON[0]),
-    "g swapped": (wrong(("return g * np.asarray(w_content) + (1.0 - g) * np.asarray(w_prev)",
-                         "return (1.0 - g) * np.asarray(w_content) + g * np.asarray(w_prev)")),
-                  "interpolate", ex9.G_SWAPPED[0]),
-    "zero padding": (wrong((SHIFT, "padded = np.pad(w, ((0, 0), (1, 1)))\n    return "
-                                   "s[:, 0, None] * padded[:, 2:] + s[:, 1, None] * padded[:, 1:-1] "
-                                   "+ s[:, 2, None] * padded[:, :-2]")),
-                     "shift", ex9.NO_WRAP[0]),
-    "opposite direction": (wrong(("np.roll(w, k, axis=-1)", "np.roll(w, -k, axis=-1)")),
-                           "shift", ex9.SHIFT_REVERSED[0]),
-    "not renormalised": (wrong(("return powered / powered.sum(axis=-1, keepdims=True)", "return powered")),
-                         "sharpen", ex9.NOT_RENORMALISED[0]),
-    "add before erase": (wrong(("erased = memory * (1.0 - w * np.asarray(erase, dtype=np.float64)"
-                                "[:, None, :])\n    return erased + w * "
-                                "np.asarray(add, dtype=np.float64)[:, None, :]",
-                                "added = memory + w * np.asarray(add)[:, None, :]\n"
-                                "    return added * (1.0 - w * np.asarray(erase)[:, None, :])")),
-                         "write", ex9.ADD_BEFORE_ERASE[0]),
+# mistake id -> (a wrong solution, the one function whose failed tests must carry that id)
+MISTAKES: dict[str, tuple[str, str]] = {
+    ex9.DOT_PRODUCT: (wrong(("* dot / (norms + EPS)", "* dot")), "content_weights"),
+    ex9.SOFTMAX_AXIS: (
+        wrong(("scores.max(axis=-1, keepdims=True)", "scores.max(axis=0, keepdims=True)"),
+              ("return e / e.sum(axis=-1, keepdims=True)", "return e / e.sum(axis=0, keepdims=True)")),
+        "content_weights"),
+    ex9.NO_EPSILON: (wrong(("dot / (norms + EPS)", "dot / norms")), "content_weights"),
+    ex9.G_SWAPPED: (
+        wrong(("return g * np.asarray(w_content) + (1.0 - g) * np.asarray(w_prev)",
+               "return (1.0 - g) * np.asarray(w_content) + g * np.asarray(w_prev)")),
+        "interpolate"),
+    ex9.NO_WRAP: (
+        wrong((SHIFT, "padded = np.pad(w, ((0, 0), (1, 1)))\n    return s[:, 0, None] * padded[:, 2:] "
+                      "+ s[:, 1, None] * padded[:, 1:-1] + s[:, 2, None] * padded[:, :-2]")),
+        "shift"),
+    ex9.SHIFT_REVERSED: (wrong(("np.roll(w, k, axis=-1)", "np.roll(w, -k, axis=-1)")), "shift"),
+    ex9.NOT_RENORMALISED: (
+        wrong(("return powered / powered.sum(axis=-1, keepdims=True)", "return powered")), "sharpen"),
+    ex9.ADD_BEFORE_ERASE: (
+        wrong(("erased = memory * (1.0 - w * np.asarray(erase, dtype=np.float64)[:, None, :])\n"
+               "    return erased + w * np.asarray(add, dtype=np.float64)[:, None, :]",
+               "added = memory + w * np.asarray(add)[:, None, :]\n"
+               "    return added * (1.0 - w * np.asarray(erase)[:, None, :])")),
+        "write"),
 }
 
 
@@ -242,23 +243,24 @@ def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
 
 @pytest.mark.parametrize("key", list(MISTAKES))
 def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: str) -> None:
-    source, broken, name = MISTAKES[key]
+    source, broken = MISTAKES[key]
     for function, results in by_function(grade_files("ex9", {FILE: source})).items():
         if function != broken:
             assert all(t.passed for t in results), f"{key} must not cost {function} its points"
             continue
         failed = [t for t in results if not t.passed]
         assert failed, f"{key}: no {function} test failed"
-        mistake_id = untranslated(name, "").id
-        assert any(t.mistake == mistake_id and f"Looks like: {name}." in text(t) for t in failed), \
-            [text(t) for t in failed]
-        assert all(t.mistake in (mistake_id, None) for t in failed), [t.mistake for t in failed]
+        for lang in LANGUAGES:  # named in both languages, with the same id
+            named = render(in_domain("ex9", key), lang, strict=True)
+            assert any(t.mistake == key and named in text(t, lang) for t in failed), \
+                [text(t, lang) for t in failed]
+        assert all(t.mistake in (key, None) for t in failed), [t.mistake for t in failed]
 
 
 def test_the_issues_mistakes_are_all_named() -> None:
     asked = {ex9.DOT_PRODUCT, ex9.SOFTMAX_AXIS, ex9.G_SWAPPED, ex9.NO_WRAP, ex9.SHIFT_REVERSED,
              ex9.NOT_RENORMALISED, ex9.ADD_BEFORE_ERASE}
-    assert {a[0] for a in asked} <= {name for _, _, name in MISTAKES.values()}
+    assert asked <= set(MISTAKES) and set(MISTAKES) == EX9.mistake_ids
 
 
 # ---- the stub's text ----------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ import pytest
 import test_ex1
 import test_ex5
 import test_ex6
+import test_ex8
+import test_ex9
 from conftest import ROOT, SOLUTIONS
 from typer.testing import CliRunner
 
@@ -26,7 +28,8 @@ from coursekit.registry import all_exercises, get_exercise
 
 # exercise id -> its MISTAKES table (converted graders; the others join as they are converted)
 TABLES: dict[str, dict[str, Any]] = {"ex1": test_ex1.MISTAKES, "ex5": test_ex5.MISTAKES,
-                                     "ex6": test_ex6.MISTAKES}
+                                     "ex6": test_ex6.MISTAKES, "ex8": test_ex8.MISTAKES,
+                                     "ex9": test_ex9.MISTAKES}
 
 
 def test_every_mistake_id_a_grader_can_produce_has_a_test_that_triggers_it() -> None:

@@ -39,13 +39,13 @@ MISTAKES: dict[str, dict[str, str]] = {
          "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))},
     "ex5": dict(EX5_MISTAKES),
     "ex8": {name: source for name, (source, _) in EX8_MISTAKES.items()},
-    "ex9": {name: source for name, (source, _, _) in EX9_MISTAKES.items()},
+    "ex9": {name: source for name, (source, _) in EX9_MISTAKES.items()},
 }
 # The mistake names each exercise's sources above must make coursekit name.
 ASKED: dict[str, set[str]] = {
     **{i: set(MISTAKES[i]) for i in ("ex1", "ex4", "ex5")},
     "ex8": {name for _, names in EX8_MISTAKES.values() for name in names.values()},
-    "ex9": {name for _, _, name in EX9_MISTAKES.values()},
+    "ex9": set(EX9_MISTAKES),
 }
 NUMPY_ONLY = [i for i in HANDED_OUT if get_exercise(i).forbidden_imports != ()]
 
@@ -167,7 +167,8 @@ for exercise_id in ho.exercise_ids():
                     got = f(*case.args, **case.kwargs)
             except BaseException:
                 continue
-            if matches(got, case.expected):
+            # A case whose answer is one of its inputs (sharpening with gamma 1) reveals nothing.
+            if matches(got, case.expected) and not any(matches(a, case.expected) for a in case.args):
                 found.append([name, case.name])
 print(json.dumps({"found": found, "tried": tried, "functions": len(functions)}))
 """
