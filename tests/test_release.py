@@ -17,6 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS, text
 from test_ex1 import MISTAKES as EX1_MISTAKES
@@ -26,6 +27,7 @@ from test_ex5 import MISTAKES as EX5_MISTAKES
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
 
+from coursekit import refcache
 from coursekit.check import check
 from coursekit.registry import exercise_ids, get_exercise
 from coursekit.release import build_handout, handed_out
@@ -187,7 +189,22 @@ def test_no_function_of_the_handout_reproduces_an_expected_value(venv: Path, han
     assert run.returncode == 0, run.stderr
     found = {case for _, case in json.loads(run.stdout)["found"]}
     cases = {c.name for i in NUMPY_ONLY for c in get_exercise(i).public_cases()}
-    assert found == cases
+    assert found == cases - answer_is_an_input(NUMPY_ONLY)
+
+
+def answer_is_an_input(exercise_ids: list[str]) -> set[str]:
+    """The public cases whose expected value is one of their inputs (the scan leaves them out)."""
+    out = set()
+    for exercise_id in exercise_ids:
+        exercise = get_exercise(exercise_id)
+        cases = exercise.public_cases()
+        expected = refcache.load(exercise, cases)
+        for case in cases:
+            e = expected.get(case.name)
+            inputs = [a for a in case.args if isinstance(a, np.ndarray)]
+            if isinstance(e, np.ndarray) and any(a.shape == e.shape and np.allclose(a, e) for a in inputs):
+                out.add(case.name)
+    return out
 
 
 # ---- the handout's check against coursekit's -------------------------------------------------------
