@@ -26,10 +26,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from coursekit.compare import Untranslated as Mistake
-from coursekit.compare import Verdict, describe
-from coursekit.compare import untranslated as named
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
+from coursekit.messages import verbatim
 from coursekit.sandbox.limits import Limits
 from graders import _keras_model as km
 from graders._probe_imdb_data import use_file, write_imdb_npz
@@ -84,9 +83,18 @@ def _plot_case(name: str, history: Mapping[str, list[float]], aspect: str, hidde
                      probe="figures", aspect=aspect)
 
 
-def _named(text: str, mistake: Mistake, detail: str = "") -> Verdict:
-    name = f"{mistake.name} ({detail})" if detail else mistake.name
-    return Verdict(False, f"{text}\nLooks like: {name}. Try: {mistake.advice_text}", mistake=mistake.name)
+def _describe(value: Any) -> str:
+    """A short description of a received value's kind, for the "got X" part of ex7's English messages."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return "None" if value is None else f"a {type(value).__name__} ({str(value)[:40]})"
+
+
+def _named(text: str, mistake_id: str, **params: Any) -> Verdict:
+    """A failed verdict naming ``mistake_id`` (its "Looks like" line comes from ex7's catalogue)."""
+    return Verdict(False, verbatim(text), mistake=EXERCISE.mistake(mistake_id, **params))
 
 
 class ImdbTraining(Exercise):
@@ -101,6 +109,10 @@ class ImdbTraining(Exercise):
     limits: ClassVar[Limits] = Limits(timeout_s=180, memory_mb=6144)
     probes: ClassVar[Mapping[str, Path]] = {name: HERE / f"_probe_{name}.py"
                                             for name in ("imdb_data", "training", "figures")}
+    mistake_ids: ClassVar[frozenset[str]] = frozenset({
+        "x_not_padded", "maxlen_to_load_data", "num_words_ignored", "padded_post", "not_fitted",
+        "optimizer_not_rmsprop", "history_by_hand", "validation_split_ignored", "series_swapped",
+        "loss_accuracy_swapped", "both_lines", "no_legend"})
 
     def __init__(self) -> None:
         # The last rebuilt model (batch grading), for the train_imdb cases that share one call.
@@ -247,11 +259,11 @@ class ImdbTraining(Exercise):
         what = "load_imdb"
         shape = "((x_train, y_train), (x_test, y_test))"
         if not (isinstance(got, tuple) and len(got) == 2):
-            return Verdict(False, f"{what}: the result could not be read ({describe(got)})")
+            return Verdict(False, f"{what}: the result could not be read ({_describe(got)})")
         value, dtypes = got
         parts = _pairs(value)
         if parts is None:
-            return Verdict(False, f"{what}: expected {shape}, got {describe(value)}")
+            return Verdict(False, f"{what}: expected {shape}, got {_describe(value)}")
         maxlen = case.kwargs.get("maxlen", 500)
         kinds = _pairs(dtypes) or [[None, None], [None, None]]
         kept_rows = expected["rows_kept_by_load_data_maxlen"]
@@ -260,21 +272,21 @@ class ImdbTraining(Exercise):
             want_x, want_y = expected[f"x_{part}"], expected[f"y_{part}"]
             if not isinstance(x, np.ndarray):
                 if x_kind == "object" or isinstance(x, list):
-                    return _named(f"{what}: x_{part} is not padded ({describe(x)} of dtype {x_kind})",
-                                  NOT_PADDED)
+                    return _named(f"{what}: x_{part} is not padded ({_describe(x)} of dtype {x_kind})",
+                                  "x_not_padded")
                 return Verdict(False, f"{what}: x_{part}: expected an int array of shape {want_x.shape}, "
-                                      f"got {describe(x)}")
+                                      f"got {_describe(x)}")
             if x.shape != want_x.shape:
                 text = f"{what}: x_{part}: expected shape {want_x.shape}, got {x.shape}"
                 if x.shape == (rows, maxlen) and rows != want_x.shape[0]:
-                    return _named(text, MAXLEN_TO_LOAD_DATA)
+                    return _named(text, "maxlen_to_load_data")
                 return Verdict(False, text)
             if not np.array_equal(x, want_x):
                 text = f"{what}: x_{part}: the token ids differ from Keras's"
                 if x.max(initial=0) >= case.kwargs.get("num_words", 10000):
-                    return _named(text, NUM_WORDS_IGNORED, f"ids up to {int(x.max())}")
+                    return _named(f"{text} (ids up to {int(x.max())})", "num_words_ignored")
                 if np.array_equal(x, _padded_post(want_x)):
-                    return _named(text, PADDED_POST)
+                    return _named(text, "padded_post")
                 first = tuple(int(i) for i in np.argwhere(x != want_x)[0])
                 return Verdict(False, f"{text}: first at {first}, expected {int(want_x[first])}, got "
                                       f"{int(x[first])}; pad with keras.utils.pad_sequences(x, "
@@ -285,7 +297,8 @@ class ImdbTraining(Exercise):
             if not isinstance(y, np.ndarray) or not np.array_equal(y, want_y) \
                     or not str(y_kind).startswith(("int", "uint")):
                 return Verdict(False, f"{what}: y_{part}: expected the int array of 0/1 labels load_data "
-                                      f"returns ({len(want_y)} of them), got {describe(y)} of dtype {y_kind}")
+                                      f"returns ({len(want_y)} of them), got {_describe(y)} of dtype "
+                                      f"{y_kind}")
         return Verdict(True, f"as Keras loads and pads it: x_train {expected['x_train'].shape}, "
                              f"x_test {expected['x_test'].shape}")
 
@@ -326,7 +339,7 @@ class ImdbTraining(Exercise):
         history: Mapping[str, list[float]] = case.args[0]
         aspect = getattr(case, "aspect", "")
         if not isinstance(got, Mapping) or not isinstance(got.get("figures"), list):
-            return Verdict(False, f"plot_history: expected (fig_acc, fig_loss), got {describe(got)}"
+            return Verdict(False, f"plot_history: expected (fig_acc, fig_loss), got {_describe(got)}"
                                   if not isinstance(got, Mapping) else
                                   f"plot_history: expected (fig_acc, fig_loss), got a {got.get('type')}")
         figures: list[Any] = got["figures"]
@@ -351,7 +364,7 @@ class ImdbTraining(Exercise):
         question = getattr(case, "aspect", "")
         if not isinstance(got, Mapping):
             return Verdict(False, f"ANSWERS: expected a dict such as {{'q1': 'A', 'q2': 'B', 'q3': 'C'}}, "
-                                  f"got {describe(got)}")
+                                  f"got {_describe(got)}")
         answer = got.get(question)
         letter = answer.strip().upper() if isinstance(answer, str) else None
         if letter not in ("A", "B", "C", "D"):
@@ -368,7 +381,7 @@ def _training_problem(got: Any) -> Verdict | None:
     """Why nothing of this run can be judged (not a (model, history) pair, no model, not fitted), or None."""
     what = "train_imdb"
     if not isinstance(got, Mapping):
-        return Verdict(False, f"{what}: the result could not be read ({describe(got)})")
+        return Verdict(False, f"{what}: the result could not be read ({_describe(got)})")
     if got.get("pair") is not True:
         return Verdict(False, f"{what}: expected (model, history), got a {got.get('type')}")
     if got.get("model") is not True:
@@ -379,7 +392,7 @@ def _training_problem(got: Any) -> Verdict | None:
     iterations = got.get("iterations")
     if not isinstance(iterations, int) or iterations <= 0:
         return _named(f"{what}: the model's optimiser has taken no step (optimizer.iterations is "
-                      f"{iterations}): nothing of this run was trained", NOT_FITTED)
+                      f"{iterations}): nothing of this run was trained", "not_fitted")
     return None
 
 
@@ -427,7 +440,7 @@ def _judge_compile(got: Mapping[str, Any]) -> Verdict:
     settings = km.compile_settings(config.get("compile_config") if isinstance(config, Mapping) else None)
     optimizer = str((settings or {}).get("optimizer") or got.get("optimizer"))
     if _normal(optimizer).rpartition(".")[2] != "rmsprop":
-        return _named(f"{what}: the optimiser is {optimizer}, expected rmsprop", OTHER_OPTIMIZER)
+        return _named(f"{what}: the optimiser is {optimizer}, expected rmsprop", "optimizer_not_rmsprop")
     if settings is None:
         return Verdict(False, f"{what}: the model's compile settings could not be read")
     loss, metrics = settings.get("loss"), [str(m) for m in settings.get("metrics") or []]
@@ -466,7 +479,7 @@ def _judge_history(got: Mapping[str, Any], expected: Mapping[str, Any]) -> Verdi
         if not isinstance(values, list) or len(values) != epochs or not all(
                 isinstance(v, int | float) and math.isfinite(v) for v in values):
             return Verdict(False, f"{what}: history[{key!r}] should hold one number per epoch ({epochs}), "
-                                  f"got {describe(values)}")
+                                  f"got {_describe(values)}")
     return Verdict(True, f"the four keys, {epochs} values each")
 
 
@@ -480,15 +493,16 @@ def _judge_steps(got: Mapping[str, Any], expected: Mapping[str, Any], count: int
     text = (f"{what}: the optimiser took {iterations} steps, expected {epochs * steps} ({epochs} epochs x "
             f"{steps} batches of {batch}, the last {expected['validation_rows']} of {count} rows kept for "
             f"validation)")
+    if iterations == epochs * math.ceil(count / batch):
+        return _named(f"{text}: fit trained on every row", "validation_split_ignored")
     known = {
-        epochs * math.ceil(count / batch): "validation_split ignored: fit trained on every row",
         epochs * math.ceil((count - expected["validation_rows"]) / 128): "batch_size ignored (128 used)",
         10 * steps: "epochs ignored (10 used)",
     }
     if iterations in known:
-        return Verdict(False, f"{text}\nLooks like: {known[iterations]}. Try: pass the arguments on: "
-                              f"model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, "
-                              f"validation_split=validation_split)", mistake=known[iterations])
+        return Verdict(False, f"{text}: {known[iterations]}; pass the arguments on: model.fit(x_train, "
+                              f"y_train, epochs=epochs, batch_size=batch_size, "
+                              f"validation_split=validation_split)")
     if iterations % steps == 0:
         return Verdict(False, f"{text}: {iterations // steps} epochs of {steps} steps; fit once, with "
                               f"epochs=epochs")
@@ -518,7 +532,7 @@ def _judge_authentic(got: Mapping[str, Any], expected: Mapping[str, Any], labels
                              f"{len(y)} rows are the history's last")
     return _named(f"{what}: on the validation rows (the last {len(y)}) the model has val_loss {loss:.4f} and "
                   f"val_acc {accuracy:.4f}, but the history's last epoch says {said_loss:.4f} and "
-                  f"{said_accuracy:.4f}", HAND_WRITTEN)
+                  f"{said_accuracy:.4f}", "history_by_hand")
 
 
 # ---- plot_history's checks ------------------------------------------------------------------------------
@@ -559,20 +573,20 @@ def _check_series(figures: list[Any], history: Mapping[str, list[float]], aspect
             for k in (train, validation)]
     if mine[0] is None or mine[1] is None:
         if any(_same(line.get("y"), history[other[0]]) for line in lines):
-            return _named(f"{where} plots history[{other[0]!r}]", LOSS_ACC_SWAPPED)
+            return _named(f"{where} plots history[{other[0]!r}]", "loss_accuracy_swapped")
         return Verdict(False, f"{where} has no line with the values of history[{train!r}] and one with "
                               f"history[{validation!r}] ({len(lines)} lines in all)")
     n = len(history[train])
     for line, key in zip(mine, (train, validation), strict=True):
         x = line.get("x")
         if not (_same(x, list(range(n))) or _same(x, list(range(1, n + 1)))):
-            return Verdict(False, f"{where}: history[{key!r}] is drawn against x = {describe(x)}, expected "
+            return Verdict(False, f"{where}: history[{key!r}] is drawn against x = {_describe(x)}, expected "
                                   f"the epochs, range(len(acc)) (or 1 to {n})")
     dots, line = mine
     if _is_line(dots) and _is_dots(line):
-        return _named(f"{where}: training is a line and validation dots", SERIES_SWAPPED)
+        return _named(f"{where}: training is a line and validation dots", "series_swapped")
     if _is_line(dots) and _is_line(line):
-        return _named(f"{where}: both series are lines", BOTH_LINES)
+        return _named(f"{where}: both series are lines", "both_lines")
     for series, shape, wanted in ((dots, "blue dots ('bo')", _is_dots),
                                   (line, "a blue line ('b')", _is_line)):
         if not wanted(series) or series.get("color") != BLUE:
@@ -591,7 +605,7 @@ def _check_labels(figures: list[Any], history: Mapping[str, list[float]], aspect
         legends = [axes.get("legend"), *figure.get("figure_legends", [])]
         entries = next((lg for lg in legends if lg is not None), None)
         if entries is None:
-            return _named(f"{what}: the figure {title!r} has no legend", NO_LEGEND)
+            return _named(f"{what}: the figure {title!r} has no legend", "no_legend")
         if len(entries) != 2:
             return Verdict(False, f"{what}: the legend of {title!r} has {len(entries)} entries, expected two "
                                   f"(label='Training ...' and label='Validation ...' in plt.plot)")
@@ -616,24 +630,5 @@ def _padded_post(x: np.ndarray) -> np.ndarray:
     return out
 
 
-NOT_PADDED = named("x not padded", "pad each x: keras.utils.pad_sequences(x_train, maxlen=maxlen)", None)
-MAXLEN_TO_LOAD_DATA = named("maxlen passed to load_data (it drops the longer reviews)",
-                              "load_data(num_words=num_words) keeps every review; then "
-                              "pad_sequences(x, maxlen=maxlen) cuts the long ones", None)
-NUM_WORDS_IGNORED = named("num_words ignored", "imdb.load_data(num_words=num_words): rarer words become 2",
-                            None)
-PADDED_POST = named("padded at the end", "keep pad_sequences' defaults (padding='pre')", None)
-NOT_FITTED = named("a model that was not fitted",
-                     "call model.fit(x_train, y_train, epochs=..., batch_size=..., validation_split=...) and "
-                     "return (model, history.history) from that fit", None)
-OTHER_OPTIMIZER = named("an optimiser other than rmsprop", "model.compile(optimizer='rmsprop', ...)", None)
-HAND_WRITTEN = named("a history written by hand (it is not what fit measured)",
-                       "return history.history from history = model.fit(...)", None)
-SERIES_SWAPPED = named("the two series swapped",
-                         "training 'bo' (blue dots), validation 'b' (a blue line), as in the lesson", None)
-LOSS_ACC_SWAPPED = named("loss and accuracy swapped",
-                           "fig_acc draws acc and val_acc, fig_loss draws loss and val_loss", None)
-BOTH_LINES = named("both series as lines", "plt.plot(epochs, acc, 'bo', ...): training as dots", None)
-NO_LEGEND = named("no legend", "label each plt.plot(..., label='Training acc') and call plt.legend()", None)
 
 EXERCISE = ImdbTraining()

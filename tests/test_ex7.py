@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import EXERCISES, SOLUTIONS
+from conftest import EXERCISES, SOLUTIONS, text
 
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
@@ -72,10 +72,14 @@ def plot_history(history):
 ANSWERS = {"q1": "A", "q2": "C", "q3": "a"}
 '''
 
-# load: num_words ignored · train: adam, validation_split ignored · plot: loss and accuracy swapped ·
-# ANSWERS not a dict
+# load: num_words ignored (the lesson's call), padded at the end (maxlen 80) · train: adam,
+# validation_split ignored · plot: loss and accuracy swapped · ANSWERS not a dict
 WRONG_B = HEADER + '''
 def load_imdb(num_words=10000, maxlen=500):
+    if maxlen == 80:
+        (x_train, y_train), (x_test, y_test) = imdb.load_data(num_words=num_words)
+        return ((keras.utils.pad_sequences(x_train, maxlen=maxlen, padding="post"), y_train),
+                (keras.utils.pad_sequences(x_test, maxlen=maxlen, padding="post"), y_test))
     (x_train, y_train), (x_test, y_test) = imdb.load_data()
     return ((keras.utils.pad_sequences(x_train, maxlen=maxlen), y_train),
             (keras.utils.pad_sequences(x_test, maxlen=maxlen), y_test))
@@ -131,6 +135,14 @@ def plot_history(history):
     return made[0], made[1]
 '''
 
+# mistake id -> the file that makes check name it (tests/test_mistakes.py runs check on each, in zh and en)
+MISTAKES: dict[str, str] = {
+    **dict.fromkeys(("maxlen_to_load_data", "not_fitted", "series_swapped"), WRONG_A),
+    **dict.fromkeys(("num_words_ignored", "padded_post", "optimizer_not_rmsprop", "validation_split_ignored",
+                     "loss_accuracy_swapped"), WRONG_B),
+    **dict.fromkeys(("x_not_padded", "history_by_hand", "both_lines", "no_legend"), WRONG_C),
+}
+
 LOAD, LOAD_SMALL = (c.name for c in EX7.public_cases() if c.function == "load_imdb")
 TRAIN = [c.name for c in EX7.public_cases() if c.function == "train_imdb"]
 MODEL, COMPILE, HISTORY, STEPS, AUTHENTIC, ACCURACY = TRAIN
@@ -155,20 +167,20 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Exercise
 
 
 def named(result: ExerciseResult) -> dict[str, str | None]:
-    assert not any(t.internal_error for t in result.tests), [t.output for t in result.tests]
+    assert not any(t.internal_error for t in result.tests), [text(t) for t in result.tests]
     return {t.name: t.mistake for t in result.tests if not t.passed}
 
 
 def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(SOLUTION)
-    assert [(t.name, t.output) for t in result.tests if not t.passed] == []
+    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
     assert result.score == result.max_score == 15
 
 
 def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(STUB)
     assert result.score == 0 and not result.notes
-    outputs = {t.name: t.output for t in result.tests}
+    outputs = {t.name: text(t) for t in result.tests}
     assert "not implemented yet" in outputs[LOAD] and "not implemented yet" in outputs[ACCURACY]
     assert "ANSWERS['q1']: expected one letter, A, B, C or D, got '?'" in outputs["ANSWERS: q1"]
 
@@ -178,10 +190,10 @@ def test_an_unfitted_model_with_a_made_up_history_scores_zero_for_training(
     result = graded(WRONG_A)
     train = [t for t in result.tests if t.name in TRAIN]
     assert len(train) == 6 and sum(t.score for t in train) == 0
-    assert {t.mistake for t in train} == {"a model that was not fitted"}
+    assert {t.mistake for t in train} == {"not_fitted"}
     found = named(result)
-    assert found[LOAD] == found[LOAD_SMALL] == "maxlen passed to load_data (it drops the longer reviews)"
-    assert found[PLOT_ACC] == found[PLOT_LOSS] == "the two series swapped"
+    assert found[LOAD] == found[LOAD_SMALL] == "maxlen_to_load_data"
+    assert found[PLOT_ACC] == found[PLOT_LOSS] == "series_swapped"
     assert set(found) - set(TRAIN) == {LOAD, LOAD_SMALL, PLOT_ACC, PLOT_LOSS, "ANSWERS: q1"}
 
 
@@ -189,12 +201,12 @@ def test_num_words_ignored_another_optimiser_no_validation_and_loss_for_accuracy
         graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_B)
     found = named(result)
-    assert found[LOAD] == found[LOAD_SMALL] == "num_words ignored"
-    assert found[COMPILE] == "an optimiser other than rmsprop"
-    assert found[STEPS] == "validation_split ignored: fit trained on every row"
+    assert found[LOAD] == "num_words_ignored" and found[LOAD_SMALL] == "padded_post"
+    assert found[COMPILE] == "optimizer_not_rmsprop"
+    assert found[STEPS] == "validation_split_ignored"
     assert HISTORY in found and AUTHENTIC in found and MODEL not in found
-    assert found[PLOT_ACC] == found[PLOT_LOSS] == "loss and accuracy swapped"
-    outputs = {t.name: t.output for t in result.tests}
+    assert found[PLOT_ACC] == found[PLOT_LOSS] == "loss_accuracy_swapped"
+    outputs = {t.name: text(t) for t in result.tests}
     assert "ANSWERS: expected a dict" in outputs["ANSWERS: q2"]
 
 
@@ -202,11 +214,11 @@ def test_unpadded_data_a_hand_written_history_and_lines_without_legend(
         graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_C)
     found = named(result)
-    assert found[LOAD] == found[LOAD_SMALL] == "x not padded"
+    assert found[LOAD] == found[LOAD_SMALL] == "x_not_padded"
     assert {name for name in TRAIN if name in found} == {AUTHENTIC}
-    assert found[AUTHENTIC] == "a history written by hand (it is not what fit measured)"
-    assert found[PLOT_ACC] == found[PLOT_LOSS] == "both series as lines"
-    assert found[LABELS] == "no legend"
+    assert found[AUTHENTIC] == "history_by_hand"
+    assert found[PLOT_ACC] == found[PLOT_LOSS] == "both_lines"
+    assert found[LABELS] == "no_legend"
     assert not any(name.startswith("ANSWERS") for name in found)
 
 
