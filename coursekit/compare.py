@@ -93,7 +93,8 @@ def compare_array(expected: np.ndarray, got: Any, *, what: Param = "the result",
     arr = as_array(got)
     if arr is None:
         return Verdict(False, msg("compare.not_array", what=what, shape=_shape(expected), got=describe(got)))
-    shown = ArrayDetail(expected=slice_text(expected), got=slice_text(arr), tolerance=tolerance)
+    shown = ArrayDetail(expected=slice_text(expected), got=slice_text(arr), tolerance=tolerance,
+                        what=what if isinstance(what, str) else "")
     if arr.shape != expected.shape:
         verdict = Verdict(False, msg("compare.shape", what=what, expected=_shape(expected), got=_shape(arr)),
                           detail=shown)

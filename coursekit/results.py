@@ -52,6 +52,8 @@ class ArrayDetail:
     got_at_difference: float | None = None
     max_abs_error: float | None = None
     tolerance: str = ""
+    # What the arrays are, as the judge named them: "lstm_forward: c" for a part of a tuple result.
+    what: str = ""
 
 
 @dataclass(frozen=True)

@@ -206,3 +206,46 @@ def test_check_does_not_import_tensorflow() -> None:
 def test_help_states_the_exit_codes() -> None:
     result = invoke("check", "--help")
     assert result.exit_code == 0 and "2 when the file" in result.stdout
+
+
+def invoke_at(columns: int, *args: str) -> Result:
+    return runner.invoke(app, list(args), env={"COLUMNS": str(columns), "COURSEKIT_LANG": "en"})
+
+
+def test_verbose_shows_python_that_repeats_each_failed_call(tmp_path: Path) -> None:
+    result = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--verbose")
+    assert result.exit_code == 1
+    assert "inputs: these lines repeat the call" in result.stdout
+    assert "from ex1_rnn_forward import rnn_cell_forward" in result.stdout
+    assert re.search(r"result = rnn_cell_forward\(\w+, \w+, \w+, \w+, \w+\)", result.stdout), result.stdout
+    assert re.search(r"# x: shape \(2, 5, 4\), float32; its first values:", result.stdout)
+    passing = invoke("check", "ex1", str(SOLUTIONS), "--verbose")
+    assert "repeat the call" not in passing.stdout
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_verbose_cuts_neither_numbers_nor_the_hints_formula_in_a_narrow_terminal(tmp_path: Path,
+                                                                                  lang: str) -> None:
+    result = invoke_at(60, "check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--verbose", "--lang", lang)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any("s_t = tanh(x_t @ U + s_prev @ W + b)" in line for line in lines), "the formula on one line"
+    arrays = [line for line in lines if "np.array(" in line or line.lstrip("│ ").startswith("[")]
+    assert arrays and all(re.search(r"[,)\]…]\s*│\s*$", line) for line in arrays), "whole rows of numbers"
+    assert any("dtype=np.float32)" in line for line in lines)
+
+
+def test_verbose_labels_the_part_of_a_tuple_result() -> None:
+    from rich.console import Console
+
+    from coursekit.messages import msg
+    from coursekit.render.terminal import show_check
+    from coursekit.results import ArrayDetail, ExerciseResult, TestResult
+
+    detail = ArrayDetail(expected="[[1. 2.]]", got="[[1. 3.]]", tolerance="t", what="lstm_forward: c")
+    test = TestResult(name="a case", status="failed", score=0, max_score=1,
+                      message=msg("failure.wrong_value"), detail=detail)
+    console = Console(record=True, width=100)
+    show_check(console, ExerciseResult("ex4", msg("ok"), (test,)), "en", verbose=True)
+    text = console.export_text()
+    assert "expected · lstm_forward: c" in text and "got · lstm_forward: c" in text

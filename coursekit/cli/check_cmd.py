@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +14,10 @@ from rich.markup import escape
 
 from coursekit._exceptions import CoursekitError
 from coursekit.check import check as run_check
+from coursekit.check import locate
+from coursekit.exercise import Case
 from coursekit.i18n import resolve_language
+from coursekit.registry import get_exercise
 from coursekit.render.jsonout import check_json, error_json
 from coursekit.render.terminal import show_check
 
@@ -25,7 +30,8 @@ def check(
         help="Your file, or the folder holding it (default: ./ then ./exercises/).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v",
-                                          help="Show expected and received arrays.")] = False,
+                                          help="Show each failed test's inputs and the expected and "
+                                               "received arrays.")] = False,
     lang: Annotated[str | None, typer.Option("--lang", help=LANG_HELP)] = None,
 ) -> None:
     """Run the public tests of one exercise on your file.
@@ -44,6 +50,34 @@ def check(
         raise typer.Exit(code=2) from None
     if as_json:
         typer.echo(json.dumps(check_json(result, language), ensure_ascii=False))
+    elif verbose:
+        ex = get_exercise(exercise)
+        cases: Sequence[Case] = ex.public_cases()
+        show_check(console, result, language, verbose=True, cases=cases, module=ex.module,
+                   parameters=_parameters(_student_file(exercise, path), {c.function for c in cases}))
     else:
-        show_check(console, result, language, verbose=verbose)
+        show_check(console, result, language)
     raise typer.Exit(code=0 if result.passed else 1)
+
+
+def _student_file(exercise: str, path: Path | None) -> Path | None:
+    ex = get_exercise(exercise)
+    try:
+        folder, entry = locate(ex, path, Path.cwd())
+    except CoursekitError:
+        return None
+    return folder / (entry or ex.filename)
+
+
+def _parameters(file: Path | None, functions: set[str]) -> dict[str, tuple[str, ...]]:
+    """The parameter names of the student's functions, read (never run) from their .py file, so that the
+    verbose call reads ``rnn_forward(x, s0, U, W, b)``; nothing for a notebook or a file that does not
+    parse."""
+    if file is None or file.suffix != ".py":
+        return {}
+    try:
+        tree = ast.parse(file.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    return {node.name: tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
+            for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in functions}

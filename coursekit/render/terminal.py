@@ -2,21 +2,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
+import numpy as np
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from coursekit.exercise import Exercise
+from coursekit.compare import slice_text
+from coursekit.exercise import Case, Exercise
 from coursekit.i18n import render
 from coursekit.render.summary import table_panel
 from coursekit.render.text import hint_text, key, test_name, title
-from coursekit.results import ExerciseResult, TestResult
+from coursekit.results import ArrayDetail, ExerciseResult, TestResult
+
+# Where a line of feedback may break first: after a sentence, a colon or a semicolon (in either language).
+_BREAK = re.compile(r"(?<=[。：；])|(?<=[.:;] )")
+# An input with at most this many numbers is written out in full (the call can be repeated exactly).
+_FULL_INPUT = 24
+
+
+class Lines:
+    """Text that wraps between sentences and after colons before it wraps between words: the formula of a
+    hint (``s_t = tanh(x_t @ U + s_prev @ W + b)``) moves whole to the next line instead of being cut."""
+
+    def __init__(self, text: str, style: str = "") -> None:
+        self.text, self.style = text, style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        width = options.max_width
+        for paragraph in self.text.split("\n"):
+            line = ""
+            for chunk in filter(None, _BREAK.split(paragraph)):
+                if line and cell_len(line + chunk.rstrip()) > width:
+                    yield Text(line.rstrip(), style=self.style)  # a chunk too long alone wraps as text does
+                    line = chunk
+                else:
+                    line += chunk
+            yield Text(line.rstrip(), style=self.style)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, Text(self.text))
 
 
 def _points(x: float) -> str:
@@ -50,10 +84,10 @@ def results_table(result: ExerciseResult, lang: str) -> Table:
             mark = Text("!", style="bold yellow")
         name = Text(test_name(result.exercise, t, lang), style="" if t.passed else "bold")
         cell: RenderableType = name
-        lines = [] if t.passed and t.message.key == "ok" else [Text(render(t.message, lang),
-                                                                        style="" if t.passed else "red")]
+        lines: list[RenderableType] = [] if t.passed and t.message.key == "ok" else [
+            Lines(render(t.message, lang), style="" if t.passed else "red")]
         if not t.passed and t.hint is not None:
-            lines.append(Text(hint_text(t, lang), style="bold yellow"))
+            lines.append(Lines(hint_text(t, lang), style="bold yellow"))
         if lines:
             cell = Group(name, Padding(Group(*lines), (0, 0, 0, 2)))
         table.add_row(mark, f"{_points(t.score)}/{_points(t.max_score)}", cell)
@@ -71,12 +105,64 @@ def score_line(result: ExerciseResult, lang: str) -> Text:
     )
 
 
-def _detail(exercise: str, t: TestResult, lang: str) -> Panel | None:
-    d = t.detail
-    if d is None or t.passed:
+def _input(name: str, value: Any) -> tuple[list[str], str]:
+    """Python that sets ``name`` to an input (in full when it is small, else its shape and first values),
+    and how the call passes it; a short value that is not an array is written in the call itself."""
+    if isinstance(value, np.ndarray):
+        if value.size > _FULL_INPUT:
+            return [f"# {name}: shape {tuple(int(n) for n in value.shape)}, {value.dtype}; its first values:",
+                    *(f"#   {line}" for line in slice_text(value).splitlines())], name
+        dtype = "" if value.dtype == np.float64 else f", dtype=np.{value.dtype}"
+        body = np.array2string(value, separator=", ", floatmode="unique", max_line_width=100,
+                               prefix=f"{name} = np.array(")
+        return [f"{name} = np.array({body}{dtype})"], name
+    text = repr(value)
+    if len(text) <= 40:
+        return [], text
+    return [f"{name} = {text}" if len(text) <= 200 else f"# {name} = {text[:200]} …"], name
+
+
+def call_code(case: Case, module: str, parameters: Sequence[str] = ()) -> str:
+    """A few lines of Python that repeat the call of a public case (``parameters``: the function's names)."""
+    code = ["import numpy as np", f"from {module} import {case.function}", ""]
+    passed = []
+    for i, value in enumerate(case.args):
+        lines, shown = _input(parameters[i] if i < len(parameters) else f"arg{i}", value)
+        code += lines
+        passed.append(shown)
+    for name, value in case.kwargs.items():
+        lines, shown = _input(name, value)
+        code += lines
+        passed.append(f"{name}={shown}")
+    code.append(f"result = {case.function}({', '.join(passed)})")
+    return "\n".join(code)
+
+
+def _inputs(t: TestResult, case: Case | None, module: str, parameters: Mapping[str, Sequence[str]],
+            lang: str) -> list[str]:
+    if case is None or case.hidden or case.attribute:
+        return []
+    code = call_code(case, module, parameters.get(case.function, ()))
+    return [f"[bold]{key('detail.inputs', lang)}[/]", escape(code)]
+
+
+def _label(name: str, d: ArrayDetail, lang: str) -> str:
+    """"expected", or "expected · lstm_forward: c" when the arrays are one part of a tuple result."""
+    label = key(name, lang)
+    return f"{label} · {d.what}" if ":" in d.what else label
+
+
+def _detail(exercise: str, t: TestResult, lang: str, case: Case | None = None, module: str = "",
+            parameters: Mapping[str, Sequence[str]] | None = None) -> Panel | None:
+    if t.passed or (t.detail is None and case is None):
         return None
-    lines = [f"[bold]{key('detail.expected', lang)}[/]\n{escape(d.expected)}",
-             f"[bold]{key('detail.got', lang)}[/]\n{escape(d.got)}"]
+    lines = _inputs(t, case, module, parameters or {}, lang)
+    d = t.detail
+    if d is None:
+        return Panel("\n".join(lines), title=escape(test_name(exercise, t, lang)), title_align="left",
+                     border_style="red", expand=False) if lines else None
+    lines += [f"[bold]{escape(_label('detail.expected', d, lang))}[/]\n{escape(d.expected)}",
+              f"[bold]{escape(_label('detail.got', d, lang))}[/]\n{escape(d.got)}"]
     if d.first_difference is not None:
         index = d.first_difference
         if d.expected_at_difference is not None and d.got_at_difference is not None:
@@ -88,15 +174,28 @@ def _detail(exercise: str, t: TestResult, lang: str) -> Panel | None:
         lines.append(key("detail.max_error", lang, error=d.max_abs_error))
     lines.append(escape(key("detail.tolerance", lang, tolerance=d.tolerance)))
     return Panel("\n".join(lines), title=escape(test_name(exercise, t, lang)), title_align="left",
-                 border_style="red")
+                 border_style="red", expand=False)
 
 
-def show_check(console: Console, result: ExerciseResult, lang: str, *, verbose: bool = False) -> None:
+def show_check(console: Console, result: ExerciseResult, lang: str, *, verbose: bool = False,
+               cases: Sequence[Case] = (), module: str = "",
+               parameters: Mapping[str, Sequence[str]] | None = None) -> None:
+    """The results table; with ``verbose``, each failed public case's inputs (``cases``: the public cases,
+    ``module`` the student's module) and its expected and received arrays, never cut at the terminal's
+    width (a panel wider than the terminal is printed whole: the terminal wraps it, numbers stay whole)."""
     console.print(results_table(result, lang))
     if verbose:
-        panels = [p for p in (_detail(result.exercise, t, lang) for t in result.tests) if p is not None]
-        if panels:
-            console.print(Group(*panels))
+        by_name = {c.name: c for c in cases}
+        panels = [p for p in (_detail(result.exercise, t, lang, by_name.get(t.name), module, parameters)
+                              for t in result.tests) if p is not None]
+        width = console.width
+        try:
+            for panel in panels:
+                console.width = max(width, console.measure(panel, options=console.options.update_width(
+                    10_000)).maximum)
+                console.print(panel)
+        finally:
+            console.width = width
         for table in filter(None, (table_panel(result.exercise, t, lang) for t in result.tests)):
             console.print(table)
     if result.output.strip():
