@@ -67,7 +67,8 @@ def gru_biases(bias: Array | None, reset_after: bool, units: int) -> tuple[Array
 
 def gru_cell(x_t: Array, h_prev: Array, kernel: Array, recurrent_kernel: Array, bias: Array | None,
              reset_after: bool = True, *, formula_after: bool | None = None, gate_order: str = "zrh",
-             swap_z: bool = False, swap_activations: bool = False, candidate_bias: bool = True) -> Array:
+             swap_z: bool = False, swap_activations: bool = False, candidate_bias: bool = True,
+             bias_outside_reset: bool = False) -> Array:
     """One GRU step -> h_t.
 
     ``formula_after`` picks the candidate's formula (reset after the matrix product or before it)
@@ -86,7 +87,9 @@ def gru_cell(x_t: Array, h_prev: Array, kernel: Array, recurrent_kernel: Array, 
     z = gate(x_parts["z"] + h_prev @ u_parts["z"] + b_parts["z"])
     r = gate(x_parts["r"] + h_prev @ u_parts["r"] + b_parts["r"])
     after = reset_after if formula_after is None else formula_after
-    if after:
+    if bias_outside_reset:
+        candidate = act(x_parts["h"] + r * (h_prev @ u_parts["h"]) + b_parts["h"])
+    elif after:
         candidate = act(x_parts["h"] + r * (h_prev @ u_parts["h"] + b_parts["h"]))
     else:
         candidate = act(x_parts["h"] + (r * h_prev) @ u_parts["h"] + b_parts["h"])

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from coursekit.compare import Verdict, untranslated
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.messages import Mistake
 from coursekit.sandbox.report import StudentError
 from graders import _recurrent as rec
 from graders import ex4_judge
 from graders._keras_ref import call_with_weights
-from graders.ex4_judge import PARTS
 
 GATES = {"lstm": 4, "gru": 3}
 
@@ -178,6 +178,13 @@ class LstmGru(Exercise):
     # --- judgement ----------------------------------------------------------------------------------
 
     judge_module = "graders.ex4_judge"
+    mistake_ids: ClassVar[frozenset[str]] = frozenset({
+        "gate_order_ifog", "cell_state_dropped", "lstm_activations_swapped", "h_c_swapped",
+        "lstm_output_is_c", "z_swapped", "reset_before_product", "recurrent_bias_outside_reset",
+        "reset_after_product",
+        "gru_activations_swapped", "gate_order_rzh", "initial_state_ignored", "last_output_only",
+        "all_outputs_returned", "bias_none_not_handled", "initial_state_none_not_handled",
+    })
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         return ex4_judge.judge(case, got, expected, self.mistakes(case))
@@ -191,11 +198,14 @@ class LstmGru(Exercise):
         args = _f64(tuple(case.args))
         kwargs = {k: _f64(v) if k in ("initial_state", "h0") else v for k, v in case.kwargs.items()}
         if fn.startswith("lstm"):
-            return _lstm_mistakes(fn, args, kwargs)
-        return _gru_mistakes(fn, args, kwargs)
+            return _lstm_mistakes(self.mistake, fn, args, kwargs)
+        return _gru_mistakes(self.mistake, fn, args, kwargs)
 
 
-def _lstm_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Mistake]:
+Named = Callable[..., Mistake]
+
+
+def _lstm_mistakes(named: Named, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Mistake]:
     if fn == "lstm_cell_forward":
         def run(**mistake: Any) -> tuple[np.ndarray, ...]:
             return rec.lstm_cell(*args, **mistake)
@@ -204,25 +214,33 @@ def _lstm_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> li
             return rec.lstm(*args, **{**kwargs, **mistake})
     right = run()
     found = [
-        untranslated("the gates taken in the order i, f, o, g instead of Keras's i, f, c, o",
-                "Keras's 4*units columns are i, f, c (the candidate g), o: z[:, 2u:3u] is the candidate "
-                "(tanh) and z[:, 3u:] the output gate (sigmoid)", run(gate_order="ifoc")),
-        untranslated("the previous cell state dropped (c_t = i * g)",
-                "keep the old memory: c_t = f * c_prev + i * g", run(keep_c=False)),
-        untranslated("tanh and sigmoid exchanged",
-                "the gates i, f, o use sigmoid; the candidate g and the output use tanh: "
-                "h_t = o * tanh(c_t)", run(swap_activations=True)),
-        untranslated("h and c swapped in the returned tuple",
-                     f"return ({', '.join(PARTS[fn])}) in that order",
-                (*right[:-2], right[-1], right[-2])),
+        named("gate_order_ifog", run(gate_order="ifoc")),
+        named("cell_state_dropped", run(keep_c=False)),
+        named("lstm_activations_swapped", run(swap_activations=True)),
+        named("h_c_swapped", (*right[:-2], right[-1], right[-2])),
     ]
     if fn == "lstm_forward":
-        found += _sequence_mistakes(kwargs, right, lambda **kw: rec.lstm(*args, **{**kwargs, **kw}),
+        cells = _c_sequence(args, kwargs) if kwargs.get("return_sequences") else right[2]
+        found.append(named("lstm_output_is_c", (cells, right[1], right[2])))
+        found += _sequence_mistakes(named, kwargs, right, lambda **kw: rec.lstm(*args, **{**kwargs, **kw}),
                                     state_key="initial_state")
     return found
 
 
-def _gru_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Mistake]:
+def _c_sequence(args: tuple[Any, ...], kwargs: dict[str, Any]) -> np.ndarray:
+    """The cell states c_t of every timestep of lstm_forward's case, (batch, timesteps, units)."""
+    x, kernel, recurrent_kernel, bias = args
+    given = kwargs.get("initial_state")
+    zeros = np.zeros((x.shape[0], recurrent_kernel.shape[0]))
+    h, c = (zeros, zeros) if given is None else given
+    cells = []
+    for t in range(x.shape[1]):
+        h, c = rec.lstm_cell(x[:, t], h, c, kernel, recurrent_kernel, bias)
+        cells.append(c)
+    return np.stack(cells, axis=1)
+
+
+def _gru_mistakes(named: Named, fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Mistake]:
     reset_after = bool(kwargs.get("reset_after", True))
     if fn == "gru_cell_forward":
         x_t, h_prev, kernel, recurrent_kernel, bias = args
@@ -233,46 +251,36 @@ def _gru_mistakes(fn: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> lis
         def run(**mistake: Any) -> np.ndarray:
             return rec.gru(*args, **{**kwargs, **mistake})
     if reset_after:
-        name = "the reset_after=False formula used for reset_after=True"
-        hint = ("with reset_after=True the reset gate multiplies after the matrix product: "
-                "candidate = tanh(x_t @ W_h + b_h + r * (h_prev @ U_h + b'_h)), b and b' the two bias rows")
-        # With the before-product formula, the recurrent bias b'_h is either added after it or forgotten.
-        formula = [untranslated(name, hint, run(formula_after=False)),
-                   untranslated(name, hint, run(formula_after=False, candidate_bias=False))]
+        # b'_h added outside r * (...) first: with h_prev = 0 it gives what the before-product formula
+        # gives with b'_h added after it, and it is then the one named.
+        formula = [named("recurrent_bias_outside_reset", run(bias_outside_reset=True)),
+                   named("reset_before_product", run(formula_after=False)),
+                   named("reset_before_product", run(formula_after=False, candidate_bias=False))]
     else:
-        formula = [untranslated("the reset_after=True formula used for reset_after=False",
-                           "with reset_after=False the reset gate multiplies h_prev before the product: "
-                           "candidate = tanh(x_t @ W_h + b_h + (r * h_prev) @ U_h)", run(formula_after=True))]
+        formula = [named("reset_after_product", run(formula_after=True))]
     found = [
-        untranslated("z and 1 - z swapped", "Keras mixes h_t = z * h_prev + (1 - z) * candidate",
-                run(swap_z=True)),
+        named("z_swapped", run(swap_z=True)),
         *formula,
-        untranslated("tanh and sigmoid exchanged", "the gates z and r use sigmoid; the candidate uses tanh",
-                run(swap_activations=True)),
-        untranslated("the gates taken in the order r, z, h instead of Keras's z, r, h",
-                "Keras's 3*units columns are z (update), r (reset), h (candidate)", run(gate_order="rzh")),
+        named("gru_activations_swapped", run(swap_activations=True)),
+        named("gate_order_rzh", run(gate_order="rzh")),
     ]
     if fn == "gru_forward":
-        found += _sequence_mistakes(kwargs, (run(),), lambda **kw: (run(**kw),), state_key="h0")
+        found += _sequence_mistakes(named, kwargs, (run(),), lambda **kw: (run(**kw),), state_key="h0")
     return found
 
 
-def _sequence_mistakes(kwargs: dict[str, Any], right: tuple[np.ndarray, ...], run: Any,
+def _sequence_mistakes(named: Named, kwargs: dict[str, Any], right: tuple[np.ndarray, ...], run: Any,
                        state_key: str) -> list[Mistake]:
     """Mistakes of the loop over time, shared by lstm_forward and gru_forward (outputs as tuples)."""
     rs = bool(kwargs.get("return_sequences", False))
     found = []
     if kwargs.get(state_key) is not None:
-        found.append(untranslated("the initial state ignored (the loop started from zeros)",
-                             f"start from {state_key} when it is given", run(**{state_key: None})))
+        found.append(named("initial_state_ignored", run(**{state_key: None})))
     if rs:
-        found.append(untranslated("only the last output returned with return_sequences=True",
-                             "stack every h_t on axis 1: (batch, timesteps, units)",
-                             (right[1], *right[1:]) if len(right) > 1 else run(return_sequences=False)))
+        found.append(named("last_output_only",
+                           (right[1], *right[1:]) if len(right) > 1 else run(return_sequences=False)))
     elif right[0].ndim == 2:
-        found.append(untranslated("every output returned instead of the last one",
-                             "with return_sequences=False the output is the last h_t, (batch, units)",
-                             run(return_sequences=True)))
+        found.append(named("all_outputs_returned", run(return_sequences=True)))
     return [_as_tuple_mistake(m) if len(right) == 1 else m for m in found]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, as_array, close, compare_array, describe, untranslated
+from coursekit.compare import Verdict, as_array, close, compare_array, describe
 from coursekit.exercise import Case
 from coursekit.messages import Mistake, lines, msg
 from coursekit.sandbox.report import StudentError
@@ -20,13 +20,8 @@ from coursekit.sandbox.report import StudentError
 PARTS = {"lstm_cell_forward": ("h_t", "c_t"), "lstm_forward": ("output", "h_last", "c_last")}
 BIAS_ARG = {"lstm_cell_forward": 5, "lstm_forward": 3, "gru_cell_forward": 4, "gru_forward": 3}
 
-BIAS_NONE = untranslated(
-    "bias=None not handled",
-    "bias=None means the layer was built with use_bias=False: add no bias at all (check `if bias is None`)",
-    None)
-STATE_NONE = untranslated(
-    "an omitted initial state (None) not handled",
-    "when the initial state is None, start from zeros of shape (batch, units)", None)
+BIAS_NONE = Mistake("bias_none_not_handled", None, "ex4")
+STATE_NONE = Mistake("initial_state_none_not_handled", None, "ex4")
 
 
 def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> Verdict:

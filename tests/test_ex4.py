@@ -50,7 +50,8 @@ BIAS = {"lstm_cell_forward": 5, "lstm_forward": 3, "gru_cell_forward": 4, "gru_f
 
 
 def named_mistakes(result: ExerciseResult) -> set[str]:
-    return {m for t in result.tests for m in re.findall(r"Looks like: (.+?)\. Try:", text(t))}
+    """The ids of the mistakes the failed tests name."""
+    return {t.mistake for t in result.tests if t.mistake is not None}
 
 
 # ---- solution and stub ---------------------------------------------------------------------------
@@ -166,48 +167,78 @@ def swap_tanh_sigmoid(source: str) -> str:
         "def _SIGMOID_DEF(z):", "def _sigmoid(z):")
 
 
+LSTM_OUTPUT = "output = np.stack(outputs, axis=1) if return_sequences else h_t"
+GRU_OUTPUT = "return np.stack(outputs, axis=1) if return_sequences else h_t"
+BIAS_NONE_CRASHES = wrong(("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
+                          ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
+                           "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))
+# mistake id -> a wrong solution that makes it (tests/test_mistakes.py runs `check` on each)
 MISTAKES = {
-    "the gates taken in the order i, f, o, g instead of Keras's i, f, c, o": wrong(
+    "gate_order_ifog": wrong(
         ("z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)", "z_i, z_f, z_o, z_c = np.split(z, 4, axis=-1)")),
-    "the previous cell state dropped (c_t = i * g)": wrong(
-        ("c_t = f * c_prev + i * np.tanh(z_c)", "c_t = i * np.tanh(z_c)")),
-    "tanh and sigmoid exchanged": swap_tanh_sigmoid(SOLUTION),
-    "z and 1 - z swapped": wrong(
+    "cell_state_dropped": wrong(("c_t = f * c_prev + i * np.tanh(z_c)", "c_t = i * np.tanh(z_c)")),
+    "lstm_activations_swapped": swap_tanh_sigmoid(SOLUTION),
+    "gru_activations_swapped": swap_tanh_sigmoid(SOLUTION),
+    "h_c_swapped": wrong(("return output, h_t, c_t", "return output, c_t, h_t")),
+    "lstm_output_is_c": wrong(("outputs.append(h_t)\n    " + LSTM_OUTPUT,
+                               "outputs.append(c_t)\n    " + LSTM_OUTPUT.replace("else h_t", "else c_t"))),
+    "z_swapped": wrong(
         ("return z * h_prev + (1 - z) * candidate", "return (1 - z) * h_prev + z * candidate")),
-    "the gates taken in the order r, z, h instead of Keras's z, r, h": wrong(
+    "gate_order_rzh": wrong(
         ("x_z, x_r, x_h = np.split", "x_r, x_z, x_h = np.split"), ("u_z, u_r, u_h =", "u_r, u_z, u_h ="),
         ("b_z, b_r, b_h =", "b_r, b_z, b_h =")),
-    "h and c swapped in the returned tuple": wrong(("return output, h_t, c_t", "return output, c_t, h_t")),
-    "the initial state ignored (the loop started from zeros)": wrong(
+    # the student knows one formula only and uses it for both settings
+    "reset_before_product": wrong(("if reset_after else (r * h_prev)", "if False else (r * h_prev)")),
+    "reset_after_product": wrong(("if reset_after else (r * h_prev)", "if True else (r * h_prev)")),
+    "recurrent_bias_outside_reset": wrong(("r * (h_prev @ u_h + b_h) if", "r * (h_prev @ u_h) + b_h if")),
+    "initial_state_ignored": wrong(
         ("    if initial_state is None:\n", "    if True:\n"), ("    if h0 is None:\n", "    if True:\n")),
+    "last_output_only": wrong((LSTM_OUTPUT, "output = h_t"), (GRU_OUTPUT, "return h_t")),
+    "all_outputs_returned": wrong((LSTM_OUTPUT, "output = np.stack(outputs, axis=1)"),
+                                  (GRU_OUTPUT, "return np.stack(outputs, axis=1)")),
+    "bias_none_not_handled": BIAS_NONE_CRASHES,
+    "initial_state_none_not_handled": wrong(("    if initial_state is None:\n", "    if False:\n")),
 }
+# what each wrong solution is named, when it makes more than its own mistake
+NAMED = {"lstm_activations_swapped": {"lstm_activations_swapped", "gru_activations_swapped"},
+         "gru_activations_swapped": {"lstm_activations_swapped", "gru_activations_swapped"}}
 
 
-@pytest.mark.parametrize("name", list(MISTAKES))
-def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
-    result = grade_files("ex4", {FILE: MISTAKES[name]})
+@pytest.mark.parametrize("mistake_id", list(MISTAKES))
+def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, mistake_id: str) -> None:
+    result = grade_files("ex4", {FILE: MISTAKES[mistake_id]})
     assert result.score < result.max_score
-    assert named_mistakes(result) == {name}
+    assert named_mistakes(result) == NAMED.get(mistake_id, {mistake_id})
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
-def test_the_other_reset_after_formula_is_caught_and_named(grade_files: GradeFiles,
-                                                           reset_after: bool) -> None:
-    # The student knows one formula only and uses it for both settings.
-    source = wrong(("if reset_after else (r * h_prev)", f"if {not reset_after} else (r * h_prev)"))
-    result = grade_files("ex4", {FILE: source})
-    other = "False" if reset_after else "True"
-    name = f"the reset_after={other} formula used for reset_after={reset_after}"
-    assert named_mistakes(result) == {name}
-    failed = {t.name for t in result.tests if not t.passed}
+def test_the_other_reset_after_formula_fails_only_the_cases_of_that_setting(grade_files: GradeFiles,
+                                                                            reset_after: bool) -> None:
+    source = MISTAKES["reset_before_product" if reset_after else "reset_after_product"]
+    failed = {t.name for t in grade_files("ex4", {FILE: source}).tests if not t.passed}
     assert failed and all(("reset_after=False" in n) != reset_after for n in failed)
 
 
+def test_the_recurrent_bias_outside_the_reset_product_is_not_called_the_other_formula(
+        grade_files: GradeFiles) -> None:
+    result = grade_files("ex4", {FILE: MISTAKES["recurrent_bias_outside_reset"]})
+    failed = [t for t in result.tests if not t.passed]
+    assert failed and all("reset_after=False" not in t.name for t in failed)
+    assert "outside r * (...)" in text(failed[0]) and "外面" in text(failed[0], "zh")
+    assert "reset_after=False formula" not in text(failed[0])
+
+
+def test_the_cell_state_returned_as_the_output_is_named_in_both_languages(grade_files: GradeFiles) -> None:
+    result = grade_files("ex4", {FILE: MISTAKES["lstm_output_is_c"]})
+    failed = [t for t in result.tests if not t.passed]
+    assert failed
+    assert all(t.name.startswith("lstm forward") and t.mistake == "lstm_output_is_c" for t in failed)
+    assert "cell state c returned as the output" in text(failed[0])
+    assert "把细胞状态 c 当成了输出" in text(failed[0], "zh")
+
+
 def test_bias_none_not_handled_is_named_from_the_exception(grade_files: GradeFiles) -> None:
-    source = wrong(("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
-                   ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
-                    "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))
-    result = grade_files("ex4", {FILE: source})
+    result = grade_files("ex4", {FILE: BIAS_NONE_CRASHES})
     failed = [t for t in result.tests if not t.passed]
     assert {t.name for t in failed} == {t.name for t in result.tests if "bias=None" in t.name}
     for t in failed:
