@@ -117,3 +117,22 @@ def test_report_html_renders_in_chromium(class_out, tmp_path):
     pixels = (imread(shot)[..., :3] * 255).round()
     bars = ((abs(pixels - BAR_BLUE) <= 8).all(axis=-1)).sum()
     assert bars > 500, "the histograms' bars are drawn"
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh", ("<html lang=\"zh\">", "班级成绩报告", "各练习得分", "需要关注的学生", "已不在班级文件夹中",
+            "试题分析", "得分分布")),
+    ("en", ("<html lang=\"en\">", "Class report", "Scores per exercise", "Students to look at",
+            "left the class folder", "Item analysis", "ex1 scores"))])
+def test_report_html_speaks_the_graders_language(class_out, lang, words):
+    from coursekit.classstats import class_stats
+    from coursekit.render.reporthtml import report_html
+
+    with Gradebook(class_out / "gradebook.sqlite") as book:
+        report = report_from_gradebook(book, Course(points={"ex1": 10, "ex2": 5}), ("ex1", "ex2"), class_out,
+                                       0, 5, 1.0)
+    page = report_html(report, class_stats(report), lang)
+    for word in words:
+        assert word in page, word
+    if lang == "zh":
+        assert "Class report" not in page and "Item analysis" not in page

@@ -66,4 +66,4 @@ def write_outputs(report: ClassReport, lang: str) -> None:
     stats = class_stats(report)
     write_atomic(report.out_dir / "summary.json",
                  json.dumps(summary_data(report, stats), indent=1, ensure_ascii=False) + "\n")
-    write_atomic(report.out_dir / "report.html", report_html(report, stats))
+    write_atomic(report.out_dir / "report.html", report_html(report, stats, lang))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from html import escape
 
 from coursekit.classresults import ClassReport
 from coursekit.classstats import Bin, ClassStats
+from coursekit.render.text import key
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -25,11 +27,12 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .figs{display:flex;flex-wrap:wrap;gap:1.5em}.fig{width:22em}.fig svg{width:100%;height:auto}
 .warn{color:#a35200}.muted{color:#777}
 """
-KINDS = {"missing": "file missing", "refused": "refused", "internal_error": "internal error",
-         "departed": "left the class folder"}
+# A problem's kind -> its entry in the engine's catalogue.
+KINDS = {"missing": "html.kind.missing", "refused": "html.kind.refused",
+         "internal_error": "html.kind.internal_error", "departed": "html.kind.departed"}
 
 
-def histogram_svg(exercise: str, bins: Sequence[Bin]) -> str:
+def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
     """A bar chart of one exercise's scores, as an inline ``<svg>`` element."""
     import matplotlib
 
@@ -37,16 +40,19 @@ def histogram_svg(exercise: str, bins: Sequence[Bin]) -> str:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
+    # The labels stay text in the SVG (svg.fonttype none): the browser draws them with its own fonts, so
+    # a Chinese label needs no CJK font here; matplotlib only measures it, and says a glyph is missing.
     with matplotlib.rc_context({"svg.hashsalt": "coursekit", "svg.fonttype": "none",
-                                "font.size": 9}):
+                                "font.size": 9}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         fig = Figure(figsize=(3.6, 2.4))
         ax = fig.add_subplot()
         labels = [f"{b.low:g}–{b.high:g}" for b in bins]
         ax.bar(range(len(bins)), [b.count for b in bins], color="#3b7dd8")
         ax.set_xticks(range(len(bins)), labels)
-        ax.set_title(f"{exercise} scores")
-        ax.set_xlabel("points")
-        ax.set_ylabel("students")
+        ax.set_title(key("html.histogram.title", lang, exercise=exercise))
+        ax.set_xlabel(key("html.histogram.points", lang))
+        ax.set_ylabel(key("html.histogram.students", lang))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         fig.tight_layout()
         out = io.StringIO()
@@ -71,56 +77,65 @@ def _link(stats: ClassStats, student: str) -> str:
     return f"<a href=\"{escape(stats.feedback.get(student, ''))}\">{escape(student)}</a>"
 
 
-def report_html(report: ClassReport, stats: ClassStats) -> str:
-    parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
+def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str:
+    """The page in ``lang`` (every heading, column and note from the engine's catalogue)."""
+    def k(name: str, /, **params: str | int) -> str:
+        return escape(key(f"html.{name}", lang, **params))
+
+    parts = ["<!DOCTYPE html>", f"<html lang=\"{escape(lang)}\"><head><meta charset=\"utf-8\">",
              f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">",
-             "<title>Class report</title>", f"<style>{STYLE}</style></head><body>",
-             "<h1>Class report</h1>",
-             f"<p>{len(report.students)} students · {len(report.exercises)} exercises · "
-             f"{report.graded} gradings run, {report.reused} reused</p>"]
+             f"<title>{k('title')}</title>", f"<style>{STYLE}</style></head><body>",
+             f"<h1>{k('title')}</h1>",
+             "<p>" + k("counts", students=len(report.students), exercises=len(report.exercises),
+                       graded=report.graded, reused=report.reused) + "</p>"]
     if report.submitted_from:
-        parts.append(f"<p>Submission times: {escape(report.submitted_from)}.</p>")
-    parts.append("<h2 id=\"exercises\">Scores per exercise</h2>")
-    parts.append(_table(("exercise", "students", "mean", "median", "max points", "full marks"),
+        parts.append(f"<p>{k('submitted_from', source=report.submitted_from)}</p>")
+    parts.append(f"<h2 id=\"exercises\">{k('exercises')}</h2>")
+    parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in (
+                            "exercise", "students", "mean", "median", "max_points", "full_marks")),
                         ((escape(e.exercise), str(e.students), _n(e.mean), _n(e.median), _n(e.max_points),
                           str(e.full_marks)) for e in stats.exercises), numeric=(1, 2, 3, 4, 5)))
     parts.append("<div class=\"figs\">" + "".join(
-        f"<figure class=\"fig\" id=\"hist-{escape(e.exercise)}\">{histogram_svg(e.exercise, e.histogram)}"
-        f"<figcaption>{escape(e.exercise)}: mean {_n(e.mean)}, median {_n(e.median)} of "
-        f"{_n(e.max_points)}</figcaption></figure>" for e in stats.exercises) + "</div>")
-    parts.append("<h2 id=\"mistakes\">Named mistakes across the class</h2>")
+        f"<figure class=\"fig\" id=\"hist-{escape(e.exercise)}\">"
+        f"{histogram_svg(e.exercise, e.histogram, lang)}<figcaption>"
+        + k("caption", exercise=e.exercise, mean=_n(e.mean), median=_n(e.median), max_points=_n(e.max_points))
+        + "</figcaption></figure>" for e in stats.exercises) + "</div>")
+    parts.append(f"<h2 id=\"mistakes\">{k('mistakes')}</h2>")
     if stats.mistakes:
-        parts.append(_table(("exercise", "mistake", "students", "who"),
+        parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in (
+                                "exercise", "mistake", "students", "who")),
                             ((escape(m.exercise), escape(m.mistake), str(len(m.students)),
                               ", ".join(_link(stats, s) for s in m.students)) for m in stats.mistakes),
                             numeric=(2,)))
     else:
-        parts.append("<p class=\"muted\">No named mistake was made.</p>")
-    parts.append("<h2 id=\"problems\">Students to look at</h2>")
+        parts.append(f"<p class=\"muted\">{k('no_mistakes')}</p>")
+    parts.append(f"<h2 id=\"problems\">{k('problems')}</h2>")
     if stats.problems or report.skipped:
-        parts.append(_table(("student", "what", "exercise", "message"),
-                            ((_link(stats, p.student), f"<span class=\"warn\">{escape(KINDS[p.kind])}</span>",
+        parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in (
+                                "student", "what", "exercise", "message")),
+                            ((_link(stats, p.student),
+                              f"<span class=\"warn\">{escape(key(KINDS[p.kind], lang))}</span>",
                               escape(p.exercise), escape(_short(p.message))) for p in stats.problems)))
-        parts.extend(f"<p class=\"warn\">not graded: {escape(s)}</p>" for s in report.skipped)
+        parts.extend(f"<p class=\"warn\">{k('not_graded', note=s)}</p>" for s in report.skipped)
     else:
-        parts.append("<p class=\"muted\">None: every file was found and every grading finished.</p>")
-    parts.append("<h2 id=\"students\">Students</h2>")
+        parts.append(f"<p class=\"muted\">{k('no_problems')}</p>")
+    parts.append(f"<h2 id=\"students\">{k('students')}</h2>")
     late = report.late_policy
-    header = ["student", *report.exercises, "total", *(["late days", "penalty", "final"] if late else [])]
+    header = [key("html.column.student", lang), *report.exercises, key("html.column.total", lang),
+              *([key(f"html.column.{c}", lang) for c in ("late_days", "penalty", "final")] if late else [])]
     rows = []
     for s in report.students:
         scores = {r.exercise: r.score for r in s.results}
-        row = [_link(stats, s.student) + ("" if s.present else " <span class=\"warn\">(left)</span>"),
+        row = [_link(stats, s.student) + ("" if s.present else f" <span class=\"warn\">{k('left')}</span>"),
                *(_n(scores.get(e)) for e in report.exercises), _n(s.total)]
         if late:
             row += [str(s.late.days) if s.late else "0", _n(s.late.penalty if s.late else 0), _n(s.final)]
         rows.append(row)
     parts.append(_table(header, rows, numeric=tuple(range(1, len(header)))))
-    parts.append("<h2 id=\"items\">Item analysis</h2><p class=\"muted\">Per test: the share of students "
-                 "who passed it, and its discrimination (passed share in the top 27 % of the exercise's "
-                 "scores minus that in the bottom 27 %; — with fewer than 4 students).</p>")
-    parts.append(_table(("exercise", "test", "hidden", "students", "passed", "discrimination"),
-                        ((escape(i.exercise), escape(i.test), "yes" if i.hidden else "", str(i.attempts),
+    parts.append(f"<h2 id=\"items\">{k('items')}</h2><p class=\"muted\">{k('items_note')}</p>")
+    parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in (
+                            "exercise", "test", "hidden", "students", "passed", "discrimination")),
+                        ((escape(i.exercise), escape(i.test), k("yes") if i.hidden else "", str(i.attempts),
                           f"{i.passed_share:.0%}", _n(i.discrimination)) for i in stats.items),
                         numeric=(3, 4, 5)))
     parts.append("</body></html>\n")
