@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from coursekit.bounds import MAX_TABLE_ROWS
-from coursekit.compare import untranslated
-from coursekit.messages import Message, Mistake, verbatim
+from coursekit.messages import Message, Mistake, Param, msg
 from coursekit.results import TableDetail
 
 Shape = tuple[int | None, ...]
@@ -164,21 +163,34 @@ def _plain_shape(shape: Any) -> Any:
     return shape
 
 
-def read_rows(value: Any, what: str) -> list[tuple[Any, Any, Any]]:
-    """A student's table as rows (class name, shape, params); raises ValueError saying what is wrong."""
+class RowsError(ValueError):
+    """A student's table that is not a list of rows; ``message`` says what is wrong."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.key)
+        self.message = message
+
+
+def read_rows(value: Any, what: Param) -> list[tuple[Any, Any, Any]]:
+    """A student's table as rows (class name, shape, params); raises RowsError saying what is wrong."""
     if not isinstance(value, list | tuple):
-        raise ValueError(f"{what}: expected a list of (class_name, output_shape, params) rows, got "
-                         f"a {type(value).__name__}")
+        raise RowsError(msg("table.not_rows", what=what, type=type(value).__name__))
     if len(value) > MAX_TABLE_ROWS:
-        raise ValueError(f"{what}: the table has {len(value):,} rows; the grader reads at most "
-                         f"{MAX_TABLE_ROWS} (the lesson's models have at most 8)")
+        raise RowsError(msg("table.too_many_rows", what=what, rows=len(value), limit=MAX_TABLE_ROWS))
     rows = []
     for i, row in enumerate(value, 1):
         if not isinstance(row, list | tuple) or len(row) != 3:
-            raise ValueError(f"{what}: row {i} should be a (class_name, output_shape, params) tuple, got "
-                             f"{str(row)[:80]}")
-        rows.append((row[0], _plain_shape(row[1]), row[2]))
+            raise RowsError(msg("table.bad_row", what=what, row=i, text=str(row)[:80]))
+        rows.append((row[0], _plain_shape(row[1]), _plain_int(row[2])))
     return rows
+
+
+def _plain_int(x: Any) -> Any:
+    """A count of a numpy integer type as a Python int (an int value is an int)."""
+    kind = getattr(getattr(x, "dtype", None), "kind", "")
+    if not _is_int(x) and type(x).__module__ == "numpy" and kind and kind in "iu":
+        return int(x)
+    return x
 
 
 def _is_int(x: Any) -> bool:
@@ -199,9 +211,10 @@ def _total(rows: Sequence[tuple[Any, Any, Any]]) -> str:
     return f"{sum(r[2] for r in rows):,}" if all(_is_int(r[2]) for r in rows) else "?"
 
 
-def _one_line(rows: Sequence[tuple[Any, Any, Any]]) -> str:
-    parts = [" ".join(_cells(r)) for r in rows] or ["(no layers)"]
-    return " · ".join([*parts, f"total {_total(rows)}"])
+def _one_line(rows: Sequence[tuple[Any, Any, Any]]) -> Message:
+    if not rows:
+        return msg("table.one_line_empty", total=_total(rows))
+    return msg("table.one_line", rows=" · ".join(" ".join(_cells(r)) for r in rows), total=_total(rows))
 
 
 def differences(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]]) -> list[tuple[int, int]]:
@@ -218,41 +231,38 @@ def differences(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]]) ->
 class TableMistake:
     """A common mistake, and the table it produces."""
 
-    name: str
-    hint: str
+    mistake: Mistake
     rows: Sequence[Row]
 
 
-def compare_tables(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]], *, what: str,
+def compare_tables(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]], *, what: Param,
                    mistakes: Sequence[TableMistake] = ()) -> tuple[bool, Message, Mistake | None]:
-    """(passed, message, mistake name): the first differing row and cell named, both tables in one line
-    each, then the mistake the student's table looks like, on the last line."""
+    """(passed, message, mistake): the first differing row and cell named, both tables in one line each,
+    and the mistake the student's table looks like."""
     diffs = differences(expected, got)
     if not diffs:
-        return True, verbatim(f"the table matches (total {_total(expected)} params)"), None
+        return True, msg("table.matches", total=_total(expected)), None
     row, column = diffs[0]
     if row >= len(got):
-        first = (f"the table has {len(got)} rows, expected {len(expected)}: row {row + 1} "
-                 f"({expected[row][0]}) is missing")
+        first = msg("table.row_missing", rows=len(got), expected=len(expected), row=row + 1,
+                    layer=str(expected[row][0]))
     elif row >= len(expected):
-        first = (f"the table has {len(got)} rows, expected {len(expected)}: row {row + 1} "
-                 f"({str(got[row][0])[:40]}) is extra")
+        first = msg("table.row_extra", rows=len(got), expected=len(expected), row=row + 1,
+                    layer=str(got[row][0])[:40])
     else:
-        cell = _cells(got[row])[column]
+        cell: Param = _cells(got[row])[column]
         if column == 2 and not _is_int(got[row][2]):
-            cell += f" (a {type(got[row][2]).__name__}; Param # is an int)"
-        first = (f"row {row + 1} ({expected[row][0]}) differs in {COLUMNS[column]}: expected "
-                 f"{_cells(expected[row])[column]}, got {cell}")
-    message = f"{what}: {first}\nexpected: {_one_line(expected)}\nyours:    {_one_line(got)}"
+            cell = msg("table.param_not_int", cell=str(cell), type=type(got[row][2]).__name__)
+        first = msg("table.cell_differs", row=row + 1, layer=str(expected[row][0]), column=COLUMNS[column],
+                    expected=_cells(expected[row])[column], got=cell)
+    message = msg("table.compare", what=what, first=first, expected=_one_line(expected), got=_one_line(got))
     found = next((m for m in mistakes if list(m.rows) != list(expected) and not differences(m.rows, got)),
                  None)
     if found is None and row < min(len(got), len(expected)):
         found = next((m for m in mistakes if row < len(m.rows) and not _same_cell(
             column, expected[row][column], m.rows[row][column])
             and _same_cell(column, m.rows[row][column], got[row][column])), None)
-    if found is None:
-        return False, verbatim(message), None
-    return False, verbatim(message), untranslated(found.name, found.hint)
+    return False, message, None if found is None else found.mistake
 
 
 def table_detail(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]]) -> TableDetail:

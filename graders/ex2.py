@@ -1,7 +1,8 @@
 """Grader of exercise 2: counting parameters by hand, against Keras's count_params() and model.summary().
 
 The student's functions are called through the child's ``typed`` probe, which reports the type of what
-they returned: the contract asks for Python ints, and a numpy integer looks like one once encoded.
+they returned: a count is an int, a numpy integer included (an int value is an int); a float such as
+320000.0 is named (float_returned), even when its value is right.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, describe, untranslated
+from coursekit.compare import Verdict, describe
 from coursekit.exercise import Case, Exercise
-from coursekit.messages import msg, verbatim
+from coursekit.messages import msg
 from graders import _keras_model_tables as tables
 from graders._keras_model_tables import LayerSpec, Row, Rules, TableMistake
 from graders._keras_ref import count_params, make_layer, zeros_spec
@@ -30,51 +31,26 @@ SIGNATURES: Mapping[str, tuple[tuple[str, Any], ...]] = {
 }
 LAYER_OF = {"simple_rnn_params": "SimpleRNN", "lstm_params": "LSTM", "gru_params": "GRU"}
 
-# Counting mistakes, as switches of the hand-made rules; each is tried on every count and every table.
-COUNT_MISTAKES: tuple[tuple[str, str, Rules], ...] = (
-    ("Bidirectional not doubled",
-     "Bidirectional holds two copies of the layer, forward and backward, each with its own weights",
-     Rules(bidirectional_copies=1)),
-    ("the bias forgotten", "each gate has a bias of units numbers: Keras's bias is (gates * units,)",
-     Rules(bias=False)),
-    ("the recurrent weights forgotten",
-     "each gate also multiplies the previous state: a recurrent_kernel W of shape (units, gates * units)",
-     Rules(recurrent=False)),
-    ("the bias and the recurrent weights forgotten",
-     "count kernel (input_dim, g*units) + recurrent_kernel (units, g*units) + bias (g*units,)",
-     Rules(bias=False, recurrent=False)),
-    ("three gates for LSTM", "an LSTM has four gates, i, f, c and o: its kernel is (input_dim, 4 * units)",
-     Rules(lstm_gates=3)),
-    ("LSTM counted as one gate, like a SimpleRNN", "an LSTM has four gates: multiply by 4",
-     Rules(lstm_gates=1)),
-    ("GRU counted without its second bias row",
-     "with reset_after=True (Keras's default) the GRU bias is (2, 3 * units): an input row and a "
-     "recurrent row", Rules(gru_second_bias="never")),
-    ("GRU counted with a second bias row although reset_after=False",
-     "with reset_after=False the GRU bias is a single row of 3 * units", Rules(gru_second_bias="always")),
-    ("four gates for GRU", "a GRU has three gates, z, r and h: its kernel is (input_dim, 3 * units)",
-     Rules(gru_gates=4)),
-    ("use_bias=False ignored", "with use_bias=False the layer has no bias at all",
-     Rules(honour_use_bias=False)),
+# Counting mistakes (their ids), as switches of the hand-made rules; each is tried on every count and table.
+COUNT_MISTAKES: tuple[tuple[str, Rules], ...] = (
+    ("bidirectional_not_doubled", Rules(bidirectional_copies=1)),
+    ("bias_forgotten", Rules(bias=False)),
+    ("recurrent_weights_forgotten", Rules(recurrent=False)),
+    ("bias_and_recurrent_forgotten", Rules(bias=False, recurrent=False)),
+    ("lstm_three_gates", Rules(lstm_gates=3)),
+    ("lstm_one_gate", Rules(lstm_gates=1)),
+    ("gru_second_bias_missing", Rules(gru_second_bias="never")),
+    ("gru_second_bias_extra", Rules(gru_second_bias="always")),
+    ("gru_four_gates", Rules(gru_gates=4)),
+    ("use_bias_ignored", Rules(honour_use_bias=False)),
 )
-SHAPE_MISTAKES: tuple[tuple[str, str, Rules], ...] = (
-    ("output shapes that ignore return_sequences (every recurrent layer shown as (None, units))",
-     "a layer with return_sequences=True outputs every timestep: (None, timesteps, units)",
-     Rules(return_sequences="never")),
-    ("output shapes that ignore return_sequences (every recurrent layer shown returning sequences)",
-     "with return_sequences=False (the default) a recurrent layer outputs only its last state: (None, units)",
-     Rules(return_sequences="always")),
-    ("a merge mode that changes the width: sum, ave or mul counted as doubling",
-     "only merge_mode='concat' puts the two directions side by side (2 * units); sum, ave and mul "
-     "combine them element-wise and keep units", Rules(merge_width="always_double")),
-    ("concat not doubled", "merge_mode='concat' (the default) joins forward and backward: 2 * units wide",
-     Rules(merge_width="never_double")),
-    ("the layer after a concatenated Bidirectional given units inputs instead of 2 * units",
-     "the next layer's input_dim is the width of the Bidirectional output, 2 * units with concat",
-     Rules(next_input_after_concat="units")),
-    ("the fixed length of input_shape lost",
-     "with input_shape=(500,) the timesteps axis is 500, not None: (None, 500, 32)",
-     Rules(keep_length=False)),
+SHAPE_MISTAKES: tuple[tuple[str, Rules], ...] = (
+    ("return_sequences_ignored_last", Rules(return_sequences="never")),
+    ("return_sequences_ignored_sequence", Rules(return_sequences="always")),
+    ("merge_width_doubled", Rules(merge_width="always_double")),
+    ("concat_not_doubled", Rules(merge_width="never_double")),
+    ("input_after_concat_not_doubled", Rules(next_input_after_concat="units")),
+    ("fixed_length_lost", Rules(keep_length=False)),
 )
 
 
@@ -113,6 +89,14 @@ def counted_layer(case: Case) -> tuple[LayerSpec, tuple[int | None, ...]]:
         return ("Bidirectional", {"layer": (a["layer"], inner)}), (None, None, a["input_dim"])
     inner = {k: v for k, v in a.items() if k != "input_dim"}
     return (LAYER_OF[case.function], inner), (None, None, a["input_dim"])
+
+
+def _only_float_counts(expected: Sequence[Row], rows: Sequence[tuple[Any, Any, Any]]) -> bool:
+    """Whether every cell that differs is a Param # given as a float of the right value (320000.0)."""
+    diffs = tables.differences(expected, rows)
+    return bool(diffs) and all(
+        column == 2 and row < min(len(expected), len(rows)) and isinstance(rows[row][2], float)
+        and rows[row][2] == expected[row][2] for row, column in diffs)
 
 
 def _layer(name: str, **kwargs: Any) -> LayerSpec:
@@ -248,6 +232,9 @@ class ParamCount(Exercise):
 
     # --- judgement ----------------------------------------------------------------------------------
 
+    mistake_ids = frozenset({*(m for m, _ in COUNT_MISTAKES), *(m for m, _ in SHAPE_MISTAKES),
+                             "float_returned"})
+
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], str)):
             return Verdict(False, msg("compare.unreadable", what=case.function, got=describe(got)))
@@ -259,43 +246,38 @@ class ParamCount(Exercise):
     def _judge_count(self, case: Case, type_name: str, value: Any, expected: int) -> Verdict:
         what = case.function
         if value is None:
-            return Verdict(False, verbatim(f"{what}: returned None, expected the int {expected:,} "
-                                           "(a missing return?)"))
+            return Verdict(False, self.message("count_none", what=what, expected=expected))
         if not isinstance(value, int | float) or isinstance(value, bool):
             return Verdict(False, msg("compare.not_int", what=what, expected=expected, got=describe(value)))
         if value != expected:
-            message = f"{what}: expected {expected:,} parameters, got {value:,}"
+            message = self.message("count_wrong", what=what, expected=expected, got=value)
             seen = {expected}
-            for name, hint, rules in COUNT_MISTAKES:
+            for mistake_id, rules in COUNT_MISTAKES:
                 wrong = count(case, rules)
                 if wrong not in seen and wrong == value:
-                    return Verdict(False, verbatim(message), mistake=untranslated(name, hint))
+                    return Verdict(False, message, mistake=self.mistake(mistake_id))
                 seen.add(wrong)
-            return Verdict(False, verbatim(message))
-        if type_name == "builtins.int":
-            return Verdict(True)
-        if type_name == "builtins.float":
-            name, hint = "a float returned instead of an int", "use // rather than /, or int(...)"
-        elif type_name.startswith("numpy."):
-            name, hint = "a numpy value returned instead of a Python int", "convert it with int(...)"
-        else:
-            name, hint = f"a {type_name} returned instead of an int", "return a Python int"
-        return Verdict(False, verbatim(f"{what}: returned {value!r} of type {type_name}; the count is right "
-                                       "but the contract asks for a Python int"),
-                       mistake=untranslated(name, hint))
+            return Verdict(False, message)
+        if isinstance(value, int):
+            return Verdict(True)  # an int value is an int, numpy's integers included
+        return Verdict(False, self.message("count_not_int", what=what, value=repr(value),
+                                           type=type_name.removeprefix("builtins.")),
+                       mistake=self.mistake("float_returned"))
 
     def _judge_table(self, case: Case, value: Any, expected: Sequence[Any]) -> Verdict:
         expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected]
         try:
             rows = tables.read_rows(value, "summary_table")
-        except ValueError as exc:
-            return Verdict(False, verbatim(str(exc)))
+        except tables.RowsError as exc:
+            return Verdict(False, exc.message)
         a = bind(case)
         layers, input_shape = a["layers"], tuple(a["input_shape"])
-        mistakes = [TableMistake(name, hint, tables.summary_rows(layers, input_shape, rules))
-                    for name, hint, rules in (*SHAPE_MISTAKES, *COUNT_MISTAKES)]
+        mistakes = [TableMistake(self.mistake(mistake_id), tables.summary_rows(layers, input_shape, rules))
+                    for mistake_id, rules in (*SHAPE_MISTAKES, *COUNT_MISTAKES)]
         passed, message, mistake = tables.compare_tables(expected_rows, rows, what="summary_table",
                                                          mistakes=mistakes)
+        if not passed and mistake is None and _only_float_counts(expected_rows, rows):
+            mistake = self.mistake("float_returned")
         return Verdict(passed, message, mistake=mistake, table=tables.table_detail(expected_rows, rows))
 
 

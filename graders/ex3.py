@@ -74,44 +74,48 @@ def _rows(function: str, a: Mapping[str, int], **variant: bool) -> list[Row]:
     return tables.summary_rows(layer_specs(function, a, **variant))
 
 
+def _table_mistake(name: str, hint: str, rows: list[Row]) -> TableMistake:
+    return TableMistake(untranslated(name, hint), rows)
+
+
 def table_mistakes(case: Case) -> list[TableMistake]:
     """The tables of the common wrong models for this case, each with its name and hint."""
     fn, a = case.function, arguments(case)
     found = []
     if fn == "build_single_rnn":
-        found.append(TableMistake("the SimpleRNN returns the full sequence",
+        found.append(_table_mistake("the SimpleRNN returns the full sequence",
                                   "build_single_rnn's SimpleRNN returns only its last output: leave "
                                   "return_sequences=False (the default)",
                                   _rows(fn, a, last_returns_sequences=True)))
     if fn == "build_sequence_rnn":
-        found.append(TableMistake("the SimpleRNN returns only its last output",
+        found.append(_table_mistake("the SimpleRNN returns only its last output",
                                   "pass return_sequences=True so that it outputs every timestep: "
                                   "(None, None, units)", _rows("build_single_rnn", a)))
     if fn == "build_stacked_rnn":
-        found.append(TableMistake("the last layer returns sequences",
+        found.append(_table_mistake("the last layer returns sequences",
                                   "only the SimpleRNN layers below another one return sequences; the last "
                                   "returns its final output, (None, units)",
                                   _rows(fn, a, last_returns_sequences=True)))
         for depth in (a["depth"] - 1, a["depth"] + 1):
             if depth >= 1:
-                found.append(TableMistake(
+                found.append(_table_mistake(
                     f"depth off by one ({depth} SimpleRNN layers instead of {a['depth']})",
                     "add exactly `depth` SimpleRNN layers: for i in range(depth), with "
                     "return_sequences=(i < depth - 1)", _rows(fn, {**a, "depth": depth})))
     if fn == "build_imdb_classifier":
-        found.append(TableMistake("the Dense(1, activation='sigmoid') output layer is missing",
+        found.append(_table_mistake("the Dense(1, activation='sigmoid') output layer is missing",
                                   "end the model with Dense(1, activation='sigmoid')",
                                   _rows("build_single_rnn", a)))
     given = {k: v for k, v in a.items() if v != DEFAULTS[k]}
     if len(given) > 1:
-        found.append(TableMistake("the arguments ignored (this is the table of the default sizes)",
+        found.append(_table_mistake("the arguments ignored (this is the table of the default sizes)",
                                   "build the layers from max_features, embed_dim, units (and depth), "
                                   "not from fixed numbers", _rows(fn, DEFAULTS)))
     for name in given:
-        found.append(TableMistake(f"the argument {name} ignored (the table is the one for {name}="
+        found.append(_table_mistake(f"the argument {name} ignored (the table is the one for {name}="
                                   f"{DEFAULTS[name]})", f"use {name} where the model needs it instead of "
                                   f"{DEFAULTS[name]}", _rows(fn, {**a, name: DEFAULTS[name]})))
-    found.append(TableMistake("Embedding's input_dim and output_dim swapped",
+    found.append(_table_mistake("Embedding's input_dim and output_dim swapped",
                               "Embedding(max_features, embed_dim): the vocabulary size first, then the size "
                               "of each vector", _rows(fn, a, swap_embedding=True)))
     return found
@@ -311,8 +315,8 @@ class StackedRnn(Exercise):
         expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected["table"]]
         try:
             rows = tables.read_rows(got.get("table"), f"{what}: the model's summary")
-        except ValueError as exc:
-            return Verdict(False, verbatim(str(exc)))
+        except tables.RowsError as exc:
+            return Verdict(False, exc.message)
         detail = tables.table_detail(expected_rows, rows)
         passed, message, mistake = tables.compare_tables(
             expected_rows, rows, what=f"{what}: the summary table", mistakes=table_mistakes(case))

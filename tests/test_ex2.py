@@ -171,6 +171,65 @@ def test_a_wrong_table_is_shown_side_by_side_with_the_cell_marked(grade_files: G
 
 # ---- named mistakes ------------------------------------------------------------------------------
 
+RECURRENT_SUM = "input_dim * units + units * units + bias_rows * units"
+SECOND_BIAS = 'bias_rows = 2 if layer == "GRU" and reset_after else 1'
+RETURN = "return (None, shape[1], units) if return_sequences"
+# mistake id -> a wrong solution that makes it (tests/test_mistakes.py runs `check` on each, zh and en)
+MISTAKES: dict[str, str] = {
+    "bidirectional_not_doubled": wrong(
+        ("return 2 * _recurrent_params(layer,", "return _recurrent_params(layer,"),
+        ("params = 2 * _recurrent_params(inner,", "params = _recurrent_params(inner,")),
+    "bias_forgotten": wrong((SECOND_BIAS, "bias_rows = 0"), ("(int(units) if use_bias else 0)", "0")),
+    "recurrent_weights_forgotten": wrong((RECURRENT_SUM, "input_dim * units + bias_rows * units")),
+    "bias_and_recurrent_forgotten": wrong((RECURRENT_SUM, "input_dim * units")),
+    "lstm_three_gates": wrong(('"LSTM": 4', '"LSTM": 3')),
+    "lstm_one_gate": wrong(('"LSTM": 4', '"LSTM": 1')),
+    "gru_second_bias_missing": wrong((SECOND_BIAS, "bias_rows = 1")),
+    "gru_second_bias_extra": wrong((SECOND_BIAS, 'bias_rows = 2 if layer == "GRU" else 1')),
+    "gru_four_gates": wrong(('"GRU": 3', '"GRU": 4')),
+    "use_bias_ignored": wrong(("    if use_bias:\n        bias_rows", "    if True:\n        bias_rows"),
+                              ("(int(units) if use_bias else 0)", "int(units)")),
+    "return_sequences_ignored_last": wrong((RETURN, "return (None, units) if False")),
+    "return_sequences_ignored_sequence": wrong((RETURN, "return (None, shape[1], units) if True")),
+    "merge_width_doubled": wrong((MERGE_WIDTH, "width = 2 * units")),
+    "concat_not_doubled": wrong((MERGE_WIDTH, "width = units")),
+    "input_after_concat_not_doubled": wrong((
+        'params = _recurrent_params(name, shape[-1], kwargs["units"]',
+        'after_bidirectional = rows and rows[-1][0] == "Bidirectional"\n'
+        '            params = _recurrent_params(name, shape[-1] // 2 if after_bidirectional else shape[-1], '
+        'kwargs["units"]')),
+    "fixed_length_lost": wrong(("shape = (None, *input_shape)",
+                                "shape = (None, *(None for _ in input_shape[:1]), *input_shape[1:])")),
+    "float_returned": wrong(("return int(input_dim) * int(output_dim)",
+                             "return float(input_dim * output_dim)")),
+}
+# the test each mistake is named on, as it reads in English
+NAMED_ON = {
+    "bias_and_recurrent_forgotten": ("simple_rnn: SimpleRNN(4) on 10 inputs",
+                                     "the bias and the recurrent weights forgotten"),
+    "lstm_one_gate": ("lstm: LSTM(32) on 32 inputs", "LSTM counted as one gate, like a SimpleRNN"),
+    "gru_four_gates": ("gru: GRU(6) on 4 inputs, reset_after=False", "four gates for GRU"),
+    "return_sequences_ignored_sequence": (
+        "summary_table: the lesson's first table, Embedding + SimpleRNN(32)",
+        "output shapes that ignore return_sequences (every recurrent layer shown returning sequences)"),
+    "input_after_concat_not_doubled": (
+        "summary_table: Bidirectional LSTM (concat) then GRU, input_shape (500,)",
+        "the layer after a concatenated Bidirectional given units inputs instead of 2 * units"),
+    "fixed_length_lost": ("summary_table: Bidirectional LSTM (concat) then GRU, input_shape (500,)",
+                          "the fixed length of input_shape lost"),
+}
+
+
+@pytest.mark.parametrize("mistake_id", sorted(NAMED_ON))
+def test_the_other_named_mistakes(grade_files: GradeFiles, mistake_id: str) -> None:
+    result = grade_files("ex2", {FILE: MISTAKES[mistake_id]})
+    name, what = NAMED_ON[mistake_id]
+    assert named(result)[name] == {what}
+    test = next(t for t in result.tests if t.name == name)
+    assert test.mistake == mistake_id
+
+
+
 def test_bias_forgotten(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("bias_rows = 2 if layer == \"GRU\" and reset_after else 1",
                                               "bias_rows = 0"),
@@ -255,19 +314,34 @@ def test_use_bias_false_ignored(grade_files: GradeFiles) -> None:
     assert named(result)["dense: Dense(16, use_bias=False) on 8 inputs"] == {"use_bias=False ignored"}
 
 
-def test_a_float_or_a_numpy_count_is_named(grade_files: GradeFiles) -> None:
+def test_a_numpy_integer_count_is_an_int_and_a_float_is_named(grade_files: GradeFiles) -> None:
+    """numpy.int64 is accepted (an int value is an int); 320000.0 is named with "return an int"."""
     result = grade_files("ex2", {FILE: wrong(
         ("return int(input_dim) * int(output_dim)", "return float(input_dim * output_dim)"),
         ('"""kernel (input_dim, units) + bias (units,)."""',
          '"""kernel (input_dim, units) + bias (units,)."""\n    import numpy as np\n'
          '    return np.int64(input_dim * units + (units if use_bias else 0))'))})
     assert named(result)["embedding: Embedding(7, 3)"] == {"a float returned instead of an int"}
-    assert named(result)["dense: Dense(1) on 32 inputs (the IMDB output layer)"] == {
-        "a numpy value returned instead of a Python int"}
+    dense = [t for t in result.tests if t.name.startswith("dense")]
+    assert dense and all(t.passed for t in dense), [text(t) for t in dense]
     test = next(t for t in result.tests if t.name == "embedding: Embedding(7, 3)")
-    assert "returned 21.0 of type builtins.float" in text(test)
+    assert test.mistake == "float_returned"
+    for lang in ("en", "zh"):
+        assert "contract" not in text(test, lang)
+    assert "returned 21.0 of type float" in text(test)
+    assert "Try: return an int" in text(test)
+    assert "要返回 int" in text(test, "zh")
     table = next(t for t in result.tests if "first table" in t.name)
     assert "expected 320,000, got 320000.0 (a float; Param # is an int)" in text(table)
+    assert table.mistake == "float_returned" and "contract" not in text(table)
+
+
+def test_a_numpy_integer_in_the_table_is_an_int(grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: wrong(("rows.append((name, shape, params))",
+                                              "import numpy as np\n        rows.append((name, shape, "
+                                              "np.int64(params)))"))})
+    tables_ = [t for t in result.tests if t.name.startswith("summary_table")]
+    assert tables_ and all(t.passed for t in tables_), [text(t) for t in tables_]
 
 
 def test_a_malformed_table_is_a_failed_test_with_a_message(grade_files: GradeFiles) -> None:

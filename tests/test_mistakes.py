@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import test_ex1
+import test_ex2
 import test_ex4
 import test_ex5
 import test_ex6
@@ -29,7 +30,8 @@ from coursekit.i18n import LANGUAGES, render
 from coursekit.registry import all_exercises, get_exercise
 
 # exercise id -> its MISTAKES table (converted graders; the others join as they are converted)
-TABLES: dict[str, dict[str, Any]] = {"ex1": test_ex1.MISTAKES, "ex4": test_ex4.MISTAKES,
+TABLES: dict[str, dict[str, Any]] = {"ex1": test_ex1.MISTAKES, "ex2": test_ex2.MISTAKES,
+                                     "ex4": test_ex4.MISTAKES,
                                      "ex5": test_ex5.MISTAKES, "ex6": test_ex6.MISTAKES,
                                      "ex7": test_ex7.MISTAKES, "ex8": test_ex8.MISTAKES,
                                      "ex9": test_ex9.MISTAKES}
