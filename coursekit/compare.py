@@ -25,13 +25,18 @@ LAYOUT_MISTAKE_IDS = frozenset({"output_transposed", "time_major"})
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of comparing one value: what is wrong (``message``) and the mistake it matches."""
+    """The outcome of comparing one value: what is wrong (``message``) and the mistake it matches.
+
+    ``note`` is about the submission as a whole rather than this value (ex3: "this model has no
+    keras.Input"): grading keeps each distinct note once in ``ExerciseResult.notes``, said above the table.
+    """
 
     passed: bool
     message: Message | None = None
     mistake: Mistake | None = None
     detail: ArrayDetail | None = None
     table: TableDetail | None = None
+    note: Message | None = None
 
 
 def describe(value: Any) -> Message:

@@ -79,7 +79,9 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
                                  exercise=exercise.id) if nb is None else \
                 msg("failure.forbidden_import_at", place=place_message(nb.place(_line(b.file, b.line))),
                     module=b.name, exercise=exercise.id)
-            return finish(failed_tests(cases, Failed(Failure.FORBIDDEN_IMPORT, banned_message)))
+            # every test fails with the same words: kept on each test (data), said once as a note
+            return finish(failed_tests(cases, Failed(Failure.FORBIDDEN_IMPORT, banned_message)),
+                          notes=(banned_message,))
     try:
         outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner, measure=not remeasure,
                                            notebooks=notebooks)
@@ -87,9 +89,10 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
         return finish(failed_tests(cases, Failed(Failure.NOT_FOUND, verbatim(str(exc)))), notes=found_notes)
     except SubmissionRefusedError as exc:
         return finish(failed_tests(cases, Failed(Failure.REFUSED, verbatim(str(exc)))), notes=found_notes)
-    tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure)
+    said: list[Message] = []  # the verdicts' notes, each said once
+    tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure, said)
              for case in cases]
-    return finish(tests, output, (*found_notes, *notes))
+    return finish(tests, output, (*found_notes, *notes, *said))
 
 
 def _notebooks(exercise: Exercise, workspace: Path,
@@ -181,7 +184,7 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
             failed = Failed(Failure.FORBIDDEN_IMPORT, msg(
                 "failure.forbidden_import_run", file=exercise.filename,
                 modules=tuple(report.forbidden_imports), exercise=exercise.id))
-            return {c.name: ("failed", failed) for c in cases}, "\n".join(outputs), ()
+            return {c.name: ("failed", failed) for c in cases}, "\n".join(outputs), (failed.message,)
         hidden_run = any(c.hidden for c in pending)  # the process held hidden inputs
         if report.import_error is not None:
             failed = _import_failure(exercise, report.import_error) if not hidden_run else \
@@ -399,7 +402,9 @@ def _explained(exercise: Exercise, case: Case, error: StudentError) -> Mistake |
         return None
 
 
-def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, remeasure: bool) -> TestResult:
+def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, remeasure: bool,
+           notes: list[Message]) -> TestResult:
+    """The test's result; a note of the verdict (about the whole submission) is added to ``notes`` once."""
     kind, payload = outcome
     if kind == "failed":
         return _failed_test(case, payload)
@@ -411,6 +416,8 @@ def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, reme
         return _failed_test(case, Failed(Failure.INTERNAL_ERROR, msg(
             "failure.internal", exercise=exercise.id, error=f"{type(exc).__name__}: {exc}")), internal=True)
     verdict = _legacy(verdict)
+    if verdict.note is not None and verdict.note not in notes:
+        notes.append(verdict.note)
     mistake = verdict.mistake
     mistake_id, hint = (None, None) if mistake is None else (mistake.id, mistake.hint)
     if verdict.passed:

@@ -36,8 +36,6 @@ from graders._keras_model_tables import LayerSpec, Row, TableMistake
 
 DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}
 EXPECTED_COMPILE = {"optimizer": "rmsprop", "loss": "binary_crossentropy", "metrics": ["acc"]}
-NO_INPUT_NOTE = ("note: this model has no keras.Input, so the grader built it for input shape (None, None); "
-                 "start it with keras.Input(shape=(None,)) and model.summary() shows its output shapes too")
 NDIM = untranslated("an intermediate SimpleRNN does not return sequences",
                "a SimpleRNN below another recurrent layer must return_sequences=True so the next layer gets "
                "a sequence (batch, timesteps, units); only the last one returns (batch, units). That is "
@@ -148,10 +146,6 @@ def activation_mistakes(case: Case, config: Any) -> list[tuple[str, str]]:
                           f"the output Dense uses {str(activation)[:30]} instead of sigmoid",
                           "Dense(1, activation='sigmoid'): the classifier outputs a probability"))
     return found
-
-
-def _with_note(message: Message, note: str | None) -> Message:
-    return message if not note else msg("two_lines", first=message, second=verbatim(note))
 
 
 def _shapes(got: Mapping[str, Any]) -> list[tuple[int, ...]]:
@@ -304,13 +298,13 @@ class StackedRnn(Exercise):
             km.check_config(got.get("config"))
         except km.RefusedModel as exc:
             return Verdict(False, verbatim(f"{what}: {exc}"))
-        note = NO_INPUT_NOTE if got.get("built_without_input") else None
+        note = self.message("no_input_note") if got.get("built_without_input") else None
         if getattr(case, "aspect", "model") == "compile":
             return self._judge_compile(what, got.get("compile"), note)
         return self._judge_model(case, got, expected, note)
 
     def _judge_model(self, case: Case, got: Mapping[str, Any], expected: Mapping[str, Any],
-                     note: str | None) -> Verdict:
+                     note: Message | None) -> Verdict:
         what = case.function
         expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected["table"]]
         try:
@@ -321,7 +315,7 @@ class StackedRnn(Exercise):
         passed, message, mistake = tables.compare_tables(
             expected_rows, rows, what=f"{what}: the summary table", mistakes=table_mistakes(case))
         if not passed:
-            return Verdict(False, _with_note(message, note), mistake=mistake, table=detail)
+            return Verdict(False, message, mistake=mistake, table=detail, note=note)
         expected_shapes = [tuple(s) for s in expected["weight_shapes"]]
         if _shapes(got) != expected_shapes:
             return Verdict(False, verbatim(f"{what}: the table matches but the weights have other shapes: "
@@ -343,11 +337,11 @@ class StackedRnn(Exercise):
                 text = msg("two_lines", first=text, second=verbatim(
                     "The table is right but the model computes something else: check each layer's "
                     "activation and options against the lesson's"))
-            return Verdict(False, _with_note(text, note), mistake=mistake, detail=verdict.detail,
+            return Verdict(False, text, mistake=mistake, detail=verdict.detail, note=note,
                            table=detail)
         total = sum(r[2] for r in expected_rows)
-        return Verdict(True, _with_note(verbatim(f"the table matches (total {total:,} params) and so do the "
-                                                 "outputs"), note), table=detail)
+        return Verdict(True, verbatim(f"the table matches (total {total:,} params) and so do the outputs"),
+                       table=detail, note=note)
 
     @staticmethod
     def output_mistakes(case: Case, reference: np.ndarray) -> list[Mistake]:
@@ -359,7 +353,7 @@ class StackedRnn(Exercise):
                         np.log(p / (1 - p)))]
 
     @staticmethod
-    def _judge_compile(what: str, settings: Any, note: str | None) -> Verdict:
+    def _judge_compile(what: str, settings: Any, note: Message | None) -> Verdict:
         call = "model.compile(optimizer='rmsprop', loss='binary_crossentropy', metrics=['acc'])"
         if not isinstance(settings, Mapping):
             name = "the model is not compiled"
@@ -383,10 +377,10 @@ class StackedRnn(Exercise):
                                  "metrics=['acc']"))
         if not problems:
             compiled = verbatim("compiled as in the lesson: rmsprop, binary_crossentropy, metrics ['acc']")
-            return Verdict(True, _with_note(compiled, note))
+            return Verdict(True, compiled, note=note)
         text = f"{what}: " + "; ".join(p[0] for p in problems)
         _, name, hint = problems[0]
-        return Verdict(False, _with_note(verbatim(text), note), mistake=untranslated(name, hint))
+        return Verdict(False, verbatim(text), mistake=untranslated(name, hint), note=note)
 
 
 EXERCISE = StackedRnn()

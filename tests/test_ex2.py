@@ -356,3 +356,14 @@ def test_keras_import_scores_zero(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: "import keras\n" + SOLUTION})
     assert result.score == 0
     assert "imports keras" in text(result.tests[0])
+    assert [n for n in result.notes if n == result.tests[0].message]  # kept once as a note
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_forbidden_import_is_said_once_above_the_table(grade_files: GradeFiles, lang: str) -> None:
+    result = grade_files("ex2", {FILE: "import keras\n" + SOLUTION})
+    console = Console(record=True, width=300)
+    show_check(console, result, lang)
+    screen = console.export_text()
+    said = text(result.tests[0], lang).splitlines()[0]
+    assert screen.count(said) == 1 and screen.index(said) < screen.index("ex2 · "), screen

@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import text
+from rich.console import Console
 
 from coursekit import wire
 from coursekit.grading import grade_exercise
+from coursekit.render.terminal import show_check
 from coursekit.render.text import words
 from coursekit.results import ExerciseResult
 from graders import _keras_model as km
@@ -194,7 +196,15 @@ def test_a_model_without_keras_input_is_accepted_with_a_note(graded: Callable[[s
     result = graded(WRONG_A)
     test = next(t for t in result.tests if t.name == SINGLE)
     assert test.passed
-    assert "keras.Input(shape=(None,))" in text(test) and "(None, None)" in text(test)
+    assert "keras.Input" not in text(test)  # said once above the table, not under each test
+    notes = [n for n in result.notes if n.key == "no_input_note"]
+    assert len(notes) == 1
+    for lang in ("en", "zh"):
+        console = Console(record=True, width=300)
+        show_check(console, result, lang)
+        screen = console.export_text()
+        assert screen.count("keras.Input(shape=(None,))") == 1 and "(None, None)" in screen
+        assert screen.index("keras.Input(shape=(None,))") < screen.index("ex3 · ")  # above the table
 
 
 def test_the_functional_api_and_any_layer_names_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:
@@ -300,7 +310,7 @@ def test_remeasure_passes_the_lessons_model_built_without_input(keras: ModuleTyp
     again = EXERCISE.remeasure(case, {**got, "built_without_input": False, "table": []})
     assert again["built_without_input"] is True
     verdict = EXERCISE.judge(case, again, expected)
-    assert verdict.passed and "keras.Input(shape=(None,))" in words(verdict.message)
+    assert verdict.passed and verdict.note is not None and "keras.Input(shape=(None,))" in words(verdict.note)
 
 
 def test_remeasure_measures_what_the_child_measures(keras: ModuleType, child: SimpleNamespace) -> None:

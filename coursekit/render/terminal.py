@@ -84,7 +84,8 @@ def results_table(result: ExerciseResult, lang: str) -> Table:
             mark = Text("!", style="bold yellow")
         name = Text(test_name(result.exercise, t, lang), style="" if t.passed else "bold")
         cell: RenderableType = name
-        lines: list[RenderableType] = [] if t.passed and t.message.key == "ok" else [
+        said_above = t.message in result.notes  # a forbidden import: said once, above the table
+        lines: list[RenderableType] = [] if (t.passed and t.message.key == "ok") or said_above else [
             Lines(render(t.message, lang), style="" if t.passed else "red")]
         if not t.passed and t.hint is not None:
             lines.append(Lines(hint_text(t, lang), style="bold yellow"))
@@ -182,7 +183,10 @@ def show_check(console: Console, result: ExerciseResult, lang: str, *, verbose: 
                parameters: Mapping[str, Sequence[str]] | None = None) -> None:
     """The results table; with ``verbose``, each failed public case's inputs (``cases``: the public cases,
     ``module`` the student's module) and its expected and received arrays, never cut at the terminal's
-    width (a panel wider than the terminal is printed whole: the terminal wraps it, numbers stay whole)."""
+    width (a panel wider than the terminal is printed whole: the terminal wraps it, numbers stay whole).
+    The notes (about the whole submission) are said once, above the table."""
+    for note in result.notes:
+        console.print(Text(render(note, lang), style="yellow"))
     console.print(results_table(result, lang))
     if verbose:
         by_name = {c.name: c for c in cases}
@@ -201,6 +205,4 @@ def show_check(console: Console, result: ExerciseResult, lang: str, *, verbose: 
     if result.output.strip():
         console.print(Panel(escape(result.output.rstrip()), title=key("terminal.printed", lang),
                             title_align="left", border_style="dim"))
-    for note in result.notes:
-        console.print(Text(render(note, lang), style="yellow"))
     console.print(score_line(result, lang))
