@@ -13,8 +13,24 @@
 """
 
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from coursekit.messages import Message
+
+
 class CoursekitError(Exception):
-    """Base class of every error coursekit raises on purpose."""
+    """Base class of every error coursekit raises on purpose.
+
+    ``message``, when given, is the same text as a catalogue message: the CLI renders it in the chosen
+    language (the exception's own text, in English, is what logs and ``str()`` show).
+    """
+
+    def __init__(self, *args: object, message: Message | None = None) -> None:
+        super().__init__(*args)
+        self.message = message
 
 
 class UnknownExerciseError(CoursekitError):

@@ -251,6 +251,22 @@ def test_bad_grade_options_are_one_line_and_exit_2(tmp_path, monkeypatch, args, 
     assert said in text and "Traceback" not in text and len(text.splitlines()) == 1, text
 
 
+@pytest.mark.parametrize(("args", "zh", "en"), [
+    (["--timeout", "0"], "错误：--timeout：应为正的秒数，实际为 0.0",
+     "error: --timeout: expected a positive number"),
+    (["--memory", "10"], "错误：--memory：至少应为", "error: --memory: expected at least"),
+    (["--secret-file", "no-such-secret"], "错误：--secret-file：no-such-secret 不存在或为空",
+     "error: --secret-file: no-such-secret is missing or empty"),
+])
+def test_a_bad_grade_option_is_said_in_the_chosen_language(tmp_path, monkeypatch, args, zh, en):
+    monkeypatch.delenv("COURSEKIT_SECRET", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "class").mkdir()
+    for lang, said in (("zh", zh), ("en", en)):
+        result = CliRunner().invoke(app, ["grade", "class", "--out", "out", "--lang", lang, *args])
+        assert result.exit_code == 2 and said in result.output, result.output
+
+
 def test_a_class_folder_that_does_not_exist_is_one_line_and_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["grade", str(tmp_path / "nope"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "not a folder" in result.output

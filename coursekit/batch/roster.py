@@ -30,6 +30,7 @@ from typing import BinaryIO
 
 from coursekit._exceptions import InvalidOptionError, SubmissionRefusedError
 from coursekit.batch.intake import IGNORED, Candidate, ignored, plan
+from coursekit.messages import msg
 from coursekit.notebook import MAX_NOTEBOOK_BYTES
 
 MAX_FILES = 100
@@ -87,7 +88,8 @@ def student_id(name: str) -> str:
 def student_entries(class_dir: Path) -> Roster:
     """The students of ``class_dir``. Entries are classified by ``lstat``, never opened here."""
     if not class_dir.is_dir():
-        raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder")
+        raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder",
+                                 message=msg("option.class_dir", path=str(class_dir)))
     found: dict[str, list[tuple[Path, str | None]]] = {}
     skipped: list[str] = []
     for entry in sorted(class_dir.iterdir()):

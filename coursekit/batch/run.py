@@ -58,13 +58,17 @@ class GradeOptions:
 
     def __post_init__(self) -> None:
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
-            raise InvalidOptionError(f"--workers: expected a whole number >= 1, got {self.workers}")
+            raise InvalidOptionError(f"--workers: expected a whole number >= 1, got {self.workers}",
+                                     message=msg("option.workers", got=str(self.workers)))
         if self.timeout_s is not None and not (math.isfinite(self.timeout_s) and self.timeout_s > 0):
             raise InvalidOptionError(f"--timeout: expected a positive number of seconds, "
-                                     f"got {self.timeout_s}")
+                                     f"got {self.timeout_s}",
+                                     message=msg("option.timeout", got=str(self.timeout_s)))
         if self.memory_mb is not None and self.memory_mb < MIN_MEMORY_MB:
             raise InvalidOptionError(f"--memory: expected at least {MIN_MEMORY_MB} megabytes, "
-                                     f"got {self.memory_mb}")
+                                     f"got {self.memory_mb}",
+                                     message=msg("option.memory", minimum=MIN_MEMORY_MB,
+                                                 got=str(self.memory_mb)))
         for exercise in self.exercises:
             get_exercise(exercise)
 
@@ -93,12 +97,15 @@ def _failed_result(exercise: Exercise, seed: int, failed: Failed) -> ExerciseRes
 def check_students(class_dir: Path, students: Sequence[str]) -> None:
     """Refuse a class folder that is not there, or ``--students`` without an entry in it."""
     if not class_dir.is_dir():
-        raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder")
+        raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder",
+                                 message=msg("option.class_dir", path=str(class_dir)))
     if students:
         present = {e.student for e in student_entries(class_dir).entries}
         unknown = [s for s in students if s not in present]
         if unknown:
-            raise InvalidOptionError(f"--students: no entry in {class_dir} for {', '.join(unknown)}")
+            raise InvalidOptionError(f"--students: no entry in {class_dir} for {', '.join(unknown)}",
+                                     message=msg("option.students", path=str(class_dir),
+                                                 students=", ".join(unknown)))
 
 
 def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,

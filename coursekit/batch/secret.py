@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coursekit._exceptions import InvalidOptionError
+from coursekit.messages import msg
 
 DEMO_SECRET = "coursekit-demo-secret"
 ENV_VARIABLE = "COURSEKIT_SECRET"
@@ -62,9 +63,12 @@ def load_secret(path: Path | None = None, environ: Mapping[str, str] | None = No
         try:
             text = candidate.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidOptionError(f"--secret-file: {candidate} cannot be read ({exc})") from None
+            raise InvalidOptionError(f"--secret-file: {candidate} cannot be read ({exc})",
+                                     message=msg("option.secret_unreadable", path=str(candidate),
+                                                 error=str(exc))) from None
         if text:
             return Secret(text, str(candidate))
     if path is not None:
-        raise InvalidOptionError(f"--secret-file: {path} is missing or empty")
+        raise InvalidOptionError(f"--secret-file: {path} is missing or empty",
+                                 message=msg("option.secret_empty", path=str(path)))
     return Secret(DEMO_SECRET, "the demo default (set $COURSEKIT_SECRET for a real course)")

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from coursekit._exceptions import CoursekitError
+from coursekit.cli.errors import error_text
 
 if TYPE_CHECKING:
     from coursekit.batch import Progress as GradeProgress
@@ -82,6 +83,6 @@ def grade(
 
             report = grade_class(class_dir, out, options, on_progress=show)
     except CoursekitError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        err.print(f"[bold red]{escape(error_text(exc, lang))}[/]")
         raise typer.Exit(code=2) from None
     console.print(class_summary(report, language))
