@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, compare_array
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.messages import Mistake
+from graders import ex1_judge
 from graders._keras_ref import call_with_weights
 
 
@@ -86,8 +87,8 @@ class RnnForward(Exercise):
         return Case(name, "rnn_forward", (x, U, W, b), kwargs, hidden=hidden)
 
     def _output_case(self, name: str, rng: np.random.Generator, lead: tuple[int, ...], units: int,
-                     n_out: int, dtype: str, hidden: bool = False) -> Case:
-        s = rng.uniform(-1, 1, (*lead, units)).astype(dtype)
+                     n_out: int, dtype: str, hidden: bool = False, scale: float = 1.0) -> Case:
+        s = (scale * rng.uniform(-1, 1, (*lead, units))).astype(dtype)
         V = rng.normal(0, 1.0, (units, n_out)).astype(dtype)
         c = rng.normal(0, 0.5, (n_out,)).astype(dtype)
         return Case(name, "rnn_output", (s, V, c), hidden=hidden)
@@ -113,6 +114,10 @@ class RnnForward(Exercise):
             self._output_case("output: (batch, units) -> (batch, n_out)", r, (4,), 5, 3, "float64"),
             self._output_case("output: (batch, timesteps, units), float32", r, (2, 3), 4, 5, "float32"),
             self._output_case("output: batch 1, 2 classes", r, (1,), 3, 2, "float64"),
+            # logits in the hundreds: np.exp overflows float32 above 88.7 unless the row maximum is
+            # subtracted first (the stub's tip)
+            self._output_case("output: large logits, float32 (a naive np.exp overflows)", r, (3,), 4, 4,
+                              "float32", scale=80.0),
         ]
 
     shapes_per_class = True
@@ -174,11 +179,13 @@ class RnnForward(Exercise):
         "bias_missing", "relu_instead_of_tanh", "sigmoid_instead_of_tanh", "w_transposed", "no_activation",
         "sequence_reversed", "all_states_returned", "last_state_only", "first_state_returned", "s0_ignored",
         "softmax_first_axis", "softmax_time_axis", "output_bias_missing", "no_softmax",
-        "sigmoid_instead_of_softmax", "softmax_whole_array",
+        "sigmoid_instead_of_softmax", "softmax_whole_array", "softmax_overflow",
     })
 
+    judge_module = "graders.ex1_judge"
+
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        return compare_array(expected, got, what=case.function, mistakes=self.mistakes(case))
+        return ex1_judge.judge(case, got, expected, self.mistakes(case))
 
     def mistakes(self, case: Case) -> list[Mistake]:
         named = self.mistake

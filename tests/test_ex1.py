@@ -91,6 +91,7 @@ MISTAKES: dict[str, tuple[str, set[str]]] = {
     "softmax_whole_array": (
         wrong((SOFTMAX[0], "logits = logits - logits.max()"), (SOFTMAX[1], "return e / e.sum()")),
         {"rnn_output"}),
+    "softmax_overflow": (wrong((SOFTMAX[0], "pass")), {"rnn_output"}),
 }
 
 
