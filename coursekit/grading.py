@@ -8,6 +8,7 @@ on the student. Every message is a value (``coursekit.messages``) and every fail
 
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
 import signal
@@ -187,7 +188,9 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
             return {c.name: ("failed", failed) for c in cases}, "\n".join(outputs), (failed.message,)
         hidden_run = any(c.hidden for c in pending)  # the process held hidden inputs
         if report.import_error is not None:
+            own_syntax = _own_syntax_error(workspace, exercise, notebooks) if hidden_run else None
             failed = _import_failure(exercise, report.import_error) if not hidden_run else \
+                _import_failure(exercise, own_syntax) if own_syntax is not None else \
                 _hidden_failure(msg("hidden.import_failed", file=exercise.filename), Failure.IMPORT_ERROR,
                                 report.import_error, limits, own)
             outcomes.update({c.name: ("failed", failed) for c in pending})
@@ -290,6 +293,29 @@ def place_message(p: Place) -> Message:
     where = msg("place", file=p.file, line=p.line) if p.cell is None else \
         msg("place.cell", file=p.file, cell=p.cell, line=p.line)
     return msg("place.in", place=where, function=p.function) if p.function else where
+
+
+def _own_syntax_error(workspace: Path, exercise: Exercise,
+                      notebooks: Sequence[NotebookCode]) -> StudentError | None:
+    """The syntax error of the student's file as the grader itself finds it, parsing without running it.
+
+    A run that held hidden inputs reports its import failure as a kind only (student code could have put
+    the inputs into the text). A file that does not even parse ran no code, so the grader's own parse
+    gives the real message, which depends on the file alone.
+    """
+    if notebooks:
+        return None
+    path = workspace / exercise.filename
+    try:
+        source = path.read_bytes()
+        ast.parse(source, filename=exercise.filename)
+    except SyntaxError as exc:
+        line = exc.lineno or 0
+        return StudentError(type(exc).__name__, str(exc.msg),
+                            (Place(exercise.filename, line, "", (exc.text or "").strip()[:200]),))
+    except (OSError, ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
