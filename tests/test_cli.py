@@ -49,21 +49,21 @@ def test_list_shows_every_exercise_with_title_and_points() -> None:
 def test_check_the_solution_passes_with_exit_code_0() -> None:
     result = invoke("check", "ex1", str(SOLUTIONS))
     assert result.exit_code == 0, result.stdout
-    assert "ex1: 12/12 points · 12/12 tests passed" in result.stdout
+    assert "ex1: 13/13 points · 13/13 tests passed" in result.stdout
     assert "✗" not in result.stdout
 
 
 def test_check_the_stub_fails_with_exit_code_1() -> None:
     result = invoke("check", "ex1", str(EXERCISES))
     assert result.exit_code == 1
-    assert "ex1: 0/12 points" in result.stdout and "rnn_forward is not implemented yet" in result.stdout
+    assert "ex1: 0/13 points" in result.stdout and "rnn_forward is not implemented yet" in result.stdout
 
 
 def test_check_names_the_mistake_and_keeps_the_other_functions_points(tmp_path: Path) -> None:
     result = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS) / FILE))
     assert result.exit_code == 1
     assert "Looks like: the bias b was left out." in result.stdout
-    assert "3/12 points" in result.stdout  # the three rnn_output tests do not use the cell
+    assert "4/13 points" in result.stdout  # the four rnn_output tests do not use the cell
 
 
 def test_verbose_shows_arrays_first_difference_largest_error_and_tolerance(tmp_path: Path) -> None:
@@ -90,14 +90,14 @@ def test_the_table_is_readable_at_100_columns(tmp_path: Path) -> None:
     assert len(lines) < 60, "one or two lines a test, not a box per row"
 
 
-@pytest.mark.parametrize(("folder", "code", "score"), [("solutions", 0, 12.0), ("exercises", 1, 0.0)])
+@pytest.mark.parametrize(("folder", "code", "score"), [("solutions", 0, 13.0), ("exercises", 1, 0.0)])
 def test_json_output_follows_the_contract(folder: str, code: int, score: float) -> None:
     result = invoke("check", "ex1", str(SOLUTIONS if folder == "solutions" else EXERCISES), "--json")
     assert result.exit_code == code
     data = json.loads(result.stdout)
     assert set(data) == {"exercise", "score", "max_score", "tests"}
-    assert data["exercise"] == "ex1" and data["score"] == score and data["max_score"] == 12.0
-    assert len(data["tests"]) == 12
+    assert data["exercise"] == "ex1" and data["score"] == score and data["max_score"] == 13.0
+    assert len(data["tests"]) == 13
     for test in data["tests"]:
         assert set(test) == {"name", "status", "score", "max_score", "output", "mistake"}
         assert test["status"] in ("passed", "failed") and isinstance(test["output"], str)
@@ -144,7 +144,7 @@ def test_with_json_an_error_is_json_too(tmp_path: Path) -> None:
 def test_lang_chooses_the_language_of_every_line(tmp_path: Path) -> None:
     zh = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--lang", "zh")
     assert zh.exit_code == 1
-    assert "看起来像是：漏掉了偏置 b" in zh.stdout and "ex1：3/12 分" in zh.stdout
+    assert "看起来像是：漏掉了偏置 b" in zh.stdout and "ex1：4/13 分" in zh.stdout
     assert "Looks like" not in zh.stdout and "points" not in zh.stdout
 
 
