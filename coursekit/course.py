@@ -83,7 +83,8 @@ class Course:
         if points is None or raw_max <= 0:
             return result
         factor = points / raw_max
-        tests = tuple(replace(t, score=round(t.score * factor, 6), max_score=round(t.max_score * factor, 6))
+        # Each test keeps 9 decimals, so that the exercise's sum, rounded to 6, is its points exactly.
+        tests = tuple(replace(t, score=round(t.score * factor, 9), max_score=round(t.max_score * factor, 9))
                       for t in result.tests)
         return replace(result, tests=tests)
 
