@@ -1,7 +1,7 @@
 """Bounds on what one grading can make: the text kept per test, per gradebook row and per student.
 
 A student's result can be as large as the result limit of their process (32 MB of JSON): a table of a
-million rows, say. Graders read at most ``MAX_TABLE_ROWS`` rows of a table (``graders/_keras_model_tables``),
+million rows, say. Graders read at most ``MAX_TABLE_ROWS`` rows of a table (``coursekit/tables.py``),
 and batch grading passes every result through :func:`bound_result` before it leaves the worker, so that
 a gradebook row, the coordinator's memory and each student's feedback stay small whatever the student
 returned. Where text is cut, it ends in ``(cut)``.

@@ -15,8 +15,17 @@ import numpy as np
 from coursekit.compare import Verdict, describe
 from coursekit.exercise import Case, Exercise
 from coursekit.messages import msg
+from coursekit.tables import (
+    Row,
+    RowsError,
+    TableMistake,
+    compare_tables,
+    differences,
+    read_rows,
+    table_detail,
+)
 from graders import _keras_model_tables as tables
-from graders._keras_model_tables import LayerSpec, Row, Rules, TableMistake
+from graders._keras_model_tables import LayerSpec, Rules
 from graders._keras_ref import count_params, make_layer, zeros_spec
 
 # Each function's parameters, in order, with their defaults (None: required).
@@ -93,7 +102,7 @@ def counted_layer(case: Case) -> tuple[LayerSpec, tuple[int | None, ...]]:
 
 def _only_float_counts(expected: Sequence[Row], rows: Sequence[tuple[Any, Any, Any]]) -> bool:
     """Whether every cell that differs is a Param # given as a float of the right value (320000.0)."""
-    diffs = tables.differences(expected, rows)
+    diffs = differences(expected, rows)
     return bool(diffs) and all(
         column == 2 and row < min(len(expected), len(rows)) and isinstance(rows[row][2], float)
         and rows[row][2] == expected[row][2] for row, column in diffs)
@@ -267,18 +276,18 @@ class ParamCount(Exercise):
     def _judge_table(self, case: Case, value: Any, expected: Sequence[Any]) -> Verdict:
         expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected]
         try:
-            rows = tables.read_rows(value, "summary_table")
-        except tables.RowsError as exc:
+            rows = read_rows(value, "summary_table")
+        except RowsError as exc:
             return Verdict(False, exc.message)
         a = bind(case)
         layers, input_shape = a["layers"], tuple(a["input_shape"])
         mistakes = [TableMistake(self.mistake(mistake_id), tables.summary_rows(layers, input_shape, rules))
                     for mistake_id, rules in (*SHAPE_MISTAKES, *COUNT_MISTAKES)]
-        passed, message, mistake = tables.compare_tables(expected_rows, rows, what="summary_table",
+        passed, message, mistake = compare_tables(expected_rows, rows, what="summary_table",
                                                          mistakes=mistakes)
         if not passed and mistake is None and _only_float_counts(expected_rows, rows):
             mistake = self.mistake("float_returned")
-        return Verdict(passed, message, mistake=mistake, table=tables.table_detail(expected_rows, rows))
+        return Verdict(passed, message, mistake=mistake, table=table_detail(expected_rows, rows))
 
 
 EXERCISE = ParamCount()

@@ -29,10 +29,11 @@ from coursekit.exercise import Case, Exercise
 from coursekit.messages import Message, Mistake, msg, verbatim
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
+from coursekit.tables import Row, RowsError, TableMistake, compare_tables, read_rows, table_detail
 from graders import _keras_model as km
 from graders import _keras_model_tables as tables
 from graders._keras_build import measure_config
-from graders._keras_model_tables import LayerSpec, Row, TableMistake
+from graders._keras_model_tables import LayerSpec
 
 DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}
 EXPECTED_COMPILE = {"optimizer": "rmsprop", "loss": "binary_crossentropy", "metrics": ["acc"]}
@@ -308,11 +309,11 @@ class StackedRnn(Exercise):
         what = case.function
         expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected["table"]]
         try:
-            rows = tables.read_rows(got.get("table"), f"{what}: the model's summary")
-        except tables.RowsError as exc:
+            rows = read_rows(got.get("table"), f"{what}: the model's summary")
+        except RowsError as exc:
             return Verdict(False, exc.message)
-        detail = tables.table_detail(expected_rows, rows)
-        passed, message, mistake = tables.compare_tables(
+        detail = table_detail(expected_rows, rows)
+        passed, message, mistake = compare_tables(
             expected_rows, rows, what=f"{what}: the summary table", mistakes=table_mistakes(case))
         if not passed:
             return Verdict(False, message, mistake=mistake, table=detail, note=note)
