@@ -24,7 +24,7 @@ from coursekit.compare import Verdict, untranslated
 from coursekit.exercise import Case, Exercise
 from coursekit.imports import find_forbidden
 from coursekit.messages import Message, Mistake, in_domain, msg, verbatim
-from coursekit.notebook import NotebookCode, NotebookError, notebook_name, read_notebook
+from coursekit.notebook import NotebookCode, NotebookError, as_released, notebook_name, read_notebook
 from coursekit.results import ExerciseResult, Failure, TestResult
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import Call, Job, run_job
@@ -102,7 +102,9 @@ def _notebooks(exercise: Exercise, workspace: Path,
 
     The exercise's own notebook counts when its ``.py`` is absent or ``entry`` names the notebook; a
     notebook that is not readable then raises NotebookError. Other notebooks without their ``.py``
-    (ex5 imports ex1) are converted when they can be, so that the exercise can import them.
+    (ex5 imports ex1) are converted when they can be, so that the exercise can import them. When the
+    ``.py`` wins, a note says so, unless the notebook still holds the code release wrote in it (the
+    handout's folder holds both: a student who works in the ``.py`` has nothing to be told).
     """
     own = notebook_name(exercise.filename)
     py, nb = workspace / exercise.filename, workspace / own
@@ -114,8 +116,8 @@ def _notebooks(exercise: Exercise, workspace: Path,
         notebooks.append(read_notebook(nb))
         if has_py:
             notes = (msg("note.notebook_graded", notebook=own, file=exercise.filename),)
-    elif has_nb:
-        notes = (msg("note.py_graded", notebook=own, file=exercise.filename),)
+    elif has_nb and not as_released(nb):  # the notebook release wrote, untouched, is not worth a note
+        notes = (msg("note.py_graded", notebook=own, file=exercise.filename, exercise=exercise.id),)
     others = [p for p in sorted(workspace.glob("*.ipynb")) if p.name != own and p.stem.isidentifier()
               and not (workspace / f"{p.stem}.py").exists()]
     for path in others[:MAX_OTHER_NOTEBOOKS]:

@@ -10,7 +10,10 @@ a line of a generated file.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +22,8 @@ from coursekit.sandbox.report import Place, StudentError
 
 SUFFIX = ".ipynb"
 MAX_NOTEBOOK_BYTES = 8 << 20
+# The notebook metadata key under which ``coursekit release`` records the digest of the code it wrote.
+METADATA_KEY = "coursekit"
 
 
 class NotebookError(CoursekitError):
@@ -118,3 +123,31 @@ def _python_line(line: str) -> str:
     if stripped.startswith(("%", "!")):
         return line[: len(line) - len(stripped)] + "pass"
     return line
+
+
+def code_digest(cells: Sequence[tuple[str, str]]) -> str:
+    """The sha256 of a notebook's code cells, in order: what release records in the notebook it writes."""
+    digest = hashlib.sha256()
+    for cell_type, source in cells:
+        if cell_type == "code":
+            digest.update(source.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def as_released(path: Path) -> bool:
+    """True when the notebook at ``path`` still holds the code ``coursekit release`` wrote in it.
+
+    Read as plain JSON (nbformat is not needed): the code cells' digest against the one release recorded
+    in the notebook's metadata. A notebook without that record, changed, or not readable is not as
+    released.
+    """
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return False
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        recorded = notebook["metadata"][METADATA_KEY]["code_sha256"]
+        cells = [(str(c["cell_type"]), c["source"] if isinstance(c["source"], str) else "".join(c["source"]))
+                 for c in notebook["cells"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return isinstance(recorded, str) and recorded == code_digest(cells)

@@ -10,6 +10,7 @@ digit: the full coursekit reads Keras's values from its cache, the handout got t
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -304,6 +305,26 @@ def test_the_solution_in_the_released_notebook_gets_full_marks(handout: Path, tm
     write_notebook(tmp_path / "ex1_rnn_forward.ipynb", cells)
     result = check("ex1", tmp_path / "ex1_rnn_forward.ipynb")
     assert result.score == result.max_score
+
+
+def test_the_py_wins_note_is_said_only_about_a_notebook_the_student_changed(handout: Path,
+                                                                          tmp_path: Path) -> None:
+    from coursekit.render.text import words
+
+    def notes(folder: Path) -> str:
+        return " ".join(words(n, "en") for n in check("ex1", folder).notes)
+
+    assert "wins over the notebook" not in notes(handout / "exercises")  # as released: nothing to say
+    folder = tmp_path / "exercises"
+    shutil.copytree(handout / "exercises", folder)
+    notebook = json.loads((folder / "ex1_rnn_forward.ipynb").read_text(encoding="utf-8"))
+    code = next(c for c in notebook["cells"] if c["cell_type"] == "code" and "def rnn_output" in
+                "".join(c["source"]))
+    code["source"] = "".join(code["source"]).replace("raise NotImplementedError", "return 0  #")
+    (folder / "ex1_rnn_forward.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    said = notes(folder)
+    assert "a .py file wins over the notebook ex1_rnn_forward.ipynb" in said
+    assert "coursekit check ex1 ex1_rnn_forward.ipynb" in said
 
 
 @pytest.mark.parametrize(("args", "says"), [

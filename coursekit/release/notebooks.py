@@ -13,6 +13,8 @@ import ast
 import re
 from typing import Any, Literal
 
+from coursekit.notebook import METADATA_KEY, code_digest
+
 Lang = Literal["zh", "en"]
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -110,13 +112,16 @@ def _notebook(filename: str) -> str:
 
 
 def stub_notebook(source: str, exercise_id: str, filename: str, lang: Lang) -> Any:
-    """The stub as an nbformat v4 notebook (Python 3 kernel)."""
+    """The stub as an nbformat v4 notebook (Python 3 kernel), with the digest of its code cells."""
     import nbformat
 
     v4: Any = nbformat.v4  # untyped
     make = {"markdown": v4.new_markdown_cell, "code": v4.new_code_cell}
+    cells = stub_cells(source, exercise_id, filename, lang)
     notebook = v4.new_notebook(
-        cells=[make[kind](text) for kind, text in stub_cells(source, exercise_id, filename, lang)],
+        cells=[make[kind](text) for kind, text in cells],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                  "language_info": {"name": "python"}})
+                  "language_info": {"name": "python"},
+                  # check says ".py wins" only about a notebook whose code changed (coursekit/notebook.py)
+                  METADATA_KEY: {"exercise": exercise_id, "code_sha256": code_digest(cells)}})
     return notebook

@@ -38,7 +38,8 @@ python3 -m venv .venv && .venv/bin/pip install .
 
 刚拿到时每个练习都是 0 分：函数还在抛出 `NotImplementedError`。每个测试单独计分；没通过时会告诉你
 期望值、实际值、出错的位置，认出常见错误时还会提示“看起来像是：……”。每个笔记本的最后
-都有一个运行 `coursekit check` 的单元格。同一个文件夹里同时有 `.py` 和 `.ipynb` 时，只测 `.py`。
+都有一个运行 `coursekit check` 的单元格。同一个文件夹里同时有 `.py` 和 `.ipynb` 时，只测 `.py`；
+如果你改过 notebook，check 会提醒你，要测试 notebook 就写明它的文件名。
 
 自测只用公开测试用例；老师评分时还会用隐藏测试用例（每位同学的输入都不同），所以请实现通用的
 算法，不要针对公开用例写死答案。
@@ -86,7 +87,8 @@ To check notebooks, add nbformat, which reads them: `.venv/bin/pip install ".[no
 At first every exercise scores 0: its functions still raise `NotImplementedError`. Each test has its own
 points; a failed one says what was expected, what your code returned and where, and names the common
 mistake it recognises ("Looks like: ..."). Every notebook ends with a cell that runs `coursekit check` on
-it. In a folder holding both an exercise's `.py` and its `.ipynb`, the `.py` is checked.
+it. In a folder holding both an exercise's `.py` and its `.ipynb`, the `.py` is checked; when you
+have changed the notebook, check says so: name the notebook to check it.
 
 The check runs the public cases only. Your instructor also grades hidden cases, with inputs of your own:
 write the general computation, not answers for the public cases.
