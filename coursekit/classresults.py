@@ -7,9 +7,9 @@ them), so that neither imports the other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from coursekit.messages import Message
+from coursekit.messages import Message, msg
 from coursekit.results import ExerciseResult
 
 
@@ -41,16 +41,17 @@ class StudentGrades:
     """One student's gradings as the gradebook holds them.
 
     ``present`` is False for a student whose entry has left the class folder: their gradings are kept
-    and shown, marked. ``intake`` holds the lines saying which file was used or what was found.
+    and shown, marked. ``problem`` says why the submission was refused; ``intake`` holds the lines saying
+    which file was used or what was found (messages, rendered in each output's language).
     """
 
     student: str
     results: tuple[ExerciseResult, ...]
-    problem: str | None = None
+    problem: Message | None = None
     present: bool = True
     submitted_at: str | None = None
     late: Late | None = None
-    intake: tuple[str, ...] = ()
+    intake: tuple[Message, ...] = ()
 
     @property
     def total(self) -> float:
@@ -70,7 +71,9 @@ class ClassReport:
     """The whole class from the gradebook, after a run that graded ``graded`` and reused ``reused``.
 
     ``max_points``: each exercise's maximum points (after the course's scaling). ``late_policy``: whether
-    grades.csv carries late_days, penalty and final. ``submitted_from``: where submission times came from.
+    grades.csv carries late_days, penalty and final. ``submitted_from``: where submission times came from
+    (None without a late policy). ``skipped``: the entries of the class folder that are no student, and
+    why.
     """
 
     exercises: tuple[str, ...]
@@ -81,8 +84,8 @@ class ClassReport:
     seconds: float
     max_points: dict[str, float] = field(default_factory=dict)
     late_policy: bool = False
-    submitted_from: str = ""
-    skipped: tuple[str, ...] = ()  # entries of the class folder that are no student, and why
+    submitted_from: Message | None = None
+    skipped: tuple[Message, ...] = ()
 
     def internal_errors(self) -> list[tuple[str, str, Message]]:
         """(student, exercise, message) for every grading that hit a bug in a grader."""
@@ -94,3 +97,43 @@ class ClassReport:
                 else:
                     found.extend((s.student, r.exercise, t.message) for t in r.tests if t.internal_error)
         return found
+
+
+# The intake's notes (coursekit.batch.intake) as the outputs read them.
+
+def refused_note(path: PurePosixPath | str, reason: Message, exercise: str | None = None) -> Message:
+    """``ex1: hw13/ex1.py was refused: <reason>`` (without the exercise for a file of none)."""
+    where = path if isinstance(path, str) else path.as_posix()
+    if exercise is None:
+        return msg("intake.refused", path=where, reason=reason)
+    return msg("intake.refused_for", exercise=exercise, path=where, reason=reason)
+
+
+REFUSED = frozenset({"intake.refused", "intake.refused_for"})
+
+
+def refusal(note: Message) -> tuple[str, Message] | None:
+    """(the exercise or "", the note without its exercise) when ``note`` says that a file was refused,
+    else None. A line
+    the gradebook stored as English text before notes were messages is recognised by its words (its
+    "exercise" is then whatever precedes the first colon)."""
+    if note.key in REFUSED:
+        exercise, path, reason = note.param("exercise"), note.param("path"), note.param("reason")
+        why = reason if isinstance(reason, Message) else msg("verbatim", text=str(reason))
+        return exercise if isinstance(exercise, str) else "", refused_note(str(path), why)
+    text = note.param("text")
+    if note.key == "verbatim" and isinstance(text, str) and " was refused: " in text:
+        head, _, rest = text.partition(": ")
+        return head, msg("verbatim", text=rest)
+    return None
+
+
+def exercise_of(note: Message) -> str | None:
+    """The exercise a note is about (None for a note on no exercise)."""
+    exercise = note.param("exercise")
+    if isinstance(exercise, str):
+        return exercise
+    text = note.param("text")
+    if note.key == "verbatim" and isinstance(text, str):  # a line stored as text by an older coursekit
+        return text.split(":", 1)[0]
+    return None

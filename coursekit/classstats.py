@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import quote
 
-from coursekit.classresults import ClassReport, StudentGrades
+from coursekit.classresults import ClassReport, StudentGrades, refusal
 from coursekit.i18n import DEFAULT, render
+from coursekit.messages import Message, msg
 from coursekit.results import ExerciseResult, Failure
 
 BINS = 5
@@ -65,12 +66,13 @@ class MistakeStats:
 
 @dataclass(frozen=True)
 class Problem:
-    """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error`` or ``departed``."""
+    """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error`` or ``departed``;
+    ``message`` says what, in either language (summary.json holds it rendered in the grader's)."""
 
     student: str
     kind: str
     exercise: str
-    message: str
+    message: Message
 
 
 @dataclass(frozen=True)
@@ -143,32 +145,34 @@ def class_stats(report: ClassReport) -> ClassStats:
                         for m, who in sorted(made.items(), key=lambda kv: (-len(kv[1]), kv[0])))
     for s in report.students:
         if not s.present:
-            problems.append(Problem(s.student, "departed", "", "the entry is no longer in the class folder"))
+            problems.append(Problem(s.student, "departed", "", msg("problem.departed")))
         if s.problem:
             problems.append(Problem(s.student, "refused", "", s.problem))
         for note in s.intake:
-            if " was refused: " in note:
-                head, _, rest = note.partition(": ")
-                exercise = head if head in report.exercises else ""
-                problems.append(Problem(s.student, "refused", exercise, rest if exercise else note))
+            refused = refusal(note)
+            if refused is not None:
+                exercise = refused[0] if refused[0] in report.exercises else ""
+                problems.append(Problem(s.student, "refused", exercise, refused[1] if exercise else note))
         for r in s.results:
             if s.problem is None and is_missing(r):
-                missing = render(r.tests[0].message, DEFAULT)
-                problems.append(Problem(s.student, "missing", r.exercise, missing))
+                problems.append(Problem(s.student, "missing", r.exercise, r.tests[0].message))
             if r.internal_error or any(t.internal_error for t in r.tests):
                 message = r.internal_error or next(t.message for t in r.tests if t.internal_error)
-                problems.append(Problem(s.student, "internal_error", r.exercise, render(message, DEFAULT)))
+                problems.append(Problem(s.student, "internal_error", r.exercise, message))
     return ClassStats(tuple(exercises), tuple(items), tuple(mistakes), tuple(problems),
                       {s.student: feedback_link(s.student) for s in report.students})
 
 
-def summary_data(report: ClassReport, stats: ClassStats) -> dict[str, Any]:
-    """summary.json: the same numbers as report.html, and every student's scores."""
+def summary_data(report: ClassReport, stats: ClassStats, lang: str = DEFAULT) -> dict[str, Any]:
+    """summary.json: the same numbers as report.html, and every student's scores. Keys and ids (``kind``,
+    ``mistake``, a test's stable name) are the same in every language; the texts meant to be read
+    (``problems[].message``, ``submission_times``, ``skipped``) are in ``lang``."""
     return {
         "exercises": [asdict(e) for e in stats.exercises],
         "items": [asdict(i) for i in stats.items],
         "mistakes": [asdict(m) for m in stats.mistakes],
-        "problems": [asdict(p) for p in stats.problems],
+        "problems": [{"student": p.student, "kind": p.kind, "exercise": p.exercise,
+                      "message": render(p.message, lang)} for p in stats.problems],
         "students": [{"student": s.student, "present": s.present, "total": s.total, "final": s.final,
                       "scores": {r.exercise: r.score for r in s.results},
                       "late_days": s.late.days if s.late else None,
@@ -176,8 +180,8 @@ def summary_data(report: ClassReport, stats: ClassStats) -> dict[str, Any]:
                       "submitted_at": s.submitted_at, "feedback": stats.feedback[s.student]}
                      for s in report.students],
         "max_points": report.max_points,
-        "submission_times": report.submitted_from or None,
-        "skipped": list(report.skipped),
+        "submission_times": None if report.submitted_from is None else render(report.submitted_from, lang),
+        "skipped": [render(note, lang) for note in report.skipped],
         "graded": report.graded,
         "reused": report.reused,
     }

@@ -36,6 +36,7 @@ from coursekit.batch.secret import Secret
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.render.classsummary import class_summary
+from coursekit.render.text import words as words_of
 from coursekit.results import ExerciseResult, result_to_dict
 from coursekit.sandbox import isolation
 from coursekit.sandbox.forkserver import ForkServer
@@ -626,7 +627,7 @@ def test_the_corpus_in_one_batch(tmp_path):
     assert set(scores) == {*names, "linked", "linked-folder", "zip-slip",
                            *(r[0] for r in refused), *(f[0] for f in failed)} - {"flood_stdout"}
     for student, words in refused:
-        assert words in (problems[student] or ""), (student, problems[student])
+        assert words in words_of(problems[student], "en"), (student, problems[student])
         assert words in (out / "feedback" / student / "report.md").read_text()
     for student, words in failed:
         assert words in (out / "feedback" / student / "report.md").read_text(), student

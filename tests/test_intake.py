@@ -11,15 +11,21 @@ from coursekit.batch import GradeOptions, grade_class
 from coursekit.batch.intake import Candidate, plan
 from coursekit.batch.roster import MAX_FILE_BYTES, stage
 from coursekit.batch.secret import Secret
+from coursekit.i18n import render
+from coursekit.messages import Message, msg, verbatim
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION1 = (ROOT / "solutions" / "ex1_rnn_forward.py").read_text()
 TARGETS = {"ex1": "ex1_rnn_forward.py", "ex2": "ex2_param_count.py", "ex10": "ex10_more.py"}
 
 
-def staged(paths: list[str], refused: dict[str, str] | None = None):
+def staged(paths: list[str], refused: dict[str, Message] | None = None):
     refused = refused or {}
     return plan([Candidate(PurePosixPath(p), refused.get(p)) for p in paths], TARGETS)
+
+
+def english(notes) -> list[str]:
+    return [render(n, "en", strict=True) for n in notes]
 
 
 def test_exact_names_need_no_note():
@@ -36,29 +42,49 @@ def test_renamed_within_reason_and_one_folder_below():
     assert result.staged["ex2_param_count.py"].path.as_posix() == "EX2.py"
     assert result.staged["ex10_more.py"].path.as_posix() == "ex10.py"  # ex10.py is never ex1's
     assert result.staged["utils.py"].path.as_posix() == "hw13/utils.py"
-    assert "ex1: graded hw13/ex1_rnn_forward.py (as ex1_rnn_forward.py)" in result.notes
-    assert "ex2: graded EX2.py (as ex2_param_count.py)" in result.notes
+    assert "ex1: graded hw13/ex1_rnn_forward.py (as ex1_rnn_forward.py)" in english(result.notes)
+    assert "ex2: graded EX2.py (as ex2_param_count.py)" in english(result.notes)
 
 
 def test_the_exact_name_wins_and_ties_are_not_guessed():
     result = staged(["ex1.py", "hw13/ex1_rnn_forward.py", "ex2_a.py", "ex2_b.py"])
     assert result.staged["ex1_rnn_forward.py"].path.as_posix() == "hw13/ex1_rnn_forward.py"
     assert "ex2_param_count.py" not in result.staged
-    assert any(n.startswith("ex2: ex2_a.py, ex2_b.py could each be") for n in result.notes)
+    assert any(n.startswith("ex2: ex2_a.py, ex2_b.py could each be") for n in english(result.notes))
 
 
 def test_nothing_matching_lists_what_was_found():
     result = staged(["homework.py", "notes.txt", "hw13/rnn.py"])
     assert result.missing == ("ex1", "ex2", "ex10")
-    note = next(n for n in result.notes if n.startswith("ex1:"))
+    note = next(n for n in english(result.notes) if n.startswith("ex1:"))
     assert "no file found for ex1_rnn_forward.py" in note
     assert "homework.py" in note and "notes.txt" in note and "hw13/rnn.py" in note
 
 
 def test_a_refused_file_is_refused_alone():
-    result = staged(["ex1_rnn_forward.py", "ex2_param_count.py"], {"ex1_rnn_forward.py": "it is a link"})
+    result = staged(["ex1_rnn_forward.py", "ex2_param_count.py"],
+                    {"ex1_rnn_forward.py": verbatim("it is a link")})
     assert list(result.staged) == ["ex2_param_count.py"]
-    assert "ex1: ex1_rnn_forward.py was refused: it is a link" in result.notes
+    assert "ex1: ex1_rnn_forward.py was refused: it is a link" in english(result.notes)
+
+
+def test_the_intake_lines_are_messages_in_both_languages():
+    """Data inside: each line is a message with its exercise and file names; text only when shown."""
+    result = staged(["hw13/ex1.py", "ex2_a.py", "ex2_b.py", "ex10_more.py", "ex10.py"] +
+                    [f"f{i}.txt" for i in range(25)], {"ex10_more.py": msg("reason.too_large", kib=1024)})
+    keys = {n.param("exercise"): n.key for n in result.notes}
+    assert keys == {"ex1": "intake.graded_as", "ex2": "intake.ambiguous", "ex10": "intake.refused_for"}
+    result = staged([f"f{i}.txt" for i in range(25)])
+    assert {n.key for n in result.notes} == {"intake.not_found"}
+    zh = [render(n, "zh", strict=True) for n in result.notes]
+    assert zh[0].startswith("ex1：没有找到 ex1_rnn_forward.py；提交中有：f0.txt、f1.txt")
+    assert zh[0].endswith("f4.txt 等（另有 5 个）")
+    assert english(result.notes)[0].endswith("f4.txt and 5 more")
+    graded = staged(["hw13/ex1.py"]).notes[0]
+    assert render(graded, "zh") == "ex1：评分用的是 hw13/ex1.py（当作 ex1_rnn_forward.py）"
+    refused = staged(["ex1_rnn_forward.py"], {"ex1_rnn_forward.py": msg("reason.link")}).notes[0]
+    assert render(refused, "zh") == ("ex1：ex1_rnn_forward.py 没有被接受：它是一个链接，链接不被接受"
+                                     "（请提交文件本身）")
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -81,7 +107,7 @@ def test_a_folder_is_staged_forgivingly(tmp_path):
     sub = stage("ada", _folder(tmp_path), tmp_path / "staged")
     assert sub.problem is None
     assert sorted(p.name for p in sub.folder.iterdir()) == ["ex1_rnn_forward.py", "ex5_bidirectional.py"]
-    notes = "\n".join(sub.notes)
+    notes = "\n".join(english(sub.notes))
     assert "ex1: graded hw13/EX1_rnn_forward.py (as ex1_rnn_forward.py)" in notes
     assert "ex2: ex2_param_count.py was refused: it is a link" in notes
     assert "ex4: ex4.py was refused: it is larger than the grader accepts" in notes
@@ -102,7 +128,7 @@ def test_a_zip_is_staged_forgivingly(tmp_path):
     sub = stage("ben", archive, tmp_path / "staged")
     assert sub.problem is None
     assert sorted(p.name for p in sub.folder.iterdir()) == ["ex1_rnn_forward.py", "ex5_bidirectional.py"]
-    notes = "\n".join(sub.notes)
+    notes = "\n".join(english(sub.notes))
     assert "ex1: graded hw13/ex1.py (as ex1_rnn_forward.py)" in notes
     assert "ex2: hw13/ex2_param_count.py was refused: it is a link" in notes
     assert "ex4: ex4_lstm_gru.py was refused: it is larger than" in notes

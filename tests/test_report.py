@@ -9,14 +9,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from coursekit import results
 from coursekit.batch.classbook import report_from_gradebook
 from coursekit.batch.outputs import write_outputs
 from coursekit.batch.store import Gradebook, StudentRecord
+from coursekit.classresults import refused_note
 from coursekit.classstats import histogram
 from coursekit.course import Course
-from coursekit.messages import verbatim
+from coursekit.messages import msg, verbatim
+from coursekit.render.classsummary import class_summary
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 BAR_BLUE = (0x3B, 0x7D, 0xD8)
@@ -47,8 +50,9 @@ def class_out(tmp_path: Path) -> Path:
     with Gradebook(out / "gradebook.sqlite") as book:
         for student, (ex1, ex2) in rows.items():
             book.put_student(StudentRecord(student, student != "eve",
-                                           "a.zip is not a readable zip" if student == "chen" else None,
-                                           intake=("ex1: hw13/ex1.py was refused: it is a link",)
+                                           msg("refused.zip_unreadable", name="chen.zip", detail="BadZipFile")
+                                           if student == "chen" else None,
+                                           intake=(refused_note("hw13/ex1.py", msg("reason.link"), "ex1"),)
                                            if student == "ada" else ()))
             book.put(student, "ex1", "d", "k", _result("ex1", ex1))
             book.put(student, "ex2", "d", "k", _result("ex2", ex2, "wrong_total") if ex2 else _missing("ex2"))
@@ -76,7 +80,9 @@ def test_summary_json_counts_the_class(class_out):
     kinds = {(p["student"], p["kind"]) for p in data["problems"]}
     assert {("ben", "missing"), ("chen", "refused"), ("eve", "departed"), ("ada", "refused")} <= kinds
     ada = next(p for p in data["problems"] if p["student"] == "ada")
-    assert ada["exercise"] == "ex1" and ada["message"] == "hw13/ex1.py was refused: it is a link"
+    assert ada["exercise"] == "ex1"
+    assert ada["message"] == ("hw13/ex1.py was refused: it is a link; links are refused (submit the file "
+                              "itself)")
     assert {s["student"]: s["feedback"] for s in data["students"]}["<script>dana</script>"] == \
         "feedback/%3Cscript%3Edana%3C%2Fscript%3E/report.md"
 
@@ -136,3 +142,67 @@ def test_report_html_speaks_the_graders_language(class_out, lang, words):
         assert word in page, word
     if lang == "zh":
         assert "Class report" not in page and "Item analysis" not in page
+
+
+@pytest.mark.parametrize(("lang", "words", "foreign"), [
+    ("zh", {"ada": ("ex1：hw13/ex1.py 没有被接受：它是一个链接", "总分"),
+            "eve": ("你的提交已不在班级文件夹中",),
+            "chen": ("chen.zip 不是可以读取的 zip 文件（BadZipFile）",)},
+     ("was refused", "no longer in the class folder", "not a readable zip")),
+    ("en", {"ada": ("ex1: hw13/ex1.py was refused: it is a link", "Total"),
+            "eve": ("Your entry is no longer in the class folder",),
+            "chen": ("chen.zip is not a readable zip (BadZipFile)",)},
+     ("没有被接受", "班级文件夹", "zip 文件"))])
+def test_every_output_speaks_the_graders_language(class_out, lang, words, foreign):
+    """The intake's lines, a refusal and a departed entry are messages: report.md, results.json and
+    summary.json say them in the language the outputs are written in."""
+    with Gradebook(class_out / "gradebook.sqlite") as book:
+        report = report_from_gradebook(book, Course(points={"ex1": 10, "ex2": 5}), ("ex1", "ex2"), class_out,
+                                       0, 5, 1.0)
+    write_outputs(report, lang)
+    for student, expected in words.items():
+        page = (class_out / "feedback" / student / "report.md").read_text()
+        output = json.loads((class_out / "feedback" / student / "results.json").read_text())["output"]
+        for text in (page, output):
+            for word in expected[:1]:
+                assert word in text, (student, word, text)
+            assert not any(f in text for f in foreign), (student, text)
+        assert expected[-1] in page
+    problems = json.loads((class_out / "summary.json").read_text())["problems"]
+    shown = " ".join(p["message"] for p in problems)
+    assert {p["kind"] for p in problems} == {"missing", "refused", "departed"}  # kinds stay English
+    assert not any(f in shown for f in foreign), shown
+    console = Console(record=True, width=300)
+    console.print(class_summary(report, lang))
+    summary = console.export_text()
+    assert words["chen"][0] in summary and "hw13/ex1.py" in summary  # a refused submission, a refused file
+    assert not any(f in summary for f in foreign), summary
+
+
+def test_a_gradebook_written_before_messages_is_still_read(tmp_path):
+    """A gradebook whose intake lines and refusals were stored as English text (before they were
+    messages) is read as it is: a rerun resumes from it and every output shows those lines unchanged."""
+    out = tmp_path / "out"
+    out.mkdir()
+    with Gradebook(out / "gradebook.sqlite") as book:
+        book.put("ada", "ex1", "d", "k", _result("ex1", "PPPPP"))
+        book.put("ben", "ex1", "d", "k", _result("ex1", "FFFFF"))
+        book._db.execute("INSERT INTO students VALUES (?, ?, ?, ?, ?, ?)", (
+            "ada", 1, None, None,
+            json.dumps(["ex1: hw13/ex1.py was refused: it is a link", "ex2: graded EX2.py (as x.py)"]), 0.0))
+        book._db.execute("INSERT INTO students VALUES (?, ?, ?, ?, ?, ?)",
+                         ("ben", 1, "ben.zip is encrypted (password-protected)", None, "[]", 0.0))
+    with Gradebook(out / "gradebook.sqlite") as book:
+        assert book.is_current("ada", "ex1", "d", "k")  # a rerun reuses the grading
+        book.mark_present({"ada", "ben"})
+        report = report_from_gradebook(book, Course(), ("ex1",), out, 0, 2, 1.0)
+    write_outputs(report, "zh")
+    ada = (out / "feedback" / "ada" / "report.md").read_text()
+    assert "> ex1: hw13/ex1.py was refused: it is a link" in ada
+    assert "EX2.py" not in ada  # a line on an exercise not shown is left out, as before
+    ben = (out / "feedback" / "ben" / "report.md").read_text()
+    assert "ben.zip is encrypted (password-protected)" in ben
+    problems = json.loads((out / "summary.json").read_text())["problems"]
+    assert {(p["student"], p["kind"], p["exercise"], p["message"]) for p in problems} == {
+        ("ada", "refused", "ex1", "hw13/ex1.py was refused: it is a link"),
+        ("ben", "refused", "", "ben.zip is encrypted (password-protected)")}

@@ -13,9 +13,8 @@ from coursekit.batch.intake import about
 from coursekit.batch.store import Gradebook
 from coursekit.classresults import ClassReport, StudentGrades
 from coursekit.course import Course, read_submission_times
+from coursekit.messages import Message, msg
 from coursekit.registry import exercise_ids, get_exercise
-
-FILE_TIMES = "the newest file time in each submission"
 
 
 def _raw_max(exercise_id: str) -> float:
@@ -32,15 +31,15 @@ def columns(graded: set[str], run: tuple[str, ...]) -> tuple[str, ...]:
 
 def report_from_gradebook(book: Gradebook, course: Course, run: tuple[str, ...], out_dir: Path,
                           graded: int, reused: int, seconds: float,
-                          skipped: tuple[str, ...] = ()) -> ClassReport:
+                          skipped: tuple[Message, ...] = ()) -> ClassReport:
     exercises = columns(book.exercises(), run)
     every = exercise_ids()
     raw_max = {e: _raw_max(e) for e in exercises}
     times: dict[str, datetime] = {}
-    submitted_from = FILE_TIMES
+    submitted_from = msg("times.file_times")
     if course.late is not None and course.late.submitted_at is not None:
         times = read_submission_times(course.late.submitted_at)
-        submitted_from = f"{course.late.submitted_at} (else {FILE_TIMES})"
+        submitted_from = msg("times.csv", path=str(course.late.submitted_at))
     students = []
     for record in book.students():
         stored = book.results(record.student)
@@ -58,4 +57,4 @@ def report_from_gradebook(book: Gradebook, course: Course, run: tuple[str, ...],
     return ClassReport(exercises, tuple(students), graded, reused, out_dir, seconds,
                        max_points={e: course.max_points(e, raw_max[e]) for e in exercises},
                        late_policy=course.late is not None,
-                       submitted_from=submitted_from if course.late is not None else "", skipped=skipped)
+                       submitted_from=submitted_from if course.late is not None else None, skipped=skipped)

@@ -8,7 +8,8 @@ guessed between: the feedback names both. A file found under another name or in 
 under the exercise's name, with a line in the feedback saying which file was used; when nothing matches,
 the line lists what was found. Other ``.py`` files are staged under their own names (a student's
 helpers). ``__MACOSX``, ``.DS_Store``, ``__pycache__``, ``.ipynb_checkpoints`` and dot files are ignored.
-A link or a file over the size limit refuses that file only, with the reason.
+A link or a file over the size limit refuses that file only, with the reason. Each line is a message
+(a catalogue key, the exercise, the file names), rendered in the reader's language when it is shown.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+from coursekit.classresults import exercise_of, refused_note
+from coursekit.messages import Message, msg
 
 IGNORED = frozenset({"__MACOSX", ".DS_Store", "__pycache__", ".ipynb_checkpoints"})
 SUFFIXES = (".py", ".ipynb")
@@ -28,7 +32,7 @@ class Candidate:
     """A file of the submission: its path from the submission's top, and why it is refused, if it is."""
 
     path: PurePosixPath
-    refused: str | None = None
+    refused: Message | None = None
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Plan:
     """``staged``: staged name -> the candidate to copy there; ``notes``: lines for the feedback."""
 
     staged: dict[str, Candidate]
-    notes: tuple[str, ...]
+    notes: tuple[Message, ...]
     missing: tuple[str, ...]
 
 
@@ -70,7 +74,7 @@ def _rank(path: PurePosixPath, canonical: str, pattern: re.Pattern[str]) -> tupl
 def plan(candidates: Sequence[Candidate], targets: Mapping[str, str]) -> Plan:
     """Match ``candidates`` to ``targets`` (exercise id -> its file name, ``ex1_rnn_forward.py``)."""
     staged: dict[str, Candidate] = {}
-    notes: list[str] = []
+    notes: list[Message] = []
     missing: list[str] = []
     taken: set[PurePosixPath] = set()
     files = [c for c in candidates if c.path.suffix.lower() in SUFFIXES]
@@ -86,38 +90,41 @@ def plan(candidates: Sequence[Candidate], targets: Mapping[str, str]) -> Plan:
             matched = True
             best = [c for rank, _, c in ranked if rank == ranked[0][0]]
             if len(best) > 1:
-                names = ", ".join(c.path.as_posix() for c in best)
-                notes.append(f"{exercise_id}: {names} could each be {canonical}; none was graded. Keep one, "
-                             f"or name it {canonical}")
+                notes.append(msg("intake.ambiguous", exercise=exercise_id, canonical=canonical,
+                                 names=tuple(c.path.as_posix() for c in best)))
                 taken.update(c.path for c in best)
                 continue
             chosen = best[0]
             taken.add(chosen.path)
             if chosen.refused is not None:
-                notes.append(f"{exercise_id}: {chosen.path.as_posix()} was refused: {chosen.refused}")
+                notes.append(refused_note(chosen.path, chosen.refused, exercise_id))
                 continue
             staged[canonical] = chosen
             if chosen.path.as_posix() != canonical:
-                notes.append(f"{exercise_id}: graded {chosen.path.as_posix()} (as {canonical})")
+                notes.append(msg("intake.graded_as", exercise=exercise_id, path=chosen.path.as_posix(),
+                                 canonical=canonical))
         if not matched:
             missing.append(exercise_id)
     for c in sorted(files, key=lambda c: (len(c.path.parts), c.path.as_posix())):
         if c.path in taken:
             continue
         if c.refused is not None:
-            notes.append(f"{c.path.as_posix()} was refused: {c.refused}")
+            notes.append(refused_note(c.path, c.refused))
         elif c.path.suffix.lower() == ".py" and c.path.name not in staged:
             staged[c.path.name] = c
     found = sorted(c.path.as_posix() for c in candidates)
-    listed = ", ".join(found[:MAX_LISTED]) + (f" and {len(found) - MAX_LISTED} more"
-                                              if len(found) > MAX_LISTED else "")
-    notes.extend(f"{e}: no file found for {targets[e]}; the submission holds: {listed or 'no files'}"
-                 for e in missing)
+    if not found:
+        listed = msg("intake.no_files")
+    elif len(found) > MAX_LISTED:
+        listed = msg("intake.files_more", files=tuple(found[:MAX_LISTED]), more=len(found) - MAX_LISTED)
+    else:
+        listed = msg("intake.files", files=tuple(found))
+    notes.extend(msg("intake.not_found", exercise=e, filename=targets[e], listed=listed) for e in missing)
     return Plan(staged, tuple(notes), tuple(missing))
 
 
-def about(note: str, exercises: Sequence[str], every: Sequence[str]) -> bool:
+def about(note: Message, exercises: Sequence[str], every: Sequence[str]) -> bool:
     """Whether a note concerns the shown ``exercises`` (a note on an exercise of ``every`` that is not
     shown is left out; a note on no exercise always counts)."""
-    head = note.split(":", 1)[0]
-    return head not in every or head in exercises
+    head = exercise_of(note)
+    return head is None or head not in every or head in exercises

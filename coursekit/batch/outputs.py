@@ -15,6 +15,8 @@ from pathlib import Path
 from coursekit.bounds import MAX_STUDENT_CHARS, cut
 from coursekit.classresults import ClassReport, StudentGrades
 from coursekit.classstats import class_stats, summary_data
+from coursekit.i18n import render
+from coursekit.messages import msg
 from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
 from coursekit.render.reporthtml import report_html
@@ -42,14 +44,14 @@ def feedback_folder(out_dir: Path, student: str) -> Path:
     return out_dir / "feedback" / student
 
 
-def _notes(s: StudentGrades) -> str:
-    lines = list(s.intake)
+def _notes(s: StudentGrades, lang: str) -> list[str]:
+    """The lines above a student's feedback: the intake's, a departed entry, a late submission."""
+    notes = list(s.intake)
     if not s.present:
-        lines.append("Your entry is no longer in the class folder; these are your last grades.")
+        notes.append(msg("feedback.departed"))
     if s.late is not None and s.late.days:
-        lines.append(f"Submitted {s.late.days} day(s) late: {s.late.penalty:g} points deducted, "
-                     f"final {s.late.final:g}.")
-    return "".join(f"> {line}\n" for line in lines) + ("\n" if lines else "")
+        notes.append(msg("feedback.late", days=s.late.days, penalty=s.late.penalty, final=s.late.final))
+    return [render(note, lang) for note in notes]
 
 
 def write_outputs(report: ClassReport, lang: str) -> None:
@@ -57,13 +59,15 @@ def write_outputs(report: ClassReport, lang: str) -> None:
     for s in report.students:
         folder = feedback_folder(report.out_dir, s.student)
         data = results_json(s.results, s.problem, lang)
-        data["output"] = "\n".join((*s.intake, data["output"])) if s.intake else data["output"]
+        notes = _notes(s, lang)
+        data["output"] = "\n".join((*notes, data["output"])) if notes else data["output"]
         write_atomic(folder / "results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-        markdown = _notes(s) + student_markdown(s.student, s.results, s.problem, lang)
+        quoted = "".join(f"> {line}\n" for line in notes) + ("\n" if notes else "")
+        markdown = quoted + student_markdown(s.student, s.results, s.problem, lang)
         write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
                      else cut(markdown, MAX_STUDENT_CHARS) + "\n")
     write_atomic(report.out_dir / "grades.csv", grades_csv(report))
     stats = class_stats(report)
     write_atomic(report.out_dir / "summary.json",
-                 json.dumps(summary_data(report, stats), indent=1, ensure_ascii=False) + "\n")
+                 json.dumps(summary_data(report, stats, lang), indent=1, ensure_ascii=False) + "\n")
     write_atomic(report.out_dir / "report.html", report_html(report, stats, lang))

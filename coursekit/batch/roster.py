@@ -30,7 +30,9 @@ from typing import BinaryIO
 
 from coursekit._exceptions import InvalidOptionError, SubmissionRefusedError
 from coursekit.batch.intake import IGNORED, Candidate, ignored, plan
-from coursekit.messages import msg
+from coursekit.classresults import refused_note
+from coursekit.i18n import DEFAULT, render
+from coursekit.messages import Message, msg
 from coursekit.notebook import MAX_NOTEBOOK_BYTES
 
 MAX_FILES = 100
@@ -43,13 +45,13 @@ MAX_ZIP_MEMBERS = 2000
 
 @dataclass(frozen=True)
 class Submission:
-    """One student's staged files, or why they could not be opened."""
+    """One student's staged files, or why they could not be opened (messages, rendered when shown)."""
 
     student: str
     folder: Path
     digest: str
-    problem: str | None = None
-    notes: tuple[str, ...] = ()
+    problem: Message | None = None
+    notes: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Entry:
 
     student: str
     path: Path
-    problem: str | None = None
+    problem: Message | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Roster:
     """The students of a class folder, sorted by id, and the entries set aside (said in the summary)."""
 
     entries: tuple[Entry, ...]
-    skipped: tuple[str, ...] = ()
+    skipped: tuple[Message, ...] = ()
 
 
 def student_id(name: str) -> str:
@@ -90,45 +92,53 @@ def student_entries(class_dir: Path) -> Roster:
     if not class_dir.is_dir():
         raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder",
                                  message=msg("option.class_dir", path=str(class_dir)))
-    found: dict[str, list[tuple[Path, str | None]]] = {}
-    skipped: list[str] = []
+    found: dict[str, list[tuple[Path, Message | None]]] = {}
+    skipped: list[Message] = []
     for entry in sorted(class_dir.iterdir()):
         label = student_id(entry.name)
         try:
             mode = entry.lstat().st_mode
         except OSError as exc:
-            skipped.append(f"{label}: cannot be read ({exc.strerror})")
+            skipped.append(msg("skipped.unreadable", name=label, reason=_reason(exc)))
             continue
         is_zip = entry.name.lower().endswith(".zip") and not stat.S_ISDIR(mode)
         if entry.name in IGNORED:
             continue  # an archiver's or Python's own folder (__MACOSX, __pycache__), never a student
         if entry.name.startswith("."):
             if stat.S_ISDIR(mode) or is_zip:
-                skipped.append(f"{label}: skipped, its name starts with a dot (a hidden entry)")
+                skipped.append(msg("skipped.hidden", name=label))
             continue
         problem = None
         if stat.S_ISLNK(mode):
-            problem = f"{label} is a link; links are refused"
+            problem = msg("refused.link", name=label)
         elif not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
             if not is_zip:
-                skipped.append(f"{label}: skipped, neither a folder nor a regular file")
+                skipped.append(msg("skipped.not_file", name=label))
                 continue
-            problem = f"{label} is not a regular file (a pipe, socket or device); it was not opened"
+            problem = msg("refused.not_regular", name=label)
         elif not (stat.S_ISDIR(mode) or is_zip):
             continue  # a stray file: README.txt, grades from last year
         found.setdefault(student_id(entry.name[:-4] if is_zip else entry.name), []).append((entry, problem))
     entries = []
     for student, paths in sorted(found.items()):
         if len(paths) > 1:
-            names = " and ".join(student_id(p.name) for p, _ in paths)
-            entries.append(Entry(student, paths[0][0], f"two entries for this student: {names}; "
-                                                        f"keep only one"))
+            names = tuple(student_id(p.name) for p, _ in paths)
+            entries.append(Entry(student, paths[0][0], msg("refused.two_entries", names=names)))
         else:
             entries.append(Entry(student, *paths[0]))
     return Roster(tuple(entries), tuple(skipped))
 
 
-def stage(student: str, entry: Path, dest: Path, problem: str | None = None,
+def refused(message: Message) -> SubmissionRefusedError:
+    """The error that refuses a submission: its English text, and the message to render."""
+    return SubmissionRefusedError(render(message, DEFAULT), message=message)
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def stage(student: str, entry: Path, dest: Path, problem: Message | None = None,
           targets: Mapping[str, str] | None = None) -> Submission:
     """Stage a student's files into the new folder ``dest``, each exercise's under its own name (see
     ``coursekit.batch.intake``; ``targets``: exercise id -> file name, default every registered exercise).
@@ -141,17 +151,19 @@ def stage(student: str, entry: Path, dest: Path, problem: str | None = None,
         targets = {i: get_exercise(i).filename for i in exercise_ids()}
     try:
         if problem is not None:
-            raise SubmissionRefusedError(problem)
+            raise refused(problem)
         mode = entry.lstat().st_mode
         if stat.S_ISLNK(mode):
-            raise SubmissionRefusedError(f"{student_id(entry.name)} is a link; links are refused")
+            raise refused(msg("refused.link", name=student_id(entry.name)))
         if stat.S_ISDIR(mode):
             notes = _stage_folder(entry, dest, targets)
         else:
             notes = _extract_zip(entry, dest, targets)
     except (SubmissionRefusedError, OSError) as exc:
-        reason = str(exc) if isinstance(exc, SubmissionRefusedError) else \
-            f"{student_id(entry.name)} cannot be read ({exc.strerror or type(exc).__name__})"
+        if isinstance(exc, SubmissionRefusedError):
+            reason = exc.message or msg("verbatim", text=str(exc))
+        else:
+            reason = msg("refused.unreadable", name=student_id(entry.name), reason=_reason(exc))
         shutil.rmtree(dest)
         dest.mkdir()
         return Submission(student, dest, "refused", problem=reason)
@@ -164,11 +176,10 @@ def _open_regular(path: Path) -> BinaryIO:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise SubmissionRefusedError(f"{student_id(path.name)} cannot be opened "
-                                     f"({exc.strerror or type(exc).__name__}); links are refused") from None
+        raise refused(msg("refused.cannot_open", name=student_id(path.name), reason=_reason(exc))) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise SubmissionRefusedError(f"{student_id(path.name)} is not a regular file; it was not read")
+        raise refused(msg("refused.not_regular_read", name=student_id(path.name)))
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
 
@@ -181,10 +192,10 @@ def digest_folder(folder: Path) -> str:
     return h.hexdigest()
 
 
-def _too_large(path: PurePosixPath, size: int) -> str | None:
+def _too_large(path: PurePosixPath, size: int) -> Message | None:
     limit = STAGED.get(path.suffix.lower(), MAX_FILE_BYTES)
     if size > limit:
-        return f"it is larger than the grader accepts ({limit >> 10} KiB)"
+        return msg("reason.too_large", kib=limit >> 10)
     return None
 
 
@@ -198,8 +209,8 @@ def _folder_candidates(source: Path) -> list[Candidate]:
         for path in sorted(folder.iterdir()):
             seen += 1
             if seen > MAX_ZIP_MEMBERS:
-                raise SubmissionRefusedError(f"{student_id(source.name)} holds more than {MAX_ZIP_MEMBERS} "
-                                             f"files and folders")
+                raise refused(msg("refused.too_many_files", name=student_id(source.name),
+                                  count=MAX_ZIP_MEMBERS))
             rel = relative / student_id(path.name)
             if ignored(rel):
                 continue
@@ -208,7 +219,7 @@ def _folder_candidates(source: Path) -> list[Candidate]:
                 if not relative.parts:
                     visit(path, rel)
             elif stat.S_ISLNK(mode):
-                found.append(Candidate(rel, "it is a link; links are refused (submit the file itself)"))
+                found.append(Candidate(rel, msg("reason.link")))
             elif stat.S_ISREG(mode):
                 found.append(Candidate(rel, _too_large(rel, path.lstat().st_size)))
 
@@ -216,31 +227,32 @@ def _folder_candidates(source: Path) -> list[Candidate]:
     return found
 
 
-def _write_staged(dest: Path, staged: Mapping[str, tuple[Candidate, Callable[[int], bytes]]]) -> list[str]:
+def _write_staged(dest: Path,
+                  staged: Mapping[str, tuple[Candidate, Callable[[int], bytes]]]) -> list[Message]:
     """Write each staged file, bounded; a file that cannot be read or is too large is refused alone."""
-    notes: list[str] = []
+    notes: list[Message] = []
     total, count = 0, 0
     for name, (candidate, read) in staged.items():
         where = candidate.path.as_posix()
         if count >= MAX_FILES or total >= MAX_TOTAL_BYTES:
-            notes.append(f"{where} was refused: the submission holds more than the grader accepts "
-                         f"({MAX_FILES} files, {MAX_TOTAL_BYTES >> 20} MiB)")
+            notes.append(refused_note(where, msg("reason.too_many", files=MAX_FILES,
+                                                 mib=MAX_TOTAL_BYTES >> 20)))
             continue
         limit = STAGED.get(PurePosixPath(name).suffix, MAX_FILE_BYTES)
         try:
             data = read(limit + 1)
         except SubmissionRefusedError as exc:
-            notes.append(f"{where} was refused: {exc}")
+            notes.append(refused_note(where, exc.message or msg("verbatim", text=str(exc))))
             continue
         if len(data) > limit:
-            notes.append(f"{where} was refused: it is larger than the grader accepts ({limit >> 10} KiB)")
+            notes.append(refused_note(where, msg("reason.too_large", kib=limit >> 10)))
             continue
         count, total = count + 1, total + len(data)
         (dest / name).write_bytes(data)
     return notes
 
 
-def _stage_folder(source: Path, dest: Path, targets: Mapping[str, str]) -> tuple[str, ...]:
+def _stage_folder(source: Path, dest: Path, targets: Mapping[str, str]) -> tuple[Message, ...]:
     chosen = plan(_folder_candidates(source), targets)
 
     def reader(candidate: Candidate) -> Callable[[int], bytes]:
@@ -268,11 +280,11 @@ def _safe_member_name(info: zipfile.ZipInfo) -> PurePosixPath:
     name = info.filename.replace("\\", "/")
     path = PurePosixPath(name)
     if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in path.parts:
-        raise SubmissionRefusedError(f"zip entry {info.filename!r} would land outside the submission")
+        raise refused(msg("refused.zip_escape", entry=repr(info.filename)))
     return path
 
 
-def _extract_zip(archive: Path, dest: Path, targets: Mapping[str, str]) -> tuple[str, ...]:
+def _extract_zip(archive: Path, dest: Path, targets: Mapping[str, str]) -> tuple[Message, ...]:
     """Extract the ``.py`` files and notebooks of ``archive`` (its top and one folder below). An entry
     that would land outside its folder refuses the submission; a link or an oversized file refuses that
     file only. Whatever else reading it raises (a corrupt or encrypted archive, an undecodable name,
@@ -282,7 +294,7 @@ def _extract_zip(archive: Path, dest: Path, targets: Mapping[str, str]) -> tuple
         with _open_regular(archive) as raw, zipfile.ZipFile(raw) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_MEMBERS:
-                raise SubmissionRefusedError(f"{name} has more than {MAX_ZIP_MEMBERS} entries")
+                raise refused(msg("refused.zip_too_many", name=name, count=MAX_ZIP_MEMBERS))
             members: dict[PurePosixPath, zipfile.ZipInfo] = {}
             candidates = []
             for info in infos:
@@ -291,7 +303,7 @@ def _extract_zip(archive: Path, dest: Path, targets: Mapping[str, str]) -> tuple
                     continue
                 members[path] = info
                 link = stat.S_ISLNK(info.external_attr >> 16)
-                candidates.append(Candidate(path, "it is a link; links are refused" if link
+                candidates.append(Candidate(path, msg("reason.link") if link
                                             else _too_large(path, info.file_size)))
             chosen = plan(candidates, targets)
 
@@ -307,10 +319,9 @@ def _extract_zip(archive: Path, dest: Path, targets: Mapping[str, str]) -> tuple
         raise
     except RuntimeError as exc:
         if "encrypted" not in str(exc):
-            raise SubmissionRefusedError(f"{name} is not a readable zip ({type(exc).__name__})") from None
-        raise SubmissionRefusedError(f"{name} is encrypted (password-protected); submit a zip without "
-                                     f"a password") from None
+            raise refused(msg("refused.zip_unreadable", name=name, detail=type(exc).__name__)) from None
+        raise refused(msg("refused.zip_encrypted", name=name)) from None
     except Exception as exc:  # any failure to read one archive refuses that student only
         detail = str(exc)[:200] or type(exc).__name__
-        raise SubmissionRefusedError(f"{name} is not a readable zip ({type(exc).__name__}: {detail})") \
-            from None
+        raise refused(msg("refused.zip_unreadable", name=name,
+                          detail=f"{type(exc).__name__}: {detail}")) from None

@@ -4,7 +4,9 @@ sqlite3 commits each row atomically, so a batch killed at any moment (SIGKILL in
 finished row, and a rerun regrades only what is missing or stale: a row counts when the submission's
 hash and the grader's version key both match. A second table holds what is known of each student: whether
 their entry is still in the class folder, why their submission was refused, when it was submitted and the
-intake's notes. Every output is written from these two tables, so a run on some students or exercises
+intake's notes, stored as messages (JSON: a catalogue key and its parameters) so that they are rendered
+in the language of each output; a gradebook written when they were English text is still read (its
+lines show as they are). Every output is written from these two tables, so a run on some students or exercises
 never drops the others.
 """
 
@@ -16,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from coursekit.messages import Message, verbatim
 from coursekit.results import ExerciseResult, result_from_dict, result_to_dict
 
 SCHEMA = """
@@ -45,9 +48,9 @@ class StudentRecord:
 
     student: str
     present: bool
-    problem: str | None = None
+    problem: Message | None = None
     submitted_at: str | None = None
-    intake: tuple[str, ...] = ()
+    intake: tuple[Message, ...] = ()
 
 
 class Gradebook:
@@ -95,8 +98,10 @@ class Gradebook:
     def put_student(self, record: StudentRecord) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO students VALUES (?, ?, ?, ?, ?, ?)",
-            (record.student, int(record.present), record.problem, record.submitted_at,
-             json.dumps(list(record.intake), ensure_ascii=False), time.time()))
+            (record.student, int(record.present),
+             None if record.problem is None else json.dumps(record.problem.to_dict(), ensure_ascii=False),
+             record.submitted_at, json.dumps([m.to_dict() for m in record.intake], ensure_ascii=False),
+             time.time()))
 
     def mark_present(self, present: set[str]) -> None:
         """Students with an entry in the class folder are present; every other known student is not."""
@@ -116,5 +121,21 @@ class Gradebook:
         """Every student the gradebook knows, by id."""
         rows = self._db.execute("SELECT student, present, problem, submitted_at, intake FROM students "
                                 "ORDER BY student").fetchall()
-        return [StudentRecord(s, bool(p), problem, at, tuple(json.loads(intake)))
+        return [StudentRecord(s, bool(p), None if problem is None else _problem(problem), at,
+                              tuple(_message(n) for n in json.loads(intake)))
                 for s, p, problem, at, intake in rows]
+
+
+def _message(stored: object) -> Message:
+    """A stored message; a line stored as text (by a coursekit before messages) is shown as it is."""
+    if isinstance(stored, dict) and "key" in stored:
+        return Message.from_dict(stored)
+    return verbatim(str(stored))
+
+
+def _problem(stored: str) -> Message:
+    try:
+        data = json.loads(stored) if stored.startswith("{") else stored
+    except ValueError:
+        data = stored
+    return _message(data)

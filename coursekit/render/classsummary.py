@@ -13,7 +13,7 @@ from rich.text import Text
 from coursekit.classresults import ClassReport
 from coursekit.classstats import class_stats
 from coursekit.i18n import render
-from coursekit.messages import in_domain
+from coursekit.messages import Message, in_domain
 from coursekit.render.text import key
 
 BAR_WIDTH = 30
@@ -37,7 +37,7 @@ def histogram(scores: list[float], max_score: float) -> Text:
     return text
 
 
-def report_problem(report: ClassReport, student: str) -> str | None:
+def report_problem(report: ClassReport, student: str) -> Message | None:
     return next((s.problem for s in report.students if s.student == student), None)
 
 
@@ -89,7 +89,8 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
         if p.kind == "missing":
             missing.setdefault(p.student, []).append(p.exercise)
         elif p.kind == "refused" and p.message != report_problem(report, p.student):
-            parts.append(Text(f"{p.student}: {p.message}", style="yellow"))  # one refused file
+            parts.append(Text(key("summary.refused_file", lang, student=p.student, note=p.message),
+                              style="yellow"))  # one refused file
     for student, exercises in missing.items():
         parts.append(Text(key("summary.no_file", lang, student=student, exercises=tuple(exercises)),
                           style="yellow"))

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from coursekit.messages import Message
 from coursekit.render.text import key, test_name, test_output, title
 from coursekit.results import ExerciseResult
 
 TEST_FIELDS = ("name", "score", "max_score", "status", "output", "visibility")
 
 
-def results_json(results: Sequence[ExerciseResult], problem: str | None, lang: str) -> dict[str, Any]:
+def results_json(results: Sequence[ExerciseResult], problem: Message | None, lang: str) -> dict[str, Any]:
     """Gradescope's object, every text in ``lang``; a test's tags hold its exercise and named mistake."""
     tests = [
         {"name": f"{r.exercise} · {test_name(r.exercise, t, lang)}", "score": t.score,

@@ -15,7 +15,8 @@ from html import escape
 
 from coursekit.classresults import ClassReport
 from coursekit.classstats import Bin, ClassStats
-from coursekit.render.text import key
+from coursekit.messages import Param
+from coursekit.render.text import key, words
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -79,7 +80,7 @@ def _link(stats: ClassStats, student: str) -> str:
 
 def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str:
     """The page in ``lang`` (every heading, column and note from the engine's catalogue)."""
-    def k(name: str, /, **params: str | int) -> str:
+    def k(name: str, /, **params: Param) -> str:
         return escape(key(f"html.{name}", lang, **params))
 
     parts = ["<!DOCTYPE html>", f"<html lang=\"{escape(lang)}\"><head><meta charset=\"utf-8\">",
@@ -115,7 +116,8 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
                                 "student", "what", "exercise", "message")),
                             ((_link(stats, p.student),
                               f"<span class=\"warn\">{escape(key(KINDS[p.kind], lang))}</span>",
-                              escape(p.exercise), escape(_short(p.message))) for p in stats.problems)))
+                              escape(p.exercise), escape(_short(words(p.message, lang))))
+                             for p in stats.problems)))
         parts.extend(f"<p class=\"warn\">{k('not_graded', note=s)}</p>" for s in report.skipped)
     else:
         parts.append(f"<p class=\"muted\">{k('no_problems')}</p>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from coursekit.messages import Message
 from coursekit.render.text import key, test_name, test_output, title
 from coursekit.results import ExerciseResult
 
@@ -12,7 +13,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
-def student_markdown(student: str, results: Sequence[ExerciseResult], problem: str | None, lang: str) -> str:
+def student_markdown(student: str, results: Sequence[ExerciseResult], problem: Message | None,
+                     lang: str) -> str:
     """The feedback ``coursekit check`` shows, as a Markdown page.
 
     What the student's code printed is left out: in batch grading it ran on the hidden inputs too, and a
