@@ -7,6 +7,7 @@ from pathlib import Path
 from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
 from coursekit.exercise import Exercise
 from coursekit.grading import grade_exercise
+from coursekit.i18n import error
 from coursekit.notebook import notebook_name
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
@@ -24,14 +25,13 @@ def locate(exercise: Exercise, path: Path | None, cwd: Path) -> tuple[Path, str 
         path = path if path.is_absolute() else cwd / path
         if path.is_file() or path.is_symlink():
             if path.name not in (exercise.filename, notebook):
-                raise SubmissionNotFoundError(
-                    f"{path} is not {exercise.filename}: {exercise.id} is graded from {exercise.filename} "
-                    f"(or the notebook {notebook})")
+                raise error(SubmissionNotFoundError, "check.wrong_file", path=str(path), exercise=exercise.id,
+                            filename=exercise.filename, notebook=notebook)
             folder, entry = path.parent, path.name
         elif path.is_dir():
             folder = path
         else:
-            raise SubmissionNotFoundError(f"{path} does not exist")
+            raise error(SubmissionNotFoundError, "check.no_path", path=str(path))
         candidates = [folder]
     else:
         candidates = [cwd, cwd / "exercises"]
@@ -39,11 +39,11 @@ def locate(exercise: Exercise, path: Path | None, cwd: Path) -> tuple[Path, str 
         for name in (entry,) if entry else (exercise.filename, notebook):
             target = folder / name
             if target.is_symlink():
-                raise SubmissionRefusedError(f"{target} is a link; links are refused")
+                raise error(SubmissionRefusedError, "check.link", path=str(target))
             if target.is_file():
                 return folder, entry
-    looked = " and ".join(str(f) for f in candidates)
-    raise SubmissionNotFoundError(f"{exercise.filename} (or {notebook}) was not found in {looked}")
+    raise error(SubmissionNotFoundError, "check.not_found", filename=exercise.filename, notebook=notebook,
+                folders=tuple(str(f) for f in candidates))
 
 
 def check(exercise_id: str, path: Path | None = None, cwd: Path | None = None) -> ExerciseResult:

@@ -19,6 +19,8 @@ from typing import Any
 
 from coursekit._exceptions import CourseFileError
 from coursekit.classresults import Late
+from coursekit.i18n import error
+from coursekit.messages import Message, Param, msg
 from coursekit.results import ExerciseResult
 
 DEFAULT_FILE = "course.toml"
@@ -92,16 +94,23 @@ class Course:
         return float(self.points.get(exercise, raw_max))
 
 
+def refused(reason: str, /, **params: Param) -> CourseFileError:
+    """The error for a refused value: the entry ``course.<reason>`` of the engine's catalogue (its key and
+    the reason, rendered in the user's language by the CLI; ``str()`` is the English text)."""
+    return error(CourseFileError, f"course.{reason}", **params)
+
+
 def _number(value: Any, key: str, low: float, high: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise CourseFileError(f"{key}: expected a number, got {value!r}")
+        raise refused("number", key=key, got=repr(value))
     if value < low or (high is not None and value > high):
-        bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise CourseFileError(f"{key}: expected a number {bounds}, got {value!r}")
+        if high is None:
+            raise refused("number_at_least", key=key, low=low, got=repr(value))
+        raise refused("number_between", key=key, low=low, high=high, got=repr(value))
     return float(value)
 
 
-def parse_time(text: Any, key: str) -> datetime:
+def parse_time(text: Any, key: str | Message) -> datetime:
     """An ISO 8601 time with its time zone (a time without one would depend on the grading machine)."""
     if isinstance(text, datetime):
         moment = text
@@ -109,19 +118,18 @@ def parse_time(text: Any, key: str) -> datetime:
         try:
             moment = datetime.fromisoformat(text.strip())
         except ValueError:
-            raise CourseFileError(f"{key}: expected an ISO 8601 time such as 2026-12-15T23:59:00+08:00, "
-                                  f"got {text!r}") from None
+            raise refused("time_format", key=key, got=repr(text)) from None
     else:
-        raise CourseFileError(f"{key}: expected an ISO 8601 time, got {text!r}")
+        raise refused("time_type", key=key, got=repr(text))
     if moment.tzinfo is None:
-        raise CourseFileError(f"{key}: {text!s} has no time zone; add one, e.g. +08:00")
+        raise refused("no_time_zone", key=key, text=str(text))
     return moment
 
 
 def _unknown(table: Mapping[str, Any], known: Sequence[str], where: str) -> None:
     for key in table:
         if key not in known:
-            raise CourseFileError(f"{where}{key}: unknown key (expected one of {', '.join(known)})")
+            raise refused("unknown_key", key=f"{where}{key}", known=tuple(known))
 
 
 def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path, source: str) -> Course:
@@ -129,37 +137,35 @@ def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path
     _unknown(data, ("lang", "points", "late"), "")
     lang = data.get("lang")
     if lang is not None and lang not in LANGUAGES:
-        raise CourseFileError(f"lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
+        raise refused("lang", languages=LANGUAGES, got=repr(lang))
     points_table = data.get("points", {})
     if not isinstance(points_table, dict):
-        raise CourseFileError("points: expected a table of exercise = points")
+        raise refused("points_table")
     points: dict[str, float] = {}
     for exercise, value in points_table.items():
         if exercise not in exercises:
-            raise CourseFileError(f"points.{exercise}: unknown exercise "
-                                  f"(expected one of {', '.join(exercises)})")
+            raise refused("unknown_exercise", key=f"points.{exercise}", exercises=tuple(exercises))
         points[exercise] = _number(value, f"points.{exercise}", 0)
         if points[exercise] == 0:
-            raise CourseFileError(f"points.{exercise}: expected more than 0 points, got {value!r}")
+            raise refused("points_positive", key=f"points.{exercise}", got=repr(value))
     late = None
     if "late" in data:
         table = data["late"]
         if not isinstance(table, dict):
-            raise CourseFileError("late: expected a table")
+            raise refused("late_table")
         _unknown(table, ("due", "penalty_per_day", "max_penalty", "zero_after_days", "submitted_at"), "late.")
         if "due" not in table:
-            raise CourseFileError("late.due: missing; a late policy needs a due date")
+            raise refused("due_missing")
         zero_after = table.get("zero_after_days")
         if zero_after is not None and (isinstance(zero_after, bool) or not isinstance(zero_after, int)
                                        or zero_after < 0):
-            raise CourseFileError(f"late.zero_after_days: expected a whole number of days >= 0, "
-                                  f"got {zero_after!r}")
+            raise refused("whole_days", got=repr(zero_after))
         times = table.get("submitted_at")
         if times is not None and not isinstance(times, str):
-            raise CourseFileError(f"late.submitted_at: expected the path of a CSV file, got {times!r}")
+            raise refused("csv_path", got=repr(times))
         times_path = None if times is None else folder / times
         if times_path is not None and not times_path.is_file():
-            raise CourseFileError(f"late.submitted_at: {times_path} is not a file")
+            raise refused("not_a_file", key="late.submitted_at", path=str(times_path))
         late = LatePolicy(
             due=parse_time(table["due"], "late.due"),
             penalty_per_day=_number(table.get("penalty_per_day", 0.0), "late.penalty_per_day", 0, 1),
@@ -178,13 +184,13 @@ def load_course(path: Path | None, exercises: Sequence[str], cwd: Path | None = 
             return Course()
         path = candidate
     if not path.is_file():
-        raise CourseFileError(f"--course: {path} is not a file")
+        raise refused("not_a_file", key="--course", path=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise CourseFileError(f"{path}: cannot be read ({exc})") from None
+        raise refused("unreadable", path=str(path), error=str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise CourseFileError(f"{path}: not valid TOML ({exc})") from None
+        raise refused("not_toml", path=str(path), error=str(exc)) from None
     course = parse_course(data, exercises, path.parent, str(path))
     if course.late is not None and course.late.submitted_at is not None:
         read_submission_times(course.late.submitted_at)  # refuse a bad CSV before grading starts
@@ -195,17 +201,18 @@ def read_submission_times(path: Path) -> dict[str, datetime]:
     """``student,submitted_at`` rows; a bad row is refused with its line number."""
     try:
         if path.stat().st_size > MAX_CSV_BYTES:
-            raise CourseFileError(f"late.submitted_at: {path} is larger than {MAX_CSV_BYTES >> 20} MiB")
+            raise refused("csv_too_large", path=str(path), mib=MAX_CSV_BYTES >> 20)
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CourseFileError(f"late.submitted_at: {path} cannot be read ({exc})") from None
+        raise refused("csv_unreadable", path=str(path), error=str(exc)) from None
     reader = csv.DictReader(text.splitlines())
     if reader.fieldnames is None or not {"student", "submitted_at"} <= set(reader.fieldnames):
-        raise CourseFileError(f"late.submitted_at: {path} needs the columns student,submitted_at")
+        raise refused("csv_columns", path=str(path))
     times: dict[str, datetime] = {}
     for line, row in enumerate(reader, start=2):
         student = (row.get("student") or "").strip()
         if not student:
-            raise CourseFileError(f"late.submitted_at: {path}, line {line}: no student")
-        times[student] = parse_time(row.get("submitted_at") or "", f"late.submitted_at ({path}, line {line})")
+            raise refused("csv_no_student", path=str(path), line=line)
+        times[student] = parse_time(row.get("submitted_at") or "",
+                                    msg("course.csv_line", path=str(path), line=line))
     return times

@@ -36,6 +36,7 @@ from coursekit import wire
 from coursekit._exceptions import CoursekitError, InternalError, UnknownExerciseError
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
+from coursekit.i18n import error
 from coursekit.messages import Mistake
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
@@ -203,5 +204,5 @@ def load(exercise_id: str) -> HandoutExercise:
     ids = exercise_ids()
     key = exercise_id.strip().lower()
     if key not in ids:
-        raise UnknownExerciseError(f"unknown exercise {exercise_id!r}: expected one of {', '.join(ids)}")
+        raise error(UnknownExerciseError, "exercise.unknown", got=repr(exercise_id), exercises=tuple(ids))
     return HandoutExercise(json.loads((data_folder() / f"{key}.json").read_text(encoding="utf-8")))

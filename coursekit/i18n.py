@@ -15,9 +15,10 @@ import string
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
-from coursekit._exceptions import UnknownLanguageError
-from coursekit.messages import ENGINE, Message, Param
+from coursekit._exceptions import CoursekitError, UnknownLanguageError
+from coursekit.messages import ENGINE, Message, Param, msg
 
 LANGUAGES = ("zh", "en")
 DEFAULT = "en"
@@ -37,8 +38,8 @@ def resolve_language(option: str | None = None, environ: Mapping[str, str] | Non
         if value is not None and value.strip():
             lang = value.strip().lower()
             if lang not in LANGUAGES:
-                raise UnknownLanguageError(
-                    f"{source}: unknown language {value!r}: expected one of {', '.join(LANGUAGES)}")
+                raise error(UnknownLanguageError, "language.unknown", source=source, got=repr(value),
+                            languages=LANGUAGES)
             return lang
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(name, "")
@@ -111,11 +112,21 @@ def _value(value: Param, lang: str, strict: bool) -> object:
     return value
 
 
+E = TypeVar("E", bound=CoursekitError)
+
+
+def error(kind: type[E], key: str, /, **params: Param) -> E:
+    """An error of ``kind`` that carries the engine's message ``key``: the CLI renders it in the user's
+    language; ``str()`` (logs, tracebacks) is its English text."""
+    message = msg(key, **params)
+    return kind(render(message, DEFAULT), message=message)
+
+
 def placeholders(template: str) -> set[str]:
     """The names of the ``{placeholders}`` of a catalogue entry."""
     return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template)
             if name is not None}
 
 
-__all__ = ["DEFAULT", "ENGINE", "LANGUAGES", "MissingMessageError", "catalogue", "has_entry",
+__all__ = ["DEFAULT", "ENGINE", "LANGUAGES", "MissingMessageError", "catalogue", "error", "has_entry",
            "locale_dirs", "placeholders", "render", "resolve_language"]

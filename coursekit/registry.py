@@ -6,6 +6,7 @@ import importlib
 
 from coursekit._exceptions import UnknownExerciseError
 from coursekit.exercise import Exercise
+from coursekit.i18n import error
 
 GRADER_MODULES: dict[str, str] = {
     "ex1": "graders.ex1",
@@ -28,8 +29,8 @@ def get_exercise(exercise_id: str) -> Exercise:
     """The grader of ``exercise_id`` (``"ex1"``); raises UnknownExerciseError for an unknown id."""
     module_name = GRADER_MODULES.get(exercise_id.strip().lower())
     if module_name is None:
-        raise UnknownExerciseError(
-            f"unknown exercise {exercise_id!r}: expected one of {', '.join(GRADER_MODULES)}")
+        raise error(UnknownExerciseError, "exercise.unknown", got=repr(exercise_id),
+                    exercises=tuple(GRADER_MODULES))
     exercise: Exercise = importlib.import_module(module_name).EXERCISE
     return exercise
 

@@ -20,6 +20,7 @@ from coursekit.batch.secret import Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.cli import app
 from coursekit.course import Course, LatePolicy, load_course, parse_course
+from coursekit.i18n import render
 from coursekit.messages import verbatim
 from coursekit.registry import exercise_ids, get_exercise
 from coursekit.render.csvout import grades_csv, safe_cell
@@ -156,6 +157,10 @@ def test_invalid_course_values_are_refused_with_key_and_reason(tmp_path, text, k
     with pytest.raises(CourseFileError) as info:
         load_course(path, IDS)
     assert key in str(info.value) and "\n" not in str(info.value).strip()
+    assert info.value.message is not None  # the CLI says it in the user's language
+    english, chinese = (render(info.value.message, lang, strict=True) for lang in ("en", "zh"))
+    assert english == str(info.value) and "\n" not in chinese.strip() and chinese != english
+    assert key in chinese or key == "not valid TOML"
 
 
 def test_submission_times_csv_is_checked_before_grading(tmp_path):

@@ -10,11 +10,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from coursekit._exceptions import CoursekitError
 from coursekit.check import check as run_check
 from coursekit.check import locate
+from coursekit.cli.errors import error_message, print_error
+from coursekit.cli.errors import language as message_language
 from coursekit.exercise import Case
 from coursekit.i18n import resolve_language
 from coursekit.registry import get_exercise
@@ -44,9 +45,9 @@ def check(
         result = run_check(exercise, path)
     except CoursekitError as exc:  # an unknown exercise or language, a file not found or refused: exit 2
         if as_json:
-            typer.echo(json.dumps(error_json(str(exc)), ensure_ascii=False))
+            typer.echo(json.dumps(error_json(error_message(exc, message_language(lang))), ensure_ascii=False))
         else:
-            Console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}")
+            print_error(exc, lang)
         raise typer.Exit(code=2) from None
     if as_json:
         typer.echo(json.dumps(check_json(result, language), ensure_ascii=False))

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from coursekit._exceptions import CoursekitError
+from coursekit.cli.errors import print_error, print_warning, say
 from coursekit.registry import exercise_ids, get_exercise
 
 export_app = typer.Typer(help="Export coursekit to other grading platforms.", no_args_is_help=True)
@@ -20,7 +22,9 @@ def gradescope(
     exercises: Annotated[str, typer.Option(help="Comma-separated exercise ids (default: all).")] = "",
     secret_file: Annotated[Path | None, typer.Option(help="File holding the course secret.")] = None,
 ) -> None:
-    """Write an autograder zip for Gradescope: upload it as the assignment's autograder."""
+    """Write an autograder zip for Gradescope: upload it as the assignment's autograder.
+
+    Messages are in $COURSEKIT_LANG's language, else the locale's."""
     from coursekit.batch.export import build_autograder
     from coursekit.batch.secret import load_secret
 
@@ -32,12 +36,9 @@ def gradescope(
         secret = load_secret(secret_file)
         names = build_autograder(out, ids, secret)
     except CoursekitError as exc:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {exc}")
+        print_error(exc, None)
         raise typer.Exit(code=2) from None
     if secret.is_demo:
-        Console(stderr=True, soft_wrap=True).print(
-            "[yellow]warning:[/] the zip carries the demo course secret; set $COURSEKIT_SECRET before "
-            "exporting for a real course")
-    console.print(f"wrote [bold]{out}[/] ({len(names)} files) for {', '.join(ids)}: upload it to Gradescope "
-                  f"as the autograder (setup.sh installs Python 3.11 and coursekit; run_autograder grades "
-                  f"/autograder/submission)")
+        print_warning("export.demo_secret", None)
+    console.print(escape(say("export.wrote", None, path=str(out), count=len(names), exercises=tuple(ids))),
+                  soft_wrap=True)

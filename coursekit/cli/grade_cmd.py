@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from coursekit._exceptions import CoursekitError
-from coursekit.cli.errors import error_text
+from coursekit.cli.errors import print_error, print_warning, say
 
 if TYPE_CHECKING:
     from coursekit.batch import Progress as GradeProgress
@@ -56,11 +56,11 @@ def grade(
     from coursekit.sandbox.isolation import detect
 
     console = Console()
-    err = Console(stderr=True, soft_wrap=True)
+    said_in = lang  # the language of an error: --lang, then (once read) the course file's
     try:
         secret = load_secret(secret_file)
         the_course = load_course(course, exercise_ids())
-        language = resolve_language(lang, configured=the_course.lang)
+        language = said_in = resolve_language(lang, configured=the_course.lang)
         options = GradeOptions(exercises=_ids(exercises), workers=workers, timeout_s=timeout,
                                memory_mb=memory, secret=secret, students=_ids(students), course=the_course,
                                lang=language)
@@ -69,9 +69,9 @@ def grade(
         options = replace(options, isolation=isolation)
         console.print(isolation.summary(), markup=False, highlight=False)
         if secret.is_demo:
-            err.print("[yellow]warning:[/] using the demo course secret; set $COURSEKIT_SECRET so that "
-                      "students cannot compute the hidden cases")
-        with Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
+            print_warning("grade.demo_secret", language)
+        with Progress(TextColumn(f"[bold]{escape(say('grade.progress', language))}"), BarColumn(),
+                      MofNCompleteColumn(),
                       TextColumn("{task.fields[last]}"), TimeRemainingColumn(), console=console,
                       transient=False) as bar:
             task = bar.add_task("grading", total=None, last="")
@@ -79,10 +79,11 @@ def grade(
             def show(p: GradeProgress) -> None:
                 bar.update(task, total=p.total, completed=p.done, last=f"{p.student} {p.exercise}")
                 if p.internal_error:
-                    bar.log(f"[yellow]internal error[/] grading {escape(p.student)} {p.exercise}")
+                    said = say("grade.internal_error", language, student=p.student, exercise=p.exercise)
+                    bar.log(f"[yellow]{escape(said)}[/]")
 
             report = grade_class(class_dir, out, options, on_progress=show)
     except CoursekitError as exc:
-        err.print(f"[bold red]{escape(error_text(exc, lang))}[/]")
+        print_error(exc, said_in)
         raise typer.Exit(code=2) from None
     console.print(class_summary(report, language))

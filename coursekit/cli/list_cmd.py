@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from coursekit._exceptions import CoursekitError
+from coursekit.cli.errors import print_error
 from coursekit.i18n import resolve_language
 from coursekit.registry import all_exercises
 from coursekit.render.terminal import exercise_list
@@ -21,6 +22,6 @@ def list_exercises(
     try:
         language = resolve_language(lang)
     except CoursekitError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
+        print_error(exc, lang)
         raise typer.Exit(code=2) from None
     Console().print(exercise_list(all_exercises(), language))

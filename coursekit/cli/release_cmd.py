@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from coursekit._exceptions import CoursekitError
+from coursekit.cli.errors import print_error, print_warning, say
+from coursekit.messages import msg
 
 REPOSITORY_STUBS = Path(__file__).resolve().parents[2] / "exercises"
 
@@ -18,7 +20,9 @@ REPOSITORY_STUBS = Path(__file__).resolve().parents[2] / "exercises"
 def release(
     out_dir: Annotated[Path, typer.Argument(help="The new folder to write the handout into.")],
     exercises: Annotated[str, typer.Option(help="Comma-separated exercise ids (default: all).")] = "",
-    lang: Annotated[str, typer.Option(help="The notebooks' language: zh or en.")] = "zh",
+    lang: Annotated[str | None, typer.Option(
+        help="The language of the notebooks (default: zh) and of the messages (default: $COURSEKIT_LANG, "
+             "then the locale): zh or en.")] = None,
     stubs: Annotated[Path | None, typer.Option(
         help="The folder of the exercise stubs (default: the repository's exercises/).")] = None,
 ) -> None:
@@ -31,23 +35,20 @@ def release(
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # Keras computes the expected values
 
-    err = Console(stderr=True, soft_wrap=True)
-    if lang not in ("zh", "en"):
-        err.print(f"[bold red]error:[/] --lang: expected zh or en, got {escape(lang)!r}")
+    if lang is not None and lang not in ("zh", "en"):
+        print_error(msg("option.lang", got=repr(lang)), None)
         raise typer.Exit(code=2)
     ids = [e.strip() for e in exercises.split(",") if e.strip()]
     if not ids:
         ids = [i for i in exercise_ids() if handed_out(i)]
         left = [i for i in exercise_ids() if not handed_out(i)]
         if left:
-            err.print(f"[yellow]warning:[/] {', '.join(left)} cannot be handed out yet (their graders judge "
-                      f"with reference code) and are left out; students check them with the full coursekit")
+            print_warning("release.left_out", lang, exercises=tuple(left))
     try:
-        handout = build_handout(out_dir, ids, "zh" if lang == "zh" else "en", stubs or REPOSITORY_STUBS)
+        handout = build_handout(out_dir, ids, "en" if lang == "en" else "zh", stubs or REPOSITORY_STUBS)
     except CoursekitError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        print_error(exc, lang)
         raise typer.Exit(code=2) from None
-    Console(soft_wrap=True).print(
-        f"wrote the handout of {', '.join(handout.exercises)} to [bold]{escape(str(handout.folder))}[/] "
-        f"({handout.size / 1024:.0f} KiB) and {escape(str(handout.archive))}: students install it with "
-        f"pip install {escape(str(handout.folder))}")
+    Console(soft_wrap=True).print(escape(say(
+        "release.wrote", lang, exercises=tuple(handout.exercises), folder=str(handout.folder),
+        kib=handout.size / 1024, archive=str(handout.archive))))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from coursekit import __version__
 from coursekit._exceptions import CoursekitError
+from coursekit.i18n import error
 from coursekit.registry import get_exercise
 from coursekit.release.data import exercise_data, handed_out
 from coursekit.release.notebooks import Lang, stub_notebook
@@ -43,11 +44,11 @@ def build_handout(out_dir: Path, exercise_ids: Sequence[str], lang: Lang, stubs:
     UnknownExerciseError, NotHandedOutError, or CoursekitError when ``out_dir`` holds files.
     """
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise CoursekitError(f"{out_dir} exists and is not an empty folder; release writes a new handout")
+        raise error(CoursekitError, "release.not_empty", path=str(out_dir))
     exercises = [get_exercise(i) for i in exercise_ids]
     missing = [e.filename for e in exercises if not (stubs / e.filename).is_file()]
     if missing:
-        raise CoursekitError(f"the stubs {', '.join(missing)} are not in {stubs}")
+        raise error(CoursekitError, "release.no_stubs", stubs=tuple(missing), folder=str(stubs))
     data = {e.id: exercise_data(e) for e in exercises}
     out_dir.mkdir(parents=True, exist_ok=True)
     try:

@@ -15,6 +15,7 @@ from coursekit import wire
 from coursekit._exceptions import CoursekitError
 from coursekit.exercise import Exercise
 from coursekit.handout import FORMAT, mistake_to_data
+from coursekit.i18n import error
 
 # The judge module each grader judges with (coursekit/judges.py says what one is): a grader names its
 # own with ``Exercise.judge_module``; this table names it for the graders that compare one array with
@@ -43,8 +44,7 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
     """The handout's data file of ``exercise``: public cases, expected values (live Keras), mistakes."""
     module = judge_module(exercise)
     if module is None:
-        raise NotHandedOutError(f"{exercise.id} cannot be handed out yet: its grader names no judge module "
-                                f"(coursekit/judges.py), so its check would need the reference code")
+        raise error(NotHandedOutError, "release.not_handed_out", exercise=exercise.id)
     importlib.import_module(module)
     cases = exercise.public_cases()
     expected = exercise.expected_values(cases, use_cache=False)
