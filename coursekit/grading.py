@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from coursekit import refcache
-from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
+from coursekit._exceptions import CoursekitError, SubmissionNotFoundError, SubmissionRefusedError
 from coursekit.compare import Verdict, untranslated
 from coursekit.exercise import Case, Exercise
 from coursekit.imports import find_forbidden
@@ -56,7 +56,7 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
     try:
         notebooks, found_notes = _notebooks(exercise, workspace, entry)
     except NotebookError as exc:
-        return finish(failed_tests(cases, Failed(Failure.REFUSED, verbatim(str(exc)))))
+        return finish(failed_tests(cases, Failed(Failure.REFUSED, refusal_message(exc))))
     modules = {nb.module_file: nb for nb in notebooks}
     path = workspace / exercise.filename
     if exercise.filename not in modules:
@@ -72,7 +72,7 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
             banned = find_forbidden(workspace, exercise.filename, exercise.forbidden_imports,
                                     {name: nb.source for name, nb in modules.items()})
         except SubmissionRefusedError as exc:  # a file the scan cannot read: the student's, said so
-            return finish(failed_tests(cases, Failed(Failure.REFUSED, verbatim(str(exc)))))
+            return finish(failed_tests(cases, Failed(Failure.REFUSED, refusal_message(exc))))
         if banned:
             b = banned[0]
             nb = modules.get(b.file)
@@ -87,9 +87,9 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
         outcomes, output, notes = _run_all(exercise, workspace, cases, limits, runner, measure=not remeasure,
                                            notebooks=notebooks)
     except SubmissionNotFoundError as exc:
-        return finish(failed_tests(cases, Failed(Failure.NOT_FOUND, verbatim(str(exc)))), notes=found_notes)
+        return finish(failed_tests(cases, Failed(Failure.NOT_FOUND, refusal_message(exc))), notes=found_notes)
     except SubmissionRefusedError as exc:
-        return finish(failed_tests(cases, Failed(Failure.REFUSED, verbatim(str(exc)))), notes=found_notes)
+        return finish(failed_tests(cases, Failed(Failure.REFUSED, refusal_message(exc))), notes=found_notes)
     said: list[Message] = []  # the verdicts' notes, each said once
     tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure, said)
              for case in cases]
@@ -137,6 +137,11 @@ class Failed:
     failure: Failure
     message: Message
     mistake: Mistake | None = None
+
+
+def refusal_message(exc: CoursekitError) -> Message:
+    """What a refusal says: its catalogue message, else its text as it is."""
+    return exc.message or verbatim(str(exc))
 
 
 def failed_tests(cases: Sequence[Case], failed: Failed, *, internal: bool = False) -> list[TestResult]:

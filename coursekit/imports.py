@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from coursekit._exceptions import SubmissionRefusedError
+from coursekit.i18n import error
+from coursekit.messages import msg
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,8 @@ def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str],
         except SyntaxError:
             continue
         except Exception as exc:  # RecursionError, MemoryError, ValueError (a NUL byte), OSError, ...
-            why = "it is nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
-            raise SubmissionRefusedError(
-                f"{name} cannot be read by the check for forbidden imports ({why}); the check must read "
-                f"every file your code imports, so simplify {name}") from None
+            why = msg("imports.too_deep") if isinstance(exc, RecursionError) else type(exc).__name__
+            raise error(SubmissionRefusedError, "imports.unreadable", name=name, why=why) from None
         for module, line in imported:
             top = module.partition(".")[0]
             if top in banned:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from coursekit._exceptions import CoursekitError
+from coursekit.i18n import error
 from coursekit.sandbox.report import Place, StudentError
 
 SUFFIX = ".ipynb"
@@ -69,31 +70,29 @@ def read_notebook(path: Path) -> NotebookCode:
     try:
         import nbformat  # only a notebook pays for its import
     except ImportError:  # the student handout installs it only with its "notebook" extra
-        raise NotebookError(f"reading {path.name} needs nbformat, which is not installed here; add it "
-                            f"with: pip install nbformat") from None
+        raise error(NotebookError, "notebook.no_nbformat", name=path.name) from None
     if path.is_symlink():
-        raise NotebookError(f"{path.name} is a link; links are refused")
+        raise error(NotebookError, "notebook.link", name=path.name)
     try:
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB; clear its "
-                                f"outputs (Kernel > Restart & Clear Output) and save it again")
+            raise error(NotebookError, "notebook.too_large", name=path.name, mib=MAX_NOTEBOOK_BYTES >> 20)
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise NotebookError(f"{path.name} is not a notebook: it is not UTF-8 text") from None
+        raise error(NotebookError, "notebook.not_utf8", name=path.name) from None
     except OSError as exc:
-        raise NotebookError(f"{path.name} could not be read ({exc.strerror})") from None
+        raise error(NotebookError, "notebook.unreadable", name=path.name,
+                    reason=exc.strerror or type(exc).__name__) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat warns about fields it fills in (cell ids)
             notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
             nbformat.validate(notebook)
     except nbformat.reader.NotJSONError:
-        raise NotebookError(f"{path.name} is not a notebook: it is not valid JSON (was it saved "
-                            f"completely?)") from None
+        raise error(NotebookError, "notebook.not_json", name=path.name) from None
     except Exception as exc:  # nbformat raises many kinds on data that is no notebook
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise NotebookError(f"{path.name} is not a Jupyter notebook ({reason})") from None
+        raise error(NotebookError, "notebook.invalid", name=path.name, reason=reason) from None
     return notebook_code(path.name, [(c.cell_type, c.source) for c in notebook.cells])
 
 
@@ -113,7 +112,7 @@ def notebook_code(name: str, cells: list[tuple[str, str]]) -> NotebookCode:
         lines.extend(cell_lines)
         origins.extend((number, i) for i in range(1, len(cell_lines) + 1))
     if not lines:
-        raise NotebookError(f"{name} has no code: write your functions in its code cells and save it")
+        raise error(NotebookError, "notebook.no_code", name=name)
     return NotebookCode(name, Path(name).stem + ".py", "\n".join(lines) + "\n", tuple(origins))
 
 

@@ -125,3 +125,15 @@ def test_grade_speaks_the_course_files_language_once_it_is_read(tmp_path: Path) 
                                 "LANGUAGE": "", "LC_MESSAGES": "", "COURSEKIT_SECRET": "errors-test"})
     line = one_error_line(result)
     assert line.startswith("错误：CLASS_DIR：") and line.endswith("不是文件夹"), line
+
+
+@pytest.mark.parametrize(("lang", "says"), [
+    ("zh", "ex1_rnn_forward.ipynb 不是笔记本：它不是有效的 JSON（是不是没有完整保存？）"),
+    ("en", "ex1_rnn_forward.ipynb is not a notebook: it is not valid JSON (was it saved completely?)")])
+def test_a_refused_file_is_said_in_the_chosen_language(tmp_path: Path, lang: str, says: str) -> None:
+    """A file the grader will not read is a failed result (exit 1), its reason a message like any other."""
+    (tmp_path / "ex1_rnn_forward.ipynb").write_text('{"cells": [', encoding="utf-8")
+    result = invoke(["check", "ex1", str(tmp_path), "--json"], lang)
+    assert result.exit_code == 1
+    outputs = {t["output"] for t in json.loads(result.stdout)["tests"]}
+    assert outputs == {says}, outputs

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
+from coursekit.i18n import error
 
 MAX_FILES = 100
 MAX_FILE_BYTES = 1 << 20
@@ -18,19 +19,20 @@ def copy_workspace(source: Path, dest: Path) -> list[str]:
     grader read a file that is not its own.
     """
     if not source.is_dir():
-        raise SubmissionNotFoundError(f"{source} is not a folder")
+        raise error(SubmissionNotFoundError, "workspace.not_folder", path=str(source))
     copied: list[str] = []
     for path in sorted(source.iterdir()):
         if path.suffix != ".py":
             continue
         if path.is_symlink():
-            raise SubmissionRefusedError(f"{path.name} is a link; submit the file itself, not a link to it")
+            raise error(SubmissionRefusedError, "workspace.link", name=path.name)
         if not path.is_file():
             continue
         if len(copied) >= MAX_FILES:
-            raise SubmissionRefusedError(f"{source} holds more than {MAX_FILES} Python files")
+            raise error(SubmissionRefusedError, "workspace.too_many", path=str(source), count=MAX_FILES)
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise SubmissionRefusedError(f"{path.name} is larger than {MAX_FILE_BYTES // 1024} KiB")
+            raise error(SubmissionRefusedError, "workspace.too_large", name=path.name,
+                        kib=MAX_FILE_BYTES // 1024)
         shutil.copyfile(path, dest / path.name, follow_symlinks=False)
         copied.append(path.name)
     return copied
