@@ -49,6 +49,29 @@ zero_after_days = 7                  # more days late than this: the work scores
                                      # file time in each submission
 '''
 
+EXAMPLE_ZH = '''\
+# course.toml：`coursekit grade` 从运行它的文件夹读取（或用 --course FILE 指定）。
+# 每个键都可以省略；coursekit 用不了的值会在评分开始前被拒绝，并说明是哪个键、为什么。
+
+lang = "zh"                          # 反馈的语言："zh" 或 "en"
+
+[points]                             # 每个练习的分数：它的各项测试按这个分数折算
+ex1 = 10                             # （部分得分照样保留）；没有列出的练习每项测试 1 分
+ex2 = 10
+ex3 = 20
+ex4 = 20
+ex5 = 20
+
+[late]
+due = "2026-12-15T23:59:00+08:00"    # 截止时间，ISO 8601 格式，必须带时区
+penalty_per_day = 0.1                # 每迟交一天扣掉得分的比例，不满一天按一天算
+max_penalty = 0.5                    # 迟交最多扣掉的比例
+zero_after_days = 7                  # 迟交超过这么多天：这次作业记 0 分
+# submitted_at = "submitted_at.csv"  # 两列 student,submitted_at（ISO 8601）；不写这一项时，
+                                     # 取每份提交中最新的文件修改时间
+'''
+EXAMPLES = {"en": EXAMPLE, "zh": EXAMPLE_ZH}
+
 
 @dataclass(frozen=True)
 class LatePolicy:

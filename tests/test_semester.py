@@ -19,7 +19,7 @@ from coursekit.batch.classbook import report_from_gradebook
 from coursekit.batch.secret import Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.cli import app
-from coursekit.course import Course, LatePolicy, load_course, parse_course
+from coursekit.course import EXAMPLES, Course, LatePolicy, load_course, parse_course
 from coursekit.i18n import render
 from coursekit.messages import verbatim
 from coursekit.registry import exercise_ids, get_exercise
@@ -178,6 +178,19 @@ def test_init_course_writes_an_example_that_loads(tmp_path):
     course = load_course(tmp_path / "course.toml", IDS)
     assert course.lang == "zh" and course.points["ex3"] == 20 and course.late is not None
     assert CliRunner().invoke(app, ["init-course", str(tmp_path / "course.toml")]).exit_code == 2
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "反馈的语言"), ("en", "the language of the feedback")])
+def test_init_course_comments_in_the_chosen_language_with_the_same_values(tmp_path, lang, words):
+    import tomllib
+
+    path = tmp_path / "course.toml"
+    result = CliRunner().invoke(app, ["init-course", str(path), "--lang", lang])
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    assert words in text
+    assert tomllib.loads(text) == tomllib.loads(EXAMPLES["en"])  # the comments differ, never the values
+    assert ("已写入" in result.stdout) == (lang == "zh")
 
 
 def test_late_policy_days_cap_and_zero():
