@@ -153,3 +153,19 @@ def test_grading_uses_the_found_file_and_says_so(tmp_path):
     assert ben["score"] == 0 and "homework.py" in ben["output"]
     summary = json.loads((out / "summary.json").read_text())
     assert {(p["student"], p["kind"]) for p in summary["problems"]} == {("ben", "missing")}
+
+
+def test_gradescope_results_say_which_file_was_graded(tmp_path):
+    """On Gradescope too (one student), the intake's line heads results.json, in --lang's language."""
+    from coursekit.batch.gradescope_run import main
+
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "EX1.py").write_text(SOLUTION1)
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "secret.txt").write_text("intake-gradescope\n")
+    (tmp_path / "results").mkdir()
+    assert main(["--root", str(tmp_path), "--exercises", "ex1", "--lang", "zh"]) == 0
+    data = json.loads((tmp_path / "results" / "results.json").read_text(encoding="utf-8"))
+    # the line on ex1, then the score line: nothing on ex2 ... ex9, which were not graded
+    assert data["output"].startswith("ex1：评分用的是 EX1.py（当作 ex1_rnn_forward.py）\nex1（")
+    assert data["score"] == sum(t["max_score"] for t in data["tests"])

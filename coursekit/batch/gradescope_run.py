@@ -13,12 +13,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from coursekit.batch.outputs import write_atomic
+from coursekit.batch.outputs import student_results, write_atomic
 from coursekit.batch.run import GradeOptions
 from coursekit.batch.secret import load_secret
 from coursekit.batch.single import grade_one
 from coursekit.i18n import resolve_language
-from coursekit.render.gradescope import results_json
 
 
 def student_id(root: Path) -> str:
@@ -43,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     secret = load_secret(root / "source" / "secret.txt")
     ids = tuple(e for e in args.exercises.split(",") if e)
     grades = grade_one(root / "submission", student_id(root), GradeOptions(exercises=ids, secret=secret))
-    shown = results_json(grades.results, grades.problem, resolve_language(args.lang))
+    shown = student_results(grades, resolve_language(args.lang))
     write_atomic(root / "results" / "results.json", json.dumps(shown, indent=1, ensure_ascii=False))
     return 0
 

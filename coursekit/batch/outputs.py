@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from coursekit.bounds import MAX_STUDENT_CHARS, cut
 from coursekit.classresults import ClassReport, StudentGrades
@@ -44,7 +45,7 @@ def feedback_folder(out_dir: Path, student: str) -> Path:
     return out_dir / "feedback" / student
 
 
-def _notes(s: StudentGrades, lang: str) -> list[str]:
+def feedback_notes(s: StudentGrades, lang: str) -> list[str]:
     """The lines above a student's feedback: the intake's, a departed entry, a late submission."""
     notes = list(s.intake)
     if not s.present:
@@ -54,14 +55,21 @@ def _notes(s: StudentGrades, lang: str) -> list[str]:
     return [render(note, lang) for note in notes]
 
 
+def student_results(s: StudentGrades, lang: str) -> dict[str, Any]:
+    """The student's results.json (Gradescope's format), the notes above their feedback included."""
+    data = results_json(s.results, s.problem, lang)
+    notes = feedback_notes(s, lang)
+    data["output"] = "\n".join((*notes, data["output"])) if notes else data["output"]
+    return data
+
+
 def write_outputs(report: ClassReport, lang: str) -> None:
     """Each student's results.json and report.md with every test's text in ``lang``, and the class's files."""
     for s in report.students:
         folder = feedback_folder(report.out_dir, s.student)
-        data = results_json(s.results, s.problem, lang)
-        notes = _notes(s, lang)
-        data["output"] = "\n".join((*notes, data["output"])) if notes else data["output"]
-        write_atomic(folder / "results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        write_atomic(folder / "results.json",
+                     json.dumps(student_results(s, lang), indent=1, ensure_ascii=False) + "\n")
+        notes = feedback_notes(s, lang)
         quoted = "".join(f"> {line}\n" for line in notes) + ("\n" if notes else "")
         markdown = quoted + student_markdown(s.student, s.results, s.problem, lang)
         write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from coursekit.batch.intake import about
 from coursekit.batch.roster import stage
 from coursekit.batch.run import GradeOptions
 from coursekit.batch.worker import Task, close_servers, grade_task
@@ -42,4 +43,5 @@ def grade_one(submission: Path, student: str, options: GradeOptions) -> StudentG
                 for ex_id in ids)
         finally:
             close_servers()
-    return StudentGrades(student, results, sub.problem)
+    return StudentGrades(student, results, sub.problem,
+                         intake=tuple(n for n in sub.notes if about(n, ids, exercise_ids())))
