@@ -70,7 +70,7 @@ def require(index: int) -> None:
     """Skip unless this machine's sandbox claims guarantee ``index`` (0-based, in isolation.GUARANTEES)."""
     guarantee = HOLDS[isolation.GUARANTEES[index]]
     if not guarantee.holds:
-        pytest.skip(f"not guaranteed in {MODE.mode} mode: {guarantee.how}")
+        pytest.skip(f"not guaranteed in {MODE.mode} mode: {words_of(guarantee.how, 'en')}")
 
 
 def survivors(running: bool = False) -> list[str]:

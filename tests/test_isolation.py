@@ -106,6 +106,15 @@ def test_each_mode_claims_only_what_it_delivers(mode):
         assert f"{'yes' if g.holds else 'NO '}  {g.name}" in text
 
 
+def test_the_summary_is_said_in_the_graders_language():
+    text = Isolation("basic", refused=("namespaces: unshare: Operation not permitted",)).summary("zh")
+    assert text.startswith("沙箱：只有进程限制")
+    assert "不成立  任何提交都无法中断、拖慢或终止整批评分" in text
+    assert "（此机器上不可用：namespaces: unshare: Operation not permitted）" in text
+    assert "内存只按进程限制" in Isolation("namespaces").summary("zh")
+    assert not any(word in text for word in ("sandbox", "yes", "NO ", "process group"))
+
+
 def test_summary_says_what_was_refused_and_whether_memory_is_bounded_per_job():
     text = Isolation("basic", refused=("namespaces: unshare: Operation not permitted",)).summary()
     assert "not available here: namespaces: unshare: Operation not permitted" in text

@@ -67,7 +67,7 @@ def grade(
         check_students(class_dir, options.students)
         isolation = detect()
         options = replace(options, isolation=isolation)
-        console.print(isolation.summary(), markup=False, highlight=False)
+        console.print(isolation.summary(language), markup=False, highlight=False)
         if secret.is_demo:
             print_warning("grade.demo_secret", language)
         with Progress(TextColumn(f"[bold]{escape(say('grade.progress', language))}"), BarColumn(),

@@ -22,6 +22,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from coursekit.i18n import DEFAULT, render
+from coursekit.messages import Message, msg
 from coursekit.sandbox.process import scrubbed_environment
 
 Mode = Literal["namespaces", "user-namespaces", "uid", "basic"]
@@ -47,15 +49,19 @@ GUARANTEES = (
     "a submission reads and changes only its own copy",
     "no network from student code",
 )
+# Each guarantee's entry in the engine's catalogue, in the order of GUARANTEES.
+GUARANTEE_KEYS = ("sandbox.guarantee.score", "sandbox.guarantee.batch", "sandbox.guarantee.survive",
+                  "sandbox.guarantee.files", "sandbox.guarantee.network")
 
 
 @dataclass(frozen=True)
 class Guarantee:
-    """One of the guarantees of SECURITY.md, whether it holds here, and why."""
+    """One of the guarantees of SECURITY.md (``name``, as it reads there), whether it holds here, and why
+    (a message: the summary is said in the grader's language)."""
 
     name: str
     holds: bool
-    how: str
+    how: Message
 
 
 @dataclass(frozen=True)
@@ -81,54 +87,42 @@ class Isolation:
 
     def guarantees(self) -> tuple[Guarantee, ...]:
         score, batch, survive, files, network = GUARANTEES
-        compare = Guarantee(score, True, "student code sends plain data from another process; the "
-                                         "grader judges it")
-        memory = ("a cgroup bounds the whole job's memory and CPU" if self.cgroup else
-                  f"memory bounded per process only: no cgroup here, {MAX_PROCESSES} processes may each use "
-                  f"the limit")
+        compare = Guarantee(score, True, msg("sandbox.how.compare"))
+        memory = msg("sandbox.how.cgroup") if self.cgroup else msg("sandbox.how.no_cgroup",
+                                                                   processes=MAX_PROCESSES)
         if self.mode in ("namespaces", "user-namespaces"):
-            who = "its own uid" if self.mode == "namespaces" else "no capabilities"
+            who = msg("sandbox.who.uid" if self.mode == "namespaces" else "sandbox.who.no_capabilities")
             return (
                 compare,
-                Guarantee(batch, True, f"own PID namespace, {who}: the grader is out of sight; time and "
-                                       f"process limits; {memory}"),
-                Guarantee(survive, True, "the kernel kills the whole PID namespace when the job ends"),
-                Guarantee(files, True, "private root: system and Python read-only, a tmpfs copy of the "
-                                       "submission, nothing else"),
-                Guarantee(network, True, "own network namespace: only a loopback, down"),
+                Guarantee(batch, True, msg("sandbox.how.namespaces_batch", who=who, memory=memory)),
+                Guarantee(survive, True, msg("sandbox.how.namespaces_survive")),
+                Guarantee(files, True, msg("sandbox.how.namespaces_files")),
+                Guarantee(network, True, msg("sandbox.how.namespaces_network")),
             )
         if self.mode == "uid":
             return (
                 compare,
-                Guarantee(batch, True, f"its own uid cannot signal the grader; time and process limits; "
-                                       f"{memory}"),
-                Guarantee(survive, True, "every process of the job's uid is killed when the job ends"),
-                Guarantee(files, False, "the grader's 0700 folders are closed to its uid, but files readable "
-                                        "by everyone (solutions/?) are not"),
-                Guarantee(network, False, "no network namespace: the machine's network is reachable"),
+                Guarantee(batch, True, msg("sandbox.how.uid_batch", memory=memory)),
+                Guarantee(survive, True, msg("sandbox.how.uid_survive")),
+                Guarantee(files, False, msg("sandbox.how.uid_files")),
+                Guarantee(network, False, msg("sandbox.how.no_network")),
             )
         return (
             compare,
-            Guarantee(batch, False, "time, memory and process limits hold, but it runs as your user and "
-                                    "can signal the grader"),
-            Guarantee(survive, False, "its process group is killed; a process that left it (setsid) "
-                                      "survives"),
-            Guarantee(files, False, "runs as your user: it can read and change whatever you can"),
-            Guarantee(network, False, "no network namespace: the machine's network is reachable"),
+            Guarantee(batch, False, msg("sandbox.how.basic_batch")),
+            Guarantee(survive, False, msg("sandbox.how.basic_survive")),
+            Guarantee(files, False, msg("sandbox.how.basic_files")),
+            Guarantee(network, False, msg("sandbox.how.no_network")),
         )
 
-    def summary(self) -> str:
-        """Plain text for the start of ``coursekit grade``: the mode and each guarantee."""
-        title = {
-            "namespaces": "Linux namespaces (PID, network, mount, IPC, UTS), a uid of its own per job",
-            "user-namespaces": "Linux user namespaces (user, PID, network, mount, IPC, UTS), no capabilities",
-            "uid": "a uid of its own per job, no namespaces",
-            "basic": "process limits only (own session, time, memory, processes)",
-        }[self.mode]
-        lines = [f"sandbox: {title}"]
-        for g in self.guarantees():
-            lines += [f"  {'yes' if g.holds else 'NO '}  {g.name}", f"       ({g.how})"]
-        lines += [f"  (not available here: {why})" for why in self.refused]
+    def summary(self, lang: str = DEFAULT) -> str:
+        """Plain text for the start of ``coursekit grade``, in ``lang``: the mode and each guarantee."""
+        lines = [render(msg("sandbox.mode", mode=msg(f"sandbox.mode.{self.mode}")), lang)]
+        for g, name in zip(self.guarantees(), GUARANTEE_KEYS, strict=True):
+            mark = render(msg("sandbox.holds" if g.holds else "sandbox.does_not_hold"), lang)
+            because = render(msg("sandbox.because", how=g.how), lang)
+            lines += [f"  {mark}  {render(msg(name), lang)}", f"       {because}"]
+        lines += [f"  {render(msg('sandbox.not_available', why=why), lang)}" for why in self.refused]
         return "\n".join(lines)
 
 
