@@ -76,6 +76,8 @@ class HandoutExercise(Exercise):
         self.requires: tuple[str, ...] = tuple(data.get("requires", ()))
         self._hidden_points = float(data["hidden_points"])
         self._judge_module = importlib.import_module(str(data["judge_module"]))
+        self.probes = {str(name): _grader_file(str(file))  # type: ignore[misc]
+                       for name, file in data.get("probes", {}).items()}
         self._cases = [_case(c) for c in data["cases"]]
 
     def public_cases(self) -> list[Case]:
@@ -125,6 +127,14 @@ def _case(data: Mapping[str, Any]) -> HandoutCase:
         kwargs=dict(inputs(data["kwargs"])), points=float(data["points"]), probe=str(data["probe"]),
         expected=wire.decode(data["expected"]),
         mistakes=tuple(mistake_from_data(m) for m in data["mistakes"]))
+
+
+def _grader_file(name: str) -> Path:
+    """A probe module of the handout's ``graders`` package, by its file name."""
+    path = Path(str(resources.files("graders"))) / name
+    if Path(name).name != name or not path.is_file():
+        raise InternalError(f"a probe {name!r}: expected a file of the handout's graders package")
+    return path
 
 
 def mistake_to_data(mistake: Mistake) -> dict[str, Any]:

@@ -2,29 +2,23 @@
 
 The student's functions are called through the child's ``typed`` probe, which reports the type of what
 they returned: a count is an int, a numpy integer included (an int value is an int); a float such as
-320000.0 is named (float_returned), even when its value is right.
+320000.0 is named (float_returned), even when its value is right. The judging is in
+``graders/ex2_judge.py``, which holds no counting code: this grader gives it the named mistakes' counts
+and tables, worked out with the rules of ``graders/_keras_model_tables.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict, describe
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
-from coursekit.messages import msg
-from coursekit.tables import (
-    Row,
-    RowsError,
-    TableMistake,
-    compare_tables,
-    differences,
-    read_rows,
-    table_detail,
-)
+from coursekit.messages import Mistake
 from graders import _keras_model_tables as tables
+from graders import ex2_judge
 from graders._keras_model_tables import LayerSpec, Rules
 from graders._keras_ref import count_params, make_layer, zeros_spec
 
@@ -98,14 +92,6 @@ def counted_layer(case: Case) -> tuple[LayerSpec, tuple[int | None, ...]]:
         return ("Bidirectional", {"layer": (a["layer"], inner)}), (None, None, a["input_dim"])
     inner = {k: v for k, v in a.items() if k != "input_dim"}
     return (LAYER_OF[case.function], inner), (None, None, a["input_dim"])
-
-
-def _only_float_counts(expected: Sequence[Row], rows: Sequence[tuple[Any, Any, Any]]) -> bool:
-    """Whether every cell that differs is a Param # given as a float of the right value (320000.0)."""
-    diffs = differences(expected, rows)
-    return bool(diffs) and all(
-        column == 2 and row < min(len(expected), len(rows)) and isinstance(rows[row][2], float)
-        and rows[row][2] == expected[row][2] for row, column in diffs)
 
 
 def _layer(name: str, **kwargs: Any) -> LayerSpec:
@@ -242,52 +228,20 @@ class ParamCount(Exercise):
     # --- judgement ----------------------------------------------------------------------------------
 
     mistake_ids = frozenset({*(m for m, _ in COUNT_MISTAKES), *(m for m, _ in SHAPE_MISTAKES),
-                             "float_returned"})
+                             ex2_judge.FLOAT_RETURNED})
+    judge_module = "graders.ex2_judge"
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], str)):
-            return Verdict(False, msg("compare.unreadable", what=case.function, got=describe(got)))
-        type_name, value = got
-        if case.function == "summary_table":
-            return self._judge_table(case, value, expected)
-        return self._judge_count(case, type_name, value, int(expected))
+        return ex2_judge.judge(case, got, expected, self.mistakes(case))
 
-    def _judge_count(self, case: Case, type_name: str, value: Any, expected: int) -> Verdict:
-        what = case.function
-        if value is None:
-            return Verdict(False, self.message("count_none", what=what, expected=expected))
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            return Verdict(False, msg("compare.not_int", what=what, expected=expected, got=describe(value)))
-        if value != expected:
-            message = self.message("count_wrong", what=what, expected=expected, got=value)
-            seen = {expected}
-            for mistake_id, rules in COUNT_MISTAKES:
-                wrong = count(case, rules)
-                if wrong not in seen and wrong == value:
-                    return Verdict(False, message, mistake=self.mistake(mistake_id))
-                seen.add(wrong)
-            return Verdict(False, message)
-        if isinstance(value, int):
-            return Verdict(True)  # an int value is an int, numpy's integers included
-        return Verdict(False, self.message("count_not_int", what=what, value=repr(value),
-                                           type=type_name.removeprefix("builtins.")),
-                       mistake=self.mistake("float_returned"))
-
-    def _judge_table(self, case: Case, value: Any, expected: Sequence[Any]) -> Verdict:
-        expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected]
-        try:
-            rows = read_rows(value, "summary_table")
-        except RowsError as exc:
-            return Verdict(False, exc.message)
+    def mistakes(self, case: Case) -> list[Mistake]:
+        """Every named mistake's count (a table: its rows), in the order the judge tries them."""
+        if case.function != "summary_table":
+            return [self.mistake(mistake_id, count(case, rules)) for mistake_id, rules in COUNT_MISTAKES]
         a = bind(case)
         layers, input_shape = a["layers"], tuple(a["input_shape"])
-        mistakes = [TableMistake(self.mistake(mistake_id), tables.summary_rows(layers, input_shape, rules))
-                    for mistake_id, rules in (*SHAPE_MISTAKES, *COUNT_MISTAKES)]
-        passed, message, mistake = compare_tables(expected_rows, rows, what="summary_table",
-                                                         mistakes=mistakes)
-        if not passed and mistake is None and _only_float_counts(expected_rows, rows):
-            mistake = self.mistake("float_returned")
-        return Verdict(passed, message, mistake=mistake, table=table_detail(expected_rows, rows))
+        return [self.mistake(mistake_id, tables.summary_rows(layers, input_shape, rules))
+                for mistake_id, rules in (*SHAPE_MISTAKES, *COUNT_MISTAKES)]
 
 
 EXERCISE = ParamCount()

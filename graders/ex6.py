@@ -5,7 +5,8 @@ decoding.
 reports the returned value's type and dtype with it: the wire format sends every array back as float64,
 and Keras's ``pad_sequences`` returns int32. Values are compared exactly (token ids near 10,000 leave no
 room for a tolerance). ``decode_review`` returns a string, compared with the lesson's convention on a
-word index the grader makes (public) or draws (hidden).
+word index the grader makes (public) or draws (hidden). The judging is in ``graders/ex6_judge.py``,
+which holds no reference code: this grader gives it the named mistakes' outputs.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from coursekit.compare import Verdict, compare_array, describe
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
-from coursekit.messages import Mistake, msg
+from coursekit.messages import Mistake
+from graders import ex6_judge
 
 # The first ranks of the real IMDB word index (keras.datasets.imdb.get_word_index()), and a few more.
 LESSON_WORDS: Mapping[str, int] = {
@@ -145,39 +147,20 @@ class Sequences(Exercise):
 
     # --- judgement ----------------------------------------------------------------------------------
 
+    judge_module = "graders.ex6_judge"
+
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        return ex6_judge.judge(case, got, expected, self.mistakes(case))
+
+    def mistakes(self, case: Case) -> list[Mistake]:
+        """What a default of 'post', or another index_from, gives on this case's inputs."""
         if case.function == "decode_review":
-            return self._judge_decode(case, got, expected)
-        return self._judge_pad(case, got, expected)
-
-    def _judge_pad(self, case: Case, got: Any, expected: Mapping[str, Any]) -> Verdict:
-        what = "pad_sequences"
-        values = np.asarray(expected["values"], dtype=np.float64)
-        want = {"what": what, "dtype": str(expected["dtype"]), "shape": tuple(int(n) for n in values.shape)}
-        if not (isinstance(got, tuple) and len(got) == 3):
-            return Verdict(False, msg("compare.unreadable", what=what, got=describe(got)))
-        kind, dtype, value = got
-        no_padding = case.kwargs.get("maxlen") is None
-        if kind != "numpy.ndarray":
-            if no_padding and isinstance(value, list | tuple):
-                return Verdict(False, self.message("pad.not_array", kind=str(kind), **want),
-                               mistake=self.mistake("maxlen_none_no_padding"))
-            return Verdict(False, self.message("pad.not_array_build", kind=str(kind), **want))
-        empty = isinstance(value, np.ndarray) and value.size == 0 < values.size
-        if no_padding and (dtype == "object" or empty):
-            return Verdict(False, self.message("pad.no_padding", got=describe(value), kind=str(dtype),
-                                               **want), mistake=self.mistake("maxlen_none_no_padding"))
-        verdict = compare_array(values, value, what=what, mistakes=self.pad_mistakes(case), rtol=0, atol=0)
-        if not verdict.passed:
-            return verdict
-        if dtype != expected["dtype"]:
-            if dtype is not None and np.dtype(dtype).kind == "f":
-                return Verdict(False, self.message("pad.dtype", got=str(dtype), **want),
-                               mistake=self.mistake("float_array"))
-            return Verdict(False, self.message("pad.dtype_int", got=str(dtype), **want))
-        return Verdict(True, self.message("pad.ok", **want))
-
-    def pad_mistakes(self, case: Case) -> list[Mistake]:
+            ids, word_index = case.args
+            index_from = int(case.kwargs.get("index_from", 3))
+            others = dict.fromkeys(o for o in (3, index_from - 1, index_from + 1, 0) if o != index_from)
+            return [self.mistake(ex6_judge.WRONG_INDEX_FROM,
+                                 {"index_from": o, "text": decode_reference(ids, word_index, o)})
+                    for o in others]
         sequences = case.args[0]
         kwargs = dict(case.kwargs)
         found = []
@@ -188,31 +171,5 @@ class Sequences(Exercise):
             found.append(self.mistake("truncating_post_default",
                                       pad_reference(sequences, **{**kwargs, "truncating": "post"})))
         return [m for m in found if not np.array_equal(m.output, pad_reference(sequences, **kwargs))]
-
-    def _judge_decode(self, case: Case, got: Any, expected: str) -> Verdict:
-        what = "decode_review"
-        if not isinstance(got, str):
-            return Verdict(False, self.message("decode.not_str", what=what, got=describe(got)))
-        if got == expected:
-            return Verdict(True, self.message("decode.ok"))
-        ids, word_index = case.args[0], case.args[1]
-        index_from = int(case.kwargs.get("index_from", 3))
-        shown_got, shown_expected = _first_difference(got, expected)
-        text = self.message("decode.differs", what=what, expected=shown_expected, got=shown_got)
-        for other in (3, index_from - 1, index_from + 1, 0):
-            if other != index_from and got == decode_reference(ids, word_index, other):
-                shifted = self.message("decode.differs_shift", what=what, expected=shown_expected,
-                                       got=shown_got, used=other, right=index_from)
-                return Verdict(False, shifted, mistake=self.mistake("wrong_index_from"))
-        return Verdict(False, text)
-
-
-def _first_difference(got: str, expected: str) -> tuple[str, str]:
-    """The two strings from a few words before the first word where they differ."""
-    a, b = got.split(" "), expected.split(" ")
-    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    start = max(0, first - 2)
-    return " ".join(a[start:start + 8])[:200], " ".join(b[start:start + 8])[:200]
-
 
 EXERCISE = Sequences()

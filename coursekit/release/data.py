@@ -64,5 +64,6 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
         "functions": list(exercise.functions), "forbidden_imports": list(exercise.forbidden_imports),
         "child_imports": list(exercise.child_imports), "requires": list(REQUIRES.get(exercise.id, ())),
         "limits": {k: limits[k] for k in ("timeout_s", "memory_mb")},
-        "hidden_points": exercise.hidden_points(), "judge_module": module, "cases": out,
+        "hidden_points": exercise.hidden_points(), "judge_module": module,
+        "probes": {name: path.name for name, path in exercise.probes.items()}, "cases": out,
     }
