@@ -4,7 +4,8 @@ One handout is built per module (live Keras computes its expected values) and in
 fresh virtual environment with ``pip install OUT_DIR`` (numpy, typer and rich come from the package
 index: no TensorFlow). Every comparison with the full coursekit runs in one process of that venv: the
 same verdicts, scores, named mistakes and "Looks like" lines (the other text may differ in a 7th
-digit: the full coursekit reads Keras's values from its cache, the handout got them from live Keras).
+digit: the full coursekit reads Keras's values from its cache, the handout got them from live Keras),
+and for the exercises of integers and strings (ex2, ex6) every message, in Chinese and English.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ ASKED: dict[str, set[str]] = {
     "ex9": set(EX9_MISTAKES),
 }
 NUMPY_ONLY = [i for i in HANDED_OUT if get_exercise(i).forbidden_imports != ()]
+# Exercises whose values are integers and strings: the handout's messages equal the full coursekit's to
+# the letter (elsewhere a float may differ in its 7th digit, Keras's cache against live Keras).
+EXACT = ("ex2", "ex6")
 NOT_YET = [i for i in exercise_ids() if i not in HANDED_OUT]  # refused by release until they have a judge
 
 
@@ -241,8 +245,8 @@ def looks_like(output):
 out = {}
 for spec in json.loads(sys.argv[1]):
     r = check(spec["exercise"], Path(spec["folder"]))
-    out[spec["folder"]] = [[t.name, t.status, t.score, t.mistake, looks_like(test_output(t, "en"))]
-                           for t in r.tests]
+    out[spec["folder"]] = [[t.name, t.status, t.score, t.mistake, looks_like(test_output(t, "en")),
+                            [test_output(t, lang) for lang in ("en", "zh")]] for t in r.tests]
 print(json.dumps(out))
 """
 
@@ -283,7 +287,10 @@ def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: 
                       for t in full.tests]
         expected = [[t.name, t.status, t.score, t.mistake, hint]
                     for t, hint in zip(full.tests, looks_like, strict=True)]
-        assert handout_results[spec["folder"]] == expected, spec
+        got = handout_results[spec["folder"]]
+        assert [t[:5] for t in got] == expected, spec
+        if spec["exercise"] in EXACT:  # every message too, in both languages
+            assert [t[5] for t in got] == [[text(t, lang) for lang in ("en", "zh")] for t in full.tests], spec
         named |= {t.mistake for t in full.tests if t.mistake}
         named |= {line[len("Looks like: "):].partition(". Try:")[0] for hints in looks_like for line in hints}
     asked = {name for i in NUMPY_ONLY for name in ASKED.get(i, set())}
