@@ -58,34 +58,46 @@ def measure_config(config: Mapping[str, Any], shapes: Sequence[tuple[int, ...]],
     try:
         body = json.dumps({k: v for k, v in config.items() if k != "compile_config"}, allow_nan=False)
     except (TypeError, ValueError):
-        raise km.RefusedModel("the model's configuration is not plain JSON data") from None
+        raise km.RefusedModel("config_not_json") from None
     job = Job(MODULE, (Call("build", "rebuild_and_measure", (body, [list(s) for s in shapes])),))
     report = shared_server(PRELOAD).run(_job_folder(), job, limits)
     outcome = report.outcomes.get("build")
     if outcome is None:
-        ending = report.ending(limits.timeout_s)
-        raise km.RefusedModel(f"rebuilding the model in the grader stopped: {ending} (limits: "
-                              f"{limits.timeout_s:g} s, {limits.memory_mb} MB)")
+        reason = "build_timed_out" if report.timed_out else "build_stopped"
+        raise km.RefusedModel(reason, seconds=f"{limits.timeout_s:g}", memory=limits.memory_mb)
     if outcome.error is not None:
-        raise km.RefusedModel(f"the model could not be rebuilt ({outcome.error.type_name}: "
-                              f"{outcome.error.message[:200]})")
+        error = f"{outcome.error.type_name}: {outcome.error.message[:200]}"
+        raise km.RefusedModel("build_error", error=error)
     return _checked(outcome.value, shapes)
 
 
 def _checked(found: Any, shapes: Sequence[tuple[int, ...]]) -> dict[str, Any]:
     """The job's answer, in the form the grader reads; anything else refuses the model."""
     if not isinstance(found, dict):
-        raise km.RefusedModel("rebuilding the model gave no measurements")
+        raise km.RefusedModel("no_measurements")
     if "refused" in found:
-        raise km.RefusedModel(str(found["refused"])[:1000])
+        raise refusal(found["refused"])
     table, outputs, error = found.get("table"), found.get("outputs"), found.get("outputs_error")
     weight_shapes = [tuple(s) for s in found.get("weight_shapes") or [] if isinstance(s, list | tuple)]
     if not isinstance(table, list) or weight_shapes != [tuple(s) for s in shapes] \
             or not (outputs is None or isinstance(outputs, np.ndarray)) \
             or not (error is None or isinstance(error, str)) \
             or not isinstance(found.get("built_without_input"), bool):
-        raise km.RefusedModel("rebuilding the model gave measurements of an unexpected form")
+        raise km.RefusedModel("bad_measurements")
     return {"table": [tuple(row) if isinstance(row, list) else row for row in table],
             "weight_shapes": weight_shapes,
             "outputs": None if outputs is None else np.asarray(outputs, dtype=np.float64),
             "outputs_error": error, "built_without_input": found["built_without_input"]}
+
+
+def refusal(data: Any) -> km.RefusedModel:
+    """A refusal sent back as data (``RefusedModel.to_data``), checked: a known reason, with plain str
+    (at most 300 characters) and int parameters; anything else is ``bad_measurements``."""
+    reason = data.get("reason") if isinstance(data, dict) else None
+    params = data.get("params") if isinstance(data, dict) else None
+    if reason not in km.REASONS or not isinstance(params, dict) or len(params) > 8 or not all(
+            isinstance(k, str) and ((isinstance(v, str) and len(v) <= 300)
+                                    or (isinstance(v, int) and not isinstance(v, bool)))
+            for k, v in params.items()):
+        return km.RefusedModel("bad_measurements")
+    return km.RefusedModel(str(reason), **params)

@@ -47,7 +47,7 @@ except ImportError:  # run as a sandboxed job of its own (_keras_build.py), with
         probe_weights,
     )
 
-__all__ = ["ALLOWED_CLASSES", "Measurements", "RefusedModel", "check_config", "compile_settings",
+__all__ = ["ALLOWED_CLASSES", "REASONS", "Measurements", "RefusedModel", "check_config", "compile_settings",
            "keras_layer", "measure", "measurement_key", "model_table", "object_name", "probe_tokens",
            "probe_weights", "rebuild", "rebuild_and_measure", "reported_shapes"]
 
@@ -94,7 +94,33 @@ _NAMED = {
 
 
 class RefusedModel(Exception):
-    """A student's model that the grader will not rebuild, with the reason in words for the student."""
+    """A student's model that the grader will not rebuild: the reason's id (an entry ``refused.<reason>`` of
+    ex3's catalogue, one of :data:`REASONS`) and its parameters, plain str and int values.
+
+    It carries data, not text: this module runs in a sandboxed job that imports nothing of coursekit, and
+    the grader renders the reason in the student's language.
+    """
+
+    def __init__(self, reason: str, /, **params: str | int) -> None:
+        super().__init__(reason, params)
+        self.reason = reason
+        self.params = params
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.params}" if self.params else self.reason
+
+    def to_data(self) -> dict[str, Any]:
+        return {"reason": self.reason, "params": dict(self.params)}
+
+
+# Every reason a RefusedModel may give (here and in graders/_keras_build.py).
+REASONS = frozenset({
+    "config_unreadable", "too_many_layers", "too_large", "nested_too_deep", "not_plain_data",
+    "key_not_string", "activation_not_builtin", "not_builtin", "size_out_of_range", "bad_shape",
+    "lambda_layer", "custom_class", "registered_name", "shapes_not_reported", "weights_not_reported",
+    "too_many_weights", "rebuild_failed", "not_a_keras_model", "rebuild_weights_failed",
+    "weights_do_not_fit", "config_not_json", "build_timed_out", "build_stopped", "build_error",
+    "no_measurements", "bad_measurements"})
 
 
 # ---- live Keras --------------------------------------------------------------------------------------
@@ -123,14 +149,12 @@ def check_config(config: Any) -> None:
     deserialized, only named by :func:`compile_settings`.
     """
     if not isinstance(config, Mapping) or "class_name" not in config:
-        raise RefusedModel("the model's configuration could not be read (keras.saving.serialize_keras_object "
-                           "failed): return a keras.Sequential or a functional keras.Model")
+        raise RefusedModel("config_unreadable")
     body = {k: v for k, v in config.items() if k != "compile_config"}
     found = _Found()
     _check_value(body, "model", found, 0)
     if len(found.layers) > MAX_LAYERS:
-        raise RefusedModel(f"the model has {len(found.layers)} layers (nested models included); the grader "
-                           f"rebuilds at most {MAX_LAYERS}")
+        raise RefusedModel("too_many_layers", layers=len(found.layers), limit=MAX_LAYERS)
     widest = max([1, *found.widths, *(_int(c, "units") for _, c in found.layers),
                   *(_int(c, "output_dim") for _, c in found.layers)])
     weights = 0
@@ -143,9 +167,7 @@ def check_config(config: Any) -> None:
         elif class_name == "Embedding":
             weights += _int(layer, "input_dim") * _int(layer, "output_dim")
     if weights > MAX_WEIGHTS:
-        raise RefusedModel(f"the model's layers are too large for the grader to rebuild (up to {weights:,} "
-                           f"weights by its configuration; the grader builds at most {MAX_WEIGHTS:,}); "
-                           f"the exercise's models have under 400,000")
+        raise RefusedModel("too_large", weights=weights, limit=MAX_WEIGHTS)
 
 
 class _Found:
@@ -166,7 +188,7 @@ MAX_DEPTH = 64  # nesting of the config's lists and dicts
 
 def _check_value(value: Any, where: str, found: _Found, depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise RefusedModel(f"the model's configuration is nested more than {MAX_DEPTH} deep at {where}")
+        raise RefusedModel("nested_too_deep", limit=MAX_DEPTH, where=where[:60])
     if value is None or isinstance(value, bool | str | int | float):
         return
     if isinstance(value, list | tuple):
@@ -174,8 +196,7 @@ def _check_value(value: Any, where: str, found: _Found, depth: int) -> None:
             _check_value(item, where, found, depth + 1)
         return
     if not isinstance(value, Mapping):
-        raise RefusedModel(f"the model's configuration holds a {type(value).__name__} at {where}, which is "
-                           f"not plain data")
+        raise RefusedModel("not_plain_data", type=type(value).__name__[:60], where=where[:60])
     if "class_name" in value:
         _check_class(value)
         where = str(value.get("class_name"))
@@ -184,17 +205,18 @@ def _check_value(value: Any, where: str, found: _Found, depth: int) -> None:
             found.layers.append((where, inner))
     for key, item in value.items():
         if not isinstance(key, str):
-            raise RefusedModel(f"the model's configuration has a key that is not a string at {where}")
+            raise RefusedModel("key_not_string", where=where[:60])
         if key in ("activation", "recurrent_activation") and isinstance(item, str) \
                 and item not in ACTIVATIONS:
-            raise RefusedModel(f"{where} uses the activation {item[:40]!r}, which is not a Keras built-in")
+            raise RefusedModel("activation_not_builtin", where=where[:60], activation=repr(item[:40]))
         kind = key.rpartition("_")[2]
         if kind in _NAMED and isinstance(item, str) and item not in _NAMED[kind]:
-            raise RefusedModel(f"{where}: {key} {item[:40]!r} is not one of Keras's built-in {kind}s")
+            raise RefusedModel("not_builtin", where=where[:60], key=key[:60], value=repr(item[:40]),
+                               kind=kind)
         if key in MAX_SIZES and item is not None and (
                 not isinstance(item, int) or isinstance(item, bool) or not 0 < item <= MAX_SIZES[key]):
-            raise RefusedModel(f"{where}: {key} must be a positive integer of at most {MAX_SIZES[key]}, "
-                               f"got {str(item)[:40]}")
+            raise RefusedModel("size_out_of_range", where=where[:60], key=key, limit=MAX_SIZES[key],
+                               got=str(item)[:40])
         if key in _SHAPE_KEYS and item is not None:
             found.widths.extend(_shape_dims(item, where, key))
         _check_value(item, where, found, depth + 1)
@@ -205,26 +227,20 @@ def _shape_dims(shape: Any, where: str, key: str) -> list[int]:
     if not isinstance(shape, list | tuple) or len(shape) > 8 or not all(
             d is None or (isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM)
             for d in shape):
-        raise RefusedModel(f"{where}: {key} {str(shape)[:60]} is not a shape the grader builds (at most 8 "
-                           f"dimensions, each None or at most {MAX_DIM})")
+        raise RefusedModel("bad_shape", where=where[:60], key=key, shape=str(shape)[:60], limit=MAX_DIM)
     return [d for d in shape if d is not None]
 
 
 def _check_class(value: Mapping[str, Any]) -> None:
     class_name, module = value.get("class_name"), value.get("module")
     if class_name == "Lambda":
-        raise RefusedModel("the model holds a Lambda layer: the grader never runs code from a submission, so "
-                           "build the model from the lesson's layers only (Embedding, SimpleRNN, LSTM, GRU, "
-                           "Bidirectional, Dense)")
+        raise RefusedModel("lambda_layer")
     allowed = ALLOWED_CLASSES.get(module if isinstance(module, str) else None, frozenset())
     if not isinstance(class_name, str) or class_name not in allowed:
-        raise RefusedModel(f"the model holds {str(class_name)[:60]} (from {str(module)[:60]}), which the "
-                           f"grader does not rebuild: use only Keras's own layers (Embedding, SimpleRNN, "
-                           f"LSTM, GRU, Bidirectional, Dense), no custom classes")
+        raise RefusedModel("custom_class", class_name=str(class_name)[:60], module=str(module)[:60])
     registered = value.get("registered_name")
     if registered is not None and registered != class_name:
-        raise RefusedModel(f"{class_name[:60]} is registered as {str(registered)[:60]}: custom objects are "
-                           f"not rebuilt")
+        raise RefusedModel("registered_name", class_name=class_name[:60], registered=str(registered)[:60])
 
 
 def _as_json(value: Any) -> Any:
@@ -244,15 +260,15 @@ def reported_shapes(report: Mapping[str, Any]) -> list[tuple[int, ...]]:
         if not isinstance(shapes, list) or not all(
                 isinstance(s, list | tuple) and len(s) <= 8 and all(
                     isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in s) for s in shapes):
-            raise RefusedModel("the model's weight shapes were not reported as a list of shapes")
+            raise RefusedModel("shapes_not_reported")
         found = [tuple(s) for s in shapes]
     else:
         weights = report.get("weights")
         if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
-            raise RefusedModel("the model's weights were not reported as a list of arrays")
+            raise RefusedModel("weights_not_reported")
         found = [tuple(int(n) for n in w.shape) for w in weights]
     if sum(math.prod(s) for s in found) > MAX_WEIGHTS:
-        raise RefusedModel(f"the model has more than {MAX_WEIGHTS} weights")
+        raise RefusedModel("too_many_weights", limit=MAX_WEIGHTS)
     return found
 
 
@@ -272,21 +288,20 @@ def rebuild(config: Any, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, bool]:
     try:
         model = keras.saving.deserialize_keras_object(body, safe_mode=True)
     except Exception as exc:
-        raise RefusedModel(f"the model could not be rebuilt from its configuration "
-                           f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise RefusedModel("rebuild_failed", error=f"{type(exc).__name__}: {str(exc)[:200]}") from None
     if not isinstance(model, keras.Model):
-        raise RefusedModel(f"the configuration describes a {type(model).__name__}, not a keras.Model")
+        raise RefusedModel("not_a_keras_model", type=type(model).__name__[:60])
     unbuilt = not model.built
     try:
         if unbuilt:
             model.build((None, None))
         rebuilt = [tuple(int(n) for n in w.shape) for w in model.weights]
     except Exception as exc:
-        raise RefusedModel(f"the model could not be rebuilt with its weights "
-                           f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        raise RefusedModel("rebuild_weights_failed", error=error) from None
     if rebuilt != [tuple(s) for s in shapes]:
-        raise RefusedModel(f"the model could not be rebuilt with its weights (its config gives weights of "
-                           f"shapes {str(rebuilt)[:150]}, the model had {str(list(shapes))[:150]})")
+        raise RefusedModel("weights_do_not_fit", rebuilt=str(rebuilt)[:150],
+                           reported=str(list(shapes))[:150])
     return model, unbuilt
 
 
@@ -299,7 +314,7 @@ def rebuild_and_measure(body: str, shapes: Sequence[Sequence[int]]) -> dict[str,
     try:
         model, unbuilt = rebuild(json.loads(body), [tuple(int(n) for n in s) for s in shapes])
     except RefusedModel as exc:
-        return {"refused": str(exc)}
+        return {"refused": exc.to_data()}
     return {**measure(model), "built_without_input": unbuilt}
 
 

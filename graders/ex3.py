@@ -24,23 +24,21 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from coursekit.compare import Verdict, compare_array, describe, untranslated
+from coursekit.compare import Verdict, compare_array, describe
 from coursekit.exercise import Case, Exercise
-from coursekit.messages import Message, Mistake, msg, verbatim
+from coursekit.messages import Message, Mistake, Param, msg
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
 from coursekit.tables import Row, RowsError, TableMistake, compare_tables, read_rows, table_detail
 from graders import _keras_model as km
 from graders import _keras_model_tables as tables
-from graders._keras_build import measure_config
+from graders._keras_build import measure_config, refusal
 from graders._keras_model_tables import LayerSpec
 
 DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}
 EXPECTED_COMPILE = {"optimizer": "rmsprop", "loss": "binary_crossentropy", "metrics": ["acc"]}
-NDIM = untranslated("an intermediate SimpleRNN does not return sequences",
-               "a SimpleRNN below another recurrent layer must return_sequences=True so the next layer gets "
-               "a sequence (batch, timesteps, units); only the last one returns (batch, units). That is "
-               "what Keras's 'expected ndim=3, found ndim=2' means", None)
+def _mistake(mistake_id: str, output: Any = None, /, **params: Param) -> Mistake:
+    return EXERCISE.mistake(mistake_id, output, **params)
 
 
 @dataclass(frozen=True)
@@ -73,50 +71,34 @@ def _rows(function: str, a: Mapping[str, int], **variant: bool) -> list[Row]:
     return tables.summary_rows(layer_specs(function, a, **variant))
 
 
-def _table_mistake(name: str, hint: str, rows: list[Row]) -> TableMistake:
-    return TableMistake(untranslated(name, hint), rows)
+def _table_mistake(mistake_id: str, rows: list[Row], **params: Param) -> TableMistake:
+    return TableMistake(_mistake(mistake_id, **params), rows)
 
 
 def table_mistakes(case: Case) -> list[TableMistake]:
-    """The tables of the common wrong models for this case, each with its name and hint."""
+    """The tables of the common wrong models for this case, each with its named mistake."""
     fn, a = case.function, arguments(case)
     found = []
     if fn == "build_single_rnn":
-        found.append(_table_mistake("the SimpleRNN returns the full sequence",
-                                  "build_single_rnn's SimpleRNN returns only its last output: leave "
-                                  "return_sequences=False (the default)",
-                                  _rows(fn, a, last_returns_sequences=True)))
+        found.append(_table_mistake("single_returns_sequences", _rows(fn, a, last_returns_sequences=True)))
     if fn == "build_sequence_rnn":
-        found.append(_table_mistake("the SimpleRNN returns only its last output",
-                                  "pass return_sequences=True so that it outputs every timestep: "
-                                  "(None, None, units)", _rows("build_single_rnn", a)))
+        found.append(_table_mistake("sequence_returns_last_only", _rows("build_single_rnn", a)))
     if fn == "build_stacked_rnn":
-        found.append(_table_mistake("the last layer returns sequences",
-                                  "only the SimpleRNN layers below another one return sequences; the last "
-                                  "returns its final output, (None, units)",
-                                  _rows(fn, a, last_returns_sequences=True)))
+        found.append(_table_mistake("last_layer_returns_sequences",
+                                    _rows(fn, a, last_returns_sequences=True)))
         for depth in (a["depth"] - 1, a["depth"] + 1):
             if depth >= 1:
-                found.append(_table_mistake(
-                    f"depth off by one ({depth} SimpleRNN layers instead of {a['depth']})",
-                    "add exactly `depth` SimpleRNN layers: for i in range(depth), with "
-                    "return_sequences=(i < depth - 1)", _rows(fn, {**a, "depth": depth})))
+                found.append(_table_mistake("depth_off_by_one", _rows(fn, {**a, "depth": depth}),
+                                            depth=depth, expected=a["depth"]))
     if fn == "build_imdb_classifier":
-        found.append(_table_mistake("the Dense(1, activation='sigmoid') output layer is missing",
-                                  "end the model with Dense(1, activation='sigmoid')",
-                                  _rows("build_single_rnn", a)))
+        found.append(_table_mistake("dense_output_missing", _rows("build_single_rnn", a)))
     given = {k: v for k, v in a.items() if v != DEFAULTS[k]}
     if len(given) > 1:
-        found.append(_table_mistake("the arguments ignored (this is the table of the default sizes)",
-                                  "build the layers from max_features, embed_dim, units (and depth), "
-                                  "not from fixed numbers", _rows(fn, DEFAULTS)))
+        found.append(_table_mistake("arguments_ignored", _rows(fn, DEFAULTS)))
     for name in given:
-        found.append(_table_mistake(f"the argument {name} ignored (the table is the one for {name}="
-                                  f"{DEFAULTS[name]})", f"use {name} where the model needs it instead of "
-                                  f"{DEFAULTS[name]}", _rows(fn, {**a, name: DEFAULTS[name]})))
-    found.append(_table_mistake("Embedding's input_dim and output_dim swapped",
-                              "Embedding(max_features, embed_dim): the vocabulary size first, then the size "
-                              "of each vector", _rows(fn, a, swap_embedding=True)))
+        found.append(_table_mistake("argument_ignored", _rows(fn, {**a, name: DEFAULTS[name]}),
+                                    name=name, default=DEFAULTS[name]))
+    found.append(_table_mistake("embedding_swapped", _rows(fn, a, swap_embedding=True)))
     return found
 
 
@@ -134,18 +116,15 @@ def _config_layers(config: Any) -> list[Mapping[str, Any]]:
             and layer.get("class_name") != "InputLayer" and isinstance(layer.get("config"), Mapping)]
 
 
-def activation_mistakes(case: Case, config: Any) -> list[tuple[str, str]]:
-    """Layers whose activation is not the lesson's, read from the model's config: (name, hint)."""
+def activation_mistakes(case: Case, config: Any) -> list[Mistake]:
+    """Layers whose activation is not the lesson's, read from the model's config."""
     found = []
     for layer in _config_layers(config):
         kind, activation = layer.get("class_name"), layer["config"].get("activation")
         if kind == "SimpleRNN" and activation != "tanh":
-            found.append((f"the SimpleRNN's activation changed to {str(activation)[:30]}",
-                          "keep SimpleRNN's default activation, tanh"))
+            found.append(_mistake("activation_changed", activation=str(activation)[:30]))
         if kind == "Dense" and case.function == "build_imdb_classifier" and activation != "sigmoid":
-            found.append(("a missing sigmoid on the output Dense" if activation in ("linear", None) else
-                          f"the output Dense uses {str(activation)[:30]} instead of sigmoid",
-                          "Dense(1, activation='sigmoid'): the classifier outputs a probability"))
+            found.append(_mistake("output_not_sigmoid", activation=str(activation or "linear")[:30]))
     return found
 
 
@@ -161,6 +140,11 @@ class StackedRnn(Exercise):
     filename = "ex3_stacked_rnn.py"
     functions = ("build_single_rnn", "build_sequence_rnn", "build_stacked_rnn", "build_imdb_classifier")
     forbidden_imports = ()
+    mistake_ids = frozenset({
+        "single_returns_sequences", "sequence_returns_last_only", "last_layer_returns_sequences",
+        "depth_off_by_one", "dense_output_missing", "arguments_ignored", "argument_ignored",
+        "embedding_swapped", "intermediate_not_sequences", "activation_changed", "output_not_sigmoid",
+        "not_compiled", "wrong_optimizer", "wrong_loss", "metrics_not_acc"})
     child_imports = ("numpy", "keras")
     # Measured here: importing TensorFlow takes ~3-4 s, the public cases ~1 s more, and they all pass
     # with an address space of 1024 MB (single-threaded TensorFlow, CPU only); 4096 MB leaves room for
@@ -270,7 +254,7 @@ class StackedRnn(Exercise):
                 found = measure_config(config, shapes)  # in a sandboxed job, under BUILD_LIMITS
                 self.measured.put(key, found)
         except km.RefusedModel as exc:
-            return {"model": True, "refused": str(exc)}
+            return {"model": True, "refused": exc.to_data()}
         compile_config = config.get("compile_config") if isinstance(config, Mapping) else None
         return {"model": True, "config": config, "built_without_input": found["built_without_input"],
                 "table": found["table"], "weight_shapes": found["weight_shapes"],
@@ -279,8 +263,13 @@ class StackedRnn(Exercise):
 
     def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
         if "expected ndim=3, found ndim=2" in error.message:
-            return NDIM
+            return self.mistake("intermediate_not_sequences")
         return None
+
+    def refused(self, function: str, exc: km.RefusedModel) -> Message:
+        """Why the grader will not rebuild a model: ``refused.<reason>`` of this catalogue."""
+        return self.message("refused", function=function,
+                            reason=self.message(f"refused.{exc.reason}", **exc.params))
 
     # --- judgement ----------------------------------------------------------------------------------
 
@@ -290,15 +279,14 @@ class StackedRnn(Exercise):
             return Verdict(False, msg("compare.unreadable", what=what, got=describe(got)))
         if got.get("model") is not True:
             kind = str(got.get("type", "?"))
-            hint = " (a missing `return model`?)" if kind == "builtins.NoneType" else ""
-            return Verdict(False, verbatim(f"{what}: returned {kind}{hint}; expected a keras.Model (a "
-                                           f"keras.Sequential is fine)"))
+            key = "not_a_model_none" if kind == "builtins.NoneType" else "not_a_model"
+            return Verdict(False, self.message(key, function=what, type=kind[:80]))
         if "refused" in got:
-            return Verdict(False, verbatim(f"{what}: {got['refused']}"))
+            return Verdict(False, self.refused(what, refusal(got["refused"])))
         try:
             km.check_config(got.get("config"))
         except km.RefusedModel as exc:
-            return Verdict(False, verbatim(f"{what}: {exc}"))
+            return Verdict(False, self.refused(what, exc))
         note = self.message("no_input_note") if got.get("built_without_input") else None
         if getattr(case, "aspect", "model") == "compile":
             return self._judge_compile(what, got.get("compile"), note)
@@ -309,79 +297,68 @@ class StackedRnn(Exercise):
         what = case.function
         expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected["table"]]
         try:
-            rows = read_rows(got.get("table"), f"{what}: the model's summary")
+            rows = read_rows(got.get("table"), self.message("summary_what", function=what))
         except RowsError as exc:
             return Verdict(False, exc.message)
         detail = table_detail(expected_rows, rows)
         passed, message, mistake = compare_tables(
-            expected_rows, rows, what=f"{what}: the summary table", mistakes=table_mistakes(case))
+            expected_rows, rows, what=self.message("table_what", function=what),
+            mistakes=table_mistakes(case))
         if not passed:
             return Verdict(False, message, mistake=mistake, table=detail, note=note)
         expected_shapes = [tuple(s) for s in expected["weight_shapes"]]
         if _shapes(got) != expected_shapes:
-            return Verdict(False, verbatim(f"{what}: the table matches but the weights have other shapes: "
-                                           f"expected {expected_shapes}, got {_shapes(got)}"), table=detail)
+            return Verdict(False, self.message("weight_shapes_differ", function=what,
+                                               expected=str(expected_shapes), got=str(_shapes(got))[:300]),
+                           table=detail)
         outputs = got.get("outputs")
         if outputs is None:
-            return Verdict(False, verbatim(f"{what}: running the model on a batch of token ids failed: "
-                                           f"{got.get('outputs_error')}"), table=detail)
+            return Verdict(False, self.message("outputs_failed", function=what,
+                                               error=str(got.get("outputs_error"))[:300]), table=detail)
         reference = np.asarray(expected["outputs"], dtype=np.float64)
         verdict = compare_array(reference, outputs, mistakes=self.output_mistakes(case, reference),
-                                what=f"{what}: the outputs on a batch of token ids, with the reference "
-                                     f"weights copied in")
+                                what=self.message("outputs_what", function=what))
         if not verdict.passed:
             named = activation_mistakes(case, got.get("config"))
             text, mistake = verdict.message or msg("failure.wrong_value"), verdict.mistake
             if named and mistake is None:
-                mistake = untranslated(*named[0])
+                mistake = named[0]
             elif mistake is None:
-                text = msg("two_lines", first=text, second=verbatim(
-                    "The table is right but the model computes something else: check each layer's "
-                    "activation and options against the lesson's"))
+                text = msg("two_lines", first=text, second=self.message("table_right_outputs_wrong"))
             return Verdict(False, text, mistake=mistake, detail=verdict.detail, note=note,
                            table=detail)
         total = sum(r[2] for r in expected_rows)
-        return Verdict(True, verbatim(f"the table matches (total {total:,} params) and so do the outputs"),
-                       table=detail, note=note)
+        return Verdict(True, self.message("model_ok", total=total), table=detail, note=note)
 
-    @staticmethod
-    def output_mistakes(case: Case, reference: np.ndarray) -> list[Mistake]:
+    def output_mistakes(self, case: Case, reference: np.ndarray) -> list[Mistake]:
         if case.function != "build_imdb_classifier":
             return []
         p = np.clip(reference, 1e-12, 1 - 1e-12)
-        return [untranslated("a missing sigmoid on the output Dense",
-                        "Dense(1, activation='sigmoid'): the classifier outputs a probability",
-                        np.log(p / (1 - p)))]
+        return [self.mistake("output_not_sigmoid", np.log(p / (1 - p)), activation="linear")]
 
-    @staticmethod
-    def _judge_compile(what: str, settings: Any, note: Message | None) -> Verdict:
-        call = "model.compile(optimizer='rmsprop', loss='binary_crossentropy', metrics=['acc'])"
+    def _judge_compile(self, what: str, settings: Any, note: Message | None) -> Verdict:
         if not isinstance(settings, Mapping):
-            name = "the model is not compiled"
-            return Verdict(False, verbatim(f"{what}: {name}"),
-                           mistake=untranslated(name, f"call {call} before returning it"))
-        problems: list[tuple[str, str, str]] = []
+            return Verdict(False, self.message("compile.not_compiled", function=what),
+                           mistake=self.mistake("not_compiled"))
+        problems: list[tuple[Message, Mistake]] = []
         optimizer, loss = settings.get("optimizer"), settings.get("loss")
         metrics = [str(m) for m in settings.get("metrics") or []]
         if _normal(optimizer) != "rmsprop":
-            problems.append((f"the optimizer is {optimizer}, expected rmsprop", "the wrong optimizer",
-                             "optimizer='rmsprop', as in the lesson"))
+            problems.append((self.message("compile.optimizer", optimizer=str(optimizer)[:60]),
+                             self.mistake("wrong_optimizer")))
         if _normal(loss) != "binarycrossentropy":
-            problems.append((f"the loss is {loss}, expected binary_crossentropy", "the wrong loss",
-                             "loss='binary_crossentropy': one sigmoid output and labels 0 or 1"))
+            problems.append((self.message("compile.loss", loss=str(loss)[:60]), self.mistake("wrong_loss")))
         if metrics != ["acc"]:
-            if "accuracy" in metrics:
-                problems.append(("metrics has 'accuracy', expected 'acc'", "'accuracy' instead of 'acc'",
-                                 "metrics=['acc']: the lesson reads the history's 'acc' and 'val_acc'"))
-            else:
-                problems.append((f"metrics are {metrics}, expected ['acc']", "accuracy not reported as 'acc'",
-                                 "metrics=['acc']"))
+            said = (self.message("compile.accuracy") if "accuracy" in metrics
+                    else self.message("compile.metrics", metrics=str(metrics)[:100]))
+            problems.append((said, self.mistake("metrics_not_acc")))
         if not problems:
-            compiled = verbatim("compiled as in the lesson: rmsprop, binary_crossentropy, metrics ['acc']")
-            return Verdict(True, compiled, note=note)
-        text = f"{what}: " + "; ".join(p[0] for p in problems)
-        _, name, hint = problems[0]
-        return Verdict(False, verbatim(text), mistake=untranslated(name, hint), note=note)
+            return Verdict(True, self.message("compiled_ok"), note=note)
+        found = problems[0][0]
+        for problem, _ in problems[1:]:
+            found = self.message("compile.and", first=found, second=problem)
+        return Verdict(False, self.message("compile.wrong", function=what, problems=found),
+                       mistake=problems[0][1], note=note)
 
 
 EXERCISE = StackedRnn()

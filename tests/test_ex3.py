@@ -70,8 +70,10 @@ def build_single_rnn(max_features=10000, embed_dim=32, units=32):
                              layers.SimpleRNN(units, activation="relu")])
 
 def build_sequence_rnn(max_features=10000, embed_dim=32, units=32):
+    # a Lambda layer: refused, the grader runs no code from a submission
     return keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
-                             layers.SimpleRNN(units)])
+                             layers.SimpleRNN(units, return_sequences=True),
+                             layers.Lambda(lambda z: z * 1.0)])
 
 def build_stacked_rnn(max_features=10000, embed_dim=32, units=32, depth=4):
     # the last layer returns sequences; no keras.Input
@@ -81,10 +83,11 @@ def build_stacked_rnn(max_features=10000, embed_dim=32, units=32, depth=4):
     return model
 
 def build_imdb_classifier(max_features=10000, embed_dim=32, units=32):
-    # a Lambda layer: refused, the grader runs no code from a submission
-    return keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
-                             layers.SimpleRNN(units), layers.Dense(1, activation="sigmoid"),
-                             layers.Lambda(lambda z: z * 1.0)])
+    # the right model, metrics ['accuracy']
+    model = keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
+                              layers.SimpleRNN(units), layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
 '''
 WRONG_C = HEADER + '''
 def build_single_rnn(max_features=10000, embed_dim=32, units=32):
@@ -105,6 +108,27 @@ def build_imdb_classifier(max_features=10000, embed_dim=32, units=32):
                               layers.SimpleRNN(units), layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer="rmsprop", loss="mse", metrics=["acc"])
     return model
+'''
+WRONG_D = HEADER + '''
+def build_single_rnn(max_features=10000, embed_dim=32, units=32):
+    return keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
+                             layers.SimpleRNN(units, return_sequences=True)])
+
+def build_sequence_rnn(max_features=10000, embed_dim=32, units=32):
+    return keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
+                             layers.SimpleRNN(units)])
+
+def build_stacked_rnn(max_features=10000, embed_dim=32, units=32, depth=4):
+    # the lesson's sizes written in: right for the defaults only
+    model = keras.Sequential([keras.Input((None,)), layers.Embedding(10000, 32)])
+    for i in range(4):
+        model.add(layers.SimpleRNN(32, return_sequences=i < 3))
+    return model
+
+def build_imdb_classifier(max_features=10000, embed_dim=32, units=32):
+    # no Dense output layer, and not compiled
+    return keras.Sequential([keras.Input((None,)), layers.Embedding(max_features, embed_dim),
+                             layers.SimpleRNN(units)])
 '''
 
 
@@ -153,6 +177,40 @@ def _public_names() -> list[str]:
 
 
 SINGLE, SINGLE_SIZES, SEQUENCE, STACKED, STACKED_2, IMDB, COMPILE = _public_names()
+
+# mistake id -> (a file that makes it, the public tests that name it); tests/test_mistakes.py runs
+# `check` on each file in both languages.
+MISTAKES: dict[str, tuple[str, set[str]]] = {
+    "argument_ignored": (WRONG_A, {SINGLE_SIZES}),
+    "intermediate_not_sequences": (WRONG_A, {STACKED, STACKED_2}),
+    "output_not_sigmoid": (WRONG_A, {IMDB}),
+    "wrong_optimizer": (WRONG_A, {COMPILE}),
+    "activation_changed": (WRONG_B, {SINGLE, SINGLE_SIZES}),
+    "last_layer_returns_sequences": (WRONG_B, {STACKED, STACKED_2}),
+    "metrics_not_acc": (WRONG_B, {COMPILE}),
+    "embedding_swapped": (WRONG_C, {SEQUENCE}),
+    "depth_off_by_one": (WRONG_C, {STACKED, STACKED_2}),
+    "wrong_loss": (WRONG_C, {COMPILE}),
+    "single_returns_sequences": (WRONG_D, {SINGLE, SINGLE_SIZES}),
+    "sequence_returns_last_only": (WRONG_D, {SEQUENCE}),
+    "arguments_ignored": (WRONG_D, {STACKED_2}),
+    "dense_output_missing": (WRONG_D, {IMDB}),
+    "not_compiled": (WRONG_D, {COMPILE}),
+}
+
+
+def test_every_mistake_id_is_listed_here() -> None:
+    assert set(MISTAKES) == EXERCISE.mistake_ids
+
+
+@pytest.mark.parametrize("mistake_id", sorted(MISTAKES))
+def test_each_named_mistake_is_named_on_its_tests(graded: Callable[[str], ExerciseResult],
+                                                  mistake_id: str) -> None:
+    source, names = MISTAKES[mistake_id]
+    result = graded(source)
+    assert {t.name for t in result.tests if t.mistake == mistake_id} == names
+    assert all(not t.passed for t in result.tests if t.name in names)
+    assert not any(t.internal_error for t in result.tests)
 
 
 # ---- solution and stub ---------------------------------------------------------------------------
@@ -225,7 +283,7 @@ def test_intermediate_layers_that_do_not_return_sequences(graded: Callable[[str]
 
 
 def test_a_missing_sigmoid(graded: Callable[[str], ExerciseResult]) -> None:
-    assert named(graded(WRONG_A))[IMDB] == {"a missing sigmoid on the output Dense"}
+    assert named(graded(WRONG_A))[IMDB] == {"the output Dense has no sigmoid (its activation is linear)"}
 
 
 def test_wrong_optimizer_and_accuracy_instead_of_acc(graded: Callable[[str], ExerciseResult]) -> None:
@@ -244,7 +302,7 @@ def test_an_activation_changed_is_caught_by_the_outputs(graded: Callable[[str], 
 
 
 def test_a_sequence_layer_that_returns_its_last_output(graded: Callable[[str], ExerciseResult]) -> None:
-    assert named(graded(WRONG_B))[SEQUENCE] == {"the SimpleRNN returns only its last output"}
+    assert named(graded(WRONG_D))[SEQUENCE] == {"the SimpleRNN returns only its last output"}
 
 
 def test_the_last_layer_returns_sequences(graded: Callable[[str], ExerciseResult]) -> None:
@@ -259,8 +317,7 @@ def test_the_last_layer_returns_sequences(graded: Callable[[str], ExerciseResult
 
 def test_a_lambda_layer_is_refused_with_a_clear_message(graded: Callable[[str], ExerciseResult]) -> None:
     text = outputs(graded(WRONG_B))
-    assert "Lambda layer" in text[IMDB] and "never runs code from a submission" in text[IMDB]
-    assert "Lambda layer" in text[COMPILE]
+    assert "Lambda layer" in text[SEQUENCE] and "never runs code from a submission" in text[SEQUENCE]
 
 
 def test_depth_off_by_one_swapped_embedding_wrong_loss_and_no_model(
@@ -299,7 +356,7 @@ def test_remeasure_ignores_a_forged_table_and_outputs(keras: ModuleType, child: 
     forged = {**got, "table": expected["table"], "outputs": expected["outputs"], "built_without_input": False}
     assert EXERCISE.judge(case, forged, expected).passed  # a child's claims alone would pass
     verdict = EXERCISE.judge(case, EXERCISE.remeasure(case, forged), expected)
-    assert not verdict.passed and verdict.mistake.id == "the_last_layer_returns_sequences"
+    assert not verdict.passed and verdict.mistake.id == "last_layer_returns_sequences"
 
 
 def test_remeasure_passes_the_lessons_model_built_without_input(keras: ModuleType,
@@ -350,7 +407,8 @@ def test_remeasure_refuses_a_forged_module_path(keras: ModuleType, child: Simple
                                          keras.layers.SimpleRNN(32)]))
     got["config"]["config"]["layers"][2]["module"] = "os"
     again = EXERCISE.remeasure(case, got)
-    assert "refused" in again and "does not rebuild" in again["refused"]
+    assert again["refused"]["reason"] == "custom_class"
+    assert "does not rebuild" in words(EXERCISE.judge(case, again, None).message)
 
 
 def test_remeasure_accepts_a_functional_model(keras: ModuleType, child: SimpleNamespace) -> None:
@@ -483,7 +541,7 @@ def test_compile_settings_are_read_from_the_students_own_config(keras: ModuleTyp
     expected = seeded.expected_values([case], use_cache=False)[case.name]
     got = batch_probe(child, built(keras, case, optimizer="adam"))
     verdict = seeded.judge(case, seeded.remeasure(case, got), expected)
-    assert not verdict.passed and verdict.mistake.id == "the_wrong_optimizer"
+    assert not verdict.passed and verdict.mistake.id == "wrong_optimizer"
     assert seeded.remeasure(case, got)["compile"]["optimizer"] == "Adam"
 
 
@@ -499,11 +557,12 @@ def test_forged_measurements_and_shapes_are_never_taken(keras: ModuleType, child
     # The wrong model's config with the right model's shapes and measurements claimed.
     again = seeded.remeasure(case, {**wrong, **claims, "weight_shapes": right["weight_shapes"]})
     verdict = seeded.judge(case, again, expected)
-    assert not verdict.passed and verdict.mistake.id == "the_last_layer_returns_sequences"
+    assert not verdict.passed and verdict.mistake.id == "last_layer_returns_sequences"
     # The right config with other shapes: rebuilt, and refused because its weights do not fit it.
     shapes = [*right["weight_shapes"][:-1], (right["weight_shapes"][-1][0] + 1,)]
     again = seeded.remeasure(case, {**right, "weight_shapes": shapes})
-    assert "could not be rebuilt with its weights" in again["refused"]
+    assert again["refused"]["reason"] == "weights_do_not_fit"
+    assert "could not be rebuilt with its weights" in words(seeded.judge(case, again, expected).message)
     # Duplicate layer names keep the names in the key: not the reference's measurements.
     duplicate = json.loads(json.dumps(right["config"]))
     for layer in duplicate["config"]["layers"]:
@@ -534,3 +593,21 @@ def test_the_store_of_measurements_is_bounded() -> None:
     got["outputs"][0, 0] = 1.0  # a caller's change does not reach the store
     again = store.get("c")
     assert again is not None and again["outputs"][0, 0] == 0.0
+
+
+@pytest.mark.parametrize("source", ["WRONG_A", "WRONG_B", "WRONG_C", "WRONG_D"])
+def test_every_message_is_in_the_catalogue_in_both_languages(
+        graded: Callable[[str], ExerciseResult], source: str) -> None:
+    """No text of ex3's is English-only: each message and hint renders from both catalogues (strict),
+    and a failed test's Chinese is not its English."""
+    from coursekit.i18n import render
+    from coursekit.results import Failure
+
+    result = graded(globals()[source])
+    for t in result.tests:
+        en, zh = (render(t.message, lang, strict=True) for lang in ("en", "zh"))
+        if t.passed or t.failure == Failure.WRONG_VALUE:  # the grader's own verdict, not an exception
+            assert t.message.key != "verbatim", (t.name, en)
+            assert t.passed or en != zh, (t.name, en)
+        if t.hint is not None:
+            assert render(t.hint, "en", strict=True) != render(t.hint, "zh", strict=True)

@@ -513,8 +513,8 @@ def test_ex3_a_model_is_built_in_a_sandboxed_job_under_a_time_and_a_memory_limit
     found = _keras_build.measure_config(config, shapes)
     assert found["table"] == here["table"] and found["weight_shapes"] == here["weight_shapes"]
     np.testing.assert_array_equal(found["outputs"], here["outputs"])
-    for limits, words in ((Limits(timeout_s=0.05, memory_mb=4096), "timed out"),
-                          (Limits(timeout_s=30, memory_mb=64), "stopped|could not be rebuilt")):
+    for limits, words in ((Limits(timeout_s=0.05, memory_mb=4096), "build_timed_out"),
+                          (Limits(timeout_s=30, memory_mb=64), "build_stopped|build_error")):
         with pytest.raises(km.RefusedModel, match=words):
             _keras_build.measure_config(config, shapes, limits)
     assert survivors() == []

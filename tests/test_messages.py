@@ -102,7 +102,10 @@ def test_every_mistake_id_has_its_explanation_and_advice_in_both_languages(exerc
 
     assert isinstance(exercise, Exercise)
     for mistake_id in exercise.mistake_ids:
-        mistake = exercise.mistake(mistake_id)
+        # a mistake with parameters (ex3's depth_off_by_one: {depth}, {expected}) gets a value for each
+        en = catalogue(exercise.id, "en")
+        names = placeholders(en.gettext(mistake_id)) | placeholders(en.gettext(f"{mistake_id}.try"))
+        mistake = exercise.mistake(mistake_id, None, **dict.fromkeys(names, 1))
         for lang in LANGUAGES:
             assert render(mistake.what, lang, strict=True) and render(mistake.advice, lang, strict=True)
 

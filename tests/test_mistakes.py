@@ -3,8 +3,9 @@
 Each exercise's test module holds ``MISTAKES``: mistake id -> (a wrong solution, the functions whose tests
 it must fail), and checks there that the other functions keep their points. This module enumerates the
 ids each grader lists in ``mistake_ids`` and fails for one that no test triggers (a new mistake needs its
-wrong implementation in the exercise's tests), and runs ``coursekit check`` on each wrong solution in
-Chinese and English.
+wrong implementation in the exercise's tests), and runs ``coursekit check`` on each wrong solution once
+and renders its ``--json`` object (``check_json``, what the CLI prints) in Chinese and in English: grading
+does not depend on the language, so one run serves both.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 import test_ex1
 import test_ex2
+import test_ex3
 import test_ex4
 import test_ex5
 import test_ex6
@@ -25,19 +27,23 @@ import test_ex9
 from conftest import ROOT, SOLUTIONS
 from typer.testing import CliRunner
 
+from coursekit.check import check
 from coursekit.cli import app
 from coursekit.i18n import LANGUAGES, render
+from coursekit.messages import Message
 from coursekit.registry import all_exercises, get_exercise
+from coursekit.render.jsonout import check_json
+from coursekit.results import ExerciseResult
 
 # exercise id -> its MISTAKES table (converted graders; the others join as they are converted)
 TABLES: dict[str, dict[str, Any]] = {"ex1": test_ex1.MISTAKES, "ex2": test_ex2.MISTAKES,
-                                     "ex4": test_ex4.MISTAKES,
+                                     "ex3": test_ex3.MISTAKES, "ex4": test_ex4.MISTAKES,
                                      "ex5": test_ex5.MISTAKES, "ex6": test_ex6.MISTAKES,
                                      "ex7": test_ex7.MISTAKES, "ex8": test_ex8.MISTAKES,
                                      "ex9": test_ex9.MISTAKES}
-# (exercise, source, lang) -> check's tests: a file that makes several mistakes (ex7's, each of which
-# costs a training run) is checked once per language.
-CHECKED: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+# (exercise, source) -> check's result: a file that makes several mistakes (ex3's and ex7's, each of which
+# costs a TensorFlow import or a training run) is checked once.
+CHECKED: dict[tuple[str, str], ExerciseResult] = {}
 
 
 def test_every_mistake_id_a_grader_can_produce_has_a_test_that_triggers_it() -> None:
@@ -65,14 +71,19 @@ def test_check_names_each_mistake_in_both_languages_with_the_same_id(
         if other.suffix == ".py":
             (folder / other.name).write_bytes(other.read_bytes())
     (folder / exercise.filename).write_text(source, encoding="utf-8")
+    if (exercise_id, source) not in CHECKED:
+        CHECKED[exercise_id, source] = check(exercise_id, folder)
+    result = CHECKED[exercise_id, source]
+    assert result.score < result.max_score
+    # the mistake as the grader named it, with its parameters (ex3's depth_off_by_one: {depth}, {expected})
+    found = [t.hint.param("what") for t in result.tests if t.mistake == mistake_id and t.hint is not None]
+    assert found, [t.mistake for t in result.tests]
+    what = found[0]
+    assert isinstance(what, Message) and (what.domain, what.key) == (exercise_id, mistake_id)
     ids = {}
     for lang in LANGUAGES:
-        if (exercise_id, source, lang) not in CHECKED:
-            out = CliRunner().invoke(app, ["check", exercise_id, str(folder), "--json", "--lang", lang])
-            assert out.exit_code == 1, out.stdout
-            CHECKED[exercise_id, source, lang] = json.loads(out.stdout)["tests"]
-        tests = CHECKED[exercise_id, source, lang]
-        named = render(exercise.mistake(mistake_id).what, lang, strict=True)
+        tests = json.loads(json.dumps(check_json(result, lang)))["tests"]
+        named = render(what, lang, strict=True)
         assert any(t["mistake"] == mistake_id and named in t["output"] for t in tests), \
             [t["output"] for t in tests if t["status"] == "failed"]
         ids[lang] = [t["mistake"] for t in tests]
