@@ -52,8 +52,8 @@ def judge_parts(function: str, parts: Sequence[str], expected: Sequence[np.ndarr
                                   shape=tuple(int(n) for n in got.shape), n=len(parts)))
     if not isinstance(got, tuple | list) or len(got) != len(parts):
         return Verdict(False, msg("compare.not_tuple", what=function, parts=tuple(parts), got=describe(got)))
-    verdicts = [compare_array(e, g, what=f"{function}: {p}") for e, g, p in zip(expected, got, parts,
-                                                                                  strict=True)]
+    verdicts = [compare_array(e, g, what=msg("compare.part", function=function, part=p))
+                for e, g, p in zip(expected, got, parts, strict=True)]
     wrong = [i for i, v in enumerate(verdicts) if not v.passed]
     if not wrong:
         return Verdict(True, detail=verdicts[0].detail)

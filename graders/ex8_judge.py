@@ -15,7 +15,7 @@ import numpy as np
 
 from coursekit.compare import Verdict, as_array, close, compare_array, describe
 from coursekit.exercise import Case
-from coursekit.messages import Message, Mistake, Param, in_domain, lines
+from coursekit.messages import Message, Mistake, Param, in_domain, lines, msg
 from coursekit.sandbox.report import StudentError
 
 DOMAIN = "ex8"
@@ -89,7 +89,8 @@ def judge_parts(function: str, expected: Mapping[str, np.ndarray], got: Mapping[
     A mistake's output maps part names to what the mistake gives there; a part it leaves out (or maps to
     None) may be anything, but at least one wrong part must match one it gives.
     """
-    verdicts = {k: compare_array(np.asarray(e, dtype=np.float64), got[k], what=f"{function}: {k}")
+    verdicts = {k: compare_array(np.asarray(e, dtype=np.float64), got[k],
+                                 what=msg("compare.part", function=function, part=k))
                 for k, e in expected.items()}
     wrong = [k for k, v in verdicts.items() if not v.passed]
     if not wrong:

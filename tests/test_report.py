@@ -206,3 +206,26 @@ def test_a_gradebook_written_before_messages_is_still_read(tmp_path):
     assert {(p["student"], p["kind"], p["exercise"], p["message"]) for p in problems} == {
         ("ada", "refused", "ex1", "hw13/ex1.py was refused: it is a link"),
         ("ben", "refused", "", "ben.zip is encrypted (password-protected)")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_message_every_test_shares_is_said_once_in_report_md_and_results_json(lang: str) -> None:
+    """A forbidden import fails every test with one message, which is also the exercise's note: report.md
+    and results.json say it once, above the table (under the score line), and each row points there."""
+    from coursekit.i18n import render
+    from coursekit.messages import msg
+    from coursekit.render.gradescope import results_json
+    from coursekit.render.tables import student_markdown
+
+    banned = msg("failure.forbidden_import", file="ex1_rnn_forward.py", module="keras", line=3,
+                 exercise="ex1")
+    tests = tuple(results.TestResult(f"test {i}", "failed", 0.0, 1.0, banned,
+                                     failure=results.Failure.FORBIDDEN_IMPORT) for i in range(4))
+    result = results.ExerciseResult("ex1", verbatim("ex1"), tests, notes=(banned,))
+    said, above = render(banned, lang), render(msg("note.said_above"), lang)
+    markdown = student_markdown("ada", [result], None, lang)
+    assert markdown.count(said) == 1 and markdown.count(above) == 4
+    assert markdown.index(said) < markdown.index("|---|")
+    data = results_json([result], None, lang)
+    assert data["output"].count(said) == 1
+    assert [t["output"] for t in data["tests"]] == [above] * 4

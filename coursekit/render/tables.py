@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from coursekit.i18n import render
 from coursekit.messages import Message
-from coursekit.render.text import key, test_name, test_output, title
+from coursekit.render.text import key, test_name, test_output_under_notes, title
 from coursekit.results import ExerciseResult
 
 
@@ -31,11 +32,14 @@ def student_markdown(student: str, results: Sequence[ExerciseResult], problem: M
     for r in results:
         heading = key("report.exercise", lang, exercise=r.exercise, title=title(r, lang), score=r.score,
                       max_score=r.max_score)
-        lines += [f"## {heading}", "", header, "|---|---|---|---|"]
+        lines += [f"## {heading}", ""]
+        for note in r.notes:  # about the whole submission: said once, above the table
+            lines += ["> " + line for line in render(note, lang).splitlines()] + [""]
+        lines += [header, "|---|---|---|---|"]
         for t in r.tests:
             mark = "✓" if t.passed else ("!" if t.internal_error else "✗")
             name = test_name(r.exercise, t, lang) + (f" *{key('report.hidden', lang)}*" if t.hidden else "")
-            message = key("ok", lang) if t.passed else test_output(t, lang)
+            message = key("ok", lang) if t.passed else test_output_under_notes(t, r.notes, lang)
             lines.append(f"| {mark} | {_cell(name)} | {t.score:g}/{t.max_score:g} | {_cell(message)} |")
         lines.append("")
     return "\n".join(lines)

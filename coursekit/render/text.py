@@ -30,6 +30,17 @@ def test_output(test: TestResult, lang: str) -> str:
     return text
 
 
+def test_output_under_notes(test: TestResult, notes: tuple[Message, ...], lang: str) -> str:
+    """``test_output`` for a table under the exercise's notes: a message that is one of the notes (a
+    forbidden import, which fails every test the same way) was said once, above; the row points there."""
+    if test.message not in notes:
+        return test_output(test, lang)
+    text = render(msg("note.said_above"), lang)
+    if test.hint is not None and not test.passed:
+        text += "\n" + render(test.hint, lang)
+    return text
+
+
 def hint_text(test: TestResult, lang: str) -> str:
     return "" if test.hint is None else render(test.hint, lang)
 
