@@ -11,6 +11,7 @@ from coursekit.i18n import error
 from coursekit.notebook import notebook_name
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
+from coursekit.uses import check_uses
 
 
 def locate(exercise: Exercise, path: Path | None, cwd: Path) -> tuple[Path, str | None]:
@@ -54,4 +55,5 @@ def check(exercise_id: str, path: Path | None = None, cwd: Path | None = None) -
     exercise = get_exercise(exercise_id)
     folder, entry = locate(exercise, path, cwd or Path.cwd())
     cases = exercise.public_cases()
-    return grade_exercise(exercise, folder, cases, exercise.expected_values(cases), entry=entry)
+    result = grade_exercise(exercise, folder, cases, exercise.expected_values(cases), entry=entry)
+    return check_uses(exercise, folder, result, grade_exercise)

@@ -75,6 +75,14 @@ class Exercise(ABC):
     # one per class, so that every student of a class gets the same shapes (and the grader's built Keras
     # layers are reused from one student to the next) but values of their own.
     shapes_per_class: ClassVar[bool] = False
+    # The ids of other exercises whose files the student's file may import (ex5: ("ex1", "ex4")). When a
+    # test fails and the student's file imports one of them, ``check`` says to fix that exercise first if
+    # its own public tests of the imported functions fail, and ``grade`` grades again with the course's
+    # own file (``course_file``) in its place, keeping the better result (coursekit/uses.py).
+    uses: ClassVar[tuple[str, ...]] = ()
+    # The course's own implementation of this exercise (a copy of its solution), which ``grade`` puts in
+    # place of the student's file when another exercise that ``uses`` this one is graded. Never handed out.
+    course_file: ClassVar[Path | None] = None
 
     @property
     def module(self) -> str:

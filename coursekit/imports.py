@@ -73,3 +73,20 @@ def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str],
             elif f"{top}.py" in modules or (workspace / f"{top}.py").is_file():
                 todo.append(f"{top}.py")
     return found
+
+
+def names_imported(code: str, module: str) -> frozenset[str]:
+    """The names ``code`` imports from its sibling ``module`` (``from ex1_rnn_forward import rnn_forward``);
+    ``"*"`` among them when it takes the whole module (``import ex1_rnn_forward``, ``import *``); empty
+    when it does not import it or cannot be parsed."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name == module for a in node.names):
+            found.add("*")
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == module:
+            found.update(a.name for a in node.names)
+    return frozenset(found)

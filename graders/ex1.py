@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,8 @@ class RnnForward(Exercise):
     id = "ex1"
     title = "The simple (Elman) RNN forward equations"
     filename = "ex1_rnn_forward.py"
+    # the course's own file, graded in place of the student's when ex5 imports it (coursekit/uses.py)
+    course_file = Path(__file__).with_name("_course") / "ex1_rnn_forward.py"
     functions = ("rnn_cell_forward", "rnn_forward", "rnn_output")
 
     # --- cases ------------------------------------------------------------------------------------

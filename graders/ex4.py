@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -87,6 +88,8 @@ class LstmGru(Exercise):
     id = "ex4"
     title = "LSTM and GRU forward passes"
     filename = "ex4_lstm_gru.py"
+    # the course's own file, graded in place of the student's when ex5 imports it (coursekit/uses.py)
+    course_file = Path(__file__).with_name("_course") / "ex4_lstm_gru.py"
     functions = ("lstm_cell_forward", "lstm_forward", "gru_cell_forward", "gru_forward")
 
     # --- cases ------------------------------------------------------------------------------------

@@ -79,6 +79,9 @@ class Bidirectional(Exercise):
     title = "Bidirectional RNN forward passes"
     filename = "ex5_bidirectional.py"
     functions = ("bidirectional_forward",)
+    # A submission may import its own ex1 and ex4 (rnn_forward, lstm_forward, gru_forward): a mistake of
+    # theirs is charged to them, not to ex5 (coursekit/uses.py).
+    uses = ("ex1", "ex4")
 
     # --- cases ------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,12 +13,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+import test_ex1
 from conftest import text
 
 from coursekit import refcache
+from coursekit.check import check
 from coursekit.grading import grade_exercise
+from coursekit.i18n import render
+from coursekit.imports import names_imported
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
+from coursekit.uses import grade_uses
 from graders import _recurrent as rec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,6 +242,85 @@ def test_missing_imported_file_is_an_import_failure_not_a_crash(grade_files: Gra
     result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None})
     assert result.score == 0
     assert all("ModuleNotFoundError" in text(t) and "ex4_lstm_gru" in text(t) for t in result.tests)
+
+
+# ---- one mistake charged once: ex5 on a wrong ex1 (coursekit/uses.py) ------------------------------------
+
+EX1_BIAS_MISSING = test_ex1.MISTAKES["bias_missing"][0]
+# ex5's own mistake on the "ave" merge, on top of the wrong ex1
+REUSING_AVE_AS_SUM = REUSING.replace('"ave": lambda: (y + y_rev) / 2', '"ave": lambda: y + y_rev')
+
+
+def student(tmp_path: Path, ex5: str, ex1: str) -> Path:
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / FILE).write_text(ex5, encoding="utf-8")
+    (folder / "ex1_rnn_forward.py").write_text(ex1, encoding="utf-8")
+    shutil.copy(SOLUTIONS / "ex4_lstm_gru.py", folder / "ex4_lstm_gru.py")
+    return folder
+
+
+def test_check_says_fix_ex1_first_instead_of_a_hint_when_the_imported_rnn_forward_is_wrong(
+        tmp_path: Path) -> None:
+    result = check("ex5", student(tmp_path, REUSING, EX1_BIAS_MISSING))
+    failed = [t for t in result.tests if not t.passed]
+    assert failed and all(t.name.startswith("simple_rnn") for t in failed)
+    assert all(t.hint is None and t.mistake is None for t in failed)
+    fix = [n for n in result.notes if n.key == "note.fix_first"]
+    assert len(fix) == 1 and (fix[0].param("other"), fix[0].param("functions")) == ("ex1", "rnn_forward")
+    assert "fix ex1 first" in render(fix[0], "en") and "请先改好 ex1" in render(fix[0], "zh")
+
+
+def test_check_gives_no_fix_first_note_when_the_imported_functions_pass_their_tests(tmp_path: Path) -> None:
+    # ex1's rnn_output is wrong, but ex5 imports only rnn_forward: ex5's own mistake keeps its hint
+    ex1 = test_ex1.wrong((test_ex1.SOFTMAX[1], "return e"))
+    result = check("ex5", student(tmp_path, REUSING_AVE_AS_SUM, ex1))
+    assert not any(n.key == "note.fix_first" for n in result.notes)
+    assert {t.mistake for t in result.tests if not t.passed} == {"ave_as_sum"}
+
+
+def grade_ex5(folder: Path) -> tuple[ExerciseResult, ExerciseResult]:
+    """(the student's ex5 with their own files, the same after grade_uses), on the public cases."""
+    exercise = get_exercise("ex5")
+    cases = exercise.public_cases()
+    expected = exercise.expected_values(cases)
+    mine = grade_exercise(exercise, folder, cases, expected)
+    return mine, grade_uses(exercise, folder, cases, expected, mine, grade_exercise)
+
+
+def test_grade_charges_an_ex1_mistake_to_ex1_alone(tmp_path: Path) -> None:
+    folder = student(tmp_path, REUSING, EX1_BIAS_MISSING)
+    mine, graded = grade_ex5(folder)
+    assert mine.score < mine.max_score
+    assert graded.score == graded.max_score
+    note = next(n for n in graded.notes if n.key == "note.graded_with_course_files")
+    assert note.param("files") == "ex1_rnn_forward.py" and note.param("score") == mine.score
+    assert (folder / "ex1_rnn_forward.py").read_text(encoding="utf-8") == EX1_BIAS_MISSING  # untouched
+
+
+def test_grade_keeps_ex5s_own_mistake_when_ex1_is_replaced(tmp_path: Path) -> None:
+    mine, graded = grade_ex5(student(tmp_path, REUSING_AVE_AS_SUM, EX1_BIAS_MISSING))
+    assert mine.score < graded.score < graded.max_score
+    assert {t.mistake for t in graded.tests if not t.passed} == {"ave_as_sum"}
+
+
+def test_grade_keeps_the_students_result_when_their_ex1_is_right(tmp_path: Path) -> None:
+    mine, graded = grade_ex5(student(tmp_path, REUSING_AVE_AS_SUM, test_ex1.SOLUTION))
+    assert graded is mine
+
+
+def test_the_course_files_are_the_solutions() -> None:
+    for exercise in map(get_exercise, get_exercise("ex5").uses):
+        assert exercise.course_file is not None
+        assert exercise.course_file.read_bytes() == (SOLUTIONS / exercise.filename).read_bytes()
+
+
+def test_names_imported_reads_what_a_file_takes_from_a_sibling() -> None:
+    assert names_imported(REUSING, "ex4_lstm_gru") == {"gru_forward", "lstm_forward"}
+    assert names_imported("import ex1_rnn_forward as e\n", "ex1_rnn_forward") == {"*"}
+    assert names_imported("from ex1_rnn_forward import *\n", "ex1_rnn_forward") == {"*"}
+    assert names_imported("import numpy\n", "ex1_rnn_forward") == frozenset()
+    assert names_imported("def (:\n", "ex1_rnn_forward") == frozenset()
 
 
 # ---- Keras's own known answers (keras-team/keras, keras/src/layers/rnn/bidirectional_test.py) ------

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from coursekit.results import ExerciseResult, result_to_dict
 from coursekit.sandbox.forkserver import close_shared, share_isolation, shared_server
 from coursekit.sandbox.isolation import Isolation
 from coursekit.sandbox.limits import Limits
+from coursekit.uses import grade_uses
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,15 @@ def grade_task(task: Task) -> dict[str, Any]:
     cases = cases_for(exercise, task.seed, task.class_seed)
     expected = exercise.expected_values(cases)
     server = shared_server(exercise.child_imports)
-    result: ExerciseResult = grade_exercise(
-        exercise, Path(task.folder), cases, expected,
-        limits=limits_for(exercise, task.timeout_s, task.memory_mb), runner=server.run, remeasure=True)
+    limits = limits_for(exercise, task.timeout_s, task.memory_mb)
+
+    def grade(exercise: Exercise, folder: Path, cases: Sequence[Case],
+              expected: Mapping[str, Any]) -> ExerciseResult:
+        return grade_exercise(exercise, folder, cases, expected, limits=limits, runner=server.run,
+                              remeasure=True)
+
+    result = grade(exercise, Path(task.folder), cases, expected)
+    # An exercise that imports another's file is graded again with the course's file in its place when
+    # that scores more: one mistake is charged once (coursekit/uses.py).
+    result = grade_uses(exercise, Path(task.folder), cases, expected, result, grade)
     return result_to_dict(bound_result(result))
