@@ -76,7 +76,7 @@ def _checked(found: Any, shapes: Sequence[tuple[int, ...]]) -> dict[str, Any]:
     if not isinstance(found, dict):
         raise km.RefusedModel("no_measurements")
     if "refused" in found:
-        raise refusal(found["refused"])
+        raise km.refusal(found["refused"])
     table, outputs, error = found.get("table"), found.get("outputs"), found.get("outputs_error")
     weight_shapes = [tuple(s) for s in found.get("weight_shapes") or [] if isinstance(s, list | tuple)]
     if not isinstance(table, list) or weight_shapes != [tuple(s) for s in shapes] \
@@ -89,15 +89,3 @@ def _checked(found: Any, shapes: Sequence[tuple[int, ...]]) -> dict[str, Any]:
             "outputs": None if outputs is None else np.asarray(outputs, dtype=np.float64),
             "outputs_error": error, "built_without_input": found["built_without_input"]}
 
-
-def refusal(data: Any) -> km.RefusedModel:
-    """A refusal sent back as data (``RefusedModel.to_data``), checked: a known reason, with plain str
-    (at most 300 characters) and int parameters; anything else is ``bad_measurements``."""
-    reason = data.get("reason") if isinstance(data, dict) else None
-    params = data.get("params") if isinstance(data, dict) else None
-    if reason not in km.REASONS or not isinstance(params, dict) or len(params) > 8 or not all(
-            isinstance(k, str) and ((isinstance(v, str) and len(v) <= 300)
-                                    or (isinstance(v, int) and not isinstance(v, bool)))
-            for k, v in params.items()):
-        return km.RefusedModel("bad_measurements")
-    return km.RefusedModel(str(reason), **params)

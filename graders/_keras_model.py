@@ -49,7 +49,7 @@ except ImportError:  # run as a sandboxed job of its own (_keras_build.py), with
 
 __all__ = ["ALLOWED_CLASSES", "REASONS", "Measurements", "RefusedModel", "check_config", "compile_settings",
            "keras_layer", "measure", "measurement_key", "model_table", "object_name", "probe_tokens",
-           "probe_weights", "rebuild", "rebuild_and_measure", "reported_shapes"]
+           "probe_weights", "rebuild", "rebuild_and_measure", "refusal", "reported_shapes"]
 
 # (module, class_name) pairs a student's model config may hold. Everything is a Keras built-in; the
 # grader rebuilds nothing else. Layers beyond the lesson's (Dropout, Activation) are allowed so that a
@@ -121,6 +121,19 @@ REASONS = frozenset({
     "too_many_weights", "rebuild_failed", "not_a_keras_model", "rebuild_weights_failed",
     "weights_do_not_fit", "config_not_json", "build_timed_out", "build_stopped", "build_error",
     "no_measurements", "bad_measurements"})
+
+
+def refusal(data: Any) -> RefusedModel:
+    """A refusal sent back as data (``RefusedModel.to_data``), checked: a known reason, with plain str
+    (at most 300 characters) and int parameters; anything else is ``bad_measurements``."""
+    reason = data.get("reason") if isinstance(data, dict) else None
+    params = data.get("params") if isinstance(data, dict) else None
+    if reason not in REASONS or not isinstance(params, dict) or len(params) > 8 or not all(
+            isinstance(k, str) and ((isinstance(v, str) and len(v) <= 300)
+                                    or (isinstance(v, int) and not isinstance(v, bool)))
+            for k, v in params.items()):
+        return RefusedModel("bad_measurements")
+    return RefusedModel(str(reason), **params)
 
 
 # ---- live Keras --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from coursekit.sandbox.report import StudentError
 from coursekit.tables import Row, RowsError, TableMistake, compare_tables, read_rows, table_detail
 from graders import _keras_model as km
 from graders import _keras_model_tables as tables
-from graders._keras_build import measure_config, refusal
+from graders._keras_build import measure_config
 from graders._keras_model_tables import LayerSpec
 
 DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}
@@ -282,7 +282,7 @@ class StackedRnn(Exercise):
             key = "not_a_model_none" if kind == "builtins.NoneType" else "not_a_model"
             return Verdict(False, self.message(key, function=what, type=kind[:80]))
         if "refused" in got:
-            return Verdict(False, self.refused(what, refusal(got["refused"])))
+            return Verdict(False, self.refused(what, km.refusal(got["refused"])))
         try:
             km.check_config(got.get("config"))
         except km.RefusedModel as exc:

@@ -611,3 +611,22 @@ def test_every_message_is_in_the_catalogue_in_both_languages(
             assert t.passed or en != zh, (t.name, en)
         if t.hint is not None:
             assert render(t.hint, "en", strict=True) != render(t.hint, "zh", strict=True)
+
+
+def test_a_refusal_sent_back_as_data_is_checked() -> None:
+    """What a rebuilding job sends back is data: a known reason with plain parameters, else
+    bad_measurements; every reason has its entry in both languages."""
+    from coursekit.i18n import LANGUAGES, catalogue, placeholders, render
+    from coursekit.messages import in_domain
+
+    lam = km.RefusedModel("lambda_layer")
+    assert km.refusal(lam.to_data()).reason == "lambda_layer"
+    big = km.refusal(km.RefusedModel("too_many_layers", layers=70, limit=64).to_data())
+    assert (big.reason, big.params) == ("too_many_layers", {"layers": 70, "limit": 64})
+    for forged in ("lambda_layer", {"reason": "os.system"}, {"reason": "lambda_layer", "params": {"x": [1]}},
+                   {"reason": "lambda_layer", "params": {"x": "y" * 301}}):
+        assert km.refusal(forged).reason == "bad_measurements"
+    for reason in km.REASONS:
+        names = placeholders(catalogue("ex3", "en").gettext(f"refused.{reason}"))
+        for lang in LANGUAGES:
+            assert render(in_domain("ex3", f"refused.{reason}", **dict.fromkeys(names, 1)), lang, strict=True)
