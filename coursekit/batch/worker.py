@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ from coursekit.results import ExerciseResult, result_to_dict
 from coursekit.sandbox.forkserver import close_shared, share_isolation, shared_server
 from coursekit.sandbox.isolation import Isolation
 from coursekit.sandbox.limits import Limits
+from coursekit.sandbox.process import Job
+from coursekit.sandbox.report import RunReport
 from coursekit.uses import grade_uses
 
 
@@ -115,17 +117,43 @@ def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolat
     atexit.register(close_servers)
 
 
+class _Expected(Mapping[str, Any]):
+    """The expected values of ``cases``, worked out on first use: a submission without the exercise's
+    file (or refused before running) needs neither them nor a fork server, so a class where most
+    students skipped an exercise costs no Keras work for it."""
+
+    def __init__(self, exercise: Exercise, cases: Sequence[Case]) -> None:
+        self._exercise, self._cases = exercise, cases
+        self._values: dict[str, Any] | None = None
+
+    def _all(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = self._exercise.expected_values(self._cases)
+        return self._values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def grade_task(task: Task) -> dict[str, Any]:
     """Grade one student on one exercise; returns ``result_to_dict`` of the ExerciseResult."""
     exercise = get_exercise(task.exercise)
     cases = cases_for(exercise, task.seed, task.class_seed)
-    expected = exercise.expected_values(cases)
-    server = shared_server(exercise.child_imports)
+    expected = _Expected(exercise, cases)
     limits = limits_for(exercise, task.timeout_s, task.memory_mb)
+
+    def run(folder: Path, job: Job, limits: Limits) -> RunReport:  # the fork server starts on first use
+        return shared_server(exercise.child_imports).run(folder, job, limits)
 
     def grade(exercise: Exercise, folder: Path, cases: Sequence[Case],
               expected: Mapping[str, Any]) -> ExerciseResult:
-        return grade_exercise(exercise, folder, cases, expected, limits=limits, runner=server.run,
+        return grade_exercise(exercise, folder, cases, expected, limits=limits, runner=run,
                               remeasure=True)
 
     result = grade(exercise, Path(task.folder), cases, expected)
