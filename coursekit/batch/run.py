@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -44,6 +44,8 @@ class GradeOptions:
 
     ``students``: grade only these students (the others keep their gradings, and every output is still
     the whole class). ``isolation``: the mode detected once for the run; workers use it as it is.
+    ``timeouts``: seconds per run for the exercises named, over ``timeout_s`` (which is every exercise's);
+    for one batch whose exercises need very different limits.
     """
 
     exercises: tuple[str, ...] = ()
@@ -55,15 +57,18 @@ class GradeOptions:
     course: Course = field(default_factory=Course)
     isolation: Isolation | None = None
     lang: str = DEFAULT  # the language of report.md and results.json
+    timeouts: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
             raise InvalidOptionError(f"--workers: expected a whole number >= 1, got {self.workers}",
                                      message=msg("option.workers", got=str(self.workers)))
-        if self.timeout_s is not None and not (math.isfinite(self.timeout_s) and self.timeout_s > 0):
-            raise InvalidOptionError(f"--timeout: expected a positive number of seconds, "
-                                     f"got {self.timeout_s}",
-                                     message=msg("option.timeout", got=str(self.timeout_s)))
+        for timeout in (self.timeout_s, *self.timeouts.values()):
+            if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+                raise InvalidOptionError(f"--timeout: expected a positive number of seconds, got {timeout}",
+                                         message=msg("option.timeout", got=str(timeout)))
+        for exercise in self.timeouts:
+            get_exercise(exercise)
         if self.memory_mb is not None and self.memory_mb < MIN_MEMORY_MB:
             raise InvalidOptionError(f"--memory: expected at least {MIN_MEMORY_MB} megabytes, "
                                      f"got {self.memory_mb}",
@@ -71,6 +76,9 @@ class GradeOptions:
                                                  got=str(self.memory_mb)))
         for exercise in self.exercises:
             get_exercise(exercise)
+
+    def timeout_for(self, exercise: str) -> float | None:
+        return self.timeouts.get(exercise, self.timeout_s)
 
     def worker_count(self) -> int:
         return self.workers if self.workers is not None else (os.cpu_count() or 1)
@@ -82,7 +90,7 @@ def grader_key(exercise: Exercise, options: GradeOptions) -> str:
     h = hashlib.sha256(code_version(exercise.id, GRADER_MODULES[exercise.id]).encode())
     h.update(f"results format {FORMAT}".encode())
     h.update(options.secret.fingerprint().encode())
-    h.update(repr(limits_for(exercise, options.timeout_s, options.memory_mb)).encode())
+    h.update(repr(limits_for(exercise, options.timeout_for(exercise.id), options.memory_mb)).encode())
     return h.hexdigest()[:20]
 
 
@@ -190,7 +198,8 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
                 while queue and len(futures) < workers * 2:
                     sub, ex_id = queue.pop(0)
                     task = Task(sub.student, str(sub.folder), ex_id, options.secret.seed(sub.student, ex_id),
-                                options.timeout_s, options.memory_mb, options.secret.class_seed(ex_id))
+                                options.timeout_for(ex_id), options.memory_mb,
+                                options.secret.class_seed(ex_id))
                     futures[pool.submit(grade_task, task)] = (sub, ex_id)
                 finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for future in finished:

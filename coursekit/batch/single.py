@@ -38,7 +38,7 @@ def grade_one(submission: Path, student: str, options: GradeOptions) -> StudentG
             results = tuple(
                 result_from_dict(grade_task(Task(student, str(sub.folder), ex_id,
                                                  options.secret.seed(student, ex_id),
-                                                 options.timeout_s, options.memory_mb,
+                                                 options.timeout_for(ex_id), options.memory_mb,
                                                  options.secret.class_seed(ex_id))))
                 for ex_id in ids)
         finally:
