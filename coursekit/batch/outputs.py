@@ -57,10 +57,7 @@ def feedback_notes(s: StudentGrades, lang: str) -> list[str]:
 
 def student_results(s: StudentGrades, lang: str) -> dict[str, Any]:
     """The student's results.json (Gradescope's format), the notes above their feedback included."""
-    data = results_json(s.results, s.problem, lang)
-    notes = feedback_notes(s, lang)
-    data["output"] = "\n".join((*notes, data["output"])) if notes else data["output"]
-    return data
+    return results_json(s.results, s.problem, lang, feedback_notes(s, lang))
 
 
 def write_outputs(report: ClassReport, lang: str) -> None:

@@ -4,31 +4,42 @@ Fields per Gradescope's autograder specification: top-level ``score``, ``executi
 ``output_format``, ``visibility``, ``stdout_visibility`` and ``tests``; each test has ``name``, ``score``,
 ``max_score``, ``status`` ("passed" or "failed"), ``output`` and ``visibility``. Public cases are
 ``visible``; hidden cases are ``after_published`` and their output never holds expected values.
+
+Bounded like report.md (``coursekit/bounds.py``): each test's output within ``MAX_TEST_CHARS``, the top-level
+output within ``MAX_OUTPUT_CHARS``, and the whole file within ``MAX_STUDENT_CHARS`` (each test's output cut
+further if it must be), every cut text ending in ``(cut)``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
+from coursekit.bounds import MAX_STUDENT_CHARS, MAX_TEST_CHARS, cut
 from coursekit.i18n import render
 from coursekit.messages import Message
 from coursekit.render.text import key, test_name, test_output_under_notes, title
 from coursekit.results import ExerciseResult
 
 TEST_FIELDS = ("name", "score", "max_score", "status", "output", "visibility")
+MAX_OUTPUT_CHARS = MAX_STUDENT_CHARS // 4  # the top-level output: score lines, notes, intake lines
+MIN_TEST_CHARS = 100  # the least a test's output is cut to, however many tests there are
 
 
-def results_json(results: Sequence[ExerciseResult], problem: Message | None, lang: str) -> dict[str, Any]:
+def results_json(results: Sequence[ExerciseResult], problem: Message | None, lang: str,
+                 notes: Sequence[str] = ()) -> dict[str, Any]:
     """Gradescope's object, every text in ``lang``; a test's tags hold its exercise and named mistake.
 
-    An exercise's notes are said once in ``output``, under its score line, not in each test's output."""
+    An exercise's notes are said once in ``output``, under its score line, not in each test's output.
+    ``notes`` (the lines above a student's feedback, in ``lang``) open ``output``."""
+    outputs = [test_output_under_notes(t, r.notes, lang) for r in results for t in r.tests]
     tests = [
-        {"name": f"{r.exercise} · {test_name(r.exercise, t, lang)}", "score": t.score,
-         "max_score": t.max_score, "status": t.status, "output": test_output_under_notes(t, r.notes, lang),
+        {"name": cut(f"{r.exercise} · {test_name(r.exercise, t, lang)}", 200), "score": t.score,
+         "max_score": t.max_score, "status": t.status, "output": "",
          "visibility": "after_published" if t.hidden else "visible",
          "tags": [r.exercise] + (["internal-error"] if t.internal_error else [])
-                 + ([f"mistake:{t.mistake}"] if t.mistake else [])}
+                 + ([f"mistake:{cut(t.mistake, 200)}"] if t.mistake else [])}
         for r in results for t in r.tests
     ]
     lines = []
@@ -38,12 +49,20 @@ def results_json(results: Sequence[ExerciseResult], problem: Message | None, lan
         lines += ["  " + line for note in r.notes for line in render(note, lang).splitlines()]
     if problem:
         lines.insert(0, key("report.problem", lang, problem=problem))
-    return {
+    data = {
         "score": round(sum(r.score for r in results), 6),
         "execution_time": round(sum(r.execution_time for r in results), 3),
-        "output": "\n".join(lines),
+        "output": cut("\n".join((*notes, *lines)), MAX_OUTPUT_CHARS),
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+    limit = MAX_TEST_CHARS
+    while True:
+        for test, output in zip(tests, outputs, strict=True):
+            test["output"] = cut(output, limit)
+        size = len(json.dumps(data, indent=1, ensure_ascii=False))
+        if size <= MAX_STUDENT_CHARS or limit <= MIN_TEST_CHARS:
+            return data
+        limit = max(MIN_TEST_CHARS, limit // 2)

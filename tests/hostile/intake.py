@@ -119,6 +119,15 @@ def deep_helper(class_dir: Path, source: str) -> Outcome:
     return ("failed", "deep-helper", "helper.py cannot be read by the check for forbidden imports")
 
 
+def formula_named_folder(class_dir: Path, source: str) -> Outcome:
+    """A student folder named like a spreadsheet formula: graded, and written to every CSV escaped
+    (``'=HYPERLINK(...)``), never as a formula a spreadsheet would run."""
+    name = '=HYPERLINK("evil.example","grades")'
+    (class_dir / name).mkdir()
+    (class_dir / name / FILENAME).write_text(source)
+    return ("graded", name)
+
+
 BUILDERS: list[Callable[[Path, str], Outcome]] = [
     encrypted_zip, utf8_flag_bad_name_zip, corrupt_deflate_zip, corrupt_lzma_zip, fifo_named_zip,
-    folder_beside_its_zip, gbk_folder_name, dot_named_folder, deep_helper]
+    folder_beside_its_zip, gbk_folder_name, dot_named_folder, deep_helper, formula_named_folder]
