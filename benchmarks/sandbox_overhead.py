@@ -5,7 +5,9 @@ Runs one call of the reference solution ``--jobs`` times per mode this machine a
 per job and the ratio to "basic" (goal: the confined modes stay within a few milliseconds of it, small
 beside the ~50 ms a student's ex1 grading takes). In the strongest mode it also runs the job as batch
 grading sends it, with ex1's forbidden imports, whose package folders are then masked in the job (two
-more mounts), and prints that ratio too.
+more mounts), and prints that ratio too. Last, what bounding a graded result costs (issue 12: the worker's
+``bound_result`` and the student's results.json, ``render/gradescope.py``), per graded exercise, beside
+one job of the strongest mode.
 
     python benchmarks/sandbox_overhead.py [--jobs 50]
 """
@@ -40,6 +42,23 @@ def per_job_ms(isolation: Isolation, jobs: int, job: Job = JOB) -> float:
         return (time.perf_counter() - start) / jobs * 1000
 
 
+def bounding_ms(isolation: Isolation, repeats: int) -> float:
+    """Milliseconds to bound one graded ex1 result (public cases) and write it as results.json's object."""
+    from coursekit.bounds import bound_result
+    from coursekit.grading import grade_exercise
+    from coursekit.registry import get_exercise
+    from coursekit.render.gradescope import results_json
+
+    ex1 = get_exercise("ex1")
+    cases = ex1.public_cases()
+    with ForkServer(("numpy",), isolation=isolation) as server:
+        result = grade_exercise(ex1, ROOT / "solutions", cases, ex1.expected_values(cases), runner=server.run)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        results_json([bound_result(result)], None, "en")
+    return (time.perf_counter() - start) / repeats * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=50)
@@ -60,6 +79,10 @@ def main() -> None:
         plain, masked = per_job_ms(found, jobs), per_job_ms(found, jobs, MASKED)
         print(f"{'  forbidden packages masked':28s} {masked:6.1f} ms/job  ratio {masked / plain:.2f} to the "
               f"same mode unmasked ({plain:.1f} ms)  (+{masked - plain:.1f} ms)")
+    job = per_job_ms(found, jobs)
+    bounding = bounding_ms(found, jobs)
+    print(f"{'bounding a result':28s} {bounding:6.1f} ms per graded exercise  ratio {bounding / job:.2f} to "
+          f"one job ({job:.1f} ms)")
 
 
 if __name__ == "__main__":
