@@ -335,3 +335,21 @@ def test_coursekit_has_no_import_cycles():
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def test_per_exercise_timeouts_are_checked_used_and_change_the_grader_key():
+    """GradeOptions.timeouts (one batch, different limits per exercise): each value checked like
+    --timeout, each id a known exercise; an exercise not named keeps timeout_s; a change regrades."""
+    from coursekit._exceptions import UnknownExerciseError
+    from coursekit.batch.run import grader_key
+
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(InvalidOptionError):
+            GradeOptions(timeouts={"ex1": bad})
+    with pytest.raises(UnknownExerciseError):
+        GradeOptions(timeouts={"ex42": 5.0})
+    options = GradeOptions(timeout_s=5.0, timeouts={"ex3": 60.0})
+    assert options.timeout_for("ex3") == 60.0 and options.timeout_for("ex1") == 5.0
+    ex1, ex3 = get_exercise("ex1"), get_exercise("ex3")
+    assert grader_key(ex3, options) != grader_key(ex3, GradeOptions(timeout_s=5.0))
+    assert grader_key(ex1, options) == grader_key(ex1, GradeOptions(timeout_s=5.0))
