@@ -11,10 +11,11 @@ Here we follow Keras's row-vector convention, with f = tanh and g = softmax; use
     s_t = tanh(x_t @ U + s_{t-1} @ W + b)        o_t = softmax(s_t @ V + c)
 
 名称对照 / Names in Keras:
-    U = SimpleRNN 的 kernel            (input_dim, units)
-    W = SimpleRNN 的 recurrent_kernel  (units, units)
-    b = SimpleRNN 的 bias              (units,)
-    V, c = Dense 的 kernel (units, n_out) 与 bias (n_out,)
+    U = SimpleRNN.kernel            (input_dim, units)
+    W = SimpleRNN.recurrent_kernel  (units, units)
+    b = SimpleRNN.bias              (units,)
+    V = Dense.kernel                (units, n_out)
+    c = Dense.bias                  (n_out,)
 
 数组按批次优先 / Arrays are batch-major: a sequence x has shape (batch, timesteps, input_dim).
 
@@ -76,7 +77,8 @@ def rnn_forward(x, U, W, b, s0=None, return_sequences=False):
 
 
 def rnn_output(s, V, c):
-    """输出层 / The output layer: o = softmax(s @ V + c), softmax 作用在最后一个轴 / over the last axis.
+    """输出层：o = softmax(s @ V + c)，softmax 作用在最后一个轴。
+    The output layer: o = softmax(s @ V + c), the softmax over the last axis.
 
     课上 / lesson:   o_t = softmax(V s_t + c)
     Keras:           Dense(n_out, activation="softmax"): o = softmax(s @ kernel + bias)

@@ -9,14 +9,14 @@ same layer. Importing keras, tensorflow, torch or jax scores 0 for this exercise
 课上的公式 / The lesson's equation, one gate:   s_t = f(U x_t + W s_{t-1} + b)
 
     U = kernel            (input_dim, units)    输入权重 / input weights
-    W = recurrent_kernel  (units, units)        循环权重 / recurrent weights: s_{t-1} 也要乘一个矩阵
+    W = recurrent_kernel  (units, units)        循环权重，乘 s_{t-1} / recurrent weights, times s_{t-1}
     b = bias              (units,)              偏置 / bias
 
 一个门的参数 / one gate:  input_dim * units + units * units + units
     SimpleRNN: 1 个门 / one gate       (f = tanh)
     LSTM:      4 个门 / four gates i, f, c, o   Keras: kernel (input_dim, 4*units), bias (4*units,)
     GRU:       3 个门 / three gates z, r, h     Keras: kernel (input_dim, 3*units);
-               reset_after=True（默认）时 bias 有两行 / the bias has two rows, (2, 3*units):
+               reset_after=True（默认 / the default）: bias 有两行 / the bias has two rows, (2, 3*units):
                输入偏置与循环偏置 / an input bias and a recurrent bias; reset_after=False: (3*units,)
     use_bias=False: 没有 bias / no bias at all.
     Bidirectional: 两份独立的层（正向、反向）/ two independent copies (forward, backward): 2 × the count.

@@ -23,9 +23,9 @@ SimpleRNN(units) on d inputs: d*units + units*units + units.
 
 提示 / Tips:
     - 以 keras.Input(shape=(None,), dtype="int32") 开头，model.summary() 才会显示输出形状；没有它也能
-      通过评分（评分器按 (None, None) 构建模型）。Start with keras.Input(shape=(None,), dtype="int32") and
-      model.summary() shows the output shapes; a model without it is accepted too (the grader builds it
-      for (None, None)).
+      通过评分（评分器按 (None, None) 构建模型）。
+    - Start with keras.Input(shape=(None,), dtype="int32") and model.summary() shows the output shapes;
+      a model without it is accepted too (the grader builds it for (None, None)).
     - 层的名字随意 / Layer names do not matter; the functional API (keras.Model(inputs, outputs)) is fine.
     - 请使用函数的参数，不要写死 10000、32 / use the arguments, not fixed numbers: the grader also calls
       these functions with other sizes.

@@ -5,7 +5,8 @@ Compute Keras's LSTM and GRU by hand with numpy (importing keras, tensorflow, to
 
 约定 / Conventions (同练习 1 / as in exercise 1): 行向量、批次优先 / row vectors, batch-major.
     x (batch, timesteps, input_dim),  x_t (batch, input_dim),  h, c (batch, units).
-    σ = sigmoid(z) = 1 / (1 + exp(-z))  (Keras 的 recurrent_activation)，tanh 为 activation。
+    σ = sigmoid(z) = 1 / (1 + exp(-z))  Keras 的 recurrent_activation / Keras's recurrent_activation
+    tanh                                Keras 的 activation / Keras's activation
 
 LSTM — 四个门按 Keras 的顺序 i, f, c, o 排列 / four blocks of `units` columns, in Keras's order i, f, c, o:
     kernel            (input_dim, 4*units)   = [W_i | W_f | W_c | W_o]

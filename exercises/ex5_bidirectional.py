@@ -4,8 +4,8 @@
 A bidirectional RNN reads one sequence with two sets of weights: the forward direction from x_0 to
 x_{T-1}, the backward direction from x_{T-1} back to x_0; then it merges the two outputs.
 
-    y     = 正向 RNN(x)                    / the forward RNN over x
-    y_rev = 反向 RNN(x[:, ::-1])           / the backward RNN over x reversed in time
+    y     = rnn(x)                 正向 RNN / the forward RNN over x
+    y_rev = rnn_rev(x[:, ::-1])    反向 RNN / the backward RNN over x reversed in time
     return_sequences=True:  把 y_rev 沿时间轴翻转回输入顺序 / flip y_rev back to input time order,
                             so that index t of both holds what belongs to input step x_t
     return_sequences=False: y 与 y_rev 都是各自最后一步的输出；反向的最后一步是读完 x_0 之后的状态

@@ -14,7 +14,7 @@ numbers, and write the remedy for exploding gradients: clipping by the global no
 
     z_t = x_t @ U + s_{t-1} @ W + b,     s_t = tanh(z_t),     t = 1 ... T,  s_0 = s0
 
-    U = SimpleRNN 的 kernel (input_dim, units) · W = recurrent_kernel (units, units) · b = bias (units,)
+    U = SimpleRNN.kernel (input_dim, units) · W = recurrent_kernel (units, units) · b = bias (units,)
     x (batch, timesteps, input_dim) · 状态 / states (batch, timesteps, units)
 
 你可以在这里重写前向循环，也可以导入自己的练习 1（from ex1_rnn_forward import rnn_forward）。

@@ -10,7 +10,9 @@ and for the exercises of integers and strings (ex2, ex6) every message, in Chine
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -394,3 +396,57 @@ def test_checking_a_notebook_without_nbformat_says_how_to_add_it(venv: Path, han
     assert run.returncode == 1, run.stderr
     tests = json.loads(run.stdout)["tests"]
     assert tests and all("pip install nbformat" in t["output"] for t in tests)
+
+
+# ---- the notebooks in both languages -----------------------------------------------------------------
+
+def _cells(exercise_id: str, lang: str) -> list[tuple[str, str]]:
+    from coursekit.release.notebooks import stub_cells
+
+    exercise = get_exercise(exercise_id)
+    source = (EXERCISES / exercise.filename).read_text(encoding="utf-8")
+    return stub_cells(source, exercise_id, exercise.filename, lang)  # type: ignore[arg-type]
+
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("exercise_id", exercise_ids())
+def test_every_markdown_cell_is_there_in_both_languages_and_the_english_has_every_english_piece(
+        exercise_id: str) -> None:
+    zh, en = _cells(exercise_id, "zh"), _cells(exercise_id, "en")
+    assert [kind for kind, _ in zh] == [kind for kind, _ in en]
+    assert [c for k, c in zh if k == "code"] == [c for k, c in en if k == "code"]
+    for (kind, zh_text), (_, en_text) in zip(zh, en, strict=True):
+        if kind != "markdown":
+            continue
+        heading, _, body = en_text.partition("\n\n")
+        assert body.strip() and CJK.search(zh_text), (heading, zh_text)  # nothing empty, zh in Chinese
+        assert not CJK.search(en_text), en_text
+        lines = [line.strip() for line in en_text.splitlines()]
+        assert not [line for line in lines if line.startswith("/ ") or line.endswith(" /")
+                    or line in ("-", "*")], en_text
+    # Every English piece of the stub's bilingual lines ("中文 / English", "中文。English") is in the
+    # English notebook: the text after the line's last Chinese, when it is words.
+    english = " ".join(" ".join(text.split()) for kind, text in en if kind == "markdown")
+    source = (EXERCISES / get_exercise(exercise_id).filename).read_text(encoding="utf-8")
+    docs = [ast.get_docstring(n) or "" for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Module | ast.FunctionDef)]
+    for line in "\n".join(d.partition("\n")[2] if i == 0 else d.partition("\n\n")[0]
+                          for i, d in enumerate(docs)).splitlines():
+        tail = CJK.split(line)[-1] if CJK.search(line) else ""
+        tail = re.sub(r"^[\s/)·]+", "", re.split(r" / | · ", tail)[-1]).strip()
+        if len(re.findall(r"[A-Za-z]{2,}", tail)) >= 3:
+            assert " ".join(tail.split()) in english, (exercise_id, line)
+
+
+def test_the_english_notebooks_keep_what_was_lost_before() -> None:
+    english = {i: "\n".join(text for kind, text in _cells(i, "en") if kind == "markdown")
+               for i in ("ex1", "ex2", "ex4", "ex6", "ex7")}
+    assert "V = Dense.kernel" in english["ex1"] and "(add --verbose to see arrays)" in english["ex1"]
+    assert "The output layer: o = softmax(s @ V + c), the softmax over the last axis." in english["ex1"]
+    assert "Bidirectional: two independent copies" in english["ex2"]
+    assert "model.summary()\ncount_params()" not in english["ex2"]
+    assert "LSTM — four blocks" in english["ex4"] and "GRU — three blocks" in english["ex4"]
+    assert "Pad or truncate every sequence to maxlen." in english["ex6"]
+    assert "3. plot training and validation accuracy and loss." in english["ex7"]

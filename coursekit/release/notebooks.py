@@ -18,15 +18,33 @@ from coursekit.notebook import METADATA_KEY, code_digest
 Lang = Literal["zh", "en"]
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
-_CJK_PARENS = re.compile(r"\s*[（(][^()（）]*[\u3400-\u9fff][^()（）]*[)）]")
-_SEPARATOR = re.compile(r"\s+/\s+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# A parenthesis holding Chinese, with nothing in parentheses inside it.
+_PARENS = re.compile(r"(\s*)([（(])([^()（）]*[\u3400-\u9fff][^()（）]*)([)）])")
+# Where one language's words end and the other's begin: " / ", " · ", and after a Chinese sentence's end.
+_PIECES = re.compile(r"(\s+/\s+|\s+·\s+|(?<=[。；？！])\s*/?\s*)")
+_COLUMNS = re.compile(r"(\s{2,})")
+# English prose: four lowercase words in a row (an equation, a shape or a table row has none).
+_PROSE = re.compile(r"(?:\b[a-z]{2,}\b[,;:]?\s+){3}\b[a-z]{2,}\b")
 
 
 def in_language(text: str, lang: Lang) -> str:
-    """The lines of a bilingual explanation that are in ``lang`` (equations and tables in both)."""
+    """The lines of a bilingual explanation that are in ``lang`` (equations and tables in both).
+
+    ``zh`` keeps every line with Chinese whole (the English terms beside it help) and leaves English prose
+    out. ``en`` reads a line with Chinese in pieces: the parts of " / " and " · ", a Chinese sentence and
+    what follows it, and within a parenthesis the same; the Chinese pieces are left out, but a label
+    before one ("SimpleRNN:", "False (default):") stays. Indented lines are read column by column (two or
+    more spaces apart), so a table keeps its shape.
+    """
     out: list[str] = []
+    english_tail = False  # zh: the line before ends in English, which an English-only line continues
     for line in text.splitlines():
         kept = _line_in(line, lang)
+        if lang == "zh":
+            if kept is None and english_tail and line.strip():
+                kept = line
+            english_tail = kept is not None and bool(kept.strip()) and _ends_in_english(kept)
         if kept is None:
             continue
         indented = kept.startswith(" ")
@@ -39,32 +57,102 @@ def in_language(text: str, lang: Lang) -> str:
 def _line_in(line: str, lang: Lang) -> str | None:
     if not line.strip():
         return line
+    indent = line[: len(line) - len(line.lstrip())]
     chinese = bool(_CJK.search(line))
-    indented = line.startswith(" ")
-    if lang == "zh":
-        english_prose = not chinese and not indented and bool(re.match(r"[A-Za-z(]", line)) and " " in line
-        return None if english_prose else line
+    if lang == "zh":  # a line with Chinese stays whole; English prose is left out
+        prose = bool(_PROSE.search(line)) or (not indent and bool(re.match(r"[A-Za-z(]", line))
+                                              and " " in line)
+        return None if not chinese and prose else line
     if not chinese:
-        return line
-    if not indented:
-        return english(line) or None
-    # An indented line is columns (a name, an equation, a comment): only a column in Chinese changes.
-    columns = [c for c in re.split(r"\s{2,}", line.strip()) if c]
-    kept = [english(c) if _CJK.search(c) else c for c in columns]
-    text = "  ".join(c for c in kept if c)
-    return line[: len(line) - len(line.lstrip())] + text if text else None
+        return re.sub(r"^(\s*)/\s+", r"\1", line)  # the English half of a "中文 / English" line above
+    if not indent:
+        return _english(line.strip()) or None
+    # Columns: a name, an equation, a comment; only a column with Chinese changes.
+    parts = _COLUMNS.split(line.strip())
+    columns = [(_english(c, indented=True) if _CJK.search(c) else c) for c in parts[::2]]
+    if not any(c and c not in ("-", "*") for c in columns):
+        return None  # nothing but a bullet: the English is on lines of its own
+    gaps = parts[1::2]
+    text, previous = "", -2
+    for i, column in enumerate(columns):
+        if column:
+            text += (gaps[i - 1] if previous == i - 1 else "  " if text else "") + column
+            previous = i
+    return indent + text
+
+
+def _ends_in_english(line: str) -> bool:
+    """True for "中文 / English text" (its last piece is English), False for Chinese or English alone."""
+    if not _CJK.search(line):
+        return True
+    last = [p for p in _PIECES.split(line.strip())[::2] if p.strip()]
+    return bool(last) and not _CJK.search(last[-1]) and bool(re.search(r"[A-Za-z]", last[-1]))
+
+
+def _english(text: str, indented: bool = False) -> str:
+    """The English of one line or column of mixed text: its pieces without Chinese, and labels."""
+    text = re.sub(r"\s*\x00\s*", " ", _PARENS.sub(_parenthesis, text)).strip()
+    parts = _PIECES.split(text)
+    pieces = [p.strip() for p in parts[::2]]
+    separators = parts[1::2]
+    has_english = any(p and not _CJK.search(p) and re.search(r"[A-Za-z]", p) for p in pieces)
+    out, last = "", -2
+    for i, piece in enumerate(pieces):
+        if not piece:
+            continue
+        if _CJK.search(piece):
+            label = _label(piece, first=i == 0, indented=indented, has_english=has_english)
+            if label:
+                out, last = f"{out} {label}".strip(), -2
+            continue
+        if not re.search(r"[A-Za-z0-9]", piece):
+            continue
+        if last == i - 1:
+            separator = separators[i - 1]
+        elif i >= 2 and last == i - 2 and separators[i - 2].strip() == "·":
+            separator = separators[i - 2]  # "x (...) · 状态 / states (...)": the list goes on
+        else:
+            separator = " "
+        out = piece if not out else out + (separator if separator.strip() else " ") + piece
+        last = i
+    return re.sub(r"^/\s+", "", out.strip())
+
+
+def _label(piece: str, *, first: bool, indented: bool, has_english: bool) -> str:
+    """The English before a Chinese piece, when it is a label ("LSTM:", "LSTM —", "3."), or, on an indented
+    line (a list, a table), all the English its first piece has ("1. imdb.load_data(num_words=10000)")."""
+    found = _CJK.search(piece)
+    if found is None:
+        return ""
+    prefix = piece[: found.start()].strip()
+    if first and prefix in ("-", "*"):
+        return prefix  # a list's bullet
+    if not re.search(r"[A-Za-z0-9]", prefix):
+        return ""
+    ends = [prefix.rindex(c) for c in (":", "—") if c in prefix]
+    if ends:
+        return prefix[: max(ends) + 1]
+    if re.fullmatch(r"\d+\.", prefix):
+        return prefix
+    if indented and first and piece[found.start()] in "，：" and _HAN.search(piece[found.start():]):
+        return prefix + ":"  # "bias (3*units,)，只有一行 / a single row": bias (3*units,): a single row
+    if indented and first and not has_english:
+        return prefix
+    return ""
+
+
+def _parenthesis(match: re.Match[str]) -> str:
+    """A parenthesis with Chinese in it, in English: its English part, or nothing (a mark that keeps
+    the text on either side apart)."""
+    inner = match.group(3)
+    parts = [p.strip() for p in re.split(r"\s*/\s*", inner) if p.strip()]
+    chosen = [p for p in parts if not _CJK.search(p) and re.search(r"[A-Za-z]", p)]
+    return f" ({' / '.join(chosen)})" if chosen else "\x00"
 
 
 def english(text: str) -> str:
-    """The English of a "中文 / English" text: its parts without Chinese, and the English before it."""
-    out = ""
-    for part in _SEPARATOR.split(_CJK_PARENS.sub("", text.strip())):
-        found = _CJK.search(part)
-        piece = (part if found is None else part[: found.start()]).strip()
-        if not re.search(r"[A-Za-z0-9]", piece):
-            continue
-        out = piece if not out else out + (" " if out.endswith(":") else " / ") + piece
-    return out
+    """The English of a "中文 / English" text."""
+    return _english(text)
 
 
 def title_in(title: str, lang: Lang) -> str:
