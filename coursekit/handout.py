@@ -9,8 +9,14 @@ inputs, all in the wire format (``coursekit/wire.py``):
      "forbidden_imports": [...], "child_imports": [...], "requires": ["keras"] or [],
      "limits": {"timeout_s": ..., "memory_mb": ...}, "hidden_points": 8.0, "probes": {name: file},
      "judge_module": "coursekit.judges",
-     "cases": [{"name", "function", "args", "kwargs", "points", "probe", "expected",
+     "cases": [{"name", "function", "args", "kwargs", "points", "probe", "probe_data", "attribute",
+                "extra": {field: value}, "expected",
                 "mistakes": [{"class": "coursekit.compare:Mistake", "fields": {..., "output"}}]}]}
+
+``probes`` names the grader's probe modules (files of the handout's ``graders`` package), ``probe_data``
+is the data a case's probe reads (ex7's small data file), ``attribute`` a case that reads a module-level
+value (ex7's ``ANSWERS``), and ``extra`` the fields a grader's own Case class adds (``aspect``), which a
+:class:`HandoutCase` offers as attributes, so that the judge module reads them as it does in the grader.
 
 ``judge_module`` is the module the exercise's grader judges with (see ``coursekit/judges.py``): the
 handout calls the same ``judge`` with the mistakes read from the data instead of computed by reference
@@ -44,8 +50,10 @@ from coursekit.sandbox.report import StudentError
 FORMAT = 1
 DATA_PACKAGE = "coursekit.handout_data"
 
-# What to install for an exercise that needs more than numpy: one command.
-INSTALL = {"keras": 'pip install "keras>=3.0" "tensorflow-cpu>=2.16"'}
+# What to install for an exercise that needs more than numpy: one command, the handout's "keras" extra
+# (ex3 builds Keras models; ex7 also plots with matplotlib).
+KERAS_INSTALL = 'pip install "keras>=3.0" "tensorflow-cpu>=2.16" "matplotlib>=3.7"'
+INSTALL = {"keras": KERAS_INSTALL, "matplotlib": KERAS_INSTALL}
 
 
 class MissingDependencyError(CoursekitError):
@@ -58,6 +66,14 @@ class HandoutCase(Case):
 
     expected: Any = None
     mistakes: tuple[Mistake, ...] = ()
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        """A field of the grader's own Case class (``aspect``), read from ``extra``."""
+        extra = self.__dict__.get("extra")
+        if name.startswith("__") or extra is None or name not in extra:
+            raise AttributeError(name)
+        return extra[name]
 
 
 class HandoutExercise(Exercise):
@@ -115,16 +131,18 @@ class HandoutExercise(Exercise):
         """Raise MissingDependencyError, naming the one command to run, when a package is missing."""
         for package in self.requires:
             if importlib.util.find_spec(package) is None:
+                command = INSTALL.get(package, f"pip install {package}")
                 raise MissingDependencyError(
-                    f"{self.id} builds Keras models, and {package} is not installed here. Add it with: "
-                    f"{INSTALL.get(package, f'pip install {package}')}  ·  {self.id} 需要 Keras，"
-                    f"请先安装：{INSTALL.get(package, f'pip install {package}')}")
+                    f"{self.id} needs {package}, which is not installed here. Add it with: {command}  ·  "
+                    f"{self.id} 需要 {package}，这里还没有安装。请先运行：{command}")
 
 
 def _case(data: Mapping[str, Any]) -> HandoutCase:
     return HandoutCase(
         name=str(data["name"]), function=str(data["function"]), args=tuple(inputs(data["args"])),
         kwargs=dict(inputs(data["kwargs"])), points=float(data["points"]), probe=str(data["probe"]),
+        probe_data=dict(inputs(data.get("probe_data", {"$dict": []}))), attribute=bool(data.get("attribute")),
+        extra={str(k): inputs(v) for k, v in data.get("extra", {}).items()},
         expected=wire.decode(data["expected"]),
         mistakes=tuple(mistake_from_data(m) for m in data["mistakes"]))
 

@@ -54,3 +54,26 @@ def grade_files(tmp_path: Path) -> GradeFiles:
         return grade_exercise(exercise, ws, cases, exercise.expected_values(cases))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def graded_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], ExerciseResult]:
+    """graded_once(exercise_id, source) -> the public cases' result of ``source`` as the exercise's file,
+    as ``coursekit check`` judges it; each (exercise, source) is graded once per test session.
+
+    ex3's and ex7's files each cost a process importing TensorFlow, most of ex7's a training run:
+    tests/test_ex7.py and tests/test_release.py (the handout's check against coursekit's) share them.
+    """
+    results: dict[tuple[str, str], ExerciseResult] = {}
+
+    def run(exercise_id: str, source: str) -> ExerciseResult:
+        if (exercise_id, source) not in results:
+            exercise = get_exercise(exercise_id)
+            ws = tmp_path_factory.mktemp(exercise_id)
+            (ws / exercise.filename).write_text(source, encoding="utf-8")
+            cases = exercise.public_cases()
+            expected = exercise.expected_values(cases)
+            results[exercise_id, source] = grade_exercise(exercise, ws, cases, expected)
+        return results[exercise_id, source]
+
+    return run

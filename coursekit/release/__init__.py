@@ -21,7 +21,14 @@ from coursekit.i18n import error
 from coursekit.registry import get_exercise
 from coursekit.release.data import exercise_data, handed_out
 from coursekit.release.notebooks import Lang, stub_notebook
-from coursekit.release.package import copy_grader_files, copy_package, write_data, write_pyproject, write_zip
+from coursekit.release.package import (
+    copy_grader_files,
+    copy_package,
+    grader_imports,
+    write_data,
+    write_pyproject,
+    write_zip,
+)
 from coursekit.release.readme import readme
 
 __all__ = ["Handout", "build_handout", "handed_out"]
@@ -59,10 +66,11 @@ def build_handout(out_dir: Path, exercise_ids: Sequence[str], lang: Lang, stubs:
             (folder / e.filename).write_text(source, encoding="utf-8")
             _write_notebook(stub_notebook(source, e.id, e.filename, lang), folder / f"{e.module}.ipynb")
         copy_package(Path(str(resources.files("coursekit"))), out_dir)
+        graders = Path(str(resources.files("graders")))
         probes = {p.name for e in exercises for p in getattr(e, "probes", {}).values()}
         judges = {f"{d['judge_module'].split('.', 1)[1]}.py" for d in data.values()
                   if d["judge_module"].startswith("graders.")}
-        copy_grader_files(Path(str(resources.files("graders"))), out_dir, sorted(probes | judges))
+        copy_grader_files(graders, out_dir, sorted(grader_imports(graders, probes | judges)))
         write_data(out_dir, data)
         write_pyproject(out_dir, __version__)
         (out_dir / "README.md").write_text(readme(exercises, lang), encoding="utf-8")

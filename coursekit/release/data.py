@@ -8,12 +8,12 @@ works without the reference code that computes it). The format is described in `
 from __future__ import annotations
 
 import importlib
-from dataclasses import asdict
+from dataclasses import asdict, fields, is_dataclass
 from typing import Any
 
 from coursekit import wire
 from coursekit._exceptions import CoursekitError
-from coursekit.exercise import Exercise
+from coursekit.exercise import Case, Exercise
 from coursekit.handout import FORMAT, mistake_to_data
 from coursekit.i18n import error
 
@@ -23,7 +23,8 @@ from coursekit.i18n import error
 # rather than handed out with a check that would judge differently from the grader's.
 JUDGE_MODULES: dict[str, str] = {"ex1": "coursekit.judges", "ex5": "coursekit.judges"}
 # The packages an exercise's own code needs beyond numpy (its check says how to install them).
-REQUIRES: dict[str, tuple[str, ...]] = {"ex3": ("keras",), "ex7": ("keras",)}
+REQUIRES: dict[str, tuple[str, ...]] = {"ex3": ("keras",), "ex7": ("keras", "matplotlib")}
+_CASE_FIELDS = frozenset(f.name for f in fields(Case))
 
 
 class NotHandedOutError(CoursekitError):
@@ -55,7 +56,8 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
         out.append({
             "name": case.name, "function": case.function, "args": wire.encode(list(case.args)),
             "kwargs": wire.encode(dict(case.kwargs)), "points": case.points, "probe": case.probe,
-            "expected": wire.encode(expected[case.name]),
+            "probe_data": wire.encode(dict(case.probe_data)), "attribute": case.attribute,
+            "extra": extra_fields(case), "expected": wire.encode(expected[case.name]),
             "mistakes": [mistake_to_data(m) for m in mistakes],
         })
     limits = asdict(exercise.limits)
@@ -67,3 +69,10 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
         "hidden_points": exercise.hidden_points(), "judge_module": module,
         "probes": {name: path.name for name, path in exercise.probes.items()}, "cases": out,
     }
+
+
+def extra_fields(case: Case) -> dict[str, Any]:
+    """The fields a grader's own Case class adds (ex3's and ex7's ``aspect``), which its judge reads."""
+    if not is_dataclass(case):
+        return {}
+    return {f.name: wire.encode(getattr(case, f.name)) for f in fields(case) if f.name not in _CASE_FIELDS}

@@ -9,10 +9,11 @@ reads the exercises from ``coursekit/handout_data/``.
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,11 @@ version = "{version}"
 description = "The student handout of the recurrent-networks lesson: exercises and coursekit check."
 readme = "README.md"
 requires-python = ">=3.11"
-# numpy, typer and rich are all the numpy exercises need; Keras is an extra for ex3.
+# numpy, typer and rich are all the numpy exercises need; Keras (and matplotlib) is an extra for ex3, ex7.
 dependencies = ["numpy>=1.26", "typer>=0.12", "rich>=13"]
 
 [project.optional-dependencies]
-keras = ["keras>=3.0", "tensorflow-cpu>=2.16"]
+keras = ["keras>=3.0", "tensorflow-cpu>=2.16", "matplotlib>=3.7"]
 notebook = ["nbformat>=5.7"]
 
 [project.scripts]
@@ -113,6 +114,41 @@ def copy_grader_files(repo_graders: Path, dest: Path, probes: Sequence[str]) -> 
     locale = repo_graders / "locale"
     if locale.is_dir():
         shutil.copytree(locale, target / "locale", ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def grader_imports(repo_graders: Path, names: Iterable[str]) -> set[str]:
+    """``names`` (files of ``graders/``) and every module of ``graders`` they import, at module level.
+
+    A judge module may use a helper of the graders (ex7's judge reads a model's config with
+    ``graders/_keras_model.py``'s allowlist); the handout needs what it imports. Imports under
+    ``if TYPE_CHECKING:`` and inside functions are not followed: nothing runs them in the handout.
+    """
+    found: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        tree = ast.parse((repo_graders / name).read_text(encoding="utf-8"))
+        for node in _module_level(tree.body):
+            modules: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module == "graders":
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("graders."):
+                modules = [(node.module or "").split(".")[1]]
+            elif isinstance(node, ast.Import):
+                modules = [a.name.split(".")[1] for a in node.names if a.name.startswith("graders.")]
+            pending.extend(f"{m}.py" for m in modules if (repo_graders / f"{m}.py").is_file())
+    return found
+
+
+def _module_level(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    for node in body:
+        if isinstance(node, ast.Try):
+            yield from _module_level([*node.body, *(s for h in node.handlers for s in h.body), *node.orelse])
+        elif not isinstance(node, ast.If):
+            yield node
 
 
 def write_data(dest: Path, data: Mapping[str, Mapping[str, Any]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from coursekit.exercise import Exercise
+from coursekit.handout import KERAS_INSTALL
 
 ZH = """## 中文
 
@@ -19,10 +20,11 @@ ZH = """## 中文
 python3 -m venv .venv && .venv/bin/pip install .
 ```
 
-这只会安装 numpy、typer 和 rich。练习 3（搭建 Keras 模型）还需要 Keras：
+这只会安装 numpy、typer 和 rich。练习 3 和练习 7（搭建、训练 Keras 模型并画图）还需要 Keras 和
+matplotlib；没有安装时，`coursekit check` 会给出这条命令：
 
 ```bash
-.venv/bin/pip install "keras>=3.0" "tensorflow-cpu>=2.16"      # 或 / or: .venv/bin/pip install ".[keras]"
+.venv/bin/{keras}      # 或 / or: .venv/bin/pip install ".[keras]"
 ```
 
 在 Jupyter 里做练习时，还需要读取笔记本的 nbformat：`.venv/bin/pip install ".[notebook]"`。
@@ -67,10 +69,11 @@ You need Python 3.11 or newer. In this folder:
 python3 -m venv .venv && .venv/bin/pip install .
 ```
 
-That installs numpy, typer and rich and nothing else. Exercise 3 (building Keras models) also needs Keras:
+That installs numpy, typer and rich and nothing else. Exercises 3 and 7 (building and training Keras
+models, plotting) also need Keras and matplotlib; without them, `coursekit check` names this command:
 
 ```bash
-.venv/bin/pip install "keras>=3.0" "tensorflow-cpu>=2.16"      # or: .venv/bin/pip install ".[keras]"
+.venv/bin/{keras}      # or: .venv/bin/pip install ".[keras]"
 ```
 
 To check notebooks, add nbformat, which reads them: `.venv/bin/pip install ".[notebook]"`.
@@ -107,7 +110,7 @@ with the files at its top, e.g. `cd exercises && zip ../my_work.zip ex*_*.py`.
 def readme(exercises: Sequence[Exercise], first: str) -> str:
     """The README, the chosen language first."""
     rows = "\n".join(f"- `{e.id}` · `{e.filename}` · {e.title}" for e in exercises)
-    parts = [ZH.format(exercises=rows), EN.format(exercises=rows)]
+    parts = [ZH.format(exercises=rows, keras=KERAS_INSTALL), EN.format(exercises=rows, keras=KERAS_INSTALL)]
     if first == "en":
         parts.reverse()
     return "# 第 13 课练习 · Lesson 13 exercises\n\n" + "\n".join(parts)
