@@ -40,7 +40,9 @@ def make_reviews(seed: int, count: int, vocab: int = 100, length: int = 12, grou
 def validation_rows(count: int, validation_split: float) -> int:
     """How many of ``count`` rows Keras's fit(validation_split=...) keeps for validation: the last ones,
     after the first floor(count * (1 - validation_split)) (keras/src/trainers/data_adapters/array_slicing.py,
-    train_validation_split)."""
+    train_validation_split). A split outside [0, 1) is refused, as Keras refuses it."""
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"validation_split: expected a fraction in [0, 1), got {validation_split}")
     return count - math.floor(count * (1.0 - validation_split))
 
 
