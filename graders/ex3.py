@@ -18,27 +18,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from coursekit.compare import Verdict, compare_array, describe
+from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
-from coursekit.messages import Message, Mistake, Param, msg
+from coursekit.messages import Mistake, Param
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
-from coursekit.tables import Row, RowsError, TableMistake, compare_tables, read_rows, table_detail
+from coursekit.tables import Row, TableMistake
 from graders import _keras_model as km
 from graders import _keras_model_tables as tables
+from graders import ex3_judge
 from graders._keras_build import measure_config
 from graders._keras_model_tables import LayerSpec
 
 DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}
 EXPECTED_COMPILE = {"optimizer": "rmsprop", "loss": "binary_crossentropy", "metrics": ["acc"]}
+
+
 def _mistake(mistake_id: str, output: Any = None, /, **params: Param) -> Mistake:
-    return EXERCISE.mistake(mistake_id, output, **params)
+    return ex3_judge.mistake(mistake_id, output, **params)
 
 
 @dataclass(frozen=True)
@@ -102,49 +105,13 @@ def table_mistakes(case: Case) -> list[TableMistake]:
     return found
 
 
-def _normal(name: Any) -> str:
-    return str(name).lower().replace("_", "")
-
-
-def _config_layers(config: Any) -> list[Mapping[str, Any]]:
-    """The layer configs of a serialized Sequential or functional model (InputLayer left out)."""
-    body = config.get("config") if isinstance(config, Mapping) else None
-    layers = body.get("layers") if isinstance(body, Mapping) else None
-    if not isinstance(layers, list | tuple):
-        return []
-    return [layer for layer in layers if isinstance(layer, Mapping)
-            and layer.get("class_name") != "InputLayer" and isinstance(layer.get("config"), Mapping)]
-
-
-def activation_mistakes(case: Case, config: Any) -> list[Mistake]:
-    """Layers whose activation is not the lesson's, read from the model's config."""
-    found = []
-    for layer in _config_layers(config):
-        kind, activation = layer.get("class_name"), layer["config"].get("activation")
-        if kind == "SimpleRNN" and activation != "tanh":
-            found.append(_mistake("activation_changed", activation=str(activation)[:30]))
-        if kind == "Dense" and case.function == "build_imdb_classifier" and activation != "sigmoid":
-            found.append(_mistake("output_not_sigmoid", activation=str(activation or "linear")[:30]))
-    return found
-
-
-def _shapes(got: Mapping[str, Any]) -> list[tuple[int, ...]]:
-    if "weight_shapes" in got:
-        return [tuple(s) for s in got["weight_shapes"]]
-    return [tuple(w.shape) for w in got.get("weights") or [] if isinstance(w, np.ndarray)]
-
-
 class StackedRnn(Exercise):
     id = "ex3"
     title = "Stacked recurrent layers and return_sequences"
     filename = "ex3_stacked_rnn.py"
     functions = ("build_single_rnn", "build_sequence_rnn", "build_stacked_rnn", "build_imdb_classifier")
     forbidden_imports = ()
-    mistake_ids = frozenset({
-        "single_returns_sequences", "sequence_returns_last_only", "last_layer_returns_sequences",
-        "depth_off_by_one", "dense_output_missing", "arguments_ignored", "argument_ignored",
-        "embedding_swapped", "intermediate_not_sequences", "activation_changed", "output_not_sigmoid",
-        "not_compiled", "wrong_optimizer", "wrong_loss", "metrics_not_acc"})
+    mistake_ids = ex3_judge.MISTAKE_IDS
     child_imports = ("numpy", "keras")
     # Measured here: importing TensorFlow takes ~3-4 s, the public cases ~1 s more, and they all pass
     # with an address space of 1024 MB (single-threaded TensorFlow, CPU only); 4096 MB leaves room for
@@ -261,104 +228,21 @@ class StackedRnn(Exercise):
                 "compile": km.compile_settings(compile_config), "outputs": found["outputs"],
                 "outputs_error": found["outputs_error"]}
 
-    def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
-        if "expected ndim=3, found ndim=2" in error.message:
-            return self.mistake("intermediate_not_sequences")
-        return None
+    # --- judgement: graders/ex3_judge.py (no reference code: the student handout judges with it too) ----
 
-    def refused(self, function: str, exc: km.RefusedModel) -> Message:
-        """Why the grader will not rebuild a model: ``refused.<reason>`` of this catalogue."""
-        return self.message("refused", function=function,
-                            reason=self.message(f"refused.{exc.reason}", **exc.params))
-
-    # --- judgement ----------------------------------------------------------------------------------
+    judge_module = "graders.ex3_judge"
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        what = case.function
-        if not isinstance(got, Mapping):
-            return Verdict(False, msg("compare.unreadable", what=what, got=describe(got)))
-        if got.get("model") is not True:
-            kind = str(got.get("type", "?"))
-            key = "not_a_model_none" if kind == "builtins.NoneType" else "not_a_model"
-            return Verdict(False, self.message(key, function=what, type=kind[:80]))
-        if "refused" in got:
-            return Verdict(False, self.refused(what, km.refusal(got["refused"])))
-        try:
-            km.check_config(got.get("config"))
-        except km.RefusedModel as exc:
-            return Verdict(False, self.refused(what, exc))
-        note = self.message("no_input_note") if got.get("built_without_input") else None
-        if getattr(case, "aspect", "model") == "compile":
-            return self._judge_compile(what, got.get("compile"), note)
-        return self._judge_model(case, got, expected, note)
+        return ex3_judge.judge(case, got, expected, self.mistakes(case))
 
-    def _judge_model(self, case: Case, got: Mapping[str, Any], expected: Mapping[str, Any],
-                     note: Message | None) -> Verdict:
-        what = case.function
-        expected_rows: list[Row] = [(str(c), tuple(s), int(p)) for c, s, p in expected["table"]]
-        try:
-            rows = read_rows(got.get("table"), self.message("summary_what", function=what))
-        except RowsError as exc:
-            return Verdict(False, exc.message)
-        detail = table_detail(expected_rows, rows)
-        passed, message, mistake = compare_tables(
-            expected_rows, rows, what=self.message("table_what", function=what),
-            mistakes=table_mistakes(case))
-        if not passed:
-            return Verdict(False, message, mistake=mistake, table=detail, note=note)
-        expected_shapes = [tuple(s) for s in expected["weight_shapes"]]
-        if _shapes(got) != expected_shapes:
-            return Verdict(False, self.message("weight_shapes_differ", function=what,
-                                               expected=str(expected_shapes), got=str(_shapes(got))[:300]),
-                           table=detail)
-        outputs = got.get("outputs")
-        if outputs is None:
-            return Verdict(False, self.message("outputs_failed", function=what,
-                                               error=str(got.get("outputs_error"))[:300]), table=detail)
-        reference = np.asarray(expected["outputs"], dtype=np.float64)
-        verdict = compare_array(reference, outputs, mistakes=self.output_mistakes(case, reference),
-                                what=self.message("outputs_what", function=what))
-        if not verdict.passed:
-            named = activation_mistakes(case, got.get("config"))
-            text, mistake = verdict.message or msg("failure.wrong_value"), verdict.mistake
-            if named and mistake is None:
-                mistake = named[0]
-            elif mistake is None:
-                text = msg("two_lines", first=text, second=self.message("table_right_outputs_wrong"))
-            return Verdict(False, text, mistake=mistake, detail=verdict.detail, note=note,
-                           table=detail)
-        total = sum(r[2] for r in expected_rows)
-        return Verdict(True, self.message("model_ok", total=total), table=detail, note=note)
+    def mistakes(self, case: Case) -> list[Mistake]:
+        """The common wrong models' tables, as the named mistakes' outputs (worked out by hand with
+        graders/_keras_model_tables.py: the judge gets them as data)."""
+        return [replace(found.mistake, output=[tuple(r) for r in found.rows])
+                for found in table_mistakes(case)]
 
-    def output_mistakes(self, case: Case, reference: np.ndarray) -> list[Mistake]:
-        if case.function != "build_imdb_classifier":
-            return []
-        p = np.clip(reference, 1e-12, 1 - 1e-12)
-        return [self.mistake("output_not_sigmoid", np.log(p / (1 - p)), activation="linear")]
-
-    def _judge_compile(self, what: str, settings: Any, note: Message | None) -> Verdict:
-        if not isinstance(settings, Mapping):
-            return Verdict(False, self.message("compile.not_compiled", function=what),
-                           mistake=self.mistake("not_compiled"))
-        problems: list[tuple[Message, Mistake]] = []
-        optimizer, loss = settings.get("optimizer"), settings.get("loss")
-        metrics = [str(m) for m in settings.get("metrics") or []]
-        if _normal(optimizer) != "rmsprop":
-            problems.append((self.message("compile.optimizer", optimizer=str(optimizer)[:60]),
-                             self.mistake("wrong_optimizer")))
-        if _normal(loss) != "binarycrossentropy":
-            problems.append((self.message("compile.loss", loss=str(loss)[:60]), self.mistake("wrong_loss")))
-        if metrics != ["acc"]:
-            said = (self.message("compile.accuracy") if "accuracy" in metrics
-                    else self.message("compile.metrics", metrics=str(metrics)[:100]))
-            problems.append((said, self.mistake("metrics_not_acc")))
-        if not problems:
-            return Verdict(True, self.message("compiled_ok"), note=note)
-        found = problems[0][0]
-        for problem, _ in problems[1:]:
-            found = self.message("compile.and", first=found, second=problem)
-        return Verdict(False, self.message("compile.wrong", function=what, problems=found),
-                       mistake=problems[0][1], note=note)
+    def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
+        return ex3_judge.explain_error(case, error)
 
 
 EXERCISE = StackedRnn()
