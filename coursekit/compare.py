@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.messages import Message, Mistake, Param, msg, verbatim
+from coursekit.messages import Message, Mistake, Param, msg
 from coursekit.results import ArrayDetail, TableDetail
 from coursekit.wire import Unsupported
 
@@ -150,25 +150,3 @@ def layout_mistake(expected: np.ndarray, got: np.ndarray, rtol: float = RTOL,
             and close(expected, got.transpose(1, 0, 2), rtol, atol):
         return Mistake("time_major")
     return None
-
-
-@dataclass(frozen=True)
-class Untranslated(Mistake):
-    """A mistake of a grader not yet moved to its catalogue: English text, kept only until it is."""
-
-    name: str = ""
-    advice_text: str = ""
-
-    @property
-    def what(self) -> Message:
-        return verbatim(self.name)
-
-    @property
-    def advice(self) -> Message:
-        return verbatim(self.advice_text)
-
-
-def untranslated(name: str, advice: str, output: Any = None) -> Untranslated:
-    """A named mistake from English text, for graders not yet converted to catalogue ids."""
-    slug = "_".join("".join(c if c.isalnum() else " " for c in name.lower()).split())
-    return Untranslated(slug, output, name=name, advice_text=advice)

@@ -20,7 +20,6 @@ from typing import Any
 
 from coursekit import refcache
 from coursekit._exceptions import CoursekitError, SubmissionNotFoundError, SubmissionRefusedError
-from coursekit.compare import Verdict, untranslated
 from coursekit.exercise import Case, Exercise
 from coursekit.imports import find_forbidden
 from coursekit.messages import Message, Mistake, in_domain, msg, verbatim
@@ -448,7 +447,6 @@ def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, reme
     except Exception as exc:  # a bug in the grader, not the student's fault
         return _failed_test(case, Failed(Failure.INTERNAL_ERROR, msg(
             "failure.internal", exercise=exercise.id, error=f"{type(exc).__name__}: {exc}")), internal=True)
-    verdict = _legacy(verdict)
     if verdict.note is not None and verdict.note not in notes:
         notes.append(verdict.note)
     mistake = verdict.mistake
@@ -465,20 +463,3 @@ def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, reme
     return TestResult(case.name, "failed", 0.0, case.points, verdict.message or msg("failure.wrong_value"),
                       failure=Failure.WRONG_VALUE, mistake=mistake_id, hint=hint, detail=verdict.detail,
                       table=verdict.table)
-
-
-def _legacy(verdict: Verdict) -> Verdict:
-    """A verdict of a grader not yet converted to messages (issue 10): its English text as a message, its
-    "Looks like: X. Try: Y" line as the named mistake. To be removed once every grader is converted."""
-    message: Any = verdict.message
-    named: Any = verdict.mistake
-    if not isinstance(message, str) and not isinstance(named, str):
-        return verdict
-    text = message if isinstance(message, str) else ""
-    head, _, tail = text.partition("\nLooks like: ")
-    if isinstance(named, str):
-        what, _, advice = tail.partition(". Try: ")
-        named = untranslated(what or named, advice)
-    if isinstance(message, str):
-        message = verbatim(head) if head else None
-    return replace(verdict, message=message, mistake=named)

@@ -50,8 +50,10 @@ def use_file(imdb_module: Any, path: str) -> Any:
     def get_file(fname: Any = None, origin: Any = None, **kwargs: Any) -> str:
         if str(fname).endswith(".npz"):
             return path
-        raise OSError(f"the grader provides only imdb.npz, not {fname}: load_imdb needs only "
-                      f"keras.datasets.imdb.load_data")
+        # Raised in the student's process, where no catalogue is loaded: said in both languages.
+        raise OSError(f"评分程序只提供 imdb.npz，没有 {fname}：load_imdb 只需要 "
+                      f"keras.datasets.imdb.load_data / the grader provides only imdb.npz, not {fname}: "
+                      f"load_imdb needs only keras.datasets.imdb.load_data")
 
     imdb_module.get_file = get_file
     return original

@@ -215,9 +215,10 @@ class ImdbTraining(Exercise):
             validation = validation_rows(len(x), VALIDATION_SPLIT)
             return model, model_probabilities(model, x[len(x) - validation:])
         except km.RefusedModel as exc:
-            return None, str(exc)
+            return None, exc.to_data()
         except Exception as exc:  # the student's model: the message goes into their feedback
-            return None, f"the model could not be run ({type(exc).__name__}: {str(exc)[:200]})"
+            return None, {"reason": "model_not_run", "params": {"error": f"{type(exc).__name__}: "
+                                                                          f"{str(exc)[:200]}"}}
 
     # --- judgement: graders/ex7_judge.py ------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit.compare import Verdict
+from coursekit.compare import Verdict, describe
 from coursekit.exercise import Case
-from coursekit.messages import Mistake, verbatim
+from coursekit.messages import Message, Mistake, Param, in_domain
 from graders import _keras_model as km
 from graders._probe_training import make_reviews
 
@@ -54,20 +54,24 @@ def evaluation(case: Case) -> dict[str, int]:
     return dict(EVALUATE) if seed is None else {**EVALUATE, "seed": int(seed)}
 
 
-def _describe(value: Any) -> str:
-    """A short description of a received value's kind, for the "got X" part of ex7's English messages."""
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
-    if isinstance(value, tuple | list):
-        return f"a {type(value).__name__} of {len(value)} items"
-    return "None" if value is None else f"a {type(value).__name__} ({str(value)[:40]})"
+def _message(key: str, /, **params: Param) -> Message:
+    """An entry of ex7's catalogue (``graders/locale/*/LC_MESSAGES/ex7.po``)."""
+    return in_domain(DOMAIN, key, **params)
 
 
-def _named(text: str, mistake_id: str, **params: Any) -> Verdict:
+def _failed(key: str, /, **params: Param) -> Verdict:
+    return Verdict(False, _message(key, **params))
+
+
+def _named(message: Message, mistake_id: str, **params: Any) -> Verdict:
     """A failed verdict naming ``mistake_id`` (its "Looks like" line comes from ex7's catalogue)."""
     if mistake_id not in MISTAKE_IDS:
         raise ValueError(f"ex7: mistake {mistake_id!r} is not in MISTAKE_IDS")
-    return Verdict(False, verbatim(text), mistake=Mistake(mistake_id, None, DOMAIN, tuple(params.items())))
+    return Verdict(False, message, mistake=Mistake(mistake_id, None, DOMAIN, tuple(params.items())))
+
+
+def _shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(n) for n in shape)
 
 
 def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake] = ()) -> Verdict:
@@ -84,13 +88,12 @@ def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake] = ())
 
 def _judge_load(case: Case, got: Any, expected: Mapping[str, Any]) -> Verdict:
     what = "load_imdb"
-    shape = "((x_train, y_train), (x_test, y_test))"
     if not (isinstance(got, tuple) and len(got) == 2):
-        return Verdict(False, f"{what}: the result could not be read ({_describe(got)})")
+        return _failed("unreadable", function=what, got=describe(got))
     value, dtypes = got
     parts = _pairs(value)
     if parts is None:
-        return Verdict(False, f"{what}: expected {shape}, got {_describe(value)}")
+        return _failed("load.not_pairs", got=describe(value))
     maxlen = case.kwargs.get("maxlen", 500)
     kinds = _pairs(dtypes) or [[None, None], [None, None]]
     kept_rows = expected["rows_kept_by_load_data_maxlen"]
@@ -99,41 +102,36 @@ def _judge_load(case: Case, got: Any, expected: Mapping[str, Any]) -> Verdict:
         want_x, want_y = expected[f"x_{part}"], expected[f"y_{part}"]
         if not isinstance(x, np.ndarray):
             if x_kind == "object" or isinstance(x, list):
-                return _named(f"{what}: x_{part} is not padded ({_describe(x)} of dtype {x_kind})",
-                              "x_not_padded")
-            return Verdict(False, f"{what}: x_{part}: expected an int array of shape {want_x.shape}, "
-                                  f"got {_describe(x)}")
+                return _named(_message("load.x_not_padded", part=part, got=describe(x),
+                                       dtype=str(x_kind)[:40]), "x_not_padded")
+            return _failed("load.x_not_array", part=part, expected=_shape(want_x.shape), got=describe(x))
         if x.shape != want_x.shape:
-            text = f"{what}: x_{part}: expected shape {want_x.shape}, got {x.shape}"
+            text = _message("load.x_shape", part=part, expected=_shape(want_x.shape), got=_shape(x.shape))
             if x.shape == (rows, maxlen) and rows != want_x.shape[0]:
                 return _named(text, "maxlen_to_load_data")
             return Verdict(False, text)
         if not np.array_equal(x, want_x):
-            text = f"{what}: x_{part}: the token ids differ from Keras's"
             if x.max(initial=0) >= case.kwargs.get("num_words", 10000):
-                return _named(f"{text} (ids up to {int(x.max())})", "num_words_ignored")
+                return _named(_message("load.ids_too_large", part=part, largest=int(x.max())),
+                              "num_words_ignored")
             if np.array_equal(x, _padded_post(want_x)):
-                return _named(text, "padded_post")
+                return _named(_message("load.ids_differ", part=part), "padded_post")
             first = tuple(int(i) for i in np.argwhere(x != want_x)[0])
-            return Verdict(False, f"{text}: first at {first}, expected {int(want_x[first])}, got "
-                                  f"{int(x[first])}; pad with keras.utils.pad_sequences(x, "
-                                  f"maxlen=maxlen)")
+            return _failed("load.ids_differ_at", part=part, index=first, expected=int(want_x[first]),
+                           got=int(x[first]))
         if x_kind is None or not str(x_kind).startswith(("int", "uint")):
-            return Verdict(False, f"{what}: x_{part} has dtype {x_kind}, expected integer token ids "
-                                  f"(pad_sequences gives int32)")
+            return _failed("load.x_dtype", part=part, dtype=str(x_kind)[:40])
         if not isinstance(y, np.ndarray) or not np.array_equal(y, want_y) \
                 or not str(y_kind).startswith(("int", "uint")):
-            return Verdict(False, f"{what}: y_{part}: expected the int array of 0/1 labels load_data "
-                                  f"returns ({len(want_y)} of them), got {_describe(y)} of dtype "
-                                  f"{y_kind}")
-    return Verdict(True, f"as Keras loads and pads it: x_train {expected['x_train'].shape}, "
-                         f"x_test {expected['x_test'].shape}")
+            return _failed("load.y_wrong", part=part, count=len(want_y), got=describe(y),
+                           dtype=str(y_kind)[:40])
+    return Verdict(True, _message("load.ok", train=_shape(expected["x_train"].shape),
+                                  test=_shape(expected["x_test"].shape)))
 
 
 # ---- train_imdb ----------------------------------------------------------------------------------
 
 def _judge_train(case: Case, got: Any, expected: Mapping[str, Any]) -> Verdict:
-    what = "train_imdb"
     problem = _training_problem(got)
     if problem is not None:
         return problem
@@ -149,17 +147,15 @@ def _judge_train(case: Case, got: Any, expected: Mapping[str, Any]) -> Verdict:
     if aspect == "authentic":
         return _judge_authentic(got, expected, np.asarray(case.args[1]))
     if "run_error" in got or "evaluation_probabilities" not in got:
-        return Verdict(False, f"{what}: running the model on new reviews failed: {got.get('run_error')}")
+        return _failed("train.run_failed", error=str(got.get("run_error"))[:300])
     labels = make_reviews(**evaluation(case))[1]
     p = np.asarray(got["evaluation_probabilities"], dtype=np.float64)
     if p.shape != labels.shape:
-        return Verdict(False, f"{what}: the model gave {p.shape} outputs for {labels.shape} reviews")
+        return _failed("train.outputs_shape", got=_shape(p.shape), expected=_shape(labels.shape))
     accuracy = float(np.mean((p > 0.5) == (labels == 1)))
     if accuracy >= THRESHOLD:
-        return Verdict(True, f"accuracy {accuracy:.3f} on {len(labels)} new reviews")
-    return Verdict(False, f"{what}: accuracy {accuracy:.3f} on {len(labels)} new reviews, expected at "
-                          f"least {THRESHOLD} (chance is 0.5): is the model fitted on x_train, y_train "
-                          f"with the arguments given?")
+        return Verdict(True, _message("train.accuracy_ok", accuracy=accuracy, count=len(labels)))
+    return _failed("train.accuracy_low", accuracy=accuracy, count=len(labels), threshold=THRESHOLD)
 
 
 # ---- plot_history --------------------------------------------------------------------------------
@@ -168,9 +164,8 @@ def _judge_plot(case: Case, got: Any) -> Verdict:
     history: Mapping[str, list[float]] = case.args[0]
     aspect = getattr(case, "aspect", "")
     if not isinstance(got, Mapping) or not isinstance(got.get("figures"), list):
-        return Verdict(False, f"plot_history: expected (fig_acc, fig_loss), got {_describe(got)}"
-                              if not isinstance(got, Mapping) else
-                              f"plot_history: expected (fig_acc, fig_loss), got a {got.get('type')}")
+        return _failed("plot.not_pair", got=describe(got) if not isinstance(got, Mapping) else
+                       _message("a_type", type=str(got.get("type"))[:80]))
     figures: list[Any] = got["figures"]
     checks = {"figures": _check_figures, "accuracy": _check_series, "loss": _check_series,
               "labels": _check_labels}
@@ -183,7 +178,7 @@ def _judge_plot(case: Case, got: Any) -> Verdict:
             verdict = checks[name](figures, history, name)
             if not verdict.passed:
                 return verdict
-        return Verdict(True, "both figures as in the lesson")
+        return Verdict(True, _message("plot.ok"))
     return checks[aspect](figures, history, aspect)
 
 
@@ -192,37 +187,41 @@ def _judge_plot(case: Case, got: Any) -> Verdict:
 def _judge_answer(case: Case, got: Any, expected: str) -> Verdict:
     question = getattr(case, "aspect", "")
     if not isinstance(got, Mapping):
-        return Verdict(False, f"ANSWERS: expected a dict such as {{'q1': 'A', 'q2': 'B', 'q3': 'C'}}, "
-                              f"got {_describe(got)}")
+        return _failed("answers.not_dict", got=describe(got))
     answer = got.get(question)
     letter = answer.strip().upper() if isinstance(answer, str) else None
     if letter not in ("A", "B", "C", "D"):
-        return Verdict(False, f"ANSWERS[{question!r}]: expected one letter, A, B, C or D, got {answer!r}")
+        return _failed("answers.not_a_letter", question=repr(question), got=repr(answer)[:40])
     if answer_digest(question, letter) != expected:
-        return Verdict(False, f"ANSWERS[{question!r}]: {letter} is not the right answer; read the "
-                              f"lesson's printed run again")
-    return Verdict(True, f"{letter} is right")
+        return _failed("answers.wrong", question=repr(question), letter=letter)
+    return Verdict(True, _message("answers.right", letter=letter))
 
 
 # ---- train_imdb's aspects -------------------------------------------------------------------------------
 
 def _training_problem(got: Any) -> Verdict | None:
     """Why nothing of this run can be judged (not a (model, history) pair, no model, not fitted), or None."""
-    what = "train_imdb"
     if not isinstance(got, Mapping):
-        return Verdict(False, f"{what}: the result could not be read ({_describe(got)})")
+        return _failed("unreadable", function="train_imdb", got=describe(got))
     if got.get("pair") is not True:
-        return Verdict(False, f"{what}: expected (model, history), got a {got.get('type')}")
+        return _failed("train.not_pair", type=str(got.get("type"))[:80])
     if got.get("model") is not True:
-        return Verdict(False, f"{what}: the first item is a {got.get('model_type')}, expected the "
-                              f"keras.Model that was fitted")
+        return _failed("train.not_a_model", type=str(got.get("model_type"))[:80])
     if "refused" in got:
-        return Verdict(False, f"{what}: {got['refused']}")
+        return Verdict(False, _refused(got["refused"]))
     iterations = got.get("iterations")
     if not isinstance(iterations, int) or iterations <= 0:
-        return _named(f"{what}: the model's optimiser has taken no step (optimizer.iterations is "
-                      f"{iterations}): nothing of this run was trained", "not_fitted")
+        return _named(_message("train.not_fitted", iterations=str(iterations)[:40]), "not_fitted")
     return None
+
+
+def _refused(data: Any) -> Message:
+    """Why the grader would not rebuild or run the model: ex3's refusals (graders/_keras_model.py), and
+    ``model_not_run``."""
+    if isinstance(data, Mapping) and data.get("reason") == "model_not_run":
+        return _message("train.model_not_run", error=str(data.get("params", {}).get("error"))[:300])
+    exc = km.refusal(data)
+    return _message("train.refused", reason=in_domain("ex3", f"refused.{exc.reason}", **exc.params))
 
 
 def _layers(config: Any) -> list[Mapping[str, Any]]:
@@ -235,16 +234,14 @@ def _layers(config: Any) -> list[Mapping[str, Any]]:
 
 
 def _judge_architecture(got: Mapping[str, Any]) -> Verdict:
-    what = "train_imdb"
     try:
         km.check_config(got.get("config"))
     except km.RefusedModel as exc:
-        return Verdict(False, f"{what}: {exc}")
+        return Verdict(False, _refused(exc.to_data()))
     layers = _layers(got.get("config"))
     kinds = [str(layer.get("class_name")) for layer in layers]
     if kinds != ["Embedding", "SimpleRNN", "Dense"]:
-        return Verdict(False, f"{what}: the model's layers are {kinds}, expected the lesson's Embedding, "
-                              f"SimpleRNN, Dense")
+        return _failed("train.layers", layers=str(kinds)[:200])
     embedding, rnn, dense = (layer["config"] for layer in layers)
     a = TRAIN_KWARGS
     wanted = [("Embedding input_dim", embedding.get("input_dim"), a["max_features"]),
@@ -254,32 +251,33 @@ def _judge_architecture(got: Mapping[str, Any]) -> Verdict:
               ("SimpleRNN activation", rnn.get("activation"), "tanh"),
               ("Dense units", dense.get("units"), 1),
               ("Dense activation", dense.get("activation"), "sigmoid")]
-    wrong = [f"{name} is {value!r}, expected {want!r}" for name, value, want in wanted if value != want]
+    wrong = [(name, value, want) for name, value, want in wanted if value != want]
     if wrong:
-        hint = "" if not any("max_features" in w or "Embedding" in w or "units" in w for w in wrong) else \
-            ": build the layers from the arguments max_features, embed_dim and units"
-        return Verdict(False, f"{what}: " + "; ".join(wrong) + hint)
-    return Verdict(True, f"Embedding({a['max_features']}, {a['embed_dim']}), SimpleRNN({a['units']}), "
-                         f"Dense(1, sigmoid)")
+        found = _message("train.setting", name=wrong[0][0], value=repr(wrong[0][1])[:40],
+                         expected=repr(wrong[0][2]))
+        for name, value, want in wrong[1:]:
+            found = _message("and", first=found, second=_message(
+                "train.setting", name=name, value=repr(value)[:40], expected=repr(want)))
+        sizes = any(name.startswith("Embedding") or name.endswith("units") for name, _, _ in wrong)
+        return _failed("train.settings_sizes" if sizes else "train.settings", settings=found)
+    return Verdict(True, _message("train.model_ok", max_features=a["max_features"], embed_dim=a["embed_dim"],
+                                  units=a["units"]))
 
 
 def _judge_compile(got: Mapping[str, Any]) -> Verdict:
-    what = "train_imdb"
     config = got.get("config")
     settings = km.compile_settings(config.get("compile_config") if isinstance(config, Mapping) else None)
     optimizer = str((settings or {}).get("optimizer") or got.get("optimizer"))
     if _normal(optimizer).rpartition(".")[2] != "rmsprop":
-        return _named(f"{what}: the optimiser is {optimizer}, expected rmsprop", "optimizer_not_rmsprop")
+        return _named(_message("compile.optimizer", optimizer=optimizer[:60]), "optimizer_not_rmsprop")
     if settings is None:
-        return Verdict(False, f"{what}: the model's compile settings could not be read")
+        return _failed("compile.unreadable")
     loss, metrics = settings.get("loss"), [str(m) for m in settings.get("metrics") or []]
     if _normal(loss) != "binarycrossentropy":
-        return Verdict(False, f"{what}: the loss is {loss}, expected binary_crossentropy (one sigmoid "
-                              f"output, labels 0/1)")
+        return _failed("compile.loss", loss=str(loss)[:60])
     if metrics != ["acc"]:
-        return Verdict(False, f"{what}: metrics are {metrics}, expected ['acc']: the lesson reads the "
-                              f"history's 'acc' and 'val_acc'")
-    return Verdict(True, "compiled as in the lesson: rmsprop, binary_crossentropy, metrics ['acc']")
+        return _failed("compile.metrics", metrics=str(metrics)[:100])
+    return Verdict(True, _message("compile.ok"))
 
 
 def _normal(name: Any) -> str:
@@ -287,95 +285,79 @@ def _normal(name: Any) -> str:
 
 
 def _judge_history(got: Mapping[str, Any], expected: Mapping[str, Any]) -> Verdict:
-    what = "train_imdb"
     history = got.get("history")
     if not isinstance(history, Mapping):
-        return Verdict(False, f"{what}: the second item is a {got.get('history_type')}, expected "
-                              f"history.history, a dict of lists")
+        return _failed("history.not_dict", type=str(got.get("history_type"))[:80])
     if got.get("history_object"):
-        return Verdict(False, f"{what}: the second item is the History object; return its .history, the dict "
-                              f"of lists (history = model.fit(...); return model, history.history)")
+        return _failed("history.object")
     missing = [k for k in HISTORY_KEYS if k not in history]
     if missing:
-        text = f"{what}: the history has the keys {sorted(map(str, history))}, expected {list(HISTORY_KEYS)}"
-        if "accuracy" in history:
-            return Verdict(False, f"{text}: compile with metrics=['acc'] so that they are named 'acc' and "
-                                  f"'val_acc'")
-        return Verdict(False, text)
+        keys = str(sorted(map(str, history)))[:200]
+        return _failed("history.accuracy_keys" if "accuracy" in history else "history.keys", keys=keys,
+                       expected=str(list(HISTORY_KEYS)))
     epochs = expected["epochs"]
     for key in HISTORY_KEYS:
         values = history[key]
         if not isinstance(values, list) or len(values) != epochs or not all(
                 isinstance(v, int | float) and math.isfinite(v) for v in values):
-            return Verdict(False, f"{what}: history[{key!r}] should hold one number per epoch ({epochs}), "
-                                  f"got {_describe(values)}")
-    return Verdict(True, f"the four keys, {epochs} values each")
+            return _failed("history.values", key=repr(key), epochs=epochs, got=describe(values))
+    return Verdict(True, _message("history.ok", epochs=epochs))
 
 
 def _judge_steps(got: Mapping[str, Any], expected: Mapping[str, Any], count: int) -> Verdict:
-    what = "train_imdb"
     iterations = int(got["iterations"])
     epochs, batch, steps = expected["epochs"], expected["batch_size"], expected["steps_per_epoch"]
+    validation = expected["validation_rows"]
     if iterations == epochs * steps:
-        return Verdict(True, f"{iterations} steps: {epochs} epochs of {steps} batches of {batch} from "
-                             f"{count - expected['validation_rows']} training rows")
-    text = (f"{what}: the optimiser took {iterations} steps, expected {epochs * steps} ({epochs} epochs x "
-            f"{steps} batches of {batch}, the last {expected['validation_rows']} of {count} rows kept for "
-            f"validation)")
+        return Verdict(True, _message("steps.ok", iterations=iterations, epochs=epochs, steps=steps,
+                                      batch=batch, rows=count - validation))
+    text = _message("steps.wrong", iterations=iterations, expected=epochs * steps, epochs=epochs, steps=steps,
+                    batch=batch, validation=validation, count=count)
     if iterations == epochs * math.ceil(count / batch):
-        return _named(f"{text}: fit trained on every row", "validation_split_ignored")
+        return _named(_message("steps.every_row", text=text), "validation_split_ignored")
     known = {
-        epochs * math.ceil((count - expected["validation_rows"]) / 128): "batch_size ignored (128 used)",
-        10 * steps: "epochs ignored (10 used)",
+        epochs * math.ceil((count - validation) / 128): "steps.batch_size_ignored",
+        10 * steps: "steps.epochs_ignored",
     }
     if iterations in known:
-        return Verdict(False, f"{text}: {known[iterations]}; pass the arguments on: model.fit(x_train, "
-                              f"y_train, epochs=epochs, batch_size=batch_size, "
-                              f"validation_split=validation_split)")
+        return _failed(known[iterations], text=text)
     if iterations % steps == 0:
-        return Verdict(False, f"{text}: {iterations // steps} epochs of {steps} steps; fit once, with "
-                              f"epochs=epochs")
+        return _failed("steps.several_fits", text=text, epochs=iterations // steps, steps=steps)
     return Verdict(False, text)
 
 
 def _judge_authentic(got: Mapping[str, Any], expected: Mapping[str, Any], labels: np.ndarray) -> Verdict:
-    what = "train_imdb"
     history = got.get("history")
     if "run_error" in got or "validation_probabilities" not in got:
-        return Verdict(False, f"{what}: running the model on the validation rows failed: "
-                              f"{got.get('run_error')}")
+        return _failed("authentic.run_failed", error=str(got.get("run_error"))[:300])
     if not isinstance(history, Mapping) or not all(
             isinstance(history.get(k), list) and history[k] and isinstance(history[k][-1], int | float)
             for k in ("val_loss", "val_acc")):
-        return Verdict(False, f"{what}: the history has no val_loss and val_acc to compare with the model")
+        return _failed("authentic.no_validation")
     p = np.asarray(got["validation_probabilities"], dtype=np.float64)
     y = labels[len(labels) - expected["validation_rows"]:].astype(np.float64)
     if p.shape != y.shape:
-        return Verdict(False, f"{what}: the model gave {p.shape} outputs for {y.shape} validation rows")
+        return _failed("authentic.outputs_shape", got=_shape(p.shape), expected=_shape(y.shape))
     q = np.clip(p, 1e-7, 1 - 1e-7)
     loss = float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
     accuracy = float(np.mean((p > 0.5) == (y == 1)))
     said_loss, said_accuracy = float(history["val_loss"][-1]), float(history["val_acc"][-1])
     if abs(loss - said_loss) <= 1e-3 + 1e-3 * abs(loss) and abs(accuracy - said_accuracy) <= 1.5 / len(y):
-        return Verdict(True, f"the model's val_loss {loss:.4f} and val_acc {accuracy:.4f} on the last "
-                             f"{len(y)} rows are the history's last")
-    return _named(f"{what}: on the validation rows (the last {len(y)}) the model has val_loss {loss:.4f} and "
-                  f"val_acc {accuracy:.4f}, but the history's last epoch says {said_loss:.4f} and "
-                  f"{said_accuracy:.4f}", "history_by_hand")
+        return Verdict(True, _message("authentic.ok", loss=loss, accuracy=accuracy, rows=len(y)))
+    return _named(_message("authentic.differs", rows=len(y), loss=loss, accuracy=accuracy,
+                           said_loss=said_loss, said_accuracy=said_accuracy), "history_by_hand")
 
 
 # ---- plot_history's checks ------------------------------------------------------------------------------
 
 def _check_figures(figures: list[Any], history: Mapping[str, list[float]], aspect: str) -> Verdict:
-    what = "plot_history"
     if len(figures) != 2 or not all(isinstance(f, Mapping) and f.get("figure") for f in figures):
         kinds = [f.get("type", "Figure") if isinstance(f, Mapping) else "?" for f in figures]
-        return Verdict(False, f"{what}: expected two matplotlib Figures (fig_acc, fig_loss), got {kinds}")
+        return _failed("plot.not_figures", kinds=str(kinds)[:200])
     counts = [len(f["axes"]) for f in figures]
     if counts != [1, 1]:
-        return Verdict(False, f"{what}: expected one axes in each figure, got {counts}: draw each figure "
-                              f"with plt.figure() then plt.plot(...)")
-    return Verdict(True, "two figures, one axes each")
+        return _failed("plot.axes", counts=str(counts)[:100])
+    return Verdict(True, _message("plot.figures_ok"))
 
 
 def _same(a: Any, b: Sequence[float]) -> bool:
@@ -392,53 +374,50 @@ def _is_line(line: Mapping[str, Any]) -> bool:
 
 
 def _check_series(figures: list[Any], history: Mapping[str, list[float]], aspect: str) -> Verdict:
-    what = "plot_history"
     accuracy = aspect == "accuracy"
     index, (train, validation) = (0, ("acc", "val_acc")) if accuracy else (1, ("loss", "val_loss"))
     other = ("loss", "val_loss") if accuracy else ("acc", "val_acc")
     lines: list[Mapping[str, Any]] = figures[index]["axes"][0]["lines"]
-    where = f"{what}: the {aspect} figure"
+    where = _message(f"plot.{aspect}_figure")
     mine = [next((line for line in lines if _same(line.get("y"), history[k])), None)
             for k in (train, validation)]
     if mine[0] is None or mine[1] is None:
         if any(_same(line.get("y"), history[other[0]]) for line in lines):
-            return _named(f"{where} plots history[{other[0]!r}]", "loss_accuracy_swapped")
-        return Verdict(False, f"{where} has no line with the values of history[{train!r}] and one with "
-                              f"history[{validation!r}] ({len(lines)} lines in all)")
+            return _named(_message("plot.other_series", where=where, key=repr(other[0])),
+                          "loss_accuracy_swapped")
+        return _failed("plot.no_series", where=where, train=repr(train), validation=repr(validation),
+                       lines=len(lines))
     n = len(history[train])
     for line, key in zip(mine, (train, validation), strict=True):
         x = line.get("x")
         if not (_same(x, list(range(n))) or _same(x, list(range(1, n + 1)))):
-            return Verdict(False, f"{where}: history[{key!r}] is drawn against x = {_describe(x)}, expected "
-                                  f"the epochs, range(len(acc)) (or 1 to {n})")
+            return _failed("plot.x", where=where, key=repr(key), got=describe(x), epochs=n)
     dots, line = mine
     if _is_line(dots) and _is_dots(line):
-        return _named(f"{where}: training is a line and validation dots", "series_swapped")
+        return _named(_message("plot.series_swapped", where=where), "series_swapped")
     if _is_line(dots) and _is_line(line):
-        return _named(f"{where}: both series are lines", "both_lines")
-    for series, shape, wanted in ((dots, "blue dots ('bo')", _is_dots),
-                                  (line, "a blue line ('b')", _is_line)):
+        return _named(_message("plot.both_lines", where=where), "both_lines")
+    for series, style, wanted in ((dots, "plot.blue_dots", _is_dots), (line, "plot.blue_line", _is_line)):
         if not wanted(series) or series.get("color") != BLUE:
-            return Verdict(False, f"{where}: history[{train if series is dots else validation!r}] should be "
-                                  f"{shape}, got colour {series.get('color')}, line style "
-                                  f"{series.get('linestyle')!r}, marker {series.get('marker')!r}")
-    return Verdict(True, "training as blue dots, validation as a blue line, against the epochs")
+            return _failed("plot.style", where=where, key=repr(train if series is dots else validation),
+                           style=_message(style), color=str(series.get("color"))[:40],
+                           linestyle=repr(series.get("linestyle"))[:40],
+                           marker=repr(series.get("marker"))[:40])
+    return Verdict(True, _message("plot.series_ok"))
 
 
 def _check_labels(figures: list[Any], history: Mapping[str, list[float]], aspect: str) -> Verdict:
-    what = "plot_history"
     for figure, title in zip(figures, TITLES, strict=True):
         axes = figure["axes"][0]
         if axes.get("title") != title:
-            return Verdict(False, f"{what}: a figure's title is {axes.get('title')!r}, expected {title!r}")
+            return _failed("plot.title", got=repr(axes.get("title"))[:80], expected=repr(title))
         legends = [axes.get("legend"), *figure.get("figure_legends", [])]
         entries = next((lg for lg in legends if lg is not None), None)
         if entries is None:
-            return _named(f"{what}: the figure {title!r} has no legend", "no_legend")
+            return _named(_message("plot.no_legend", title=repr(title)), "no_legend")
         if len(entries) != 2:
-            return Verdict(False, f"{what}: the legend of {title!r} has {len(entries)} entries, expected two "
-                                  f"(label='Training ...' and label='Validation ...' in plt.plot)")
-    return Verdict(True, "both titles, and a legend with two entries in each figure")
+            return _failed("plot.legend_entries", title=repr(title), entries=len(entries))
+    return Verdict(True, _message("plot.labels_ok"))
 
 
 def _pairs(value: Any) -> list[list[Any]] | None:

@@ -215,3 +215,19 @@ def test_epochs_from_one_and_figure_legends_are_accepted(graded: Callable[[str],
     result = graded(PLOT_ONLY)
     passed = {t.name for t in result.tests if t.passed}
     assert passed == {FIGURES, PLOT_ACC, PLOT_LOSS, LABELS}
+
+
+@pytest.mark.parametrize("source", ["STUB", "WRONG_A", "WRONG_B", "WRONG_C", "PLOT_ONLY"])
+def test_every_message_is_in_the_catalogue_in_both_languages(
+        graded: Callable[[str], ExerciseResult], source: str) -> None:
+    """No text of ex7's is English-only: each message renders from both catalogues (strict), and the
+    Chinese of a failed test's message is not its English."""
+    from coursekit.i18n import render
+    from coursekit.results import Failure
+
+    result = graded(globals()[source])
+    for t in result.tests:
+        en, zh = (render(t.message, lang, strict=True) for lang in ("en", "zh"))
+        if t.passed or t.failure == Failure.WRONG_VALUE:  # the grader's own verdict, not an exception
+            assert t.message.key != "verbatim", (t.name, en)
+            assert t.passed or en != zh, (t.name, en)
