@@ -90,6 +90,7 @@ class HandoutExercise(Exercise):
         self.child_imports = tuple(data["child_imports"])  # type: ignore[misc]
         self.limits = Limits(**data["limits"])  # type: ignore[misc]
         self.requires: tuple[str, ...] = tuple(data.get("requires", ()))
+        self.uses = tuple(str(u) for u in data.get("uses", ()))  # type: ignore[misc]
         self._hidden_points = float(data["hidden_points"])
         self._judge_module = importlib.import_module(str(data["judge_module"]))
         self.probes = {str(name): _grader_file(str(file))  # type: ignore[misc]

@@ -36,6 +36,7 @@ from test_ex3 import MISTAKES as EX3_MISTAKES
 from test_ex4 import MISTAKES as EX4_MISTAKES
 from test_ex4 import wrong as ex4_wrong
 from test_ex5 import MISTAKES as EX5_MISTAKES
+from test_ex5 import REUSING
 from test_ex6 import MISTAKES as EX6_MISTAKES
 from test_ex7 import MISTAKES as EX7_MISTAKES
 from test_ex8 import MISTAKES as EX8_MISTAKES
@@ -267,6 +268,7 @@ for spec in json.loads(sys.argv[1]):
     r = check(spec["exercise"], Path(spec["folder"]))
     out[spec["folder"]] = [[t.name, t.status, t.score, t.mistake, looks_like(test_output(t, "en")),
                             [test_output(t, lang) for lang in ("en", "zh")]] for t in r.tests]
+    out["notes " + spec["folder"]] = [n.key for n in r.notes]
 print(json.dumps(out))
 """
 
@@ -284,6 +286,13 @@ def submissions(tmp_path: Path) -> list[dict[str, str]]:
             folder.mkdir(parents=True)
             (folder / filename).write_text(source, encoding="utf-8")
             specs.append({"exercise": exercise_id, "folder": str(folder)})
+    # ex5 on the student's own ex1, whose rnn_forward leaves out the bias: "fix ex1 first", no hints
+    folder = tmp_path / "ex5" / "on_a_wrong_ex1"
+    folder.mkdir(parents=True)
+    (folder / "ex5_bidirectional.py").write_text(REUSING, encoding="utf-8")
+    (folder / "ex1_rnn_forward.py").write_text(EX1_MISTAKES["bias_missing"][0], encoding="utf-8")
+    shutil.copy(SOLUTIONS / "ex4_lstm_gru.py", folder / "ex4_lstm_gru.py")
+    specs.append({"exercise": "ex5", "folder": str(folder)})
     return specs
 
 
@@ -311,10 +320,12 @@ def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: 
         assert [t[:5] for t in got] == expected, spec
         if spec["exercise"] in EXACT:  # every message too, in both languages
             assert [t[5] for t in got] == [[text(t, lang) for lang in ("en", "zh")] for t in full.tests], spec
+        assert handout_results["notes " + spec["folder"]] == [n.key for n in full.notes], spec
         named |= {t.mistake for t in full.tests if t.mistake}
         named |= {line[len("Looks like: "):].partition(". Try:")[0] for hints in looks_like for line in hints}
     asked = {name for i in NUMPY_ONLY for name in ASKED.get(i, set())}
     assert asked <= named  # every mistake of the test suite was named, in both
+    assert "note.fix_first" in handout_results["notes " + specs[-1]["folder"]]
 
 
 def keras_sources(exercise_id: str) -> dict[str, str]:
@@ -367,6 +378,7 @@ def test_the_handouts_check_of_the_keras_exercises_gives_coursekits_verdicts(
                     for t in full.tests]
         # verdicts, points, named mistakes and hints (the messages carry a training run's own numbers)
         assert [row[:5] for row in handout_results[spec["folder"]]] == expected, spec
+        assert handout_results["notes " + spec["folder"]] == [n.key for n in full.notes], spec
         named |= {t.mistake for t in full.tests if t.mistake}
     assert {*EX3_MISTAKES, *EX7_MISTAKES} <= named  # every mistake the test suite names, in both
 

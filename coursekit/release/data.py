@@ -68,6 +68,7 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
         "limits": {k: limits[k] for k in ("timeout_s", "memory_mb")},
         "hidden_points": exercise.hidden_points(), "judge_module": module,
         "probes": {name: path.name for name, path in exercise.probes.items()}, "cases": out,
+        "uses": list(exercise.uses),
     }
 
 
