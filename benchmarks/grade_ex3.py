@@ -69,7 +69,7 @@ def main() -> int:
                 task = worker.Task(f"student{n}", str(folder), "ex3", seed=1000 + n)
                 spent.clear()
                 start = time.perf_counter()
-                result = worker.grade_task(task)
+                result = worker.grade_task(task)["result"]
                 total = time.perf_counter() - start
                 scored = sum(t["score"] for t in result["tests"])
                 possible = sum(t["max_score"] for t in result["tests"])

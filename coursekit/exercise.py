@@ -73,7 +73,9 @@ class Exercise(ABC):
     mistake_ids: ClassVar[frozenset[str]] = frozenset()
     # True when hidden_cases draws its sizes and structure from ``shape_rng``: batch grading then passes
     # one per class, so that every student of a class gets the same shapes (and the grader's built Keras
-    # layers are reused from one student to the next) but values of their own.
+    # layers are reused from one student to the next) but values of their own. An exercise whose inputs
+    # are sizes alone (ex2, ex3) thus gives a class the same hidden cases, whose references a worker
+    # computes once (coursekit/batch/worker.py); a student never sees a hidden case's inputs.
     shapes_per_class: ClassVar[bool] = False
     # The ids of other exercises whose files the student's file may import (ex5: ("ex1", "ex4")). When a
     # test fails and the student's file imports one of them, ``check`` says to fix that exercise first if

@@ -30,6 +30,13 @@ from coursekit.sandbox.process import Call, Job, run_job
 from coursekit.sandbox.report import Place, RunReport, StudentError
 
 Runner = Callable[[Path, Job, Limits], RunReport]
+# Times a phase of a grading, as ``clock(exercise_id, phase)`` around it (coursekit/batch/phases.py).
+Clock = Callable[[str, str], contextlib.AbstractContextManager[None]]
+
+
+def _no_clock(exercise: str, phase: str) -> contextlib.AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
 MAX_RESTARTS = 4
 MAX_OTHER_NOTEBOOKS = 20
 
@@ -37,13 +44,14 @@ MAX_OTHER_NOTEBOOKS = 20
 def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
                    expected: Mapping[str, Any], *, limits: Limits | None = None,
                    runner: Runner = run_job, remeasure: bool = False,
-                   entry: str | None = None) -> ExerciseResult:
+                   entry: str | None = None, clock: Clock = _no_clock) -> ExerciseResult:
     """Run ``cases`` on the student's ``exercise.filename`` in ``workspace`` and judge every value.
 
     The file may be the exercise's notebook (``exN_*.ipynb``) instead: it is graded when there is no
     ``.py`` beside it, or when ``entry`` names it (the student named the file). ``remeasure`` (batch
     grading) has the grader recompute what the student process measured itself, through
-    :meth:`Exercise.remeasure`, before judging.
+    :meth:`Exercise.remeasure`, before judging. ``clock`` times remeasuring ("remeasure") and judging
+    ("judging").
     """
     started = time.monotonic()
     limits = limits or exercise.limits
@@ -90,7 +98,7 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
     except SubmissionRefusedError as exc:
         return finish(failed_tests(cases, Failed(Failure.REFUSED, refusal_message(exc))), notes=found_notes)
     said: list[Message] = []  # the verdicts' notes, each said once
-    tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure, said)
+    tests = [_judge(exercise, case, outcomes[case.name], expected.get(case.name), remeasure, said, clock)
              for case in cases]
     return finish(tests, output, (*found_notes, *notes, *said))
 
@@ -435,15 +443,17 @@ def _explained(exercise: Exercise, case: Case, error: StudentError) -> Mistake |
 
 
 def _judge(exercise: Exercise, case: Case, outcome: Outcome, expected: Any, remeasure: bool,
-           notes: list[Message]) -> TestResult:
+           notes: list[Message], clock: Clock = _no_clock) -> TestResult:
     """The test's result; a note of the verdict (about the whole submission) is added to ``notes`` once."""
     kind, payload = outcome
     if kind == "failed":
         return _failed_test(case, payload)
     try:
         if remeasure:
-            payload = exercise.remeasure(case, payload)
-        verdict = exercise.judge(case, payload, expected)
+            with clock(exercise.id, "remeasure"):
+                payload = exercise.remeasure(case, payload)
+        with clock(exercise.id, "judging"):
+            verdict = exercise.judge(case, payload, expected)
     except Exception as exc:  # a bug in the grader, not the student's fault
         return _failed_test(case, Failed(Failure.INTERNAL_ERROR, msg(
             "failure.internal", exercise=exercise.id, error=f"{type(exc).__name__}: {exc}")), internal=True)

@@ -11,8 +11,8 @@ a grader with its own judging keeps its judge module beside it, ``graders/<id>_j
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, overload
 
 from coursekit.compare import Verdict, compare_array
 from coursekit.exercise import Case
@@ -22,3 +22,39 @@ from coursekit.messages import Mistake
 def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> Verdict:
     """One array, compared with tolerance; the first mistake whose output it matches is named."""
     return compare_array(expected, got, what=case.function, mistakes=mistakes)
+
+
+class LazyMistakes(Sequence[Mistake]):
+    """The named mistakes of a case, worked out by ``compute`` the first time they are read.
+
+    A judge reads them only when the value is wrong; for a right value (most of a class), a grader whose
+    mistakes' outputs cost a reference run each (ex1, ex4, ex5) then computes none of them.
+    """
+
+    def __init__(self, compute: Callable[[], Sequence[Mistake]]) -> None:
+        self._compute = compute
+        self._found: Sequence[Mistake] | None = None
+
+    def _all(self) -> Sequence[Mistake]:
+        if self._found is None:
+            self._found = self._compute()
+        return self._found
+
+    @overload
+    def __getitem__(self, index: int) -> Mistake: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mistake]: ...
+
+    def __getitem__(self, index: int | slice) -> Mistake | Sequence[Mistake]:
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[Mistake]:
+        return iter(self._all())
+
+    @property
+    def computed(self) -> bool:
+        return self._found is not None

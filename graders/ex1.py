@@ -9,6 +9,7 @@ import numpy as np
 
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
+from coursekit.judges import LazyMistakes
 from coursekit.messages import Mistake
 from graders import ex1_judge
 from graders._keras_ref import call_with_weights
@@ -188,7 +189,7 @@ class RnnForward(Exercise):
     judge_module = "graders.ex1_judge"
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        return ex1_judge.judge(case, got, expected, self.mistakes(case))
+        return ex1_judge.judge(case, got, expected, LazyMistakes(lambda: self.mistakes(case)))
 
     def mistakes(self, case: Case) -> list[Mistake]:
         named = self.mistake

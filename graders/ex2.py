@@ -114,6 +114,7 @@ class ParamCount(Exercise):
     filename = "ex2_param_count.py"
     functions = ("embedding_params", "dense_params", "simple_rnn_params", "lstm_params", "gru_params",
                  "bidirectional_params", "summary_table")
+    shapes_per_class = True  # the cases' sizes: see hidden_cases
 
     # --- cases ------------------------------------------------------------------------------------
 
@@ -160,16 +161,18 @@ class ParamCount(Exercise):
 
     def hidden_cases(self, rng: np.random.Generator,
                      shape_rng: np.random.Generator | None = None) -> list[Case]:
-        """Everything from the student's ``rng``, ``shape_rng`` unused: ex2's inputs are the sizes."""
+        """ex2's inputs are sizes alone: all drawn per class (``shape_rng``, else ``rng``), so that Keras
+        builds each hidden case's layers once per worker, not once per student."""
+        draw = shape_rng if shape_rng is not None else rng
 
         def size(lo: int, hi: int) -> int:
-            return int(rng.integers(lo, hi + 1))
+            return int(draw.integers(lo, hi + 1))
 
         def coin(p: float = 0.5) -> bool:
-            return bool(rng.random() < p)
+            return bool(draw.random() < p)
 
         def recurrent(return_sequences: bool) -> LayerSpec:
-            kind = str(rng.choice(["SimpleRNN", "LSTM", "GRU"]))
+            kind = str(draw.choice(["SimpleRNN", "LSTM", "GRU"]))
             kwargs: dict[str, Any] = {"units": size(2, 24), "return_sequences": return_sequences}
             if coin(0.3):
                 kwargs["use_bias"] = False
@@ -177,7 +180,7 @@ class ParamCount(Exercise):
                 kwargs["reset_after"] = False
             if coin(0.4):
                 return _layer("Bidirectional", layer=(kind, kwargs),
-                              merge_mode=str(rng.choice(["concat", "sum", "ave", "mul"])))
+                              merge_mode=str(draw.choice(["concat", "sum", "ave", "mul"])))
             return (kind, kwargs)
 
         def stack(n: int) -> list[LayerSpec]:
@@ -186,7 +189,7 @@ class ParamCount(Exercise):
                 layers.append(_layer("Dense", units=size(1, 10), use_bias=coin(0.8)))
             return layers
 
-        layer_kind = str(rng.choice(["SimpleRNN", "LSTM", "GRU"]))
+        layer_kind = str(draw.choice(["SimpleRNN", "LSTM", "GRU"]))
         bidi_kwargs: dict[str, Any] = {"use_bias": coin(0.7)}
         if layer_kind == "GRU":
             bidi_kwargs["reset_after"] = coin()

@@ -113,6 +113,7 @@ class StackedRnn(Exercise):
     forbidden_imports = ()
     mistake_ids = ex3_judge.MISTAKE_IDS
     child_imports = ("numpy", "keras")
+    shapes_per_class = True  # the cases' sizes: see hidden_cases
     # Measured here: importing TensorFlow takes ~3-4 s, the public cases ~1 s more, and they all pass
     # with an address space of 1024 MB (single-threaded TensorFlow, CPU only); 4096 MB leaves room for
     # larger student models, 60 s for a loaded machine.
@@ -147,9 +148,12 @@ class StackedRnn(Exercise):
 
     def hidden_cases(self, rng: np.random.Generator,
                      shape_rng: np.random.Generator | None = None) -> list[Case]:
-        # ex3's cases are nothing but sizes: every one is drawn per student, from ``rng``.
+        # ex3's cases are nothing but sizes, drawn per class (``shape_rng``): every reference model and
+        # every measurement of a correct model is then built once per worker, not once per student.
+        sizes_rng = shape_rng if shape_rng is not None else rng
+
         def draw(name: str, lo: int, hi: int) -> int:
-            value = int(rng.integers(lo, hi + 1))
+            value = int(sizes_rng.integers(lo, hi + 1))
             return value if value != DEFAULTS[name] else value + 1
 
         def sizes() -> dict[str, int]:

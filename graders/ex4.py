@@ -11,6 +11,7 @@ import numpy as np
 
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
+from coursekit.judges import LazyMistakes
 from coursekit.messages import Mistake
 from coursekit.sandbox.report import StudentError
 from graders import _recurrent as rec
@@ -190,7 +191,7 @@ class LstmGru(Exercise):
     })
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        return ex4_judge.judge(case, got, expected, self.mistakes(case))
+        return ex4_judge.judge(case, got, expected, LazyMistakes(lambda: self.mistakes(case)))
 
     def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
         """A crash on a None argument: bias=None (use_bias=False), or an omitted initial state."""

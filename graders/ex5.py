@@ -14,6 +14,7 @@ import numpy as np
 
 from coursekit.compare import Verdict, compare_array
 from coursekit.exercise import Case, Exercise
+from coursekit.judges import LazyMistakes
 from coursekit.messages import Mistake
 from graders import _recurrent as rec
 from graders._keras_ref import call_with_weights
@@ -138,7 +139,8 @@ class Bidirectional(Exercise):
     })
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
-        return compare_array(expected, got, what="bidirectional_forward", mistakes=self.mistakes(case))
+        return compare_array(expected, got, what="bidirectional_forward",
+                             mistakes=LazyMistakes(lambda: self.mistakes(case)))
 
     def mistakes(self, case: Case) -> list[Mistake]:
         x = np.asarray(case.args[0], dtype=np.float64)

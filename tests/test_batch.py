@@ -186,12 +186,22 @@ def test_a_class_shares_hidden_shapes_but_not_values(exercise_id):
     assert shapes(alone) != shapes(bob) and [c.name for c in alone] == [c.name for c in bob]
 
 
-def test_ex2_draws_its_sizes_per_student():
-    ex = get_exercise("ex2")
-    assert not ex.shapes_per_class
-    alice, bob = (cases_for(ex, SECRET.seed(s, "ex2"), SECRET.class_seed("ex2")) for s in ("alice", "bob"))
-    assert [c.name for c in alice] == [c.name for c in bob]
-    assert [c.args for c in alice if c.hidden] != [c.args for c in bob if c.hidden]
+@pytest.mark.parametrize("exercise_id", ["ex2", "ex3"])
+def test_exercises_whose_inputs_are_sizes_draw_them_per_class(exercise_id):
+    # Their hidden cases are sizes alone: one draw per class, so Keras builds each reference once per
+    # worker; another class (another secret) gets other sizes, and without a class seed a student's own.
+    ex = get_exercise(exercise_id)
+    assert ex.shapes_per_class
+
+    def hidden(secret: Secret, student: str, per_class: bool = True):
+        class_seed = secret.class_seed(exercise_id) if per_class else None
+        return [(c.name, c.args, dict(c.kwargs)) for c in cases_for(ex, secret.seed(student, exercise_id),
+                                                                     class_seed) if c.hidden]
+
+    assert hidden(SECRET, "alice") == hidden(SECRET, "bob")
+    assert hidden(Secret("another", "test"), "alice") != hidden(SECRET, "alice")
+    alone, bob = hidden(SECRET, "alice", per_class=False), hidden(SECRET, "bob", per_class=False)
+    assert alone != bob and [n for n, *_ in alone] == [n for n, *_ in bob]
 
 
 def test_the_class_seed_is_per_exercise_and_secret_and_never_a_students():

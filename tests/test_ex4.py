@@ -342,3 +342,22 @@ def test_keras_gru_go_backwards(solution: ModuleType) -> None:
 def test_keras_gru_pass_initial_state(solution: ModuleType, reverse: bool, want: list[list[float]]) -> None:
     x = SEQUENCE_24[:, ::-1] if reverse else SEQUENCE_24
     assert_keras_close(solution.gru_forward(x, *gru_weights(3, 2), h0=STATE), want)
+
+
+@pytest.mark.parametrize("exercise_id", ["ex1", "ex4", "ex5"])
+def test_a_right_value_is_judged_without_working_out_the_mistakes(
+        exercise_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch grading judges mostly right values: the named mistakes' outputs (a reference run each) are
+    worked out only for a wrong one (coursekit.judges.LazyMistakes)."""
+    exercise = get_exercise(exercise_id)
+    asked: list[str] = []
+    real = exercise.mistakes
+    monkeypatch.setattr(exercise, "mistakes", lambda case: asked.append(case.name) or real(case))
+    cases = exercise.public_cases()
+    expected = exercise.expected_values(cases)
+    for case in cases:
+        assert exercise.judge(case, expected[case.name], expected[case.name]).passed, case.name
+    assert asked == []
+    wrong = next(c for c in cases if isinstance(expected[c.name], np.ndarray))
+    verdict = exercise.judge(wrong, expected[wrong.name] + 1.0, expected[wrong.name])
+    assert not verdict.passed and asked == [wrong.name]

@@ -174,7 +174,7 @@ def test_specs_hold_plain_values_only() -> None:
 def test_a_traced_call_equals_a_fresh_layer_with_every_new_weights(
         keras: ModuleType, monkeypatch: pytest.MonkeyPatch, spec: Spec, with_state: bool, dtype: str) -> None:
     """Once traced (here from the first call on), each call still answers for the weights just loaded."""
-    monkeypatch.setattr(_keras_ref, "COMPILE_AFTER_S", 0.0)
+    monkeypatch.setattr(_keras_ref, "TRACE_AT_CALL", 1)
     rng = np.random.default_rng(11)
     name, options = spec
     spec = (name, {**options, "dtype": dtype})
@@ -200,3 +200,16 @@ def test_a_traced_call_equals_a_fresh_layer_with_every_new_weights(
             np.testing.assert_allclose(g, w, rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-7)
         if attempt:
             assert _keras_ref._calls[_keras_ref._key(spec, shape)].traced, "the call was traced"
+
+
+def test_a_layer_is_traced_at_its_second_call_only(keras: ModuleType) -> None:
+    """One student's hidden shapes are called once and stay eager; a class's are traced at the second."""
+    rng = np.random.default_rng(12)
+    spec: Spec = ("GRU", {"units": 3, "dtype": "float64"})
+    shape = (2, 4, 3)
+    _keras_ref.clear()
+    key = _keras_ref._key(spec, shape)
+    for n in (1, 2, 3):
+        weights = rnn_weights(rng, "GRU", {"units": 3}, shape[2], "float64")
+        _keras_ref.call_with_weights(spec, shape, weights, rng.normal(size=shape))
+        assert bool(_keras_ref._calls[key].traced) == (n >= _keras_ref.TRACE_AT_CALL)

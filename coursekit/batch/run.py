@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import multiprocessing
 import os
@@ -13,10 +14,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from coursekit._exceptions import InvalidOptionError
 from coursekit.batch.classbook import report_from_gradebook
-from coursekit.batch.outputs import write_outputs
+from coursekit.batch.outputs import write_atomic, write_outputs
+from coursekit.batch.phases import CLASS, STAGING, WRITING, PhaseTimes
 from coursekit.batch.roster import Submission, stage, student_entries
 from coursekit.batch.secret import DEMO_SECRET, Secret
 from coursekit.batch.store import Gradebook, StudentRecord
@@ -35,6 +38,7 @@ from coursekit.sandbox.isolation import Isolation, detect
 
 GRADEBOOK = "gradebook.sqlite"
 WORKER_LOG = "workers.log"
+TIMINGS = "timings.json"
 MIN_MEMORY_MB = 64
 
 
@@ -129,6 +133,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     chosen = [(s, entries[s]) for s in (options.students or sorted(entries))]
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
+    times = PhaseTimes()
     with tempfile.TemporaryDirectory(prefix="coursekit-class-") as staging, \
             Gradebook(out_dir / GRADEBOOK) as book:
         os.chmod(staging, 0o700)
@@ -136,11 +141,12 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
         submissions = []
         targets = {i: get_exercise(i).filename for i in exercise_ids()}
         for n, (student, entry) in enumerate(chosen):
-            sub = stage(student, entry.path, Path(staging) / f"s{n}", entry.problem, targets)
-            submitted = newest_file_time(entry.path) if sub.problem is None else None
-            book.put_student(StudentRecord(student, True, sub.problem,
-                                           submitted.isoformat() if submitted is not None else None,
-                                           sub.notes))
+            with times.phase(CLASS, STAGING):
+                sub = stage(student, entry.path, Path(staging) / f"s{n}", entry.problem, targets)
+                submitted = newest_file_time(entry.path) if sub.problem is None else None
+                book.put_student(StudentRecord(student, True, sub.problem,
+                                               submitted.isoformat() if submitted is not None else None,
+                                               sub.notes))
             submissions.append(sub)
         todo: list[tuple[Submission, str]] = []
         reused = 0
@@ -151,7 +157,8 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
             nonlocal done
             done += 1
             if not was_reused:
-                book.put(sub.student, ex_id, sub.digest, keys[ex_id], result)
+                with times.phase(CLASS, WRITING):
+                    book.put(sub.student, ex_id, sub.digest, keys[ex_id], result)
             if on_progress is not None:
                 on_progress(Progress(done, total, sub.student, ex_id, result.score, result.max_score,
                                      was_reused, result.internal_error is not None
@@ -171,16 +178,24 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                     record(sub, ex_id, _failed_result(exercises[ex_id], seed, refused), False)
                 else:
                     todo.append((sub, ex_id))
-        _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG)
-        report = report_from_gradebook(book, options.course, ids, out_dir, graded=len(todo), reused=reused,
-                                       seconds=time.monotonic() - started, skipped=roster.skipped)
-    write_outputs(report, options.lang)
+        _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG, times)
+        with times.phase(CLASS, WRITING):
+            report = report_from_gradebook(book, options.course, ids, out_dir, graded=len(todo),
+                                           reused=reused, seconds=time.monotonic() - started,
+                                           skipped=roster.skipped)
+    with times.phase(CLASS, WRITING):
+        write_outputs(report, options.lang)
+    timings = {"seconds": round(time.monotonic() - started, 3), "students": len(chosen),
+               "graded": len(todo), "reused": reused, **times.to_data()}
+    write_atomic(out_dir / TIMINGS, json.dumps(timings, indent=1) + "\n")
     return report
 
 
 def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exercise], options: GradeOptions,
-              record: Callable[[Submission, str, ExerciseResult, bool], None], log_path: Path) -> None:
-    """Grade ``todo`` on a pool of workers; a worker that dies is replaced and its task retried once."""
+              record: Callable[[Submission, str, ExerciseResult, bool], None], log_path: Path,
+              times: PhaseTimes) -> None:
+    """Grade ``todo`` on a pool of workers; a worker that dies is replaced and its task retried once.
+    The workers' figures of where the time went are added to ``times``."""
     if not todo:
         return
     # The heaviest exercises first, so that the last minutes are not one worker grading ex3 alone.
@@ -192,7 +207,7 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
         workers = min(options.worker_count(), len(queue))
         with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
                                  initargs=(str(log_path), os.getpid(), isolation)) as pool:
-            futures: dict[Future[dict[str, object]], tuple[Submission, str]] = {}
+            futures: dict[Future[dict[str, Any]], tuple[Submission, str]] = {}
             broken = False
             while (queue or futures) and not broken:
                 while queue and len(futures) < workers * 2:
@@ -206,7 +221,9 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
                     sub, ex_id = futures.pop(future)
                     seed = options.secret.seed(sub.student, ex_id)
                     try:
-                        record(sub, ex_id, result_from_dict(future.result()), False)
+                        graded = future.result()
+                        times.merge(graded["times"])
+                        record(sub, ex_id, result_from_dict(graded["result"]), False)
                     except BrokenProcessPool:
                         broken = True
                         key = (sub.student, ex_id)

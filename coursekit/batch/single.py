@@ -39,7 +39,7 @@ def grade_one(submission: Path, student: str, options: GradeOptions) -> StudentG
                 result_from_dict(grade_task(Task(student, str(sub.folder), ex_id,
                                                  options.secret.seed(student, ex_id),
                                                  options.timeout_for(ex_id), options.memory_mb,
-                                                 options.secret.class_seed(ex_id))))
+                                                 options.secret.class_seed(ex_id)))["result"])
                 for ex_id in ids)
         finally:
             close_servers()

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from coursekit import refcache
+from coursekit.batch.phases import JUDGING, REFERENCES, STARTUP, STUDENT, PhaseTimes
 from coursekit.bounds import bound_result
 from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise
@@ -117,18 +120,47 @@ def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolat
     atexit.register(close_servers)
 
 
+# Expected values computed in this worker, by (exercise, case name, refcache.case_key): a case drawn the
+# same for another student of the class (ex2's and ex3's hidden cases are sizes drawn per class) is not
+# computed again. refcache's cache of the public cases is keyed the same way.
+MAX_MEMO = 512
+_memo: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+
+
+def expected_values(exercise: Exercise, cases: Sequence[Case]) -> dict[str, Any]:
+    """``exercise.expected_values(cases)``, reusing what this worker computed for the same cases before."""
+    keys = {c.name: (exercise.id, c.name, refcache.case_key(c)) for c in cases}
+    found = {name: _memo[key] for name, key in keys.items() if key in _memo}
+    for key in (keys[name] for name in found):
+        _memo.move_to_end(key)
+    missing = [c for c in cases if c.name not in found]
+    if missing:
+        computed = exercise.expected_values(missing)
+        for name, value in computed.items():
+            _memo[keys[name]] = value
+        while len(_memo) > MAX_MEMO:
+            _memo.popitem(last=False)
+        found.update(computed)
+    return {c.name: found[c.name] for c in cases}
+
+
 class _Expected(Mapping[str, Any]):
     """The expected values of ``cases``, worked out on first use: a submission without the exercise's
     file (or refused before running) needs neither them nor a fork server, so a class where most
     students skipped an exercise costs no Keras work for it."""
 
-    def __init__(self, exercise: Exercise, cases: Sequence[Case]) -> None:
-        self._exercise, self._cases = exercise, cases
+    def __init__(self, exercise: Exercise, cases: Sequence[Case], times: PhaseTimes) -> None:
+        self._exercise, self._cases, self._times = exercise, cases, times
         self._values: dict[str, Any] | None = None
 
     def _all(self) -> dict[str, Any]:
         if self._values is None:
-            self._values = self._exercise.expected_values(self._cases)
+            # The worker's first references import Keras and build its layers: counted as start-up.
+            first = "keras" not in sys.modules
+            wall, cpu = time.perf_counter(), time.process_time()
+            self._values = expected_values(self._exercise, self._cases)
+            phase = STARTUP if first and "keras" in sys.modules else REFERENCES
+            self._times.add(self._exercise.id, phase, time.perf_counter() - wall, time.process_time() - cpu)
         return self._values
 
     def __getitem__(self, name: str) -> Any:
@@ -141,23 +173,42 @@ class _Expected(Mapping[str, Any]):
         return len(self._all())
 
 
+_first_task = [True]
+
+
 def grade_task(task: Task) -> dict[str, Any]:
-    """Grade one student on one exercise; returns ``result_to_dict`` of the ExerciseResult."""
+    """Grade one student on one exercise.
+
+    Returns plain data: ``result`` (``result_to_dict`` of the ExerciseResult) and ``times`` (where the
+    task's time went, ``PhaseTimes.to_data``; see coursekit/batch/phases.py).
+    """
+    times = PhaseTimes()
+    if _first_task[0]:  # this process's interpreter and imports so far: CPU-bound, so CPU for both
+        _first_task[0] = False
+        times.add(task.exercise, STARTUP, time.process_time(), time.process_time())
+    times.count(task.exercise)
     exercise = get_exercise(task.exercise)
     cases = cases_for(exercise, task.seed, task.class_seed)
-    expected = _Expected(exercise, cases)
+    expected = _Expected(exercise, cases, times)
     limits = limits_for(exercise, task.timeout_s, task.memory_mb)
 
     def run(folder: Path, job: Job, limits: Limits) -> RunReport:  # the fork server starts on first use
-        return shared_server(exercise.child_imports).run(folder, job, limits)
+        with times.phase(exercise.id, STARTUP):
+            server = shared_server(exercise.child_imports)
+        with times.phase(exercise.id, STUDENT):
+            report = server.run(folder, job, limits)
+        times.add(exercise.id, STUDENT, 0.0, report.cpu_s or 0.0)  # the student's process's own CPU
+        return report
 
     def grade(exercise: Exercise, folder: Path, cases: Sequence[Case],
               expected: Mapping[str, Any]) -> ExerciseResult:
         return grade_exercise(exercise, folder, cases, expected, limits=limits, runner=run,
-                              remeasure=True)
+                              remeasure=True, clock=times.phase)
 
     result = grade(exercise, Path(task.folder), cases, expected)
     # An exercise that imports another's file is graded again with the course's file in its place when
     # that scores more: one mistake is charged once (coursekit/uses.py).
     result = grade_uses(exercise, Path(task.folder), cases, expected, result, grade)
-    return result_to_dict(bound_result(result))
+    with times.phase(exercise.id, JUDGING):
+        data = result_to_dict(bound_result(result))
+    return {"result": data, "times": times.to_data()}

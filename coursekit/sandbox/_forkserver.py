@@ -4,12 +4,12 @@ Started by ``coursekit.sandbox.forkserver.ForkServer`` with a scrubbed environme
 it imports nothing from coursekit, so the memory a child inherits holds no grader state, no course
 secret and no other student's data. Jobs arrive on a SOCK_SEQPACKET socket as one JSON message with two
 file descriptors (the child's output pipe and its result pipe); the server answers {"pid": N} and later
-{"exit": N, "code": C} when it reaps the child. A message {"kill": N} ends child N's job ({"kill": N,
-"hard": true}: SIGKILL), if the server has not reaped it yet, so that a reused pid is never signalled.
-The request's "probes" (name -> path: the graders' probe modules) are loaded by the child before it is
-confined, as this server loads its own modules. The request's "isolation" settings (from
-``coursekit/sandbox/isolation.py``) say how ``_isolate.enter`` confines the child; in "uid" mode every process
-of the job's uid is killed before its exit is announced.
+{"exit": N, "code": C, "cpu": S} when it reaps the child (S: the CPU seconds of the job). A message
+{"kill": N} ends child N's job ({"kill": N, "hard": true}: SIGKILL), if the server has not reaped it
+yet, so that a reused pid is never signalled. The request's "probes" (name -> path: the graders' probe
+modules) are loaded by the child before it is confined, as this server loads its own modules. The
+request's "isolation" settings (from ``coursekit/sandbox/isolation.py``) say how ``_isolate.enter``
+confines the child; in "uid" mode every process of the job's uid is killed before its exit is announced.
 """
 
 import contextlib
@@ -124,7 +124,7 @@ def serve(sock: socket.socket) -> None:
                     sock.send(json.dumps({"pid": pid}).encode())
                 while children:
                     try:
-                        pid, status = os.waitpid(-1, os.WNOHANG)
+                        pid, status, usage = os.wait4(-1, os.WNOHANG)
                     except ChildProcessError:
                         break
                     if pid == 0:
@@ -134,7 +134,9 @@ def serve(sock: socket.socket) -> None:
                         isolate.sweep(settings["uid_base"] + pid)
                     if cgroups:
                         isolate.remove_cgroup(pid)
-                    sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+                    cpu = round(usage.ru_utime + usage.ru_stime, 4)  # with what it waited for
+                    sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status),
+                                          "cpu": cpu}).encode())
     finally:
         for pid, settings in children.items():
             for kill in (os.killpg, os.kill):  # its group ("basic", "uid"), or the namespace's parent

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,7 @@ class ForkServer:
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._exits: dict[int, int] = {}
+        self._cpu: dict[int, float] = {}
 
     def start(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -154,8 +156,13 @@ class ForkServer:
                     raise TimeoutError(f"the fork server's child {pid} did not end") from None
                 return None
             if "exit" in message:
-                self._exits[int(message["exit"])] = int(message["code"])
+                self._exited(message)
         return self._exits.pop(pid)
+
+    def _exited(self, message: dict[str, Any]) -> None:
+        pid = int(message["exit"])
+        self._exits[pid] = int(message["code"])
+        self._cpu[pid] = float(message.get("cpu", 0.0))
 
     def run(self, workspace: Path, job: Job, limits: Limits) -> RunReport:
         """Run ``job`` on a copy of ``workspace`` in a forked, sandboxed child."""
@@ -163,6 +170,7 @@ class ForkServer:
             self.close()
             self._home = tempfile.TemporaryDirectory(prefix="coursekit-fs-")
             self._exits.clear()
+            self._cpu.clear()
             self.start()
         if self._sock is None:
             raise InternalError("the fork server is not running")
@@ -184,7 +192,7 @@ class ForkServer:
             reply = self._receive(timeout=30)
             while "pid" not in reply:
                 if "exit" in reply:
-                    self._exits[int(reply["exit"])] = int(reply["code"])
+                    self._exited(reply)
                 reply = self._receive(timeout=30)
             child = _ForkedChild(self, int(reply["pid"]))
             try:
@@ -193,10 +201,11 @@ class ForkServer:
                 os.close(out_r)
                 os.close(res_r)
             code = child.returncode if child.returncode is not None else -signal.SIGKILL
+            cpu = self._cpu.pop(child.pid, None)
         if code == SETUP_FAILED and not capture.results:
             raise InternalError(f"the sandbox could not be entered ({self.isolation.mode} mode): "
                                 f"{capture.output.decode(errors='replace')[-300:]}")
-        return build_report(job, capture, code, timed_out, limits)
+        return replace(build_report(job, capture, code, timed_out, limits), cpu_s=cpu)
 
 
 _shared: dict[tuple[str, ...], ForkServer] = {}

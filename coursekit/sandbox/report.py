@@ -62,6 +62,7 @@ class RunReport:
     timed_out: bool = False
     protocol_error: str | None = None
     finished: bool = False
+    cpu_s: float | None = None  # the CPU seconds of the process and its own, when known (a fork server's)
 
     def ending(self, timeout_s: float) -> str:
         """Why the process stopped before finishing, in words for a student."""
