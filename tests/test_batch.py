@@ -138,6 +138,14 @@ def test_rerun_reuses_finished_and_regrades_changed(tmp_path):
     second = grade_class(class_dir, tmp_path / "out", OPTIONS)
     assert (second.graded, second.reused) == (1, 1)
     assert {r["student"]: float(r["total"]) for r in read_csv(tmp_path / "out" / "grades.csv")}["b"] > 0
+    # timings.json says what this run did: one grading of ex1, its phases, and the coordinator's.
+    timings = json.loads((tmp_path / "out" / "timings.json").read_text())
+    assert (timings["students"], timings["graded"], timings["reused"], timings["tasks"]) == (2, 1, 1, {"ex1": 1})
+    phases = {(e, p) for e, p, *_ in timings["rows"]}
+    assert {("*", "staging"), ("*", "writing"), ("ex1", "student"), ("ex1", "judging")} <= phases
+    assert all(wall >= 0 and cpu >= 0 for *_, wall, cpu in timings["rows"])
+    student_cpu = next(cpu for e, p, _, cpu in timings["rows"] if (e, p) == ("ex1", "student"))
+    assert student_cpu > 0, "the fork server reports the student's process's CPU"
 
 
 def test_hidden_inputs_differ_per_student_and_secret():
