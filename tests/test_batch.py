@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -18,6 +19,8 @@ import numpy as np
 import pytest
 
 from coursekit.batch import GradeOptions, grade_class
+from coursekit.batch.roster import Submission
+from coursekit.batch.run import _Queue
 from coursekit.batch.secret import Secret, load_secret
 from coursekit.batch.worker import cases_for
 from coursekit.registry import get_exercise
@@ -140,7 +143,8 @@ def test_rerun_reuses_finished_and_regrades_changed(tmp_path):
     assert {r["student"]: float(r["total"]) for r in read_csv(tmp_path / "out" / "grades.csv")}["b"] > 0
     # timings.json says what this run did: one grading of ex1, its phases, and the coordinator's.
     timings = json.loads((tmp_path / "out" / "timings.json").read_text())
-    assert (timings["students"], timings["graded"], timings["reused"], timings["tasks"]) == (2, 1, 1, {"ex1": 1})
+    ran = (timings["students"], timings["graded"], timings["reused"], timings["tasks"])
+    assert ran == (2, 1, 1, {"ex1": 1})
     phases = {(e, p) for e, p, *_ in timings["rows"]}
     assert {("*", "staging"), ("*", "writing"), ("ex1", "student"), ("ex1", "judging")} <= phases
     assert all(wall >= 0 and cpu >= 0 for *_, wall, cpu in timings["rows"])
@@ -372,3 +376,44 @@ def rnn_output(s, V, c):
     assert secrets
     everything = (folder / "results.json").read_text() + (folder / "report.md").read_text()
     assert not any(text in everything for text in secrets)
+
+
+def test_each_exercise_is_mostly_graded_by_one_worker():
+    """A worker pays once per exercise it grades (Keras, fork servers, traced layers): it keeps to the
+    exercises it has started, starts one nobody has, and with nothing of its own left, helps."""
+    subs = [Submission(f"s{n}", Path("."), "digest") for n in range(3)]
+    weights = {"ex1": 10, "ex2": 10, "ex3": 60}
+    queue = _Queue([(s, e) for s in subs for e in ("ex1", "ex2", "ex3")], weights.__getitem__)
+    a: set[str] = set()
+    b: set[str] = set()
+
+    def take(mine: set[str], others: set[str]) -> str:
+        exercise = queue.take(mine, others)[1]
+        mine.add(exercise)
+        return exercise
+
+    assert take(a, b) == "ex3"  # the heaviest first
+    assert take(b, a) == "ex1"  # an exercise nobody has started
+    assert [take(a, b), take(b, a), take(a, b), take(b, a)] == ["ex3", "ex1", "ex3", "ex1"]
+    assert take(b, a) == "ex2"  # its own done: one nobody has started
+    queue.put_back((subs[0], "ex1"))  # a grading retried after its worker died
+    assert take(a, b) == "ex1"  # nothing of its own left: it helps
+    assert [take(b, a), take(b, a)] == ["ex2", "ex2"] and not queue
+
+
+def test_a_worker_that_dies_is_replaced_and_its_grading_redone(tmp_path):
+    class_dir = tmp_path / "c"
+    for n in range(4):
+        make_student(class_dir, f"s{n}", SOLUTION)
+    killed: list[int] = []
+
+    def kill_a_worker(progress):
+        if not killed:
+            worker = multiprocessing.active_children()[0]
+            killed.append(worker.pid)
+            os.kill(worker.pid, signal.SIGKILL)
+
+    report = grade_class(class_dir, tmp_path / "out", OPTIONS, on_progress=kill_a_worker)
+    assert killed and not report.internal_errors()
+    full = get_exercise("ex1").public_points() + get_exercise("ex1").hidden_points()
+    assert [s.total for s in report.students] == [full] * 4

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -191,51 +192,124 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     return report
 
 
+class _Queue:
+    """The gradings left, by exercise, the heaviest exercise first; :meth:`take` says which a worker gets.
+
+    A worker pays once for each exercise it grades: Keras's import and a fork server, the Keras layers
+    built and traced for the class's hidden shapes (graders/_keras_ref.py), ex3's reference models and
+    measurements. So a worker takes a grading of an exercise it has started, else of one no other worker
+    has started, else the heaviest left: each exercise is mostly graded by one worker, and a worker with
+    nothing of its own left helps with what remains (at the end, the heavy exercise, ex3, ex7).
+    """
+
+    def __init__(self, todo: Sequence[tuple[Submission, str]], weight: Callable[[str], float]) -> None:
+        firsts = {ex_id: n for n, (_, ex_id) in reversed(list(enumerate(todo)))}
+        self.order = sorted(firsts, key=lambda e: (-weight(e), firsts[e]))
+        self.left: dict[str, deque[tuple[Submission, str]]] = {e: deque() for e in self.order}
+        for task in todo:
+            self.left[task[1]].append(task)
+
+    def __bool__(self) -> bool:
+        return any(self.left.values())
+
+    def put_back(self, task: tuple[Submission, str]) -> None:
+        self.left[task[1]].appendleft(task)
+
+    def take(self, mine: set[str], others: set[str]) -> tuple[Submission, str]:
+        preferred = ([e for e in self.order if e in mine], [e for e in self.order if e not in others],
+                     self.order)
+        for candidates in preferred:
+            for ex_id in candidates:
+                if self.left[ex_id]:
+                    return self.left[ex_id].popleft()
+        raise IndexError("no grading left")
+
+
+@dataclass(eq=False)
+class _Worker:
+    """One worker process (a one-process executor), the exercises it has started and its tasks in flight."""
+
+    pool: ProcessPoolExecutor
+    exercises: set[str] = field(default_factory=set)
+    running: int = 0
+
+
 def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exercise], options: GradeOptions,
               record: Callable[[Submission, str, ExerciseResult, bool], None], log_path: Path,
               times: PhaseTimes) -> None:
-    """Grade ``todo`` on a pool of workers; a worker that dies is replaced and its task retried once.
-    The workers' figures of where the time went are added to ``times``."""
+    """Grade ``todo`` on worker processes (:class:`_Queue` says who grades what); a worker that dies is
+    replaced and its task retried once. The workers' figures of where the time went are added to
+    ``times``."""
     if not todo:
         return
-    # The heaviest exercises first, so that the last minutes are not one worker grading ex3 alone.
-    queue = sorted(todo, key=lambda t: exercises[t[1]].limits.timeout_s, reverse=True)
+    queue = _Queue(todo, lambda ex_id: exercises[ex_id].limits.timeout_s)
     attempts: dict[tuple[str, str], int] = {}
     context = multiprocessing.get_context("spawn")
     isolation = options.isolation if options.isolation is not None else detect()
-    while queue:
-        workers = min(options.worker_count(), len(queue))
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker,
-                                 initargs=(str(log_path), os.getpid(), isolation)) as pool:
-            futures: dict[Future[dict[str, Any]], tuple[Submission, str]] = {}
-            broken = False
-            while (queue or futures) and not broken:
-                while queue and len(futures) < workers * 2:
-                    sub, ex_id = queue.pop(0)
-                    task = Task(sub.student, str(sub.folder), ex_id, options.secret.seed(sub.student, ex_id),
-                                options.timeout_for(ex_id), options.memory_mb,
-                                options.secret.class_seed(ex_id))
-                    futures[pool.submit(grade_task, task)] = (sub, ex_id)
-                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    sub, ex_id = futures.pop(future)
-                    seed = options.secret.seed(sub.student, ex_id)
+
+    def start() -> _Worker:
+        return _Worker(ProcessPoolExecutor(1, mp_context=context, initializer=init_worker,
+                                           initargs=(str(log_path), os.getpid(), isolation)))
+
+    def task(sub: Submission, ex_id: str) -> Task:
+        return Task(sub.student, str(sub.folder), ex_id, options.secret.seed(sub.student, ex_id),
+                    options.timeout_for(ex_id), options.memory_mb, options.secret.class_seed(ex_id))
+
+    workers = [start() for _ in range(min(options.worker_count(), len(todo)))]
+    futures: dict[Future[dict[str, Any]], tuple[_Worker, Submission, str]] = {}
+
+    def replace_dead(dead: _Worker) -> None:
+        """Its other grading in flight goes back, unblamed, and a new worker takes its place."""
+        for future, (worker, sub, ex_id) in list(futures.items()):
+            if worker is dead:
+                del futures[future]
+                queue.put_back((sub, ex_id))
+        dead.pool.shutdown(wait=True, cancel_futures=True)
+        workers[workers.index(dead)] = start()
+
+    try:
+        while queue or futures:
+            for worker in list(workers):
+                while queue and worker.running < 2:  # one grading, and the next one ready
+                    others = set().union(*(w.exercises for w in workers if w is not worker))
+                    sub, ex_id = queue.take(worker.exercises, others)
                     try:
-                        graded = future.result()
-                        times.merge(graded["times"])
-                        record(sub, ex_id, result_from_dict(graded["result"]), False)
-                    except BrokenProcessPool:
-                        broken = True
-                        key = (sub.student, ex_id)
-                        attempts[key] = attempts.get(key, 0) + 1
-                        if attempts[key] >= 2:
-                            died = Failed(Failure.INTERNAL_ERROR, msg("failure.worker_died"))
-                            record(sub, ex_id, _failed_result(exercises[ex_id], seed, died), False)
-                        else:
-                            queue.append((sub, ex_id))
-                    except Exception as exc:  # a bug in a grader: an internal error, never the student's
-                        crashed = Failed(Failure.INTERNAL_ERROR, msg(
-                            "failure.internal", exercise=ex_id, error=f"{type(exc).__name__}: {exc}"))
-                        record(sub, ex_id, _failed_result(exercises[ex_id], seed, crashed), False)
-            if broken:
-                queue.extend(futures.values())
+                        future = worker.pool.submit(grade_task, task(sub, ex_id))
+                    except BrokenProcessPool:  # it died between two gradings
+                        queue.put_back((sub, ex_id))
+                        replace_dead(worker)
+                        break
+                    worker.exercises.add(ex_id)
+                    worker.running += 1
+                    futures[future] = (worker, sub, ex_id)
+            if not futures:
+                continue
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            died: list[_Worker] = []
+            for future in finished:
+                worker, sub, ex_id = futures.pop(future)
+                worker.running -= 1
+                seed = options.secret.seed(sub.student, ex_id)
+                try:
+                    graded = future.result()
+                    times.merge(graded["times"])
+                    record(sub, ex_id, result_from_dict(graded["result"]), False)
+                except BrokenProcessPool:
+                    if worker not in died:
+                        died.append(worker)
+                    key = (sub.student, ex_id)
+                    attempts[key] = attempts.get(key, 0) + 1
+                    if attempts[key] >= 2:
+                        lost = Failed(Failure.INTERNAL_ERROR, msg("failure.worker_died"))
+                        record(sub, ex_id, _failed_result(exercises[ex_id], seed, lost), False)
+                    else:
+                        queue.put_back((sub, ex_id))
+                except Exception as exc:  # a bug in a grader: an internal error, never the student's
+                    crashed = Failed(Failure.INTERNAL_ERROR, msg(
+                        "failure.internal", exercise=ex_id, error=f"{type(exc).__name__}: {exc}"))
+                    record(sub, ex_id, _failed_result(exercises[ex_id], seed, crashed), False)
+            for worker in died:
+                replace_dead(worker)
+    finally:
+        for worker in workers:
+            worker.pool.shutdown(wait=True, cancel_futures=True)
