@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -56,24 +58,45 @@ def grade_files(tmp_path: Path) -> GradeFiles:
     return run
 
 
-@pytest.fixture(scope="session")
-def graded_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], ExerciseResult]:
+def grade_source(exercise_id: str, source: str, folder: str) -> ExerciseResult:
+    """The public cases' result of ``source`` as the exercise's file in the new folder ``folder``."""
+    exercise = get_exercise(exercise_id)
+    ws = Path(folder)
+    (ws / exercise.filename).write_text(source, encoding="utf-8")
+    cases = exercise.public_cases()
+    return grade_exercise(exercise, ws, cases, exercise.expected_values(cases))
+
+
+class GradedOnce:
     """graded_once(exercise_id, source) -> the public cases' result of ``source`` as the exercise's file,
     as ``coursekit check`` judges it; each (exercise, source) is graded once per test session.
 
     ex3's and ex7's files each cost a process importing TensorFlow, most of ex7's a training run:
-    tests/test_ex7.py and tests/test_release.py (the handout's check against coursekit's) share them.
+    tests/test_ex3.py, test_ex7.py, test_mistakes.py and test_release.py (the handout's check against
+    coursekit's) share them. ``prefetch`` grades a module's files two at a time, one per core.
     """
-    results: dict[tuple[str, str], ExerciseResult] = {}
 
-    def run(exercise_id: str, source: str) -> ExerciseResult:
-        if (exercise_id, source) not in results:
-            exercise = get_exercise(exercise_id)
-            ws = tmp_path_factory.mktemp(exercise_id)
-            (ws / exercise.filename).write_text(source, encoding="utf-8")
-            cases = exercise.public_cases()
-            expected = exercise.expected_values(cases)
-            results[exercise_id, source] = grade_exercise(exercise, ws, cases, expected)
-        return results[exercise_id, source]
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.factory = tmp_path_factory
+        self.results: dict[tuple[str, str], ExerciseResult] = {}
 
-    return run
+    def __call__(self, exercise_id: str, source: str) -> ExerciseResult:
+        if (exercise_id, source) not in self.results:
+            folder = self.factory.mktemp(exercise_id)
+            self.results[exercise_id, source] = grade_source(exercise_id, source, str(folder))
+        return self.results[exercise_id, source]
+
+    def prefetch(self, exercise_id: str, sources: Iterable[str]) -> None:
+        todo = [s for s in dict.fromkeys(sources) if (exercise_id, s) not in self.results]
+        if len(todo) < 2:
+            return
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {s: pool.submit(grade_source, exercise_id, s, str(self.factory.mktemp(exercise_id)))
+                       for s in todo}
+            for source, future in futures.items():
+                self.results[exercise_id, source] = future.result()
+
+
+@pytest.fixture(scope="session")
+def graded_once(tmp_path_factory: pytest.TempPathFactory) -> GradedOnce:
+    return GradedOnce(tmp_path_factory)

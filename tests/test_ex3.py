@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import text
+from conftest import GradedOnce, text
 from rich.console import Console
 
 from coursekit import wire
@@ -148,9 +148,11 @@ def child() -> SimpleNamespace:
 
 
 @pytest.fixture(scope="module")
-def graded(graded_once: Callable[[str, str], ExerciseResult]) -> Callable[[str], ExerciseResult]:
+def graded(graded_once: GradedOnce) -> Callable[[str], ExerciseResult]:
     """graded(source) -> the public cases' result; each source is graded once for the session
-    (tests/test_release.py compares the handout's check with these results)."""
+    (tests/test_release.py compares the handout's check with these results), this module's files two at
+    a time from the start."""
+    graded_once.prefetch("ex3", SOURCES)
     return lambda source: graded_once("ex3", source)
 
 
@@ -187,6 +189,10 @@ MISTAKES: dict[str, tuple[str, set[str]]] = {
     "dense_output_missing": (WRONG_D, {IMDB}),
     "not_compiled": (WRONG_D, {COMPILE}),
 }
+# Every file this module grades, graded two at a time when the module starts (see the graded fixture);
+# test_release.py checks the solution, the stub and these with the handout too.
+SOURCES = [SOLUTION, (EXERCISES / FILE).read_text(encoding="utf-8"), WRONG_A, WRONG_B, WRONG_C, WRONG_D,
+           *(source for source, _ in MISTAKES.values())]
 
 
 def test_every_mistake_id_is_listed_here() -> None:
