@@ -165,9 +165,11 @@ def main() -> None:
     print(f"speed-up: {sequential / batch.wall:.1f}x (goal: at least 15x)")
     print(f"CPU per added student: ({batch.cpu:.1f} - {one.cpu:.1f}) / {args.students - 1} = "
           f"{per_student_cpu:.2f} core-seconds (goal: at most 1)")
-    print(f"peak memory of the process tree: {small.peak_kib / 1024:.0f} MiB for {args.small} students, "
-          f"{big.peak_kib / 1024:.0f} MiB for {large} (ratio {big.peak_kib / max(small.peak_kib, 1):.2f}; "
-          f"flat is about 1)")
+    peaks = {args.small: small.peak_kib, args.students: batch.peak_kib, large: big.peak_kib}
+    print("peak memory of the process tree: "
+          + ", ".join(f"{kib / 1024:.0f} MiB for {n} students" for n, kib in sorted(peaks.items()))
+          + f" (ratio {big.peak_kib / max(small.peak_kib, 1):.2f} from {args.small} to {large}; "
+            "flat is about 1)")
     print()
     print(f"where the time goes (seconds; per student = the {args.students}-student batch over "
           f"{args.students}):")
