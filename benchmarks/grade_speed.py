@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--exercises", default="ex1,ex2,ex3,ex4,ex5",
                         help="comma-separated ids ('' for all; default: the core-second goal's ex1-5)")
-    parser.add_argument("--repeat", type=int, default=1, help="one-student runs to take the median of")
+    parser.add_argument("--repeat", type=int, default=3, help="one-student runs to take the median of")
     parser.add_argument("--small", type=int, default=10, help="the small class of the memory comparison")
     parser.add_argument("--large", type=int, default=0,
                         help="the large class of the memory comparison (default: --students; the goal "
@@ -146,6 +146,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("COURSEKIT_SECRET", "benchmark-secret")
     large = args.large or args.students
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
         one_class = make_class(Path(tmp) / "one", 1)
         singles = [timed_grade(one_class, args.exercises) for _ in range(args.repeat)]
@@ -158,7 +159,7 @@ def main() -> None:
     sequential = args.students * single
     per_student_cpu = (batch.cpu - one.cpu) / (args.students - 1)
     print(f"cores: {os.cpu_count()}, exercises: {args.exercises or 'all'}, "
-          f"load average before: {os.getloadavg()[0]:.2f}")
+          f"load average before: {load_before:.2f}")
     print(f"one student, one run (median of {args.repeat}): {single:.2f} s wall, {one.cpu:.1f} s CPU")
     print(f"{args.students} one-student runs (estimated): {sequential:.1f} s")
     print(f"{args.students} students in one run: {batch.wall:.1f} s wall, {batch.cpu:.1f} s CPU")
