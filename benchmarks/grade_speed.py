@@ -102,6 +102,11 @@ def timed_grade(class_dir: Path, exercises: str) -> Run:
     return Run(elapsed, usage.ru_utime + usage.ru_stime, peak, timings)
 
 
+def student_cpu(run: Run) -> float:
+    """The CPU seconds of the run's student processes (the "student" phases of timings.json)."""
+    return sum(cpu for _, phase, _, cpu in run.timings.get("rows", []) if phase == "student")
+
+
 def make_class(folder: Path, students: int) -> Path:
     folder.mkdir(parents=True)
     for i in range(students):
@@ -166,6 +171,9 @@ def main() -> None:
     print(f"speed-up: {sequential / batch.wall:.1f}x (goal: at least 15x)")
     print(f"CPU per added student: ({batch.cpu:.1f} - {one.cpu:.1f}) / {args.students - 1} = "
           f"{per_student_cpu:.2f} core-seconds (goal: at most 1)")
+    students_own = (student_cpu(batch) - student_cpu(one)) / (args.students - 1)
+    print(f"  of which the students' own processes (their code, as the fork server measured them): "
+          f"{students_own:.2f}; coursekit's: {per_student_cpu - students_own:.2f}")
     peaks = {args.small: small.peak_kib, args.students: batch.peak_kib, large: big.peak_kib}
     print("peak memory of the process tree: "
           + ", ".join(f"{kib / 1024:.0f} MiB for {n} students" for n, kib in sorted(peaks.items()))
