@@ -6,9 +6,11 @@ references, the student's processes, ex3's rebuild and measurement, judging) and
 with the result as plain data. ``coursekit grade`` keeps them in ``OUT_DIR/timings.json`` (what this run
 cost, for whoever wants to see what is left to speed up; ``benchmarks/grade_speed.py`` prints them).
 
-CPU seconds are the grading process's own (``time.process_time``, all its threads); a student's
-process is not the grader's, so its phase shows the worker's wall time only. Phases of the workers add
-up over workers running in parallel: their sum can exceed the run's wall time.
+CPU seconds are the grading process's own (``time.process_time``, all its threads), except the
+"student" phase: the wall time a worker waits for a student's process, and that process's CPU as the
+fork server measured it (``os.wait4``); the worker's own CPU meanwhile (preparing the job, reading its
+output) is "sandbox". Phases of the workers add up over workers running in parallel: their sum can
+exceed the run's wall time.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ STAGING = "staging"
 STARTUP = "startup"
 REFERENCES = "references"
 STUDENT = "student"
+SANDBOX = "sandbox"
 REMEASURE = "remeasure"
 JUDGING = "judging"
 WRITING = "writing"
 # In the order a grading goes through them.
-PHASES = (STAGING, STARTUP, REFERENCES, STUDENT, REMEASURE, JUDGING, WRITING)
+PHASES = (STAGING, STARTUP, REFERENCES, STUDENT, SANDBOX, REMEASURE, JUDGING, WRITING)
 CLASS = "*"  # the "exercise" of what the coordinator does for the whole class
 
 

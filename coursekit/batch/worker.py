@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from coursekit import refcache
-from coursekit.batch.phases import JUDGING, REFERENCES, STARTUP, STUDENT, PhaseTimes
+from coursekit.batch.phases import JUDGING, REFERENCES, SANDBOX, STARTUP, STUDENT, PhaseTimes
 from coursekit.bounds import bound_result
 from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise
@@ -195,9 +195,10 @@ def grade_task(task: Task) -> dict[str, Any]:
     def run(folder: Path, job: Job, limits: Limits) -> RunReport:  # the fork server starts on first use
         with times.phase(exercise.id, STARTUP):
             server = shared_server(exercise.child_imports)
-        with times.phase(exercise.id, STUDENT):
-            report = server.run(folder, job, limits)
-        times.add(exercise.id, STUDENT, 0.0, report.cpu_s or 0.0)  # the student's process's own CPU
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = server.run(folder, job, limits)
+        times.add(exercise.id, STUDENT, time.perf_counter() - wall, report.cpu_s or 0.0)  # the process's CPU
+        times.add(exercise.id, SANDBOX, 0.0, time.process_time() - cpu)  # this worker's, meanwhile
         return report
 
     def grade(exercise: Exercise, folder: Path, cases: Sequence[Case],
