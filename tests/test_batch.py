@@ -146,7 +146,8 @@ def test_rerun_reuses_finished_and_regrades_changed(tmp_path):
     ran = (timings["students"], timings["graded"], timings["reused"], timings["tasks"])
     assert ran == (2, 1, 1, {"ex1": 1})
     phases = {(e, p) for e, p, *_ in timings["rows"]}
-    assert {("*", "staging"), ("*", "writing"), ("ex1", "student"), ("ex1", "sandbox"), ("ex1", "judging")} <= phases
+    assert {("*", "staging"), ("*", "writing"), ("ex1", "student"), ("ex1", "sandbox"),
+            ("ex1", "judging")} <= phases
     assert all(wall >= 0 and cpu >= 0 for *_, wall, cpu in timings["rows"])
     student_cpu = next(cpu for e, p, _, cpu in timings["rows"] if (e, p) == ("ex1", "student"))
     assert student_cpu > 0, "the fork server reports the student's process's CPU"
