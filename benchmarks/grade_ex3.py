@@ -2,10 +2,11 @@
 
 Grades copies of the reference solution in this process through the worker's code path
 (``coursekit.batch.worker.grade_task`` with a ``Task``: the fork server, ``grade_exercise`` with
-``remeasure=True``), one seed per student, after one warm-up student that starts the fork server and
-imports Keras here. The three parts are timed by wrapping the exercise's ``expected_values`` and
-``remeasure`` and the fork server's ``run``; "other" is the rest (cases, judging, copying files).
-Prints each part's median over the students, and checks every student got full marks.
+``remeasure=True``), one seed per student and the class's seed for the hidden sizes, as ``coursekit
+grade`` passes them, after one warm-up student that starts the fork server and imports Keras here. The
+three parts are timed by wrapping the exercise's ``expected_values`` and ``remeasure`` and the fork
+server's ``run``; "other" is the rest (cases, judging, copying files). Prints each part's median over
+the students, and checks every student got full marks.
 
     python benchmarks/grade_ex3.py [--students 7]
 """
@@ -66,7 +67,7 @@ def main() -> int:
                 folder = Path(tmp) / f"student{n}"
                 folder.mkdir()
                 shutil.copy(SOLUTION, folder / SOLUTION.name)
-                task = worker.Task(f"student{n}", str(folder), "ex3", seed=1000 + n)
+                task = worker.Task(f"student{n}", str(folder), "ex3", seed=1000 + n, class_seed=7)
                 spent.clear()
                 start = time.perf_counter()
                 result = worker.grade_task(task)["result"]
