@@ -54,7 +54,3 @@ class LazyMistakes(Sequence[Mistake]):
 
     def __iter__(self) -> Iterator[Mistake]:
         return iter(self._all())
-
-    @property
-    def computed(self) -> bool:
-        return self._found is not None

@@ -23,6 +23,19 @@ EXERCISES = ROOT / "exercises"
 GradeFiles = Callable[..., ExerciseResult]
 
 
+def assert_no_english_only(result: ExerciseResult) -> None:
+    """Each test's message renders from both catalogues (strict); the grader's own verdicts are catalogue
+    entries, never verbatim text, and a failed one's Chinese is not its English."""
+    from coursekit.i18n import render
+    from coursekit.results import Failure
+
+    for t in result.tests:
+        en, zh = (render(t.message, lang, strict=True) for lang in ("en", "zh"))
+        if t.passed or t.failure == Failure.WRONG_VALUE:  # the grader's own verdict, not an exception
+            assert t.message.key != "verbatim", (t.name, en)
+            assert t.passed or en != zh, (t.name, en)
+
+
 def text(test: TestResult, lang: str = "en") -> str:
     """A test's message and, on its own line, its hint, as a student reads them in ``lang``."""
     return test_output(test, lang)
