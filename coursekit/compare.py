@@ -98,23 +98,24 @@ def compare_array(expected: np.ndarray, got: Any, *, what: Param = "the result",
     arr = as_array(got)
     if arr is None:
         return Verdict(False, msg("compare.not_array", what=what, shape=_shape(expected), got=describe(got)))
+    same_shape, finite = arr.shape == expected.shape, bool(np.all(np.isfinite(arr)))
+    err = np.abs(arr - expected) if same_shape and finite else None
+    ok = None if err is None else err <= atol + rtol * np.abs(expected)
+    if ok is not None and bool(np.all(ok)):
+        return Verdict(True)  # no detail: only a failed test's arrays are shown (and printing them is slow)
     shown = ArrayDetail(expected=slice_text(expected), got=slice_text(arr), tolerance=tolerance,
                         what=what if isinstance(what, str) else "")
-    if arr.shape != expected.shape:
+    if not same_shape:
         verdict = Verdict(False, msg("compare.shape", what=what, expected=_shape(expected), got=_shape(arr)),
                           detail=shown)
         return _with_mistake(verdict, arr, mistakes, rtol, atol, expected)
-    if not np.all(np.isfinite(arr)):
+    if err is None or ok is None:  # not finite
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         value = "NaN" if np.isnan(arr[bad]) else "inf"
         return Verdict(False, msg("compare.not_finite", what=what, value=value, index=bad),
                        detail=replace(shown, first_difference=bad,
                                       expected_at_difference=float(expected[bad]),
                                       got_at_difference=float(arr[bad])))
-    err = np.abs(arr - expected)
-    ok = err <= atol + rtol * np.abs(expected)
-    if bool(np.all(ok)):
-        return Verdict(True, detail=replace(shown, max_abs_error=float(err.max(initial=0))))
     first = tuple(int(i) for i in np.argwhere(~ok)[0])
     detail = replace(shown, first_difference=first, expected_at_difference=float(expected[first]),
                      got_at_difference=float(arr[first]), max_abs_error=float(err.max()))

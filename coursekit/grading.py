@@ -18,9 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from coursekit import refcache
 from coursekit._exceptions import CoursekitError, SubmissionNotFoundError, SubmissionRefusedError
-from coursekit.exercise import Case, Exercise
+from coursekit.exercise import Case, Exercise, call_key
 from coursekit.imports import find_forbidden
 from coursekit.messages import Message, Mistake, in_domain, msg, verbatim
 from coursekit.notebook import NotebookCode, NotebookError, as_released, notebook_name, read_notebook
@@ -263,12 +262,12 @@ def _by_cell(report: RunReport, notebooks: Sequence[NotebookCode]) -> RunReport:
 def shared_calls(cases: Sequence[Case]) -> list[list[Case]]:
     """The cases grouped by the call they make, in order; the first of a group makes the call.
 
-    A call is its function, probe, arguments and probe data (``refcache.case_key``); a case's other fields
+    A call is its function, probe, arguments and probe data (``call_key``); a case's other fields
     (points, hidden, what a grader judges of it) do not change what the student's function is asked.
     """
     groups: dict[str, list[Case]] = {}
     for case in cases:
-        groups.setdefault(refcache.case_key(case), []).append(case)
+        groups.setdefault(call_key(case), []).append(case)
     return list(groups.values())
 
 

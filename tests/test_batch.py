@@ -199,6 +199,46 @@ def test_a_class_shares_hidden_shapes_but_not_values(exercise_id):
     assert shapes(alone) != shapes(bob) and [c.name for c in alone] == [c.name for c in bob]
 
 
+def test_call_key_is_the_cases_inputs():
+    from coursekit.exercise import Case, call_key
+
+    def case(x, **kwargs):
+        return Case("c", "f", (x, [1, "a"]), kwargs)
+
+    x = np.arange(6, dtype=np.float64).reshape(2, 3)
+    assert call_key(case(x, n=3)) == call_key(case(x.copy(), n=3))
+    changed = x.copy()
+    changed[1, 2] += 1e-12
+    assert call_key(case(changed, n=3)) != call_key(case(x, n=3))
+    assert call_key(case(x.reshape(3, 2), n=3)) != call_key(case(x, n=3))  # the same bytes
+    assert call_key(case(x.astype(np.float32), n=3)) != call_key(case(x, n=3))
+    assert call_key(case(x, n=4)) != call_key(case(x, n=3))
+    assert call_key(case(x, n="3")) != call_key(case(x, n=3))
+
+
+def test_worker_computes_a_repeated_cases_expected_value_once():
+    from coursekit.batch import worker
+    from coursekit.exercise import Case
+
+    class Counting:
+        id = "counting"
+
+        def __init__(self):
+            self.calls = []
+
+        def expected_values(self, cases):
+            self.calls += [c.name for c in cases]
+            return {c.name: float(c.args[0].sum()) for c in cases}
+
+    ex = Counting()
+    first = [Case("a", "f", (np.ones(3),)), Case("b", "f", (np.ones(4),))]
+    assert worker.expected_values(ex, first) == {"a": 3.0, "b": 4.0}
+    # Another student: "a" is drawn the same, "b" has other values.
+    again = [Case("a", "f", (np.ones(3),)), Case("b", "f", (np.full(4, 2.0),))]
+    assert worker.expected_values(ex, again) == {"a": 3.0, "b": 8.0}
+    assert ex.calls == ["a", "b", "b"]
+
+
 @pytest.mark.parametrize("exercise_id", ["ex2", "ex3"])
 def test_exercises_whose_inputs_are_sizes_draw_them_per_class(exercise_id):
     # Their hidden cases are sizes alone: one draw per class, so Keras builds each reference once per

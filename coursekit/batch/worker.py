@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from coursekit import refcache
 from coursekit.batch.phases import JUDGING, REFERENCES, SANDBOX, STARTUP, STUDENT, PhaseTimes
 from coursekit.bounds import bound_result
-from coursekit.exercise import Case, Exercise
+from coursekit.exercise import Case, Exercise, call_key
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult, result_to_dict
@@ -120,16 +119,16 @@ def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolat
     atexit.register(close_servers)
 
 
-# Expected values computed in this worker, by (exercise, case name, refcache.case_key): a case drawn the
-# same for another student of the class (ex2's and ex3's hidden cases are sizes drawn per class) is not
-# computed again. refcache's cache of the public cases is keyed the same way.
+# Expected values computed in this worker, by (exercise, case name, call_key): a case drawn the same for
+# another student of the class (ex2's and ex3's hidden cases are sizes drawn per class) is not computed
+# again.
 MAX_MEMO = 512
 _memo: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 
 
 def expected_values(exercise: Exercise, cases: Sequence[Case]) -> dict[str, Any]:
     """``exercise.expected_values(cases)``, reusing what this worker computed for the same cases before."""
-    keys = {c.name: (exercise.id, c.name, refcache.case_key(c)) for c in cases}
+    keys = {c.name: (exercise.id, c.name, call_key(c)) for c in cases}
     found = {name: _memo[key] for name, key in keys.items() if key in _memo}
     for key in (keys[name] for name in found):
         _memo.move_to_end(key)
