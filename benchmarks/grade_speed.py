@@ -6,6 +6,8 @@ Measured in one run on this machine, each a fresh ``coursekit grade`` process as
   a class of N copies of that student; their ratio N x one / batch is the speed-up (goal: at least 15);
 - the CPU time (user + system) of the whole process tree of each run: (batch - one) / (N - 1) is what
   one more student costs (goal: at most 1 core-second for exercises 1-5);
+- the floor under that figure: what the reference solutions' own calls for one student cost in a bare
+  forked process, with no coursekit around them (``student_floor.py``);
 - the peak resident memory of the whole process tree for a small and a large class (goal: flat);
 - the phases of both runs, per exercise (``OUT_DIR/timings.json``, see coursekit/batch/phases.py):
   wall and CPU seconds of staging, worker start-up, Keras references, the student's processes, ex3's
@@ -33,7 +35,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from student_floor import floor  # noqa: E402
+
 from coursekit.batch.phases import CLASS, PHASES  # noqa: E402
+from coursekit.registry import exercise_ids  # noqa: E402
 
 
 def tree_rss_kb(pid: int) -> int:
@@ -174,6 +179,11 @@ def main() -> None:
     students_own = (student_cpu(batch) - student_cpu(one)) / (args.students - 1)
     print(f"  of which the students' own processes (their code, as the fork server measured them): "
           f"{students_own:.2f}; coursekit's: {per_student_cpu - students_own:.2f}")
+    ids = [e for e in args.exercises.split(",") if e] or exercise_ids()
+    bare = floor(ids)
+    print(f"  the floor: the solutions' own calls for one student, bare in a forked process with no "
+          f"coursekit: {sum(bare.values()):.2f} core-seconds ("
+          + ", ".join(f"{e} {cpu:.2f}" for e, cpu in bare.items()) + ")")
     peaks = {args.small: small.peak_kib, args.students: batch.peak_kib, large: big.peak_kib}
     print("peak memory of the process tree: "
           + ", ".join(f"{kib / 1024:.0f} MiB for {n} students" for n, kib in sorted(peaks.items()))
