@@ -213,3 +213,22 @@ def test_a_layer_is_traced_at_its_second_call_only(keras: ModuleType) -> None:
         weights = rnn_weights(rng, "GRU", {"units": 3}, shape[2], "float64")
         _keras_ref.call_with_weights(spec, shape, weights, rng.normal(size=shape))
         assert bool(_keras_ref._calls[key].traced) == (n >= _keras_ref.TRACE_AT_CALL)
+
+
+def test_a_traced_call_leaves_the_weights_in_the_layer_and_checks_their_shapes(keras: ModuleType) -> None:
+    """The traced function loads the weights itself (no eager set_weights): the layer holds them after,
+    and weights of the wrong shape are refused, as set_weights refuses them."""
+    rng = np.random.default_rng(13)
+    spec: Spec = ("SimpleRNN", {"units": 3, "dtype": "float64"})
+    shape = (2, 4, 5)
+    _keras_ref.clear()
+    for _ in range(_keras_ref.TRACE_AT_CALL + 1):
+        weights = rnn_weights(rng, "SimpleRNN", {"units": 3}, shape[2], "float64")
+        _keras_ref.call_with_weights(spec, shape, weights, rng.normal(size=shape))
+    assert _keras_ref._calls[_keras_ref._key(spec, shape)].traced
+    for held, loaded in zip(built_layer(spec, shape).get_weights(), weights, strict=True):
+        np.testing.assert_array_equal(held, loaded)
+    with pytest.raises(ValueError, match="shape"):
+        _keras_ref.call_with_weights(spec, shape, [weights[0].T, *weights[1:]], rng.normal(size=shape))
+    with pytest.raises(ValueError, match="holds 3 weights"):
+        _keras_ref.call_with_weights(spec, shape, weights[:2], rng.normal(size=shape))
