@@ -184,6 +184,8 @@ def main() -> None:
     print(f"  the floor: the solutions' own calls for one student, bare in a forked process with no "
           f"coursekit: {sum(bare.values()):.2f} core-seconds ("
           + ", ".join(f"{e} {cpu:.2f}" for e, cpu in bare.items()) + ")")
+    print(f"  above the floor (isolation, references, judging, writing: what coursekit could still save): "
+          f"{per_student_cpu - sum(bare.values()):.2f}")
     peaks = {args.small: small.peak_kib, args.students: batch.peak_kib, large: big.peak_kib}
     print("peak memory of the process tree: "
           + ", ".join(f"{kib / 1024:.0f} MiB for {n} students" for n, kib in sorted(peaks.items()))
