@@ -68,6 +68,8 @@ def call_key(case: Case) -> str:
             for k in sorted(value, key=repr):
                 add(k)
                 add(value[k])
+        elif isinstance(value, np.generic):  # as the wire format sends it: np.int64(3) is 3
+            add(value.item())
         else:
             digest.update(f"{type(value).__name__} {value!r} ".encode())
 

@@ -214,6 +214,7 @@ def test_call_key_is_the_cases_inputs():
     assert call_key(case(x.astype(np.float32), n=3)) != call_key(case(x, n=3))
     assert call_key(case(x, n=4)) != call_key(case(x, n=3))
     assert call_key(case(x, n="3")) != call_key(case(x, n=3))
+    assert call_key(case(x, n=np.int64(3))) == call_key(case(x, n=3))  # the same call in the child
 
 
 def test_worker_computes_a_repeated_cases_expected_value_once():
