@@ -10,9 +10,10 @@ the stub (hidden cases, the model rebuilt in the grader) is in tests/test_contra
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from conftest import EXERCISES, SOLUTIONS, GradedOnce, assert_no_english_only, text
+from conftest import EXERCISES, SOLUTIONS, GradedOnce, assert_no_english_only, grade_source, text
 
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
@@ -168,6 +169,18 @@ def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> No
     result = graded(SOLUTION)
     assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
     assert result.score == result.max_score == 15
+
+
+def test_training_is_seeded_so_a_regrade_reaches_the_same_accuracy(
+        graded: Callable[[str], ExerciseResult], tmp_path: Path) -> None:
+    """The training probe seeds the student's process: a second grading of the same file trains the same
+    way (unseeded, a correct model stalled below the threshold about once in forty runs)."""
+    def accuracy(result: ExerciseResult) -> object:
+        test = next(t for t in result.tests if t.name == ACCURACY)
+        assert test.passed, text(test)
+        return test.message.param("accuracy")
+
+    assert accuracy(grade_source("ex7", SOLUTION, str(tmp_path))) == accuracy(graded(SOLUTION))
 
 
 def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
