@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from student_floor import floor  # noqa: E402
+from student_floor import floor, total  # noqa: E402
 
 from coursekit.batch.phases import CLASS, PHASES  # noqa: E402
 from coursekit.registry import exercise_ids  # noqa: E402
@@ -182,10 +182,11 @@ def main() -> None:
     ids = [e for e in args.exercises.split(",") if e] or exercise_ids()
     bare = floor(ids)
     print(f"  the floor: the solutions' own calls for one student, bare in a forked process with no "
-          f"coursekit: {sum(bare.values()):.2f} core-seconds ("
-          + ", ".join(f"{e} {cpu:.2f}" for e, cpu in bare.items()) + ")")
+          f"coursekit: {total(bare):.2f} core-seconds ("
+          + ", ".join(f"{e} {cpu:.2f}" if cpu is not None else f"{e} not measured" for e, cpu in bare.items())
+          + ")")
     print(f"  above the floor (isolation, references, judging, writing: what coursekit could still save): "
-          f"{per_student_cpu - sum(bare.values()):.2f}")
+          f"{per_student_cpu - total(bare):.2f}")
     peaks = {args.small: small.peak_kib, args.students: batch.peak_kib, large: big.peak_kib}
     print("peak memory of the process tree: "
           + ", ".join(f"{kib / 1024:.0f} MiB for {n} students" for n, kib in sorted(peaks.items()))
