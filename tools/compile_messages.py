@@ -18,7 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE_DIRS = (ROOT / "coursekit" / "locale", ROOT / "graders" / "locale")
+LOCALE_DIRS = (ROOT / "coursekit" / "locale", *sorted(ROOT.glob("graders/*/locale")))
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
