@@ -185,7 +185,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                                            reused=reused, seconds=time.monotonic() - started,
                                            skipped=roster.skipped)
     with times.phase(CLASS, WRITING):
-        write_outputs(report, options.lang)
+        report = write_outputs(report, options.lang)
     timings = {"seconds": round(time.monotonic() - started, 3), "students": len(chosen),
                "graded": len(todo), "reused": reused, **times.to_data()}
     write_atomic(out_dir / TIMINGS, json.dumps(timings, indent=1) + "\n")

@@ -1,0 +1,110 @@
+"""Hostile submissions, round three: what a student names, nests or trains, replayed (issue 26).
+
+Each test replays one attack of the red-team pass and checks what it must get: the batch completes with
+every output written and the correct students' grades untouched, no worker past its limits, a forged
+training scoring nothing on the training tests, one-line errors with exit 2. The first round's corpus is
+``tests/test_hostile.py`` (with ``tests/hostile/``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+from coursekit.batch import GradeOptions, grade_class
+from coursekit.batch.roster import student_id
+from coursekit.batch.secret import Secret
+from coursekit.batch.store import Gradebook, StudentRecord
+from coursekit.names import MAX_ID_BYTES, folder_name
+from coursekit.registry import get_exercise
+
+ROOT = Path(__file__).resolve().parents[1]
+EX1 = get_exercise("ex1")
+SOLUTION = (ROOT / "solutions" / EX1.filename).read_text()
+SECRET = Secret("s3cr3t-for-round-three", "test")
+# 127 Chinese characters in GBK: 254 bytes, as a Windows zip of a long Chinese name unpacks on Linux.
+LONG_GBK = ("张三李四王五" * 22)[:127].encode("gbk")
+
+
+def ex1_options(**kwargs: object) -> GradeOptions:
+    return GradeOptions(exercises=("ex1",), workers=1, secret=SECRET, lang="en", **kwargs)  # type: ignore[arg-type]
+
+
+def class_with(tmp_path: Path, names: dict[str | bytes, str]) -> Path:
+    """A class folder holding one folder per name (bytes: a raw, maybe non-UTF-8 name) with ``source``."""
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    for name, source in names.items():
+        folder = class_dir / (os.fsdecode(name) if isinstance(name, bytes) else name)
+        folder.mkdir()
+        (folder / EX1.filename).write_text(source)
+    return class_dir
+
+
+def outputs_written(out: Path, students: list[str]) -> None:
+    for name in ("grades.csv", "summary.json", "report.html"):
+        assert (out / name).is_file(), name
+    for student in students:
+        for name in ("results.json", "report.md"):
+            assert (out / "feedback" / folder_name(student) / name).is_file(), (student, name)
+
+
+# ---- 1. one folder name stops every output -----------------------------------------------------------
+
+def test_a_long_name_becomes_an_id_bounded_in_bytes_and_unique():
+    long_id = student_id(os.fsdecode(LONG_GBK))
+    assert len(long_id.encode()) <= MAX_ID_BYTES and long_id.startswith("张三李四")
+    assert long_id == student_id(os.fsdecode(LONG_GBK))  # deterministic
+    other = student_id(os.fsdecode(LONG_GBK[:-2] + "六".encode("gbk")))  # same first 126 characters
+    assert other != long_id and len(other.encode()) <= MAX_ID_BYTES
+    utf8 = "长" * 200
+    assert len(student_id(utf8).encode()) <= MAX_ID_BYTES and student_id(utf8) != student_id(utf8[:-1])
+    assert student_id("ada") == "ada" and student_id("张三") == "张三"  # short readable ids unchanged
+    assert "\r" not in student_id("s12_cr\r=1+1") and student_id("s12_cr\r=1+1").isprintable()
+    for stored in ("x" * 400, "a/b", "..", "\x1b[2J"):  # ids as an older gradebook may hold them
+        name = folder_name(stored)
+        assert len(name.encode()) <= MAX_ID_BYTES and "/" not in name and name not in (".", "..")
+        assert name.isprintable()
+
+
+def test_a_long_gbk_folder_name_is_graded_and_every_output_written(tmp_path):
+    class_dir = class_with(tmp_path, {LONG_GBK: SOLUTION, "good": SOLUTION})
+    out = tmp_path / "out"
+    report = grade_class(class_dir, out, ex1_options())
+    students = [s.student for s in report.students]
+    assert len(students) == 2 and all(len(s.encode()) <= MAX_ID_BYTES for s in students)
+    assert all(s.total == EX1.public_points() + EX1.hidden_points() for s in report.students)
+    outputs_written(out, students)
+    assert report.unwritten == ()
+
+
+def test_an_old_gradebook_holding_a_long_id_does_not_stop_later_runs(tmp_path):
+    """A gradebook written before ids were bounded keeps the departed student under the 388-byte id:
+    every later run still writes every output (the folder's name is bounded)."""
+    class_dir = class_with(tmp_path, {"good": SOLUTION})
+    out = tmp_path / "out"
+    out.mkdir()
+    old_id = LONG_GBK.decode("gbk") + "~abcdef"
+    assert len(old_id.encode()) > 255
+    with Gradebook(out / "gradebook.sqlite") as book:
+        book.put_student(StudentRecord(old_id, True))
+    report = grade_class(class_dir, out, ex1_options())
+    assert {s.student for s in report.students} == {"good", old_id}
+    outputs_written(out, ["good", old_id])
+
+
+def test_one_students_feedback_that_cannot_be_written_stops_no_other_output(tmp_path):
+    class_dir = class_with(tmp_path, {"blocked": SOLUTION, "good": SOLUTION})
+    out = tmp_path / "out"
+    (out / "feedback").mkdir(parents=True)
+    (out / "feedback" / "blocked").write_text("a file where the folder goes")
+    report = grade_class(class_dir, out, ex1_options())
+    outputs_written(out, ["good"])
+    assert [m.param("student") for m in report.unwritten] == ["blocked"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert len(summary["unwritten"]) == 1 and "blocked" in summary["unwritten"][0]
+    assert "blocked" in (out / "report.html").read_text()
+    with open(out / "grades.csv", newline="") as f:
+        assert [row[0] for row in csv.reader(f)] == ["student", "max", "blocked", "good"]
