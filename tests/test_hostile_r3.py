@@ -9,6 +9,7 @@ training scoring nothing on the training tests, one-line errors with exit 2. The
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -108,3 +109,48 @@ def test_one_students_feedback_that_cannot_be_written_stops_no_other_output(tmp_
     assert "blocked" in (out / "report.html").read_text()
     with open(out / "grades.csv", newline="") as f:
         assert [row[0] for row in csv.reader(f)] == ["student", "max", "blocked", "good"]
+
+
+# ---- 4. a carriage return in a student id splits grades.csv ----------------------------------------------
+
+CONTROL_IDS = ["s12_cr\r=1+1", "lf\n@SUM(1)", "tab\t+2", "esc\x1b[2J-3", "nel\x85=4", "ls\u2028=5"]
+
+
+def rows_of(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def test_every_control_character_in_a_csv_cell_is_escaped_and_the_formula_guard_still_applies(tmp_path):
+    """grades.csv from a gradebook holding ids with control characters (an older gradebook, or any cell
+    coursekit writes): one row per student, no cell holding a control character, none a formula."""
+    from coursekit.batch.classbook import report_from_gradebook
+    from coursekit.course import Course
+    from coursekit.render.csvout import grades_csv, write_csv
+
+    with Gradebook(tmp_path / "gradebook.sqlite") as book:
+        for student in CONTROL_IDS:
+            book.put_student(StudentRecord(student, True))
+        report = report_from_gradebook(book, Course(), ("ex1",), tmp_path, 0, 0, 0.0)
+    rows = rows_of(grades_csv(report))
+    assert len(rows) == 2 + len(CONTROL_IDS), rows
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if not c.isprintable()], cells
+    assert not [c for c in cells if c.startswith(("=", "+", "@", "-", "\t", "\r"))], cells
+    firsts = [row[0] for row in rows[2:]]
+    assert "s12_cr\\r=1+1" in firsts
+    assert rows_of(write_csv([["=1\r=2", "\t=x", "a,b\nc"]])) == [["'=1\\r=2", "\\t=x", "a,b\\nc"]]
+
+
+def test_a_folder_named_with_a_carriage_return_keeps_grades_csv_one_row_per_student(tmp_path):
+    class_dir = class_with(tmp_path, {"s12_cr\r=1+1": SOLUTION, "good": SOLUTION})
+    out = tmp_path / "out"
+    report = grade_class(class_dir, out, ex1_options())
+    with open(out / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 4 and [r[0] for r in rows[:2]] == ["student", "max"]
+    assert all(len(r) == len(rows[0]) for r in rows)
+    assert not [c for r in rows for c in r if c.startswith(("=", "+", "@")) or not c.isprintable()]
+    scores = {r[0]: r[1:] for r in rows[2:]}
+    assert scores["good"] == rows[1][1:]  # full marks, on the right row
+    assert {s.student for s in report.students} == {"good", next(k for k in scores if k != "good")}
+    outputs_written(out, [s.student for s in report.students])
