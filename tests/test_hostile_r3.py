@@ -154,3 +154,66 @@ def test_a_folder_named_with_a_carriage_return_keeps_grades_csv_one_row_per_stud
     assert scores["good"] == rows[1][1:]  # full marks, on the right row
     assert {s.student for s in report.students} == {"good", next(k for k in scores if k != "good")}
     outputs_written(out, [s.student for s in report.students])
+
+
+# ---- 6. report.md carries injected Markdown and HTML ------------------------------------------------------
+
+INJECTED = ("bad\r| ✓ | forged | 100/100 | ok |\r\n# All tests passed: 100/100\n"
+            "<img src=x onerror=alert(1)> <script>alert(2)</script> <iframe src=//evil.example></iframe> "
+            "[click](http://evil.example) ![x](http://evil.example/x.png) <http://evil.example> `code` "
+            "**bold** _em_ ~~gone~~ &lt;b&gt; $x$ \\| \\`\n- item\n1. item\n===\n> quote\x1b[2J")
+
+
+def markdown_tokens(text: str) -> list[tuple[str, str]]:
+    """(type, tag) of every token a CommonMark renderer with HTML and tables on makes of ``text``."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    found = []
+    for token in parser.parse(text):
+        found.append((token.type, token.tag))
+        found.extend((child.type, child.tag) for child in token.children or [])
+    return found
+
+
+def test_report_md_escapes_everything_a_markdown_renderer_could_act_on(tmp_path):
+    """A public case's exception message, a note and a student id carrying table rows, a heading, raw
+    HTML, links, images, code and emphasis: rendered, report.md holds one h1, one h2 per exercise, one
+    table row per test, and no HTML, link, image, code, list, quote or emphasis of the student's."""
+    from coursekit.messages import verbatim
+    from coursekit.render.tables import markdown_text, student_markdown
+    from coursekit.results import ExerciseResult, Failure, TestResult
+
+    tests = (TestResult("public", "failed", 0.0, 1.0, verbatim(INJECTED), failure=Failure.EXCEPTION),
+             TestResult("other", "passed", 1.0, 1.0, verbatim("ok")))
+    result = ExerciseResult("ex1", verbatim(INJECTED), tests, notes=(verbatim(INJECTED),))
+    page = student_markdown(INJECTED, [result], verbatim(INJECTED), "en")
+    kinds = markdown_tokens(page)
+    assert [tag for kind, tag in kinds if kind == "heading_open"] == ["h1", "h2"], page
+    assert sum(1 for kind, _ in kinds if kind == "tr_open") == 1 + len(tests), page
+    acted = {"html_inline", "html_block", "link_open", "image", "code_inline", "code_block", "fence",
+             "em_open", "s_open", "bullet_list_open", "ordered_list_open", "hr"}
+    assert not [k for k in kinds if k[0] in acted], [k for k in kinds if k[0] in acted]
+    assert sum(1 for kind, _ in kinds if kind == "strong_open") == 1  # the total's, ours
+    assert sum(1 for kind, _ in kinds if kind == "blockquote_open") == 2  # the problem and the note, ours
+    assert "\r" not in page and "\x1b" not in page
+    for line in ("- item", "1. item", "# All", "=", "+ x"):  # at the start of a quoted line
+        tokens = markdown_tokens("> " + markdown_text(line))
+        assert not [k for k in tokens if k[0] in acted | {"heading_open"}], (line, tokens)
+    assert markdown_text("a_b __init__ ex1_rnn.py") == "a_b \\_\\_init\\_\\_ ex1_rnn.py"
+
+
+def test_the_notes_above_a_students_feedback_are_escaped_too(tmp_path):
+    from coursekit.batch.classbook import report_from_gradebook
+    from coursekit.batch.outputs import write_outputs
+    from coursekit.course import Course
+    from coursekit.messages import verbatim
+
+    with Gradebook(tmp_path / "gradebook.sqlite") as book:
+        book.put_student(StudentRecord("ada", True, intake=(verbatim(INJECTED),)))
+        report = report_from_gradebook(book, Course(), ("ex1",), tmp_path, 0, 0, 0.0)
+    write_outputs(report, "en")
+    page = (tmp_path / "feedback" / "ada" / "report.md").read_text()
+    kinds = markdown_tokens(page)
+    assert [tag for kind, tag in kinds if kind == "heading_open"] == ["h1"], page
+    assert not [k for k in kinds if k[0] in ("html_inline", "html_block", "link_open", "image")]

@@ -23,7 +23,7 @@ from coursekit.names import folder_name
 from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
 from coursekit.render.reporthtml import report_html
-from coursekit.render.tables import student_markdown
+from coursekit.render.tables import markdown_text, student_markdown
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -68,7 +68,7 @@ def _write_feedback(report: ClassReport, s: StudentGrades, lang: str) -> None:
     write_atomic(folder / "results.json",
                  json.dumps(student_results(s, lang), indent=1, ensure_ascii=False) + "\n")
     notes = feedback_notes(s, lang)
-    quoted = "".join(f"> {line}\n" for line in notes) + ("\n" if notes else "")
+    quoted = "".join(f"> {markdown_text(line)}\n" for line in notes) + ("\n" if notes else "")
     markdown = quoted + student_markdown(s.student, s.results, s.problem, lang)
     write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
                  else cut(markdown, MAX_STUDENT_CHARS) + "\n")
