@@ -14,6 +14,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from coursekit.batch import GradeOptions, grade_class
 from coursekit.batch.roster import student_id
 from coursekit.batch.secret import Secret
@@ -217,3 +219,79 @@ def test_the_notes_above_a_students_feedback_are_escaped_too(tmp_path):
     kinds = markdown_tokens(page)
     assert [tag for kind, tag in kinds if kind == "heading_open"] == ["h1"], page
     assert not [k for k in kinds if k[0] in ("html_inline", "html_block", "link_open", "image")]
+
+
+# ---- 7. and 8. instructor inputs: one line and exit 2 before any grading ---------------------------------
+
+def cli(args: list[str], lang: str = "en", cwd: Path | None = None) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from coursekit.cli import app
+
+    env = {"COLUMNS": "200", "COURSEKIT_LANG": lang, "COURSEKIT_SECRET": "round-three"}
+    with pytest.MonkeyPatch.context() as patch:
+        if cwd is not None:
+            patch.chdir(cwd)
+        result = CliRunner().invoke(app, args, env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def refused_in_one_line(args: list[str], english: str, chinese: str) -> None:
+    for lang, words in (("en", english), ("zh", chinese)):
+        code, out, err = cli(args, lang)
+        assert code == 2 and out == "", (code, out, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and words in lines[0], err
+
+
+def a_class(tmp_path: Path) -> Path:
+    class_dir = tmp_path / "class"
+    (class_dir / "ada").mkdir(parents=True)
+    (class_dir / "ada" / EX1.filename).write_text(SOLUTION)
+    return class_dir
+
+
+@pytest.mark.parametrize("value", ["1e308", "inf", "-inf", "nan", "-3", "1001"])
+def test_course_points_must_be_finite_and_sensible(tmp_path, value):
+    class_dir = a_class(tmp_path)
+    course = tmp_path / "course.toml"
+    course.write_text(f"[points]\nex1 = {value}\n")
+    args = ["grade", str(class_dir), "--out", str(tmp_path / "out"), "--course", str(course)]
+    refused_in_one_line(args, "points.ex1: expected a number", "points.ex1：应为")
+    assert not (tmp_path / "out").exists()
+
+
+def test_grade_out_naming_an_existing_file_is_refused(tmp_path):
+    class_dir = a_class(tmp_path)
+    (tmp_path / "grades").write_text("last year's")
+    refused_in_one_line(["grade", str(class_dir), "--out", str(tmp_path / "grades")],
+                        "is a file, not a folder", "是文件，不是文件夹")
+    assert (tmp_path / "grades").read_text() == "last year's"
+
+
+def test_grade_out_that_cannot_be_made_is_refused(tmp_path):
+    class_dir = a_class(tmp_path)
+    (tmp_path / "a-file").write_text("")
+    for out in ("/proc/coursekit-out", str(tmp_path / "a-file" / "out")):
+        refused_in_one_line(["grade", str(class_dir), "--out", out], "--out: cannot write to",
+                            "--out：无法写入")
+
+
+def test_release_into_a_folder_that_cannot_be_made_is_refused(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    for out in ("/proc/x", str(tmp_path / "a-file" / "handout")):
+        refused_in_one_line(["release", out, "--exercises", "ex1"], "cannot write the handout",
+                            "无法把学生练习包写入")
+    assert (tmp_path / "a-file").read_text() == ""
+
+
+def test_export_gradescope_makes_the_folder_it_is_told_to_write_into(tmp_path):
+    """``--out dist/autograder.zip`` with no dist/: the folder is made, as ``grade --out`` makes its own;
+    a folder named as the zip, or a place no folder can be made, is refused in one line."""
+    out = tmp_path / "dist" / "new" / "autograder.zip"
+    code, said, err = cli(["export", "gradescope", "--out", str(out), "--exercises", "ex1"])
+    assert code == 0 and out.is_file(), (said, err)
+    refused_in_one_line(["export", "gradescope", "--out", str(tmp_path / "dist")], "is a folder",
+                        "是文件夹")
+    refused_in_one_line(["export", "gradescope", "--out", "/proc/x/autograder.zip"], "--out: cannot write",
+                        "--out：无法写入")

@@ -121,6 +121,35 @@ def check_students(class_dir: Path, students: Sequence[str]) -> None:
                                                  students=", ".join(unknown)))
 
 
+def check_out(class_dir: Path, out_dir: Path) -> None:
+    """Refuse an output folder that is a file or that cannot be written; then make it (a folder that
+    cannot be made, under ``/proc`` say, is refused too). A refused folder is left as it was."""
+    out = Path(os.path.abspath(out_dir))
+    if out.exists() and not out.is_dir():
+        raise InvalidOptionError(f"--out: {out_dir} is a file, not a folder",
+                                 message=msg("option.out_is_file", path=str(out_dir)))
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        where = existing if existing is not None else out
+        reason = "not a folder" if existing is not None and not existing.is_dir() else "permission denied"
+        raise InvalidOptionError(f"--out: cannot write to {out_dir} ({where}: {reason})",
+                                 message=msg("option.out_unwritable", path=str(out_dir),
+                                             reason=f"{where}: {reason}"))
+    _make_out(out_dir)
+
+
+def _make_out(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".coursekit-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InvalidOptionError(f"--out: cannot write to {out_dir} ({reason})",
+                                 message=msg("option.out_unwritable", path=str(out_dir),
+                                             reason=reason)) from None
+
+
 def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 on_progress: Callable[[Progress], None] | None = None) -> ClassReport:
     """Grade the students of ``class_dir`` (all, or ``options.students``) into ``out_dir``, then write every
@@ -129,10 +158,10 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     ids = options.exercises or tuple(exercise_ids())
     exercises = {i: get_exercise(i) for i in ids}
     check_students(class_dir, options.students)
+    check_out(class_dir, out_dir)  # and makes it
     roster = student_entries(class_dir)
     entries = {e.student: e for e in roster.entries}
     chosen = [(s, entries[s]) for s in (options.students or sorted(entries))]
-    out_dir.mkdir(parents=True, exist_ok=True)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
     times = PhaseTimes()
     with tempfile.TemporaryDirectory(prefix="coursekit-class-") as staging, \
