@@ -269,6 +269,23 @@ def test_grade_out_naming_an_existing_file_is_refused(tmp_path):
     assert (tmp_path / "grades").read_text() == "last year's"
 
 
+@pytest.mark.parametrize("where", [".", "feedback", "ada/out", "../class/sub"])
+def test_grade_out_in_the_class_folder_is_refused_and_nothing_is_written(tmp_path, where):
+    class_dir = a_class(tmp_path)
+    before = sorted(p.relative_to(class_dir) for p in class_dir.rglob("*"))
+    refused_in_one_line(["grade", str(class_dir), "--out", str(class_dir / where)],
+                        "inside it", "在它里面")
+    assert sorted(p.relative_to(class_dir) for p in class_dir.rglob("*")) == before
+
+
+def test_grade_out_through_a_link_into_the_class_folder_is_refused(tmp_path):
+    class_dir = a_class(tmp_path)
+    (tmp_path / "link").symlink_to(class_dir)
+    refused_in_one_line(["grade", str(class_dir), "--out", str(tmp_path / "link" / "out")],
+                        "inside it", "在它里面")
+    assert not (class_dir / "out").exists()
+
+
 def test_grade_out_that_cannot_be_made_is_refused(tmp_path):
     class_dir = a_class(tmp_path)
     (tmp_path / "a-file").write_text("")

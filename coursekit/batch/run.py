@@ -122,12 +122,22 @@ def check_students(class_dir: Path, students: Sequence[str]) -> None:
 
 
 def check_out(class_dir: Path, out_dir: Path) -> None:
-    """Refuse an output folder that is a file or that cannot be written; then make it (a folder that
-    cannot be made, under ``/proc`` say, is refused too). A refused folder is left as it was."""
+    """Refuse an output folder that is a file, that cannot be written, or that is the class folder or
+    inside it (the next run would grade ``feedback/`` as a student, and the gradebook would sit among the
+    submissions); then make it (a folder that cannot be made, under ``/proc`` say, is refused too). A
+    refused folder is left as it was."""
     out = Path(os.path.abspath(out_dir))
     if out.exists() and not out.is_dir():
         raise InvalidOptionError(f"--out: {out_dir} is a file, not a folder",
                                  message=msg("option.out_is_file", path=str(out_dir)))
+    try:
+        inside = out.resolve().is_relative_to(class_dir.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if inside:
+        raise InvalidOptionError(f"--out: {out_dir} is the class folder {class_dir} or inside it",
+                                 message=msg("option.out_in_class", path=str(out_dir),
+                                             class_dir=str(class_dir)))
     existing = next((p for p in (out, *out.parents) if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         where = existing if existing is not None else out
