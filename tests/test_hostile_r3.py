@@ -312,3 +312,73 @@ def test_export_gradescope_makes_the_folder_it_is_told_to_write_into(tmp_path):
                         "是文件夹")
     refused_in_one_line(["export", "gradescope", "--out", "/proc/x/autograder.zip"], "--out: cannot write",
                         "--out：无法写入")
+
+
+# ---- 5. a deeply nested notebook beside a correct .py ------------------------------------------------------
+
+NOTEBOOK = "ex1_rnn_forward.ipynb"
+
+
+def deep_notebooks() -> dict[str, str]:
+    """A notebook nested past json's recursion (RecursionError in json itself), one within json's reach but
+    past the notebook bound (nbformat's validation recursed), and one hiding the depth in its metadata."""
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "x = 1\n"}
+    within = {"nbformat": 4, "nbformat_minor": 5, "cells": [cell], "metadata": {"deep": None}}
+    deep: object = 1
+    for _ in range(500):
+        deep = [deep]
+    within["metadata"]["deep"] = deep
+    return {"past json": '{"nbformat": 4, "metadata": ' + "[" * 200_000 + "]" * 200_000 + ', "cells": []}',
+            "past the bound": json.dumps(within),
+            "in outputs": json.dumps({**within, "metadata": {},
+                                      "cells": [{**cell, "outputs": [{"output_type": "display_data",
+                                                                      "metadata": {}, "data": {
+                                                                          "application/json": deep}}]}]})}
+
+
+@pytest.mark.parametrize("kind", ["past json", "past the bound", "in outputs"])
+def test_a_deep_notebook_beside_a_correct_py_leaves_the_py_graded(tmp_path, kind):
+    from coursekit.check import check
+    from coursekit.render.text import words
+
+    (tmp_path / EX1.filename).write_text(SOLUTION)
+    (tmp_path / NOTEBOOK).write_text(deep_notebooks()[kind])
+    result = check("ex1", tmp_path)
+    assert result.score == result.max_score and not any(t.internal_error for t in result.tests)
+    assert any("a .py file wins over the notebook" in words(n) for n in result.notes)
+
+
+@pytest.mark.parametrize("kind", ["past json", "past the bound", "in outputs"])
+def test_a_deep_notebook_alone_fails_with_a_reason_for_the_student_in_both_languages(tmp_path, kind):
+    from coursekit.check import check
+    from coursekit.render.text import test_output
+
+    (tmp_path / NOTEBOOK).write_text(deep_notebooks()[kind])
+    result = check("ex1", tmp_path)
+    assert result.score == 0 and not any(t.internal_error for t in result.tests)
+    for t in result.tests:
+        assert "levels deep" in test_output(t, "en") and "层" in test_output(t, "zh"), test_output(t, "en")
+
+
+def test_check_and_grade_say_it_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "ada"
+    folder.mkdir()
+    (folder / EX1.filename).write_text(SOLUTION)
+    (folder / NOTEBOOK).write_text(deep_notebooks()["past json"])
+    run = subprocess.run([sys.executable, "-m", "coursekit", "check", "ex1", str(folder)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         env={**os.environ, "COURSEKIT_LANG": "en"})
+    assert run.returncode == 0 and "Traceback" not in run.stderr + run.stdout, run.stderr[-2000:]
+    report = grade_class(tmp_path, tmp_path.parent / f"{tmp_path.name}-out", ex1_options())
+    assert report.internal_errors() == []
+    assert report.students[0].total == EX1.public_points() + EX1.hidden_points()
+
+
+def test_a_notebook_whose_code_is_larger_than_a_py_may_be_is_refused(tmp_path):
+    from coursekit.notebook import NotebookError, notebook_code
+
+    with pytest.raises(NotebookError, match="KiB of code"):
+        notebook_code(NOTEBOOK, [("code", "x = 1\n" * 200_000)])
