@@ -7,8 +7,9 @@
   learns in a few epochs, and several tests judge that one run (the cases share the call). Its probe
   (``graders/_probe_training.py``) sends the model's config and weights, its optimiser's step count and
   the history. ``coursekit check`` lets the probe run the model on the validation rows and on new reviews;
-  batch grading rebuilds the model here from its config (an allowlist of Keras layers, safe
-  deserialization, as ex3 does) and runs it on new reviews of the student's own (a hidden case).
+  batch grading rebuilds the model from its config (an allowlist of Keras layers, safe deserialization,
+  as ex3 does) in a sandboxed job under a time and a memory limit (``graders/_keras_build.py``), never in
+  the grading worker, and runs it there on new reviews of the student's own (a hidden case).
 - ``plot_history`` is graded by reading the figures in the student's process (``_probe_figures.py``,
   matplotlib's Agg backend).
 - ``ANSWERS``: three multiple-choice questions on the lesson's printed run, one letter each (expected:
@@ -34,8 +35,9 @@ from coursekit.exercise import Case, Exercise
 from coursekit.sandbox.limits import Limits
 from graders import _keras_model as km
 from graders import ex7_judge
+from graders._keras_build import predict_config
 from graders._probe_imdb_data import use_file, write_imdb_npz
-from graders._probe_training import make_reviews, model_probabilities, validation_rows
+from graders._probe_training import make_reviews, validation_rows
 
 HERE = Path(__file__).parent
 # The training run every train_imdb case judges: 600 reviews of 12 tokens from a vocabulary of 100.
@@ -96,8 +98,9 @@ class ImdbTraining(Exercise):
     mistake_ids: ClassVar[frozenset[str]] = ex7_judge.MISTAKE_IDS
 
     def __init__(self) -> None:
-        # The last rebuilt model (batch grading), for the train_imdb cases that share one call.
-        self._rebuilt: tuple[Any, Any] | None = None
+        # What the last call's model gave in batch grading (by its new reviews), for the train_imdb cases
+        # that share one call.
+        self._rebuilt: tuple[Any, dict[str, dict[str, Any]]] | None = None
 
     # --- cases ------------------------------------------------------------------------------------
 
@@ -181,44 +184,52 @@ class ImdbTraining(Exercise):
                 "x_test": keras.utils.pad_sequences(x_test, maxlen=maxlen), "y_test": y_test,
                 "rows_kept_by_load_data_maxlen": [len(short_train), len(short_test)]}
 
-    # --- batch grading: the model is rebuilt here ---------------------------------------------------
+    # --- batch grading: the model is rebuilt in a sandboxed job ---------------------------------------
 
     def remeasure(self, case: Case, got: Any) -> Any:
-        """train_imdb: rebuild the model from its config and weights (once for the cases sharing the
-        call), run it on the validation rows and on the case's new reviews; nothing the student's process
-        measured is used."""
+        """train_imdb: rebuild the model from its config and weights and run it on the validation rows and
+        on the case's new reviews, in a sandboxed job under ``BUILD_LIMITS`` (``graders/_keras_build.py``),
+        once for the cases sharing the call; nothing the student's process measured is used."""
         if case.function != "train_imdb" or not isinstance(got, Mapping) or got.get("model") is not True:
             return got
         kept = {k: v for k, v in got.items()
                 if k not in ("validation_probabilities", "evaluation_probabilities", "run_error")}
         if self._rebuilt is None or self._rebuilt[0] is not got:
-            self._rebuilt = (got, self._rebuild(got, case))
-        model, validation = self._rebuilt[1]
-        if model is None:
-            return {**kept, "refused": validation}
+            self._rebuilt = (got, {})
+        evaluate = ex7_judge.evaluation(case)
+        key = repr(sorted(evaluate.items()))
+        runs = self._rebuilt[1]
+        if key not in runs:
+            runs[key] = self._run(got, case, evaluate)
+        found = runs[key]
+        if "refused" in found:
+            return {**kept, "refused": found["refused"]}
         if getattr(case, "aspect", "") != "accuracy":
-            return {**kept, "validation_probabilities": validation}
-        try:
-            evaluation = model_probabilities(model, make_reviews(**ex7_judge.evaluation(case))[0])
-        except Exception as exc:
-            return {**kept, "run_error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-        return {**kept, "validation_probabilities": validation, "evaluation_probabilities": evaluation}
+            return {**kept, "validation_probabilities": found["validation"]}
+        if "evaluation" not in found:
+            return {**kept, "validation_probabilities": found["validation"], "run_error": found["error"]}
+        return {**kept, "validation_probabilities": found["validation"], "evaluation_probabilities":
+                found["evaluation"]}
 
     @staticmethod
-    def _rebuild(got: Mapping[str, Any], case: Case) -> tuple[Any, Any]:
-        """(model, validation probabilities), or (None, why the model was refused)."""
-        weights = got.get("weights")
+    def _run(got: Mapping[str, Any], case: Case, evaluate: Mapping[str, int]) -> dict[str, Any]:
+        """{validation, evaluation} probabilities, {validation, error}, or {refused: why}."""
+        x = np.asarray(case.args[0])
+        validation = validation_rows(len(x), VALIDATION_SPLIT)
         try:
-            model, _ = km.rebuild(got.get("config"), km.reported_shapes(got))
-            model.set_weights([np.asarray(w, dtype=np.float32) for w in weights or []])
-            x = np.asarray(case.args[0])
-            validation = validation_rows(len(x), VALIDATION_SPLIT)
-            return model, model_probabilities(model, x[len(x) - validation:])
+            km.reported_shapes(got)  # the weights as reported: arrays, within the bound
+            config = got.get("config")
+            if not isinstance(config, Mapping):
+                raise km.RefusedModel("config_unreadable")
+            outputs, error = predict_config(config, got.get("weights") or [],
+                                            [x[len(x) - validation:], make_reviews(**evaluate)[0]])
         except km.RefusedModel as exc:
-            return None, exc.to_data()
-        except Exception as exc:  # the student's model: the message goes into their feedback
-            return None, {"reason": "model_not_run", "params": {"error": f"{type(exc).__name__}: "
-                                                                          f"{str(exc)[:200]}"}}
+            return {"refused": exc.to_data()}
+        if not outputs:  # the student's model: the message goes into their feedback
+            return {"refused": {"reason": "model_not_run", "params": {"error": str(error)}}}
+        if len(outputs) == 1:
+            return {"validation": outputs[0], "error": str(error)}
+        return {"validation": outputs[0], "evaluation": outputs[1]}
 
     # --- judgement: graders/ex7_judge.py ------------------------------------------------------------
 

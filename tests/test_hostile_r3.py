@@ -14,6 +14,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coursekit.batch import GradeOptions, grade_class
@@ -22,6 +23,7 @@ from coursekit.batch.secret import Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.names import MAX_ID_BYTES, folder_name
 from coursekit.registry import get_exercise
+from coursekit.sandbox.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 EX1 = get_exercise("ex1")
@@ -382,3 +384,76 @@ def test_a_notebook_whose_code_is_larger_than_a_py_may_be_is_refused(tmp_path):
 
     with pytest.raises(NotebookError, match="KiB of code"):
         notebook_code(NOTEBOOK, [("code", "x = 1\n" * 200_000)])
+
+
+# ---- 2. ex7's model rebuilt and evaluated in the grading worker, unbounded -------------------------------
+
+def shared_dense_model(keras, calls: int, units: int = 1024):
+    """The attack: a functional model calling one Dense(units) ``calls`` times."""
+    inputs = keras.Input((units,))
+    dense = keras.layers.Dense(units)
+    x = inputs
+    for _ in range(calls):
+        x = dense(x)
+    return keras.Model(inputs, x)
+
+
+def test_a_config_is_bounded_by_its_layer_calls_and_their_work(keras):
+    from graders import _keras_model as km
+
+    for calls, reason in ((150, "too_many_calls"), (60, "too_much_work")):
+        config = keras.saving.serialize_keras_object(shared_dense_model(keras, calls))
+        with pytest.raises(km.RefusedModel) as info:
+            km.check_config(config)
+        assert info.value.reason == reason, info.value
+    inner = keras.Sequential([keras.Input((8,)), keras.layers.Dense(8)])
+    inputs = keras.Input((8,))
+    x = inputs
+    for _ in range(12):
+        x = inner(x)
+    looped = keras.saving.serialize_keras_object(keras.Model(inputs, x))
+    km.check_config(looped)  # 12 calls of a nested model's layer: within the bounds
+    nested = {"class_name": "Functional", "module": "keras.src.models.functional",
+              "config": {"layers": [{**looped, "inbound_nodes": [{}] * 12}]}}
+    with pytest.raises(km.RefusedModel, match="too_many_calls"):  # 12 x 12 calls, nested
+        km.check_config(nested)
+    km.check_config(keras.saving.serialize_keras_object(shared_dense_model(keras, 3, 16)))
+
+
+def lesson_model(keras):
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(100, 16),
+                              keras.layers.SimpleRNN(16), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
+    return model
+
+
+def ex7_case(aspect: str, hidden: bool = False):
+    ex7 = get_exercise("ex7")
+    cases = ex7.hidden_cases(np.random.default_rng(3)) if hidden else ex7.public_cases()
+    return ex7, next(c for c in cases if c.function == "train_imdb" and getattr(c, "aspect", "") == aspect)
+
+
+def test_ex7_rebuilds_and_evaluates_the_model_in_a_sandboxed_job(keras, monkeypatch):
+    from graders import _keras_build
+    from graders import _keras_model as km
+    from graders._probe_training import make_reviews, model_probabilities
+
+    ex7, case = ex7_case("accuracy")
+    model = lesson_model(keras)
+    got = {"pair": True, "model": True, "config": keras.saving.serialize_keras_object(model),
+           "weights": model.get_weights(), "iterations": 57}
+    x = np.asarray(case.args[0])
+    here_validation = model_probabilities(model, x[-120:])
+    here_evaluation = model_probabilities(model, make_reviews(**dict(case.probe_data["evaluate"]))[0])
+    monkeypatch.setattr(km, "rebuild", lambda *a: pytest.fail("rebuilt in the grading process"))
+    found = ex7.remeasure(case, got)
+    np.testing.assert_allclose(found["validation_probabilities"], here_validation, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(found["evaluation_probabilities"], here_evaluation, rtol=1e-5, atol=1e-6)
+    attack = {**got, "config": keras.saving.serialize_keras_object(shared_dense_model(keras, 150)),
+              "weights": [np.zeros((1024, 1024), np.float32), np.zeros(1024, np.float32)]}
+    refused = ex7.remeasure(case, attack)
+    assert refused["refused"]["reason"] == "too_many_calls", refused
+    for limits, words in (((0.05, 4096), "build_timed_out"), ((30, 64), "build_stopped|build_error")):
+        with pytest.raises(km.RefusedModel, match=words):
+            _keras_build.predict_config(got["config"], got["weights"], [x[:4]],
+                                        Limits(timeout_s=limits[0], memory_mb=limits[1]))
