@@ -3,8 +3,10 @@
 - ``load_imdb`` runs on a small file in imdb.npz's own format that this grader makes; its probe
   (``graders/_probe_imdb_data.py``) makes the same file in the student's process and points the real
   ``keras.datasets.imdb.load_data`` at it. Expected: Keras's own load_data + pad_sequences on that file.
-- ``train_imdb`` is graded by what training produced: it is called once, on reviews a small SimpleRNN
-  learns in a few epochs, and several tests judge that one run (the cases share the call). Its probe
+- ``train_imdb`` is graded by what training produced and by what ``fit`` was seen doing: it is called
+  once, on reviews a small SimpleRNN learns in a few epochs, and several tests judge that one run (the
+  cases share the call); batch grading calls it a second time for the hidden case, on reviews of a rule
+  drawn per student (which token ids mean what), and evaluates it on new reviews of that rule. Its probe
   (``graders/_probe_training.py``) sends the model's config and weights, its optimiser's step count and
   the history. ``coursekit check`` lets the probe run the model on the validation rows and on new reviews;
   batch grading rebuilds the model from its config (an allowlist of Keras layers, safe deserialization,
@@ -60,10 +62,14 @@ ANSWER_KEY: Mapping[str, str] = {"q1": "B", "q2": "C", "q3": "A"}
 @dataclass(frozen=True)
 class SevenCase(Case):
     """``aspect``: what of the call's result this case judges; ``evaluation_seed``: the new reviews a
-    hidden train_imdb case is evaluated on (in the grader only: never sent to the student's process)."""
+    hidden train_imdb case is evaluated on (in the grader only: never sent to the student's process);
+    ``rule``: the seed of the permutation of token ids its training data and new reviews follow
+    (``make_reviews``), drawn per student from the course secret: the handout holds the public rule only,
+    so weights set by hand from it fail this case."""
 
     aspect: str = ""
     evaluation_seed: int | None = None
+    rule: int | None = None
 
 
 def _load_case(name: str, spec: Mapping[str, int], hidden: bool = False, **kwargs: int) -> SevenCase:
@@ -71,11 +77,12 @@ def _load_case(name: str, spec: Mapping[str, int], hidden: bool = False, **kwarg
                      probe_data={"imdb": dict(spec)})
 
 
-def _train_case(name: str, aspect: str, hidden: bool = False, evaluation_seed: int | None = None
-                ) -> SevenCase:
-    x, y = make_reviews(**TRAIN_DATA)
+def _train_case(name: str, aspect: str, hidden: bool = False, evaluation_seed: int | None = None,
+                rule: int | None = None) -> SevenCase:
+    x, y = make_reviews(**TRAIN_DATA, rule=rule)
+    data = {} if rule is not None else {"evaluate": dict(EVALUATE)}  # a hidden rule's reviews stay here
     return SevenCase(name, "train_imdb", (x, y), dict(TRAIN_KWARGS), hidden=hidden, probe="training",
-                     probe_data={"evaluate": dict(EVALUATE)}, aspect=aspect, evaluation_seed=evaluation_seed)
+                     probe_data=data, aspect=aspect, evaluation_seed=evaluation_seed, rule=rule)
 
 
 def _plot_case(name: str, history: Mapping[str, list[float]], aspect: str, hidden: bool = False) -> SevenCase:
@@ -143,7 +150,8 @@ class ImdbTraining(Exercise):
             _load_case("hidden load_imdb: another data file, num_words and maxlen", spec, hidden=True,
                        num_words=int(rng.integers(300, 5000)), maxlen=int(rng.integers(30, 120))),
             _train_case(f"hidden train_imdb: accuracy on new reviews at least {THRESHOLD}", "accuracy",
-                        hidden=True, evaluation_seed=int(rng.integers(1 << 30))),
+                        hidden=True, evaluation_seed=int(rng.integers(1 << 30)),
+                        rule=int(rng.integers(1 << 30))),
             _plot_case("hidden plot_history: another history", history, "all", hidden=True),
         ]
 

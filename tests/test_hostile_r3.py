@@ -457,3 +457,148 @@ def test_ex7_rebuilds_and_evaluates_the_model_in_a_sandboxed_job(keras, monkeypa
         with pytest.raises(km.RefusedModel, match=words):
             _keras_build.predict_config(got["config"], got["weights"], [x[:4]],
                                         Limits(timeout_s=limits[0], memory_mb=limits[1]))
+
+
+# ---- 3. ex7 scores full marks without training -----------------------------------------------------------
+
+# The attack: fit is never called. The weights are set by hand from the rule that makes the reviews (it
+# ships in the handout's probe), the optimiser's step count is set to epochs x ceil(rows / batch), and the
+# history is computed from the model itself. Before the fix: 6/6 training tests in check, and the hidden
+# accuracy case in grade (0.988).
+FORGED = '''import math
+
+import keras
+import numpy as np
+from keras import layers
+
+
+def _model(max_features, embed_dim, units):
+    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"),
+                              layers.Embedding(max_features, embed_dim), layers.SimpleRNN(units),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
+    return model
+
+
+def _scores(model, x, y):
+    p = np.asarray(model(np.asarray(x, dtype=np.int32), training=False))[:, 0].astype(np.float64)
+    q = np.clip(p, 1e-7, 1 - 1e-7)
+    loss = float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
+    return loss, float(np.mean((p > 0.5) == (y == 1)))
+
+
+def train_imdb(x_train, y_train, epochs=10, batch_size=128, validation_split=0.2,
+               max_features=10000, embed_dim=32, units=32):
+    model = _model(max_features, embed_dim, units)
+    embedding = np.zeros((max_features, embed_dim), np.float32)
+    embedding[3:23, 0], embedding[23:43, 0] = 1.0, -1.0
+    kernel = np.zeros((embed_dim, units), np.float32)
+    kernel[0, 0] = 0.5
+    recurrent = np.zeros((units, units), np.float32)
+    recurrent[0, 0] = 1.0
+    dense = np.zeros((units, 1), np.float32)
+    dense[0, 0] = 8.0
+    model.set_weights([embedding, kernel, recurrent, np.zeros(units, np.float32), dense,
+                       np.zeros(1, np.float32)])
+    train = math.floor(len(x_train) * (1 - validation_split))
+    model.optimizer.build(model.trainable_variables)
+    model.optimizer.iterations.assign(epochs * math.ceil(train / batch_size))
+    y = np.asarray(y_train, dtype=np.float64)
+    loss, acc = _scores(model, x_train[:train], y[:train])
+    val_loss, val_acc = _scores(model, x_train[train:], y[train:])
+    return model, {"acc": [acc] * epochs, "val_acc": [val_acc] * epochs, "loss": [loss] * epochs,
+                   "val_loss": [val_loss] * epochs}
+'''
+# Trained by fit, then the weights replaced by the hand-set ones.
+FIT = """    model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+              validation_split=validation_split, verbose=0)
+"""
+SET = "    model.set_weights([embedding"
+BUILD = "    model.optimizer.build(model.trainable_variables)\n"
+FORGED_AFTER_FIT = FORGED.replace(SET, FIT + SET).replace(BUILD, "")
+# Trained by fit as asked, then the step count set again (as if another fit had run).
+STEPS_SET = """import keras
+from keras import layers
+
+
+def train_imdb(x_train, y_train, epochs=10, batch_size=128, validation_split=0.2,
+               max_features=10000, embed_dim=32, units=32):
+    model = keras.Sequential([keras.Input(shape=(None,), dtype="int32"),
+                              layers.Embedding(max_features, embed_dim), layers.SimpleRNN(units),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=1024,
+                        validation_split=validation_split, verbose=0)
+    model.optimizer.iterations.assign(epochs * 15)
+    return model, history.history
+"""
+EX7 = get_exercise("ex7")
+
+
+def training_tests(result):
+    return [t for t in result.tests if t.name.split(":")[0] in ("train_imdb", "hidden train_imdb")]
+
+
+@pytest.mark.parametrize("source", ["FORGED", "FORGED_AFTER_FIT", "STEPS_SET"])
+def test_a_forged_training_scores_nothing_on_the_training_tests_in_check(tmp_path, source):
+    from conftest import grade_source, text
+
+    result = grade_source("ex7", globals()[source], str(tmp_path))
+    train = training_tests(result)
+    assert len(train) == 6 and [t for t in train if t.passed] == [], [(t.name, text(t)) for t in train]
+    assert not any(t.internal_error for t in result.tests)
+    said = {"FORGED": "no call of model.fit was seen", "FORGED_AFTER_FIT": "not those fit left",
+            "STEPS_SET": "but fit was seen taking"}[source]
+    assert all(said in text(t) for t in train), [text(t) for t in train]
+
+
+@pytest.fixture(scope="module")
+def ex7_server():
+    from coursekit.sandbox.forkserver import ForkServer
+
+    with ForkServer(EX7.child_imports) as server:
+        yield server
+
+
+def batch_grade_ex7(server, folder: Path):
+    from coursekit.batch.worker import cases_for
+    from coursekit.grading import grade_exercise
+
+    cases = cases_for(EX7, seed=20261207, class_seed=7)
+    return grade_exercise(EX7, folder, cases, EX7.expected_values(cases), runner=server.run, remeasure=True)
+
+
+def test_a_forged_training_scores_nothing_in_grade_and_honest_training_everything(tmp_path, ex7_server):
+    from conftest import text
+
+    forged = tmp_path / "forged"
+    forged.mkdir()
+    (forged / EX7.filename).write_text(FORGED)
+    train = training_tests(batch_grade_ex7(ex7_server, forged))
+    assert len(train) == 7 and [t for t in train if t.passed] == [], [(t.name, text(t)) for t in train]
+    honest = batch_grade_ex7(ex7_server, ROOT / "solutions")
+    assert [(t.name, text(t)) for t in honest.tests if not t.passed] == []
+    assert any(t.hidden and t.passed for t in training_tests(honest))
+
+
+def test_the_hidden_accuracy_case_follows_a_rule_the_handout_does_not_hold(keras):
+    """Weights set by hand from the public rule score 0.99 on the public new reviews and chance on the
+    hidden case's, whose rule (a permutation of the token ids) is drawn per student from the secret and
+    never sent to the student's process but as the training data itself."""
+    from graders import ex7_judge
+    from graders._probe_training import make_reviews, model_probabilities
+
+    namespace: dict[str, object] = {}
+    exec(compile(FORGED, "forged", "exec"), namespace)
+    public = next(c for c in EX7.public_cases() if getattr(c, "aspect", "") == "accuracy")
+    model, _ = namespace["train_imdb"](*public.args, **public.kwargs)  # type: ignore[operator]
+
+    def accuracy(case) -> float:
+        x, y = make_reviews(**ex7_judge.evaluation(case))
+        return float(np.mean((model_probabilities(model, x) > 0.5) == (y == 1)))
+
+    assert accuracy(public) > 0.9
+    hidden = [next(c for c in EX7.hidden_cases(np.random.default_rng(seed)) if c.function == "train_imdb")
+              for seed in (1, 2, 3)]
+    assert len({c.rule for c in hidden}) == 3 and all("evaluate" not in c.probe_data for c in hidden)
+    assert all(accuracy(c) < ex7_judge.THRESHOLD for c in hidden), [accuracy(c) for c in hidden]
