@@ -15,7 +15,8 @@
 - ``plot_history`` is graded by reading the figures in the student's process (``_probe_figures.py``,
   matplotlib's Agg backend).
 - ``ANSWERS``: three multiple-choice questions on the lesson's printed run, one letter each (expected:
-  a digest of the right letter, so that the handout's data does not hold it in the clear).
+  a salted digest of the right letter, so that the handout's data does not hold it in the clear; it is
+  not a secret: four tries find it).
 
 The judgement is ``graders/ex7_judge.py`` (no reference code): the student handout judges with it too.
 """
@@ -57,6 +58,11 @@ LESSON_HISTORY: Mapping[str, list[float]] = {
     "val_loss": [0.5293, 0.4752, 0.4947, 0.3783, 0.5755, 0.5829, 0.5541, 0.5551, 0.5962, 0.6707],
 }
 ANSWER_KEY: Mapping[str, str] = {"q1": "B", "q2": "C", "q3": "A"}
+# Each question's salt for its answer's digest (ex7_judge.answer_digest): random, chosen once; a course
+# may change them (then regenerate graders/cache/ex7.json: python -m coursekit.refcache ex7).
+ANSWER_SALTS: Mapping[str, str] = {"q1": "8e5636710f0e951afc3bf2ce9ddef052",
+                                   "q2": "8a837a3d1309be141a4ea5cb936b3556",
+                                   "q3": "c34c5d6b382b49adbea55f8bad18fed1"}
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,7 @@ class ImdbTraining(Exercise):
         if case.function == "plot_history":
             return case.args[0]
         question = getattr(case, "aspect", "")
-        return ex7_judge.answer_digest(question, ANSWER_KEY[question])
+        return ex7_judge.answer_digest(question, ANSWER_KEY[question], ANSWER_SALTS[question])
 
     @staticmethod
     def _load_reference(case: Case) -> dict[str, Any]:

@@ -7,13 +7,15 @@ handout judges with the same function, the expected values read from its data (s
 optimiser's step count, ...), so the named mistakes take no precomputed output. The mistakes' texts are
 entries of the ex7 catalogue (``graders/locale/{en,zh}/LC_MESSAGES/ex7.po``).
 
-The answers to ``ANSWERS`` are never in the clear: their expected values are digests
-(:func:`answer_digest`), and the judge compares the digest of the student's letter.
+The answers to ``ANSWERS`` are never in the clear: their expected values are salted PBKDF2 digests
+(:func:`answer_digest`), and the judge compares the digest of the student's letter. That keeps the
+letters out of sight, not secret: with four letters, four tries (of the digest, or of check) find them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -45,9 +47,34 @@ TITLES = ("Training and validation accuracy", "Training and validation loss")
 BLUE = "#0000ff"
 
 
-def answer_digest(question: str, letter: str) -> str:
-    """What an ANSWERS case expects: the digest of its letter, never the letter itself."""
-    return hashlib.sha256(f"coursekit ex7 ANSWERS {question} {letter}".encode()).hexdigest()
+ANSWER_ROUNDS = 100_000
+_MAX_ROUNDS = 1_000_000
+
+
+def answer_digest(question: str, letter: str, salt: str) -> str:
+    """What an ANSWERS case expects: ``pbkdf2-sha256$<rounds>$<salt>$<key>`` of its letter, never the
+    letter itself. The salt (hex, chosen by the grader per question) and PBKDF2's rounds keep a table of
+    digests made once from being read off every course's handout; they do not make the letter secret:
+    there are four letters, and ``coursekit check`` says which one is right (see SECURITY.md)."""
+    key = hashlib.pbkdf2_hmac("sha256", f"coursekit ex7 ANSWERS {question} {letter}".encode(),
+                              bytes.fromhex(salt), ANSWER_ROUNDS)
+    return f"pbkdf2-sha256${ANSWER_ROUNDS}${salt}${key.hex()}"
+
+
+def _is_answer(question: str, letter: str, expected: Any) -> bool:
+    """Whether ``letter`` is the answer whose digest is ``expected`` (read as data: a malformed or
+    too costly digest matches nothing)."""
+    parts = expected.split("$") if isinstance(expected, str) else []
+    if len(parts) != 4 or parts[0] != "pbkdf2-sha256" or not parts[1].isdigit() \
+            or not 0 < int(parts[1]) <= _MAX_ROUNDS or len(parts[2]) > 64:
+        return False
+    try:
+        salt = bytes.fromhex(parts[2])
+    except ValueError:
+        return False
+    key = hashlib.pbkdf2_hmac("sha256", f"coursekit ex7 ANSWERS {question} {letter}".encode(), salt,
+                              int(parts[1]))
+    return hmac.compare_digest(key.hex(), parts[3])
 
 
 def evaluation(case: Case) -> dict[str, int]:
@@ -196,7 +223,7 @@ def _judge_answer(case: Case, got: Any, expected: str) -> Verdict:
     letter = answer.strip().upper() if isinstance(answer, str) else None
     if letter not in ("A", "B", "C", "D"):
         return _failed("answers.not_a_letter", question=repr(question), got=repr(answer)[:40])
-    if answer_digest(question, letter) != expected:
+    if not _is_answer(question, letter, expected):
         return _failed("answers.wrong", question=repr(question), letter=letter)
     return Verdict(True, _message("answers.right", letter=letter))
 

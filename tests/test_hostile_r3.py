@@ -602,3 +602,29 @@ def test_the_hidden_accuracy_case_follows_a_rule_the_handout_does_not_hold(keras
               for seed in (1, 2, 3)]
     assert len({c.rule for c in hidden}) == 3 and all("evaluate" not in c.probe_data for c in hidden)
     assert all(accuracy(c) < ex7_judge.THRESHOLD for c in hidden), [accuracy(c) for c in hidden]
+
+
+# ---- 9. ex7's answer digests read off the handout in one line ----------------------------------------------
+
+def test_ex7_answer_digests_are_salted_and_not_read_off_in_one_line():
+    """The attack: sha256 of each of four letters in the shipped format, compared with the handout's
+    expected values. Now each question's digest is salted PBKDF2, so that line finds nothing; the judge
+    still says which letter is right, so four tries find it (what SECURITY.md says, and no more)."""
+    import hashlib
+
+    from graders import ex7_judge
+
+    answers = [c for c in EX7.public_cases() if c.function == "ANSWERS"]
+    expected = EX7.expected_values(answers)
+    one_line = {hashlib.sha256(f"coursekit ex7 ANSWERS {c.aspect} {letter}".encode()).hexdigest()
+                for c in answers for letter in "ABCD"}
+    assert not one_line & set(expected.values())
+    assert len({value.split("$")[2] for value in expected.values()}) == len(answers)  # a salt each
+    for case in answers:
+        right = [letter for letter in "ABCD"
+                 if ex7_judge.judge(case, {case.aspect: letter}, expected[case.name]).passed]
+        assert len(right) == 1  # check tells the right letter in at most four tries, as documented
+    costly = "pbkdf2-sha256$1000000000$00$00"  # a digest asking for too much work matches nothing, quickly
+    assert not ex7_judge.judge(answers[0], {answers[0].aspect: "A"}, costly).passed
+    security = (ROOT / "SECURITY.md").read_text()
+    assert "four tries" in security
