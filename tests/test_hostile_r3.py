@@ -280,6 +280,13 @@ def test_grade_out_in_the_class_folder_is_refused_and_nothing_is_written(tmp_pat
     assert sorted(p.relative_to(class_dir) for p in class_dir.rglob("*")) == before
 
 
+def test_a_class_folder_inside_the_outputs_feedback_is_refused(tmp_path):
+    out = tmp_path / "out"
+    class_dir = a_class(out / "feedback")
+    refused_in_one_line(["grade", str(class_dir), "--out", str(out)], "is inside", "feedback 里面")
+    assert sorted(p.name for p in out.iterdir()) == ["feedback"]
+
+
 def test_grade_out_through_a_link_into_the_class_folder_is_refused(tmp_path):
     class_dir = a_class(tmp_path)
     (tmp_path / "link").symlink_to(class_dir)

@@ -138,6 +138,14 @@ def check_out(class_dir: Path, out_dir: Path) -> None:
         raise InvalidOptionError(f"--out: {out_dir} is the class folder {class_dir} or inside it",
                                  message=msg("option.out_in_class", path=str(out_dir),
                                              class_dir=str(class_dir)))
+    try:
+        under_feedback = class_dir.resolve().is_relative_to(out.resolve() / "feedback")
+    except (OSError, RuntimeError):
+        under_feedback = False
+    if under_feedback:  # the feedback would be written among the submissions
+        raise InvalidOptionError(f"--out: the class folder {class_dir} is inside {out_dir}/feedback",
+                                 message=msg("option.class_in_feedback", path=str(out_dir),
+                                             class_dir=str(class_dir)))
     existing = next((p for p in (out, *out.parents) if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         where = existing if existing is not None else out
