@@ -635,3 +635,14 @@ def test_ex7_answer_digests_are_salted_and_not_read_off_in_one_line():
     assert not ex7_judge.judge(answers[0], {answers[0].aspect: "A"}, costly).passed
     security = (ROOT / "SECURITY.md").read_text()
     assert "four tries" in security
+
+
+@pytest.mark.parametrize(("option", "value", "english", "chinese"), [
+    ("--memory", str(10**12), "--memory: expected at most", "--memory：最多为"),
+    ("--timeout", "1e308", "--timeout: expected at most", "--timeout：最多为"),
+    ("--workers", "100000", "--workers: expected at most", "--workers：最多为")])
+def test_grade_options_beyond_any_sensible_value_are_refused(tmp_path, option, value, english, chinese):
+    class_dir = a_class(tmp_path)
+    refused_in_one_line(["grade", str(class_dir), "--out", str(tmp_path / "out"), option, value],
+                        english, chinese)
+    assert not (tmp_path / "out").exists()

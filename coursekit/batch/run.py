@@ -41,6 +41,11 @@ GRADEBOOK = "gradebook.sqlite"
 WORKER_LOG = "workers.log"
 TIMINGS = "timings.json"
 MIN_MEMORY_MB = 64
+# Upper bounds of what an instructor may ask for: beyond them a value is a typo, and each would fail later
+# (a worker process per student, a time limit select() refuses, an address-space limit setrlimit refuses).
+MAX_WORKERS = 256
+MAX_TIMEOUT_S = 86_400.0
+MAX_MEMORY_MB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,19 @@ class GradeOptions:
             if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
                 raise InvalidOptionError(f"--timeout: expected a positive number of seconds, got {timeout}",
                                          message=msg("option.timeout", got=str(timeout)))
+        for timeout in (self.timeout_s, *self.timeouts.values()):
+            if timeout is not None and timeout > MAX_TIMEOUT_S:
+                raise InvalidOptionError(f"--timeout: at most {MAX_TIMEOUT_S:g} seconds, got {timeout}",
+                                         message=msg("option.timeout_most", most=MAX_TIMEOUT_S,
+                                                     got=str(timeout)))
+        if self.workers is not None and self.workers > MAX_WORKERS:
+            raise InvalidOptionError(f"--workers: at most {MAX_WORKERS}, got {self.workers}",
+                                     message=msg("option.workers_most", most=MAX_WORKERS,
+                                                 got=str(self.workers)))
+        if self.memory_mb is not None and self.memory_mb > MAX_MEMORY_MB:
+            raise InvalidOptionError(f"--memory: at most {MAX_MEMORY_MB} megabytes, got {self.memory_mb}",
+                                     message=msg("option.memory_most", most=MAX_MEMORY_MB,
+                                                 got=str(self.memory_mb)))
         for exercise in self.timeouts:
             get_exercise(exercise)
         if self.memory_mb is not None and self.memory_mb < MIN_MEMORY_MB:
