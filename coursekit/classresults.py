@@ -73,7 +73,7 @@ class ClassReport:
     ``max_points``: each exercise's maximum points (after the course's scaling). ``late_policy``: whether
     grades.csv carries late_days, penalty and final. ``submitted_from``: where submission times came from
     (None without a late policy). ``skipped``: the entries of the class folder that are no student, and
-    why.
+    why. ``unwritten``: the students whose feedback could not be written, and why.
     """
 
     exercises: tuple[str, ...]
@@ -86,6 +86,7 @@ class ClassReport:
     late_policy: bool = False
     submitted_from: Message | None = None
     skipped: tuple[Message, ...] = ()
+    unwritten: tuple[Message, ...] = ()
 
     def internal_errors(self) -> list[tuple[str, str, Message]]:
         """(student, exercise, message) for every grading that hit a bug in a grader."""

@@ -22,6 +22,7 @@ from urllib.parse import quote
 from coursekit.classresults import ClassReport, StudentGrades, refusal
 from coursekit.i18n import DEFAULT, render
 from coursekit.messages import Message, msg
+from coursekit.names import folder_name
 from coursekit.results import ExerciseResult, Failure
 
 BINS = 5
@@ -109,7 +110,7 @@ def is_missing(result: ExerciseResult) -> bool:
 
 
 def feedback_link(student: str) -> str:
-    return f"feedback/{quote(student, safe='')}/report.md"
+    return f"feedback/{quote(folder_name(student), safe='')}/report.md"
 
 
 def class_stats(report: ClassReport) -> ClassStats:
@@ -182,6 +183,7 @@ def summary_data(report: ClassReport, stats: ClassStats, lang: str = DEFAULT) ->
         "max_points": report.max_points,
         "submission_times": None if report.submitted_from is None else render(report.submitted_from, lang),
         "skipped": [render(note, lang) for note in report.skipped],
+        "unwritten": [render(note, lang) for note in report.unwritten],
         "graded": report.graded,
         "reused": report.reused,
     }

@@ -120,6 +120,11 @@ class Course:
         return float(self.points.get(exercise, raw_max))
 
 
+# An exercise's points: finite, above 0, and at most this, so that every sum, scaled score and late
+# penalty stays an ordinary float (1e308 overflowed only when the outputs were written).
+MAX_POINTS = 1000.0
+
+
 def refused(reason: str, /, **params: Param) -> CourseFileError:
     """The error for a refused value: the entry ``course.<reason>`` of the engine's catalogue (its key and
     the reason, rendered in the user's language by the CLI; ``str()`` is the English text)."""
@@ -171,7 +176,7 @@ def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path
     for exercise, value in points_table.items():
         if exercise not in exercises:
             raise refused("unknown_exercise", key=f"points.{exercise}", exercises=tuple(exercises))
-        points[exercise] = _number(value, f"points.{exercise}", 0)
+        points[exercise] = _number(value, f"points.{exercise}", 0, MAX_POINTS)
         if points[exercise] == 0:
             raise refused("points_positive", key=f"points.{exercise}", got=repr(value))
     late = None

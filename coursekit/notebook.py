@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from coursekit._exceptions import CoursekitError
 from coursekit.i18n import error
@@ -23,6 +24,11 @@ from coursekit.sandbox.report import Place, StudentError
 
 SUFFIX = ".ipynb"
 MAX_NOTEBOOK_BYTES = 8 << 20
+# A notebook's JSON nests 5 or 6 levels (outputs holding JSON data a few more). Python's json and
+# nbformat's validation recurse once or more per level: a deeper file is refused before nbformat reads it,
+# and one too deep for json itself (RecursionError) is refused for the same reason.
+MAX_NOTEBOOK_DEPTH = 64
+MAX_CODE_BYTES = 1 << 20  # the module a notebook stands for: as large as a .py file may be
 # The notebook metadata key under which ``coursekit release`` records the digest of the code it wrote.
 METADATA_KEY = "coursekit"
 
@@ -83,11 +89,20 @@ def read_notebook(path: Path) -> NotebookCode:
     except OSError as exc:
         raise error(NotebookError, "notebook.unreadable", name=path.name,
                     reason=exc.strerror or type(exc).__name__) from None
+    try:  # as plain JSON first: Python's json recurses once per level, nbformat's validation more
+        if too_deep(json.loads(text)):
+            raise error(NotebookError, "notebook.too_deep", name=path.name, limit=MAX_NOTEBOOK_DEPTH)
+    except (RecursionError, MemoryError):
+        raise error(NotebookError, "notebook.too_deep", name=path.name, limit=MAX_NOTEBOOK_DEPTH) from None
+    except ValueError:
+        raise error(NotebookError, "notebook.not_json", name=path.name) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat warns about fields it fills in (cell ids)
             notebook = nbformat.reads(text, as_version=4)  # type: ignore[no-untyped-call]
             nbformat.validate(notebook)
+    except (RecursionError, MemoryError):  # within the depth bound, but still too much for the parser
+        raise error(NotebookError, "notebook.too_deep", name=path.name, limit=MAX_NOTEBOOK_DEPTH) from None
     except nbformat.reader.NotJSONError:
         raise error(NotebookError, "notebook.not_json", name=path.name) from None
     except Exception as exc:  # nbformat raises many kinds on data that is no notebook
@@ -113,7 +128,24 @@ def notebook_code(name: str, cells: list[tuple[str, str]]) -> NotebookCode:
         origins.extend((number, i) for i in range(1, len(cell_lines) + 1))
     if not lines:
         raise error(NotebookError, "notebook.no_code", name=name)
+    if sum(len(line.encode("utf-8", "surrogatepass")) + 1 for line in lines) > MAX_CODE_BYTES:
+        raise error(NotebookError, "notebook.code_too_large", name=name, kib=MAX_CODE_BYTES >> 10)
     return NotebookCode(name, Path(name).stem + ".py", "\n".join(lines) + "\n", tuple(origins))
+
+
+def too_deep(data: Any, limit: int = MAX_NOTEBOOK_DEPTH) -> bool:
+    """Whether parsed JSON ``data`` nests lists and objects more than ``limit`` deep (iterative: no
+    recursion, and it stops at the first container past the limit)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+        if items is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((item, depth + 1) for item in items)
+    return False
 
 
 def _python_line(line: str) -> str:
@@ -147,6 +179,6 @@ def as_released(path: Path) -> bool:
         recorded = notebook["metadata"][METADATA_KEY]["code_sha256"]
         cells = [(str(c["cell_type"]), c["source"] if isinstance(c["source"], str) else "".join(c["source"]))
                  for c in notebook["cells"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, MemoryError):
         return False
     return isinstance(recorded, str) and recorded == code_digest(cells)

@@ -54,8 +54,8 @@ CASES = {
     "grade: a refused course.toml value": (
         lambda tmp: ["grade", str(tmp), "--out", str(tmp / "out"), "--course",
                      str(_course(tmp, "[points]\nex1 = -3"))],
-        "error: points.ex1: expected a number at least 0, got -3",
-        "错误：points.ex1：应为不小于 0 的数，实际为 -3"),
+        "error: points.ex1: expected a number between 0 and 1000, got -3",
+        "错误：points.ex1：应为 0 到 1000 之间的数，实际为 -3"),
     "grade: a course.toml that is not TOML": (
         lambda tmp: ["grade", str(tmp), "--out", str(tmp / "out"), "--course", str(_course(tmp, "lang = "))],
         "not valid TOML", "不是有效的 TOML 文件"),

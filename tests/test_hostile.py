@@ -487,8 +487,8 @@ def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monke
 def test_ex3_a_model_is_built_in_a_sandboxed_job_under_a_time_and_a_memory_limit(monkeypatch):
     import keras
 
-    from graders.ex3 import keras_build as _keras_build
     from graders.shared.judging import keras_model as km
+    from graders.shared.reference import keras_build as _keras_build
 
     model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(50, 4),
                               keras.layers.SimpleRNN(3), keras.layers.Dense(1)])

@@ -8,14 +8,17 @@ to students).
 
 from __future__ import annotations
 
+import errno
+import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import coursekit
 from coursekit import content
-from coursekit._exceptions import InternalError
+from coursekit._exceptions import CoursekitError, InternalError
 from coursekit.batch.secret import Secret
+from coursekit.i18n import error
 from coursekit.registry import content_package
 
 SETUP_SH = """#!/usr/bin/env bash
@@ -58,6 +61,15 @@ def build_autograder(out: Path, exercises: Sequence[str], secret: Secret) -> lis
     """Write the autograder zip to ``out``; return the names it holds."""
     root = project_root()
     names: list[str] = []
+    if out.is_dir():
+        raise error(CoursekitError, "export.out_is_folder", path=str(out))
+    try:  # a folder named by --out that does not exist yet is made, as `coursekit grade --out` makes its
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(out.parent, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    except OSError as exc:
+        raise error(CoursekitError, "export.cannot_write", path=str(out),
+                    reason=exc.strerror or type(exc).__name__) from None
 
     def add(zf: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) -> None:
         info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ from coursekit.classresults import ClassReport, StudentGrades
 from coursekit.classstats import class_stats, summary_data
 from coursekit.i18n import render
 from coursekit.messages import msg
+from coursekit.names import folder_name
 from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
 from coursekit.render.reporthtml import report_html
-from coursekit.render.tables import student_markdown
+from coursekit.render.tables import markdown_text, student_markdown
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -42,7 +44,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def feedback_folder(out_dir: Path, student: str) -> Path:
-    return out_dir / "feedback" / student
+    """``OUT_DIR/feedback/<id>``, the id bounded as a file name (``coursekit/names.py``)."""
+    return out_dir / "feedback" / folder_name(student)
 
 
 def feedback_notes(s: StudentGrades, lang: str) -> list[str]:
@@ -60,19 +63,34 @@ def student_results(s: StudentGrades, lang: str) -> dict[str, Any]:
     return results_json(s.results, s.problem, lang, feedback_notes(s, lang))
 
 
-def write_outputs(report: ClassReport, lang: str) -> None:
-    """Each student's results.json and report.md with every test's text in ``lang``, and the class's files."""
+def _write_feedback(report: ClassReport, s: StudentGrades, lang: str) -> None:
+    folder = feedback_folder(report.out_dir, s.student)
+    write_atomic(folder / "results.json",
+                 json.dumps(student_results(s, lang), indent=1, ensure_ascii=False) + "\n")
+    notes = feedback_notes(s, lang)
+    quoted = "".join(f"> {markdown_text(line)}\n" for line in notes) + ("\n" if notes else "")
+    markdown = quoted + student_markdown(s.student, s.results, s.problem, lang)
+    write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
+                 else cut(markdown, MAX_STUDENT_CHARS) + "\n")
+
+
+def write_outputs(report: ClassReport, lang: str) -> ClassReport:
+    """Each student's results.json and report.md with every test's text in ``lang``, and the class's files.
+
+    A student whose feedback cannot be written (the file system refuses it) is said in the report
+    returned (``unwritten``: in the summary, summary.json and report.html); the other students' feedback
+    and the class's files are written all the same."""
+    unwritten = []
     for s in report.students:
-        folder = feedback_folder(report.out_dir, s.student)
-        write_atomic(folder / "results.json",
-                     json.dumps(student_results(s, lang), indent=1, ensure_ascii=False) + "\n")
-        notes = feedback_notes(s, lang)
-        quoted = "".join(f"> {line}\n" for line in notes) + ("\n" if notes else "")
-        markdown = quoted + student_markdown(s.student, s.results, s.problem, lang)
-        write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
-                     else cut(markdown, MAX_STUDENT_CHARS) + "\n")
+        try:
+            _write_feedback(report, s, lang)
+        except (OSError, ValueError) as exc:
+            reason = (exc.strerror if isinstance(exc, OSError) else None) or type(exc).__name__
+            unwritten.append(msg("output.unwritten", student=s.student, reason=reason))
+    report = replace(report, unwritten=tuple(unwritten))
     write_atomic(report.out_dir / "grades.csv", grades_csv(report))
     stats = class_stats(report)
     write_atomic(report.out_dir / "summary.json",
                  json.dumps(summary_data(report, stats, lang), indent=1, ensure_ascii=False) + "\n")
     write_atomic(report.out_dir / "report.html", report_html(report, stats, lang))
+    return report

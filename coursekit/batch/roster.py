@@ -13,6 +13,9 @@ Student ids are text. An entry name that is not valid UTF-8 (a Chinese name unzi
 archive written on Windows is GBK) is decoded as GB18030 (a superset of GBK), else with each byte that
 is not UTF-8 written as ``\\xNN``; either way the id ends in ``~`` and the first six hex digits of the
 SHA-256 of the raw name (``张三~1a2b3c``), so that it is readable and no two names give the same id.
+The same suffix ends an id cut to ``MAX_ID_BYTES`` bytes of UTF-8 (it names a folder of the output:
+``coursekit/names.py``) and an id whose name holds a control character (written as ``\\xNN``, so that no
+CSV, terminal or report meets a carriage return or an escape sequence in an id).
 Two entries with the same id (``ada`` beside ``ada.zip``) refuse that student, naming both entries.
 """
 
@@ -33,6 +36,7 @@ from coursekit.batch.intake import IGNORED, Candidate, ignored, plan
 from coursekit.classresults import refused_note
 from coursekit.i18n import DEFAULT, render
 from coursekit.messages import Message, msg
+from coursekit.names import readable_id
 from coursekit.notebook import MAX_NOTEBOOK_BYTES
 
 MAX_FILES = 100
@@ -72,19 +76,18 @@ class Roster:
 
 
 def student_id(name: str) -> str:
-    """The student id of an entry name (without ``.zip``), always valid text (see the module's docstring)."""
+    """The student id of an entry name (without ``.zip``): printable text of at most ``MAX_ID_BYTES`` bytes
+    (see the module's docstring and ``coursekit/names.py``)."""
     raw = os.fsencode(name)
     try:
-        return raw.decode("utf-8")
+        return readable_id(raw.decode("utf-8"), raw)
     except UnicodeDecodeError:
         pass
     try:
         text = raw.decode("gb18030")
     except UnicodeDecodeError:
         text = raw.decode("utf-8", errors="backslashreplace")
-    if not text.isprintable():
-        text = text.encode("unicode_escape").decode("ascii")
-    return f"{text}~{hashlib.sha256(raw).hexdigest()[:6]}"
+    return readable_id(text, raw, exact=False)
 
 
 def student_entries(class_dir: Path) -> Roster:

@@ -41,6 +41,11 @@ GRADEBOOK = "gradebook.sqlite"
 WORKER_LOG = "workers.log"
 TIMINGS = "timings.json"
 MIN_MEMORY_MB = 64
+# Upper bounds of what an instructor may ask for: beyond them a value is a typo, and each would fail later
+# (a worker process per student, a time limit select() refuses, an address-space limit setrlimit refuses).
+MAX_WORKERS = 256
+MAX_TIMEOUT_S = 86_400.0
+MAX_MEMORY_MB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,19 @@ class GradeOptions:
             if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
                 raise InvalidOptionError(f"--timeout: expected a positive number of seconds, got {timeout}",
                                          message=msg("option.timeout", got=str(timeout)))
+        for timeout in (self.timeout_s, *self.timeouts.values()):
+            if timeout is not None and timeout > MAX_TIMEOUT_S:
+                raise InvalidOptionError(f"--timeout: at most {MAX_TIMEOUT_S:g} seconds, got {timeout}",
+                                         message=msg("option.timeout_most", most=MAX_TIMEOUT_S,
+                                                     got=str(timeout)))
+        if self.workers is not None and self.workers > MAX_WORKERS:
+            raise InvalidOptionError(f"--workers: at most {MAX_WORKERS}, got {self.workers}",
+                                     message=msg("option.workers_most", most=MAX_WORKERS,
+                                                 got=str(self.workers)))
+        if self.memory_mb is not None and self.memory_mb > MAX_MEMORY_MB:
+            raise InvalidOptionError(f"--memory: at most {MAX_MEMORY_MB} megabytes, got {self.memory_mb}",
+                                     message=msg("option.memory_most", most=MAX_MEMORY_MB,
+                                                 got=str(self.memory_mb)))
         for exercise in self.timeouts:
             get_exercise(exercise)
         if self.memory_mb is not None and self.memory_mb < MIN_MEMORY_MB:
@@ -121,6 +139,53 @@ def check_students(class_dir: Path, students: Sequence[str]) -> None:
                                                  students=", ".join(unknown)))
 
 
+def check_out(class_dir: Path, out_dir: Path) -> None:
+    """Refuse an output folder that is a file, that cannot be written, or that is the class folder or
+    inside it (the next run would grade ``feedback/`` as a student, and the gradebook would sit among the
+    submissions); then make it (a folder that cannot be made, under ``/proc`` say, is refused too). A
+    refused folder is left as it was."""
+    out = Path(os.path.abspath(out_dir))
+    if out.exists() and not out.is_dir():
+        raise InvalidOptionError(f"--out: {out_dir} is a file, not a folder",
+                                 message=msg("option.out_is_file", path=str(out_dir)))
+    try:
+        inside = out.resolve().is_relative_to(class_dir.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if inside:
+        raise InvalidOptionError(f"--out: {out_dir} is the class folder {class_dir} or inside it",
+                                 message=msg("option.out_in_class", path=str(out_dir),
+                                             class_dir=str(class_dir)))
+    try:
+        under_feedback = class_dir.resolve().is_relative_to(out.resolve() / "feedback")
+    except (OSError, RuntimeError):
+        under_feedback = False
+    if under_feedback:  # the feedback would be written among the submissions
+        raise InvalidOptionError(f"--out: the class folder {class_dir} is inside {out_dir}/feedback",
+                                 message=msg("option.class_in_feedback", path=str(out_dir),
+                                             class_dir=str(class_dir)))
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        where = existing if existing is not None else out
+        reason = "not a folder" if existing is not None and not existing.is_dir() else "permission denied"
+        raise InvalidOptionError(f"--out: cannot write to {out_dir} ({where}: {reason})",
+                                 message=msg("option.out_unwritable", path=str(out_dir),
+                                             reason=f"{where}: {reason}"))
+    _make_out(out_dir)
+
+
+def _make_out(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".coursekit-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InvalidOptionError(f"--out: cannot write to {out_dir} ({reason})",
+                                 message=msg("option.out_unwritable", path=str(out_dir),
+                                             reason=reason)) from None
+
+
 def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 on_progress: Callable[[Progress], None] | None = None) -> ClassReport:
     """Grade the students of ``class_dir`` (all, or ``options.students``) into ``out_dir``, then write every
@@ -129,10 +194,10 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     ids = options.exercises or tuple(exercise_ids())
     exercises = {i: get_exercise(i) for i in ids}
     check_students(class_dir, options.students)
+    check_out(class_dir, out_dir)  # and makes it
     roster = student_entries(class_dir)
     entries = {e.student: e for e in roster.entries}
     chosen = [(s, entries[s]) for s in (options.students or sorted(entries))]
-    out_dir.mkdir(parents=True, exist_ok=True)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
     times = PhaseTimes()
     with tempfile.TemporaryDirectory(prefix="coursekit-class-") as staging, \
@@ -185,7 +250,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                                            reused=reused, seconds=time.monotonic() - started,
                                            skipped=roster.skipped)
     with times.phase(CLASS, WRITING):
-        write_outputs(report, options.lang)
+        report = write_outputs(report, options.lang)
     timings = {"seconds": round(time.monotonic() - started, 3), "students": len(chosen),
                "graded": len(todo), "reused": reused, **times.to_data()}
     write_atomic(out_dir / TIMINGS, json.dumps(timings, indent=1) + "\n")

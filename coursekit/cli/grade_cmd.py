@@ -47,7 +47,7 @@ def grade(
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     # Imported here so that `coursekit check`, which a student runs often, does not pay for them.
     from coursekit.batch import GradeOptions, grade_class
-    from coursekit.batch.run import check_students
+    from coursekit.batch.run import check_out, check_students
     from coursekit.batch.secret import load_secret
     from coursekit.course import load_course
     from coursekit.i18n import resolve_language
@@ -65,6 +65,7 @@ def grade(
                                memory_mb=memory, secret=secret, students=_ids(students), course=the_course,
                                lang=language)
         check_students(class_dir, options.students)
+        check_out(class_dir, out)
         isolation = detect()
         options = replace(options, isolation=isolation)
         console.print(isolation.summary(language), markup=False, highlight=False)

@@ -9,6 +9,8 @@ case and no ``grade`` or ``export``. ``release`` also writes ``OUT_DIR.zip``, wh
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,9 +59,18 @@ def build_handout(out_dir: Path, exercise_ids: Sequence[str], lang: Lang, stubs:
     missing = [e.filename for e in exercises if not (stubs / e.filename).is_file()]
     if missing:
         raise error(CoursekitError, "release.no_stubs", stubs=tuple(missing), folder=str(stubs))
-    data = {e.id: exercise_data(e) for e in exercises}
-    out_dir.mkdir(parents=True, exist_ok=True)
+    archive = out_dir.with_name(out_dir.name + ".zip")
+    if archive.is_dir():
+        raise error(CoursekitError, "release.cannot_write", path=str(archive), reason="a folder")
+    try:  # before the expected values are computed: a folder that cannot be made is said at once
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(out_dir, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    except OSError as exc:
+        raise error(CoursekitError, "release.cannot_write", path=str(out_dir),
+                    reason=exc.strerror or type(exc).__name__) from None
     try:
+        data = {e.id: exercise_data(e) for e in exercises}
         folder = out_dir / "exercises"
         folder.mkdir()
         for e in exercises:
@@ -77,8 +88,11 @@ def build_handout(out_dir: Path, exercise_ids: Sequence[str], lang: Lang, stubs:
         write_data(out_dir, data)
         write_pyproject(out_dir, __version__, package)
         (out_dir / "README.md").write_text(readme(exercises, lang), encoding="utf-8")
-        archive = out_dir.with_name(out_dir.name + ".zip")
         write_zip(out_dir, archive)
+    except OSError as exc:  # a full disk, a file system that refuses a name: one line, nothing left
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise error(CoursekitError, "release.cannot_write", path=str(out_dir),
+                    reason=exc.strerror or type(exc).__name__) from None
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise

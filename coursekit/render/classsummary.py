@@ -101,6 +101,8 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
         parts.append(Text(key("summary.submitted_from", lang, source=report.submitted_from)))
     for note in report.skipped:
         parts.append(Text(key("summary.skipped", lang, note=note), style="yellow"))
+    for note in report.unwritten:
+        parts.append(Text(render(note, lang), style="bold red"))
     parts.append(Text("\n" + key("summary.footer", lang, students=len(report.students), graded=report.graded,
                                   reused=report.reused, gradebook=str(report.out_dir / "gradebook.sqlite"),
                                   seconds=report.seconds, grades=str(report.out_dir / "grades.csv"),

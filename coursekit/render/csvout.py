@@ -4,6 +4,11 @@ A spreadsheet runs a cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a ta
 formula, so a student id such as ``=HYPERLINK(...)`` could run in the instructor's spreadsheet. As OWASP's
 CSV-injection advice says, such a cell is written with a leading single quote (``'=HYPERLINK(...)``) and
 the whole cell quoted; double quotes inside it are doubled by the csv module.
+
+A control character inside a cell is escaped first (``\\r``, ``\\n``, ``\\t``, ``\\x1b``): spreadsheets and
+Python's csv start a new row at a bare carriage return, whose first cell the formula guard would never
+see, and a quoted line break still splits what a person reads. The formula guard applies to the escaped
+text.
 """
 
 from __future__ import annotations
@@ -18,9 +23,20 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROW = "max"
 
 
+def _escaped(text: str) -> str:
+    """``text`` with every control character (C0, DEL, C1, and the Unicode line and paragraph
+    separators) written as its Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def safe_cell(value: object) -> str:
-    """The cell as text, with a leading ``'`` when a spreadsheet would read it as a formula."""
+    """The cell as text, control characters escaped, with a leading ``'`` when a spreadsheet would read
+    it as a formula."""
     text = value if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+    text = _escaped(text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

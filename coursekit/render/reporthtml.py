@@ -111,7 +111,7 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
     else:
         parts.append(f"<p class=\"muted\">{k('no_mistakes')}</p>")
     parts.append(f"<h2 id=\"problems\">{k('problems')}</h2>")
-    if stats.problems or report.skipped:
+    if stats.problems or report.skipped or report.unwritten:
         parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in (
                                 "student", "what", "exercise", "message")),
                             ((_link(stats, p.student),
@@ -119,6 +119,7 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
                               escape(p.exercise), escape(_short(words(p.message, lang))))
                              for p in stats.problems)))
         parts.extend(f"<p class=\"warn\">{k('not_graded', note=s)}</p>" for s in report.skipped)
+        parts.extend(f"<p class=\"warn\">{escape(words(s, lang))}</p>" for s in report.unwritten)
     else:
         parts.append(f"<p class=\"muted\">{k('no_problems')}</p>")
     parts.append(f"<h2 id=\"students\">{k('students')}</h2>")

@@ -9,10 +9,10 @@ with deterministic weights copied in).
 come from ``graders/ex3/cache.json``. Batch grading trusts nothing: its child sends only the config and the
 weights' shapes, and :meth:`StackedRnn.remeasure` rebuilds the model from its config, after checking every
 class in it against an allowlist and its sizes against bounds, and measures it itself, in a sandboxed job
-with a time and a memory limit (``graders/ex3/keras_build.py``). Each distinct config is measured once per
-grading process: a config equal to one measured before (a reference model's, or another student's) up to
-the names of a Sequential's layers gets that measurement (``km.measurement_key``), which is what rebuilding
-it would find.
+with a time and a memory limit (``shared/reference/keras_build.py``). Each distinct config is measured
+once per grading process: a config equal to one measured before (a reference model's, or another
+student's) up to the names of a Sequential's layers gets that measurement (``km.measurement_key``),
+which is what rebuilding it would find.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from coursekit.tables import Row, TableMistake
 
 from ..shared.judging import keras_model as km
 from ..shared.reference import keras_model_tables as tables
+from ..shared.reference.keras_build import measure_config
 from ..shared.reference.keras_model_tables import LayerSpec
 from . import judge as ex3_judge
-from .keras_build import measure_config
 
 DEFAULTS: Mapping[str, int] = {"max_features": 10000, "embed_dim": 32, "units": 32, "depth": 4}
 EXPECTED_COMPILE = {"optimizer": "rmsprop", "loss": "binary_crossentropy", "metrics": ["acc"]}

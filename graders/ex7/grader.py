@@ -3,16 +3,21 @@
 - ``load_imdb`` runs on a small file in imdb.npz's own format that this grader makes; its probe
   (``graders/ex7/probes/imdb_data.py``) makes the same file in the student's process and points the real
   ``keras.datasets.imdb.load_data`` at it. Expected: Keras's own load_data + pad_sequences on that file.
-- ``train_imdb`` is graded by what training produced: it is called once, on reviews a small SimpleRNN
-  learns in a few epochs, and several tests judge that one run (the cases share the call). Its probe
+- ``train_imdb`` is graded by what training produced and by what ``fit`` was seen doing: it is called
+  once, on reviews a small SimpleRNN learns in a few epochs, and several tests judge that one run (the
+  cases share the call); batch grading calls it a second time for the hidden case, on reviews of a rule
+  drawn per student (which token ids mean what), and evaluates it on new reviews of that rule. Its probe
   (``graders/ex7/probes/training.py``) sends the model's config and weights, its optimiser's step count and
   the history. ``coursekit check`` lets the probe run the model on the validation rows and on new reviews;
-  batch grading rebuilds the model here from its config (an allowlist of Keras layers, safe
-  deserialization, as ex3 does) and runs it on new reviews of the student's own (a hidden case).
-- ``plot_history`` is graded by reading the figures in the student's process (``_probe_figures.py``,
+  batch grading rebuilds the model from its config (an allowlist of Keras layers, safe deserialization,
+  as ex3 does) in a sandboxed job under a time and a memory limit
+  (``shared/reference/keras_build.py``), never in the grading worker, and runs it there on new reviews
+  of the student's own (a hidden case).
+- ``plot_history`` is graded by reading the figures in the student's process (``probes/figures.py``,
   matplotlib's Agg backend).
 - ``ANSWERS``: three multiple-choice questions on the lesson's printed run, one letter each (expected:
-  a digest of the right letter, so that the handout's data does not hold it in the clear).
+  a salted digest of the right letter, so that the handout's data does not hold it in the clear; it is
+  not a secret: four tries find it).
 
 The judgement is ``graders/ex7/judge.py`` (no reference code): the student handout judges with it too.
 """
@@ -34,9 +39,10 @@ from coursekit.exercise import Case, Exercise
 from coursekit.sandbox.limits import Limits
 
 from ..shared.judging import keras_model as km
+from ..shared.reference.keras_build import predict_config
 from . import judge as ex7_judge
 from .probes.imdb_data import use_file, write_imdb_npz
-from .probes.training import make_reviews, model_probabilities, validation_rows
+from .probes.training import make_reviews, validation_rows
 
 HERE = Path(__file__).parent
 # The training run every train_imdb case judges: 600 reviews of 12 tokens from a vocabulary of 100.
@@ -54,15 +60,24 @@ LESSON_HISTORY: Mapping[str, list[float]] = {
     "val_loss": [0.5293, 0.4752, 0.4947, 0.3783, 0.5755, 0.5829, 0.5541, 0.5551, 0.5962, 0.6707],
 }
 ANSWER_KEY: Mapping[str, str] = {"q1": "B", "q2": "C", "q3": "A"}
+# Each question's salt for its answer's digest (ex7_judge.answer_digest): random, chosen once; a course
+# may change them (then regenerate graders/cache/ex7.json: python -m coursekit.refcache ex7).
+ANSWER_SALTS: Mapping[str, str] = {"q1": "8e5636710f0e951afc3bf2ce9ddef052",
+                                   "q2": "8a837a3d1309be141a4ea5cb936b3556",
+                                   "q3": "c34c5d6b382b49adbea55f8bad18fed1"}
 
 
 @dataclass(frozen=True)
 class SevenCase(Case):
     """``aspect``: what of the call's result this case judges; ``evaluation_seed``: the new reviews a
-    hidden train_imdb case is evaluated on (in the grader only: never sent to the student's process)."""
+    hidden train_imdb case is evaluated on (in the grader only: never sent to the student's process);
+    ``rule``: the seed of the permutation of token ids its training data and new reviews follow
+    (``make_reviews``), drawn per student from the course secret: the handout holds the public rule only,
+    so weights set by hand from it fail this case."""
 
     aspect: str = ""
     evaluation_seed: int | None = None
+    rule: int | None = None
 
 
 def _load_case(name: str, spec: Mapping[str, int], hidden: bool = False, **kwargs: int) -> SevenCase:
@@ -70,11 +85,12 @@ def _load_case(name: str, spec: Mapping[str, int], hidden: bool = False, **kwarg
                      probe_data={"imdb": dict(spec)})
 
 
-def _train_case(name: str, aspect: str, hidden: bool = False, evaluation_seed: int | None = None
-                ) -> SevenCase:
-    x, y = make_reviews(**TRAIN_DATA)
+def _train_case(name: str, aspect: str, hidden: bool = False, evaluation_seed: int | None = None,
+                rule: int | None = None) -> SevenCase:
+    x, y = make_reviews(**TRAIN_DATA, rule=rule)
+    data = {} if rule is not None else {"evaluate": dict(EVALUATE)}  # a hidden rule's reviews stay here
     return SevenCase(name, "train_imdb", (x, y), dict(TRAIN_KWARGS), hidden=hidden, probe="training",
-                     probe_data={"evaluate": dict(EVALUATE)}, aspect=aspect, evaluation_seed=evaluation_seed)
+                     probe_data=data, aspect=aspect, evaluation_seed=evaluation_seed, rule=rule)
 
 
 def _plot_case(name: str, history: Mapping[str, list[float]], aspect: str, hidden: bool = False) -> SevenCase:
@@ -98,8 +114,9 @@ class ImdbTraining(Exercise):
     mistake_ids: ClassVar[frozenset[str]] = ex7_judge.MISTAKE_IDS
 
     def __init__(self) -> None:
-        # The last rebuilt model (batch grading), for the train_imdb cases that share one call.
-        self._rebuilt: tuple[Any, Any] | None = None
+        # What the last call's model gave in batch grading (by its new reviews), for the train_imdb cases
+        # that share one call.
+        self._rebuilt: tuple[Any, dict[str, dict[str, Any]]] | None = None
 
     # --- cases ------------------------------------------------------------------------------------
 
@@ -142,7 +159,8 @@ class ImdbTraining(Exercise):
             _load_case("hidden load_imdb: another data file, num_words and maxlen", spec, hidden=True,
                        num_words=int(rng.integers(300, 5000)), maxlen=int(rng.integers(30, 120))),
             _train_case(f"hidden train_imdb: accuracy on new reviews at least {THRESHOLD}", "accuracy",
-                        hidden=True, evaluation_seed=int(rng.integers(1 << 30))),
+                        hidden=True, evaluation_seed=int(rng.integers(1 << 30)),
+                        rule=int(rng.integers(1 << 30))),
             _plot_case("hidden plot_history: another history", history, "all", hidden=True),
         ]
 
@@ -162,7 +180,7 @@ class ImdbTraining(Exercise):
         if case.function == "plot_history":
             return case.args[0]
         question = getattr(case, "aspect", "")
-        return ex7_judge.answer_digest(question, ANSWER_KEY[question])
+        return ex7_judge.answer_digest(question, ANSWER_KEY[question], ANSWER_SALTS[question])
 
     @staticmethod
     def _load_reference(case: Case) -> dict[str, Any]:
@@ -183,44 +201,53 @@ class ImdbTraining(Exercise):
                 "x_test": keras.utils.pad_sequences(x_test, maxlen=maxlen), "y_test": y_test,
                 "rows_kept_by_load_data_maxlen": [len(short_train), len(short_test)]}
 
-    # --- batch grading: the model is rebuilt here ---------------------------------------------------
+    # --- batch grading: the model is rebuilt in a sandboxed job ---------------------------------------
 
     def remeasure(self, case: Case, got: Any) -> Any:
-        """train_imdb: rebuild the model from its config and weights (once for the cases sharing the
-        call), run it on the validation rows and on the case's new reviews; nothing the student's process
-        measured is used."""
+        """train_imdb: rebuild the model from its config and weights and run it on the validation rows and
+        on the case's new reviews, in a sandboxed job under ``BUILD_LIMITS``
+        (``shared/reference/keras_build.py``), once for the cases sharing the call; nothing the student's
+        process measured is used."""
         if case.function != "train_imdb" or not isinstance(got, Mapping) or got.get("model") is not True:
             return got
         kept = {k: v for k, v in got.items()
                 if k not in ("validation_probabilities", "evaluation_probabilities", "run_error")}
         if self._rebuilt is None or self._rebuilt[0] is not got:
-            self._rebuilt = (got, self._rebuild(got, case))
-        model, validation = self._rebuilt[1]
-        if model is None:
-            return {**kept, "refused": validation}
+            self._rebuilt = (got, {})
+        evaluate = ex7_judge.evaluation(case)
+        key = repr(sorted(evaluate.items()))
+        runs = self._rebuilt[1]
+        if key not in runs:
+            runs[key] = self._run(got, case, evaluate)
+        found = runs[key]
+        if "refused" in found:
+            return {**kept, "refused": found["refused"]}
         if getattr(case, "aspect", "") != "accuracy":
-            return {**kept, "validation_probabilities": validation}
-        try:
-            evaluation = model_probabilities(model, make_reviews(**ex7_judge.evaluation(case))[0])
-        except Exception as exc:
-            return {**kept, "run_error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-        return {**kept, "validation_probabilities": validation, "evaluation_probabilities": evaluation}
+            return {**kept, "validation_probabilities": found["validation"]}
+        if "evaluation" not in found:
+            return {**kept, "validation_probabilities": found["validation"], "run_error": found["error"]}
+        return {**kept, "validation_probabilities": found["validation"], "evaluation_probabilities":
+                found["evaluation"]}
 
     @staticmethod
-    def _rebuild(got: Mapping[str, Any], case: Case) -> tuple[Any, Any]:
-        """(model, validation probabilities), or (None, why the model was refused)."""
-        weights = got.get("weights")
+    def _run(got: Mapping[str, Any], case: Case, evaluate: Mapping[str, int]) -> dict[str, Any]:
+        """{validation, evaluation} probabilities, {validation, error}, or {refused: why}."""
+        x = np.asarray(case.args[0])
+        validation = validation_rows(len(x), VALIDATION_SPLIT)
         try:
-            model, _ = km.rebuild(got.get("config"), km.reported_shapes(got))
-            model.set_weights([np.asarray(w, dtype=np.float32) for w in weights or []])
-            x = np.asarray(case.args[0])
-            validation = validation_rows(len(x), VALIDATION_SPLIT)
-            return model, model_probabilities(model, x[len(x) - validation:])
+            km.reported_shapes(got)  # the weights as reported: arrays, within the bound
+            config = got.get("config")
+            if not isinstance(config, Mapping):
+                raise km.RefusedModel("config_unreadable")
+            outputs, error = predict_config(config, got.get("weights") or [],
+                                            [x[len(x) - validation:], make_reviews(**evaluate)[0]])
         except km.RefusedModel as exc:
-            return None, exc.to_data()
-        except Exception as exc:  # the student's model: the message goes into their feedback
-            return None, {"reason": "model_not_run", "params": {"error": f"{type(exc).__name__}: "
-                                                                          f"{str(exc)[:200]}"}}
+            return {"refused": exc.to_data()}
+        if not outputs:  # the student's model: the message goes into their feedback
+            return {"refused": {"reason": "model_not_run", "params": {"error": str(error)}}}
+        if len(outputs) == 1:
+            return {"validation": outputs[0], "error": str(error)}
+        return {"validation": outputs[0], "evaluation": outputs[1]}
 
     # --- judgement: graders/ex7/judge.py ------------------------------------------------------------
 

@@ -8,13 +8,15 @@ handout judges with the same function, the expected values read from its data (s
 optimiser's step count, ...), so the named mistakes take no precomputed output. The mistakes' texts are
 entries of the ex7 catalogue (``graders/ex7/locale/{en,zh}/LC_MESSAGES/ex7.po``).
 
-The answers to ``ANSWERS`` are never in the clear: their expected values are digests
-(:func:`answer_digest`), and the judge compares the digest of the student's letter.
+The answers to ``ANSWERS`` are never in the clear: their expected values are salted PBKDF2 digests
+(:func:`answer_digest`), and the judge compares the digest of the student's letter. That keeps the
+letters out of sight, not secret: with four letters, four tries (of the digest, or of check) find them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,7 +28,7 @@ from coursekit.exercise import Case
 from coursekit.messages import Message, Mistake, Param, in_domain
 
 from ..shared.judging import keras_model as km
-from .probes.training import make_reviews
+from .probes.training import make_reviews, weights_digest
 
 DOMAIN = "ex7"
 MISTAKE_IDS = frozenset({
@@ -47,15 +49,42 @@ TITLES = ("Training and validation accuracy", "Training and validation loss")
 BLUE = "#0000ff"
 
 
-def answer_digest(question: str, letter: str) -> str:
-    """What an ANSWERS case expects: the digest of its letter, never the letter itself."""
-    return hashlib.sha256(f"coursekit ex7 ANSWERS {question} {letter}".encode()).hexdigest()
+ANSWER_ROUNDS = 100_000
+_MAX_ROUNDS = 1_000_000
+
+
+def answer_digest(question: str, letter: str, salt: str) -> str:
+    """What an ANSWERS case expects: ``pbkdf2-sha256$<rounds>$<salt>$<key>`` of its letter, never the
+    letter itself. The salt (hex, chosen by the grader per question) and PBKDF2's rounds keep a table of
+    digests made once from being read off every course's handout; they do not make the letter secret:
+    there are four letters, and ``coursekit check`` says which one is right (see SECURITY.md)."""
+    key = hashlib.pbkdf2_hmac("sha256", f"coursekit ex7 ANSWERS {question} {letter}".encode(),
+                              bytes.fromhex(salt), ANSWER_ROUNDS)
+    return f"pbkdf2-sha256${ANSWER_ROUNDS}${salt}${key.hex()}"
+
+
+def _is_answer(question: str, letter: str, expected: Any) -> bool:
+    """Whether ``letter`` is the answer whose digest is ``expected`` (read as data: a malformed or
+    too costly digest matches nothing)."""
+    parts = expected.split("$") if isinstance(expected, str) else []
+    if len(parts) != 4 or parts[0] != "pbkdf2-sha256" or not parts[1].isdigit() \
+            or not 0 < int(parts[1]) <= _MAX_ROUNDS or len(parts[2]) > 64:
+        return False
+    try:
+        salt = bytes.fromhex(parts[2])
+    except ValueError:
+        return False
+    key = hashlib.pbkdf2_hmac("sha256", f"coursekit ex7 ANSWERS {question} {letter}".encode(), salt,
+                              int(parts[1]))
+    return hmac.compare_digest(key.hex(), parts[3])
 
 
 def evaluation(case: Case) -> dict[str, int]:
-    """The new reviews a train_imdb case is evaluated on (a hidden case's seed never leaves the grader)."""
-    seed = getattr(case, "evaluation_seed", None)
-    return dict(EVALUATE) if seed is None else {**EVALUATE, "seed": int(seed)}
+    """The new reviews a train_imdb case is evaluated on: a hidden case's seed and rule (which token ids
+    mean what, the rule its training data follows) never leave the grader."""
+    seed, rule = getattr(case, "evaluation_seed", None), getattr(case, "rule", None)
+    found = dict(EVALUATE) if seed is None else {**EVALUATE, "seed": int(seed)}
+    return found if rule is None else {**found, "rule": int(rule)}
 
 
 def _message(key: str, /, **params: Param) -> Message:
@@ -196,7 +225,7 @@ def _judge_answer(case: Case, got: Any, expected: str) -> Verdict:
     letter = answer.strip().upper() if isinstance(answer, str) else None
     if letter not in ("A", "B", "C", "D"):
         return _failed("answers.not_a_letter", question=repr(question), got=repr(answer)[:40])
-    if answer_digest(question, letter) != expected:
+    if not _is_answer(question, letter, expected):
         return _failed("answers.wrong", question=repr(question), letter=letter)
     return Verdict(True, _message("answers.right", letter=letter))
 
@@ -216,6 +245,32 @@ def _training_problem(got: Any) -> Verdict | None:
     iterations = got.get("iterations")
     if not isinstance(iterations, int) or iterations <= 0:
         return _named(_message("train.not_fitted", iterations=str(iterations)[:40]), "not_fitted")
+    return _unobserved(got, iterations)
+
+
+def _unobserved(got: Mapping[str, Any], iterations: int) -> Verdict | None:
+    """Why the model returned is not what fit was seen training (graders/_probe_training.py watches every
+    fit call of the train_imdb call), or None: its steps are the optimiser's, each epoch's loss is its last
+    step's running loss, and the weights returned are those the last fit left."""
+    fits = [f for f in got.get("fits") or [] if isinstance(f, Mapping) and f.get("same_model") is True]
+    if not fits:
+        return _failed("train.not_observed", iterations=iterations)
+    steps = sum(f["steps"] if isinstance(f.get("steps"), int) else 0 for f in fits)
+    if steps != iterations:
+        return _failed("train.steps_not_observed", iterations=iterations, steps=steps)
+    for f in fits:
+        losses, epochs, ends = f.get("losses"), f.get("epochs"), f.get("epoch_steps")
+        if not (isinstance(losses, list) and isinstance(epochs, list) and isinstance(ends, list)
+                and len(epochs) == len(ends)):
+            return _failed("train.not_observed", iterations=iterations)
+        for number, (logs, end) in enumerate(zip(epochs, ends, strict=True), start=1):
+            said = logs.get("loss") if isinstance(logs, Mapping) else None
+            last = losses[end - 1] if isinstance(end, int) and 0 < end <= len(losses) else said
+            if not (isinstance(said, float) and isinstance(last, float)
+                    and abs(said - last) <= 1e-6 + 1e-6 * abs(said)):
+                return _failed("train.losses_differ", epoch=number, last=str(last)[:40], said=str(said)[:40])
+    if fits[-1].get("weights") != weights_digest(got.get("weights") or []):
+        return _failed("train.weights_changed")
     return None
 
 
@@ -347,10 +402,21 @@ def _judge_authentic(got: Mapping[str, Any], expected: Mapping[str, Any], labels
     loss = float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
     accuracy = float(np.mean((p > 0.5) == (y == 1)))
     said_loss, said_accuracy = float(history["val_loss"][-1]), float(history["val_acc"][-1])
-    if abs(loss - said_loss) <= 1e-3 + 1e-3 * abs(loss) and abs(accuracy - said_accuracy) <= 1.5 / len(y):
-        return Verdict(True, _message("authentic.ok", loss=loss, accuracy=accuracy, rows=len(y)))
-    return _named(_message("authentic.differs", rows=len(y), loss=loss, accuracy=accuracy,
-                           said_loss=said_loss, said_accuracy=said_accuracy), "history_by_hand")
+    close = abs(loss - said_loss) <= 1e-3 + 1e-3 * abs(loss) and abs(accuracy - said_accuracy) <= 1.5 / len(y)
+    if not close:
+        return _named(_message("authentic.differs", rows=len(y), loss=loss, accuracy=accuracy,
+                               said_loss=said_loss, said_accuracy=said_accuracy), "history_by_hand")
+    fitted = [f for f in got.get("fits") or [] if isinstance(f, Mapping) and f.get("same_model") is True]
+    recorded = fitted[-1].get("epochs") if fitted else None
+    for key in HISTORY_KEYS:  # the history is the last fit's, epoch by epoch
+        values = history.get(key)
+        seen = [e.get(key) if isinstance(e, Mapping) else None for e in recorded or []]
+        if not (isinstance(values, list) and len(values) == len(seen) and all(
+                isinstance(v, int | float) and isinstance(r, float) and abs(v - r) <= 1e-6 + 1e-6 * abs(r)
+                for v, r in zip(values, seen, strict=True))):
+            return _named(_message("authentic.not_fits", key=repr(key), recorded=str(seen)[:200],
+                                   said=str(values)[:200]), "history_by_hand")
+    return Verdict(True, _message("authentic.ok", loss=loss, accuracy=accuracy, rows=len(y)))
 
 
 # ---- plot_history's checks ------------------------------------------------------------------------------

@@ -5,13 +5,18 @@ Loaded by path by the sandbox's child (``Exercise.probes``): it imports nothing 
 ``probe`` reports the returned (model, history): the history as a dict of lists (or the type it had),
 the model's config (``compile_config`` included) and weights, its optimiser's class and how many steps it
 took (``optimizer.iterations``: the epochs times the steps per epoch, which the batch size and the
-validation split decide). With ``context["measure"]`` (``coursekit check``) it also runs the model on the
-validation 20% of the training data it was given and on new reviews (``context["data"]["evaluate"]``);
-batch grading rebuilds the model from its config and weights in the grader and runs it there instead.
+validation split decide), and what ``fit`` was seen doing while it trained (``fits``: ``prepare`` wraps
+``keras.Model.fit`` before train_imdb runs, and a callback records each step's loss, each epoch's logs and
+the digest of the weights fit left), so that an end state made without fit (weights set by hand, a step
+count set, a history computed) is told from training. With ``context["measure"]`` (``coursekit check``)
+it also runs the model on the validation 20% of the training data it was given and on new reviews
+(``context["data"]["evaluate"]``); batch grading rebuilds the model from its config and weights in a
+sandboxed job of the grader's and runs it there instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 from collections.abc import Mapping
@@ -21,10 +26,14 @@ import numpy as np
 
 
 def make_reviews(seed: int, count: int, vocab: int = 100, length: int = 12, group: int = 20,
-                 majority: float = 0.9, neutral: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+                 majority: float = 0.9, neutral: float = 0.2, rule: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Reviews a small SimpleRNN learns in a few epochs: ``count`` rows of int32 token ids, pre-padded
     to ``length``; label 1 when the tokens of group A ([3, 3 + group)) outnumber those of group B (the
-    next ``group`` ids), as each review draws ``majority`` of its non-neutral tokens from its own group."""
+    next ``group`` ids), as each review draws ``majority`` of its non-neutral tokens from its own group.
+
+    ``rule``: the token ids [3, vocab) renamed by the permutation this seed draws, so that which ids mean
+    what is known only to who holds the seed (batch grading's hidden case: the grader, per student)."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, count).astype(np.int32)
     x = np.zeros((count, length), dtype=np.int32)
@@ -34,6 +43,10 @@ def make_reviews(seed: int, count: int, vocab: int = 100, length: int = 12, grou
         tokens = np.where(in_a, rng.integers(3, 3 + group, n), rng.integers(3 + group, 3 + 2 * group, n))
         tokens = np.where(rng.random(n) < neutral, rng.integers(3 + 2 * group, vocab, n), tokens)
         x[i, length - n:] = tokens
+    if rule is not None:
+        names = np.arange(vocab, dtype=np.int32)
+        names[3:] = 3 + np.random.default_rng(rule).permutation(vocab - 3).astype(np.int32)
+        x = names[x]
     return x, y
 
 
@@ -78,11 +91,84 @@ def _text(exc: BaseException) -> str:
 SEED = 1
 
 
+# What fit was seen doing during the current train_imdb call (see prepare): one record per fit call.
+MAX_FITS = 8
+MAX_LOSSES = 4096
+_FITS: list[dict[str, Any]] = []
+
+
 def prepare(context: Mapping[str, Any]) -> None:
-    """Called in the student's process before their train_imdb: seed Python, numpy and Keras."""
+    """Called in the student's process before their train_imdb: seed Python, numpy and Keras, and watch
+    every ``fit`` (see :func:`_watch_fit`)."""
     import keras
 
     keras.utils.set_random_seed(SEED)
+    _FITS.clear()
+    _watch_fit(keras)
+
+
+def weights_digest(weights: Any) -> str:
+    """A digest of a model's weights (as float32), to tell whether the model returned is the one fit left."""
+    digest = hashlib.sha256()
+    for w in weights:
+        a = np.ascontiguousarray(np.asarray(w, dtype=np.float32))
+        digest.update(f"{a.shape}".encode() + a.tobytes())
+    return digest.hexdigest()
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _watch_fit(keras: Any) -> None:
+    """Wrap ``keras.Model.fit`` (once per process) so that each call adds a callback recording, while it
+    trains, its steps, each step's running loss, each epoch's logs and the weights it left."""
+    if getattr(keras.Model.fit, "_coursekit_watched", False):
+        return
+    original = keras.Model.fit
+
+    class Watch(keras.callbacks.Callback):  # type: ignore[misc]
+        def __init__(self, seen: dict[str, Any]) -> None:
+            super().__init__()
+            self.seen = seen
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            self.seen["steps"] += 1
+            if len(self.seen["losses"]) < MAX_LOSSES:
+                self.seen["losses"].append(_number((logs or {}).get("loss")))
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            self.seen["epochs"].append({str(k)[:40]: _number(v) for k, v in list((logs or {}).items())[:12]})
+            self.seen["epoch_steps"].append(self.seen["steps"])
+
+        def on_train_end(self, logs: Any = None) -> None:
+            self.seen["weights"] = weights_digest(self.model.get_weights())
+
+    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen: dict[str, Any] = {"model": id(self), "steps": 0, "losses": [], "epochs": [], "epoch_steps": [],
+                                "weights": None}
+        if len(_FITS) < MAX_FITS:
+            _FITS.append(seen)
+        watch = Watch(seen)
+        if len(args) > 5:  # fit(x, y, batch_size, epochs, verbose, callbacks, ...)
+            args = (*args[:5], [*(args[5] or []), watch], *args[6:])
+        else:
+            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), watch]
+        return original(self, *args, **kwargs)
+
+    fit._coursekit_watched = True  # type: ignore[attr-defined]
+    keras.Model.fit = fit
+
+
+def _fits(model: Any) -> list[dict[str, Any]]:
+    """What fit was seen doing in this call, each record saying whether it trained ``model``."""
+    return [{"same_model": seen["model"] == id(model), "steps": seen["steps"], "losses": seen["losses"],
+             "epochs": seen["epochs"], "epoch_steps": seen["epoch_steps"], "weights": seen["weights"]}
+            for seen in _FITS]
 
 
 def probe(value: Any, context: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,6 +193,7 @@ def probe(value: Any, context: Mapping[str, Any]) -> dict[str, Any]:
     optimizer = getattr(model, "optimizer", None)
     report["optimizer"] = None if optimizer is None else _type(optimizer)
     report["iterations"] = None if optimizer is None else int(np.asarray(optimizer.iterations))
+    report["fits"] = _fits(model)
     if not context.get("measure", True):
         return report
     x = np.asarray(context["args"][0])

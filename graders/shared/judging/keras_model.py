@@ -49,7 +49,8 @@ except ImportError:  # run as a sandboxed job of its own (_keras_build.py), with
 
 __all__ = ["ALLOWED_CLASSES", "REASONS", "Measurements", "RefusedModel", "check_config", "compile_settings",
            "keras_layer", "measure", "measurement_key", "model_table", "object_name", "probe_tokens",
-           "probe_weights", "rebuild", "rebuild_and_measure", "refusal", "reported_shapes"]
+           "probe_weights", "rebuild", "rebuild_and_measure", "rebuild_and_predict", "refusal",
+           "reported_shapes"]
 
 # (module, class_name) pairs a student's model config may hold. Everything is a Keras built-in; the
 # grader rebuilds nothing else. Layers beyond the lesson's (Dropout, Activation) are allowed so that a
@@ -79,6 +80,12 @@ MAX_LAYERS = 64
 MAX_SIZES = {"units": 1024, "output_dim": 16384, "input_dim": 100_000}
 MAX_DIM = 16384  # any dimension of an input shape (InputLayer batch_shape, a tensor's shape)
 MAX_WEIGHTS = 4_000_000  # an upper bound of the model's parameter count, estimated from its config
+# A layer of a functional model is run once per call (each of its ``inbound_nodes``; a nested model's
+# calls multiply its layers' calls): one Dense(1024) called 150 times cost 75 s and 3.7 GB to rebuild and
+# run. Both the calls and the work they estimate (the weights each call touches, summed over the calls)
+# are bounded; a model that calls each layer once has work equal to its weights.
+MAX_CALLS = 128
+MAX_WORK = MAX_WEIGHTS
 _SHAPE_KEYS = ("batch_shape", "batch_input_shape", "input_shape", "shape")
 _GATES = {"SimpleRNN": 1, "SimpleRNNCell": 1, "LSTM": 4, "LSTMCell": 4, "GRU": 3, "GRUCell": 3}
 # Initializers, regularizers and constraints may also be named by a string: only these names.
@@ -113,14 +120,14 @@ class RefusedModel(Exception):
         return {"reason": self.reason, "params": dict(self.params)}
 
 
-# Every reason a RefusedModel may give (here and in graders/ex3/keras_build.py).
+# Every reason a RefusedModel may give (here and in graders/shared/reference/keras_build.py).
 REASONS = frozenset({
     "config_unreadable", "too_many_layers", "too_large", "nested_too_deep", "not_plain_data",
     "key_not_string", "activation_not_builtin", "not_builtin", "size_out_of_range", "bad_shape",
     "lambda_layer", "custom_class", "registered_name", "shapes_not_reported", "weights_not_reported",
     "too_many_weights", "rebuild_failed", "not_a_keras_model", "rebuild_weights_failed",
     "weights_do_not_fit", "config_not_json", "build_timed_out", "build_stopped", "build_error",
-    "no_measurements", "bad_measurements"})
+    "no_measurements", "bad_measurements", "too_many_calls", "too_much_work"})
 
 
 def refusal(data: Any) -> RefusedModel:
@@ -168,26 +175,35 @@ def check_config(config: Any) -> None:
     _check_value(body, "model", found, 0)
     if len(found.layers) > MAX_LAYERS:
         raise RefusedModel("too_many_layers", layers=len(found.layers), limit=MAX_LAYERS)
-    widest = max([1, *found.widths, *(_int(c, "units") for _, c in found.layers),
-                  *(_int(c, "output_dim") for _, c in found.layers)])
-    weights = 0
-    for class_name, layer in found.layers:
+    widest = max([1, *found.widths, *(_int(c, "units") for _, c, _ in found.layers),
+                  *(_int(c, "output_dim") for _, c, _ in found.layers)])
+    weights, work = 0, 0
+    for class_name, layer, calls in found.layers:
         units = _int(layer, "units")
         if class_name in _GATES:
-            weights += 2 * _GATES[class_name] * (widest + units + 2) * units
+            size = 2 * _GATES[class_name] * (widest + units + 2) * units
         elif class_name == "Dense":
-            weights += (widest + 1) * units
+            size = (widest + 1) * units
         elif class_name == "Embedding":
-            weights += _int(layer, "input_dim") * _int(layer, "output_dim")
+            size = _int(layer, "input_dim") * _int(layer, "output_dim")
+        else:
+            size = 0
+        weights += size
+        work += calls * max(size, 1)
     if weights > MAX_WEIGHTS:
         raise RefusedModel("too_large", weights=weights, limit=MAX_WEIGHTS)
+    calls = sum(c for _, _, c in found.layers)
+    if calls > MAX_CALLS:
+        raise RefusedModel("too_many_calls", calls=calls, limit=MAX_CALLS)
+    if work > MAX_WORK:
+        raise RefusedModel("too_much_work", work=work, limit=MAX_WORK)
 
 
 class _Found:
     """What :func:`_check_value` collects: each layer's config, and the widths of the input shapes."""
 
     def __init__(self) -> None:
-        self.layers: list[tuple[str, Mapping[str, Any]]] = []  # (class name, its config)
+        self.layers: list[tuple[str, Mapping[str, Any], int]] = []  # (class name, its config, its calls)
         self.widths: list[int] = []
 
 
@@ -199,23 +215,30 @@ def _int(config: Mapping[str, Any], key: str) -> int:
 MAX_DEPTH = 64  # nesting of the config's lists and dicts
 
 
-def _check_value(value: Any, where: str, found: _Found, depth: int) -> None:
+def _check_value(value: Any, where: str, found: _Found, depth: int, calls: int = 1) -> None:
+    """``calls``: how many times the layer or model holding ``value`` is run (its callers' calls times
+    its own ``inbound_nodes``)."""
     if depth > MAX_DEPTH:
         raise RefusedModel("nested_too_deep", limit=MAX_DEPTH, where=where[:60])
     if value is None or isinstance(value, bool | str | int | float):
         return
     if isinstance(value, list | tuple):
         for item in value:
-            _check_value(item, where, found, depth + 1)
+            _check_value(item, where, found, depth + 1, calls)
         return
     if not isinstance(value, Mapping):
         raise RefusedModel("not_plain_data", type=type(value).__name__[:60], where=where[:60])
     if "class_name" in value:
         _check_class(value)
         where = str(value.get("class_name"))
+        nodes = value.get("inbound_nodes")
+        if isinstance(nodes, list | tuple):
+            calls *= max(1, len(nodes))
+            if calls > MAX_CALLS:  # before the product grows: a nested model called in a loop
+                raise RefusedModel("too_many_calls", calls=calls, limit=MAX_CALLS)
         inner = value.get("config")
         if value.get("module") == "keras.layers" and isinstance(inner, Mapping):
-            found.layers.append((where, inner))
+            found.layers.append((where, inner, calls))
     for key, item in value.items():
         if not isinstance(key, str):
             raise RefusedModel("key_not_string", where=where[:60])
@@ -232,7 +255,7 @@ def _check_value(value: Any, where: str, found: _Found, depth: int) -> None:
                                got=str(item)[:40])
         if key in _SHAPE_KEYS and item is not None:
             found.widths.extend(_shape_dims(item, where, key))
-        _check_value(item, where, found, depth + 1)
+        _check_value(item, where, found, depth + 1, calls)
 
 
 def _shape_dims(shape: Any, where: str, key: str) -> list[int]:
@@ -321,7 +344,7 @@ def rebuild(config: Any, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, bool]:
 def rebuild_and_measure(body: str, shapes: Sequence[Sequence[int]]) -> dict[str, Any]:
     """:func:`rebuild` and :func:`measure` from the config's JSON; a refusal is a value ``{"refused"}``.
 
-    Batch grading runs this in a sandboxed job of its own (``graders/ex3/keras_build.py``), where a time
+    Batch grading runs this in a sandboxed job of its own (``shared/reference/keras_build.py``), where a time
     and a memory limit hold, never in the grading worker.
     """
     try:
@@ -329,6 +352,33 @@ def rebuild_and_measure(body: str, shapes: Sequence[Sequence[int]]) -> dict[str,
     except RefusedModel as exc:
         return {"refused": exc.to_data()}
     return {**measure(model), "built_without_input": unbuilt}
+
+
+def rebuild_and_predict(body: str, weights: Sequence[Any], inputs: Sequence[Any]) -> dict[str, Any]:
+    """ex7: the model of the config's JSON rebuilt, ``weights`` set, and its first output on each batch of
+    token ids in ``inputs`` (float64, one value per row). A refusal is ``{"refused"}``; weights that do not
+    fit or a run that raises stop there, with the outputs so far and ``error``.
+
+    Batch grading runs this in a sandboxed job of its own (``shared/reference/keras_build.py``), never in the
+    grading worker.
+    """
+    import keras
+
+    arrays = [np.asarray(w, dtype=np.float32) for w in weights]
+    try:
+        model, _ = rebuild(json.loads(body), [tuple(int(n) for n in w.shape) for w in arrays])
+    except RefusedModel as exc:
+        return {"refused": exc.to_data()}
+    outputs: list[np.ndarray] = []
+    try:
+        model.set_weights(arrays)
+        for x in inputs:
+            rows = np.asarray(x, dtype=np.int32)
+            out = keras.ops.convert_to_numpy(model(rows, training=False))
+            outputs.append(np.asarray(out, dtype=np.float64).reshape(len(rows), -1)[:, 0])
+    except Exception as exc:  # the student's model: the message goes into their feedback
+        return {"outputs": outputs, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    return {"outputs": outputs, "error": None}
 
 
 # ---- measuring each distinct model once -------------------------------------------------------------

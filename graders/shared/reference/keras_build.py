@@ -1,4 +1,4 @@
-"""Rebuilding a student's ex3 model where a time and a memory limit hold.
+"""Rebuilding a student's model (ex3's, ex7's) where a time and a memory limit hold.
 
 A model's config comes from the student's process. :func:`graders._keras_model.check_config` bounds it
 as data first (classes, layer count, sizes, input shapes, an estimate of the weights), but deserializing
@@ -10,7 +10,8 @@ module it takes
 ``measure`` from (``graders/shared/probes/keras_model.py``) are copied into the job's folder as they are:
 neither
 imports anything of coursekit when it runs, and the first finds the second beside it. What comes back is
-plain data through ``coursekit/wire.py``, checked here like any result.
+plain data through ``coursekit/wire.py``, checked here like any result. ex7's trained model is rebuilt,
+given its weights and run on the grader's reviews the same way (:func:`predict_config`).
 """
 
 from __future__ import annotations
@@ -64,15 +65,48 @@ def measure_config(config: Mapping[str, Any], shapes: Sequence[tuple[int, ...]],
     except (TypeError, ValueError):
         raise km.RefusedModel("config_not_json") from None
     job = Job(MODULE, (Call("build", "rebuild_and_measure", (body, [list(s) for s in shapes])),))
+    return _checked(_run(job, limits, "build"), shapes)
+
+
+def predict_config(config: Mapping[str, Any], weights: Sequence[np.ndarray], inputs: Sequence[np.ndarray],
+                   limits: Limits = BUILD_LIMITS) -> tuple[list[np.ndarray], str | None]:
+    """ex7: the model of ``config`` rebuilt with ``weights`` and run on each of ``inputs`` (token ids), in
+    a sandboxed job: (its first output on each, as far as it ran; the error that stopped it, or None).
+    Raises RefusedModel for a config that is refused, or whose rebuilding or running ran out of time or
+    memory or crashed."""
+    km.check_config(config)
+    try:
+        body = json.dumps({k: v for k, v in config.items() if k != "compile_config"}, allow_nan=False)
+    except (TypeError, ValueError):
+        raise km.RefusedModel("config_not_json") from None
+    arrays = [np.asarray(w, dtype=np.float32) for w in weights]
+    rows = [np.asarray(x, dtype=np.int32) for x in inputs]
+    job = Job(MODULE, (Call("predict", "rebuild_and_predict", (body, arrays, rows)),))
+    found = _run(job, limits, "predict")
+    if not isinstance(found, dict):
+        raise km.RefusedModel("no_measurements")
+    if "refused" in found:
+        raise km.refusal(found["refused"])
+    outputs, error = found.get("outputs"), found.get("error")
+    if not isinstance(outputs, list) or len(outputs) > len(rows) or not all(
+            isinstance(o, np.ndarray) and o.shape == (len(x),) for o, x in zip(outputs, rows, strict=False)):
+        raise km.RefusedModel("bad_measurements")
+    if not ((error is None and len(outputs) == len(rows)) or isinstance(error, str)):
+        raise km.RefusedModel("bad_measurements")
+    return [np.asarray(o, dtype=np.float64) for o in outputs], error
+
+
+def _run(job: Job, limits: Limits, call: str) -> Any:
+    """The value the job's call returned; RefusedModel when it ran out of time or memory or raised."""
     report = shared_server(PRELOAD).run(_job_folder(), job, limits)
-    outcome = report.outcomes.get("build")
+    outcome = report.outcomes.get(call)
     if outcome is None:
         reason = "build_timed_out" if report.timed_out else "build_stopped"
         raise km.RefusedModel(reason, seconds=f"{limits.timeout_s:g}", memory=limits.memory_mb)
     if outcome.error is not None:
         error = f"{outcome.error.type_name}: {outcome.error.message[:200]}"
         raise km.RefusedModel("build_error", error=error)
-    return _checked(outcome.value, shapes)
+    return outcome.value
 
 
 def _checked(found: Any, shapes: Sequence[tuple[int, ...]]) -> dict[str, Any]:
