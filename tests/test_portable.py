@@ -467,3 +467,15 @@ def test_the_handout_and_the_repository_resolve_for_windows_macos_and_linux(tmp_
         if what == "repository" and platform != "macosx_x86_64":
             assert {n: installed[n] for n in (tensorflow, "keras", "numpy")} == \
                 {n: pins[n] for n in (tensorflow, "keras", "numpy")}, platform
+
+
+def test_check_prints_to_a_gbk_pipe_without_stopping(tmp_path: Path) -> None:
+    """Jupyter's ``!coursekit check`` on a Chinese Windows: stdout is a pipe written in GBK, which has no
+    ``✓``; check replaces what GBK cannot write instead of stopping with UnicodeEncodeError."""
+    for kind in ("linux", "portable"):
+        command = [sys.executable, "-m", "coursekit", "check", "ex1", str(SOLUTIONS), "--lang", "zh"]
+        run = subprocess.run(command, capture_output=True, timeout=300, cwd=tmp_path,
+                             env={**os.environ, "PYTHONIOENCODING": "gbk", host.RUNNER_VARIABLE: kind})
+        said = run.stdout.decode("gbk")
+        assert run.returncode == 0, said + run.stderr.decode("gbk", errors="replace")
+        assert "ex1：13/13 分" in said and "Traceback" not in said

@@ -1,12 +1,13 @@
 """The runner Windows and macOS take (and Linux with ``COURSEKIT_RUNNER=portable``): no fork, no selectors.
 
-The child is spawned as ``python -I _child.py stdout JOB``: it keeps its stdout pipe for its results
-(``os.dup``) and points its own stdout at its stderr before any student code runs, so the parent reads
-two pipes, the results and everything the code printed, with one thread each, in chunks, keeping a
-bounded part of the output and stopping at the result limit. Nothing is passed but the standard streams,
-which every platform's ``subprocess`` supports. The wall-clock limit holds everywhere; at the end the
-child's whole tree is killed (``host.kill_tree``). Memory and file-size limits apply where the platform
-has them (``host.applied_limits``).
+The child is spawned as ``python -I -X utf8 _child.py stdout JOB`` (UTF-8 mode: what the code prints
+and the files it opens are UTF-8 whatever the locale, GBK on a Chinese Windows, as on Linux). It keeps
+its stdout pipe for its results (``os.dup``) and points its own stdout at its stderr before any
+student code runs, so the parent reads two pipes, the results and everything the code printed, with one
+thread each, in chunks, keeping a bounded part of the output and stopping at the result limit. Nothing
+is passed but the standard streams, which every platform's ``subprocess`` supports. The wall-clock
+limit holds everywhere; at the end the child's whole tree is killed (``host.kill_tree``). Memory and
+file-size limits apply where the platform has them (``host.applied_limits``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def run_job(workspace: Path, job: Job, limits: Limits) -> RunReport:
     with job_folder() as root:
         work, job_path = prepare_job(root, workspace, job, limits)
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-u", str(CHILD_SCRIPT), STDOUT_CHANNEL, str(job_path)],
+            [sys.executable, "-I", "-B", "-u", "-X", "utf8", str(CHILD_SCRIPT), STDOUT_CHANNEL,
+             str(job_path)],
             cwd=work, env=scrubbed_environment(work), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, **host.spawn_options("portable", limits),
         )
