@@ -18,8 +18,11 @@ from collections.abc import Sequence
 
 TENSORFLOW_CPU = "tensorflow-cpu>=2.16; sys_platform == 'linux' and platform_machine == 'x86_64'"
 TENSORFLOW = "tensorflow>=2.16; sys_platform != 'linux' or platform_machine != 'x86_64'"
+# TensorFlow's last release for Intel Macs is 2.16, which needs numpy 1: said up front, so that pip does
+# not try every numpy 2 release before it finds out.
+INTEL_MAC_NUMPY = "numpy<2; sys_platform == 'darwin' and platform_machine == 'x86_64'"
 # The handout's "keras" extra: ex3 builds Keras models; ex7 also plots with matplotlib.
-KERAS_EXTRA = ("keras>=3.0", TENSORFLOW_CPU, TENSORFLOW, "matplotlib>=3.7")
+KERAS_EXTRA = ("keras>=3.0", TENSORFLOW_CPU, TENSORFLOW, INTEL_MAC_NUMPY, "matplotlib>=3.7")
 NOTEBOOK_EXTRA = ("nbformat>=5.7",)
 # A path that needs no quotes in bash, zsh, PowerShell or cmd.
 PLAIN_PATH = re.compile(r"[\w./\\:+-]+")

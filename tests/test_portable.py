@@ -429,8 +429,9 @@ def test_the_markers_pick_the_tensorflow_each_platform_has() -> None:
         tensorflow = [r for r in mine if r.startswith("tensorflow")]
         linux = platform == "manylinux_x86_64"
         assert tensorflow == ["tensorflow-cpu>=2.16" if linux else "tensorflow>=2.16"]
-    assert [r for r in repository_requirements() if r.startswith("tensorflow")] == \
-        [r for r in install.KERAS_EXTRA if r.startswith("tensorflow")]
+    # the repository asks for the same TensorFlow, and numpy 1 on Intel Macs, as the handout's extra
+    shared = (install.TENSORFLOW_CPU, install.TENSORFLOW, install.INTEL_MAC_NUMPY)
+    assert set(shared) <= set(repository_requirements()) and set(shared) <= set(install.KERAS_EXTRA)
 
 
 def test_the_constraints_pin_what_this_environment_runs() -> None:
