@@ -509,7 +509,8 @@ def test_checking_a_notebook_without_nbformat_says_how_to_add_it(venv: Path, han
                           "--json"], capture_output=True, text=True, timeout=60, cwd=handout)
     assert run.returncode == 1, run.stderr
     tests = json.loads(run.stdout)["tests"]
-    command = re.escape(str(venv / "bin" / "python")) + r"[0-9.]* -m pip install " + re.escape('"nbformat>=5.7"')
+    command = re.escape(str(venv / "bin" / "python")) + r"[0-9.]* -m pip install " + \
+        re.escape('"nbformat>=5.7"')
     assert tests and all(re.search(command, t["output"]) for t in tests)
 
 
