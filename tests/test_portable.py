@@ -42,7 +42,7 @@ from coursekit import install
 from coursekit.check import check
 from coursekit.i18n import render
 from coursekit.registry import exercise_ids, get_exercise
-from coursekit.release import build_handout
+from coursekit.release import build_handout, handed_out
 from coursekit.results import ExerciseResult
 from coursekit.sandbox import host
 
@@ -114,9 +114,10 @@ def site_packages(env: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def windows_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv holding the handout of ex1, whose every Python has no resource, fcntl or fork."""
+    """A fresh venv holding the handout of every exercise that can be handed out, whose every Python has no
+    resource, fcntl or fork."""
     out = tmp_path_factory.mktemp("release") / "handout"
-    build_handout(out, ["ex1"], "en", EXERCISES)
+    build_handout(out, [i for i in exercise_ids() if handed_out(i)], "en", EXERCISES)
     env = tmp_path_factory.mktemp("venv") / "v"
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
     installed = subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet",
@@ -165,6 +166,9 @@ def test_every_module_of_the_handout_imports_without_resource_fcntl_or_fork(wind
 def test_a_simulated_windows_student_gets_full_marks_and_the_named_mistakes(windows_venv: Path,
                                                                            tmp_path: Path) -> None:
     coursekit = str(windows_venv / "bin" / "coursekit")
+    listed = subprocess.run([coursekit, "list", "--lang", "en"], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    assert listed.returncode == 0 and "ex1_rnn_forward.py" in listed.stdout, listed.stdout + listed.stderr
     solution = folder_with(tmp_path, "solution", {
         "ex1_rnn_forward.py": (SOLUTIONS / "ex1_rnn_forward.py").read_text(encoding="utf-8")})
     notes = {}
