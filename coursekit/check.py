@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from coursekit._exceptions import SubmissionNotFoundError, SubmissionRefusedError
 from coursekit.exercise import Exercise
 from coursekit.grading import grade_exercise
 from coursekit.i18n import error
+from coursekit.messages import Message, msg
 from coursekit.notebook import notebook_name
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
+from coursekit.sandbox import host
 from coursekit.uses import check_uses
 
 
@@ -50,10 +53,22 @@ def locate(exercise: Exercise, path: Path | None, cwd: Path) -> tuple[Path, str 
 def check(exercise_id: str, path: Path | None = None, cwd: Path | None = None) -> ExerciseResult:
     """Run the public cases of ``exercise_id`` on the student's file and judge them.
 
-    Raises UnknownExerciseError, SubmissionNotFoundError or SubmissionRefusedError.
+    The runner is the one this platform takes (``sandbox/host.py``); the limits it cannot apply here
+    are said in the result's first note. Raises UnknownExerciseError, SubmissionNotFoundError,
+    SubmissionRefusedError, or InvalidOptionError for a $COURSEKIT_RUNNER it does not know.
     """
     exercise = get_exercise(exercise_id)
+    unapplied = limits_note(host.runner_kind())
     folder, entry = locate(exercise, path, cwd or Path.cwd())
     cases = exercise.public_cases()
     result = grade_exercise(exercise, folder, cases, exercise.expected_values(cases), entry=entry)
-    return check_uses(exercise, folder, result, grade_exercise)
+    result = check_uses(exercise, folder, result, grade_exercise)
+    return result if unapplied is None else replace(result, notes=(unapplied, *result.notes))
+
+
+def limits_note(kind: host.RunnerKind) -> Message | None:
+    """What check says, once, when the runner ``kind`` cannot apply some limits on this platform."""
+    missing = host.unapplied_limits(kind)
+    if not missing:
+        return None
+    return msg("note.limits_not_applied", limits=tuple(msg(f"limit.{limit}") for limit in missing))

@@ -25,8 +25,9 @@ from coursekit.messages import Message, Mistake, in_domain, msg, verbatim
 from coursekit.notebook import NotebookCode, NotebookError, as_released, notebook_name, read_notebook
 from coursekit.results import ExerciseResult, Failure, TestResult
 from coursekit.sandbox.limits import Limits
-from coursekit.sandbox.process import Call, Job, run_job
+from coursekit.sandbox.process import Call, Job
 from coursekit.sandbox.report import Place, RunReport, StudentError
+from coursekit.sandbox.runner import run_job
 
 Runner = Callable[[Path, Job, Limits], RunReport]
 # Times a phase of a grading, as ``clock(exercise_id, phase)`` around it (coursekit/batch/phases.py).

@@ -43,6 +43,7 @@ from coursekit._exceptions import CoursekitError, InternalError, UnknownExercise
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.i18n import error
+from coursekit.install import install_command, keras_command
 from coursekit.messages import Mistake
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import StudentError
@@ -50,10 +51,9 @@ from coursekit.sandbox.report import StudentError
 FORMAT = 1
 DATA_PACKAGE = "coursekit.handout_data"
 
-# What to install for an exercise that needs more than numpy: one command, the handout's "keras" extra
-# (exercises that build Keras models; some also plot with matplotlib).
-KERAS_INSTALL = 'pip install "keras>=3.0" "tensorflow-cpu>=2.16" "matplotlib>=3.7"'
-INSTALL = {"keras": KERAS_INSTALL, "matplotlib": KERAS_INSTALL}
+# What to install for an exercise that needs more than numpy: the handout's "keras" extra (ex3 builds
+# Keras models; ex7 also plots with matplotlib), as one command for this platform and this Python.
+INSTALL = {"keras": keras_command, "matplotlib": keras_command}
 
 
 class MissingDependencyError(CoursekitError):
@@ -132,7 +132,7 @@ class HandoutExercise(Exercise):
         """Raise MissingDependencyError, naming the one command to run, when a package is missing."""
         for package in self.requires:
             if importlib.util.find_spec(package) is None:
-                command = INSTALL.get(package, f"pip install {package}")
+                command = INSTALL[package]() if package in INSTALL else install_command([package])
                 raise MissingDependencyError(
                     f"{self.id} needs {package}, which is not installed here. Add it with: {command}  ·  "
                     f"{self.id} 需要 {package}，这里还没有安装。请先运行：{command}")

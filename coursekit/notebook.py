@@ -20,6 +20,7 @@ from typing import Any
 
 from coursekit._exceptions import CoursekitError
 from coursekit.i18n import error
+from coursekit.install import notebook_command
 from coursekit.sandbox.report import Place, StudentError
 
 SUFFIX = ".ipynb"
@@ -76,7 +77,8 @@ def read_notebook(path: Path) -> NotebookCode:
     try:
         import nbformat  # only a notebook pays for its import
     except ImportError:  # the student handout installs it only with its "notebook" extra
-        raise error(NotebookError, "notebook.no_nbformat", name=path.name) from None
+        raise error(NotebookError, "notebook.no_nbformat", name=path.name,
+                    command=notebook_command()) from None
     if path.is_symlink():
         raise error(NotebookError, "notebook.link", name=path.name)
     try:

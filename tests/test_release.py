@@ -113,8 +113,22 @@ def test_every_exercise_as_py_and_notebook_and_a_readme_in_both_languages(handou
         assert notebook["cells"][0]["cell_type"] == "markdown"
     readme = (handout / "README.md").read_text(encoding="utf-8")
     for words in ("## 中文", "### 安装", "### 自测", "### 提交", "## English", "### Install",
-                  "### Check your work", "### Submit", "pip install .", 'pip install "keras>=3.0"'):
+                  "### Check your work", "### Submit", "python -m pip install .",
+                  'python -m pip install ".[keras]"'):
         assert words in readme
+    # a section per platform in each language: Python, the venv, activating it in each shell, Jupyter
+    zh, _, en = readme.partition("## English")
+    for part in (zh, en):
+        sections = part.split("#### ")[1:4]
+        assert [s.split("\n", 1)[0].split("（")[0].split(" (")[0] for s in sections] == \
+            ["Windows 10/11", "macOS", "Linux"], sections
+        for section in sections:
+            assert "-m venv .venv" in section and "python -m pip install ." in section
+            assert "coursekit check ex1" in section and "jupyter lab" in section
+            assert 'python -m pip install ".[notebook]" jupyterlab' in section
+        windows, macos, linux = sections
+        assert "Activate.ps1" in windows and "activate.bat" in windows and "py -3.11 -m venv .venv" in windows
+        assert "source .venv/bin/activate" in macos and "source .venv/bin/activate" in linux
     assert (handout.parent / "handout.zip").is_file()
 
 
@@ -152,8 +166,11 @@ def test_no_solution_grader_reference_batch_or_grade_command_is_in_it(handout: P
 # them (sweep(uid) kills every process of uid, wait_and_exit closes stdout). Called with a case's
 # numbers, they would cripple the scan or harm the machine, so the scan leaves them uncalled, and the
 # test checks that each is the repository's own file, copied unchanged (coursekit's engine, no grader).
-UNCALLED = ("coursekit/sandbox/_isolate.py", "coursekit/sandbox/_forkserver.py",
-            "coursekit/sandbox/forkserver.py", "coursekit/sandbox/process.py")
+UNCALLED = ("coursekit/sandbox/process.py", "coursekit/sandbox/host.py", "coursekit/sandbox/portable.py",
+            "coursekit/sandbox/runner.py")
+# grade's sandbox (Linux only: resource, fork, namespaces) is not in the handout at all.
+GRADE_SANDBOX = ("coursekit/sandbox/_isolate.py", "coursekit/sandbox/_forkserver.py",
+                 "coursekit/sandbox/forkserver.py", "coursekit/sandbox/isolation.py")
 
 # A script run in the handout's venv: every function of the handout's modules, called with each public
 # case's inputs when its signature fits, against the case's expected value. argv: the handout folder,
@@ -224,6 +241,7 @@ def test_no_function_of_the_handout_reproduces_an_expected_value(venv: Path, han
                                                                  tmp_path: Path) -> None:
     for path in UNCALLED:
         assert (handout / path).read_bytes() == (ROOT / path).read_bytes(), path
+    assert not [path for path in GRADE_SANDBOX if (handout / path).exists()]
     run = run_in(venv, SCAN, str(tmp_path), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
@@ -406,7 +424,10 @@ def test_a_keras_exercise_without_keras_names_the_one_command_that_adds_it(venv:
                              text=True, timeout=120, cwd=tmp_path)
         assert run.returncode == 2, run.stdout + run.stderr
         said = " ".join((run.stdout + run.stderr).split())
-        assert 'pip install "keras>=3.0" "tensorflow-cpu>=2.16" "matplotlib>=3.7"' in said, said
+        # the venv's own Python (a bare pip may belong to another), the TensorFlow this platform has
+        command = re.escape(str(venv / "bin" / "python")) + r"[0-9.]* -m pip install " + re.escape(
+            '"keras>=3.0" "tensorflow-cpu>=2.16" "matplotlib>=3.7"')
+        assert re.search(command, said), said
         assert "Traceback" not in said
 
 
@@ -491,7 +512,9 @@ def test_checking_a_notebook_without_nbformat_says_how_to_add_it(venv: Path, han
                           "--json"], capture_output=True, text=True, timeout=60, cwd=handout)
     assert run.returncode == 1, run.stderr
     tests = json.loads(run.stdout)["tests"]
-    assert tests and all("pip install nbformat" in t["output"] for t in tests)
+    command = re.escape(str(venv / "bin" / "python")) + r"[0-9.]* -m pip install " + \
+        re.escape('"nbformat>=5.7"')
+    assert tests and all(re.search(command, t["output"]) for t in tests)
 
 
 # ---- the notebooks in both languages -----------------------------------------------------------------

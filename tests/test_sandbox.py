@@ -1,8 +1,9 @@
 """The sandbox: every way student code can misbehave becomes a clear failed test, never a crash or a pass.
 
 The student files are small; a tiny exercise (``Probe``) whose expected value is ``2 * x`` drives
-:func:`coursekit.grading.grade_exercise`, and :func:`coursekit.sandbox.process.run_job` is used directly
-where a raw report is easier to inspect.
+:func:`coursekit.grading.grade_exercise`, and :func:`coursekit.sandbox.runner.run_job` is used directly
+where a raw report is easier to inspect. Every test runs through both of check's runners (``runner``):
+Linux's and the portable one that Windows and macOS take (``COURSEKIT_RUNNER``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,20 @@ from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise
 from coursekit.results import ExerciseResult
 from coursekit.sandbox.limits import Limits
-from coursekit.sandbox.process import Call, Job, run_job
+from coursekit.sandbox.process import Call, Job
 from coursekit.sandbox.report import RunReport
+from coursekit.sandbox.runner import run_job
 
 LIMITS = Limits(timeout_s=2)  # for the tests that wait for a timeout
 ROOMY = Limits(timeout_s=30)  # for the others: a loaded machine must not turn a pass into a timeout
 X = np.arange(6.0).reshape(2, 3)
+
+
+@pytest.fixture(autouse=True, params=["linux", "portable"])
+def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test once per runner of check: Linux's, and the portable one (Windows, macOS)."""
+    monkeypatch.setenv("COURSEKIT_RUNNER", request.param)
+    return str(request.param)
 
 
 class Probe(Exercise):
@@ -249,9 +258,11 @@ def test_a_process_that_kills_itself_fails(tmp_path: Path) -> None:
 
 def test_forged_events_on_the_result_pipe_never_pass(tmp_path: Path) -> None:
     source = textwrap.dedent("""
-        import os, sys
+        import gc, os
         def f(x):
-            os.write(int(sys.argv[1]), b'{"event": "done"}\\n[[[[not json\\n')
+            # the child's reporter, whichever file descriptor it writes to
+            fd = next(o for o in gc.get_objects() if type(o).__name__ == "Reporter").fd
+            os.write(fd, b'{"event": "done"}\\n[[[[not json\\n')
             return 2 * x
         """)
     result = grade(tmp_path, source + GOOD_G)

@@ -14,7 +14,7 @@ from rich.console import Console
 from coursekit._exceptions import CoursekitError
 from coursekit.check import check as run_check
 from coursekit.check import locate
-from coursekit.cli.errors import error_message, print_error
+from coursekit.cli.errors import error_message, never_fail_to_print, print_error
 from coursekit.cli.errors import language as message_language
 from coursekit.exercise import Case
 from coursekit.i18n import resolve_language
@@ -39,6 +39,7 @@ def check(
 
     Exit code 0 when every test passed, 1 when any failed, 2 when the file or the exercise is not found.
     """
+    never_fail_to_print()
     console = Console()
     try:
         language = resolve_language(lang)

@@ -3,12 +3,27 @@ user's language: ``--lang`` where the command has it, else $COURSEKIT_LANG, else
 
 from __future__ import annotations
 
+import codecs
+import io
+import sys
+
 from rich.console import Console
 from rich.markup import escape
 
 from coursekit._exceptions import CoursekitError
 from coursekit.i18n import DEFAULT, render, resolve_language
 from coursekit.messages import Message, Param, msg
+
+
+def never_fail_to_print() -> None:
+    """Let stdout and stderr replace what their encoding cannot write instead of raising.
+
+    On a Chinese Windows a pipe (Jupyter's ``!coursekit check``) is written in GBK, which has no ``✓``:
+    check would stop with UnicodeEncodeError after grading. A UTF-8 stream is left as it is.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and codecs.lookup(stream.encoding).name != "utf-8":
+            stream.reconfigure(errors="replace")
 
 
 def language(lang_option: str | None) -> str:

@@ -21,10 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from coursekit import content
+from coursekit.install import KERAS_EXTRA, NOTEBOOK_EXTRA
 
-# Left out of the handout's copy of coursekit (paths relative to the coursekit package).
+# Left out of the handout's copy of coursekit (paths relative to the coursekit package). grade's sandbox
+# (namespaces, fork server) is Linux's alone and needs resource and fork: the handout runs on Windows and
+# macOS too, and its check takes sandbox/process.py or sandbox/portable.py (sandbox/host.py says which).
 LEFT_OUT = ("batch", "release", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
-            "cli/export_cmd.py", "cli/release_cmd.py")
+            "cli/export_cmd.py", "cli/release_cmd.py", "sandbox/isolation.py", "sandbox/forkserver.py",
+            "sandbox/_isolate.py", "sandbox/_forkserver.py")
 # The handout's own versions of the modules it replaces.
 REGISTRY = '''"""The exercises of this handout, by id, judged from the data coursekit release computed."""
 
@@ -72,12 +76,13 @@ version = "{version}"
 description = "The student handout of the recurrent-networks lesson: exercises and coursekit check."
 readme = "README.md"
 requires-python = ">=3.11"
-# numpy, typer and rich are all the numpy exercises need; Keras (and matplotlib) is an extra.
+# numpy, typer and rich are all the numpy exercises need; Keras (and matplotlib) is an extra:
+# tensorflow-cpu on x86-64 Linux, tensorflow elsewhere (tensorflow-cpu has no macOS wheels).
 dependencies = ["numpy>=1.26", "typer>=0.12", "rich>=13"]
 
 [project.optional-dependencies]
-keras = ["keras>=3.0", "tensorflow-cpu>=2.16", "matplotlib>=3.7"]
-notebook = ["nbformat>=5.7"]
+keras = {keras}
+notebook = {notebook}
 
 [project.scripts]
 coursekit = "coursekit.cli:main"
@@ -199,7 +204,10 @@ def write_data(dest: Path, data: Mapping[str, Mapping[str, Any]]) -> None:
 
 
 def write_pyproject(dest: Path, version: str, package: str) -> None:
-    (dest / "pyproject.toml").write_text(PYPROJECT.format(version=version, package=package), encoding="utf-8")
+    extras = {name: "[" + ", ".join(json.dumps(r) for r in requirements) + "]"
+              for name, requirements in (("keras", KERAS_EXTRA), ("notebook", NOTEBOOK_EXTRA))}
+    (dest / "pyproject.toml").write_text(PYPROJECT.format(version=version, package=package, **extras),
+                                         encoding="utf-8")
 
 
 def write_zip(folder: Path, archive: Path) -> None:

@@ -254,8 +254,24 @@ def execute(result_fd: int, job_path: str, probes: dict[str, Any] | None = None)
     reporter.send({"event": "done"})
 
 
+def result_channel(argument: str) -> int:
+    """The file descriptor to report on: the one named, or (``stdout``, the portable runner's way, which
+    every platform supports) a copy of stdout, with stdout itself pointed at stderr from then on, so that
+    what the student's code prints never mixes with the results."""
+    if argument != "stdout":
+        return int(argument)
+    fd = os.dup(1)  # not inherited by what the student's code starts
+    os.dup2(2, 1)
+    if sys.platform == "win32":  # a child the code starts gets the process's standard handles, not fds
+        import ctypes
+        import msvcrt
+
+        ctypes.windll.kernel32.SetStdHandle(-11, msvcrt.get_osfhandle(1))
+    return fd
+
+
 def main() -> None:
-    execute(int(sys.argv[1]), sys.argv[2])
+    execute(result_channel(sys.argv[1]), sys.argv[2])
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Run a job of calls on a student's module in a fresh, limited child process.
+"""Run a job of calls on a student's module in a fresh, limited child process: Linux's runner.
 
 The child is a new Python interpreter (``python -I``: no user site, no PYTHON* variables, no current
 folder on the path) started in its own session, in a temporary folder holding a copy of the student's
 files, with a scrubbed environment and resource limits. It reports on a pipe of its own; its stdout and
 stderr are captured and cut. When the job ends, times out or misbehaves, the whole process group is
-killed.
+killed. The pieces every runner shares (the job, its folder, the report) are here too; what depends on
+the operating system is in ``host.py``, and the runner Windows and macOS take in ``portable.py``.
 """
 
 from __future__ import annotations
@@ -12,21 +13,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import resource
 import selectors
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from coursekit import wire
 from coursekit._exceptions import InternalError, WireError
+from coursekit.sandbox import host
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import CallOutcome, RunReport, parse_events
 from coursekit.sandbox.workspace import copy_workspace
@@ -90,8 +89,8 @@ class Job:
 
 def scrubbed_environment(home: Path) -> dict[str, str]:
     env = {k: os.environ[k] for k in KEPT_VARIABLES if k in os.environ}
+    env.update(host.system_variables(home))
     env.update({
-        "PATH": "/usr/bin:/bin",
         "HOME": str(home),
         "TMPDIR": str(home),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -107,19 +106,6 @@ def scrubbed_environment(home: Path) -> dict[str, str]:
     })
     env.setdefault("LANG", "C.UTF-8")
     return env
-
-
-def limit_resources(limits: Limits) -> Callable[[], None]:
-    """The function the child runs between fork and exec to set its own limits."""
-
-    def apply() -> None:
-        memory = limits.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
-        os.umask(0o077)
-
-    return apply
 
 
 @dataclass
@@ -141,11 +127,7 @@ def job_folder() -> Iterator[Path]:
     try:
         yield root
     finally:
-        try:
-            shutil.rmtree(root)
-        except (OSError, RecursionError):
-            subprocess.run(["rm", "-rf", "--", str(root)], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        host.remove_tree(root)
 
 
 def prepare_job(root: Path, workspace: Path, job: Job, limits: Limits) -> tuple[Path, Path]:
@@ -179,7 +161,7 @@ def run_job(workspace: Path, job: Job, limits: Limits,
                      str(job_path)],
                     cwd=work, env=scrubbed_environment(work), stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(write_fd,),
-                    start_new_session=True, preexec_fn=limit_resources(limits),
+                    **host.spawn_options("linux", limits),
                 )
             finally:
                 os.close(write_fd)
@@ -234,9 +216,9 @@ def collect(proc: ChildHandle, out_fd: int, result_fd: int, limits: Limits) -> t
                 break
             if proc.poll() is not None and not _readable(sel):
                 # The child is gone; whatever it started may still hold the pipes open.
-                _kill_group(proc.pid)
+                host.kill_group(proc.pid)
                 break
-    _kill_group(proc.pid)
+    host.kill_group(proc.pid)
     proc.kill()
     proc.wait()
     return capture, timed_out
@@ -244,45 +226,6 @@ def collect(proc: ChildHandle, out_fd: int, result_fd: int, limits: Limits) -> t
 
 def _readable(sel: selectors.BaseSelector) -> bool:
     return bool(sel.get_map()) and bool(sel.select(timeout=0.05))
-
-
-def _kill_group(pgid: int) -> None:
-    """Kill the child's process group, then whatever else is left in its session.
-
-    The child leads a new session whose id is its pid: a grandchild that moved to a process group of
-    its own is still in that session. One that starts a session of its own (setsid) escapes; only an
-    isolation layer (``command_prefix``) can contain that.
-    """
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-    for _ in range(10):  # members may fork while they are being killed
-        members = _session_members(pgid)
-        if not members:
-            break
-        for pid in members:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-
-
-def _session_members(sid: int) -> list[int]:
-    """The live processes of session ``sid``, from /proc (empty where there is no /proc)."""
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    members = []
-    for name in entries:
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()  # state ppid pgrp session ...
-        if len(fields) > 3 and fields[3] == str(sid) and fields[0] not in ("Z", "X"):
-            members.append(int(name))
-    return members
 
 
 def build_report(job: Job, capture: Capture, returncode: int, timed_out: bool, limits: Limits) -> RunReport:

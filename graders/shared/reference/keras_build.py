@@ -30,8 +30,8 @@ from coursekit.sandbox.forkserver import shared_server
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import Call, Job
 
-from ..shared.judging import keras_model as km
-from ..shared.probes import keras_model as probe
+from ..judging import keras_model as km
+from ..probes import keras_model as probe
 
 PRELOAD = ("numpy", "keras")
 # A model the exercise asks for builds and runs in about a second; TensorFlow alone takes ~2 GB of

@@ -1,0 +1,486 @@
+"""Every student's laptop: check runs without resource, fcntl or fork, and the dependencies resolve for
+Windows, macOS and Linux.
+
+- A simulated Windows student: a fresh venv with the handout installed and a ``sitecustomize.py`` in its
+  site-packages that makes ``resource``, ``fcntl``, ``termios``, ``pwd`` and ``grp`` unimportable and
+  deletes ``os.fork`` before anything else runs, in ``coursekit check`` and in the student's own
+  process (``python -I`` still reads the venv's site-packages). Every module of the handout imports;
+  check takes the portable runner, says once which limits it could not apply, gives the solution full
+  marks and names each ex1 mistake. The repository's own check runs the same way.
+- The portable runner gives the verdicts, points, named mistakes and notes the Linux one gives, on every
+  exercise's solution, stub and named mistakes (the numpy exercises) and on the solution and stub of the
+  Keras exercises (ex3 and ex7: one TensorFlow import or training run each per runner, shared with
+  test_ex3/test_ex7 through conftest's graded_once on the Linux side; their named mistakes are checked
+  through the Linux runner there and in test_mistakes.py).
+- ``pip install --dry-run --only-binary=:all: --platform ...`` resolves the handout's dependencies (with
+  its keras and notebook extras) and the repository's (with constraints.txt) for Windows, macOS on Apple
+  silicon and Intel, and Linux, with each platform's markers evaluated for that platform (pip evaluates
+  them for the running one). Skipped when no package index answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import tomllib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+import test_ex1
+from conftest import EXERCISES, ROOT, SOLUTIONS
+from test_mistakes import TABLES
+
+from coursekit import install
+from coursekit.check import check
+from coursekit.i18n import render
+from coursekit.registry import exercise_ids, get_exercise
+from coursekit.release import build_handout, handed_out
+from coursekit.results import ExerciseResult
+from coursekit.sandbox import host
+
+# Loaded first by every Python of the simulated venv: no resource, fcntl, termios, pwd, grp or fork.
+WINDOWS_LIKE = '''
+import importlib.abc, os, sys
+BLOCKED = frozenset({"resource", "fcntl", "termios", "pwd", "grp"})
+
+class _NotOnWindows(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {fullname!r} (simulated Windows)", name=fullname)
+        return None
+
+for _name in BLOCKED:
+    sys.modules.pop(_name, None)
+sys.meta_path.insert(0, _NotOnWindows())
+for _name in ("fork", "forkpty"):
+    if hasattr(os, _name):
+        delattr(os, _name)
+'''
+
+# Run in the simulated venv: import every module of the handout, then report what could be imported.
+IMPORT_ALL = """
+import importlib, json, os, pkgutil, sys
+failed, imported = [], []
+for package in ("coursekit", "graders"):
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, package + "."):
+        if info.name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(info.name)
+            imported.append(info.name)
+        except Exception as exc:
+            failed.append([info.name, f"{type(exc).__name__}: {exc}"])
+from coursekit.sandbox import host
+blocked = {}
+for name in ("resource", "fcntl"):
+    try:
+        importlib.import_module(name)
+        blocked[name] = False
+    except ImportError:
+        blocked[name] = True
+print(json.dumps({"imported": imported, "failed": failed, "runner": host.runner_kind(),
+                  "fork": hasattr(os, "fork"), "blocked": blocked,
+                  "loaded": sorted(n for n in ("resource", "fcntl") if n in sys.modules)}))
+"""
+
+# Run in the simulated venv: check each folder and report each test's verdict and named mistake.
+CHECK_MANY = """
+import json, sys
+from pathlib import Path
+from coursekit.check import check
+out = {}
+for spec in json.loads(sys.argv[1]):
+    r = check(spec["exercise"], Path(spec["folder"]))
+    out[spec["folder"]] = {"score": r.score, "max": r.max_score, "notes": [n.key for n in r.notes],
+                           "tests": [[t.name, t.status, t.score, t.mistake] for t in r.tests]}
+print(json.dumps(out))
+"""
+
+
+def site_packages(env: Path) -> Path:
+    found = list(env.glob("lib/python3*/site-packages"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def windows_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv holding the handout of every exercise that can be handed out, whose every Python has no
+    resource, fcntl or fork."""
+    out = tmp_path_factory.mktemp("release") / "handout"
+    build_handout(out, [i for i in exercise_ids() if handed_out(i)], "en", EXERCISES)
+    env = tmp_path_factory.mktemp("venv") / "v"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
+    installed = subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                                "--disable-pip-version-check", str(out)],
+                               capture_output=True, text=True, timeout=900)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    (site_packages(env) / "sitecustomize.py").write_text(WINDOWS_LIKE, encoding="utf-8")
+    return env
+
+
+def folder_with(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir(parents=True)
+    for filename, source in files.items():
+        (folder / filename).write_text(source, encoding="utf-8")
+    return folder
+
+
+def test_the_simulation_hides_resource_fcntl_and_fork_in_check_and_in_the_students_process(
+        windows_venv: Path, tmp_path: Path) -> None:
+    python = str(windows_venv / "bin" / "python")
+    for flags in ([], ["-I"]):  # -I: how check starts the student's process
+        code = ("import os\ntry:\n import resource\nexcept ImportError:\n"
+                " print('no resource', hasattr(os, 'fork'))")
+        probe = subprocess.run([python, *flags, "-c", code], capture_output=True, text=True, timeout=60,
+                               cwd=tmp_path)
+        assert probe.stdout.strip() == "no resource False", probe.stdout + probe.stderr
+
+
+def test_every_module_of_the_handout_imports_without_resource_fcntl_or_fork(windows_venv: Path,
+                                                                          tmp_path: Path) -> None:
+    run = subprocess.run([str(windows_venv / "bin" / "python"), "-c", IMPORT_ALL], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["failed"] == []
+    assert {"coursekit.check", "coursekit.sandbox.host", "coursekit.sandbox.portable",
+            "coursekit.sandbox.process", "coursekit.cli.check_cmd",
+            "coursekit.handout"} <= set(report["imported"])
+    assert report["blocked"] == {"resource": True, "fcntl": True} and report["loaded"] == []
+    assert report["fork"] is False and report["runner"] == "portable"
+    # grade's Linux sandbox is not in the handout
+    assert not [m for m in report["imported"] if m.endswith(("isolation", "forkserver", "_isolate"))]
+
+
+def test_a_simulated_windows_student_gets_full_marks_and_the_named_mistakes(windows_venv: Path,
+                                                                           tmp_path: Path) -> None:
+    coursekit = str(windows_venv / "bin" / "coursekit")
+    listed = subprocess.run([coursekit, "list", "--lang", "en"], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    assert listed.returncode == 0 and "ex1_rnn_forward.py" in listed.stdout, listed.stdout + listed.stderr
+    solution = folder_with(tmp_path, "solution", {
+        "ex1_rnn_forward.py": (SOLUTIONS / "ex1_rnn_forward.py").read_text(encoding="utf-8")})
+    notes = {}
+    for lang in ("en", "zh"):
+        run = subprocess.run([coursekit, "check", "ex1", str(solution), "--lang", lang], capture_output=True,
+                             text=True, timeout=300, cwd=tmp_path, env={**os.environ, "COLUMNS": "200"})
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert {"en": "ex1: 13/13", "zh": "ex1：13/13"}[lang] in run.stdout, run.stdout
+        notes[lang] = " ".join(run.stdout.split())
+    # said once, in the student's language: this runner applies no memory or file-size limit here
+    assert notes["en"].count("check cannot apply the memory limit, the file-size limit") == 1, notes["en"]
+    assert notes["zh"].count("check 无法设置内存限制、文件大小限制") == 1, notes["zh"]
+    specs = []
+    for mistake_id, (source, _) in test_ex1.MISTAKES.items():
+        folder = folder_with(tmp_path, mistake_id, {"ex1_rnn_forward.py": source})
+        specs.append({"exercise": "ex1", "folder": str(folder), "mistake": mistake_id})
+    stub = folder_with(tmp_path, "stub", {
+        "ex1_rnn_forward.py": (EXERCISES / "ex1_rnn_forward.py").read_text(encoding="utf-8")})
+    specs.append({"exercise": "ex1", "folder": str(stub), "mistake": ""})
+    run = subprocess.run([str(windows_venv / "bin" / "python"), "-c", CHECK_MANY, json.dumps(specs)],
+                         capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout)
+    for spec in specs:
+        result = got[spec["folder"]]
+        assert result["notes"][:1] == ["note.limits_not_applied"], result["notes"]
+        if spec["mistake"]:
+            assert result["score"] < result["max"]
+            assert spec["mistake"] in {t[3] for t in result["tests"]}, (spec["mistake"], result["tests"])
+        else:
+            assert result["score"] == 0 and all(t[1] == "failed" for t in result["tests"])
+
+
+def test_the_repositorys_check_runs_without_resource_fcntl_or_fork(tmp_path: Path) -> None:
+    script = WINDOWS_LIKE + textwrap.dedent("""
+        from coursekit.cli import main
+        sys.argv = ["coursekit", "check", "ex1", sys.argv[1], "--lang", "en"]
+        main()
+        """)
+    run = subprocess.run([sys.executable, "-c", script, str(SOLUTIONS)], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path, env={**os.environ, "COLUMNS": "200"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "ex1: 13/13" in run.stdout
+    assert "check cannot apply the memory limit, the file-size limit" in " ".join(run.stdout.split())
+
+
+# ---- the runner is chosen, and says what it cannot do ------------------------------------------------
+
+def test_the_runner_is_linux_here_and_portable_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert host.runner_kind({}) == "linux"
+    assert host.runner_kind({"COURSEKIT_RUNNER": "portable"}) == "portable"
+    assert host.runner_kind({"COURSEKIT_RUNNER": " Auto "}) == "linux"
+    from coursekit._exceptions import InvalidOptionError
+
+    with pytest.raises(InvalidOptionError, match="COURSEKIT_RUNNER: expected linux, portable"):
+        host.runner_kind({"COURSEKIT_RUNNER": "windows"})
+    monkeypatch.setattr(host, "rlimits", lambda: None)  # as on Windows
+    assert host.runner_kind({}) == "portable"
+    with pytest.raises(InvalidOptionError):
+        host.runner_kind({"COURSEKIT_RUNNER": "linux"})
+    assert host.unapplied_limits("portable") == ("memory", "file_size")
+
+
+def test_macos_applies_the_file_size_limit_only_and_linux_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert host.unapplied_limits("linux") == () and host.unapplied_limits("portable") == ()
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert host.unapplied_limits("portable") == ("memory",)
+
+
+def test_the_limits_note_is_in_both_languages() -> None:
+    from coursekit.check import limits_note
+
+    note = limits_note("portable")
+    assert note is None  # Linux with resource: every limit applies
+    from coursekit.messages import msg
+
+    note = msg("note.limits_not_applied", limits=(msg("limit.memory"),))
+    assert "the memory limit" in render(note, "en", strict=True)
+    assert "内存限制" in render(note, "zh", strict=True)
+
+
+KERAS_ARGS = '"keras>=3.0" "tensorflow>=2.16" "matplotlib>=3.7"'
+
+
+@pytest.mark.parametrize(("platform", "machine", "executable", "expected"), [
+    ("linux", "x86_64", "/home/li/.venv/bin/python",
+     '/home/li/.venv/bin/python -m pip install "keras>=3.0" "tensorflow-cpu>=2.16" "matplotlib>=3.7"'),
+    ("darwin", "arm64", "/Users/li lei/ck/.venv/bin/python",
+     f"'/Users/li lei/ck/.venv/bin/python' -m pip install {KERAS_ARGS}"),
+    ("win32", "AMD64", r"C:\Users\li\ck\.venv\Scripts\python.exe",
+     rf"C:\Users\li\ck\.venv\Scripts\python.exe -m pip install {KERAS_ARGS}"),
+    ("win32", "AMD64", r"C:\Users\李 雷\ck\.venv\Scripts\python.exe",
+     r'(PowerShell) & "C:\Users\李 雷\ck\.venv\Scripts\python.exe" -m pip install "keras>=3.0" '
+     r'"tensorflow>=2.16" "matplotlib>=3.7"   (cmd) "C:\Users\李 雷\ck\.venv\Scripts\python.exe" -m pip '
+     r'install "keras>=3.0" "tensorflow>=2.16" "matplotlib>=3.7"'),
+])
+def test_the_keras_command_runs_this_python_in_this_platforms_shells(platform: str, machine: str,
+                                                                    executable: str, expected: str) -> None:
+    assert install.keras_command(executable=executable, platform=platform, machine=machine) == expected
+
+
+def test_the_keras_command_installs_into_the_python_that_runs_check() -> None:
+    command = install.keras_command()
+    assert command.startswith(f"{sys.executable} -m pip install ")
+    bash = subprocess.run(["bash", "-c", f"printf '%s\\n' {command.partition(' -m ')[2]}"],
+                          capture_output=True, text=True, check=True, timeout=30).stdout.splitlines()
+    assert bash == ["pip", "install", "keras>=3.0", "tensorflow-cpu>=2.16", "matplotlib>=3.7"]
+
+
+# ---- the same verdicts through both runners ---------------------------------------------------------
+
+def sources(exercise_id: str) -> dict[str, str]:
+    """The solution, the stub and every named mistake's file of ``exercise_id`` (one per distinct file)."""
+    filename = get_exercise(exercise_id).filename
+    found = {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
+             "stub": (EXERCISES / filename).read_text(encoding="utf-8")}
+    if get_exercise(exercise_id).forbidden_imports:  # numpy exercises: every named mistake too
+        for i, entry in enumerate(dict.fromkeys(
+                e[0] if isinstance(e, tuple) else e for e in TABLES.get(exercise_id, {}).values())):
+            found[f"mistake{i}"] = entry
+    return found
+
+
+def verdicts(result: ExerciseResult) -> dict[str, Any]:
+    return {"score": result.score, "notes": [n.key for n in result.notes],
+            "tests": [[t.name, t.status, t.score, t.mistake] for t in result.tests]}
+
+
+NUMPY = [i for i in exercise_ids() if get_exercise(i).forbidden_imports]
+KERAS = [i for i in exercise_ids() if not get_exercise(i).forbidden_imports]
+
+
+def check_both(exercise_id: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    got = []
+    for kind in ("linux", "portable"):
+        monkeypatch.setenv(host.RUNNER_VARIABLE, kind)
+        got.append(verdicts(check(exercise_id, folder)))
+    monkeypatch.delenv(host.RUNNER_VARIABLE)
+    return got[0], got[1]
+
+
+@pytest.mark.parametrize("exercise_id", NUMPY)
+def test_the_portable_runner_gives_the_linux_runners_verdicts(exercise_id: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    exercise = get_exercise(exercise_id)
+    named = set()
+    for label, source in sources(exercise_id).items():
+        folder = tmp_path / label
+        shutil.copytree(SOLUTIONS, folder)  # ex5 imports the student's ex1 and ex4: the right ones here
+        (folder / exercise.filename).write_text(source, encoding="utf-8")
+        linux, portable = check_both(exercise_id, folder, monkeypatch)
+        assert portable == linux, label
+        named |= {t[3] for t in linux["tests"] if t[3]}
+        if label == "solution":
+            assert linux["score"] == exercise.public_points()
+    assert set(TABLES.get(exercise_id, {})) & exercise.mistake_ids <= named  # the mistakes were there
+
+
+@pytest.mark.parametrize("exercise_id", KERAS)
+def test_the_keras_exercises_get_the_same_verdicts_through_the_portable_runner(
+        exercise_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        graded_once: Callable[[str, str], ExerciseResult]) -> None:
+    exercise = get_exercise(exercise_id)
+    for label, source in sources(exercise_id).items():
+        monkeypatch.setenv(host.RUNNER_VARIABLE, "linux")
+        linux = verdicts(graded_once(exercise_id, source))  # shared with test_ex3 / test_ex7
+        folder = folder_with(tmp_path, label, {exercise.filename: source})
+        monkeypatch.setenv(host.RUNNER_VARIABLE, "portable")
+        portable = verdicts(check(exercise_id, folder))
+        assert portable == linux, label
+        if label == "solution":
+            assert linux["score"] == exercise.public_points()
+
+
+# ---- the dependencies resolve for every platform --------------------------------------------------
+
+PLATFORMS = {
+    "win_amd64": ({"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64",
+                   "os_name": "nt"}, ["win_amd64"]),
+    "macosx_arm64": ({"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "arm64",
+                      "os_name": "posix"}, ["macosx_14_0_arm64"]),
+    "macosx_x86_64": ({"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "x86_64",
+                       "os_name": "posix"}, ["macosx_12_0_x86_64"]),
+    # pip widens a macosx tag to the older ones, not a manylinux tag: each glibc version is named
+    "manylinux_x86_64": ({"sys_platform": "linux", "platform_system": "Linux", "platform_machine": "x86_64",
+                          "os_name": "posix"},
+                         [f"manylinux_2_{v}_x86_64" for v in range(28, 16, -1)] + ["manylinux2014_x86_64"]),
+}
+PYTHON = "3.11"
+CONSTRAINTS = ROOT / "constraints.txt"
+
+
+def marker_environment(platform: str) -> dict[str, str]:
+    env, _ = PLATFORMS[platform]
+    return {**env, "python_version": PYTHON, "python_full_version": f"{PYTHON}.9",
+            "implementation_name": "cpython", "platform_python_implementation": "CPython", "extra": ""}
+
+
+def requirements_for(requirements: list[str], platform: str) -> list[str]:
+    """The requirements whose markers hold on ``platform``, without their markers (pip would evaluate
+    them for the Linux it runs on, whatever --platform says)."""
+    from packaging.requirements import Requirement
+
+    kept = []
+    for line in requirements:
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(marker_environment(platform)):
+            req.marker = None
+            kept.append(str(req))
+    return kept
+
+
+def handout_requirements() -> list[str]:
+    import tempfile
+
+    from coursekit.release.package import write_pyproject
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_pyproject(Path(folder), "0")
+        project = tomllib.loads((Path(folder) / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    return [*project["dependencies"], *extras["keras"], *extras["notebook"]]
+
+
+def repository_requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return list(project["dependencies"])
+
+
+def dry_run(requirements: list[str], platform: str, target: Path,
+            constraints: Path | None = None) -> tuple[int, str, dict[str, str]]:
+    """pip's resolution of ``requirements`` for ``platform``'s wheels: (exit code, pip's words, what it
+    would install, name -> version)."""
+    _, tags = PLATFORMS[platform]
+    report = target.with_suffix(".json")
+    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+               "--disable-pip-version-check", "--only-binary=:all:", "--python-version", PYTHON,
+               "--target", str(target), "--report", str(report),
+               *(f"--platform={tag}" for tag in tags), *requirements]
+    if constraints is not None:
+        command += ["-c", str(constraints)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    installed = {}
+    if run.returncode == 0:
+        for item in json.loads(report.read_text(encoding="utf-8"))["install"]:
+            installed[item["metadata"]["name"].lower().replace("_", "-")] = item["metadata"]["version"]
+    return run.returncode, run.stdout + run.stderr, installed
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> None:
+    code, said, _ = dry_run(["typer"], "win_amd64", tmp_path_factory.mktemp("index") / "t")
+    if code != 0:
+        pytest.skip(f"no package index answers pip here: {said.strip().splitlines()[-1:]}")
+
+
+def test_the_markers_pick_the_tensorflow_each_platform_has() -> None:
+    for platform in PLATFORMS:
+        env = marker_environment(platform)
+        mine = install.for_this_platform(install.KERAS_EXTRA, env["sys_platform"], env["platform_machine"])
+        assert list(mine) == requirements_for(list(install.KERAS_EXTRA), platform), platform
+        tensorflow = [r for r in mine if r.startswith("tensorflow")]
+        linux = platform == "manylinux_x86_64"
+        assert tensorflow == ["tensorflow-cpu>=2.16" if linux else "tensorflow>=2.16"]
+    # the repository asks for the same TensorFlow, and numpy 1 on Intel Macs, as the handout's extra
+    shared = (install.TENSORFLOW_CPU, install.TENSORFLOW, install.INTEL_MAC_NUMPY)
+    assert set(shared) <= set(repository_requirements()) and set(shared) <= set(install.KERAS_EXTRA)
+
+
+def test_the_constraints_pin_what_this_environment_runs() -> None:
+    pins = dict(line.split("==") for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#"))
+    for name in ("tensorflow-cpu", "keras", "numpy"):
+        assert pins[name] == metadata.version(name), name
+    assert pins["tensorflow"] == pins["tensorflow-cpu"]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("index")
+def test_the_handout_and_the_repository_resolve_for_windows_macos_and_linux(tmp_path: Path) -> None:
+    """Two resolutions at a time (the machine is shared): each platform's handout with its extras, and
+    the repository with constraints.txt, which pins TensorFlow 2.21: it has no Intel macOS wheels, so
+    that platform resolves the repository without the pins (its last TensorFlow is 2.16)."""
+    pins = dict(line.split("==") for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#"))
+    jobs = {}
+    with ThreadPoolExecutor(2) as pool:
+        for platform in PLATFORMS:
+            jobs[platform, "handout"] = pool.submit(
+                dry_run, requirements_for(handout_requirements(), platform), platform,
+                tmp_path / f"{platform}-handout")
+            pinned = platform != "macosx_x86_64"
+            jobs[platform, "repository"] = pool.submit(
+                dry_run, requirements_for(repository_requirements(), platform), platform,
+                tmp_path / f"{platform}-repository", CONSTRAINTS if pinned else None)
+    for (platform, what), job in jobs.items():
+        code, said, installed = job.result()
+        assert code == 0, (platform, what, said[-2000:])
+        tensorflow = "tensorflow-cpu" if platform == "manylinux_x86_64" else "tensorflow"
+        assert {tensorflow, "keras", "numpy"} <= set(installed), (platform, what, installed)
+        if what == "repository" and platform != "macosx_x86_64":
+            assert {n: installed[n] for n in (tensorflow, "keras", "numpy")} == \
+                {n: pins[n] for n in (tensorflow, "keras", "numpy")}, platform
+
+
+def test_check_prints_to_a_gbk_pipe_without_stopping(tmp_path: Path) -> None:
+    """Jupyter's ``!coursekit check`` on a Chinese Windows: stdout is a pipe written in GBK, which has no
+    ``✓``; check replaces what GBK cannot write instead of stopping with UnicodeEncodeError."""
+    for kind in ("linux", "portable"):
+        command = [sys.executable, "-m", "coursekit", "check", "ex1", str(SOLUTIONS), "--lang", "zh"]
+        run = subprocess.run(command, capture_output=True, timeout=300, cwd=tmp_path,
+                             env={**os.environ, "PYTHONIOENCODING": "gbk", host.RUNNER_VARIABLE: kind})
+        said = run.stdout.decode("gbk")
+        assert run.returncode == 0, said + run.stderr.decode("gbk", errors="replace")
+        assert "ex1：13/13 分" in said and "Traceback" not in said
