@@ -9,6 +9,8 @@
     ├── InvalidOptionError       an option value out of range (``--timeout -1``), a class folder or a
     │                            secret file that is not there
     ├── CourseFileError          a course.toml value that is refused, with its key and the reason
+    ├── ClusterError             ``grade --cluster``: the scheduler cannot be reached or was lost, or no
+    │                            worker can grade
     └── InternalError            a bug in a grader or in coursekit itself, never the student's fault
 """
 
@@ -59,6 +61,11 @@ class InvalidOptionError(CoursekitError):
 
 class CourseFileError(CoursekitError):
     """A course.toml (or its submission-times CSV) that is refused: the key, and the reason."""
+
+
+class ClusterError(CoursekitError):
+    """``coursekit grade --cluster``: the Dask scheduler cannot be reached, was lost mid-run, or none of
+    its workers can grade (every finished grading is in the gradebook: the next run resumes)."""
 
 
 class InternalError(CoursekitError):
