@@ -387,6 +387,11 @@ class _Coordinator:
                         done, _ = wait(pending, timeout=POLL_S, return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     continue
+                except BaseException as exc:  # Dask's CancelledError is asyncio's, a BaseException
+                    if not isinstance(exc, KeyboardInterrupt | SystemExit) and any(
+                            f.status in ("cancelled", "lost") for f in pending):
+                        self._lost()
+                    raise
                 for future in done:
                     if future in self.checks:
                         self._checked(future)
