@@ -269,6 +269,7 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path) -> None
     (["--cluster", "tcp://127.0.0.1:1", "--cluster-wait", "0"], "--cluster-wait:"),
     (["--cluster", "tcp://127.0.0.1:1", "--workers", "2"], "--workers:"),
     (["--cluster", "tls://127.0.0.1:1", "--cluster-security", "nowhere.toml"], "--cluster-security:"),
+    (["--cluster-wait", "5"], "--cluster-wait:"),
 ])
 def test_bad_cluster_options_are_one_line_and_exit_2(tmp_path: Path, args: list[str], named: str) -> None:
     run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(CLASS), "--out",
@@ -302,3 +303,42 @@ def test_a_workers_reply_is_checked_against_the_cases_drawn_here() -> None:
                          ("x" * (5 << 20), task)]:
         with pytest.raises(ValueError):
             cluster_module.validated(bad, ex, against)
+
+
+def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp_path: Path) -> None:
+    """A student whose function never returns, graded with a long time limit: Ctrl-C while the job runs
+    cancels the run's tasks on the scheduler and kills the job on the worker at once."""
+    import psutil
+    from distributed import Client
+
+    worker = cluster.start_worker()
+    cluster.wait_for_workers(1)
+    class_dir = tmp_path / "c"
+    (class_dir / "loops").mkdir(parents=True)
+    (class_dir / "loops" / "ex1_rnn_forward.py").write_text("while True:\n    pass\n")
+    (class_dir / "also").mkdir()
+    (class_dir / "also" / "ex1_rnn_forward.py").write_text("while True:\n    pass\n")
+    grading = subprocess.Popen([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out",
+                                str(tmp_path / "out"), "--exercises", "ex1", "--timeout", "600", "--cluster",
+                                cluster.address], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "COURSEKIT_SECRET": SECRET.value})
+    try:
+        deadline = time.monotonic() + START_S
+        jobs: list[psutil.Process] = []
+        while not jobs and time.monotonic() < deadline:
+            servers = [p for p in psutil.Process(worker.pid).children(recursive=True)
+                       if any("_forkserver.py" in part for part in p.cmdline())]
+            jobs = [c for s in servers for c in s.children(recursive=True)]
+            time.sleep(0.2)
+        assert jobs, "a student's job started on the worker"
+        grading.send_signal(signal.SIGINT)
+        grading.wait(timeout=60)
+        _, alive = psutil.wait_procs(jobs, timeout=15)
+        assert not alive, [p.cmdline() for p in alive]
+        with Client(cluster.address, timeout=30, set_as_default=False) as client:
+            assert not any(client.processing().values())
+            assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
+    finally:
+        if grading.poll() is None:
+            grading.kill()
+            grading.wait()

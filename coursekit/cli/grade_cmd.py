@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from coursekit._exceptions import CoursekitError
+from coursekit._exceptions import CoursekitError, InvalidOptionError
 from coursekit.cli.errors import print_error, print_warning, say
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def grade(
     from coursekit.batch.secret import load_secret
     from coursekit.course import load_course
     from coursekit.i18n import render, resolve_language
-    from coursekit.messages import Message
+    from coursekit.messages import Message, msg
     from coursekit.registry import exercise_ids
     from coursekit.render.classsummary import class_summary
     from coursekit.sandbox.isolation import detect
@@ -73,6 +73,10 @@ def grade(
         the_course = load_course(course, exercise_ids())
         language = said_in = resolve_language(lang, configured=the_course.lang)
         on_cluster = None
+        for given, name in ((cluster_security, "--cluster-security"), (cluster_wait, "--cluster-wait")):
+            if given is not None and cluster is None:
+                raise InvalidOptionError(f"{name}: only with --cluster",
+                                         message=msg("option.cluster_only", option=name))
         if cluster is not None:
             on_cluster = ClusterOptions(cluster, cluster_security,
                                         cluster_wait if cluster_wait is not None else DEFAULT_WAIT_S)
