@@ -46,6 +46,7 @@ import tomllib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -145,24 +146,41 @@ def isolation_text(isolation: Isolation) -> str:
     return isolation.mode + (" + cgroup" if isolation.cgroup else "")
 
 
+@cache
+def _coursekit_source() -> str:
+    """A hash of the source of every coursekit and graders module that the cluster's task imports (this
+    module, the worker, the engine), read once per process (the code a process runs is the code it
+    imported)."""
+    h = hashlib.sha256()
+    for module, path in sorted(source_files(("coursekit.batch.cluster",), package_dirs()).items()):
+        h.update(b"\0" + module.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+@cache
+def _grader_version(ex_id: str) -> str:
+    return code_version(ex_id, GRADER_MODULES[ex_id])[:12]
+
+
 def identity(exercises: Sequence[str], isolation: Isolation) -> dict[str, str]:
     """What decides a grade on this machine, by name: a worker must match the coordinator on each.
 
-    ``coursekit`` is its version and a hash of the source of every coursekit and graders module that the
-    cluster's task imports (this module, the worker, the engine); each exercise's grader is
-    :func:`coursekit.batch.version.code_version` (its grader, the cache of Keras's answers, the engine).
+    ``coursekit`` is its version and a hash of its source (:func:`_coursekit_source`); each exercise's
+    grader is :func:`coursekit.batch.version.code_version` (its grader, the cache of Keras's answers, the
+    engine, the libraries).
     """
-    dirs = package_dirs()
-    h = hashlib.sha256()
-    for module, path in sorted(source_files(("coursekit.batch.cluster",), dirs).items()):
-        h.update(b"\0" + module.encode() + b"\0" + path.read_bytes())
-    found = {"coursekit": f"{__version__} ({h.hexdigest()[:12]})",
+    found = {"coursekit": f"{__version__} ({_coursekit_source()})",
              "python": platform.python_version(),
              **{_library_name(n): _library(n) for n in LIBRARIES},
              "isolation": isolation_text(isolation)}
     for ex_id in exercises:
-        found[f"{ex_id} grader"] = code_version(ex_id, GRADER_MODULES[ex_id], dirs)[:12]
+        found[f"{ex_id} grader"] = _grader_version(ex_id)
     return found
+
+
+def for_exercise(found: Mapping[str, str], ex_id: str) -> dict[str, str]:
+    """What decides ``ex_id``'s grades, of an :func:`identity`: the common part and that grader."""
+    return {k: v for k, v in found.items() if not k.endswith(" grader") or k == f"{ex_id} grader"}
 
 
 def token(found: Mapping[str, str]) -> str:
@@ -362,7 +380,7 @@ class _Coordinator:
         self.times, self.notice = times, notice
         self.ids = list(exercises)
         self.here = identity(self.ids, isolation)
-        self.tokens = {e: token(identity([e], isolation)) for e in self.ids}
+        self.tokens = {e: token(for_exercise(self.here, e)) for e in self.ids}
         self.nodes: dict[str, _Node] = {}  # by the worker's id (a restarted worker has another)
         self.checks: dict[Any, tuple[str, str]] = {}  # check future -> (worker id, address)
         self.refused: set[str] = set()
@@ -497,8 +515,8 @@ class _Coordinator:
             self.nodes = {w: n for w, n in self.nodes.items() if n is not node}
             self.refused.update(w for w, a in self._workers().items() if a == node.address)
             there = data["refused"] if isinstance(data["refused"], dict) else {}
-            here = {k: v for k, v in self.here.items() if not k.endswith(" grader") or k == f"{ex_id} grader"}
-            self.notice(msg("cluster.refused", worker=node.address, differences=differences(here, there)))
+            self.notice(msg("cluster.refused", worker=node.address,
+                            differences=differences(for_exercise(self.here, ex_id), there)))
             for other in node.flight:
                 _, s, e, _ = self.futures.pop(other)
                 other.cancel()
