@@ -332,7 +332,8 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp
             time.sleep(0.2)
         assert jobs, "a student's job started on the worker"
         grading.send_signal(signal.SIGINT)
-        grading.wait(timeout=60)
+        _, said = grading.communicate(timeout=60)
+        assert grading.returncode != 0 and b"Traceback" not in said, said.decode()[-2000:]
         _, alive = psutil.wait_procs(jobs, timeout=15)
         assert not alive, [p.cmdline() for p in alive]
         with Client(cluster.address, timeout=30, set_as_default=False) as client:
@@ -341,4 +342,4 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp
     finally:
         if grading.poll() is None:
             grading.kill()
-            grading.wait()
+            grading.communicate()
