@@ -510,7 +510,10 @@ class _Coordinator:
         except Exception as exc:  # Dask's own failure (the reply itself is never an exception)
             self._internal(sub, ex_id, f"{type(exc).__name__}: {exc}")
             return
-        data = json.loads(reply) if isinstance(reply, str) and len(reply) <= MAX_REPLY_CHARS else None
+        try:
+            data = json.loads(reply) if isinstance(reply, str) and len(reply) <= MAX_REPLY_CHARS else None
+        except ValueError:
+            data = None  # refused by validated() below
         if isinstance(data, dict) and "refused" in data:  # replaced under the same address since its check
             self.nodes = {w: n for w, n in self.nodes.items() if n is not node}
             self.refused.update(w for w, a in self._workers().items() if a == node.address)
