@@ -10,6 +10,8 @@
     │                            secret file that is not there
     ├── CourseFileError          a course.toml value that is refused, with its key and the reason
     ├── ContentNotFoundError     no content package (the lesson's exercises) configured, or several
+    ├── ClusterError             ``grade --cluster``: the scheduler cannot be reached or was lost, or no
+    │                            worker can grade
     └── InternalError            a bug in a grader or in coursekit itself, never the student's fault
 """
 
@@ -65,6 +67,9 @@ class CourseFileError(CoursekitError):
 class ContentNotFoundError(CoursekitError):
     """No content package is configured (``$COURSEKIT_CONTENT``, the entry point group
     ``coursekit.content``), it is not installed, or several are and none is chosen."""
+class ClusterError(CoursekitError):
+    """``coursekit grade --cluster``: the Dask scheduler cannot be reached, was lost mid-run, or none of
+    its workers can grade (every finished grading is in the gradebook: the next run resumes)."""
 
 
 class InternalError(CoursekitError):

@@ -19,6 +19,7 @@ from typing import Any
 
 from coursekit._exceptions import InvalidOptionError
 from coursekit.batch.classbook import report_from_gradebook
+from coursekit.batch.cluster import ClusterOptions
 from coursekit.batch.outputs import write_atomic, write_outputs
 from coursekit.batch.phases import CLASS, STAGING, WRITING, PhaseTimes
 from coursekit.batch.roster import Submission, stage, student_entries
@@ -31,8 +32,8 @@ from coursekit.classresults import ClassReport, Progress
 from coursekit.course import Course
 from coursekit.exercise import Exercise
 from coursekit.grading import Failed, failed_tests
-from coursekit.i18n import DEFAULT
-from coursekit.messages import msg
+from coursekit.i18n import DEFAULT, render
+from coursekit.messages import Message, msg
 from coursekit.registry import exercise_ids, get_exercise, grader_module
 from coursekit.results import FORMAT, ExerciseResult, Failure, result_from_dict
 from coursekit.sandbox.isolation import Isolation, detect
@@ -55,7 +56,8 @@ class GradeOptions:
     ``students``: grade only these students (the others keep their gradings, and every output is still
     the whole class). ``isolation``: the mode detected once for the run; workers use it as it is.
     ``timeouts``: seconds per run for the exercises named, over ``timeout_s`` (which is every exercise's);
-    for one batch whose exercises need very different limits.
+    for one batch whose exercises need very different limits. ``cluster``: grade on a Dask cluster's
+    workers instead of local worker processes (``coursekit.batch.cluster``).
     """
 
     exercises: tuple[str, ...] = ()
@@ -68,8 +70,12 @@ class GradeOptions:
     isolation: Isolation | None = None
     lang: str = DEFAULT  # the language of report.md and results.json
     timeouts: Mapping[str, float] = field(default_factory=dict)
+    cluster: ClusterOptions | None = None
 
     def __post_init__(self) -> None:
+        if self.workers is not None and self.cluster is not None:
+            raise InvalidOptionError("--workers: the cluster's workers grade with --cluster",
+                                     message=msg("option.workers_cluster"))
         if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
             raise InvalidOptionError(f"--workers: expected a whole number >= 1, got {self.workers}",
                                      message=msg("option.workers", got=str(self.workers)))
@@ -187,9 +193,11 @@ def _make_out(out_dir: Path) -> None:
 
 
 def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
-                on_progress: Callable[[Progress], None] | None = None) -> ClassReport:
+                on_progress: Callable[[Progress], None] | None = None,
+                on_notice: Callable[[Message], None] | None = None) -> ClassReport:
     """Grade the students of ``class_dir`` (all, or ``options.students``) into ``out_dir``, then write every
-    output for the whole class from the gradebook; finished gradings are reused on rerun."""
+    output for the whole class from the gradebook; finished gradings are reused on rerun. ``on_notice``
+    hears what the instructor should know while grading goes on (a cluster's worker refused)."""
     started = time.monotonic()
     ids = options.exercises or tuple(exercise_ids())
     exercises = {i: get_exercise(i) for i in ids}
@@ -244,7 +252,10 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                     record(sub, ex_id, _failed_result(exercises[ex_id], seed, refused), False)
                 else:
                     todo.append((sub, ex_id))
-        _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG, times)
+        if options.cluster is None:
+            _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG, times)
+        else:
+            _run_cluster(todo, exercises, options, record, out_dir / WORKER_LOG, times, on_notice)
         with times.phase(CLASS, WRITING):
             report = report_from_gradebook(book, options.course, ids, out_dir, graded=len(todo),
                                            reused=reused, seconds=time.monotonic() - started,
@@ -290,6 +301,36 @@ class _Queue:
         raise IndexError("no grading left")
 
 
+def _task(sub: Submission, ex_id: str, options: GradeOptions) -> Task:
+    """One grading as a worker gets it: the student's and the class's seeds, never the secret."""
+    return Task(sub.student, str(sub.folder), ex_id, options.secret.seed(sub.student, ex_id),
+                options.timeout_for(ex_id), options.memory_mb, options.secret.class_seed(ex_id))
+
+
+def _run_cluster(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exercise],
+                 options: GradeOptions, record: Callable[[Submission, str, ExerciseResult, bool], None],
+                 log_path: Path, times: PhaseTimes, on_notice: Callable[[Message], None] | None) -> None:
+    """Grade ``todo`` on the Dask cluster of ``options.cluster`` (see ``coursekit.batch.cluster``), with
+    the same queue as the local pool; what it says goes to ``on_notice`` and ``workers.log``."""
+    if not todo or options.cluster is None:
+        return
+    from coursekit.batch.cluster import run_cluster
+
+    def fail(sub: Submission, ex_id: str, failed: Failed) -> None:
+        seed = options.secret.seed(sub.student, ex_id)
+        record(sub, ex_id, _failed_result(exercises[ex_id], seed, failed), False)
+
+    def notice(message: Message) -> None:
+        with log_path.open("a", encoding="utf-8") as log:
+            log.write(render(message, DEFAULT) + "\n")
+        if on_notice is not None:
+            on_notice(message)
+
+    isolation = options.isolation if options.isolation is not None else detect()
+    run_cluster(options.cluster, _Queue(todo, lambda ex_id: exercises[ex_id].limits.timeout_s), exercises,
+                lambda sub, ex_id: _task(sub, ex_id, options), record, fail, times, isolation, notice)
+
+
 @dataclass(eq=False)
 class _Worker:
     """One worker process (a one-process executor), the exercises it has started and its tasks in flight."""
@@ -317,8 +358,7 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
                                            initargs=(str(log_path), os.getpid(), isolation)))
 
     def task(sub: Submission, ex_id: str) -> Task:
-        return Task(sub.student, str(sub.folder), ex_id, options.secret.seed(sub.student, ex_id),
-                    options.timeout_for(ex_id), options.memory_mb, options.secret.class_seed(ex_id))
+        return _task(sub, ex_id, options)
 
     workers = [start() for _ in range(min(options.worker_count(), len(todo)))]
     futures: dict[Future[dict[str, Any]], tuple[_Worker, Submission, str]] = {}

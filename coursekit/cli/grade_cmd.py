@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from coursekit._exceptions import CoursekitError
+from coursekit._exceptions import CoursekitError, InvalidOptionError
 from coursekit.cli.errors import print_error, print_warning, say
 
 if TYPE_CHECKING:
@@ -43,14 +43,25 @@ def grade(
         "--lang", help="The language of the feedback: zh or en (default: $COURSEKIT_LANG, then the course "
                        "file's lang, then the locale)."),
     ] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Grade on the workers of this Dask scheduler, tcp://HOST:PORT or tls://HOST:PORT "
+                          "(needs coursekit[cluster]; see docs/cluster.md).")] = None,
+    cluster_security: Annotated[Path | None, typer.Option(
+        "--cluster-security", help="A TOML file of TLS certificates for the scheduler: ca_file, cert, key "
+                                   "(default: Dask's own configuration).")] = None,
+    cluster_wait: Annotated[float | None, typer.Option(
+        "--cluster-wait", help="Seconds to wait for the scheduler, and for a worker that can grade "
+                               "(default: 60).")] = None,
 ) -> None:
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     # Imported here so that `coursekit check`, which a student runs often, does not pay for them.
     from coursekit.batch import GradeOptions, grade_class
+    from coursekit.batch.cluster import DEFAULT_WAIT_S, ClusterOptions
     from coursekit.batch.run import check_out, check_students
     from coursekit.batch.secret import load_secret
     from coursekit.course import load_course
-    from coursekit.i18n import resolve_language
+    from coursekit.i18n import render, resolve_language
+    from coursekit.messages import Message, msg
     from coursekit.registry import exercise_ids
     from coursekit.render.classsummary import class_summary
     from coursekit.sandbox.isolation import detect
@@ -61,9 +72,17 @@ def grade(
         secret = load_secret(secret_file)
         the_course = load_course(course, exercise_ids())
         language = said_in = resolve_language(lang, configured=the_course.lang)
+        on_cluster = None
+        for given, name in ((cluster_security, "--cluster-security"), (cluster_wait, "--cluster-wait")):
+            if given is not None and cluster is None:
+                raise InvalidOptionError(f"{name}: only with --cluster",
+                                         message=msg("option.cluster_only", option=name))
+        if cluster is not None:
+            on_cluster = ClusterOptions(cluster, cluster_security,
+                                        cluster_wait if cluster_wait is not None else DEFAULT_WAIT_S)
         options = GradeOptions(exercises=_ids(exercises), workers=workers, timeout_s=timeout,
                                memory_mb=memory, secret=secret, students=_ids(students), course=the_course,
-                               lang=language)
+                               lang=language, cluster=on_cluster)
         check_students(class_dir, options.students)
         check_out(class_dir, out)
         isolation = detect()
@@ -83,7 +102,10 @@ def grade(
                     said = say("grade.internal_error", language, student=p.student, exercise=p.exercise)
                     bar.log(f"[yellow]{escape(said)}[/]")
 
-            report = grade_class(class_dir, out, options, on_progress=show)
+            def tell(message: Message) -> None:
+                bar.log(f"[yellow]{escape(render(message, language))}[/]")
+
+            report = grade_class(class_dir, out, options, on_progress=show, on_notice=tell)
     except CoursekitError as exc:
         print_error(exc, said_in)
         raise typer.Exit(code=2) from None

@@ -115,6 +115,12 @@ class ForkServer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def kill(self) -> None:
+        """End the server at once (SIGKILL), and with it every job it runs (see ``_forkserver.py``): for
+        a grading abandoned by its coordinator. :meth:`run` starts a new one when next needed."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
@@ -231,6 +237,12 @@ def shared_server(preload: Sequence[str]) -> ForkServer:
         server = _shared[key] = ForkServer(key, isolation=_shared_isolation[0] if _shared_isolation else None)
         server.start()
     return server
+
+
+def kill_shared() -> None:
+    """Kill this process's fork servers and their jobs (:meth:`ForkServer.kill`)."""
+    for server in list(_shared.values()):
+        server.kill()
 
 
 def close_shared() -> None:

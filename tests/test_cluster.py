@@ -1,0 +1,345 @@
+"""coursekit grade --cluster, on a real Dask scheduler and real workers (subprocesses on 127.0.0.1).
+
+Every test starts its own `dask scheduler` and `dask worker` processes (one process, one thread each, no
+nanny, random free ports) and kills them, with everything they started, when it ends. The example class
+is graded on ex1, ex4 and ex5 (ex5 imports the student's ex1 and ex4 files, so a task must carry every
+staged file); ex3 and ex7 are left out to keep the time down (ex7 trains a model per student). Each
+cluster run is compared with one local run of the same class and options: grades.csv, every
+results.json and every gradebook row are equal, timings aside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("distributed", reason="the cluster extra (coursekit[cluster]) is not installed")
+
+from coursekit._exceptions import ClusterError
+from coursekit.batch import GradeOptions, grade_class
+from coursekit.batch import cluster as cluster_module
+from coursekit.batch.cluster import ClusterOptions
+from coursekit.batch.secret import Secret
+from coursekit.registry import get_exercise
+
+ROOT = Path(__file__).resolve().parents[1]
+CLASS = ROOT / "examples" / "class"
+EXERCISES = ("ex1", "ex4", "ex5")
+FAULT_EXERCISES = ("ex1", "ex4")
+SECRET = Secret("cluster-test-secret", "test")
+HOST = "127.0.0.1"
+START_S = 120  # a scheduler or worker that is not up by then fails the test (the machine may be loaded)
+TEST_S = 900  # no test of this module may run longer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the scheduler exited: {log.read_text()[-2000:]}")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no scheduler on port {port} after {START_S} s")
+
+
+class LocalCluster:
+    """A scheduler and workers as a cluster runs them: separate processes, each in a session of its own
+    (so that stopping one stops what it started)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.address = f"tcp://{HOST}:{self.port}"
+        self.scheduler: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    def _start(self, args: list[str], log: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        with (self.folder / log).open("wb") as out:
+            return subprocess.Popen([sys.executable, "-m", *args], stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, cwd=self.folder, start_new_session=True,
+                                    env={**os.environ, **(env or {})})
+
+    def start_scheduler(self) -> None:
+        self.scheduler = self._start(["distributed.cli.dask_scheduler", "--host", HOST, "--port",
+                                      str(self.port), "--no-dashboard"], "scheduler.log")
+        _wait_for_port(self.port, self.scheduler, self.folder / "scheduler.log")
+
+    def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        n = len(self.workers)
+        worker = self._start(["distributed.cli.dask_worker", self.address, "--host", HOST, "--nworkers", "1",
+                              "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", f"w{n}",
+                              "--death-timeout", "60"], f"worker{n}.log", env)
+        self.workers.append(worker)
+        return worker
+
+    def wait_for_workers(self, n: int) -> None:
+        from distributed import Client
+
+        with Client(self.address, timeout=START_S, set_as_default=False) as client:
+            client.wait_for_workers(n, timeout=START_S)
+
+    def stop(self) -> None:
+        for proc in [*self.workers, *([self.scheduler] if self.scheduler else [])]:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    running = LocalCluster(folder)
+
+    def too_long(*_: object) -> None:
+        raise TimeoutError(f"a cluster test ran over {TEST_S} s")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(TEST_S)
+    try:
+        running.start_scheduler()
+        yield running
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        running.stop()
+
+
+def options(exercises: tuple[str, ...], cluster: ClusterOptions | None = None) -> GradeOptions:
+    return GradeOptions(exercises=exercises, workers=None if cluster else 2, secret=SECRET, cluster=cluster)
+
+
+@pytest.fixture(scope="module")
+def local_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], Path]:
+    """The example class graded by the local pool, once per exercise set."""
+    runs = {}
+    for exercises in (EXERCISES, FAULT_EXERCISES):
+        out = tmp_path_factory.mktemp("local")
+        grade_class(CLASS, out, options(exercises))
+        runs[exercises] = out
+    return runs
+
+
+def _without_times(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if k != "execution_time"}
+    if isinstance(value, list):
+        return [_without_times(v) for v in value]
+    return value
+
+
+def gradebook(out: Path) -> dict[tuple[str, str], tuple[str, str, Any]]:
+    with contextlib.closing(sqlite3.connect(out / "gradebook.sqlite")) as db:
+        rows = db.execute("SELECT student, exercise, submission, grader, result FROM results").fetchall()
+    return {(s, e): (sub, grader, _without_times(json.loads(result))) for s, e, sub, grader, result in rows}
+
+
+def assert_same_outputs(out: Path, reference: Path) -> None:
+    assert (out / "grades.csv").read_text() == (reference / "grades.csv").read_text()
+    students = sorted(p.name for p in (reference / "feedback").iterdir())
+    assert sorted(p.name for p in (out / "feedback").iterdir()) == students
+    for student in students:
+        got, want = (json.loads((o / "feedback" / student / "results.json").read_text())
+                     for o in (out, reference))
+        assert _without_times(got) == _without_times(want), student
+    assert gradebook(out) == gradebook(reference)
+
+
+def _wrong_version_copy(folder: Path) -> Path:
+    """coursekit and graders as they are here, but ex1's grader changed: a worker importing this copy has
+    another grader version, and would fail every ex1 grading if one were sent to it."""
+    copy = folder / "other-version"
+    for package in ("coursekit", "graders"):
+        shutil.copytree(ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
+    module = sys.modules[type(get_exercise("ex1")).__module__]
+    grader = copy / Path(str(module.__file__)).relative_to(ROOT)
+    grader.write_text(grader.read_text() + '\nraise RuntimeError("this worker must never grade")\n')
+    return copy
+
+
+def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_another_version_is_refused(
+        cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
+    cluster.start_worker()
+    cluster.start_worker()
+    other = _wrong_version_copy(tmp_path)
+    cluster.start_worker({"PYTHONPATH": str(other)})
+    cluster.wait_for_workers(3)
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(CLASS), "--out", str(out),
+                          "--exercises", ",".join(EXERCISES), "--cluster", cluster.address, "--lang", "en"],
+                         capture_output=True, text=True, timeout=TEST_S - 60,
+                         env={**os.environ, "COURSEKIT_SECRET": SECRET.value, "COLUMNS": "400"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    refusals = [line for line in run.stdout.splitlines() if "refused" in line]
+    assert len(refusals) == 1 and "ex1 grader" in refusals[0], run.stdout[-3000:]
+    assert f"{HOST}:" in refusals[0]
+    assert "worker tcp://" in (out / "workers.log").read_text()
+    assert_same_outputs(out, local_runs[EXERCISES])
+    timings = json.loads((out / "timings.json").read_text())
+    assert timings["tasks"] == {e: 7 for e in EXERCISES}  # each grading once, on the workers
+
+
+def test_a_worker_killed_mid_run_loses_nothing_and_blames_no_student(
+        cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    victim = cluster.start_worker()
+    cluster.start_worker()
+    cluster.wait_for_workers(2)
+    put_back: list[int] = []
+    lose = cluster_module._Coordinator._lose
+
+    def spy(self: Any, wid: str) -> None:
+        put_back.append(len(self.nodes[wid].flight))
+        lose(self, wid)
+
+    monkeypatch.setattr(cluster_module._Coordinator, "_lose", spy)
+    seen: list[tuple[str, str]] = []
+
+    def kill_one(progress: Any) -> None:
+        seen.append((progress.student, progress.exercise))
+        if len(seen) == 2:
+            os.kill(victim.pid, signal.SIGKILL)
+
+    out = tmp_path / "out"
+    report = grade_class(CLASS, out, options(FAULT_EXERCISES, ClusterOptions(cluster.address, wait_s=60)),
+                         on_progress=kill_one)
+    assert victim.wait(timeout=30) == -signal.SIGKILL
+    assert put_back and put_back[0] >= 1, "the killed worker had gradings in flight, sent again elsewhere"
+    assert len(seen) == len(set(seen)) == 7 * len(FAULT_EXERCISES), "every grading counted once"
+    assert not report.internal_errors()
+    assert_same_outputs(out, local_runs[FAULT_EXERCISES])
+
+
+def test_a_lost_scheduler_stops_the_run_and_the_next_run_resumes_locally(
+        cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
+    cluster.start_worker()
+    cluster.start_worker()
+    cluster.wait_for_workers(2)
+    seen: list[tuple[str, str]] = []
+
+    def stop_scheduler(progress: Any) -> None:
+        seen.append((progress.student, progress.exercise))
+        if len(seen) == 3 and cluster.scheduler is not None:
+            os.killpg(cluster.scheduler.pid, signal.SIGKILL)
+
+    out = tmp_path / "out"
+    with pytest.raises(ClusterError, match="lost"):
+        grade_class(CLASS, out, options(FAULT_EXERCISES, ClusterOptions(cluster.address, wait_s=10)),
+                    on_progress=stop_scheduler)
+    stored = set(gradebook(out))
+    assert set(seen) <= stored and len(stored) < 7 * len(FAULT_EXERCISES)
+    resumed = grade_class(CLASS, out, options(FAULT_EXERCISES))
+    assert resumed.reused == len(stored) and resumed.graded == 7 * len(FAULT_EXERCISES) - len(stored)
+    assert_same_outputs(out, local_runs[FAULT_EXERCISES])
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    address = f"tcp://{HOST}:{free_port()}"
+    run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(CLASS), "--out",
+                          str(tmp_path / "o"), "--exercises", "ex1", "--cluster", address, "--cluster-wait",
+                          "3", "--lang", "en"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and address in errors[0] and "cannot be reached" in errors[0], run.stderr
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--cluster", "http://x:1"], "--cluster:"),
+    (["--cluster", "tcp://127.0.0.1:1", "--cluster-wait", "0"], "--cluster-wait:"),
+    (["--cluster", "tcp://127.0.0.1:1", "--workers", "2"], "--workers:"),
+    (["--cluster", "tls://127.0.0.1:1", "--cluster-security", "nowhere.toml"], "--cluster-security:"),
+    (["--cluster-wait", "5"], "--cluster-wait:"),
+])
+def test_bad_cluster_options_are_one_line_and_exit_2(tmp_path: Path, args: list[str], named: str) -> None:
+    run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(CLASS), "--out",
+                          str(tmp_path / "o"), "--exercises", "ex1", *args, "--lang", "en"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.count("error:") == 1 and named in run.stderr, run.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_workers_reply_is_checked_against_the_cases_drawn_here() -> None:
+    from coursekit.batch.worker import Task, cases_for
+    from coursekit.grading import Failed, failed_tests
+    from coursekit.messages import msg
+    from coursekit.results import ExerciseResult, Failure, result_to_dict
+
+    ex = get_exercise("ex1")
+    task = Task("ada", ".", "ex1", SECRET.seed("ada", "ex1"), None, None, SECRET.class_seed("ex1"))
+    tests = failed_tests(cases_for(ex, task.seed, task.class_seed), Failed(Failure.NOT_FOUND, msg("x")))
+    result = ExerciseResult("ex1", ex.title_message(), tuple(tests))
+
+    def reply(data: dict[str, Any], times: Any = None) -> str:
+        return json.dumps({"graded": {"result": data, "times": times if times is not None else {"rows": []}}})
+
+    good, _ = cluster_module.validated(reply(result_to_dict(result)), ex, task)
+    assert good == result
+    forged = result_to_dict(result)
+    forged["tests"][0]["score"] = forged["tests"][0]["max_score"] + 1
+    for bad, against in [(reply(forged), task), (reply({**result_to_dict(result), "exercise": "ex4"}), task),
+                         (reply({**result_to_dict(result), "tests": []}), task), ('{"graded": 1}', task),
+                         (reply(result_to_dict(result), {"rows": [["ex1", "student", "nan", 0]]}), task),
+                         ("x" * (5 << 20), task)]:
+        with pytest.raises(ValueError):
+            cluster_module.validated(bad, ex, against)
+
+
+def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp_path: Path) -> None:
+    """A student whose function never returns, graded with a long time limit: Ctrl-C while the job runs
+    cancels the run's tasks on the scheduler and kills the job on the worker at once."""
+    import psutil
+    from distributed import Client
+
+    worker = cluster.start_worker()
+    cluster.wait_for_workers(1)
+    class_dir = tmp_path / "c"
+    (class_dir / "loops").mkdir(parents=True)
+    (class_dir / "loops" / "ex1_rnn_forward.py").write_text("while True:\n    pass\n")
+    (class_dir / "also").mkdir()
+    (class_dir / "also" / "ex1_rnn_forward.py").write_text("while True:\n    pass\n")
+    grading = subprocess.Popen([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out",
+                                str(tmp_path / "out"), "--exercises", "ex1", "--timeout", "600", "--cluster",
+                                cluster.address], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "COURSEKIT_SECRET": SECRET.value})
+    try:
+        deadline = time.monotonic() + START_S
+        jobs: list[psutil.Process] = []
+        while not jobs and time.monotonic() < deadline:
+            servers = [p for p in psutil.Process(worker.pid).children(recursive=True)
+                       if any("_forkserver.py" in part for part in p.cmdline())]
+            jobs = [c for s in servers for c in s.children(recursive=True)]
+            time.sleep(0.2)
+        assert jobs, "a student's job started on the worker"
+        grading.send_signal(signal.SIGINT)
+        _, said = grading.communicate(timeout=60)
+        assert grading.returncode != 0 and b"Traceback" not in said, said.decode()[-2000:]
+        _, alive = psutil.wait_procs(jobs, timeout=15)
+        assert not alive, [p.cmdline() for p in alive]
+        with Client(cluster.address, timeout=30, set_as_default=False) as client:
+            assert not any(client.processing().values())
+            assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
+    finally:
+        if grading.poll() is None:
+            grading.kill()
+            grading.communicate()
