@@ -42,7 +42,9 @@ class StudentGrades:
 
     ``present`` is False for a student whose entry has left the class folder: their gradings are kept
     and shown, marked. ``problem`` says why the submission was refused; ``intake`` holds the lines saying
-    which file was used or what was found (messages, rendered in each output's language).
+    which file was used or what was found (messages, rendered in each output's language). ``submitted``
+    is False for a student of the roster who never handed anything in (every exercise counts 0);
+    ``on_roster`` is False for an entry of the class folder that the course's roster does not list.
     """
 
     student: str
@@ -52,6 +54,8 @@ class StudentGrades:
     submitted_at: str | None = None
     late: Late | None = None
     intake: tuple[Message, ...] = ()
+    submitted: bool = True
+    on_roster: bool = True
 
     @property
     def total(self) -> float:

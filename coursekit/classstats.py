@@ -66,7 +66,8 @@ class MistakeStats:
 
 @dataclass(frozen=True)
 class Problem:
-    """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error`` or ``departed``;
+    """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error``, ``departed``,
+    ``no_submission`` (on the roster, nothing handed in) or ``not_on_roster``;
     ``message`` says what, in either language (summary.json holds it rendered in the grader's)."""
 
     student: str
@@ -144,8 +145,12 @@ def class_stats(report: ClassReport) -> ClassStats:
         mistakes.extend(MistakeStats(ex, m, tuple(sorted(who)))
                         for m, who in sorted(made.items(), key=lambda kv: (-len(kv[1]), kv[0])))
     for s in report.students:
-        if not s.present:
+        if not s.submitted:
+            problems.append(Problem(s.student, "no_submission", "", msg("problem.no_submission")))
+        elif not s.present:
             problems.append(Problem(s.student, "departed", "", msg("problem.departed")))
+        if not s.on_roster:
+            problems.append(Problem(s.student, "not_on_roster", "", msg("problem.not_on_roster")))
         if s.problem:
             problems.append(Problem(s.student, "refused", "", s.problem))
         for note in s.intake:
@@ -173,7 +178,8 @@ def summary_data(report: ClassReport, stats: ClassStats, lang: str = DEFAULT) ->
         "mistakes": [asdict(m) for m in stats.mistakes],
         "problems": [{"student": p.student, "kind": p.kind, "exercise": p.exercise,
                       "message": render(p.message, lang)} for p in stats.problems],
-        "students": [{"student": s.student, "present": s.present, "total": s.total, "final": s.final,
+        "students": [{"student": s.student, "present": s.present, "submitted": s.submitted,
+                      "total": s.total, "final": s.final,
                       "scores": {r.exercise: r.score for r in s.results},
                       "late_days": s.late.days if s.late else None,
                       "penalty": s.late.penalty if s.late else None,

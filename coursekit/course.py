@@ -24,7 +24,9 @@ from coursekit.messages import Message, Param, msg
 from coursekit.results import ExerciseResult
 
 DEFAULT_FILE = "course.toml"
+NO_FILE = "no course.toml"
 LANGUAGES = ("zh", "en")
+ROSTER_COLUMNS = ("student", "lms_id", "name")
 MAX_CSV_BYTES = 4 << 20
 
 EXAMPLE = '''\
@@ -74,12 +76,25 @@ EXAMPLES = {"en": EXAMPLE, "zh": EXAMPLE_ZH}
 
 
 @dataclass(frozen=True)
+class RosterRow:
+    """A student of the roster: the id coursekit knows them by, their id in the LMS, their name."""
+
+    student: str
+    lms_id: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class LatePolicy:
+    """``times``: the submission times read from ``submitted_at`` when the course was loaded (kept in the
+    gradebook with the course, so that a rerun elsewhere applies the same ones)."""
+
     due: datetime
     penalty_per_day: float = 0.0
     max_penalty: float = 1.0
     zero_after_days: int | None = None
     submitted_at: Path | None = None
+    times: Mapping[str, datetime] = field(default_factory=dict, compare=False)
 
     def apply(self, total: float, submitted: datetime | None) -> Late:
         """Whole days late (a started day counts), the points lost and the final score."""
@@ -100,7 +115,25 @@ class Course:
     lang: str | None = None
     points: Mapping[str, float] = field(default_factory=dict)
     late: LatePolicy | None = None
-    source: str = "no course.toml"
+    source: str = NO_FILE
+    roster: tuple[RosterRow, ...] = ()
+
+    @property
+    def from_file(self) -> bool:
+        """Whether a course file said this (the default Course is no file's)."""
+        return self.source != NO_FILE
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data (JSON) holding everything the outputs use: the gradebook keeps it, the Gradescope
+        autograder ships it. :func:`course_from_data` reads it back."""
+        late = None
+        if self.late is not None:
+            late = {"due": self.late.due.isoformat(), "penalty_per_day": self.late.penalty_per_day,
+                    "max_penalty": self.late.max_penalty, "zero_after_days": self.late.zero_after_days,
+                    "submitted_at": None if self.late.submitted_at is None else str(self.late.submitted_at),
+                    "times": {s: t.isoformat() for s, t in sorted(self.late.times.items())}}
+        return {"lang": self.lang, "points": dict(self.points), "late": late, "source": self.source,
+                "roster": [[r.student, r.lms_id, r.name] for r in self.roster]}
 
     def scale(self, result: ExerciseResult, raw_max: float) -> ExerciseResult:
         """``result`` with its tests scaled so the exercise is worth its course points."""
@@ -115,6 +148,23 @@ class Course:
 
     def max_points(self, exercise: str, raw_max: float) -> float:
         return float(self.points.get(exercise, raw_max))
+
+
+def course_from_data(data: Mapping[str, Any]) -> Course:
+    """The Course that :meth:`Course.to_data` wrote."""
+    late_data = data.get("late")
+    late = None
+    if isinstance(late_data, dict):
+        where = late_data.get("submitted_at")
+        late = LatePolicy(due=datetime.fromisoformat(late_data["due"]),
+                          penalty_per_day=float(late_data.get("penalty_per_day", 0.0)),
+                          max_penalty=float(late_data.get("max_penalty", 1.0)),
+                          zero_after_days=late_data.get("zero_after_days"),
+                          submitted_at=None if where is None else Path(where),
+                          times={s: datetime.fromisoformat(t) for s, t in late_data.get("times", {}).items()})
+    return Course(lang=data.get("lang"), points={e: float(p) for e, p in data.get("points", {}).items()},
+                  late=late, source=str(data.get("source", NO_FILE)),
+                  roster=tuple(RosterRow(*map(str, row)) for row in data.get("roster", [])))
 
 
 def refused(reason: str, /, **params: Param) -> CourseFileError:
@@ -157,7 +207,7 @@ def _unknown(table: Mapping[str, Any], known: Sequence[str], where: str) -> None
 
 def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path, source: str) -> Course:
     """A Course from course.toml's parsed tables; ``folder`` is where relative paths start."""
-    _unknown(data, ("lang", "points", "late"), "")
+    _unknown(data, ("lang", "points", "late", "roster"), "")
     lang = data.get("lang")
     if lang is not None and lang not in LANGUAGES:
         raise refused("lang", languages=LANGUAGES, got=repr(lang))
@@ -195,8 +245,18 @@ def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path
             max_penalty=_number(table.get("max_penalty", 1.0), "late.max_penalty", 0, 1),
             zero_after_days=zero_after,
             submitted_at=times_path,
+            times={} if times_path is None else read_submission_times(times_path),
         )
-    return Course(lang=lang, points=points, late=late, source=source)
+    roster: tuple[RosterRow, ...] = ()
+    if "roster" in data:
+        where = data["roster"]
+        if not isinstance(where, str):
+            raise refused("csv_path_key", key="roster", got=repr(where))
+        roster_path = folder / where
+        if not roster_path.is_file():
+            raise refused("not_a_file", key="roster", path=str(roster_path))
+        roster = read_roster(roster_path)
+    return Course(lang=lang, points=points, late=late, source=source, roster=roster)
 
 
 def load_course(path: Path | None, exercises: Sequence[str], cwd: Path | None = None) -> Course:
@@ -214,10 +274,7 @@ def load_course(path: Path | None, exercises: Sequence[str], cwd: Path | None = 
         raise refused("unreadable", path=str(path), error=str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise refused("not_toml", path=str(path), error=str(exc)) from None
-    course = parse_course(data, exercises, path.parent, str(path))
-    if course.late is not None and course.late.submitted_at is not None:
-        read_submission_times(course.late.submitted_at)  # refuse a bad CSV before grading starts
-    return course
+    return parse_course(data, exercises, path.parent, str(path))  # a bad CSV is refused here, before grading
 
 
 def read_submission_times(path: Path) -> dict[str, datetime]:
@@ -228,14 +285,61 @@ def read_submission_times(path: Path) -> dict[str, datetime]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise refused("csv_unreadable", path=str(path), error=str(exc)) from None
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames is None or not {"student", "submitted_at"} <= set(reader.fieldnames):
-        raise refused("csv_columns", path=str(path))
     times: dict[str, datetime] = {}
-    for line, row in enumerate(reader, start=2):
-        student = (row.get("student") or "").strip()
-        if not student:
-            raise refused("csv_no_student", path=str(path), line=line)
-        times[student] = parse_time(row.get("submitted_at") or "",
-                                    msg("course.csv_line", path=str(path), line=line))
+    for line, row in _csv_rows(path, text, ("student", "submitted_at"), "late.submitted_at"):
+        where = msg("course.csv_line", path=str(path), line=line)
+        times[row["student"]] = parse_time(row["submitted_at"], where)
     return times
+
+
+def _csv_rows(path: Path, text: str, columns: Sequence[str], key: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a CSV that must have ``columns`` (others are ignored), each with its line number. A row
+    without a student, a cell with spaces around it or a student listed twice is refused with its line:
+    a stray space would make another student of the same person, a second row would silently win."""
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or not set(columns) <= {(f or "").strip() for f in reader.fieldnames}:
+        raise refused("csv_columns_of", key=key, path=str(path), columns=tuple(columns))
+    reader.fieldnames = [(f or "").strip() for f in reader.fieldnames]
+    rows: list[tuple[int, dict[str, str]]] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(reader, start=2):
+        cells = {c: row.get(c) or "" for c in columns}
+        if not any(cells.values()):
+            continue  # an empty line
+        student = cells["student"]
+        if not student.strip():
+            raise refused("csv_no_student_in", key=key, path=str(path), line=line)
+        for column, value in cells.items():
+            if value != value.strip():
+                raise refused("csv_spaces", key=key, path=str(path), line=line, column=column,
+                              got=repr(value))
+        if student in seen:
+            raise refused("csv_duplicate", key=key, path=str(path), line=line, first=seen[student],
+                          student=student)
+        seen[student] = line
+        rows.append((line, cells))
+    return rows
+
+
+def read_roster(path: Path) -> tuple[RosterRow, ...]:
+    """``student,lms_id,name`` rows (``lms_id`` and ``name`` may be empty); refused like the times CSV."""
+    try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise refused("roster_too_large", path=str(path), mib=MAX_CSV_BYTES >> 20)
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise refused("roster_unreadable", path=str(path), error=str(exc)) from None
+    return tuple(RosterRow(row["student"], row["lms_id"], row["name"])
+                 for _, row in _csv_rows(path, text, ROSTER_COLUMNS, "roster"))
+
+
+def check_times(course: Course, students: Sequence[str]) -> None:
+    """Refuse a submitted_at CSV that names a student who is neither in the class folder (``students``)
+    nor on the roster: a typo would otherwise fall back to the file times without a word."""
+    if course.late is None or not course.late.times:
+        return
+    known = set(students) | {r.student for r in course.roster}
+    unknown = sorted(s for s in course.late.times if s not in known)
+    if unknown:
+        raise refused("csv_unknown", path=str(course.late.submitted_at), students=tuple(unknown[:10]),
+                      more=max(0, len(unknown) - 10))

@@ -231,9 +231,10 @@ def test_course_points_and_late_policy_change_grades_csv_as_documented(tmp_path)
     assert lines[0] == "student,ex1,total,late_days,penalty,final"
     assert lines[1] == "max,10,10,,,10"
     assert lines[3] == "ada,10,10,0,0,10"
-    scaled = round(10 * half / raw1, 6)
-    assert lines[2] == f"'=cmd|' /C calc'!A0,{scaled:g},{scaled:g},3,{round(scaled * 0.3, 6):g}," \
-                       f"{round(scaled - round(scaled * 0.3, 6), 6):g}"
+    scaled = round(10 * half / raw1, 6)  # shown to two decimals, as Gradescope's score is
+    penalty = round(scaled * 0.3, 6)
+    assert lines[2] == f"'=cmd|' /C calc'!A0,{round(scaled, 2):g},{round(scaled, 2):g},3," \
+                       f"{round(penalty, 2):g},{round(scaled - penalty, 2):g}"
     scaled_tests = report.students[1].results[0].tests
     assert sum(t.max_score for t in scaled_tests) == pytest.approx(10)
 

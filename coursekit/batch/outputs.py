@@ -48,7 +48,9 @@ def feedback_folder(out_dir: Path, student: str) -> Path:
 def feedback_notes(s: StudentGrades, lang: str) -> list[str]:
     """The lines above a student's feedback: the intake's, a departed entry, a late submission."""
     notes = list(s.intake)
-    if not s.present:
+    if not s.submitted:
+        notes.append(msg("feedback.no_submission"))
+    elif not s.present:
         notes.append(msg("feedback.departed"))
     if s.late is not None and s.late.days:
         notes.append(msg("feedback.late", days=s.late.days, penalty=s.late.penalty, final=s.late.final))
@@ -56,8 +58,10 @@ def feedback_notes(s: StudentGrades, lang: str) -> list[str]:
 
 
 def student_results(s: StudentGrades, lang: str) -> dict[str, Any]:
-    """The student's results.json (Gradescope's format), the notes above their feedback included."""
-    return results_json(s.results, s.problem, lang, feedback_notes(s, lang))
+    """The student's results.json (Gradescope's format), the notes above their feedback included; its
+    score is the final one (after a late penalty), as in grades.csv."""
+    return results_json(s.results, s.problem, lang, feedback_notes(s, lang),
+                        score=s.final if s.late is not None else None)
 
 
 def write_outputs(report: ClassReport, lang: str) -> None:

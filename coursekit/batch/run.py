@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from coursekit._exceptions import InvalidOptionError
-from coursekit.batch.classbook import report_from_gradebook
+from coursekit.batch.classbook import GRADEBOOK, report_from_gradebook, stored_course
 from coursekit.batch.outputs import write_atomic, write_outputs
 from coursekit.batch.phases import CLASS, STAGING, WRITING, PhaseTimes
 from coursekit.batch.roster import Submission, stage, student_entries
@@ -28,7 +28,7 @@ from coursekit.batch.times import newest_file_time
 from coursekit.batch.version import code_version
 from coursekit.batch.worker import Task, cases_for, grade_task, init_worker, limits_for
 from coursekit.classresults import ClassReport, Progress
-from coursekit.course import Course
+from coursekit.course import Course, check_times
 from coursekit.exercise import Exercise
 from coursekit.grading import Failed, failed_tests
 from coursekit.i18n import DEFAULT
@@ -37,7 +37,6 @@ from coursekit.registry import GRADER_MODULES, exercise_ids, get_exercise
 from coursekit.results import FORMAT, ExerciseResult, Failure, result_from_dict
 from coursekit.sandbox.isolation import Isolation, detect
 
-GRADEBOOK = "gradebook.sqlite"
 WORKER_LOG = "workers.log"
 TIMINGS = "timings.json"
 MIN_MEMORY_MB = 64
@@ -132,12 +131,16 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     roster = student_entries(class_dir)
     entries = {e.student: e for e in roster.entries}
     chosen = [(s, entries[s]) for s in (options.students or sorted(entries))]
+    # Without a course file, the course the gradebook was graded with: a rerun elsewhere changes no grade.
+    course, _ = stored_course(out_dir, options.course)
+    check_times(course, tuple(entries))  # a times CSV naming nobody of the class: refused before grading
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
     times = PhaseTimes()
     with tempfile.TemporaryDirectory(prefix="coursekit-class-") as staging, \
             Gradebook(out_dir / GRADEBOOK) as book:
         os.chmod(staging, 0o700)
+        book.put_course(course.to_data())
         book.mark_present(set(entries))
         submissions = []
         targets = {i: get_exercise(i).filename for i in exercise_ids()}
@@ -181,7 +184,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                     todo.append((sub, ex_id))
         _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG, times)
         with times.phase(CLASS, WRITING):
-            report = report_from_gradebook(book, options.course, ids, out_dir, graded=len(todo),
+            report = report_from_gradebook(book, course, ids, out_dir, graded=len(todo),
                                            reused=reused, seconds=time.monotonic() - started,
                                            skipped=roster.skipped)
     with times.phase(CLASS, WRITING):

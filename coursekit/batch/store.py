@@ -6,7 +6,8 @@ hash and the grader's version key both match. A second table holds what is known
 their entry is still in the class folder, why their submission was refused, when it was submitted and the
 intake's notes, stored as messages (JSON: a catalogue key and its parameters) so that they are rendered
 in the language of each output; a gradebook written when they were English text is still read (its
-lines show as they are). Every output is written from these two tables, so a run on some students or exercises
+lines show as they are). A third table, ``meta``, keeps the course the class was graded with. Every
+output is written from these tables, so a run on some students or exercises
 never drops the others.
 """
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from coursekit.messages import Message, verbatim
 from coursekit.results import ExerciseResult, result_from_dict, result_to_dict
@@ -38,6 +41,10 @@ CREATE TABLE IF NOT EXISTS students (
     submitted_at TEXT,
     intake TEXT NOT NULL DEFAULT '[]',
     seen_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 )
 """
 
@@ -116,6 +123,16 @@ class Gradebook:
             self.put_student(StudentRecord(student, present=True))
         for student in present & known:
             self._db.execute("UPDATE students SET present=1 WHERE student=?", (student,))
+
+    def put_course(self, data: Mapping[str, Any]) -> None:
+        """The course the gradebook was graded with (``Course.to_data()``): a rerun without a course file
+        keeps it, and the exports read it."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('course', ?)",
+                         (json.dumps(data, ensure_ascii=False),))
+
+    def course(self) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key='course'").fetchone()
+        return None if row is None else dict(json.loads(row[0]))
 
     def students(self) -> list[StudentRecord]:
         """Every student the gradebook knows, by id."""

@@ -21,12 +21,16 @@ def gradescope(
     out: Annotated[Path, typer.Option("--out", help="The autograder zip to write.")] = Path("autograder.zip"),
     exercises: Annotated[str, typer.Option(help="Comma-separated exercise ids (default: all).")] = "",
     secret_file: Annotated[Path | None, typer.Option(help="File holding the course secret.")] = None,
+    course: Annotated[Path | None, typer.Option(
+        "--course", help="The course file whose points, language and late policy Gradescope applies, as "
+                         "grades.csv does (default: ./course.toml when present).")] = None,
 ) -> None:
     """Write an autograder zip for Gradescope: upload it as the assignment's autograder.
 
     Messages are in $COURSEKIT_LANG's language, else the locale's."""
     from coursekit.batch.export import build_autograder
     from coursekit.batch.secret import load_secret
+    from coursekit.course import load_course
 
     console = Console()
     try:
@@ -34,7 +38,8 @@ def gradescope(
         for i in ids:
             get_exercise(i)
         secret = load_secret(secret_file)
-        names = build_autograder(out, ids, secret)
+        the_course = load_course(course, exercise_ids())
+        names = build_autograder(out, ids, secret, the_course)
     except CoursekitError as exc:
         print_error(exc, None)
         raise typer.Exit(code=2) from None

@@ -47,6 +47,7 @@ def grade(
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     # Imported here so that `coursekit check`, which a student runs often, does not pay for them.
     from coursekit.batch import GradeOptions, grade_class
+    from coursekit.batch.classbook import stored_course
     from coursekit.batch.run import check_students
     from coursekit.batch.secret import load_secret
     from coursekit.course import load_course
@@ -59,8 +60,11 @@ def grade(
     said_in = lang  # the language of an error: --lang, then (once read) the course file's
     try:
         secret = load_secret(secret_file)
-        the_course = load_course(course, exercise_ids())
+        # Without a course file here, the course the gradebook in OUT_DIR was graded with is kept.
+        the_course, kept = stored_course(out, load_course(course, exercise_ids()))
         language = said_in = resolve_language(lang, configured=the_course.lang)
+        if kept:
+            print_warning("grade.course_kept", language, source=the_course.source)
         options = GradeOptions(exercises=_ids(exercises), workers=workers, timeout_s=timeout,
                                memory_mb=memory, secret=secret, students=_ids(students), course=the_course,
                                lang=language)

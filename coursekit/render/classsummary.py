@@ -95,7 +95,9 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
         parts.append(Text(key("summary.no_file", lang, student=student, exercises=tuple(exercises)),
                           style="yellow"))
     for s in report.students:
-        if not s.present:
+        if not s.submitted:
+            parts.append(Text(key("summary.no_submission", lang, student=s.student), style="yellow"))
+        elif not s.present:
             parts.append(Text(key("summary.departed", lang, student=s.student), style="yellow"))
     if report.submitted_from:
         parts.append(Text(key("summary.submitted_from", lang, source=report.submitted_from)))

@@ -25,14 +25,17 @@ from coursekit.results import ExerciseResult
 TEST_FIELDS = ("name", "score", "max_score", "status", "output", "visibility")
 MAX_OUTPUT_CHARS = MAX_STUDENT_CHARS // 4  # the top-level output: score lines, notes, intake lines
 MIN_TEST_CHARS = 100  # the least a test's output is cut to, however many tests there are
+SHOWN_DECIMALS = 2  # a score a person reads (here, grades.csv, the reports) has at most two decimals
 
 
 def results_json(results: Sequence[ExerciseResult], problem: Message | None, lang: str,
-                 notes: Sequence[str] = ()) -> dict[str, Any]:
+                 notes: Sequence[str] = (), score: float | None = None) -> dict[str, Any]:
     """Gradescope's object, every text in ``lang``; a test's tags hold its exercise and named mistake.
 
     An exercise's notes are said once in ``output``, under its score line, not in each test's output.
-    ``notes`` (the lines above a student's feedback, in ``lang``) open ``output``."""
+    ``notes`` (the lines above a student's feedback, in ``lang``) open ``output``. ``score``: the
+    student's score when it is not the tests' sum (after a late penalty; Gradescope shows the top-level
+    score over the tests'), rounded to two decimals as grades.csv rounds it."""
     outputs = [test_output_under_notes(t, r.notes, lang) for r in results for t in r.tests]
     tests = [
         {"name": cut(f"{r.exercise} · {test_name(r.exercise, t, lang)}", 200), "score": t.score,
@@ -50,7 +53,7 @@ def results_json(results: Sequence[ExerciseResult], problem: Message | None, lan
     if problem:
         lines.insert(0, key("report.problem", lang, problem=problem))
     data = {
-        "score": round(sum(r.score for r in results), 6),
+        "score": round(sum(r.score for r in results) if score is None else score, SHOWN_DECIMALS),
         "execution_time": round(sum(r.execution_time for r in results), 3),
         "output": cut("\n".join((*notes, *lines)), MAX_OUTPUT_CHARS),
         "output_format": "text",

@@ -30,7 +30,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 """
 # A problem's kind -> its entry in the engine's catalogue.
 KINDS = {"missing": "html.kind.missing", "refused": "html.kind.refused",
-         "internal_error": "html.kind.internal_error", "departed": "html.kind.departed"}
+         "internal_error": "html.kind.internal_error", "departed": "html.kind.departed",
+         "no_submission": "html.kind.no_submission", "not_on_roster": "html.kind.not_on_roster"}
 
 
 def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
