@@ -67,7 +67,8 @@ class MistakeStats:
 @dataclass(frozen=True)
 class Problem:
     """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error``, ``departed``,
-    ``no_submission`` (on the roster, nothing handed in) or ``not_on_roster``;
+    ``no_submission`` (on the roster, nothing handed in), ``not_on_roster`` or ``ambiguous`` (two files
+    could each be the exercise's: neither was guessed);
     ``message`` says what, in either language (summary.json holds it rendered in the grader's)."""
 
     student: str
@@ -153,13 +154,19 @@ def class_stats(report: ClassReport) -> ClassStats:
             problems.append(Problem(s.student, "not_on_roster", "", msg("problem.not_on_roster")))
         if s.problem:
             problems.append(Problem(s.student, "refused", "", s.problem))
+        said: set[str] = set()  # exercises whose file a note already explains: never "missing" as well
         for note in s.intake:
             refused = refusal(note)
             if refused is not None:
                 exercise = refused[0] if refused[0] in report.exercises else ""
                 problems.append(Problem(s.student, "refused", exercise, refused[1] if exercise else note))
+                said.add(exercise)
+            elif note.key == "intake.ambiguous" and note.param("exercise") in report.exercises:
+                exercise = str(note.param("exercise"))
+                problems.append(Problem(s.student, "ambiguous", exercise, note))
+                said.add(exercise)
         for r in s.results:
-            if s.problem is None and is_missing(r):
+            if s.problem is None and is_missing(r) and r.exercise not in said:
                 problems.append(Problem(s.student, "missing", r.exercise, r.tests[0].message))
             if r.internal_error or any(t.internal_error for t in r.tests):
                 message = r.internal_error or next(t.message for t in r.tests if t.internal_error)

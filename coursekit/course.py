@@ -340,6 +340,8 @@ def check_times(course: Course, students: Sequence[str]) -> None:
         return
     known = set(students) | {r.student for r in course.roster}
     unknown = sorted(s for s in course.late.times if s not in known)
+    if len(unknown) > 10:
+        raise refused("csv_unknown_more", path=str(course.late.submitted_at), students=tuple(unknown[:10]),
+                      more=len(unknown) - 10)
     if unknown:
-        raise refused("csv_unknown", path=str(course.late.submitted_at), students=tuple(unknown[:10]),
-                      more=max(0, len(unknown) - 10))
+        raise refused("csv_unknown", path=str(course.late.submitted_at), students=tuple(unknown))

@@ -39,6 +39,9 @@ submitted_at = "times.csv"
 """
 
 
+LATE_ONLY = '[late]\ndue = "2026-12-15T23:59:00+08:00"\nsubmitted_at = "times.csv"\n'
+
+
 def grades(out: Path) -> dict[str, dict[str, str]]:
     return {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
 
@@ -119,3 +122,31 @@ def test_every_student_of_the_roster_has_a_row(graded):
     assert ("cy@example.edu", "no_submission") in {(p["student"], p["kind"]) for p in summary["problems"]}
     cy = next(s for s in summary["students"] if s["student"] == "cy@example.edu")
     assert cy["submitted"] is False
+
+
+@pytest.mark.parametrize(("times", "said"), [
+    ("student,submitted_at\n ada,2026-12-15T20:00:00+08:00\n", "line 2: the student ' ada' has spaces"),
+    ("student,submitted_at\nada,2026-12-15T20:00:00+08:00 \n", "line 2: the submitted_at"),
+    ("student,submitted_at\nada,2026-12-15T20:00:00+08:00\nben,2026-12-15T20:00:00+08:00\n"
+     "ada,2026-12-16T20:00:00+08:00\n", "line 4: ada is already on line 2"),
+])
+def test_a_times_csv_with_stray_spaces_or_duplicates_is_refused(tmp_path, times, said):
+    from coursekit._exceptions import CourseFileError
+
+    (tmp_path / "times.csv").write_text(times)
+    (tmp_path / "course.toml").write_text(LATE_ONLY)
+    with pytest.raises(CourseFileError, match=said):
+        load_course(tmp_path / "course.toml", exercise_ids())
+
+
+def test_a_times_csv_naming_nobody_of_the_class_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    (tmp_path / "class" / "ada").mkdir(parents=True)
+    (tmp_path / "times.csv").write_text("student,submitted_at\nada,2026-12-15T20:00:00+08:00\n"
+                                        "adda,2026-12-16T20:00:00+08:00\n")
+    (tmp_path / "course.toml").write_text(LATE_ONLY)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COURSEKIT_SECRET", "x")
+    result = CliRunner().invoke(app, ["grade", "class", "--out", "out", "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    assert "adda" in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    assert not (tmp_path / "out" / "gradebook.sqlite").exists()  # nothing graded, nothing stored

@@ -106,11 +106,14 @@ def _failed_result(exercise: Exercise, seed: int, failed: Failed) -> ExerciseRes
                           internal_error=failed.message if internal else None)
 
 
-def check_students(class_dir: Path, students: Sequence[str]) -> None:
-    """Refuse a class folder that is not there, or ``--students`` without an entry in it."""
+def check_students(class_dir: Path, students: Sequence[str], course: Course | None = None) -> None:
+    """Refuse a class folder that is not there, ``--students`` without an entry in it, or a times CSV
+    naming a student who is neither in it nor on the roster."""
     if not class_dir.is_dir():
         raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder",
                                  message=msg("option.class_dir", path=str(class_dir)))
+    if course is not None:
+        check_times(course, [e.student for e in student_entries(class_dir).entries])
     if students:
         present = {e.student for e in student_entries(class_dir).entries}
         unknown = [s for s in students if s not in present]

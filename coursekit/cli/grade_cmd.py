@@ -68,7 +68,7 @@ def grade(
         options = GradeOptions(exercises=_ids(exercises), workers=workers, timeout_s=timeout,
                                memory_mb=memory, secret=secret, students=_ids(students), course=the_course,
                                lang=language)
-        check_students(class_dir, options.students)
+        check_students(class_dir, options.students, the_course)
         isolation = detect()
         options = replace(options, isolation=isolation)
         console.print(isolation.summary(language), markup=False, highlight=False)

@@ -88,6 +88,8 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
     for p in class_stats(report).problems:
         if p.kind == "missing":
             missing.setdefault(p.student, []).append(p.exercise)
+        elif p.kind == "ambiguous":
+            parts.append(Text(key("summary.note", lang, student=p.student, note=p.message), style="yellow"))
         elif p.kind == "refused" and p.message != report_problem(report, p.student):
             parts.append(Text(key("summary.refused_file", lang, student=p.student, note=p.message),
                               style="yellow"))  # one refused file

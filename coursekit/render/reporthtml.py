@@ -31,7 +31,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 # A problem's kind -> its entry in the engine's catalogue.
 KINDS = {"missing": "html.kind.missing", "refused": "html.kind.refused",
          "internal_error": "html.kind.internal_error", "departed": "html.kind.departed",
-         "no_submission": "html.kind.no_submission", "not_on_roster": "html.kind.not_on_roster"}
+         "no_submission": "html.kind.no_submission", "not_on_roster": "html.kind.not_on_roster",
+         "ambiguous": "html.kind.ambiguous"}
 
 
 def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
