@@ -22,7 +22,7 @@ from urllib.parse import quote
 from coursekit.classresults import ClassReport, StudentGrades, refusal
 from coursekit.i18n import DEFAULT, render
 from coursekit.messages import Message, msg
-from coursekit.results import ExerciseResult, Failure
+from coursekit.results import ADJUSTMENT, ExerciseResult, Failure
 
 BINS = 5
 GROUP_SHARE = 0.27
@@ -137,6 +137,8 @@ def class_stats(report: ClassReport) -> ClassStats:
         made: dict[str, set[str]] = defaultdict(set)
         for s, r in graded:
             for t in r.tests:
+                if t.name == ADJUSTMENT:
+                    continue  # a manual adjustment is no item of the exercise
                 outcomes[(t.name, t.hidden)].append((r.score, t.passed))
                 if t.mistake and not t.passed:
                     made[t.mistake].add(s.student)

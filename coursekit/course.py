@@ -27,6 +27,7 @@ DEFAULT_FILE = "course.toml"
 NO_FILE = "no course.toml"
 LANGUAGES = ("zh", "en")
 ROSTER_COLUMNS = ("student", "lms_id", "name")
+COUNTS = ("latest", "best", "best_on_time")
 MAX_CSV_BYTES = 4 << 20
 
 EXAMPLE = '''\
@@ -95,17 +96,46 @@ class LatePolicy:
     zero_after_days: int | None = None
     submitted_at: Path | None = None
     times: Mapping[str, datetime] = field(default_factory=dict, compare=False)
+    exercise_due: Mapping[str, datetime] = field(default_factory=dict)
+    extensions: Mapping[str, datetime | timedelta] = field(default_factory=dict)
 
-    def apply(self, total: float, submitted: datetime | None) -> Late:
-        """Whole days late (a started day counts), the points lost and the final score."""
-        if submitted is None or submitted <= self.due:
-            return Late(0, 0.0, total)
-        days = math.ceil((submitted - self.due) / timedelta(days=1))
+    def due_for(self, exercise: str | None = None, student: str | None = None) -> datetime:
+        """The exercise's own due date (else ``due``), moved by the student's extension: a number of days
+        added, or a date (the later of the two counts)."""
+        due = self.exercise_due.get(exercise, self.due) if exercise is not None else self.due
+        extension = self.extensions.get(student) if student is not None else None
+        if isinstance(extension, timedelta):
+            return due + extension
+        if isinstance(extension, datetime):
+            return max(due, extension)
+        return due
+
+    def share(self, submitted: datetime | None, due: datetime) -> tuple[int, float]:
+        """Whole days late (a started day counts) and the share of the points lost."""
+        if submitted is None or submitted <= due:
+            return 0, 0.0
+        days = math.ceil((submitted - due) / timedelta(days=1))
         share = min(self.penalty_per_day * days, self.max_penalty)
         if self.zero_after_days is not None and days > self.zero_after_days:
             share = 1.0
+        return days, share
+
+    def apply(self, total: float, submitted: datetime | None) -> Late:
+        """Whole days late (a started day counts), the points lost and the final score."""
+        days, share = self.share(submitted, self.due)
         penalty = round(total * share, 6)
         return Late(days, penalty, round(total - penalty, 6))
+
+    def apply_each(self, student: str, scores: Mapping[str, tuple[float, datetime | None]]) -> Late:
+        """The policy applied exercise by exercise (``scores``: exercise -> its points and the time of
+        the submission they come from): a late penalty takes points from the exercises that were late.
+        ``days``: the most days any exercise was late."""
+        days, penalty, total = 0, 0.0, 0.0
+        for exercise, (score, submitted) in scores.items():
+            late_days, share = self.share(submitted, self.due_for(exercise, student))
+            days, penalty, total = max(days, late_days), penalty + score * share, total + score
+        penalty = round(penalty, 6)
+        return Late(days, penalty, round(round(total, 6) - penalty, 6))
 
 
 @dataclass(frozen=True)
@@ -117,6 +147,7 @@ class Course:
     late: LatePolicy | None = None
     source: str = NO_FILE
     roster: tuple[RosterRow, ...] = ()
+    counts: str = "latest"  # which of an exercise's gradings counts: latest, best or best_on_time
 
     @property
     def from_file(self) -> bool:
@@ -131,9 +162,12 @@ class Course:
             late = {"due": self.late.due.isoformat(), "penalty_per_day": self.late.penalty_per_day,
                     "max_penalty": self.late.max_penalty, "zero_after_days": self.late.zero_after_days,
                     "submitted_at": None if self.late.submitted_at is None else str(self.late.submitted_at),
-                    "times": {s: t.isoformat() for s, t in sorted(self.late.times.items())}}
+                    "times": {s: t.isoformat() for s, t in sorted(self.late.times.items())},
+                    "exercise_due": {e: t.isoformat() for e, t in self.late.exercise_due.items()},
+                    "extensions": {s: t.total_seconds() / 86400 if isinstance(t, timedelta) else t.isoformat()
+                                   for s, t in self.late.extensions.items()}}
         return {"lang": self.lang, "points": dict(self.points), "late": late, "source": self.source,
-                "roster": [[r.student, r.lms_id, r.name] for r in self.roster]}
+                "roster": [[r.student, r.lms_id, r.name] for r in self.roster], "counts": self.counts}
 
     def scale(self, result: ExerciseResult, raw_max: float) -> ExerciseResult:
         """``result`` with its tests scaled so the exercise is worth its course points."""
@@ -161,10 +195,16 @@ def course_from_data(data: Mapping[str, Any]) -> Course:
                           max_penalty=float(late_data.get("max_penalty", 1.0)),
                           zero_after_days=late_data.get("zero_after_days"),
                           submitted_at=None if where is None else Path(where),
-                          times={s: datetime.fromisoformat(t) for s, t in late_data.get("times", {}).items()})
+                          times={s: datetime.fromisoformat(t) for s, t in late_data.get("times", {}).items()},
+                          exercise_due={e: datetime.fromisoformat(t)
+                                        for e, t in late_data.get("exercise_due", {}).items()},
+                          extensions={s: timedelta(days=t) if isinstance(t, int | float)
+                                      else datetime.fromisoformat(t)
+                                      for s, t in late_data.get("extensions", {}).items()})
     return Course(lang=data.get("lang"), points={e: float(p) for e, p in data.get("points", {}).items()},
                   late=late, source=str(data.get("source", NO_FILE)),
-                  roster=tuple(RosterRow(*map(str, row)) for row in data.get("roster", [])))
+                  roster=tuple(RosterRow(*map(str, row)) for row in data.get("roster", [])),
+                  counts=str(data.get("counts", "latest")))
 
 
 def refused(reason: str, /, **params: Param) -> CourseFileError:
@@ -199,6 +239,13 @@ def parse_time(text: Any, key: str | Message) -> datetime:
     return moment
 
 
+def _table(table: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise refused("a_table", key=f"late.{key}")
+    return value
+
+
 def _unknown(table: Mapping[str, Any], known: Sequence[str], where: str) -> None:
     for key in table:
         if key not in known:
@@ -207,7 +254,10 @@ def _unknown(table: Mapping[str, Any], known: Sequence[str], where: str) -> None
 
 def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path, source: str) -> Course:
     """A Course from course.toml's parsed tables; ``folder`` is where relative paths start."""
-    _unknown(data, ("lang", "points", "late", "roster"), "")
+    _unknown(data, ("lang", "points", "late", "roster", "counts"), "")
+    counts = data.get("counts", "latest")
+    if counts not in COUNTS:
+        raise refused("counts", choices=COUNTS, got=repr(counts))
     lang = data.get("lang")
     if lang is not None and lang not in LANGUAGES:
         raise refused("lang", languages=LANGUAGES, got=repr(lang))
@@ -226,7 +276,20 @@ def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path
         table = data["late"]
         if not isinstance(table, dict):
             raise refused("late_table")
-        _unknown(table, ("due", "penalty_per_day", "max_penalty", "zero_after_days", "submitted_at"), "late.")
+        _unknown(table, ("due", "penalty_per_day", "max_penalty", "zero_after_days", "submitted_at",
+                         "exercise_due", "extensions"), "late.")
+        exercise_due = _table(table, "exercise_due")
+        for exercise in exercise_due:
+            if exercise not in exercises:
+                raise refused("unknown_exercise", key=f"late.exercise_due.{exercise}",
+                              exercises=tuple(exercises))
+        extensions: dict[str, datetime | timedelta] = {}
+        for student, value in _table(table, "extensions").items():
+            where = f"late.extensions.{student}"
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                extensions[student] = timedelta(days=_number(value, where, 0))
+            else:
+                extensions[student] = parse_time(value, where)
         if "due" not in table:
             raise refused("due_missing")
         zero_after = table.get("zero_after_days")
@@ -246,6 +309,8 @@ def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path
             zero_after_days=zero_after,
             submitted_at=times_path,
             times={} if times_path is None else read_submission_times(times_path),
+            exercise_due={e: parse_time(t, f"late.exercise_due.{e}") for e, t in exercise_due.items()},
+            extensions=extensions,
         )
     roster: tuple[RosterRow, ...] = ()
     if "roster" in data:
@@ -256,7 +321,7 @@ def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path
         if not roster_path.is_file():
             raise refused("not_a_file", key="roster", path=str(roster_path))
         roster = read_roster(roster_path)
-    return Course(lang=lang, points=points, late=late, source=source, roster=roster)
+    return Course(lang=lang, points=points, late=late, source=source, roster=roster, counts=counts)
 
 
 def load_course(path: Path | None, exercises: Sequence[str], cwd: Path | None = None) -> Course:

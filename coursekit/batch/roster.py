@@ -31,7 +31,7 @@ import shutil
 import stat
 import tarfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -203,6 +203,35 @@ def _open_regular(path: Path) -> BinaryIO:
         raise refused(msg("refused.not_regular_read", name=student_id(path.name)))
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
+
+
+def exercise_files(exercise_id: str) -> frozenset[str]:
+    """The staged names one exercise's grading reads of the exercises' files: its own (``.py`` or
+    notebook) and, through ``Exercise.uses``, those of the exercises it imports (ex5: ex1's and ex4's)."""
+    from coursekit.registry import get_exercise
+
+    names: set[str] = set()
+    todo, seen = [exercise_id], set()
+    while todo:
+        exercise = get_exercise(todo.pop())
+        if exercise.id in seen:
+            continue
+        seen.add(exercise.id)
+        names |= {PurePosixPath(exercise.filename).stem + suffix for suffix in STAGED}
+        todo.extend(exercise.uses)
+    return frozenset(names)
+
+
+def exercise_digest(folder: Path, exercise_id: str, every: Collection[str]) -> str:
+    """A hash of what grading ``exercise_id`` reads: its files (:func:`exercise_files`) and each staged
+    file that is no exercise's (``every``: every exercise's staged names), a student's own helpers. A
+    resubmitted ex8 changes ex8's digest alone; a changed ex1 changes ex1's and ex5's."""
+    own = exercise_files(exercise_id)
+    h = hashlib.sha256(exercise_id.encode() + b"\0")
+    for path in sorted(folder.iterdir()):
+        if path.name in own or path.name not in every:
+            h.update(os.fsencode(path.name) + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def digest_folder(folder: Path) -> str:

@@ -21,7 +21,7 @@ from coursekit._exceptions import InvalidOptionError
 from coursekit.batch.classbook import GRADEBOOK, report_from_gradebook, stored_course
 from coursekit.batch.outputs import write_atomic, write_outputs
 from coursekit.batch.phases import CLASS, STAGING, WRITING, PhaseTimes
-from coursekit.batch.roster import Submission, stage, student_entries
+from coursekit.batch.roster import Submission, exercise_digest, exercise_files, stage, student_entries
 from coursekit.batch.secret import DEMO_SECRET, Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.batch.times import newest_file_time
@@ -144,7 +144,11 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
             Gradebook(out_dir / GRADEBOOK) as book:
         os.chmod(staging, 0o700)
         book.put_course(course.to_data())
-        book.mark_present(set(entries))
+        dropped = book.dropped()  # dropped from the gradebook: their entry is never graded again
+        chosen = [(s, e) for s, e in chosen if s not in dropped]
+        book.mark_present(set(entries) - dropped)
+        listed = course.late.times if course.late is not None else {}
+        submitted_at: dict[str, str | None] = {}
         submissions = []
         targets = {i: get_exercise(i).filename for i in exercise_ids()}
         for n, (student, entry) in enumerate(chosen):
@@ -154,7 +158,13 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 book.put_student(StudentRecord(student, True, sub.problem,
                                                submitted.isoformat() if submitted is not None else None,
                                                sub.notes))
+                at = listed.get(student) or submitted  # kept with each grading in the history
+                submitted_at[student] = at.isoformat() if at is not None else None
             submissions.append(sub)
+        # Each exercise is keyed by the files its grading reads: a resubmitted ex8 regrades ex8 alone.
+        every = frozenset().union(*(exercise_files(i) for i in exercise_ids()))
+        digests = {(sub.student, ex_id): sub.digest if sub.problem is not None
+                   else exercise_digest(sub.folder, ex_id, every) for sub in submissions for ex_id in ids}
         todo: list[tuple[Submission, str]] = []
         reused = 0
         total = len(submissions) * len(ids)
@@ -165,7 +175,8 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
             done += 1
             if not was_reused:
                 with times.phase(CLASS, WRITING):
-                    book.put(sub.student, ex_id, sub.digest, keys[ex_id], result)
+                    book.put(sub.student, ex_id, digests[sub.student, ex_id], keys[ex_id], result,
+                             submitted_at[sub.student])
             if on_progress is not None:
                 on_progress(Progress(done, total, sub.student, ex_id, result.score, result.max_score,
                                      was_reused, result.internal_error is not None
@@ -173,7 +184,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
 
         for sub in submissions:
             for ex_id in ids:
-                if book.is_current(sub.student, ex_id, sub.digest, keys[ex_id]):
+                if book.is_current(sub.student, ex_id, digests[sub.student, ex_id], keys[ex_id]):
                     reused += 1
                     cached = book.get(sub.student, ex_id)
                     if cached is not None:

@@ -45,8 +45,48 @@ CREATE TABLE IF NOT EXISTS students (
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    submission TEXT NOT NULL,
+    grader TEXT NOT NULL,
+    result TEXT NOT NULL,
+    submitted_at TEXT,
+    graded_at REAL NOT NULL,
+    PRIMARY KEY (student, exercise, submission, grader)
+);
+CREATE TABLE IF NOT EXISTS adjustments (
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    points REAL NOT NULL,
+    reason TEXT NOT NULL,
+    made_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dropped (
+    student TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    made_at REAL NOT NULL
 )
 """
+
+
+@dataclass(frozen=True)
+class Grading:
+    """One grading of an exercise, kept with the time of the submission it graded."""
+
+    result: ExerciseResult
+    submitted_at: str | None
+    graded_at: float
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A manual change of an exercise's points, with its reason: it survives every rerun."""
+
+    exercise: str
+    points: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -85,10 +125,41 @@ class Gradebook:
             (student, exercise, submission, grader)).fetchone()
         return row is not None
 
-    def put(self, student: str, exercise: str, submission: str, grader: str, result: ExerciseResult) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
-            (student, exercise, submission, grader, json.dumps(result_to_dict(result)), time.time()))
+    def put(self, student: str, exercise: str, submission: str, grader: str, result: ExerciseResult,
+            submitted_at: str | None = None) -> None:
+        """The current grading, also kept in the history with its submission's time."""
+        text, now = json.dumps(result_to_dict(result)), time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
+                             (student, exercise, submission, grader, text, now))
+            self._db.execute("INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (student, exercise, submission, grader, text, submitted_at, now))
+
+    def history(self, student: str) -> dict[str, list[Grading]]:
+        """Every grading kept of each exercise of ``student``, oldest first."""
+        rows = self._db.execute("SELECT exercise, result, submitted_at, graded_at FROM history "
+                                "WHERE student=? ORDER BY graded_at", (student,)).fetchall()
+        found: dict[str, list[Grading]] = {}
+        for exercise, text, at, graded_at in rows:
+            found.setdefault(exercise, []).append(Grading(result_from_dict(json.loads(text)), at, graded_at))
+        return found
+
+    def adjust(self, student: str, exercise: str, points: float, reason: str) -> None:
+        self._db.execute("INSERT INTO adjustments VALUES (?, ?, ?, ?, ?)",
+                         (student, exercise, points, reason, time.time()))
+
+    def adjustments(self, student: str) -> list[Adjustment]:
+        rows = self._db.execute("SELECT exercise, points, reason FROM adjustments WHERE student=? "
+                                "ORDER BY made_at", (student,)).fetchall()
+        return [Adjustment(e, float(p), r) for e, p, r in rows]
+
+    def drop(self, student: str, reason: str) -> None:
+        """Remove ``student`` from every output; a rerun does not grade their entry again."""
+        self._db.execute("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?)", (student, reason, time.time()))
+
+    def dropped(self) -> set[str]:
+        return {s for (s,) in self._db.execute("SELECT student FROM dropped").fetchall()}
 
     def get(self, student: str, exercise: str) -> ExerciseResult | None:
         row = self._db.execute("SELECT result FROM results WHERE student=? AND exercise=?",

@@ -17,6 +17,7 @@ from coursekit.classresults import ClassReport
 from coursekit.classstats import Bin, ClassStats
 from coursekit.messages import Param
 from coursekit.render.text import key, words
+from coursekit.results import ADJUSTMENT
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -123,6 +124,13 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
         parts.extend(f"<p class=\"warn\">{k('not_graded', note=s)}</p>" for s in report.skipped)
     else:
         parts.append(f"<p class=\"muted\">{k('no_problems')}</p>")
+    adjusted = [(s.student, r.exercise, t) for s in report.students for r in s.results for t in r.tests
+                if t.name == ADJUSTMENT]
+    if adjusted:
+        parts.append(f"<h2 id=\"adjustments\">{k('adjustments')}</h2>")
+        parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in ("student", "exercise", "message")),
+                            ((_link(stats, s), escape(e), escape(words(t.message, lang)))
+                             for s, e, t in adjusted)))
     parts.append(f"<h2 id=\"students\">{k('students')}</h2>")
     late = report.late_policy
     header = [key("html.column.student", lang), *report.exercises, key("html.column.total", lang),
