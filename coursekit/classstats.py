@@ -25,6 +25,7 @@ from coursekit.messages import Message, msg
 from coursekit.results import ADJUSTMENT, ExerciseResult, Failure
 
 BINS = 5
+MAX_BINS = 20
 GROUP_SHARE = 0.27
 MIN_FOR_DISCRIMINATION = 4
 
@@ -67,8 +68,8 @@ class MistakeStats:
 @dataclass(frozen=True)
 class Problem:
     """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error``, ``departed``,
-    ``no_submission`` (on the roster, nothing handed in), ``not_on_roster`` or ``ambiguous`` (two files
-    could each be the exercise's: neither was guessed);
+    ``no_submission`` (on the roster, nothing handed in), ``not_on_roster``, ``ambiguous`` (two files
+    could each be the exercise's: neither was guessed), ``zero`` (handed in, scored nothing) or ``late``;
     ``message`` says what, in either language (summary.json holds it rendered in the grader's)."""
 
     student: str
@@ -94,6 +95,13 @@ def histogram(scores: list[float], max_score: float, bins: int = BINS) -> tuple[
         counts[i] += 1
     return tuple(Bin(round(max_score * i / bins, 6), round(max_score * (i + 1) / bins, 6), n)
                  for i, n in enumerate(counts))
+
+
+def fine_bins(max_points: float) -> int:
+    """Bins fine enough to see partial credit: one a point up to 20 whole points, else 20 of 5 % each."""
+    if 0 < max_points <= MAX_BINS and float(max_points).is_integer():
+        return int(max_points)
+    return MAX_BINS
 
 
 def _discrimination(rows: list[tuple[float, bool]]) -> float | None:
@@ -132,7 +140,7 @@ def class_stats(report: ClassReport) -> ClassStats:
         exercises.append(ExerciseStats(ex, len(scores), round(statistics.fmean(scores), 4),
                                        round(statistics.median(scores), 4), max_points,
                                        sum(r.score >= r.max_score > 0 for _, r in graded),
-                                       histogram(scores, max_points)))
+                                       histogram(scores, max_points, fine_bins(max_points))))
         outcomes: dict[tuple[str, bool], list[tuple[float, bool]]] = defaultdict(list)
         made: dict[str, set[str]] = defaultdict(set)
         for s, r in graded:
@@ -147,7 +155,16 @@ def class_stats(report: ClassReport) -> ClassStats:
                                    _discrimination(rows)))
         mistakes.extend(MistakeStats(ex, m, tuple(sorted(who)))
                         for m, who in sorted(made.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+    # The most made first, with who: what to teach again.
+    mistakes.sort(key=lambda m: (-len(m.students), report.exercises.index(m.exercise), m.mistake))
+    # The hardest first (the smallest share passed), then the ones that separate the class the least.
+    items.sort(key=lambda i: (i.passed_share, i.discrimination if i.discrimination is not None else 2.0))
     for s in report.students:
+        if s.submitted and s.problem is None and s.results and s.total <= 0:
+            problems.append(Problem(s.student, "zero", "", msg("problem.zero")))
+        if s.late is not None and s.late.days > 0:
+            problems.append(Problem(s.student, "late", "", msg("problem.late", days=s.late.days,
+                                                                penalty=round(s.late.penalty, 2))))
         if not s.submitted:
             problems.append(Problem(s.student, "no_submission", "", msg("problem.no_submission")))
         elif not s.present:

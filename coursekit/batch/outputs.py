@@ -21,6 +21,7 @@ from coursekit.messages import msg
 from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
 from coursekit.render.reporthtml import report_html
+from coursekit.render.studenthtml import student_html
 from coursekit.render.tables import student_markdown
 
 
@@ -75,6 +76,8 @@ def write_outputs(report: ClassReport, lang: str) -> None:
         markdown = quoted + student_markdown(s.student, s.results, s.problem, lang)
         write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
                      else cut(markdown, MAX_STUDENT_CHARS) + "\n")
+        # The same feedback as a page, failures first (every result is bounded: coursekit/bounds.py).
+        write_atomic(folder / "report.html", student_html(s.student, s.results, s.problem, notes, lang))
     write_atomic(report.out_dir / "grades.csv", grades_csv(report))
     stats = class_stats(report)
     write_atomic(report.out_dir / "summary.json",

@@ -15,7 +15,8 @@ from html import escape
 
 from coursekit.classresults import ClassReport
 from coursekit.classstats import Bin, ClassStats
-from coursekit.messages import Param
+from coursekit.i18n import render
+from coursekit.messages import Param, in_domain
 from coursekit.render.text import key, words
 from coursekit.results import ADJUSTMENT
 
@@ -28,16 +29,30 @@ th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:to
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .figs{display:flex;flex-wrap:wrap;gap:1.5em}.fig{width:22em}.fig svg{width:100%;height:auto}
 .warn{color:#a35200}.muted{color:#777}
+.track{width:12em;background:#eee;height:.8em}.bar{background:#3b7dd8;height:.8em}
+.pair{display:flex;gap:1em}.pair pre{flex:1;overflow:auto;background:#f7f7f7;padding:.5em;font-size:.8em}
+mark{background:#ffe08a}
 """
 # A problem's kind -> its entry in the engine's catalogue.
 KINDS = {"missing": "html.kind.missing", "refused": "html.kind.refused",
          "internal_error": "html.kind.internal_error", "departed": "html.kind.departed",
          "no_submission": "html.kind.no_submission", "not_on_roster": "html.kind.not_on_roster",
-         "ambiguous": "html.kind.ambiguous"}
+         "ambiguous": "html.kind.ambiguous", "zero": "html.kind.zero", "late": "html.kind.late"}
 
 
-def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
-    """A bar chart of one exercise's scores, as an inline ``<svg>`` element."""
+def unique_ids(svg: str, prefix: str) -> str:
+    """``svg`` with every element id (and every reference to one) prefixed: matplotlib names the elements
+    of each figure alike (``patch_1``), and one page holds several figures."""
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    if not ids:
+        return svg
+    pattern = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+    svg = re.sub(rf'\bid="({pattern})"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    return re.sub(rf'#({pattern})(?=["\)])', lambda m: f"#{prefix}{m.group(1)}", svg)
+
+
+def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en", prefix: str = "") -> str:
+    """A bar chart of one exercise's scores, as an inline ``<svg>`` element (its ids prefixed)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -51,9 +66,9 @@ def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         fig = Figure(figsize=(3.6, 2.4))
         ax = fig.add_subplot()
-        labels = [f"{b.low:g}–{b.high:g}" for b in bins]
-        ax.bar(range(len(bins)), [b.count for b in bins], color="#3b7dd8")
-        ax.set_xticks(range(len(bins)), labels)
+        labels = [f"{round(b.low, 2):g}" for b in bins]
+        ax.bar(range(len(bins)), [b.count for b in bins], color="#3b7dd8", align="edge", width=0.9)
+        ax.set_xticks(range(len(bins)), labels, rotation=90 if len(bins) > 10 else 0, fontsize=7)
         ax.set_title(key("html.histogram.title", lang, exercise=exercise))
         ax.set_xlabel(key("html.histogram.points", lang))
         ax.set_ylabel(key("html.histogram.students", lang))
@@ -62,7 +77,8 @@ def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
         out = io.StringIO()
         fig.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
-    return re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg"):], flags=re.S)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg"):], flags=re.S)
+    return unique_ids(svg, prefix) if prefix else svg
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
@@ -78,7 +94,18 @@ def _n(value: float | None) -> str:
 
 
 def _link(stats: ClassStats, student: str) -> str:
-    return f"<a href=\"{escape(stats.feedback.get(student, ''))}\">{escape(student)}</a>"
+    """The student's id, linking to their feedback page (report.html beside their report.md)."""
+    page = stats.feedback.get(student, "").removesuffix("report.md") + "report.html"
+    return f"<a href=\"{escape(page)}\">{escape(student)}</a>"
+
+
+def _pct(value: float, whole: float) -> str:
+    return "—" if whole <= 0 else f"{100 * value / whole:.0f} %"
+
+
+def _bar(value: float, whole: float) -> str:
+    width = 0 if whole <= 0 else max(0.0, min(100.0, 100 * value / whole))
+    return f"<div class=\"track\"><div class=\"bar\" style=\"width:{width:.1f}%\"></div></div>"
 
 
 def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str:
@@ -101,16 +128,24 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
                           str(e.full_marks)) for e in stats.exercises), numeric=(1, 2, 3, 4, 5)))
     parts.append("<div class=\"figs\">" + "".join(
         f"<figure class=\"fig\" id=\"hist-{escape(e.exercise)}\">"
-        f"{histogram_svg(e.exercise, e.histogram, lang)}<figcaption>"
+        f"{histogram_svg(e.exercise, e.histogram, lang, prefix=f'h{n}-')}<figcaption>"
         + k("caption", exercise=e.exercise, mean=_n(e.mean), median=_n(e.median), max_points=_n(e.max_points))
-        + "</figcaption></figure>" for e in stats.exercises) + "</div>")
+        + "</figcaption></figure>" for n, e in enumerate(stats.exercises)) + "</div>")
+    parts.append(f"<h2 id=\"compare\">{k('compare')}</h2>")
+    parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in ("exercise", "mean_pct", "median_pct",
+                                                                        "full_pct", "bar")),
+                        ((escape(e.exercise), _pct(e.mean, e.max_points), _pct(e.median, e.max_points),
+                          _pct(e.full_marks, e.students), _bar(e.mean, e.max_points))
+                         for e in stats.exercises),
+                        numeric=(1, 2, 3)))
     parts.append(f"<h2 id=\"mistakes\">{k('mistakes')}</h2>")
     if stats.mistakes:
         parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in (
-                                "exercise", "mistake", "students", "who")),
-                            ((escape(m.exercise), escape(m.mistake), str(len(m.students)),
+                                "exercise", "mistake", "description", "students", "who")),
+                            ((escape(m.exercise), escape(m.mistake),
+                              escape(render(in_domain(m.exercise, m.mistake), lang)), str(len(m.students)),
                               ", ".join(_link(stats, s) for s in m.students)) for m in stats.mistakes),
-                            numeric=(2,)))
+                            numeric=(3,)))
     else:
         parts.append(f"<p class=\"muted\">{k('no_mistakes')}</p>")
     parts.append(f"<h2 id=\"problems\">{k('problems')}</h2>")
