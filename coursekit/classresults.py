@@ -77,7 +77,9 @@ class ClassReport:
     ``max_points``: each exercise's maximum points (after the course's scaling). ``late_policy``: whether
     grades.csv carries late_days, penalty and final. ``submitted_from``: where submission times came from
     (None without a late policy). ``skipped``: the entries of the class folder that are no student, and
-    why.
+    why. ``similarity``: per exercise, the most alike pairs of submissions ``(a, b, score)``, highest
+    first (coursekit/similarity.py); ``compared`` holds the files of each exercise's most alike pair and
+    ``stubs`` the exercises' stubs, to show them side by side.
     """
 
     exercises: tuple[str, ...]
@@ -90,6 +92,9 @@ class ClassReport:
     late_policy: bool = False
     submitted_from: Message | None = None
     skipped: tuple[Message, ...] = ()
+    similarity: dict[str, tuple[tuple[str, str, float], ...]] = field(default_factory=dict)
+    compared: dict[tuple[str, str], str] = field(default_factory=dict)  # (student, exercise) -> their file
+    stubs: dict[str, str] = field(default_factory=dict)
 
     def internal_errors(self) -> list[tuple[str, str, Message]]:
         """(student, exercise, message) for every grading that hit a bug in a grader."""

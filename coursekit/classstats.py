@@ -216,4 +216,5 @@ def summary_data(report: ClassReport, stats: ClassStats, lang: str = DEFAULT) ->
         "skipped": [render(note, lang) for note in report.skipped],
         "graded": report.graded,
         "reused": report.reused,
+        "similarity": {e: [list(p) for p in pairs] for e, pairs in report.similarity.items()},
     }

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import coursekit
 from coursekit.batch.intake import about
 from coursekit.batch.store import Adjustment, Gradebook
 from coursekit.classresults import ClassReport, Late, StudentGrades
@@ -18,6 +19,7 @@ from coursekit.course import Course, course_from_data
 from coursekit.messages import Message, msg
 from coursekit.registry import exercise_ids, get_exercise
 from coursekit.results import ADJUSTMENT, ExerciseResult, TestResult
+from coursekit.similarity import ranked_pairs
 
 GRADEBOOK = "gradebook.sqlite"
 
@@ -161,7 +163,37 @@ def report_from_gradebook(book: Gradebook, course: Course, run: tuple[str, ...],
     students += [apply_course(course, StudentGrades(r.student, (), present=False, submitted=False), None)
                  for r in course.roster if r.student not in known]  # on the roster, never submitted
     students.sort(key=lambda s: s.student)
+    similarity, compared, stubs = _similarity(book, exercises, {s.student for s in students})
     return ClassReport(exercises, tuple(students), graded, reused, out_dir, seconds,
                        max_points={e: course.max_points(e, raw_max[e]) for e in exercises},
                        late_policy=course.late is not None,
-                       submitted_from=submitted_from if course.late is not None else None, skipped=skipped)
+                       submitted_from=submitted_from if course.late is not None else None, skipped=skipped,
+                       similarity=similarity, compared=compared, stubs=stubs)
+
+
+def stub_text(exercise: str) -> str:
+    """The exercise's stub as handed out (the repository's exercises/), or nothing when it is not here."""
+    path = Path(coursekit.__file__).resolve().parents[1] / "exercises" / get_exercise(exercise).filename
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _similarity(book: Gradebook, exercises: Sequence[str], students: set[str]) -> tuple[
+        dict[str, tuple[tuple[str, str, float], ...]], dict[tuple[str, str], str], dict[str, str]]:
+    """Per exercise, the most alike pairs of the students' kept files, and the files of each exercise's
+    most alike pair (to show side by side). Flags only: no grade reads it."""
+    similarity: dict[str, tuple[tuple[str, str, float], ...]] = {}
+    compared: dict[tuple[str, str], str] = {}
+    stubs: dict[str, str] = {}
+    for e in exercises:
+        sources = {s: text for s, text in book.sources(e).items() if s in students}
+        if len(sources) < 2:
+            continue
+        stubs[e] = stub_text(e)
+        similarity[e] = tuple(ranked_pairs(sources, stubs[e]))
+        if similarity[e]:
+            a, b, _ = similarity[e][0]
+            compared[(a, e)], compared[(b, e)] = sources[a], sources[b]
+    return similarity, compared, stubs

@@ -158,6 +158,8 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 book.put_student(StudentRecord(student, True, sub.problem,
                                                submitted.isoformat() if submitted is not None else None,
                                                sub.notes))
+                if sub.problem is None:
+                    keep_sources(book, sub)
                 at = listed.get(student) or submitted  # kept with each grading in the history
                 submitted_at[student] = at.isoformat() if at is not None else None
             submissions.append(sub)
@@ -207,6 +209,15 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                "graded": len(todo), "reused": reused, **times.to_data()}
     write_atomic(out_dir / TIMINGS, json.dumps(timings, indent=1) + "\n")
     return report
+
+
+def keep_sources(book: Gradebook, sub: Submission) -> None:
+    """Keep each exercise's staged .py file of ``sub`` in the gradebook, for the similarity of
+    submissions (summary.json, report.html); a file that is not UTF-8 is kept with its bad bytes replaced."""
+    for ex_id in exercise_ids():
+        path = sub.folder / get_exercise(ex_id).filename
+        if path.is_file() and not path.is_symlink():
+            book.put_source(sub.student, ex_id, path.read_bytes().decode("utf-8", errors="replace"))
 
 
 class _Queue:

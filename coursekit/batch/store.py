@@ -63,6 +63,12 @@ CREATE TABLE IF NOT EXISTS adjustments (
     reason TEXT NOT NULL,
     made_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sources (
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (student, exercise)
+);
 CREATE TABLE IF NOT EXISTS dropped (
     student TEXT PRIMARY KEY,
     reason TEXT NOT NULL,
@@ -153,6 +159,14 @@ class Gradebook:
         rows = self._db.execute("SELECT exercise, points, reason FROM adjustments WHERE student=? "
                                 "ORDER BY made_at", (student,)).fetchall()
         return [Adjustment(e, float(p), r) for e, p, r in rows]
+
+    def put_source(self, student: str, exercise: str, text: str) -> None:
+        """The student's last file of ``exercise``, for the similarity of submissions (never graded from)."""
+        self._db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", (student, exercise, text))
+
+    def sources(self, exercise: str) -> dict[str, str]:
+        rows = self._db.execute("SELECT student, text FROM sources WHERE exercise=?", (exercise,)).fetchall()
+        return dict(rows)
 
     def drop(self, student: str, reason: str) -> None:
         """Remove ``student`` from every output; a rerun does not grade their entry again."""

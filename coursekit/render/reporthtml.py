@@ -19,6 +19,7 @@ from coursekit.i18n import render
 from coursekit.messages import Param, in_domain
 from coursekit.render.text import key, words
 from coursekit.results import ADJUSTMENT
+from coursekit.similarity import shared_lines
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -30,7 +31,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .figs{display:flex;flex-wrap:wrap;gap:1.5em}.fig{width:22em}.fig svg{width:100%;height:auto}
 .warn{color:#a35200}.muted{color:#777}
 .track{width:12em;background:#eee;height:.8em}.bar{background:#3b7dd8;height:.8em}
-.pair{display:flex;gap:1em}.pair pre{flex:1;overflow:auto;background:#f7f7f7;padding:.5em;font-size:.8em}
+.pair{display:flex;gap:1em}.pair>div{flex:1;min-width:0}
+.pair pre{overflow:auto;background:#f7f7f7;padding:.5em;font-size:.8em}
 mark{background:#ffe08a}
 """
 # A problem's kind -> its entry in the engine's catalogue.
@@ -159,6 +161,7 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
         parts.extend(f"<p class=\"warn\">{k('not_graded', note=s)}</p>" for s in report.skipped)
     else:
         parts.append(f"<p class=\"muted\">{k('no_problems')}</p>")
+    parts.extend(_similarity(report, stats, lang))
     adjusted = [(s.student, r.exercise, t) for s in report.students for r in s.results for t in r.tests
                 if t.name == ADJUSTMENT]
     if adjusted:
@@ -187,6 +190,41 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
                         numeric=(3, 4, 5)))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+SHOWN_PAIRS = 10
+SHOWN_LINES = 200
+
+
+def _code(text: str, marked: set[int]) -> str:
+    lines = text.splitlines()[:SHOWN_LINES]
+    return "\n".join(f"<mark>{escape(line)}</mark>" if n in marked else escape(line)
+                     for n, line in enumerate(lines, 1))
+
+
+def _similarity(report: ClassReport, stats: ClassStats, lang: str) -> list[str]:
+    """Per exercise, the most alike pairs of submissions, and the most alike pair side by side with the
+    lines they share marked. It flags; no grade reads it."""
+    if not any(report.similarity.values()):
+        return []
+    parts = [f"<h2 id=\"similar\">{escape(key('html.similar', lang))}</h2>",
+             f"<p class=\"muted\">{escape(key('html.similar_note', lang))}</p>"]
+    for e, pairs in report.similarity.items():
+        if not pairs:
+            continue
+        parts.append(f"<h3 id=\"similar-{escape(e)}\">{escape(e)}</h3>")
+        header = tuple(key(f"html.column.{c}", lang) for c in ("student", "student", "similarity"))
+        rows = ((_link(stats, a), _link(stats, b), f"{score:.0%}") for a, b, score in pairs[:SHOWN_PAIRS])
+        parts.append(_table(header, rows, numeric=(2,)))
+        a, b, _ = pairs[0]
+        text_a, text_b = report.compared.get((a, e)), report.compared.get((b, e))
+        if text_a is None or text_b is None:
+            continue
+        lines_a, lines_b = shared_lines(text_a, text_b, report.stubs.get(e, ""))
+        parts.append("<div class=\"pair\">" + "".join(
+            f"<div><p>{escape(s)}</p><pre>{_code(t, m)}</pre></div>"
+            for s, t, m in ((a, text_a, lines_a), (b, text_b, lines_b))) + "</div>")
+    return parts
 
 
 def _short(text: str, limit: int = 300) -> str:
