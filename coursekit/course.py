@@ -34,14 +34,14 @@ EXAMPLE = '''\
 # course.toml: read by `coursekit grade` from the folder where it runs (or --course FILE).
 # Every key is optional; a value coursekit cannot use is refused before grading starts.
 
-lang = "zh"                          # the language of the feedback: "zh" or "en"
+lang = "{lang}"                          # the language of the feedback: "zh" or "en"
+# roster = "roster.csv"              # columns student,lms_id,name: every student on it gets a row
+# counts = "latest"                  # which grading of an exercise counts: latest, best, best_on_time
 
 [points]                             # an exercise's points: its tests are scaled to them
-ex1 = 10                             # (partial credit kept); an exercise not listed keeps one
-ex2 = 10                             # point per test
-ex3 = 20
-ex4 = 20
-ex5 = 20
+{points}
+                                     # (partial credit kept); an exercise not listed keeps one
+                                     # point per test
 
 [late]
 due = "2026-12-15T23:59:00+08:00"    # ISO 8601 with its time zone
@@ -50,20 +50,23 @@ max_penalty = 0.5                    # the largest share a late submission loses
 zero_after_days = 7                  # more days late than this: the work scores 0
 # submitted_at = "submitted_at.csv"  # columns student,submitted_at (ISO 8601); without it, the newest
                                      # file time in each submission
+# [late.exercise_due]                # an exercise's own due date
+# ex9 = "2026-12-22T23:59:00+08:00"
+# [late.extensions]                  # a student's extension: days added to every due date, or a date
+# ada = 2
 '''
 
 EXAMPLE_ZH = '''\
 # course.toml：`coursekit grade` 从运行它的文件夹读取（或用 --course FILE 指定）。
 # 每个键都可以省略；coursekit 用不了的值会在评分开始前被拒绝，并说明是哪个键、为什么。
 
-lang = "zh"                          # 反馈的语言："zh" 或 "en"
+lang = "{lang}"                          # 反馈的语言："zh" 或 "en"
+# roster = "roster.csv"              # 三列 student,lms_id,name：名单上的每个学生都有一行
+# counts = "latest"                  # 一个练习的多次评分中哪一次算数：latest、best、best_on_time
 
 [points]                             # 每个练习的分数：它的各项测试按这个分数折算
-ex1 = 10                             # （部分得分照样保留）；没有列出的练习每项测试 1 分
-ex2 = 10
-ex3 = 20
-ex4 = 20
-ex5 = 20
+{points}
+                                     # （部分得分照样保留）；没有列出的练习每项测试 1 分
 
 [late]
 due = "2026-12-15T23:59:00+08:00"    # 截止时间，ISO 8601 格式，必须带时区
@@ -72,8 +75,20 @@ max_penalty = 0.5                    # 迟交最多扣掉的比例
 zero_after_days = 7                  # 迟交超过这么多天：这次作业记 0 分
 # submitted_at = "submitted_at.csv"  # 两列 student,submitted_at（ISO 8601）；不写这一项时，
                                      # 取每份提交中最新的文件修改时间
+# [late.exercise_due]                # 某个练习自己的截止时间
+# ex9 = "2026-12-22T23:59:00+08:00"
+# [late.extensions]                  # 某个学生的延期：在每个截止时间上加的天数，或一个日期
+# ada = 2
 '''
-EXAMPLES = {"en": EXAMPLE, "zh": EXAMPLE_ZH}
+TEMPLATES = {"en": EXAMPLE, "zh": EXAMPLE_ZH}
+EXAMPLE_POINTS = {"ex3": 20, "ex4": 20, "ex5": 20}  # the others: 10
+
+
+def example(lang: str, exercises: Sequence[str]) -> str:
+    """The commented course.toml of ``coursekit init-course``: comments and ``lang`` in ``lang``, the points
+    of every exercise in ``exercises``."""
+    points = "\n".join(f"{e} = {EXAMPLE_POINTS.get(e, 10)}" for e in exercises)
+    return TEMPLATES[lang].replace("{lang}", lang).replace("{points}", points)
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,24 @@ def test_a_times_csv_naming_nobody_of_the_class_is_one_line_and_exit_2(tmp_path,
     assert result.exit_code == 2, result.output
     assert "adda" in result.output and len(result.output.strip().splitlines()) == 1, result.output
     assert not (tmp_path / "out" / "gradebook.sqlite").exists()  # nothing graded, nothing stored
+
+
+def test_scores_are_shown_to_at_most_two_decimals(graded):
+    import re
+
+    _, out, _ = graded
+    number = r"-?\d+(?:\.\d{1,2})?"
+    assert not re.search(r"\d\.\d{3,}", (out / "grades.csv").read_text())
+    feedback = out / "feedback" / "ben@example.edu"
+    markdown = (feedback / "report.md").read_text(encoding="utf-8")
+    cells = [line.split(" | ")[2] for line in markdown.splitlines() if line.startswith("| ") and "/" in line
+             and not line.startswith("| |")]
+    assert cells and all(re.fullmatch(f"{number}/{number}", c) for c in cells), cells
+    totals = re.findall(r"：([^：\s]+) / (\S+?)(?:\*\*)?$", markdown, flags=re.M)
+    assert totals and all(re.fullmatch(number, x) for t in totals for x in t if x), totals
+    assert "扣 1.43 分，最终得分 5.71" in markdown  # the late line too
+    page = (feedback / "report.html").read_text(encoding="utf-8")
+    points = re.findall(r'<td class="n">([^<]*)</td>', page)
+    assert points and all(re.fullmatch(f"{number}/{number}", c) for c in points), points
+    data = json.loads((feedback / "results.json").read_text(encoding="utf-8"))
+    assert round(data["score"], 2) == data["score"] and "5.71" in data["output"]

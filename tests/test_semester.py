@@ -19,7 +19,7 @@ from coursekit.batch.classbook import report_from_gradebook
 from coursekit.batch.secret import Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.cli import app
-from coursekit.course import EXAMPLES, Course, LatePolicy, load_course, parse_course
+from coursekit.course import Course, LatePolicy, example, load_course, parse_course
 from coursekit.i18n import render
 from coursekit.messages import verbatim
 from coursekit.registry import exercise_ids, get_exercise
@@ -174,10 +174,11 @@ def test_submission_times_csv_is_checked_before_grading(tmp_path):
 
 
 def test_init_course_writes_an_example_that_loads(tmp_path):
-    result = CliRunner().invoke(app, ["init-course", str(tmp_path / "course.toml")])
+    result = CliRunner().invoke(app, ["init-course", str(tmp_path / "course.toml"), "--lang", "en"])
     assert result.exit_code == 0, result.output
     course = load_course(tmp_path / "course.toml", IDS)
-    assert course.lang == "zh" and course.points["ex3"] == 20 and course.late is not None
+    assert course.lang == "en" and course.points["ex3"] == 20 and course.late is not None
+    assert set(course.points) == set(IDS)  # every exercise's points, to edit
     assert CliRunner().invoke(app, ["init-course", str(tmp_path / "course.toml")]).exit_code == 2
 
 
@@ -190,7 +191,11 @@ def test_init_course_comments_in_the_chosen_language_with_the_same_values(tmp_pa
     assert result.exit_code == 0, result.output
     text = path.read_text(encoding="utf-8")
     assert words in text
-    assert tomllib.loads(text) == tomllib.loads(EXAMPLES["en"])  # the comments differ, never the values
+    values = tomllib.loads(text)
+    assert values.pop("lang") == lang  # the language asked for
+    other = tomllib.loads(example("en", IDS))
+    other.pop("lang")
+    assert values == other  # the comments differ, never the other values
     assert ("已写入" in result.stdout) == (lang == "zh")
 
 

@@ -54,7 +54,8 @@ def feedback_notes(s: StudentGrades, lang: str) -> list[str]:
     elif not s.present:
         notes.append(msg("feedback.departed"))
     if s.late is not None and s.late.days:
-        notes.append(msg("feedback.late", days=s.late.days, penalty=s.late.penalty, final=s.late.final))
+        notes.append(msg("feedback.late", days=s.late.days, penalty=round(s.late.penalty, 2),
+                         final=round(s.late.final, 2)))
     return [render(note, lang) for note in notes]
 
 

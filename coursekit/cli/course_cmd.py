@@ -11,9 +11,10 @@ from rich.markup import escape
 
 from coursekit._exceptions import CoursekitError
 from coursekit.cli.errors import print_error, say
-from coursekit.course import DEFAULT_FILE, EXAMPLES
+from coursekit.course import DEFAULT_FILE, example
 from coursekit.i18n import resolve_language
 from coursekit.messages import msg
+from coursekit.registry import exercise_ids
 
 
 def init_course(
@@ -22,7 +23,8 @@ def init_course(
         "--lang", help="The language of its comments and of the messages: zh or en (default: "
                        "$COURSEKIT_LANG, then the locale).")] = None,
 ) -> None:
-    """Write a commented example course.toml (points, due date, late policy) to edit; never overwrites."""
+    """Write a commented example course.toml to edit (its lang the one chosen, every exercise's points, a
+    due date and late policy); never overwrites."""
     try:
         chosen = resolve_language(lang)
     except CoursekitError as exc:
@@ -33,7 +35,7 @@ def init_course(
         raise typer.Exit(code=2)
     try:
         with path.open("x", encoding="utf-8") as f:
-            f.write(EXAMPLES[chosen])
+            f.write(example(chosen, exercise_ids()))
     except OSError as exc:
         print_error(msg("init.cannot_write", path=str(path), error=exc.strerror or type(exc).__name__), lang)
         raise typer.Exit(code=2) from None

@@ -55,7 +55,7 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
         scores = [r.score for r in results]
         max_score = max(r.max_score for r in results)
         stats.add_row(ex, str(len(scores)), f"{statistics.fmean(scores):.2f}",
-                      f"{statistics.median(scores):g}", f"{max_score:g}",
+                      f"{round(statistics.median(scores), 2):g}", f"{round(max_score, 2):g}",
                       str(sum(r.score == r.max_score for r in results)))
         parts.append(Text("\n" + key("summary.scores", lang, exercise=ex), style="bold"))
         parts.append(histogram(scores, max_score))

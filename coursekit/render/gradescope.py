@@ -47,8 +47,8 @@ def results_json(results: Sequence[ExerciseResult], problem: Message | None, lan
     ]
     lines = []
     for r in results:  # each exercise's notes (about the whole submission) said once, under its line
-        lines.append(key("report.line", lang, exercise=r.exercise, title=title(r, lang), score=r.score,
-                         max_score=r.max_score))
+        lines.append(key("report.line", lang, exercise=r.exercise, title=title(r, lang),
+                         score=round(r.score, SHOWN_DECIMALS), max_score=round(r.max_score, SHOWN_DECIMALS)))
         lines += ["  " + line for note in r.notes for line in render(note, lang).splitlines()]
     if problem:
         lines.insert(0, key("report.problem", lang, problem=problem))
