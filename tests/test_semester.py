@@ -308,7 +308,11 @@ def test_the_docs_in_the_repository_say_what_users_need():
     assert all(f"`{get_exercise(e).filename}`" in exercises for e in IDS)
     cli = (ROOT / "docs" / "cli.md").read_text()
     for key in ("penalty_per_day", "max_penalty", "zero_after_days", "submitted_at", "[points]", "late_days",
-                "`max`", "--students", "--course", "summary.json", "report.html"):
+                "`max`", "--students", "--course", "summary.json", "report.html",
+                # the semester: roster, history, exports, adjustments, similarity, running Gradescope locally
+                "roster", "lms_id", "counts", "best_on_time", "exercise_due", "extensions", "canvas.csv",
+                "moodle.csv", "feedback.zip", "coursekit adjust", "coursekit drop", "similarity",
+                "AUTOGRADER_ROOT", "course.json", ".tar.gz", "feedback/<student>/report.html"):
         assert key in cli, key
 
 
