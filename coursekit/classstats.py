@@ -160,7 +160,8 @@ def class_stats(report: ClassReport) -> ClassStats:
     # The hardest first (the smallest share passed), then the ones that separate the class the least.
     items.sort(key=lambda i: (i.passed_share, i.discrimination if i.discrimination is not None else 2.0))
     for s in report.students:
-        if s.submitted and s.problem is None and s.results and s.total <= 0:
+        # scored nothing on what they handed in (all missing is said as missing, exercise by exercise)
+        if s.submitted and s.problem is None and s.total <= 0 and any(not is_missing(r) for r in s.results):
             problems.append(Problem(s.student, "zero", "", msg("problem.zero")))
         if s.late is not None and s.late.days > 0:
             problems.append(Problem(s.student, "late", "", msg("problem.late", days=s.late.days,
