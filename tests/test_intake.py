@@ -225,7 +225,7 @@ def test_every_entry_of_the_class_folder_is_graded_refused_or_listed(tmp_path):
     assert entries["ada"].problem is None and entries["ben"].problem is None
     assert ".rar" in render(entries["chen"].problem, "en") and ".7z" in render(entries["dana"].problem, "en")
     assert [render(n, "en") for n in roster.skipped] == [
-        "README.txt: not graded, neither a folder nor an archive coursekit opens (.zip, .tar.gz, .tgz, .tar)"]
+        "README.txt: neither a folder nor an archive coursekit opens (.zip, .tar.gz, .tgz, .tar)"]
 
 
 def test_files_are_found_wherever_one_submission_keeps_them(tmp_path):
