@@ -180,3 +180,18 @@ def test_canvas_and_moodle_imports_and_the_feedback_zip(semester, tmp_path):
     with zipfile.ZipFile(copy / "feedback.zip") as zf:
         assert {"ada/report.md", "ada/results.json", "ben/report.md"} <= set(zf.namelist())
     assert runner.invoke(app, ["export", "canvas", str(tmp_path / "nowhere")]).exit_code == 2
+
+
+def test_a_grader_fix_replaces_its_verdict_and_a_dropped_student_stays_dropped(tmp_path):
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        book.put_student(StudentRecord("ada", True))
+        book.put("ada", "ex1", "files-1", "old-grader", _result("ex1", 10))  # a bug gave full marks
+        book.put("ada", "ex1", "files-1", "new-grader", _result("ex1", 4))  # the fix, same files
+        book.put("ada", "ex1", "files-2", "new-grader", _result("ex1", 6))  # a resubmission
+        assert [g.result.score for g in book.history("ada")["ex1"]] == [4, 6]
+        best = report_from_gradebook(book, Course(counts="best", source="t"), ("ex1",), tmp_path, 0, 0, 0.0)
+        assert best.students[0].total == 6
+        book.drop("ada", "withdrew")
+        course = Course(roster=(RosterRow("ada"), RosterRow("ben")), source="t")
+        report = report_from_gradebook(book, course, ("ex1",), tmp_path, 0, 0, 0.0)
+    assert [s.student for s in report.students] == ["ben"]

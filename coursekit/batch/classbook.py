@@ -159,9 +159,9 @@ def report_from_gradebook(book: Gradebook, course: Course, run: tuple[str, ...],
                                       submitted.isoformat() if submitted is not None else None, late,
                                       intake=tuple(n for n in record.intake if about(n, exercises, every)),
                                       on_roster=not on_roster or record.student in on_roster))
-    known = {s.student for s in students}
+    known = {s.student for s in students}  # the roster's others never handed anything in
     students += [apply_course(course, StudentGrades(r.student, (), present=False, submitted=False), None)
-                 for r in course.roster if r.student not in known]  # on the roster, never submitted
+                 for r in course.roster if r.student not in known and r.student not in dropped]
     students.sort(key=lambda s: s.student)
     similarity, compared, stubs = _similarity(book, exercises, {s.student for s in students})
     return ClassReport(exercises, tuple(students), graded, reused, out_dir, seconds,

@@ -139,6 +139,9 @@ class Gradebook:
             self._db.execute("BEGIN")
             self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
                              (student, exercise, submission, grader, text, now))
+            # A regrading of the same files by a changed grader replaces the old grader's verdict on them.
+            self._db.execute("DELETE FROM history WHERE student=? AND exercise=? AND submission=? "
+                             "AND grader!=?", (student, exercise, submission, grader))
             self._db.execute("INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
                              (student, exercise, submission, grader, text, submitted_at, now))
 
