@@ -171,3 +171,7 @@ def test_scores_are_shown_to_at_most_two_decimals(graded):
     assert points and all(re.fullmatch(f"{number}/{number}", c) for c in points), points
     data = json.loads((feedback / "results.json").read_text(encoding="utf-8"))
     assert round(data["score"], 2) == data["score"] and "5.71" in data["output"]
+    shown = [x for t in data["tests"] for x in (t["score"], t["max_score"])]
+    assert all(round(x, 2) == x for x in shown)  # each test's points too, the maxima still summing to 10
+    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(10)
+    assert all(0 <= t["score"] <= t["max_score"] for t in data["tests"])
