@@ -288,3 +288,12 @@ def test_ambiguous_and_refused_files_are_said_once_and_never_missing(tmp_path):
         report = report_from_gradebook(book, Course(), ("ex1", "ex2"), tmp_path, 0, 0, 0.0)
     kinds = sorted((p.exercise, p.kind) for p in class_stats(report).problems)
     assert kinds == [("ex1", "ambiguous"), ("ex2", "refused")]
+    from rich.console import Console
+
+    from coursekit.render.classsummary import class_summary
+
+    console = Console(record=True, width=300)
+    console.print(class_summary(report, "en"))
+    said = console.export_text()
+    assert said.count("it is a link") == 1 and said.count("could each be") == 1
+    assert "no file" not in said, said
