@@ -19,7 +19,7 @@ from typing import Any
 
 # Left out of the handout's copy of coursekit (paths relative to the coursekit package).
 LEFT_OUT = ("batch", "release", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
-            "cli/export_cmd.py", "cli/release_cmd.py")
+            "cli/export_cmd.py", "cli/release_cmd.py", "cli/semester_cmd.py")
 # The handout's own versions of the modules it replaces.
 REGISTRY = '''"""The exercises of this handout, by id, judged from the data coursekit release computed."""
 
