@@ -118,6 +118,11 @@ def is_missing(result: ExerciseResult) -> bool:
     return bool(result.tests) and result.score == 0 and result.tests[0].failure is Failure.NOT_FOUND
 
 
+def _ran(result: ExerciseResult) -> bool:
+    """Whether the student's code was run for ``result`` (not a file missing, refused or ambiguous)."""
+    return not all(t.failure in (Failure.NOT_FOUND, Failure.REFUSED) for t in result.tests)
+
+
 def feedback_link(student: str) -> str:
     return f"feedback/{quote(student, safe='')}/report.md"
 
@@ -160,8 +165,8 @@ def class_stats(report: ClassReport) -> ClassStats:
     # The hardest first (the smallest share passed), then the ones that separate the class the least.
     items.sort(key=lambda i: (i.passed_share, i.discrimination if i.discrimination is not None else 2.0))
     for s in report.students:
-        # scored nothing on what they handed in (all missing is said as missing, exercise by exercise)
-        if s.submitted and s.problem is None and s.total <= 0 and any(not is_missing(r) for r in s.results):
+        # scored nothing on what was run (a missing or refused file is said as that, exercise by exercise)
+        if s.submitted and s.problem is None and s.total <= 0 and any(_ran(r) for r in s.results):
             problems.append(Problem(s.student, "zero", "", msg("problem.zero")))
         if s.late is not None and s.late.days > 0:
             problems.append(Problem(s.student, "late", "", msg("problem.late", days=s.late.days,

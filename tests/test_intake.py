@@ -297,3 +297,21 @@ def test_ambiguous_and_refused_files_are_said_once_and_never_missing(tmp_path):
     said = console.export_text()
     assert said.count("it is a link") == 1 and said.count("could each be") == 1
     assert "no file" not in said, said
+
+
+def test_a_refused_or_ambiguous_file_fails_its_tests_with_the_reason_and_runs_nothing(tmp_path):
+    class_dir, out = tmp_path / "class", tmp_path / "out"
+    (class_dir / "ada").mkdir(parents=True)
+    (class_dir / "ada" / "ex1_rnn_forward.py").symlink_to(ROOT / "solutions" / "ex1_rnn_forward.py")
+    (class_dir / "ben").mkdir()
+    (class_dir / "ben" / "ex1_a.py").write_text(SOLUTION1)
+    (class_dir / "ben" / "ex1_b.py").write_text(SOLUTION1)
+    grade_class(class_dir, out, GradeOptions(exercises=("ex1",), workers=1, timeout_s=5,
+                                             secret=Secret("intake", "test")))
+    assert json.loads((out / "timings.json").read_text())["tasks"] == {}  # no student process at all
+    for student, said in (("ada", "it is a link"), ("ben", "could each be")):
+        tests = json.loads((out / "feedback" / student / "results.json").read_text())["tests"]
+        assert tests and all(said in t["output"] and "not found" not in t["output"] for t in tests), student
+    summary = json.loads((out / "summary.json").read_text())
+    assert {(p["student"], p["kind"], p["exercise"]) for p in summary["problems"]} == {
+        ("ada", "refused", "ex1"), ("ben", "ambiguous", "ex1")}

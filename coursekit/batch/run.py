@@ -14,20 +14,27 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from coursekit._exceptions import InvalidOptionError
 from coursekit.batch.classbook import GRADEBOOK, report_from_gradebook, stored_course
 from coursekit.batch.outputs import write_atomic, write_outputs
 from coursekit.batch.phases import CLASS, STAGING, WRITING, PhaseTimes
-from coursekit.batch.roster import Submission, exercise_digest, exercise_files, stage, student_entries
+from coursekit.batch.roster import (
+    STAGED,
+    Submission,
+    exercise_digest,
+    exercise_files,
+    stage,
+    student_entries,
+)
 from coursekit.batch.secret import DEMO_SECRET, Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.batch.times import newest_file_time
 from coursekit.batch.version import code_version
 from coursekit.batch.worker import Task, cases_for, grade_task, init_worker, limits_for
-from coursekit.classresults import ClassReport, Progress
+from coursekit.classresults import REFUSED, ClassReport, Progress, exercise_of
 from coursekit.course import Course, check_times
 from coursekit.exercise import Exercise
 from coursekit.grading import Failed, failed_tests
@@ -104,6 +111,29 @@ def _failed_result(exercise: Exercise, seed: int, failed: Failed) -> ExerciseRes
     tests = tuple(failed_tests(cases_for(exercise, seed), failed, internal=internal))
     return ExerciseResult(exercise.id, exercise.title_message(), tests,
                           internal_error=failed.message if internal else None)
+
+
+def exercise_files_own(exercise_id: str) -> list[str]:
+    stem = PurePosixPath(get_exercise(exercise_id).filename).stem
+    return [stem + suffix for suffix in STAGED]
+
+
+def _explained(sub: Submission) -> dict[str, Failed]:
+    """The exercises of ``sub`` with no file staged because the intake refused it or found two: each
+    test fails with the intake's own line (a link is said to be a link, never "not found")."""
+    found: dict[str, Failed] = {}
+    for note in sub.notes:
+        exercise = exercise_of(note)
+        if exercise is None or exercise in found or exercise not in GRADER_MODULES:
+            continue
+        staged = any((sub.folder / name).exists() for name in exercise_files_own(exercise))
+        if staged:
+            continue
+        if note.key in REFUSED:
+            found[exercise] = Failed(Failure.REFUSED, note)
+        elif note.key == "intake.ambiguous":
+            found[exercise] = Failed(Failure.NOT_FOUND, note)
+    return found
 
 
 def check_students(class_dir: Path, students: Sequence[str], course: Course | None = None) -> None:
@@ -185,6 +215,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                                      or any(t.internal_error for t in result.tests)))
 
         for sub in submissions:
+            explained = _explained(sub)
             for ex_id in ids:
                 if book.is_current(sub.student, ex_id, digests[sub.student, ex_id], keys[ex_id]):
                     reused += 1
@@ -196,6 +227,9 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                     seed = options.secret.seed(sub.student, ex_id)
                     refused = Failed(Failure.REFUSED, msg("failure.refused", reason=sub.problem))
                     record(sub, ex_id, _failed_result(exercises[ex_id], seed, refused), False)
+                elif ex_id in explained:  # its file was refused, or two could be it: nothing to run
+                    seed = options.secret.seed(sub.student, ex_id)
+                    record(sub, ex_id, _failed_result(exercises[ex_id], seed, explained[ex_id]), False)
                 else:
                     todo.append((sub, ex_id))
         _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG, times)
