@@ -42,7 +42,9 @@ class StudentGrades:
 
     ``present`` is False for a student whose entry has left the class folder: their gradings are kept
     and shown, marked. ``problem`` says why the submission was refused; ``intake`` holds the lines saying
-    which file was used or what was found (messages, rendered in each output's language).
+    which file was used or what was found (messages, rendered in each output's language). ``submitted``
+    is False for a student of the roster who never handed anything in (every exercise counts 0);
+    ``on_roster`` is False for an entry of the class folder that the course's roster does not list.
     """
 
     student: str
@@ -52,6 +54,8 @@ class StudentGrades:
     submitted_at: str | None = None
     late: Late | None = None
     intake: tuple[Message, ...] = ()
+    submitted: bool = True
+    on_roster: bool = True
 
     @property
     def total(self) -> float:
@@ -74,6 +78,9 @@ class ClassReport:
     grades.csv carries late_days, penalty and final. ``submitted_from``: where submission times came from
     (None without a late policy). ``skipped``: the entries of the class folder that are no student, and
     why. ``unwritten``: the students whose feedback could not be written, and why.
+    ``similarity``: per exercise, the most alike pairs of submissions ``(a, b, score)``, highest
+    first (coursekit/similarity.py); ``compared`` holds the files of each exercise's most alike pair and
+    ``stubs`` the exercises' stubs, to show them side by side.
     """
 
     exercises: tuple[str, ...]
@@ -87,6 +94,9 @@ class ClassReport:
     submitted_from: Message | None = None
     skipped: tuple[Message, ...] = ()
     unwritten: tuple[Message, ...] = ()
+    similarity: dict[str, tuple[tuple[str, str, float], ...]] = field(default_factory=dict)
+    compared: dict[tuple[str, str], str] = field(default_factory=dict)  # (student, exercise) -> their file
+    stubs: dict[str, str] = field(default_factory=dict)
 
     def internal_errors(self) -> list[tuple[str, str, Message]]:
         """(student, exercise, message) for every grading that hit a bug in a grader."""

@@ -23,9 +23,10 @@ from coursekit.classresults import ClassReport, StudentGrades, refusal
 from coursekit.i18n import DEFAULT, render
 from coursekit.messages import Message, msg
 from coursekit.names import folder_name
-from coursekit.results import ExerciseResult, Failure
+from coursekit.results import ADJUSTMENT, ExerciseResult, Failure
 
 BINS = 5
+MAX_BINS = 20
 GROUP_SHARE = 0.27
 MIN_FOR_DISCRIMINATION = 4
 
@@ -67,7 +68,9 @@ class MistakeStats:
 
 @dataclass(frozen=True)
 class Problem:
-    """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error`` or ``departed``;
+    """A student to look at: ``kind`` is ``missing``, ``refused``, ``internal_error``, ``departed``,
+    ``no_submission`` (on the roster, nothing handed in), ``not_on_roster``, ``ambiguous`` (two files
+    could each be the exercise's: neither was guessed), ``zero`` (handed in, scored nothing) or ``late``;
     ``message`` says what, in either language (summary.json holds it rendered in the grader's)."""
 
     student: str
@@ -95,6 +98,13 @@ def histogram(scores: list[float], max_score: float, bins: int = BINS) -> tuple[
                  for i, n in enumerate(counts))
 
 
+def fine_bins(max_points: float) -> int:
+    """Bins fine enough to see partial credit: one a point up to 20 whole points, else 20 of 5 % each."""
+    if 0 < max_points <= MAX_BINS and float(max_points).is_integer():
+        return int(max_points)
+    return MAX_BINS
+
+
 def _discrimination(rows: list[tuple[float, bool]]) -> float | None:
     if len(rows) < MIN_FOR_DISCRIMINATION:
         return None
@@ -107,6 +117,11 @@ def _discrimination(rows: list[tuple[float, bool]]) -> float | None:
 def is_missing(result: ExerciseResult) -> bool:
     """The exercise's file was not in the submission."""
     return bool(result.tests) and result.score == 0 and result.tests[0].failure is Failure.NOT_FOUND
+
+
+def _ran(result: ExerciseResult) -> bool:
+    """Whether the student's code was run for ``result`` (not a file missing, refused or ambiguous)."""
+    return not all(t.failure in (Failure.NOT_FOUND, Failure.REFUSED) for t in result.tests)
 
 
 def feedback_link(student: str) -> str:
@@ -131,11 +146,13 @@ def class_stats(report: ClassReport) -> ClassStats:
         exercises.append(ExerciseStats(ex, len(scores), round(statistics.fmean(scores), 4),
                                        round(statistics.median(scores), 4), max_points,
                                        sum(r.score >= r.max_score > 0 for _, r in graded),
-                                       histogram(scores, max_points)))
+                                       histogram(scores, max_points, fine_bins(max_points))))
         outcomes: dict[tuple[str, bool], list[tuple[float, bool]]] = defaultdict(list)
         made: dict[str, set[str]] = defaultdict(set)
         for s, r in graded:
             for t in r.tests:
+                if t.name == ADJUSTMENT:
+                    continue  # a manual adjustment is no item of the exercise
                 outcomes[(t.name, t.hidden)].append((r.score, t.passed))
                 if t.mistake and not t.passed:
                     made[t.mistake].add(s.student)
@@ -144,18 +161,38 @@ def class_stats(report: ClassReport) -> ClassStats:
                                    _discrimination(rows)))
         mistakes.extend(MistakeStats(ex, m, tuple(sorted(who)))
                         for m, who in sorted(made.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+    # The most made first, with who: what to teach again.
+    mistakes.sort(key=lambda m: (-len(m.students), report.exercises.index(m.exercise), m.mistake))
+    # The hardest first (the smallest share passed), then the ones that separate the class the least.
+    items.sort(key=lambda i: (i.passed_share, i.discrimination if i.discrimination is not None else 2.0))
     for s in report.students:
-        if not s.present:
+        # scored nothing on what was run (a missing or refused file is said as that, exercise by exercise)
+        if s.submitted and s.problem is None and s.total <= 0 and any(_ran(r) for r in s.results):
+            problems.append(Problem(s.student, "zero", "", msg("problem.zero")))
+        if s.late is not None and s.late.days > 0:
+            problems.append(Problem(s.student, "late", "", msg("problem.late", days=s.late.days,
+                                                                penalty=round(s.late.penalty, 2))))
+        if not s.submitted:
+            problems.append(Problem(s.student, "no_submission", "", msg("problem.no_submission")))
+        elif not s.present:
             problems.append(Problem(s.student, "departed", "", msg("problem.departed")))
+        if not s.on_roster:
+            problems.append(Problem(s.student, "not_on_roster", "", msg("problem.not_on_roster")))
         if s.problem:
             problems.append(Problem(s.student, "refused", "", s.problem))
+        said: set[str] = set()  # exercises whose file a note already explains: never "missing" as well
         for note in s.intake:
             refused = refusal(note)
             if refused is not None:
                 exercise = refused[0] if refused[0] in report.exercises else ""
                 problems.append(Problem(s.student, "refused", exercise, refused[1] if exercise else note))
+                said.add(exercise)
+            elif note.key == "intake.ambiguous" and note.param("exercise") in report.exercises:
+                exercise = str(note.param("exercise"))
+                problems.append(Problem(s.student, "ambiguous", exercise, note))
+                said.add(exercise)
         for r in s.results:
-            if s.problem is None and is_missing(r):
+            if s.problem is None and is_missing(r) and r.exercise not in said:
                 problems.append(Problem(s.student, "missing", r.exercise, r.tests[0].message))
             if r.internal_error or any(t.internal_error for t in r.tests):
                 message = r.internal_error or next(t.message for t in r.tests if t.internal_error)
@@ -174,7 +211,8 @@ def summary_data(report: ClassReport, stats: ClassStats, lang: str = DEFAULT) ->
         "mistakes": [asdict(m) for m in stats.mistakes],
         "problems": [{"student": p.student, "kind": p.kind, "exercise": p.exercise,
                       "message": render(p.message, lang)} for p in stats.problems],
-        "students": [{"student": s.student, "present": s.present, "total": s.total, "final": s.final,
+        "students": [{"student": s.student, "present": s.present, "submitted": s.submitted,
+                      "total": s.total, "final": s.final,
                       "scores": {r.exercise: r.score for r in s.results},
                       "late_days": s.late.days if s.late else None,
                       "penalty": s.late.penalty if s.late else None,
@@ -186,4 +224,5 @@ def summary_data(report: ClassReport, stats: ClassStats, lang: str = DEFAULT) ->
         "unwritten": [render(note, lang) for note in report.unwritten],
         "graded": report.graded,
         "reused": report.reused,
+        "similarity": {e: [list(p) for p in pairs] for e, pairs in report.similarity.items()},
     }

@@ -24,14 +24,19 @@ from coursekit.messages import Message, Param, msg
 from coursekit.results import ExerciseResult
 
 DEFAULT_FILE = "course.toml"
+NO_FILE = "no course.toml"
 LANGUAGES = ("zh", "en")
+ROSTER_COLUMNS = ("student", "lms_id", "name")
+COUNTS = ("latest", "best", "best_on_time")
 MAX_CSV_BYTES = 4 << 20
 
 EXAMPLE = '''\
 # course.toml: read by `coursekit grade` from the folder where it runs (or --course FILE).
 # Every key is optional; a value coursekit cannot use is refused before grading starts.
 
-lang = "zh"                          # the language of the feedback: "zh" or "en"
+lang = "{lang}"                          # the language of the feedback: "zh" or "en"
+# roster = "roster.csv"              # columns student,lms_id,name: every student on it gets a row
+# counts = "latest"                  # which grading of an exercise counts: latest, best, best_on_time
 
 [points]                             # an exercise's points: its tests are scaled to them
 {points}
@@ -43,13 +48,19 @@ max_penalty = 0.5                    # the largest share a late submission loses
 zero_after_days = 7                  # more days late than this: the work scores 0
 # submitted_at = "submitted_at.csv"  # columns student,submitted_at (ISO 8601); without it, the newest
                                      # file time in each submission
+# [late.exercise_due]                # an exercise's own due date
+# ex9 = "2026-12-22T23:59:00+08:00"
+# [late.extensions]                  # a student's extension: days added to every due date, or a date
+# ada = 2
 '''
 
 EXAMPLE_ZH = '''\
 # course.toml：`coursekit grade` 从运行它的文件夹读取（或用 --course FILE 指定）。
 # 每个键都可以省略；coursekit 用不了的值会在评分开始前被拒绝，并说明是哪个键、为什么。
 
-lang = "zh"                          # 反馈的语言："zh" 或 "en"
+lang = "{lang}"                          # 反馈的语言："zh" 或 "en"
+# roster = "roster.csv"              # 三列 student,lms_id,name：名单上的每个学生都有一行
+# counts = "latest"                  # 一个练习的多次评分中哪一次算数：latest、best、best_on_time
 
 [points]                             # 每个练习的分数：它的各项测试按这个分数折算
 {points}
@@ -61,6 +72,10 @@ max_penalty = 0.5                    # 迟交最多扣掉的比例
 zero_after_days = 7                  # 迟交超过这么多天：这次作业记 0 分
 # submitted_at = "submitted_at.csv"  # 两列 student,submitted_at（ISO 8601）；不写这一项时，
                                      # 取每份提交中最新的文件修改时间
+# [late.exercise_due]                # 某个练习自己的截止时间
+# ex9 = "2026-12-22T23:59:00+08:00"
+# [late.extensions]                  # 某个学生的延期：在每个截止时间上加的天数，或一个日期
+# ada = 2
 '''
 EXAMPLES = {"en": EXAMPLE, "zh": EXAMPLE_ZH}
 # The comments of the first lines of [points], by language.
@@ -73,27 +88,70 @@ def example(lang: str, exercise_ids: Sequence[str]) -> str:
     comments = POINTS_COMMENTS[lang]
     lines = [f"{i} = 10".ljust(37) + (f"# {comments[n]}" if n < len(comments) else "")
              for n, i in enumerate(exercise_ids)]
-    return EXAMPLES[lang].replace("{points}", "\n".join(line.rstrip() for line in lines))
+    return (EXAMPLES[lang].replace("{lang}", lang)
+            .replace("{points}", "\n".join(line.rstrip() for line in lines)))
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """A student of the roster: the id coursekit knows them by, their id in the LMS, their name."""
+
+    student: str
+    lms_id: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True)
 class LatePolicy:
+    """``times``: the submission times read from ``submitted_at`` when the course was loaded (kept in the
+    gradebook with the course, so that a rerun elsewhere applies the same ones)."""
+
     due: datetime
     penalty_per_day: float = 0.0
     max_penalty: float = 1.0
     zero_after_days: int | None = None
     submitted_at: Path | None = None
+    times: Mapping[str, datetime] = field(default_factory=dict, compare=False)
+    exercise_due: Mapping[str, datetime] = field(default_factory=dict)
+    extensions: Mapping[str, datetime | timedelta] = field(default_factory=dict)
 
-    def apply(self, total: float, submitted: datetime | None) -> Late:
-        """Whole days late (a started day counts), the points lost and the final score."""
-        if submitted is None or submitted <= self.due:
-            return Late(0, 0.0, total)
-        days = math.ceil((submitted - self.due) / timedelta(days=1))
+    def due_for(self, exercise: str | None = None, student: str | None = None) -> datetime:
+        """The exercise's own due date (else ``due``), moved by the student's extension: a number of days
+        added, or a date (the later of the two counts)."""
+        due = self.exercise_due.get(exercise, self.due) if exercise is not None else self.due
+        extension = self.extensions.get(student) if student is not None else None
+        if isinstance(extension, timedelta):
+            return due + extension
+        if isinstance(extension, datetime):
+            return max(due, extension)
+        return due
+
+    def share(self, submitted: datetime | None, due: datetime) -> tuple[int, float]:
+        """Whole days late (a started day counts) and the share of the points lost."""
+        if submitted is None or submitted <= due:
+            return 0, 0.0
+        days = math.ceil((submitted - due) / timedelta(days=1))
         share = min(self.penalty_per_day * days, self.max_penalty)
         if self.zero_after_days is not None and days > self.zero_after_days:
             share = 1.0
+        return days, share
+
+    def apply(self, total: float, submitted: datetime | None) -> Late:
+        """Whole days late (a started day counts), the points lost and the final score."""
+        days, share = self.share(submitted, self.due)
         penalty = round(total * share, 6)
         return Late(days, penalty, round(total - penalty, 6))
+
+    def apply_each(self, student: str, scores: Mapping[str, tuple[float, datetime | None]]) -> Late:
+        """The policy applied exercise by exercise (``scores``: exercise -> its points and the time of
+        the submission they come from): a late penalty takes points from the exercises that were late.
+        ``days``: the most days any exercise was late."""
+        days, penalty, total = 0, 0.0, 0.0
+        for exercise, (score, submitted) in scores.items():
+            late_days, share = self.share(submitted, self.due_for(exercise, student))
+            days, penalty, total = max(days, late_days), penalty + score * share, total + score
+        penalty = round(penalty, 6)
+        return Late(days, penalty, round(round(total, 6) - penalty, 6))
 
 
 @dataclass(frozen=True)
@@ -103,7 +161,29 @@ class Course:
     lang: str | None = None
     points: Mapping[str, float] = field(default_factory=dict)
     late: LatePolicy | None = None
-    source: str = "no course.toml"
+    source: str = NO_FILE
+    roster: tuple[RosterRow, ...] = ()
+    counts: str = "latest"  # which of an exercise's gradings counts: latest, best or best_on_time
+
+    @property
+    def from_file(self) -> bool:
+        """Whether a course file said this (the default Course is no file's)."""
+        return self.source != NO_FILE
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data (JSON) holding everything the outputs use: the gradebook keeps it, the Gradescope
+        autograder ships it. :func:`course_from_data` reads it back."""
+        late = None
+        if self.late is not None:
+            late = {"due": self.late.due.isoformat(), "penalty_per_day": self.late.penalty_per_day,
+                    "max_penalty": self.late.max_penalty, "zero_after_days": self.late.zero_after_days,
+                    "submitted_at": None if self.late.submitted_at is None else str(self.late.submitted_at),
+                    "times": {s: t.isoformat() for s, t in sorted(self.late.times.items())},
+                    "exercise_due": {e: t.isoformat() for e, t in self.late.exercise_due.items()},
+                    "extensions": {s: t.total_seconds() / 86400 if isinstance(t, timedelta) else t.isoformat()
+                                   for s, t in self.late.extensions.items()}}
+        return {"lang": self.lang, "points": dict(self.points), "late": late, "source": self.source,
+                "roster": [[r.student, r.lms_id, r.name] for r in self.roster], "counts": self.counts}
 
     def scale(self, result: ExerciseResult, raw_max: float) -> ExerciseResult:
         """``result`` with its tests scaled so the exercise is worth its course points."""
@@ -123,6 +203,29 @@ class Course:
 # An exercise's points: finite, above 0, and at most this, so that every sum, scaled score and late
 # penalty stays an ordinary float (1e308 overflowed only when the outputs were written).
 MAX_POINTS = 1000.0
+
+
+def course_from_data(data: Mapping[str, Any]) -> Course:
+    """The Course that :meth:`Course.to_data` wrote."""
+    late_data = data.get("late")
+    late = None
+    if isinstance(late_data, dict):
+        where = late_data.get("submitted_at")
+        late = LatePolicy(due=datetime.fromisoformat(late_data["due"]),
+                          penalty_per_day=float(late_data.get("penalty_per_day", 0.0)),
+                          max_penalty=float(late_data.get("max_penalty", 1.0)),
+                          zero_after_days=late_data.get("zero_after_days"),
+                          submitted_at=None if where is None else Path(where),
+                          times={s: datetime.fromisoformat(t) for s, t in late_data.get("times", {}).items()},
+                          exercise_due={e: datetime.fromisoformat(t)
+                                        for e, t in late_data.get("exercise_due", {}).items()},
+                          extensions={s: timedelta(days=t) if isinstance(t, int | float)
+                                      else datetime.fromisoformat(t)
+                                      for s, t in late_data.get("extensions", {}).items()})
+    return Course(lang=data.get("lang"), points={e: float(p) for e, p in data.get("points", {}).items()},
+                  late=late, source=str(data.get("source", NO_FILE)),
+                  roster=tuple(RosterRow(*map(str, row)) for row in data.get("roster", [])),
+                  counts=str(data.get("counts", "latest")))
 
 
 def refused(reason: str, /, **params: Param) -> CourseFileError:
@@ -157,6 +260,13 @@ def parse_time(text: Any, key: str | Message) -> datetime:
     return moment
 
 
+def _table(table: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise refused("a_table", key=f"late.{key}")
+    return value
+
+
 def _unknown(table: Mapping[str, Any], known: Sequence[str], where: str) -> None:
     for key in table:
         if key not in known:
@@ -165,7 +275,10 @@ def _unknown(table: Mapping[str, Any], known: Sequence[str], where: str) -> None
 
 def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path, source: str) -> Course:
     """A Course from course.toml's parsed tables; ``folder`` is where relative paths start."""
-    _unknown(data, ("lang", "points", "late"), "")
+    _unknown(data, ("lang", "points", "late", "roster", "counts"), "")
+    counts = data.get("counts", "latest")
+    if counts not in COUNTS:
+        raise refused("counts", choices=COUNTS, got=repr(counts))
     lang = data.get("lang")
     if lang is not None and lang not in LANGUAGES:
         raise refused("lang", languages=LANGUAGES, got=repr(lang))
@@ -184,7 +297,20 @@ def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path
         table = data["late"]
         if not isinstance(table, dict):
             raise refused("late_table")
-        _unknown(table, ("due", "penalty_per_day", "max_penalty", "zero_after_days", "submitted_at"), "late.")
+        _unknown(table, ("due", "penalty_per_day", "max_penalty", "zero_after_days", "submitted_at",
+                         "exercise_due", "extensions"), "late.")
+        exercise_due = _table(table, "exercise_due")
+        for exercise in exercise_due:
+            if exercise not in exercises:
+                raise refused("unknown_exercise", key=f"late.exercise_due.{exercise}",
+                              exercises=tuple(exercises))
+        extensions: dict[str, datetime | timedelta] = {}
+        for student, value in _table(table, "extensions").items():
+            where = f"late.extensions.{student}"
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                extensions[student] = timedelta(days=_number(value, where, 0))
+            else:
+                extensions[student] = parse_time(value, where)
         if "due" not in table:
             raise refused("due_missing")
         zero_after = table.get("zero_after_days")
@@ -203,8 +329,20 @@ def parse_course(data: Mapping[str, Any], exercises: Sequence[str], folder: Path
             max_penalty=_number(table.get("max_penalty", 1.0), "late.max_penalty", 0, 1),
             zero_after_days=zero_after,
             submitted_at=times_path,
+            times={} if times_path is None else read_submission_times(times_path),
+            exercise_due={e: parse_time(t, f"late.exercise_due.{e}") for e, t in exercise_due.items()},
+            extensions=extensions,
         )
-    return Course(lang=lang, points=points, late=late, source=source)
+    roster: tuple[RosterRow, ...] = ()
+    if "roster" in data:
+        where = data["roster"]
+        if not isinstance(where, str):
+            raise refused("csv_path_key", key="roster", got=repr(where))
+        roster_path = folder / where
+        if not roster_path.is_file():
+            raise refused("not_a_file", key="roster", path=str(roster_path))
+        roster = read_roster(roster_path)
+    return Course(lang=lang, points=points, late=late, source=source, roster=roster, counts=counts)
 
 
 def load_course(path: Path | None, exercises: Sequence[str], cwd: Path | None = None) -> Course:
@@ -222,10 +360,7 @@ def load_course(path: Path | None, exercises: Sequence[str], cwd: Path | None = 
         raise refused("unreadable", path=str(path), error=str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise refused("not_toml", path=str(path), error=str(exc)) from None
-    course = parse_course(data, exercises, path.parent, str(path))
-    if course.late is not None and course.late.submitted_at is not None:
-        read_submission_times(course.late.submitted_at)  # refuse a bad CSV before grading starts
-    return course
+    return parse_course(data, exercises, path.parent, str(path))  # a bad CSV is refused here, before grading
 
 
 def read_submission_times(path: Path) -> dict[str, datetime]:
@@ -236,14 +371,63 @@ def read_submission_times(path: Path) -> dict[str, datetime]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise refused("csv_unreadable", path=str(path), error=str(exc)) from None
-    reader = csv.DictReader(text.splitlines())
-    if reader.fieldnames is None or not {"student", "submitted_at"} <= set(reader.fieldnames):
-        raise refused("csv_columns", path=str(path))
     times: dict[str, datetime] = {}
-    for line, row in enumerate(reader, start=2):
-        student = (row.get("student") or "").strip()
-        if not student:
-            raise refused("csv_no_student", path=str(path), line=line)
-        times[student] = parse_time(row.get("submitted_at") or "",
-                                    msg("course.csv_line", path=str(path), line=line))
+    for line, row in _csv_rows(path, text, ("student", "submitted_at"), "late.submitted_at"):
+        where = msg("course.csv_line", path=str(path), line=line)
+        times[row["student"]] = parse_time(row["submitted_at"], where)
     return times
+
+
+def _csv_rows(path: Path, text: str, columns: Sequence[str], key: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a CSV that must have ``columns`` (others are ignored), each with its line number. A row
+    without a student, a cell with spaces around it or a student listed twice is refused with its line:
+    a stray space would make another student of the same person, a second row would silently win."""
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or not set(columns) <= {(f or "").strip() for f in reader.fieldnames}:
+        raise refused("csv_columns_of", key=key, path=str(path), columns=tuple(columns))
+    reader.fieldnames = [(f or "").strip() for f in reader.fieldnames]
+    rows: list[tuple[int, dict[str, str]]] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(reader, start=2):
+        cells = {c: row.get(c) or "" for c in columns}
+        if not any(cells.values()):
+            continue  # an empty line
+        student = cells["student"]
+        if not student.strip():
+            raise refused("csv_no_student_in", key=key, path=str(path), line=line)
+        for column, value in cells.items():
+            if value != value.strip():
+                raise refused("csv_spaces", key=key, path=str(path), line=line, column=column,
+                              got=repr(value))
+        if student in seen:
+            raise refused("csv_duplicate", key=key, path=str(path), line=line, first=seen[student],
+                          student=student)
+        seen[student] = line
+        rows.append((line, cells))
+    return rows
+
+
+def read_roster(path: Path) -> tuple[RosterRow, ...]:
+    """``student,lms_id,name`` rows (``lms_id`` and ``name`` may be empty); refused like the times CSV."""
+    try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise refused("roster_too_large", path=str(path), mib=MAX_CSV_BYTES >> 20)
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise refused("roster_unreadable", path=str(path), error=str(exc)) from None
+    return tuple(RosterRow(row["student"], row["lms_id"], row["name"])
+                 for _, row in _csv_rows(path, text, ROSTER_COLUMNS, "roster"))
+
+
+def check_times(course: Course, students: Sequence[str]) -> None:
+    """Refuse a submitted_at CSV that names a student who is neither in the class folder (``students``)
+    nor on the roster: a typo would otherwise fall back to the file times without a word."""
+    if course.late is None or not course.late.times:
+        return
+    known = set(students) | {r.student for r in course.roster}
+    unknown = sorted(s for s in course.late.times if s not in known)
+    if len(unknown) > 10:
+        raise refused("csv_unknown_more", path=str(course.late.submitted_at), students=tuple(unknown[:10]),
+                      more=len(unknown) - 10)
+    if unknown:
+        raise refused("csv_unknown", path=str(course.late.submitted_at), students=tuple(unknown))

@@ -71,6 +71,10 @@ class TableDetail:
     differences: tuple[tuple[int, int], ...] = ()
 
 
+# The name of a test that is a manual adjustment of an exercise's points (``coursekit adjust``), not a case.
+ADJUSTMENT = "coursekit.adjustment"
+
+
 @dataclass(frozen=True)
 class TestResult:
     """One graded case.

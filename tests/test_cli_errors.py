@@ -67,8 +67,8 @@ CASES = {
     "grade: an unknown course.toml key": (
         lambda tmp: ["grade", str(tmp), "--out", str(tmp / "out"), "--course",
                      str(_course(tmp, "colour = 3"))],
-        "error: colour: unknown key (expected one of lang, points, late)",
-        "错误：colour：不认识这个键（可用的键：lang、points、late）"),
+        "error: colour: unknown key (expected one of lang, points, late, roster, counts)",
+        "错误：colour：不认识这个键（可用的键：lang、points、late、roster、counts）"),
     "grade: a course file that is not there": (
         lambda tmp: ["grade", str(tmp), "--out", str(tmp / "out"), "--course", str(tmp / "missing.toml")],
         "error: --course: ", "错误：--course："),

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -116,6 +117,10 @@ def test_report_html_renders_in_chromium(class_out, tmp_path):
     dom = _chromium(browser, tmp_path / "profile-dom", "--dump-dom", url)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert dom.stdout.count("<svg") == 2 and "Item analysis" in dom.stdout
+    assert "Exercises compared" in dom.stdout and "the bias b was left out" in dom.stdout
+    student = _chromium(browser, tmp_path / "profile-student", "--dump-dom",
+                        (class_out / "feedback" / "ben" / "report.html").as_uri())
+    assert student.returncode == 0 and "✗" in student.stdout
     assert "bias_missing" in dom.stdout and "left the class folder" in dom.stdout
     shot = tmp_path / "report.png"
     run = _chromium(browser, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1200,1400",
@@ -232,3 +237,73 @@ def test_a_message_every_test_shares_is_said_once_in_report_md_and_results_json(
     data = results_json([result], None, lang)
     assert data["output"].count(said) == 1
     assert [t["output"] for t in data["tests"]] == [above] * 4
+
+
+class _Tags(HTMLParser):
+    """Every element opened is closed, in order (void elements aside), and every id is said once."""
+
+    VOID = frozenset({"meta", "br", "img", "input", "link", "hr", "path", "rect", "use", "stop", "circle",
+                      "line", "polyline", "polygon", "ellipse"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.ids: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.ids += [v for k, v in attrs if k == "id" and v]
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.ids += [v for k, v in attrs if k == "id" and v]
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+
+def test_report_html_is_valid_with_unique_ids_and_the_sections_to_teach_from(class_out):
+    page = (class_out / "report.html").read_text()
+    tags = _Tags()
+    tags.feed(page)
+    assert tags.errors == [] and tags.stack == []
+    repeated = sorted({i for i in tags.ids if tags.ids.count(i) > 1})
+    assert repeated == [], repeated[:10]
+    data = json.loads((class_out / "summary.json").read_text())
+    ex1 = next(e for e in data["exercises"] if e["exercise"] == "ex1")
+    assert len(ex1["histogram"]) == 10  # one bin a point: partial credit shows
+    # mistakes ranked by how many made them, with what each is, in the report's language
+    made = [len(m["students"]) for m in data["mistakes"]]
+    assert made == sorted(made, reverse=True)
+    assert "the bias b was left out" in page and "Exercises compared" in page
+    assert "64 %" in page  # ex1's mean, (10 + 6 + 0 + 8 + 8) / 5 of 10
+    shares = [i["passed_share"] for i in data["items"]]
+    assert shares == sorted(shares)  # the hardest first
+    ben = (class_out / "feedback" / "ben" / "report.html").read_text()
+    assert ben.index("✗") < ben.index("✓")  # failures first
+    tags = _Tags()
+    tags.feed(ben)
+    assert tags.errors == [] and tags.stack == []
+    assert 'href="feedback/ben/report.html"' in page
+
+
+def test_students_to_look_at_include_zeros_and_late(tmp_path):
+    from datetime import UTC, datetime
+
+    from coursekit.classstats import class_stats
+    from coursekit.course import LatePolicy
+
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        for name, outcome, at in (("ada", "PPPPP", "2026-12-17T10:00:00+00:00"), ("ben", "ffff", None)):
+            book.put_student(StudentRecord(name, True, submitted_at=at))
+            book.put(name, "ex1", "d", "k", _result("ex1", outcome), at)
+        course = Course(late=LatePolicy(datetime(2026, 12, 15, tzinfo=UTC), penalty_per_day=0.1), source="t")
+        report = report_from_gradebook(book, course, ("ex1",), tmp_path, 0, 0, 0.0)
+    kinds = {(p.student, p.kind) for p in class_stats(report).problems}
+    assert kinds == {("ada", "late"), ("ben", "zero")}

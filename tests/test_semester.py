@@ -77,8 +77,9 @@ def test_partial_regrades_lose_nothing_and_a_departed_student_is_kept(tmp_path):
     # chen's entry leaves the class folder: chen is kept, with their grades, and marked.
     shutil.rmtree(class_dir / "chen")
     third = grade_class(class_dir, out, options(exercises=("ex2",)))
-    # ada's and ben's folders changed since their ex2 was graded (a file may import another): regraded.
-    assert (third.graded, third.reused) == (2, 0)
+    # ada's and ben's ex1 files changed since their ex2 was graded, but ex2 reads only its own file (and
+    # the students' helpers): both ex2 gradings are reused.
+    assert (third.graded, third.reused) == (0, 2)
     chen = next(s for s in third.students if s.student == "chen")
     assert not chen.present and rows(out)["chen"] == before["chen"]
     assert "no longer in the class folder" in (out / "feedback" / "chen" / "report.md").read_text()
@@ -176,10 +177,11 @@ def test_submission_times_csv_is_checked_before_grading(tmp_path):
 
 
 def test_init_course_writes_an_example_that_loads(tmp_path):
-    result = CliRunner().invoke(app, ["init-course", str(tmp_path / "course.toml")])
+    result = CliRunner().invoke(app, ["init-course", str(tmp_path / "course.toml"), "--lang", "en"])
     assert result.exit_code == 0, result.output
     course = load_course(tmp_path / "course.toml", IDS)
-    assert course.lang == "zh" and course.points["ex3"] == 20 and course.late is not None
+    assert course.lang == "en" and course.points["ex3"] == 20 and course.late is not None
+    assert set(course.points) == set(IDS)  # every exercise's points, to edit
     assert CliRunner().invoke(app, ["init-course", str(tmp_path / "course.toml")]).exit_code == 2
 
 
@@ -193,7 +195,10 @@ def test_init_course_comments_in_the_chosen_language_with_the_same_values(tmp_pa
     text = path.read_text(encoding="utf-8")
     assert words in text
     values = tomllib.loads(text)
-    assert values == tomllib.loads(example("en", exercise_ids()))  # the comments differ, never the values
+    assert values.pop("lang") == lang  # the language asked for
+    other = tomllib.loads(example("en", exercise_ids()))
+    other.pop("lang")
+    assert values == other  # the comments differ, never the other values
     assert list(values["points"]) == exercise_ids()
     assert ("已写入" in result.stdout) == (lang == "zh")
 
@@ -236,9 +241,10 @@ def test_course_points_and_late_policy_change_grades_csv_as_documented(tmp_path)
     assert lines[0] == "student,ex1,total,late_days,penalty,final"
     assert lines[1] == "max,10,10,,,10"
     assert lines[3] == "ada,10,10,0,0,10"
-    scaled = round(10 * half / raw1, 6)
-    assert lines[2] == f"'=cmd|' /C calc'!A0,{scaled:g},{scaled:g},3,{round(scaled * 0.3, 6):g}," \
-                       f"{round(scaled - round(scaled * 0.3, 6), 6):g}"
+    scaled = round(10 * half / raw1, 6)  # shown to two decimals, as Gradescope's score is
+    penalty = round(scaled * 0.3, 6)
+    assert lines[2] == f"'=cmd|' /C calc'!A0,{round(scaled, 2):g},{round(scaled, 2):g},3," \
+                       f"{round(penalty, 2):g},{round(scaled - penalty, 2):g}"
     scaled_tests = report.students[1].results[0].tests
     assert sum(t.max_score for t in scaled_tests) == pytest.approx(10)
 
@@ -311,7 +317,11 @@ def test_the_docs_in_the_repository_say_what_users_need():
         assert f"`{get_exercise(e).filename}`" in (ROOT / "graders" / e / "README.md").read_text()
     cli = (ROOT / "docs" / "cli.md").read_text()
     for key in ("penalty_per_day", "max_penalty", "zero_after_days", "submitted_at", "[points]", "late_days",
-                "`max`", "--students", "--course", "summary.json", "report.html"):
+                "`max`", "--students", "--course", "summary.json", "report.html",
+                # the semester: roster, history, exports, adjustments, similarity, running Gradescope locally
+                "roster", "lms_id", "counts", "best_on_time", "exercise_due", "extensions", "canvas.csv",
+                "moodle.csv", "feedback.zip", "coursekit adjust", "coursekit drop", "similarity",
+                "AUTOGRADER_ROOT", "course.json", ".tar.gz", "feedback/<student>/report.html"):
         assert key in cli, key
 
 

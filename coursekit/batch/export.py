@@ -2,24 +2,31 @@
 
 The zip holds ``setup.sh`` (installs Python 3.11 and this coursekit from the bundled source),
 ``run_autograder`` (grades /autograder/submission into /autograder/results/results.json), the source of
-coursekit and its content package (the exercises), and the course secret (the zip goes to Gradescope, never
-to students).
+coursekit and its content package (the exercises), the course secret (the zip goes to Gradescope,
+never to students) and ``course.json``: the course's points, language and late policy
+(``Course.to_data()`` without its roster and submission times, which Gradescope has no use for),
+applied by the same rule as grades.csv.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import coursekit
 from coursekit import content
 from coursekit._exceptions import CoursekitError, InternalError
 from coursekit.batch.secret import Secret
+from coursekit.course import Course
 from coursekit.i18n import error
 from coursekit.registry import content_package
+
+COURSE_JSON = "course.json"
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image.
@@ -57,7 +64,14 @@ def content_folder() -> Path:
     return folder
 
 
-def build_autograder(out: Path, exercises: Sequence[str], secret: Secret) -> list[str]:
+def shipped_course(course: Course) -> Course:
+    """What of ``course`` goes to Gradescope: all but the roster and the submission times."""
+    late = None if course.late is None else replace(course.late, submitted_at=None, times={})
+    return replace(course, late=late, roster=())
+
+
+def build_autograder(out: Path, exercises: Sequence[str], secret: Secret,
+                     course: Course | None = None) -> list[str]:
     """Write the autograder zip to ``out``; return the names it holds."""
     root = project_root()
     names: list[str] = []
@@ -83,6 +97,8 @@ def build_autograder(out: Path, exercises: Sequence[str], secret: Secret) -> lis
         add(zf, "setup.sh", SETUP_SH.encode(), 0o755)
         add(zf, "run_autograder", RUN_AUTOGRADER.format(exercises=",".join(exercises)).encode(), 0o755)
         add(zf, "secret.txt", secret.value.encode() + b"\n", 0o600)
+        data = shipped_course(course or Course()).to_data()
+        add(zf, COURSE_JSON, json.dumps(data, indent=1, ensure_ascii=False).encode() + b"\n")
         for name in SOURCE_FILES:
             add(zf, f"coursekit-src/{name}", (root / name).read_bytes())
         for folder in (root / "coursekit", content_folder()):

@@ -23,6 +23,7 @@ from coursekit.names import folder_name
 from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
 from coursekit.render.reporthtml import report_html
+from coursekit.render.studenthtml import student_html
 from coursekit.render.tables import markdown_text, student_markdown
 
 
@@ -51,16 +52,21 @@ def feedback_folder(out_dir: Path, student: str) -> Path:
 def feedback_notes(s: StudentGrades, lang: str) -> list[str]:
     """The lines above a student's feedback: the intake's, a departed entry, a late submission."""
     notes = list(s.intake)
-    if not s.present:
+    if not s.submitted:
+        notes.append(msg("feedback.no_submission"))
+    elif not s.present:
         notes.append(msg("feedback.departed"))
     if s.late is not None and s.late.days:
-        notes.append(msg("feedback.late", days=s.late.days, penalty=s.late.penalty, final=s.late.final))
+        notes.append(msg("feedback.late", days=s.late.days, penalty=round(s.late.penalty, 2),
+                         final=round(s.late.final, 2)))
     return [render(note, lang) for note in notes]
 
 
 def student_results(s: StudentGrades, lang: str) -> dict[str, Any]:
-    """The student's results.json (Gradescope's format), the notes above their feedback included."""
-    return results_json(s.results, s.problem, lang, feedback_notes(s, lang))
+    """The student's results.json (Gradescope's format), the notes above their feedback included; its
+    score is the final one (after a late penalty), as in grades.csv."""
+    return results_json(s.results, s.problem, lang, feedback_notes(s, lang),
+                        score=s.final if s.late is not None else None)
 
 
 def _write_feedback(report: ClassReport, s: StudentGrades, lang: str) -> None:
@@ -72,6 +78,8 @@ def _write_feedback(report: ClassReport, s: StudentGrades, lang: str) -> None:
     markdown = quoted + student_markdown(s.student, s.results, s.problem, lang)
     write_atomic(folder / "report.md", markdown if len(markdown) <= MAX_STUDENT_CHARS
                  else cut(markdown, MAX_STUDENT_CHARS) + "\n")
+    # The same feedback as a page, failures first (every result is bounded: coursekit/bounds.py).
+    write_atomic(folder / "report.html", student_html(s.student, s.results, s.problem, notes, lang))
 
 
 def write_outputs(report: ClassReport, lang: str) -> ClassReport:

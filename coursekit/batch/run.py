@@ -14,22 +14,29 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from coursekit._exceptions import InvalidOptionError
-from coursekit.batch.classbook import report_from_gradebook
+from coursekit.batch.classbook import GRADEBOOK, report_from_gradebook, stored_course
 from coursekit.batch.cluster import ClusterOptions
 from coursekit.batch.outputs import write_atomic, write_outputs
 from coursekit.batch.phases import CLASS, STAGING, WRITING, PhaseTimes
-from coursekit.batch.roster import Submission, stage, student_entries
+from coursekit.batch.roster import (
+    STAGED,
+    Submission,
+    exercise_digest,
+    exercise_files,
+    stage,
+    student_entries,
+)
 from coursekit.batch.secret import DEMO_SECRET, Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.batch.times import newest_file_time
 from coursekit.batch.version import code_version
 from coursekit.batch.worker import Task, cases_for, grade_task, init_worker, limits_for
-from coursekit.classresults import ClassReport, Progress
-from coursekit.course import Course
+from coursekit.classresults import REFUSED, ClassReport, Progress, exercise_of
+from coursekit.course import Course, check_times
 from coursekit.exercise import Exercise
 from coursekit.grading import Failed, failed_tests
 from coursekit.i18n import DEFAULT, render
@@ -38,7 +45,6 @@ from coursekit.registry import exercise_ids, get_exercise, grader_module
 from coursekit.results import FORMAT, ExerciseResult, Failure, result_from_dict
 from coursekit.sandbox.isolation import Isolation, detect
 
-GRADEBOOK = "gradebook.sqlite"
 WORKER_LOG = "workers.log"
 TIMINGS = "timings.json"
 MIN_MEMORY_MB = 64
@@ -131,11 +137,37 @@ def _failed_result(exercise: Exercise, seed: int, failed: Failed) -> ExerciseRes
                           internal_error=failed.message if internal else None)
 
 
-def check_students(class_dir: Path, students: Sequence[str]) -> None:
-    """Refuse a class folder that is not there, or ``--students`` without an entry in it."""
+def exercise_files_own(exercise_id: str) -> list[str]:
+    stem = PurePosixPath(get_exercise(exercise_id).filename).stem
+    return [stem + suffix for suffix in STAGED]
+
+
+def _explained(sub: Submission) -> dict[str, Failed]:
+    """The exercises of ``sub`` with no file staged because the intake refused it or found two: each
+    test fails with the intake's own line (a link is said to be a link, never "not found")."""
+    found: dict[str, Failed] = {}
+    for note in sub.notes:
+        exercise = exercise_of(note)
+        if exercise is None or exercise in found or exercise not in exercise_ids():
+            continue
+        staged = any((sub.folder / name).exists() for name in exercise_files_own(exercise))
+        if staged:
+            continue
+        if note.key in REFUSED:
+            found[exercise] = Failed(Failure.REFUSED, note)
+        elif note.key == "intake.ambiguous":
+            found[exercise] = Failed(Failure.NOT_FOUND, note)
+    return found
+
+
+def check_students(class_dir: Path, students: Sequence[str], course: Course | None = None) -> None:
+    """Refuse a class folder that is not there, ``--students`` without an entry in it, or a times CSV
+    naming a student who is neither in it nor on the roster."""
     if not class_dir.is_dir():
         raise InvalidOptionError(f"CLASS_DIR: {class_dir} is not a folder",
                                  message=msg("option.class_dir", path=str(class_dir)))
+    if course is not None:
+        check_times(course, [e.student for e in student_entries(class_dir).entries])
     if students:
         present = {e.student for e in student_entries(class_dir).entries}
         unknown = [s for s in students if s not in present]
@@ -206,12 +238,21 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     roster = student_entries(class_dir)
     entries = {e.student: e for e in roster.entries}
     chosen = [(s, entries[s]) for s in (options.students or sorted(entries))]
+    # Without a course file, the course the gradebook was graded with: a rerun elsewhere changes no grade.
+    course, _ = stored_course(out_dir, options.course)
+    check_times(course, tuple(entries))  # a times CSV naming nobody of the class: refused before grading
+    out_dir.mkdir(parents=True, exist_ok=True)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
     times = PhaseTimes()
     with tempfile.TemporaryDirectory(prefix="coursekit-class-") as staging, \
             Gradebook(out_dir / GRADEBOOK) as book:
         os.chmod(staging, 0o700)
-        book.mark_present(set(entries))
+        book.put_course(course.to_data())
+        dropped = book.dropped()  # dropped from the gradebook: their entry is never graded again
+        chosen = [(s, e) for s, e in chosen if s not in dropped]
+        book.mark_present(set(entries) - dropped)
+        listed = course.late.times if course.late is not None else {}
+        submitted_at: dict[str, str | None] = {}
         submissions = []
         targets = {i: get_exercise(i).filename for i in exercise_ids()}
         for n, (student, entry) in enumerate(chosen):
@@ -221,7 +262,15 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 book.put_student(StudentRecord(student, True, sub.problem,
                                                submitted.isoformat() if submitted is not None else None,
                                                sub.notes))
+                if sub.problem is None:
+                    keep_sources(book, sub)
+                at = listed.get(student) or submitted  # kept with each grading in the history
+                submitted_at[student] = at.isoformat() if at is not None else None
             submissions.append(sub)
+        # Each exercise is keyed by the files its grading reads: a resubmitted ex8 regrades ex8 alone.
+        every = frozenset().union(*(exercise_files(i) for i in exercise_ids()))
+        digests = {(sub.student, ex_id): sub.digest if sub.problem is not None
+                   else exercise_digest(sub.folder, ex_id, every) for sub in submissions for ex_id in ids}
         todo: list[tuple[Submission, str]] = []
         reused = 0
         total = len(submissions) * len(ids)
@@ -232,15 +281,17 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
             done += 1
             if not was_reused:
                 with times.phase(CLASS, WRITING):
-                    book.put(sub.student, ex_id, sub.digest, keys[ex_id], result)
+                    book.put(sub.student, ex_id, digests[sub.student, ex_id], keys[ex_id], result,
+                             submitted_at[sub.student])
             if on_progress is not None:
                 on_progress(Progress(done, total, sub.student, ex_id, result.score, result.max_score,
                                      was_reused, result.internal_error is not None
                                      or any(t.internal_error for t in result.tests)))
 
         for sub in submissions:
+            explained = _explained(sub)
             for ex_id in ids:
-                if book.is_current(sub.student, ex_id, sub.digest, keys[ex_id]):
+                if book.is_current(sub.student, ex_id, digests[sub.student, ex_id], keys[ex_id]):
                     reused += 1
                     cached = book.get(sub.student, ex_id)
                     if cached is not None:
@@ -250,6 +301,9 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                     seed = options.secret.seed(sub.student, ex_id)
                     refused = Failed(Failure.REFUSED, msg("failure.refused", reason=sub.problem))
                     record(sub, ex_id, _failed_result(exercises[ex_id], seed, refused), False)
+                elif ex_id in explained:  # its file was refused, or two could be it: nothing to run
+                    seed = options.secret.seed(sub.student, ex_id)
+                    record(sub, ex_id, _failed_result(exercises[ex_id], seed, explained[ex_id]), False)
                 else:
                     todo.append((sub, ex_id))
         if options.cluster is None:
@@ -257,7 +311,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
         else:
             _run_cluster(todo, exercises, options, record, out_dir / WORKER_LOG, times, on_notice)
         with times.phase(CLASS, WRITING):
-            report = report_from_gradebook(book, options.course, ids, out_dir, graded=len(todo),
+            report = report_from_gradebook(book, course, ids, out_dir, graded=len(todo),
                                            reused=reused, seconds=time.monotonic() - started,
                                            skipped=roster.skipped)
     with times.phase(CLASS, WRITING):
@@ -266,6 +320,15 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                "graded": len(todo), "reused": reused, **times.to_data()}
     write_atomic(out_dir / TIMINGS, json.dumps(timings, indent=1) + "\n")
     return report
+
+
+def keep_sources(book: Gradebook, sub: Submission) -> None:
+    """Keep each exercise's staged .py file of ``sub`` in the gradebook, for the similarity of
+    submissions (summary.json, report.html); a file that is not UTF-8 is kept with its bad bytes replaced."""
+    for ex_id in exercise_ids():
+        path = sub.folder / get_exercise(ex_id).filename
+        if path.is_file() and not path.is_symlink():
+            book.put_source(sub.student, ex_id, path.read_bytes().decode("utf-8", errors="replace"))
 
 
 class _Queue:

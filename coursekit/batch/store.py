@@ -6,7 +6,8 @@ hash and the grader's version key both match. A second table holds what is known
 their entry is still in the class folder, why their submission was refused, when it was submitted and the
 intake's notes, stored as messages (JSON: a catalogue key and its parameters) so that they are rendered
 in the language of each output; a gradebook written when they were English text is still read (its
-lines show as they are). Every output is written from these two tables, so a run on some students or exercises
+lines show as they are). A third table, ``meta``, keeps the course the class was graded with. Every
+output is written from these tables, so a run on some students or exercises
 never drops the others.
 """
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from coursekit.messages import Message, verbatim
 from coursekit.results import ExerciseResult, result_from_dict, result_to_dict
@@ -38,8 +41,58 @@ CREATE TABLE IF NOT EXISTS students (
     submitted_at TEXT,
     intake TEXT NOT NULL DEFAULT '[]',
     seen_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    submission TEXT NOT NULL,
+    grader TEXT NOT NULL,
+    result TEXT NOT NULL,
+    submitted_at TEXT,
+    graded_at REAL NOT NULL,
+    PRIMARY KEY (student, exercise, submission, grader)
+);
+CREATE TABLE IF NOT EXISTS adjustments (
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    points REAL NOT NULL,
+    reason TEXT NOT NULL,
+    made_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    student TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (student, exercise)
+);
+CREATE TABLE IF NOT EXISTS dropped (
+    student TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    made_at REAL NOT NULL
 )
 """
+
+
+@dataclass(frozen=True)
+class Grading:
+    """One grading of an exercise, kept with the time of the submission it graded."""
+
+    result: ExerciseResult
+    submitted_at: str | None
+    graded_at: float
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A manual change of an exercise's points, with its reason: it survives every rerun."""
+
+    exercise: str
+    points: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -78,10 +131,52 @@ class Gradebook:
             (student, exercise, submission, grader)).fetchone()
         return row is not None
 
-    def put(self, student: str, exercise: str, submission: str, grader: str, result: ExerciseResult) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
-            (student, exercise, submission, grader, json.dumps(result_to_dict(result)), time.time()))
+    def put(self, student: str, exercise: str, submission: str, grader: str, result: ExerciseResult,
+            submitted_at: str | None = None) -> None:
+        """The current grading, also kept in the history with its submission's time."""
+        text, now = json.dumps(result_to_dict(result)), time.time()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?)",
+                             (student, exercise, submission, grader, text, now))
+            # A regrading of the same files by a changed grader replaces the old grader's verdict on them.
+            self._db.execute("DELETE FROM history WHERE student=? AND exercise=? AND submission=? "
+                             "AND grader!=?", (student, exercise, submission, grader))
+            self._db.execute("INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (student, exercise, submission, grader, text, submitted_at, now))
+
+    def history(self, student: str) -> dict[str, list[Grading]]:
+        """Every grading kept of each exercise of ``student``, oldest first."""
+        rows = self._db.execute("SELECT exercise, result, submitted_at, graded_at FROM history "
+                                "WHERE student=? ORDER BY graded_at", (student,)).fetchall()
+        found: dict[str, list[Grading]] = {}
+        for exercise, text, at, graded_at in rows:
+            found.setdefault(exercise, []).append(Grading(result_from_dict(json.loads(text)), at, graded_at))
+        return found
+
+    def adjust(self, student: str, exercise: str, points: float, reason: str) -> None:
+        self._db.execute("INSERT INTO adjustments VALUES (?, ?, ?, ?, ?)",
+                         (student, exercise, points, reason, time.time()))
+
+    def adjustments(self, student: str) -> list[Adjustment]:
+        rows = self._db.execute("SELECT exercise, points, reason FROM adjustments WHERE student=? "
+                                "ORDER BY made_at", (student,)).fetchall()
+        return [Adjustment(e, float(p), r) for e, p, r in rows]
+
+    def put_source(self, student: str, exercise: str, text: str) -> None:
+        """The student's last file of ``exercise``, for the similarity of submissions (never graded from)."""
+        self._db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", (student, exercise, text))
+
+    def sources(self, exercise: str) -> dict[str, str]:
+        rows = self._db.execute("SELECT student, text FROM sources WHERE exercise=?", (exercise,)).fetchall()
+        return dict(rows)
+
+    def drop(self, student: str, reason: str) -> None:
+        """Remove ``student`` from every output; a rerun does not grade their entry again."""
+        self._db.execute("INSERT OR REPLACE INTO dropped VALUES (?, ?, ?)", (student, reason, time.time()))
+
+    def dropped(self) -> set[str]:
+        return {s for (s,) in self._db.execute("SELECT student FROM dropped").fetchall()}
 
     def get(self, student: str, exercise: str) -> ExerciseResult | None:
         row = self._db.execute("SELECT result FROM results WHERE student=? AND exercise=?",
@@ -116,6 +211,16 @@ class Gradebook:
             self.put_student(StudentRecord(student, present=True))
         for student in present & known:
             self._db.execute("UPDATE students SET present=1 WHERE student=?", (student,))
+
+    def put_course(self, data: Mapping[str, Any]) -> None:
+        """The course the gradebook was graded with (``Course.to_data()``): a rerun without a course file
+        keeps it, and the exports read it."""
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('course', ?)",
+                         (json.dumps(data, ensure_ascii=False),))
+
+    def course(self) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key='course'").fetchone()
+        return None if row is None else dict(json.loads(row[0]))
 
     def students(self) -> list[StudentRecord]:
         """Every student the gradebook knows, by id."""

@@ -23,7 +23,8 @@ def init_course(
         "--lang", help="The language of its comments and of the messages: zh or en (default: "
                        "$COURSEKIT_LANG, then the locale).")] = None,
 ) -> None:
-    """Write a commented example course.toml (points, due date, late policy) to edit; never overwrites."""
+    """Write a commented example course.toml to edit (its lang the one chosen, every exercise's points, a
+    due date and late policy); never overwrites."""
     try:
         chosen = resolve_language(lang)
     except CoursekitError as exc:

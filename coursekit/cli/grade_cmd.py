@@ -56,6 +56,7 @@ def grade(
     """Grade every student on every exercise, public and hidden cases. Reruns resume."""
     # Imported here so that `coursekit check`, which a student runs often, does not pay for them.
     from coursekit.batch import GradeOptions, grade_class
+    from coursekit.batch.classbook import stored_course
     from coursekit.batch.cluster import DEFAULT_WAIT_S, ClusterOptions
     from coursekit.batch.run import check_out, check_students
     from coursekit.batch.secret import load_secret
@@ -70,8 +71,11 @@ def grade(
     said_in = lang  # the language of an error: --lang, then (once read) the course file's
     try:
         secret = load_secret(secret_file)
-        the_course = load_course(course, exercise_ids())
+        # Without a course file here, the course the gradebook in OUT_DIR was graded with is kept.
+        the_course, kept = stored_course(out, load_course(course, exercise_ids()))
         language = said_in = resolve_language(lang, configured=the_course.lang)
+        if kept:
+            print_warning("grade.course_kept", language, source=the_course.source)
         on_cluster = None
         for given, name in ((cluster_security, "--cluster-security"), (cluster_wait, "--cluster-wait")):
             if given is not None and cluster is None:
@@ -83,7 +87,7 @@ def grade(
         options = GradeOptions(exercises=_ids(exercises), workers=workers, timeout_s=timeout,
                                memory_mb=memory, secret=secret, students=_ids(students), course=the_course,
                                lang=language, cluster=on_cluster)
-        check_students(class_dir, options.students)
+        check_students(class_dir, options.students, the_course)
         check_out(class_dir, out)
         isolation = detect()
         options = replace(options, isolation=isolation)

@@ -28,7 +28,8 @@ from coursekit.install import KERAS_EXTRA, NOTEBOOK_EXTRA
 # macOS too, and its check takes sandbox/process.py or sandbox/portable.py (sandbox/host.py says which).
 LEFT_OUT = ("batch", "release", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
             "cli/export_cmd.py", "cli/release_cmd.py", "sandbox/isolation.py", "sandbox/forkserver.py",
-            "sandbox/_isolate.py", "sandbox/_forkserver.py")
+            "sandbox/_isolate.py", "sandbox/_forkserver.py",
+            "cli/semester_cmd.py")
 # The handout's own versions of the modules it replaces.
 REGISTRY = '''"""The exercises of this handout, by id, judged from the data coursekit release computed."""
 

@@ -55,7 +55,7 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
         scores = [r.score for r in results]
         max_score = max(r.max_score for r in results)
         stats.add_row(ex, str(len(scores)), f"{statistics.fmean(scores):.2f}",
-                      f"{statistics.median(scores):g}", f"{max_score:g}",
+                      f"{round(statistics.median(scores), 2):g}", f"{round(max_score, 2):g}",
                       str(sum(r.score == r.max_score for r in results)))
         parts.append(Text("\n" + key("summary.scores", lang, exercise=ex), style="bold"))
         parts.append(histogram(scores, max_score))
@@ -88,6 +88,8 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
     for p in class_stats(report).problems:
         if p.kind == "missing":
             missing.setdefault(p.student, []).append(p.exercise)
+        elif p.kind == "ambiguous":
+            parts.append(Text(key("summary.note", lang, student=p.student, note=p.message), style="yellow"))
         elif p.kind == "refused" and p.message != report_problem(report, p.student):
             parts.append(Text(key("summary.refused_file", lang, student=p.student, note=p.message),
                               style="yellow"))  # one refused file
@@ -95,7 +97,9 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
         parts.append(Text(key("summary.no_file", lang, student=student, exercises=tuple(exercises)),
                           style="yellow"))
     for s in report.students:
-        if not s.present:
+        if not s.submitted:
+            parts.append(Text(key("summary.no_submission", lang, student=s.student), style="yellow"))
+        elif not s.present:
             parts.append(Text(key("summary.departed", lang, student=s.student), style="yellow"))
     if report.submitted_from:
         parts.append(Text(key("summary.submitted_from", lang, source=report.submitted_from)))

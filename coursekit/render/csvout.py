@@ -18,6 +18,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from coursekit.classresults import ClassReport
+from coursekit.render.gradescope import SHOWN_DECIMALS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROW = "max"
@@ -54,21 +55,27 @@ def grades_csv(report: ClassReport) -> str:
     ``penalty``, ``final``); first the ``max`` row with the maximum points, then one row per student.
 
     Every student of the gradebook is there, those whose entry left the class folder included (their
-    mark is in summary.json and report.html, so the columns stay the contract's). An exercise not graded
-    for a student counts 0.
+    mark is in summary.json and report.html, so the columns stay the contract's), and every student of
+    the course's roster. An exercise not graded for a student counts 0. Points are rounded to two
+    decimals, as Gradescope's score is.
     """
+    def shown(value: float) -> float:
+        return round(float(value), SHOWN_DECIMALS)
+
     header: list[object] = ["student", *report.exercises, "total"]
-    max_total = round(sum(report.max_points.get(e, 0.0) for e in report.exercises), 6)
-    top: list[object] = [MAX_ROW, *(report.max_points.get(e, 0.0) for e in report.exercises), max_total]
+    max_total = shown(sum(report.max_points.get(e, 0.0) for e in report.exercises))
+    top: list[object] = [MAX_ROW, *(shown(report.max_points.get(e, 0.0)) for e in report.exercises),
+                         max_total]
     if report.late_policy:
         header += ["late_days", "penalty", "final"]
         top += ["", "", max_total]
     rows: list[list[object]] = [header, top]
     for s in report.students:
         scores = {r.exercise: r.score for r in s.results}
-        row: list[object] = [s.student, *(float(scores.get(e, 0.0)) for e in report.exercises), s.total]
+        row: list[object] = [s.student, *(shown(scores.get(e, 0.0)) for e in report.exercises),
+                             shown(s.total)]
         if report.late_policy:
             late_days, penalty = (s.late.days, s.late.penalty) if s.late is not None else (0, 0.0)
-            row += [late_days, float(penalty), s.final]
+            row += [late_days, shown(penalty), shown(s.final)]
         rows.append(row)
     return write_csv(rows)

@@ -15,8 +15,11 @@ from html import escape
 
 from coursekit.classresults import ClassReport
 from coursekit.classstats import Bin, ClassStats
-from coursekit.messages import Param
+from coursekit.i18n import render
+from coursekit.messages import Param, in_domain
 from coursekit.render.text import key, words
+from coursekit.results import ADJUSTMENT
+from coursekit.similarity import shared_lines
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -27,14 +30,31 @@ th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:to
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .figs{display:flex;flex-wrap:wrap;gap:1.5em}.fig{width:22em}.fig svg{width:100%;height:auto}
 .warn{color:#a35200}.muted{color:#777}
+.track{width:12em;background:#eee;height:.8em}.bar{background:#3b7dd8;height:.8em}
+.pair{display:flex;gap:1em}.pair>div{flex:1;min-width:0}
+.pair pre{overflow:auto;background:#f7f7f7;padding:.5em;font-size:.8em}
+mark{background:#ffe08a}
 """
 # A problem's kind -> its entry in the engine's catalogue.
 KINDS = {"missing": "html.kind.missing", "refused": "html.kind.refused",
-         "internal_error": "html.kind.internal_error", "departed": "html.kind.departed"}
+         "internal_error": "html.kind.internal_error", "departed": "html.kind.departed",
+         "no_submission": "html.kind.no_submission", "not_on_roster": "html.kind.not_on_roster",
+         "ambiguous": "html.kind.ambiguous", "zero": "html.kind.zero", "late": "html.kind.late"}
 
 
-def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
-    """A bar chart of one exercise's scores, as an inline ``<svg>`` element."""
+def unique_ids(svg: str, prefix: str) -> str:
+    """``svg`` with every element id (and every reference to one) prefixed: matplotlib names the elements
+    of each figure alike (``patch_1``), and one page holds several figures."""
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    if not ids:
+        return svg
+    pattern = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+    svg = re.sub(rf'\bid="({pattern})"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    return re.sub(rf'#({pattern})(?=["\)])', lambda m: f"#{prefix}{m.group(1)}", svg)
+
+
+def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en", prefix: str = "") -> str:
+    """A bar chart of one exercise's scores, as an inline ``<svg>`` element (its ids prefixed)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -48,9 +68,9 @@ def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         fig = Figure(figsize=(3.6, 2.4))
         ax = fig.add_subplot()
-        labels = [f"{b.low:g}–{b.high:g}" for b in bins]
-        ax.bar(range(len(bins)), [b.count for b in bins], color="#3b7dd8")
-        ax.set_xticks(range(len(bins)), labels)
+        labels = [f"{round(b.low, 2):g}" for b in bins]
+        ax.bar(range(len(bins)), [b.count for b in bins], color="#3b7dd8", align="edge", width=0.9)
+        ax.set_xticks(range(len(bins)), labels, rotation=90 if len(bins) > 10 else 0, fontsize=7)
         ax.set_title(key("html.histogram.title", lang, exercise=exercise))
         ax.set_xlabel(key("html.histogram.points", lang))
         ax.set_ylabel(key("html.histogram.students", lang))
@@ -59,7 +79,8 @@ def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en") -> str:
         out = io.StringIO()
         fig.savefig(out, format="svg", metadata={"Date": None})
     svg = out.getvalue()
-    return re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg"):], flags=re.S)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg[svg.index("<svg"):], flags=re.S)
+    return unique_ids(svg, prefix) if prefix else svg
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
@@ -75,7 +96,18 @@ def _n(value: float | None) -> str:
 
 
 def _link(stats: ClassStats, student: str) -> str:
-    return f"<a href=\"{escape(stats.feedback.get(student, ''))}\">{escape(student)}</a>"
+    """The student's id, linking to their feedback page (report.html beside their report.md)."""
+    page = stats.feedback.get(student, "").removesuffix("report.md") + "report.html"
+    return f"<a href=\"{escape(page)}\">{escape(student)}</a>"
+
+
+def _pct(value: float, whole: float) -> str:
+    return "—" if whole <= 0 else f"{100 * value / whole:.0f} %"
+
+
+def _bar(value: float, whole: float) -> str:
+    width = 0 if whole <= 0 else max(0.0, min(100.0, 100 * value / whole))
+    return f"<div class=\"track\"><div class=\"bar\" style=\"width:{width:.1f}%\"></div></div>"
 
 
 def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str:
@@ -98,16 +130,24 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
                           str(e.full_marks)) for e in stats.exercises), numeric=(1, 2, 3, 4, 5)))
     parts.append("<div class=\"figs\">" + "".join(
         f"<figure class=\"fig\" id=\"hist-{escape(e.exercise)}\">"
-        f"{histogram_svg(e.exercise, e.histogram, lang)}<figcaption>"
+        f"{histogram_svg(e.exercise, e.histogram, lang, prefix=f'h{n}-')}<figcaption>"
         + k("caption", exercise=e.exercise, mean=_n(e.mean), median=_n(e.median), max_points=_n(e.max_points))
-        + "</figcaption></figure>" for e in stats.exercises) + "</div>")
+        + "</figcaption></figure>" for n, e in enumerate(stats.exercises)) + "</div>")
+    parts.append(f"<h2 id=\"compare\">{k('compare')}</h2>")
+    parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in ("exercise", "mean_pct", "median_pct",
+                                                                        "full_pct", "bar")),
+                        ((escape(e.exercise), _pct(e.mean, e.max_points), _pct(e.median, e.max_points),
+                          _pct(e.full_marks, e.students), _bar(e.mean, e.max_points))
+                         for e in stats.exercises),
+                        numeric=(1, 2, 3)))
     parts.append(f"<h2 id=\"mistakes\">{k('mistakes')}</h2>")
     if stats.mistakes:
         parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in (
-                                "exercise", "mistake", "students", "who")),
-                            ((escape(m.exercise), escape(m.mistake), str(len(m.students)),
+                                "exercise", "mistake", "description", "students", "who")),
+                            ((escape(m.exercise), escape(m.mistake),
+                              escape(render(in_domain(m.exercise, m.mistake), lang)), str(len(m.students)),
                               ", ".join(_link(stats, s) for s in m.students)) for m in stats.mistakes),
-                            numeric=(2,)))
+                            numeric=(3,)))
     else:
         parts.append(f"<p class=\"muted\">{k('no_mistakes')}</p>")
     parts.append(f"<h2 id=\"problems\">{k('problems')}</h2>")
@@ -122,6 +162,14 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
         parts.extend(f"<p class=\"warn\">{escape(words(s, lang))}</p>" for s in report.unwritten)
     else:
         parts.append(f"<p class=\"muted\">{k('no_problems')}</p>")
+    parts.extend(_similarity(report, stats, lang))
+    adjusted = [(s.student, r.exercise, t) for s in report.students for r in s.results for t in r.tests
+                if t.name == ADJUSTMENT]
+    if adjusted:
+        parts.append(f"<h2 id=\"adjustments\">{k('adjustments')}</h2>")
+        parts.append(_table(tuple(key(f"html.column.{c}", lang) for c in ("student", "exercise", "message")),
+                            ((_link(stats, s), escape(e), escape(words(t.message, lang)))
+                             for s, e, t in adjusted)))
     parts.append(f"<h2 id=\"students\">{k('students')}</h2>")
     late = report.late_policy
     header = [key("html.column.student", lang), *report.exercises, key("html.column.total", lang),
@@ -143,6 +191,41 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
                         numeric=(3, 4, 5)))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+SHOWN_PAIRS = 10
+SHOWN_LINES = 200
+
+
+def _code(text: str, marked: set[int]) -> str:
+    lines = text.splitlines()[:SHOWN_LINES]
+    return "\n".join(f"<mark>{escape(line)}</mark>" if n in marked else escape(line)
+                     for n, line in enumerate(lines, 1))
+
+
+def _similarity(report: ClassReport, stats: ClassStats, lang: str) -> list[str]:
+    """Per exercise, the most alike pairs of submissions, and the most alike pair side by side with the
+    lines they share marked. It flags; no grade reads it."""
+    if not any(report.similarity.values()):
+        return []
+    parts = [f"<h2 id=\"similar\">{escape(key('html.similar', lang))}</h2>",
+             f"<p class=\"muted\">{escape(key('html.similar_note', lang))}</p>"]
+    for e, pairs in report.similarity.items():
+        if not pairs:
+            continue
+        parts.append(f"<h3 id=\"similar-{escape(e)}\">{escape(e)}</h3>")
+        header = tuple(key(f"html.column.{c}", lang) for c in ("student", "student", "similarity"))
+        rows = ((_link(stats, a), _link(stats, b), f"{score:.0%}") for a, b, score in pairs[:SHOWN_PAIRS])
+        parts.append(_table(header, rows, numeric=(2,)))
+        a, b, _ = pairs[0]
+        text_a, text_b = report.compared.get((a, e)), report.compared.get((b, e))
+        if text_a is None or text_b is None:
+            continue
+        lines_a, lines_b = shared_lines(text_a, text_b, report.stubs.get(e, ""))
+        parts.append("<div class=\"pair\">" + "".join(
+            f"<div><p>{escape(s)}</p><pre>{_code(t, m)}</pre></div>"
+            for s, t, m in ((a, text_a, lines_a), (b, text_b, lines_b))) + "</div>")
+    return parts
 
 
 def _short(text: str, limit: int = 300) -> str:

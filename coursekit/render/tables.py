@@ -55,15 +55,16 @@ def student_markdown(student: str, results: Sequence[ExerciseResult], problem: M
     """
     total = sum(r.score for r in results)
     max_total = sum(r.max_score for r in results)
+    total_line = key("report.total", lang, score=round(total, 2), max_score=round(max_total, 2))
     lines = [f"# {markdown_text(key('report.title', lang, student=student))}", "",
-             f"**{markdown_text(key('report.total', lang, score=total, max_score=max_total))}**", ""]
+             f"**{markdown_text(total_line)}**", ""]
     if problem:
         lines += [f"> {markdown_text(key('report.problem', lang, problem=problem))}", ""]
     columns = " | ".join(key(f"report.{c}", lang) for c in ("test", "points", "message"))
     header = f"| | {columns} |"
     for r in results:
-        heading = key("report.exercise", lang, exercise=r.exercise, title=title(r, lang), score=r.score,
-                      max_score=r.max_score)
+        heading = key("report.exercise", lang, exercise=r.exercise, title=title(r, lang),
+                      score=round(r.score, 2), max_score=round(r.max_score, 2))
         lines += [f"## {markdown_text(heading)}", ""]
         for note in r.notes:  # about the whole submission: said once, above the table
             lines += ["> " + markdown_text(line) for line in _BREAK.split(render(note, lang))] + [""]
@@ -72,6 +73,7 @@ def student_markdown(student: str, results: Sequence[ExerciseResult], problem: M
             mark = "✓" if t.passed else ("!" if t.internal_error else "✗")
             name = test_name(r.exercise, t, lang) + (f" *{key('report.hidden', lang)}*" if t.hidden else "")
             message = key("ok", lang) if t.passed else test_output_under_notes(t, r.notes, lang)
-            lines.append(f"| {mark} | {_cell(name)} | {t.score:g}/{t.max_score:g} | {_cell(message)} |")
+            points = f"{round(t.score, 2):g}/{round(t.max_score, 2):g}"  # at most two decimals
+            lines.append(f"| {mark} | {_cell(name)} | {points} | {_cell(message)} |")
         lines.append("")
     return "\n".join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coursekit.i18n import DEFAULT, render
 from coursekit.messages import Message, Param, in_domain, msg
-from coursekit.results import ExerciseResult, TestResult
+from coursekit.results import ADJUSTMENT, ExerciseResult, TestResult
 
 
 def words(message: Message | None, lang: str = DEFAULT) -> str:
@@ -18,7 +18,10 @@ def key(name: str, lang: str, /, **params: Param) -> str:
 
 
 def test_name(exercise: str, test: TestResult, lang: str) -> str:
-    """The test's name for people: its entry in the exercise's catalogue (the stable name if it has none)."""
+    """The test's name for people: its entry in the exercise's catalogue (the stable name if it has none);
+    a manual adjustment is named as one."""
+    if test.name == ADJUSTMENT:
+        return render(msg("adjust.test"), lang)
     return render(in_domain(exercise, test.name), lang)
 
 
