@@ -155,13 +155,24 @@ def _watch_fit(keras: Any) -> None:
             _FITS.append(seen)
         watch = Watch(seen)
         if len(args) > 5:  # fit(x, y, batch_size, epochs, verbose, callbacks, ...)
-            args = (*args[:5], [*(args[5] or []), watch], *args[6:])
+            args = (*args[:5], _with(args[5], watch, self), *args[6:])
         else:
-            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), watch]
+            kwargs["callbacks"] = _with(kwargs.get("callbacks"), watch, self)
         return original(self, *args, **kwargs)
 
     fit._coursekit_watched = True  # type: ignore[attr-defined]
     keras.Model.fit = fit
+
+
+def _with(callbacks: Any, watch: Any, model: Any) -> Any:
+    """The student's callbacks with ``watch`` added: to the list a keras CallbackList holds, else to a
+    new list."""
+    held = getattr(callbacks, "callbacks", None)
+    if isinstance(held, list):
+        watch.set_model(model)
+        held.append(watch)
+        return callbacks
+    return [*(callbacks or []), watch]
 
 
 def _fits(model: Any) -> list[dict[str, Any]]:
