@@ -70,6 +70,7 @@ class LocalCluster:
         self.folder = folder
         self.port = free_port()
         self.address = f"tcp://{HOST}:{self.port}"
+        self.tls: list[str] = []  # the TLS options of the scheduler and workers, when it uses TLS
         self.scheduler: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
 
@@ -79,23 +80,27 @@ class LocalCluster:
                                     stdin=subprocess.DEVNULL, cwd=self.folder, start_new_session=True,
                                     env={**os.environ, **(env or {})})
 
-    def start_scheduler(self) -> None:
+    def start_scheduler(self, tls: list[str] | None = None) -> None:
+        if tls:
+            self.tls = tls
+            self.address = f"tls://{HOST}:{self.port}"
+        protocol = ["--protocol", "tls", *self.tls] if self.tls else []
         self.scheduler = self._start(["distributed.cli.dask_scheduler", "--host", HOST, "--port",
-                                      str(self.port), "--no-dashboard"], "scheduler.log")
+                                      str(self.port), "--no-dashboard", *protocol], "scheduler.log")
         _wait_for_port(self.port, self.scheduler, self.folder / "scheduler.log")
 
     def start_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         n = len(self.workers)
         worker = self._start(["distributed.cli.dask_worker", self.address, "--host", HOST, "--nworkers", "1",
                               "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", f"w{n}",
-                              "--death-timeout", "60"], f"worker{n}.log", env)
+                              "--death-timeout", "60", *self.tls], f"worker{n}.log", env)
         self.workers.append(worker)
         return worker
 
-    def wait_for_workers(self, n: int) -> None:
+    def wait_for_workers(self, n: int, security: Any = None) -> None:
         from distributed import Client
 
-        with Client(self.address, timeout=START_S, set_as_default=False) as client:
+        with Client(self.address, timeout=START_S, set_as_default=False, security=security) as client:
             client.wait_for_workers(n, timeout=START_S)
 
     def stop(self) -> None:
@@ -117,7 +122,6 @@ def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
     previous = signal.signal(signal.SIGALRM, too_long)
     signal.alarm(TEST_S)
     try:
-        running.start_scheduler()
         yield running
     finally:
         signal.alarm(0)
@@ -179,6 +183,7 @@ def _wrong_version_copy(folder: Path) -> Path:
 
 def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_another_version_is_refused(
         cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
+    cluster.start_scheduler()
     cluster.start_worker()
     cluster.start_worker()
     other = _wrong_version_copy(tmp_path)
@@ -202,6 +207,7 @@ def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_anothe
 def test_a_worker_killed_mid_run_loses_nothing_and_blames_no_student(
         cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster.start_scheduler()
     victim = cluster.start_worker()
     cluster.start_worker()
     cluster.wait_for_workers(2)
@@ -232,6 +238,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_blames_no_student(
 
 def test_a_lost_scheduler_stops_the_run_and_the_next_run_resumes_locally(
         cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
+    cluster.start_scheduler()
     cluster.start_worker()
     cluster.start_worker()
     cluster.wait_for_workers(2)
@@ -308,6 +315,7 @@ def test_a_workers_reply_is_checked_against_the_cases_drawn_here() -> None:
 def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp_path: Path) -> None:
     """A student whose function never returns, graded with a long time limit: Ctrl-C while the job runs
     cancels the run's tasks on the scheduler and kills the job on the worker at once."""
+    cluster.start_scheduler()
     import psutil
     from distributed import Client
 
@@ -343,3 +351,32 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp
         if grading.poll() is None:
             grading.kill()
             grading.communicate()
+
+
+def test_a_tls_cluster_grades_with_the_coordinators_certificate_and_refuses_a_client_without_one(
+        cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
+    """Mutual TLS (tls:// and --cluster-security): the scheduler and worker hold a certificate of the
+    test's own CA; a coordinator without one cannot connect (one line, exit 2), one with it grades."""
+    from distributed import Security
+
+    made = Security.temporary()  # one self-signed certificate: the CA and every party's certificate
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    (certs / "ca.pem").write_text(made.tls_ca_file)
+    (certs / "key.pem").write_text(made.tls_client_key)
+    (certs / "tls.toml").write_text('ca_file = "ca.pem"\ncert = "ca.pem"\nkey = "key.pem"\n')
+    cluster.start_scheduler(["--tls-ca-file", str(certs / "ca.pem"), "--tls-cert", str(certs / "ca.pem"),
+                             "--tls-key", str(certs / "key.pem")])
+    cluster.start_worker()
+    cluster.wait_for_workers(1, Security(**cluster_module.security_settings(certs / "tls.toml")))
+    env = {**os.environ, "COURSEKIT_SECRET": SECRET.value, "COLUMNS": "400"}
+    grade = [sys.executable, "-m", "coursekit", "grade", str(CLASS), "--exercises", ",".join(FAULT_EXERCISES),
+             "--cluster", cluster.address, "--lang", "en"]
+    refused = subprocess.run([*grade, "--out", str(tmp_path / "refused"), "--cluster-wait", "5"],
+                             capture_output=True, text=True, timeout=300, env=env)
+    assert refused.returncode == 2 and "cannot be reached" in refused.stderr, refused.stderr[-2000:]
+    out = tmp_path / "out"
+    run = subprocess.run([*grade, "--out", str(out), "--cluster-security", str(certs / "tls.toml")],
+                         capture_output=True, text=True, timeout=TEST_S - 120, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert_same_outputs(out, local_runs[FAULT_EXERCISES])

@@ -358,7 +358,7 @@ def run_cluster(cluster: ClusterOptions, queue: _QueueLike, exercises: Mapping[s
     try:
         client = distributed.Client(cluster.address, security=security, timeout=cluster.wait_s,
                                     set_as_default=False, deserializers=["msgpack"])
-    except (OSError, TimeoutError, ValueError) as exc:
+    except Exception as exc:  # OSError, TimeoutError; TypeError or ValueError: TLS settings that do not fit
         raise ClusterError(f"--cluster: the scheduler at {cluster.address} cannot be reached: {exc}",
                            message=msg("cluster.unreachable", address=cluster.address,
                                        error=f"{type(exc).__name__}: {exc}")) from None
