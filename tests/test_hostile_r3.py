@@ -406,7 +406,7 @@ def shared_dense_model(keras, calls: int, units: int = 1024):
 
 
 def test_a_config_is_bounded_by_its_layer_calls_and_their_work(keras):
-    from graders import _keras_model as km
+    from graders.shared.judging import keras_model as km
 
     for calls, reason in ((150, "too_many_calls"), (60, "too_much_work")):
         config = keras.saving.serialize_keras_object(shared_dense_model(keras, calls))
@@ -441,9 +441,8 @@ def ex7_case(aspect: str, hidden: bool = False):
 
 
 def test_ex7_rebuilds_and_evaluates_the_model_in_a_sandboxed_job(keras, monkeypatch):
-    from graders._probe_training import make_reviews, model_probabilities
-
-    from graders import _keras_model as km
+    from graders.ex7.probes.training import make_reviews, model_probabilities
+    from graders.shared.judging import keras_model as km
     from graders.shared.reference import keras_build as _keras_build
 
     ex7, case = ex7_case("accuracy")
@@ -593,9 +592,8 @@ def test_the_hidden_accuracy_case_follows_a_rule_the_handout_does_not_hold(keras
     """Weights set by hand from the public rule score 0.99 on the public new reviews and chance on the
     hidden case's, whose rule (a permutation of the token ids) is drawn per student from the secret and
     never sent to the student's process but as the training data itself."""
-    from graders._probe_training import make_reviews, model_probabilities
-
-    from graders import ex7_judge
+    from graders.ex7 import judge as ex7_judge
+    from graders.ex7.probes.training import make_reviews, model_probabilities
 
     namespace: dict[str, object] = {}
     exec(compile(FORGED, "forged", "exec"), namespace)
@@ -621,7 +619,7 @@ def test_ex7_answer_digests_are_salted_and_not_read_off_in_one_line():
     still says which letter is right, so four tries find it (what SECURITY.md says, and no more)."""
     import hashlib
 
-    from graders import ex7_judge
+    from graders.ex7 import judge as ex7_judge
 
     answers = [c for c in EX7.public_cases() if c.function == "ANSWERS"]
     expected = EX7.expected_values(answers)

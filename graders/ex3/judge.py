@@ -9,7 +9,7 @@ judges with the same function, the expected values and the mistakes' tables read
 ``coursekit/judges.py``). Everything else is read from the model the student's process reported: its
 config (checked against ``graders/shared/judging/keras_model.py``'s allowlist), its measured table, outputs
 and
-compile settings. The messages are entries of the ex3 catalogue (``graders/locale/{en,zh}/LC_MESSAGES/
+compile settings. The messages are entries of the ex3 catalogue (``graders/ex3/locale/{en,zh}/LC_MESSAGES/
 ex3.po``).
 """
 

@@ -61,7 +61,7 @@ LESSON_HISTORY: Mapping[str, list[float]] = {
 }
 ANSWER_KEY: Mapping[str, str] = {"q1": "B", "q2": "C", "q3": "A"}
 # Each question's salt for its answer's digest (ex7_judge.answer_digest): random, chosen once; a course
-# may change them (then regenerate graders/cache/ex7.json: python -m coursekit.refcache ex7).
+# may change them (then regenerate graders/ex7/cache.json: python -m coursekit.refcache ex7).
 ANSWER_SALTS: Mapping[str, str] = {"q1": "8e5636710f0e951afc3bf2ce9ddef052",
                                    "q2": "8a837a3d1309be141a4ea5cb936b3556",
                                    "q3": "c34c5d6b382b49adbea55f8bad18fed1"}

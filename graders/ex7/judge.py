@@ -249,7 +249,7 @@ def _training_problem(got: Any) -> Verdict | None:
 
 
 def _unobserved(got: Mapping[str, Any], iterations: int) -> Verdict | None:
-    """Why the model returned is not what fit was seen training (graders/_probe_training.py watches every
+    """Why the model returned is not what fit was seen training (graders/ex7/probes/training.py watches every
     fit call of the train_imdb call), or None: its steps are the optimiser's, each epoch's loss is its last
     step's running loss, and the weights returned are those the last fit left."""
     fits = [f for f in got.get("fits") or [] if isinstance(f, Mapping) and f.get("same_model") is True]

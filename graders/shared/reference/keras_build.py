@@ -1,17 +1,15 @@
 """Rebuilding a student's model (ex3's, ex7's) where a time and a memory limit hold.
 
-A model's config comes from the student's process. :func:`graders._keras_model.check_config` bounds it
-as data first (classes, layer count, sizes, input shapes, an estimate of the weights), but deserializing
-and building it still costs what Keras makes of it, so the grading worker never does that itself: it
-runs :func:`graders._keras_model.rebuild_and_measure` as a job of its own, through this process's fork
-server with Keras preloaded (``shared_server``), in the same sandbox and under the same kind of limits
-as the student's code (:data:`BUILD_LIMITS`). ``graders/shared/judging/keras_model.py`` and the probe
-module it takes
-``measure`` from (``graders/shared/probes/keras_model.py``) are copied into the job's folder as they are:
-neither
-imports anything of coursekit when it runs, and the first finds the second beside it. What comes back is
-plain data through ``coursekit/wire.py``, checked here like any result. ex7's trained model is rebuilt,
-given its weights and run on the grader's reviews the same way (:func:`predict_config`).
+A model's config comes from the student's process. :func:`..judging.keras_model.check_config` bounds it as
+data first (classes, layer count, sizes, input shapes, an estimate of the weights), but deserializing and
+building it still costs what Keras makes of it, so the grading worker never does that itself: it runs
+:func:`..judging.keras_model.rebuild_and_measure` as a job of its own, through this process's fork server
+with Keras preloaded (``shared_server``), in the same sandbox and under the same kind of limits as the
+student's code (:data:`BUILD_LIMITS`). ``graders/shared/judging/keras_model.py`` and the probe module it
+takes ``measure`` from (``graders/shared/probes/keras_model.py``) are copied into the job's folder as they
+are: neither imports anything of coursekit when it runs, and the first finds the second beside it. What
+comes back is plain data through ``coursekit/wire.py``, checked here like any result. ex7's trained model
+is rebuilt, given its weights and run on the grader's reviews the same way (:func:`predict_config`).
 """
 
 from __future__ import annotations
