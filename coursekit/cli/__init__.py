@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from coursekit.cli import check_cmd, course_cmd, export_cmd, grade_cmd, list_cmd, release_cmd
+from coursekit.cli import check_cmd, course_cmd, export_cmd, grade_cmd, list_cmd, new_cmd, release_cmd
 
 app = typer.Typer(name="coursekit", help="Exercises and grading for the recurrent-networks lesson.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -13,6 +13,7 @@ app.command("check")(check_cmd.check)
 app.command("grade")(grade_cmd.grade)
 app.command("release")(release_cmd.release)
 app.command("init-course")(course_cmd.init_course)
+app.command("new")(new_cmd.new)
 app.add_typer(export_cmd.export_app, name="export")
 
 

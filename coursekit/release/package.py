@@ -23,8 +23,8 @@ from typing import Any
 from coursekit import content
 
 # Left out of the handout's copy of coursekit (paths relative to the coursekit package).
-LEFT_OUT = ("batch", "release", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
-            "cli/export_cmd.py", "cli/release_cmd.py")
+LEFT_OUT = ("batch", "release", "scaffold", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
+            "cli/export_cmd.py", "cli/release_cmd.py", "cli/new_cmd.py")
 # The handout's own versions of the modules it replaces.
 REGISTRY = '''"""The exercises of this handout, by id, judged from the data coursekit release computed."""
 
