@@ -51,8 +51,8 @@ class Case:
 
 def call_key(case: Case) -> str:
     """A hash of the call ``case`` makes: its function, probe, arguments and probe data. Cases with equal
-    keys ask the student's function the same thing and have the same expected value. (``refcache.case_key``
-    keys the stored cache through the wire format's JSON, about a hundred times slower on arrays.)"""
+    keys ask the student's function the same thing and have the same expected value: it groups the calls
+    of one process, never a stored value (coursekit/refcache compares stored inputs by value)."""
     digest = hashlib.sha256()
 
     def add(value: Any) -> None:
@@ -140,9 +140,17 @@ class Exercise(ABC):
             raise ValueError(f"{self.id}: mistake {mistake_id!r} is not in {type(self).__name__}.mistake_ids")
         return Mistake(mistake_id, output, self.id, tuple(params.items()))
 
-    @abstractmethod
     def public_cases(self) -> list[Case]:
-        """The cases ``coursekit check`` runs; the same list every time."""
+        """The cases ``coursekit check`` (and ``grade``, and the handout) runs, the same on every machine:
+        the grader's own (:meth:`generate_public_cases`) with the inputs stored in its folder's
+        ``cache.json`` in place of regenerated ones, whose last bits depend on the CPU
+        (coursekit/refcache)."""
+        return refcache.stored_cases(self, self.generate_public_cases())
+
+    @abstractmethod
+    def generate_public_cases(self) -> list[Case]:
+        """The public cases as the grader makes them (from a seed): the same list every time, up to the last
+        bits of the floats computed on this CPU. Read through :meth:`public_cases`."""
 
     @abstractmethod
     def hidden_cases(self, rng: np.random.Generator,

@@ -25,7 +25,6 @@ code, and its ``explain_error`` when it has one. The full coursekit never reads 
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import importlib
 import importlib.util
@@ -100,6 +99,9 @@ class HandoutExercise(Exercise):
     def public_cases(self) -> list[Case]:
         self.ensure_requirements()
         return list(self._cases)
+
+    def generate_public_cases(self) -> list[Case]:
+        return list(self._cases)  # the cases are data here, stored when release ran
 
     def hidden_cases(self, rng: np.random.Generator,
                      shape_rng: np.random.Generator | None = None) -> list[Case]:
@@ -202,24 +204,8 @@ def _from_plain(value: Any) -> Any:
 
 
 def inputs(data: Any) -> Any:
-    """A case's inputs from the wire format, arrays keeping their dtype (a float32 case stays float32).
-
-    ``wire.decode`` reads what a student process sent and gives every array as float64; inputs are the
-    grader's own values, sent to the student as they were drawn.
-    """
-    if isinstance(data, list):
-        return [inputs(v) for v in data]
-    if isinstance(data, dict) and len(data) == 1:
-        (tag, body), = data.items()
-        if tag == "$tuple":
-            return tuple(inputs(v) for v in body)
-        if tag == "$dict":
-            return {inputs(k): inputs(v) for k, v in body}
-        if tag == "$array":
-            dtype = np.dtype(str(body["dtype"]))
-            raw = base64.b64decode(body["b64"])
-            return np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(body["shape"])
-    return wire.decode(data)
+    """A case's inputs from the wire format, arrays keeping their dtype (``wire.decode_inputs``)."""
+    return wire.decode_inputs(data)
 
 
 def data_folder() -> Path:

@@ -152,6 +152,27 @@ def _decode_array(body: Any) -> np.ndarray:
     return np.frombuffer(raw, dtype=dt).astype(np.float64).reshape(shape)
 
 
+def decode_inputs(data: Any) -> Any:
+    """A case's inputs from the wire format, arrays keeping their dtype (a float32 case stays float32).
+
+    ``wire.decode`` reads what a student process sent and gives every array as float64; inputs are the
+    grader's own values, sent to the student as they were drawn.
+    """
+    if isinstance(data, list):
+        return [decode_inputs(v) for v in data]
+    if isinstance(data, dict) and len(data) == 1:
+        (tag, body), = data.items()
+        if tag == "$tuple":
+            return tuple(decode_inputs(v) for v in body)
+        if tag == "$dict":
+            return {decode_inputs(k): decode_inputs(v) for k, v in body}
+        if tag == "$array":
+            dtype = np.dtype(str(body["dtype"]))
+            raw = base64.b64decode(body["b64"])
+            return np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(body["shape"])
+    return decode(data)
+
+
 def _describe(data: Any) -> str:
     text = repr(data)
     return f"{type(data).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"

@@ -14,6 +14,7 @@ process holding every case, through one fork server per set of preloaded modules
 from __future__ import annotations
 
 import ast
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -23,16 +24,23 @@ import numpy as np
 import pytest
 from conftest import text
 
+from coursekit import content
 from coursekit.batch.worker import cases_for
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise, shared_calls
+from coursekit.i18n import render
 from coursekit.messages import verbatim
-from coursekit.registry import exercise_ids, get_exercise
+from coursekit.registry import content_package, exercise_ids, get_exercise
 from coursekit.results import ExerciseResult
 from coursekit.sandbox.forkserver import ForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
+# The content package's folder and the course folder holding it (exercises/, solutions/): the
+# repository's, or another lesson's package chosen with $COURSEKIT_CONTENT (tests/test_new.py).
+CONTENT = content.folder(content_package())
+assert CONTENT is not None
+COURSE = CONTENT.parent
 IDS = exercise_ids()
 
 
@@ -53,7 +61,7 @@ def test_probes_are_grader_modules_that_import_nothing_from_coursekit(exercise_i
     for name, path in exercise.probes.items():
         assert name not in ("value", "typed"), f"{name} is a built-in probe's name"
         assert path.is_absolute() and path.is_file(), f"{exercise_id}: probe {name} at {path}"
-        assert path.parent.name == "probes" and path.is_relative_to(ROOT / "graders"), (
+        assert path.parent.name == "probes" and path.is_relative_to(CONTENT), (
             f"{exercise_id}: probe {name} lives outside a probes/ folder of graders/")
         imported = top_level_imports(path)
         assert not imported & {"coursekit", "graders", "."}, f"{path.name} imports {sorted(imported)}"
@@ -118,7 +126,7 @@ def failures(result: ExerciseResult) -> list[str]:
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_solution_gets_full_marks_on_public_and_hidden_cases(
         exercise_id: str, batch_graded: Callable[[str, Path], ExerciseResult]) -> None:
-    result = batch_graded(exercise_id, ROOT / "solutions")
+    result = batch_graded(exercise_id, COURSE / "solutions")
     assert any(t.hidden for t in result.tests)
     assert not failures(result), failures(result)
     assert result.score == result.max_score > 0
@@ -127,10 +135,36 @@ def test_the_solution_gets_full_marks_on_public_and_hidden_cases(
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_stub_gets_zero_without_a_crash(
         exercise_id: str, batch_graded: Callable[[str, Path], ExerciseResult]) -> None:
-    result = batch_graded(exercise_id, ROOT / "exercises")
+    result = batch_graded(exercise_id, COURSE / "exercises")
     assert result.score == 0 and result.tests
     assert not any(t.internal_error for t in result.tests), failures(result)
     assert not result.notes, result.notes  # no process died: every case got an answer from the stub
+
+
+def wrong_files(exercise_id: str) -> list[Path]:
+    """The exercise folder's ``mistakes/<mistake_id>.py``: one wrong submission per named mistake."""
+    folder = CONTENT / exercise_id / "mistakes"
+    return sorted(folder.glob("*.py")) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize(("exercise_id", "wrong"), [(i, p) for i in IDS for p in wrong_files(i)],
+                         ids=lambda v: v if isinstance(v, str) else v.stem)
+def test_each_wrong_file_is_caught_naming_its_mistake_in_both_languages(exercise_id: str, wrong: Path,
+                                                                        tmp_path: Path) -> None:
+    exercise = get_exercise(exercise_id)
+    assert wrong.stem in exercise.mistake_ids, f"{wrong.name}: no such mistake id in {exercise_id}"
+    shutil.copy(wrong, tmp_path / exercise.filename)
+    cases = exercise.public_cases()
+    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
+    named = [t for t in result.tests if t.mistake == wrong.stem]
+    assert named and result.score < result.max_score, [(t.name, t.mistake) for t in result.tests]
+    for lang in ("en", "zh"):
+        assert all(render(t.hint, lang, strict=True) for t in named if t.hint is not None)
+
+
+def test_every_grader_makes_its_public_cases_through_the_stored_inputs() -> None:
+    for exercise_id in IDS:  # public_cases() is the engine's: it puts the stored inputs in place
+        assert type(get_exercise(exercise_id)).public_cases is Exercise.public_cases, exercise_id
 
 
 # ---- the engine's side: a grader's probe from its own file, and one call for cases that share it --------

@@ -132,10 +132,10 @@ def test_public_cases_cover_what_the_issue_asks() -> None:
 
 
 def test_public_cases_are_the_same_every_time() -> None:
-    from coursekit.refcache import case_key
+    from coursekit.exercise import call_key
 
     again = get_exercise("ex1").public_cases()
-    assert [case_key(c) for c in EX1.public_cases()] == [case_key(c) for c in again]
+    assert [call_key(c) for c in EX1.public_cases()] == [call_key(c) for c in again]
 
 
 def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> None:

@@ -9,13 +9,11 @@ recompiles every .po and fails when a committed .mo disagrees with it. Needs Bab
 
 from __future__ import annotations
 
-import io
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from coursekit.scaffold import compiled_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE_DIRS = (ROOT / "coursekit" / "locale", *sorted(ROOT.glob("graders/*/locale")))
@@ -27,18 +25,9 @@ def sources() -> list[Path]:
 
 
 def compiled(po: Path) -> bytes:
-    """The .mo bytes of ``po``; raises ValueError for a fuzzy or empty translation."""
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=po.parents[1].name, domain=po.stem)
-    for message in catalog:
-        if message.id and (message.fuzzy or not message.string):
-            raise ValueError(f"{po}: entry {message.id!r} is fuzzy or untranslated")
-    # Babel stamps the current time in the header unless told otherwise: fixed dates make the .mo a
-    # function of the .po alone, so that recompiling changes nothing in git.
-    catalog.creation_date = catalog.revision_date = FIXED_DATE
-    out = io.BytesIO()
-    write_mo(out, catalog)
-    return out.getvalue()
+    """The .mo bytes of ``po``; raises ValueError for a fuzzy or empty translation (coursekit new compiles
+    the same way)."""
+    return compiled_catalogue(po)
 
 
 def main() -> int:

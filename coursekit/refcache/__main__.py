@@ -10,19 +10,22 @@ from pathlib import Path
 
 from coursekit import wire
 from coursekit.exercise import Exercise
-from coursekit.refcache import cache_path, case_key
+from coursekit.refcache import FORMAT, cache_path, call_data
 from coursekit.registry import all_exercises, get_exercise
 
 
 def write(exercise: Exercise) -> Path:
-    """Compute every public case with Keras and write the cache file (atomically)."""
+    """Compute every public case with Keras and write the cache file (atomically): each case's call, its
+    inputs as stored already when they still equal the grader's by value (so a rewrite on another machine
+    keeps them), and Keras's answer for them."""
     import keras
 
     cases = exercise.public_cases()
     data = {
         "exercise": exercise.id,
+        "format": FORMAT,
         "keras_version": keras.__version__,
-        "cases": {c.name: {"key": case_key(c), "expected": wire.encode(exercise.reference(c))}
+        "cases": {c.name: {"call": call_data(c), "expected": wire.encode(exercise.reference(c))}
                   for c in cases},
     }
     path = cache_path(exercise.id)

@@ -98,7 +98,7 @@ class RnnForward(Exercise):
         c = rng.normal(0, 0.5, (n_out,)).astype(dtype)
         return Case(name, "rnn_output", (s, V, c), hidden=hidden)
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         r = np.random.default_rng(20261127)
         return [
             self._cell_case("cell: batch 1, input_dim 3, units 4", r, 1, 3, 4, "float64"),

@@ -119,7 +119,7 @@ class ParamCount(Exercise):
 
     # --- cases ------------------------------------------------------------------------------------
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         emb, rnn = _layer("Embedding", input_dim=10000, output_dim=32), _layer("SimpleRNN", units=32)
         seq = _layer("SimpleRNN", units=32, return_sequences=True)
         return [

@@ -133,7 +133,7 @@ class StackedRnn(Exercise):
 
     # --- cases ------------------------------------------------------------------------------------
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         def case(name: str, function: str, *, aspect: Literal["model", "compile"] = "model",
                  **kwargs: int) -> Case:
             return ModelCase(name, function, (), kwargs, probe="keras_model", aspect=aspect)

@@ -133,7 +133,7 @@ class LstmGru(Exercise):
         name = f"hidden {spec.name}" if hidden else spec.name
         return Case(name, spec.function, args, kwargs, hidden=hidden)
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         rng = np.random.default_rng(20261204)
         return [self._case(spec, rng) for spec in SPECS]
 

@@ -107,7 +107,7 @@ class Bidirectional(Exercise):
         name = f"hidden {spec.name}" if hidden else spec.name
         return Case(name, "bidirectional_forward", (x, forward, backward), kwargs, hidden=hidden)
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         rng = np.random.default_rng(20261205)
         return [self._case(spec, rng) for spec in SPECS]
 

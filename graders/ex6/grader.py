@@ -80,7 +80,7 @@ class Sequences(Exercise):
 
     # --- cases ------------------------------------------------------------------------------------
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         r = np.random.default_rng(20261201)
         mixed = [[5, 12, 7], [3, 9, 14, 2, 8, 11, 6], [], [4, 4, 13, 1, 2]]
         long = _reviews(r, 5, (12, 20), 50)

@@ -120,7 +120,7 @@ class ImdbTraining(Exercise):
 
     # --- cases ------------------------------------------------------------------------------------
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         lesson = {"seed": 13, "reviews": 40, "shortest": 5, "longest": 650, "top_rank": 20_000}
         small = {"seed": 14, "reviews": 100, "shortest": 3, "longest": 150, "top_rank": 20_000}
         sizes = "max_features=100, embed_dim=16, units=16"

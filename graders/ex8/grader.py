@@ -136,7 +136,7 @@ class Bptt(Exercise):
             float(norm * (rng.uniform(0.2, 0.6) if spec.norm == "over" else rng.uniform(1.5, 3.0))), 3)
         return Case(name, spec.function, (grads, clip_norm), hidden=hidden)
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         rng = np.random.default_rng(20261201)
         return [self._case(s, rng, s, s.name, hidden=False) for s in SPECS]
 
