@@ -23,7 +23,9 @@ FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def sources() -> list[Path]:
-    return sorted(p for d in LOCALE_DIRS for p in d.glob("*/LC_MESSAGES/*.po"))
+    """Every .po: the engine's, the flat graders' and each exercise folder's (``graders/exN/locale``)."""
+    folders = (*LOCALE_DIRS, *sorted(ROOT.glob("graders/*/locale")))
+    return sorted(p for d in folders for p in d.glob("*/LC_MESSAGES/*.po"))
 
 
 def compiled(po: Path) -> bytes:
