@@ -6,20 +6,28 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS
+from conftest import EXERCISES, ROOT, SOLUTIONS, GradeFiles, text
 
+from coursekit import refcache
 from coursekit.exercise import Case
+from coursekit.grading import grade_exercise
+from coursekit.i18n import LANGUAGES, render
+from coursekit.messages import in_domain
+from coursekit.results import ExerciseResult
 from graders.ex10 import _dnc as dnc
 from graders.ex10 import grader as ex10
 
 FILE = "ex10_dnc.py"
 EX10 = ex10.EXERCISE
+SPECS = ex10.SPECS
 SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
 STUB = (EXERCISES / FILE).read_text(encoding="utf-8")
 WRONG_FILES = ROOT / "graders" / "ex10" / "mistakes"
@@ -420,3 +428,135 @@ def test_the_worked_examples_are_the_solutions_answers() -> None:
     np.testing.assert_allclose(shown("read_weighting"),
                                run("read_weighting", [[[0.1, 0, 0.3]]], [[[0.2, 0.3, 0.5]]], [[[0, 0, 0.1]]],
                                    [[[0.5, 0.3, 0.2]]]))
+
+
+# ---- the judge of directional_weights' pair -----------------------------------------------------------
+
+def directions_case() -> tuple[Case, np.ndarray]:
+    case = cases_of("directional_weights")[0]
+    return case, dnc.directional_weights(*(np.asarray(a, dtype=np.float64) for a in case.args))
+
+
+def test_the_pair_is_judged_part_by_part_and_names_the_part() -> None:
+    case, expected = directions_case()
+    forward, backward = expected
+    assert EX10.judge(case, (forward, backward), expected).passed
+    assert EX10.judge(case, [forward, backward], expected).passed
+    verdict = EX10.judge(case, (forward, backward + 0.01), expected)
+    assert not verdict.passed and verdict.mistake is None and verdict.message is not None
+    assert "backward (the second of the pair)" in render(verdict.message, "en", strict=True)
+    assert "反向权重" in render(verdict.message, "zh", strict=True)
+    swapped = EX10.judge(case, (backward, forward), expected)
+    assert swapped.mistake is not None and swapped.mistake.id == ex10.DIRECTIONS_SWAPPED
+
+
+@pytest.mark.parametrize("got", ["stacked", "one", "three"])
+def test_anything_but_a_pair_is_told_what_to_return(got: str) -> None:
+    case, expected = directions_case()
+    value = {"stacked": expected, "one": expected[0], "three": (expected[0], expected[1], expected[0])}[got]
+    verdict = EX10.judge(case, value, expected)
+    assert not verdict.passed and verdict.message is not None
+    assert "expected a pair (forward, backward)" in render(verdict.message, "en", strict=True)
+    assert "期望返回一对数组 (forward, backward)" in render(verdict.message, "zh", strict=True)
+
+
+# ---- the solution and the stub, graded ---------------------------------------------------------------
+
+def test_the_numpy_equations_the_mistakes_start_from_equal_the_cached_keras_answers() -> None:
+    cases = EX10.public_cases()
+    expected = refcache.load(EX10, cases)
+    assert set(expected) == {c.name for c in cases}, "every public case is cached"
+    for case in cases:
+        mine = getattr(dnc, case.function)(*(np.asarray(a, dtype=np.float64) for a in case.args))
+        np.testing.assert_allclose(mine, expected[case.name], rtol=1e-10, atol=1e-12, err_msg=case.name)
+
+
+def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
+    result = grade_files("ex10", {FILE: None})
+    assert result.passed, [text(t) for t in result.tests if not t.passed]
+    assert result.score == result.max_score == EX10.public_points() == len(SPECS)
+
+
+@pytest.mark.parametrize("seed, class_seed", [(0, None), (8, 10)])
+def test_the_solution_gets_full_marks_on_hidden_cases_against_live_keras(
+        tmp_path: Any, keras: ModuleType, seed: int, class_seed: int | None) -> None:
+    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
+    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
+    cases = EX10.hidden_cases(np.random.default_rng(seed), shape_rng)
+    result = grade_exercise(EX10, tmp_path, cases, EX10.expected_values(cases))
+    assert result.passed, [text(t) for t in result.tests if not t.passed]
+
+
+def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
+    result = grade_files("ex10", {FILE: STUB})
+    assert result.score == 0 and len(result.tests) == len(EX10.public_cases())
+    assert all("is not implemented yet" in text(t) and not t.internal_error for t in result.tests)
+
+
+def test_check_does_not_import_tensorflow() -> None:
+    code = ("import sys; from pathlib import Path; from coursekit.check import check; "
+            f"r = check('ex10', Path({str(SOLUTIONS)!r})); "
+            "print(r.score, r.max_score, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [f"{len(SPECS)}.0", f"{len(SPECS)}.0", "False", "False"]
+
+
+def test_importing_keras_scores_zero_with_the_reason(grade_files: GradeFiles) -> None:
+    result = grade_files("ex10", {FILE: "from keras import ops\n" + SOLUTION})
+    assert result.score == 0 and all("keras, tensorflow, torch or jax" in text(t) for t in result.tests)
+
+
+# ---- the mistakes: one wrong file each in graders/ex10/mistakes/ --------------------------------------
+
+# mistake id -> the one function whose tests its wrong file must fail
+BROKEN = {
+    ex10.RETENTION_IGNORED: "usage", ex10.RETENTION_SUM: "usage",
+    ex10.LOCATION_ORDER: "allocation", ex10.PRODUCT_INCLUSIVE: "allocation",
+    ex10.WRITE_GATE_IGNORED: "write_weighting", ex10.PRECEDENCE_NOT_DECAYED: "precedence",
+    ex10.DIAGONAL_KEPT: "link_matrix", ex10.LINK_TRANSPOSED: "link_matrix",
+    ex10.DIRECTIONS_SWAPPED: "directional_weights", ex10.MODES_ORDER: "read_weighting",
+}
+# mistake id -> (its wrong file's source, the function it breaks): tests/test_mistakes.py and
+# tests/test_release.py read this table too
+MISTAKES: dict[str, tuple[str, str]] = {
+    path.stem: (path.read_text(encoding="utf-8"), BROKEN.get(path.stem, "?"))
+    for path in sorted(WRONG_FILES.glob("*.py"))}
+
+
+def test_there_is_one_wrong_file_per_named_mistake() -> None:
+    assert set(MISTAKES) == set(BROKEN) == EX10.mistake_ids
+
+
+@pytest.mark.parametrize("key", sorted(MISTAKES))
+def test_each_wrong_file_is_the_solution_with_one_function_changed(key: str) -> None:
+    def functions(source: str) -> dict[str, str]:
+        return {n.name: ast.dump(n) for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+
+    mine, solution = functions(MISTAKES[key][0]), functions(SOLUTION)
+    assert set(mine) == set(solution)
+    assert [name for name in solution if mine[name] != solution[name]] == [BROKEN[key]]
+
+
+def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
+    cases = {c.name: c.function for c in EX10.public_cases()}
+    out: dict[str, list[Any]] = {}
+    for t in result.tests:
+        out.setdefault(cases[t.name], []).append(t)
+    return out
+
+
+@pytest.mark.parametrize("key", sorted(MISTAKES))
+def test_each_common_mistake_is_caught_and_named(graded_once: Callable[[str, str], ExerciseResult],
+                                                key: str) -> None:
+    source, broken = MISTAKES[key]
+    for function, results in by_function(graded_once("ex10", source)).items():
+        if function != broken:
+            assert all(t.passed for t in results), f"{key} must not cost {function} its points"
+            continue
+        failed = [t for t in results if not t.passed]
+        assert failed, f"{key}: no {function} test failed"
+        for lang in LANGUAGES:  # named in both languages, with the same id
+            named = render(in_domain("ex10", key), lang, strict=True)
+            assert any(t.mistake == key and named in text(t, lang) for t in failed), \
+                [text(t, lang) for t in failed]
+        assert all(t.mistake in (key, None) for t in failed), [t.mistake for t in failed]

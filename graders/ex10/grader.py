@@ -22,8 +22,9 @@ import numpy as np
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.messages import Mistake
-from graders.ex10 import _dnc as dnc
-from graders.ex10 import judge as ex10_judge
+
+from . import _dnc as dnc
+from . import judge as ex10_judge
 
 # The named mistakes; their text is in locale/{en,zh}/LC_MESSAGES/ex10.po beside this file.
 RETENTION_IGNORED = "retention_ignored"
@@ -218,7 +219,7 @@ class DncAddressing(Exercise):
 
     # --- judgement ----------------------------------------------------------------------------------
 
-    judge_module = "graders.ex10.judge"
+    judge_module = f"{__package__}.judge"
     mistake_ids = frozenset({RETENTION_IGNORED, RETENTION_SUM, LOCATION_ORDER, PRODUCT_INCLUSIVE,
                              DIAGONAL_KEPT, LINK_TRANSPOSED, DIRECTIONS_SWAPPED, MODES_ORDER,
                              WRITE_GATE_IGNORED, PRECEDENCE_NOT_DECAYED})
