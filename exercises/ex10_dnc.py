@@ -19,12 +19,14 @@ You implement the seven functions below, following Graves et al. (2016), "Hybrid
 network with dynamic external memory" (Nature 538), Methods, "Memory addressing". Use numpy only
 (importing keras, tensorflow, torch or jax scores 0 for this exercise).
 
-形状 / Shapes (batch-major; N 个位置 / N locations, R 个读头 / R read heads, 一个写头 / one write head):
-    写权重、使用率、分配权重、优先权重 / write weighting, usage, allocation, precedence   (batch, N)
-    读权重、正向与反向权重 / read weightings, forward and backward weightings             (batch, R, N)
-    链接矩阵 / the link matrix L                                                         (batch, N, N)
-    释放门 / free gates (batch, R);  分配门、写入门 / allocation and write gates (batch,);
-    读模式 / read modes (batch, R, 3);  所有的门都在 [0, 1] 里 / every gate is in [0, 1]
+形状 / Shapes (batch-major):
+    N 个位置、R 个读头、一个写头 / N locations, R read heads, one write head
+    w^w, a         (batch, N)      写权重、分配权重 / the write and allocation weightings
+    u, p           (batch, N)      使用率、优先权重 / the usage and the precedence weighting
+    w^r, f, b      (batch, R, N)   读权重、正向与反向权重 / read weightings, forward and backward weightings
+    L              (batch, N, N)   时序链接矩阵 / the temporal link matrix
+    free_gates (batch, R);  allocation_gate, write_gate (batch,);  read_modes (batch, R, 3)
+    所有的门都在 [0, 1] 里 / every gate is in [0, 1]
 
 DNC 的一个时间步 / One timestep of the DNC (t - 1: the previous timestep's values):
     u_t   = usage(u_{t-1}, w^w_{t-1}, f_t, w^r_{t-1})      使用率 / usage
