@@ -41,6 +41,7 @@ from test_ex6 import MISTAKES as EX6_MISTAKES
 from test_ex7 import MISTAKES as EX7_MISTAKES
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
+from test_ex10 import MISTAKES as EX10_MISTAKES
 
 from coursekit import refcache
 from coursekit.check import check
@@ -60,12 +61,14 @@ MISTAKES: dict[str, dict[str, str]] = {
     "ex6": {name: source for name, (source, _) in EX6_MISTAKES.items()},
     "ex8": {name: source for name, (source, _) in EX8_MISTAKES.items()},
     "ex9": {name: source for name, (source, _) in EX9_MISTAKES.items()},
+    "ex10": {name: source for name, (source, _) in EX10_MISTAKES.items()},
 }
 # The mistake names each exercise's sources above must make coursekit name.
 ASKED: dict[str, set[str]] = {
     **{i: set(MISTAKES[i]) for i in ("ex1", "ex2", "ex4", "ex5", "ex6")},
     "ex8": {name for _, names in EX8_MISTAKES.values() for name in names.values()},
     "ex9": set(EX9_MISTAKES),
+    "ex10": set(EX10_MISTAKES),
 }
 NUMPY_ONLY = [i for i in HANDED_OUT if get_exercise(i).forbidden_imports != ()]
 # Exercises whose values are integers and strings: the handout's messages equal the full coursekit's to
@@ -130,13 +133,20 @@ def test_no_solution_grader_reference_batch_or_grade_command_is_in_it(handout: P
     texts = {p.read_bytes() for p in files}
     # Probes, judge modules, and the one helper a judge imports: _keras_model.py (a model's config read
     # against an allowlist; it holds no reference: the reference models are built by graders/ex3.py).
-    shippable = {"__init__.py", "_keras_model.py", *(p.name for p in (ROOT / "graders").glob("_probe*.py")),
-                 *(p.name for p in (ROOT / "graders").glob("*_judge.py"))}
+    # An exercise folder (graders/ex10/) ships its judge and its package's __init__.py, nothing else.
+    graders = ROOT / "graders"
+    shippable = {"__init__.py", "_keras_model.py", *(p.name for p in graders.glob("_probe*.py")),
+                 *(p.name for p in graders.glob("*_judge.py")),
+                 *(str(p.relative_to(graders)) for p in graders.glob("ex*/judge.py")),
+                 *(str(p.relative_to(graders)) for p in graders.glob("ex*/__init__.py"))}
     reference = {"_recurrent.py", "_bptt.py", "_ntm.py", "_keras_ref.py", "_keras_build.py",
-                 "_keras_model_tables.py", *(p.name for p in (ROOT / "graders").glob("ex[0-9].py"))}
-    assert not reference & shippable
-    for source in [*SOLUTIONS.glob("*.py"), *(ROOT / "graders").glob("*.py")]:
-        if source.name not in shippable:
+                 "_keras_model_tables.py", *(p.name for p in graders.glob("ex[0-9].py")),
+                 *(str(p.relative_to(graders)) for p in graders.glob("ex*/*.py") if p.name not in
+                   ("judge.py", "__init__.py")),
+                 *(str(p.relative_to(graders)) for p in graders.glob("ex*/mistakes/*.py"))}
+    assert not reference & shippable and "ex10/grader.py" in reference
+    for source in [*SOLUTIONS.glob("*.py"), *graders.rglob("*.py")]:
+        if source.parent == SOLUTIONS or str(source.relative_to(graders)) not in shippable:
             assert source.read_bytes() not in texts, source
     names = {str(p.relative_to(handout)) for p in files}
     assert not [n for n in names if n.startswith(("solutions", "coursekit/batch", "coursekit/release"))]
