@@ -54,6 +54,7 @@ def locale_dirs() -> tuple[Path, ...]:
     spec = importlib.util.find_spec("graders")
     if spec is not None and spec.submodule_search_locations:
         dirs += [Path(p) / "locale" for p in spec.submodule_search_locations]
+        dirs += [d for p in spec.submodule_search_locations for d in sorted(Path(p).glob("ex*/locale"))]
     return tuple(dirs)
 
 

@@ -101,7 +101,8 @@ def code_version(exercise_id: str, grader_module: str, dirs: Mapping[str, Path] 
     h = hashlib.sha256(f"coursekit={__version__};{library_versions()}".encode())
     for module, path in sorted(source_files((grader_module, *ENGINE_MODULES), dirs).items()):
         h.update(b"\0" + module.encode() + b"\0" + path.read_bytes())
-    cache = dirs["graders"] / "cache" / f"{exercise_id}.json"
+    folder = dirs["graders"] / exercise_id
+    cache = folder / "cache.json" if folder.is_dir() else dirs["graders"] / "cache" / f"{exercise_id}.json"
     if cache.is_file():
         h.update(b"\0cache\0" + cache.read_bytes())
     return h.hexdigest()

@@ -55,7 +55,10 @@ def case_key(case: Case) -> str:
 
 
 def cache_path(exercise_id: str) -> Path:
-    return Path(str(resources.files("graders"))) / "cache" / f"{exercise_id}.json"
+    """``graders/<id>/cache.json`` for an exercise folder (ex10), else ``graders/cache/<id>.json``."""
+    graders = Path(str(resources.files("graders")))
+    folder = graders / exercise_id
+    return folder / "cache.json" if folder.is_dir() else graders / "cache" / f"{exercise_id}.json"
 
 
 def load(exercise: Graded, cases: Sequence[Case]) -> dict[str, Any]:
