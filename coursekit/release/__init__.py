@@ -68,7 +68,7 @@ def build_handout(out_dir: Path, exercise_ids: Sequence[str], lang: Lang, stubs:
         copy_package(Path(str(resources.files("coursekit"))), out_dir)
         graders = Path(str(resources.files("graders")))
         probes = {p.name for e in exercises for p in getattr(e, "probes", {}).values()}
-        judges = {f"{d['judge_module'].split('.', 1)[1]}.py" for d in data.values()
+        judges = {f"{d['judge_module'].split('.', 1)[1].replace('.', '/')}.py" for d in data.values()
                   if d["judge_module"].startswith("graders.")}
         copy_grader_files(graders, out_dir, sorted(grader_imports(graders, probes | judges)))
         write_data(out_dir, data)

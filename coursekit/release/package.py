@@ -83,7 +83,7 @@ include = ["coursekit*", "graders*"]
 [tool.setuptools.package-data]
 coursekit = ["locale/*/LC_MESSAGES/*.mo"]
 "coursekit.handout_data" = ["*.json"]
-graders = ["locale/*/LC_MESSAGES/*.mo"]
+graders = ["locale/*/LC_MESSAGES/*.mo", "ex*/locale/*/LC_MESSAGES/*.mo"]
 '''
 
 
@@ -110,10 +110,14 @@ def copy_grader_files(repo_graders: Path, dest: Path, probes: Sequence[str]) -> 
         '"""Probes, judges and the exercises\' messages: no grader, no reference."""\n',
         encoding="utf-8")
     for name in probes:
+        (target / name).parent.mkdir(exist_ok=True)  # an exercise folder's judge: graders/ex10/judge.py
         shutil.copyfile(repo_graders / name, target / name)
-    locale = repo_graders / "locale"
-    if locale.is_dir():
-        shutil.copytree(locale, target / "locale", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in {(target / name).parent for name in probes} - {target}:
+        (folder / "__init__.py").touch()
+    for locale in (repo_graders / "locale", *sorted(repo_graders.glob("ex*/locale"))):
+        if locale.is_dir():
+            shutil.copytree(locale, target / locale.relative_to(repo_graders),
+                            ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def grader_imports(repo_graders: Path, names: Iterable[str]) -> set[str]:
