@@ -18,14 +18,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE_DIRS = (ROOT / "coursekit" / "locale", ROOT / "graders" / "locale")
+LOCALE_DIRS = (ROOT / "coursekit" / "locale", *sorted(ROOT.glob("graders/*/locale")))
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def sources() -> list[Path]:
-    """Every .po: the engine's, the flat graders' and each exercise folder's (``graders/exN/locale``)."""
-    folders = (*LOCALE_DIRS, *sorted(ROOT.glob("graders/*/locale")))
-    return sorted(p for d in folders for p in d.glob("*/LC_MESSAGES/*.po"))
+    return sorted(p for d in LOCALE_DIRS for p in d.glob("*/LC_MESSAGES/*.po"))
 
 
 def compiled(po: Path) -> bytes:
