@@ -1,11 +1,12 @@
 """What ``coursekit check`` costs on the newer numpy exercises, against ``coursekit check ex1``.
 
-ex8 (BPTT) and ex9 (NTM addressing) are graded against TensorFlow, but like ex1 their public answers come
-from graders/exN/cache.json, so ``check`` should never import TensorFlow and should cost about what ex1 costs.
+ex8 (BPTT), ex9 (NTM addressing) and ex10 (DNC memory addressing) are graded against TensorFlow, but like
+ex1 their public answers come from graders/exN/cache.json, so ``check`` should never import TensorFlow and
+should cost about what ex1 costs.
 Measured in one run on this machine, each as a fresh subprocess (as a student runs it), median wall time
 of several runs on the reference solutions; prints each time and its ratio to ex1's.
 
-    python benchmarks/check_numpy_exercises.py [--repeat 5] [--exercises ex8,ex9]
+    python benchmarks/check_numpy_exercises.py [--repeat 5] [--exercises ex8,ex9,ex10]
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ GOAL = 1.5  # "about what check ex1 costs": at most half as long again
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each command (default 5)")
-    parser.add_argument("--exercises", default="ex8,ex9", help="comma-separated ids (default ex8,ex9)")
+    parser.add_argument("--exercises", default="ex8,ex9,ex10",
+                        help="comma-separated ids (default ex8,ex9,ex10)")
     args = parser.parse_args()
     coursekit = Path(sys.executable).with_name("coursekit")
     entry = [str(coursekit)] if coursekit.exists() \

@@ -15,6 +15,8 @@ solutions. ``tests/test_examples.py`` checks that the committed class is what th
 - gao: the IMDB half: ex6 pads at the end by default; ex7 returns a model it never fitted with a
   history written by hand, and draws its figures without a legend.
 - finn.zip: ex1 and ex4 right, zipped inside a folder.
+- hong: the DNC's memory (ex10): the retention a sum over the read heads, and the read modes taken in
+  deepmind/dnc's order (backward, forward, content) instead of the paper's.
 """
 
 from __future__ import annotations
@@ -133,6 +135,19 @@ def plot_history(history):
         plt.plot(epochs, history[validation], "b", label="Validation")
         plt.title(title)
     return figures[0], figures[1]
+''',
+    },
+    "hong": {
+        "ex10_dnc.py": '''
+def usage(prev_usage, prev_write_weights, free_gates, prev_read_weights):
+    u, w = np.asarray(prev_usage), np.asarray(prev_write_weights)
+    freed = np.asarray(free_gates)[:, :, None] * np.asarray(prev_read_weights)
+    return (u + w - u * w) * np.sum(1.0 - freed, axis=1)
+
+
+def read_weighting(backward, content, forward, read_modes):
+    pi = np.asarray(read_modes)
+    return pi[:, :, 0:1] * backward + pi[:, :, 1:2] * forward + pi[:, :, 2:3] * content
 ''',
     },
 }

@@ -38,7 +38,7 @@ def test_example_class_grades_as_described(tmp_path):
     grade_class(CLASS, tmp_path / "out", options)
     text = (tmp_path / "out" / "grades.csv").read_text()
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO(text))}
-    assert set(rows) == {"max", "ada", "ben", "chen", "dana", "eve", "finn", "gao"}
+    assert set(rows) == {"max", "ada", "ben", "chen", "dana", "eve", "finn", "gao", "hong"}
     full = {e: float(rows["ada"][e]) for e in options.exercises}
     assert all(v > 0 for v in full.values())
     assert 0 < float(rows["ben"]["ex1"]) < full["ex1"] and float(rows["ben"]["ex5"]) == 0
@@ -68,3 +68,22 @@ def test_the_imdb_student_is_caught_on_ex7(tmp_path):
     assert all(scores[name] > 0 for name in scores if name.startswith(("load_imdb", "ANSWERS")))
     report = (tmp_path / "out" / "feedback" / "gao" / "report.md").read_text()
     assert "a model that was not fitted" in report and "no legend" in report
+
+
+def test_the_dnc_student_is_caught_on_ex10(tmp_path):
+    """hong's ex10 beside ada's: the retention summed over the read heads and the read modes in
+    deepmind/dnc's order each cost their functions' points, and the report names both mistakes."""
+    for student in ("ada", "hong"):
+        shutil.copytree(CLASS / student, tmp_path / "c" / student)
+    options = GradeOptions(exercises=("ex10",), workers=1, secret=Secret("examples", "test"))
+    grade_class(tmp_path / "c", tmp_path / "out", options)
+    grades = (tmp_path / "out" / "grades.csv").read_text()
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(grades))}
+    assert float(rows["ada"]["ex10"]) == float(rows["max"]["ex10"]) > float(rows["hong"]["ex10"]) > 0
+    data = json.loads((tmp_path / "out" / "feedback" / "hong" / "results.json").read_text())
+    lost = {t["name"].partition(" · ")[2].partition(":")[0] for t in data["tests"]
+            if t["score"] < t["max_score"]}
+    assert lost == {"usage", "read weighting", "hidden usage", "hidden read weighting"}, lost
+    report = (tmp_path / "out" / "feedback" / "hong" / "report.md").read_text()
+    assert "a sum over the read heads instead of a product" in report
+    assert "the read modes in the wrong order" in report

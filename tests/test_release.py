@@ -41,6 +41,7 @@ from test_ex6 import MISTAKES as EX6_MISTAKES
 from test_ex7 import MISTAKES as EX7_MISTAKES
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
+from test_ex10 import MISTAKES as EX10_MISTAKES
 
 from coursekit import refcache
 from coursekit.check import check
@@ -60,12 +61,14 @@ MISTAKES: dict[str, dict[str, str]] = {
     "ex6": {name: source for name, (source, _) in EX6_MISTAKES.items()},
     "ex8": {name: source for name, (source, _) in EX8_MISTAKES.items()},
     "ex9": {name: source for name, (source, _) in EX9_MISTAKES.items()},
+    "ex10": {name: source for name, (source, _) in EX10_MISTAKES.items()},
 }
 # The mistake names each exercise's sources above must make coursekit name.
 ASKED: dict[str, set[str]] = {
     **{i: set(MISTAKES[i]) for i in ("ex1", "ex2", "ex4", "ex5", "ex6")},
     "ex8": {name for _, names in EX8_MISTAKES.values() for name in names.values()},
     "ex9": set(EX9_MISTAKES),
+    "ex10": set(EX10_MISTAKES),
 }
 NUMPY_ONLY = [i for i in HANDED_OUT if get_exercise(i).forbidden_imports != ()]
 # Exercises whose values are integers and strings: the handout's messages equal the full coursekit's to
