@@ -184,7 +184,7 @@ class DncAddressing(Exercise):
         args = tuple(a.astype(spec.dtype) for a in _args(spec, rng, sizes))
         return Case(name, spec.function, args, hidden=hidden)
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         rng = np.random.default_rng(20261207)
         return [self._case(s, rng, s, s.name, hidden=False) for s in SPECS]
 
