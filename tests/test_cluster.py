@@ -345,8 +345,14 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp
         _, alive = psutil.wait_procs(jobs, timeout=15)
         assert not alive, [p.cmdline() for p in alive]
         with Client(cluster.address, timeout=30, set_as_default=False) as client:
-            assert not any(client.processing().values())
-            assert client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)) == 0
+            # The scheduler forgets cancelled tasks asynchronously: give it a few seconds on a loaded machine.
+            left = -1
+            for _ in range(60):
+                left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+                if left == 0 and not any(client.processing().values()):
+                    break
+                time.sleep(0.25)
+            assert left == 0, f"{left} tasks still on the scheduler"
     finally:
         if grading.poll() is None:
             grading.kill()
