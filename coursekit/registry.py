@@ -18,6 +18,7 @@ GRADER_MODULES: dict[str, str] = {
     "ex7": "graders.ex7",
     "ex8": "graders.ex8",
     "ex9": "graders.ex9",
+    "ex11": "graders.ex11.grader",  # an exercise folder (graders/ex11/), ahead of the layout move
 }
 
 
