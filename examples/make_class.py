@@ -15,6 +15,8 @@ solutions. ``tests/test_examples.py`` checks that the committed class is what th
 - gao: the IMDB half: ex6 pads at the end by default; ex7 returns a model it never fitted with a
   history written by hand, and draws its figures without a legend.
 - finn.zip: ex1 and ex4 right, zipped inside a folder.
+- hana: the forecasting exercise: ex11 normalises with statistics over every row (a leak from the
+  validation and test rows) and forecasts with a Dense on the flattened window, no recurrent layer.
 """
 
 from __future__ import annotations
@@ -135,6 +137,22 @@ def plot_history(history):
     return figures[0], figures[1]
 ''',
     },
+}
+MISTAKES["hana"] = {
+    "ex11_forecast.py": '''
+def normalize(data, num_train):
+    mean, std = data.mean(axis=0), data.std(axis=0)
+    return (data - mean) / std, mean, std
+
+
+def train_forecaster(x_train, y_train, x_val, y_val, epochs=5, batch_size=64, units=16):
+    model = keras.Sequential([keras.Input(shape=x_train.shape[1:]), layers.Flatten(),
+                              layers.Dense(units, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+                        validation_data=(x_val, y_val), verbose=0)
+    return model, history.history
+''',
 }
 ZIPPED = {"finn": ("ex1_rnn_forward.py", "ex4_lstm_gru.py")}
 
