@@ -10,6 +10,7 @@ cases, the model rebuilt and run in a sandboxed job) is in tests/test_contract.p
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 
 import numpy as np
@@ -78,24 +79,38 @@ MODEL, COMPILE, HISTORY, STEPS, AUTHENTIC, BEATS = TRAIN
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[ForkServer]:
-    with ForkServer(EX11.child_imports) as started:
-        yield started
+def servers() -> Iterator[list[ForkServer]]:
+    """Two fork servers with Keras preloaded: one per core."""
+    with ForkServer(EX11.child_imports) as first, ForkServer(EX11.child_imports) as second:
+        yield [first, second]
 
 
 @pytest.fixture(scope="module")
-def graded(graded_once: GradedOnce, server: ForkServer, tmp_path_factory: pytest.TempPathFactory
+def graded(graded_once: GradedOnce, servers: list[ForkServer], tmp_path_factory: pytest.TempPathFactory
            ) -> Callable[[str], ExerciseResult]:
-    """graded(source) -> the public cases' result, as check judges it; once per source for the session."""
+    """graded(source) -> the public cases' result, as check judges it; once per source for the session,
+    this module's files two at a time from the start (one per fork server)."""
     cases = EX11.public_cases()
     expected = EX11.expected_values(cases)
 
+    def grade(source: str, server: ForkServer) -> ExerciseResult:
+        folder = tmp_path_factory.mktemp("ex11")
+        (folder / FILE).write_text(source, encoding="utf-8")
+        return grade_exercise(EX11, folder, cases, expected, runner=server.run)
+
+    todo = [s for s in dict.fromkeys(SOURCES) if ("ex11", s) not in graded_once.results]
+
+    def grade_every_other(half: int) -> list[tuple[str, ExerciseResult]]:
+        return [(s, grade(s, servers[half])) for s in todo[half::2]]
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in pool.map(grade_every_other, (0, 1)):
+            for source, result in done:
+                graded_once.results["ex11", source] = result
+
     def run(source: str) -> ExerciseResult:
         if ("ex11", source) not in graded_once.results:
-            folder = tmp_path_factory.mktemp("ex11")
-            (folder / FILE).write_text(source, encoding="utf-8")
-            graded_once.results["ex11", source] = grade_exercise(EX11, folder, cases, expected,
-                                                                 runner=server.run)
+            graded_once.results["ex11", source] = grade(source, servers[0])
         return graded_once.results["ex11", source]
 
     return run

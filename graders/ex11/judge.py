@@ -139,13 +139,17 @@ def _training_problem(case: Case, got: Any, expected: Mapping[str, Any]) -> Verd
                         not math.isclose(float(said), float(seen), rel_tol=1e-5, abs_tol=1e-6):
                     return _failed("train.history_not_logged", key=repr(key), epoch=index + 1,
                                    said=float(said), logged=float(seen))
+    if not all(isinstance(epoch, Mapping) for epoch in epochs):
+        return _named(_message("train.no_epoch"), "untrained_model")
     final, weights = epochs[-1].get("weights"), got.get("weights")
     if not _same_weights(fit.get("end"), weights):
         return _failed("train.weights_changed_after_fit")
     if not isinstance(final, list) or not _same_weights(final, fit.get("end")):
         return _failed("train.weights_changed_after_fit")
     found = got.get("predictions")
-    if "run_error" in got or not isinstance(found, Mapping):
+    rows = (len(case.args[0]), len(case.args[2]))
+    if "run_error" in got or not isinstance(found, Mapping) \
+            or not _predictions_fit(found, len(epochs) + 1, *rows):
         return _failed("train.run_failed", error=str(got.get("run_error"))[:300])
     y_val = np.asarray(case.args[3], dtype=np.float64)
     start_mae = _losses(found["val"][0], y_val)[1]
@@ -153,6 +157,17 @@ def _training_problem(case: Case, got: Any, expected: Mapping[str, Any]) -> Verd
     if start_mae < naive:
         return _named(_message("train.trained_before_fit", mae=start_mae, naive=naive), "untrained_model")
     return None
+
+
+def _predictions_fit(found: Any, snapshots: int, train: int, val: int) -> bool:
+    """Whether the outputs of each recorded snapshot (the probe's in check, the grader's job's in grade)
+    are there, one per training and validation window."""
+    def outputs(value: Any, rows: int) -> bool:
+        return isinstance(value, list) and len(value) == snapshots and all(
+            isinstance(p, np.ndarray) and p.shape == (rows,) and bool(np.all(np.isfinite(p))) for p in value)
+
+    return isinstance(found, Mapping) and outputs(found.get("train"), train) \
+        and outputs(found.get("val"), val)
 
 
 def _same_weights(a: Any, b: Any) -> bool:
