@@ -195,3 +195,16 @@ def test_the_csv_is_in_the_jena_format_and_parses_back() -> None:
     assert np.allclose(values, climate_series(3, 50, "2014-07-15")[1], atol=1e-4)
     # physically sensible: pressure near 1000 mbar, humidity a percentage
     assert values[:, 0].min() > 950 and values[:, 0].max() < 1050 and values[:, 2].min() >= 0
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_stub_notebook_has_a_cell_per_function_in_its_language(lang: str) -> None:
+    from coursekit.release.notebooks import stub_cells
+
+    cells = stub_cells(STUB, "ex11", FILE, lang)  # type: ignore[arg-type]
+    defined = [source.split("(")[0][4:] for kind, source in cells
+               if kind == "code" and source.startswith("def ")]
+    assert defined == list(EX11.functions)
+    intro = cells[0][1]
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in intro)
+    assert chinese == (lang == "zh"), intro
