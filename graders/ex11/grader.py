@@ -143,7 +143,9 @@ class Forecast(Exercise):
     judge_module = "graders.ex11.judge"
 
     def __init__(self) -> None:
-        self._evaluated: tuple[Any, Any] | None = None
+        # The run being remeasured (batch grading): the student's report, the grader's outputs of its
+        # snapshots, and of its final weights on each evaluation series, by seed.
+        self._runs: tuple[Any, dict[str, Any], dict[int, Any]] | None = None
 
     # --- cases ------------------------------------------------------------------------------------
 
@@ -251,6 +253,10 @@ class Forecast(Exercise):
     # --- batch grading: the model is rebuilt and run in a sandboxed job ---------------------------
 
     def remeasure(self, case: Case, got: Any) -> Any:
+        """train_forecaster: rebuild the model from its config and run it in a sandboxed job: every
+        recorded snapshot on the training and validation windows (once for the cases sharing the call),
+        the final weights on the case's evaluation windows (once per series); nothing the student's
+        process measured is used."""
         if case.function != "train_forecaster" or not isinstance(got, Mapping) \
                 or got.get("model") is not True:
             return got
@@ -258,28 +264,34 @@ class Forecast(Exercise):
         from graders.ex11.probes.training import snapshots
 
         kept = {k: v for k, v in got.items() if k not in ("predictions", "run_error", "refused")}
-        key = (id(got), getattr(case, "evaluation_seed", None))
-        if self._evaluated is not None and self._evaluated[0] == key:
-            return {**kept, **self._evaluated[1]}
+        if self._runs is None or self._runs[0] is not got:  # holding got: its id is not reused meanwhile
+            self._runs = (got, {}, {})
+        _, measured, evaluated = self._runs
         seed = getattr(case, "evaluation_seed", None)
-        x_eval = evaluation_windows(EVALUATE_SERIES["seed"] if seed is None else int(seed))["x"]
-        train = _training()
-        fits = got.get("fits")
-        try:
-            weights = got.get("weights")
-            config = got.get("config")
-            found = evaluation.evaluate_in_job(
-                config if isinstance(config, Mapping) else {}, weights if isinstance(weights, list) else [],
-                snapshots(fits) if isinstance(fits, list) else [],
-                train["x_train"], train["x_val"], x_eval, self.evaluation_limits)
-            measured: dict[str, Any] = {"predictions": found}
-        except km.RefusedModel as exc:
-            measured = {"refused": exc.to_data()}
-        except Exception as exc:  # a record of the student's that does not fit: their feedback says so
-            measured = {"refused": {"reason": "model_not_run",
-                                    "params": {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}}}
-        self._evaluated = (key, measured)
-        return {**kept, **measured}
+        seed = EVALUATE_SERIES["seed"] if seed is None else int(seed)
+        if "refused" not in measured and ("train" not in measured or seed not in evaluated):
+            train = _training()
+            fits, weights, config = got.get("fits"), got.get("weights"), got.get("config")
+            if not isinstance(fits, list) or len(fits) != 1:
+                return kept  # no single fit observed: the judge fails every training test without outputs
+            try:
+                found = evaluation.evaluate_in_job(
+                    config if isinstance(config, Mapping) else {},
+                    weights if isinstance(weights, list) else [],
+                    [] if "train" in measured else snapshots(fits),
+                    train["x_train"], train["x_val"], evaluation_windows(seed)["x"], self.evaluation_limits)
+                if "train" not in measured:
+                    measured.update(train=found["train"], val=found["val"])
+                evaluated[seed] = found["evaluate"]
+            except km.RefusedModel as exc:
+                measured["refused"] = exc.to_data()
+            except Exception as exc:  # a record of the student's that does not fit: their feedback says so
+                measured["refused"] = {"reason": "model_not_run",
+                                       "params": {"error": f"{type(exc).__name__}: {str(exc)[:200]}"}}
+        if "refused" in measured:
+            return {**kept, "refused": measured["refused"]}
+        return {**kept, "predictions": {"train": measured["train"], "val": measured["val"],
+                                        "evaluate": evaluated[seed]}}
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         return ex11_judge.judge(case, got, expected, self.mistakes(case))
