@@ -32,8 +32,9 @@ MISTAKE_IDS = frozenset({
 HISTORY_KEYS = ("loss", "mae", "val_loss", "val_mae")
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "Bidirectional")
 # The model must beat the common-sense baseline by 10% on new windows: MAE <= MARGIN x the baseline's.
-# The solution, trained as the cases train it (seeded), reached 0.39-0.77 of the baseline on 200 hidden
-# series; untrained models of the asked shape 1.4-2.6 (tests/test_ex11.py, benchmarks/ex11_margin.py).
+# The solution, trained as the cases train it (the probe's seed, 1), reached 0.32-0.84 of the baseline on
+# 200 hidden series (seeds 2 and 3: at most 0.84 and 0.79); untrained GRU(16) + Dense(1) models, 10 seeds
+# on 20 series, 1.37 or more (benchmarks/ex11_margin.py).
 MARGIN = 0.9
 # A history value and the grader's own evaluation of the recorded weights agree within this (float32).
 AGREE = 2e-3
