@@ -4,7 +4,7 @@ training inside the sandbox (wall and CPU seconds).
 ex11's public cases read a CSV the probe writes, normalise, cut windows, compute the baseline and train
 the forecaster once (the six train_forecaster tests share one call; the probe then runs the recorded
 weights), all in one student process; the grader's own process reads the expected values from
-graders/cache/ex11.json and never imports TensorFlow. Goal: check ex11 / import keras <= 3. The training
+graders/ex11/cache.json and never imports TensorFlow. Goal: check ex11 / import keras <= 3. The training
 time is the difference between a sandboxed job that runs train_forecaster and one that only runs
 load_climate (both import Keras), in the same limits as check; its CPU seconds are the fork server's
 count of the job's process (goal: at most 30 s per student).

@@ -1,7 +1,7 @@
 """`coursekit check ex3` against a bare `python -c "import keras"`, and `check ex2` against `check ex1`.
 
 ex3's public cases build seven Keras models in the student's process; the grader's own process reads the
-expected tables and outputs from graders/cache/ex3.json and never imports TensorFlow, so the check pays
+expected tables and outputs from graders/ex3/cache.json and never imports TensorFlow, so the check pays
 for one TensorFlow import, not two. Goal: check ex3 / import keras <= 1.6. ex2 is plain Python, graded
 from the cache too: goal check ex2 / check ex1 <= 1.2 (no TensorFlow anywhere).
 

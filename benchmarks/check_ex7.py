@@ -3,7 +3,7 @@ training time inside the sandbox.
 
 ex7's public cases load a small imdb.npz, train the lesson's model once (the six train_imdb tests share
 one call), draw two figures and read ANSWERS, all in one student process; the grader's own process reads
-the expected values from graders/cache/ex7.json and never imports TensorFlow. Goal: check ex7 / import
+the expected values from graders/ex7/cache.json and never imports TensorFlow. Goal: check ex7 / import
 keras < 3. The training time is the difference between a sandboxed job that runs train_imdb and one that
 only reads ANSWERS (both import Keras), in the same limits as check.
 

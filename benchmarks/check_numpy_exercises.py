@@ -1,7 +1,7 @@
 """What ``coursekit check`` costs on the newer numpy exercises, against ``coursekit check ex1``.
 
 ex8 (BPTT) and ex9 (NTM addressing) are graded against TensorFlow, but like ex1 their public answers come
-from graders/cache/, so ``check`` should never import TensorFlow and should cost about what ex1 costs.
+from graders/exN/cache.json, so ``check`` should never import TensorFlow and should cost about what ex1 costs.
 Measured in one run on this machine, each as a fresh subprocess (as a student runs it), median wall time
 of several runs on the reference solutions; prints each time and its ratio to ex1's.
 

@@ -3,7 +3,7 @@
 Measured in one run on this machine, each as a fresh subprocess (the way a student runs them), several
 repetitions, median wall time: ``python -c "import keras"`` and ``coursekit check ex1 solutions``.
 Prints both and their ratio; the goal is a ratio under 0.5 (check never imports TensorFlow: the Keras
-answers of the public cases come from graders/cache/).
+answers of the public cases come from graders/exN/cache.json).
 
     python benchmarks/check_speed.py [--repeat 5] [--exercise ex1]
 """

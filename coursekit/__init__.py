@@ -1,6 +1,7 @@
 """coursekit: exercises and automated grading for the recurrent-networks lesson, graded against Keras."""
 
 from coursekit._exceptions import (
+    ContentNotFoundError,
     CourseFileError,
     CoursekitError,
     InternalError,
@@ -15,6 +16,7 @@ from coursekit._exceptions import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ContentNotFoundError",
     "CourseFileError",
     "CoursekitError",
     "InternalError",

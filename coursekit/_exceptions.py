@@ -9,6 +9,7 @@
     ├── InvalidOptionError       an option value out of range (``--timeout -1``), a class folder or a
     │                            secret file that is not there
     ├── CourseFileError          a course.toml value that is refused, with its key and the reason
+    ├── ContentNotFoundError     no content package (the lesson's exercises) configured, or several
     └── InternalError            a bug in a grader or in coursekit itself, never the student's fault
 """
 
@@ -59,6 +60,11 @@ class InvalidOptionError(CoursekitError):
 
 class CourseFileError(CoursekitError):
     """A course.toml (or its submission-times CSV) that is refused: the key, and the reason."""
+
+
+class ContentNotFoundError(CoursekitError):
+    """No content package is configured (``$COURSEKIT_CONTENT``, the entry point group
+    ``coursekit.content``), it is not installed, or several are and none is chosen."""
 
 
 class InternalError(CoursekitError):

@@ -102,7 +102,7 @@ class ClassReport:
 # The intake's notes (coursekit.batch.intake) as the outputs read them.
 
 def refused_note(path: PurePosixPath | str, reason: Message, exercise: str | None = None) -> Message:
-    """``ex1: hw13/ex1.py was refused: <reason>`` (without the exercise for a file of none)."""
+    """``<id>: hw13/<file> was refused: <reason>`` (without the exercise for a file of none)."""
     where = path if isinstance(path, str) else path.as_posix()
     if exercise is None:
         return msg("intake.refused", path=where, reason=reason)

@@ -27,7 +27,7 @@ LAYOUT_MISTAKE_IDS = frozenset({"output_transposed", "time_major"})
 class Verdict:
     """The outcome of comparing one value: what is wrong (``message``) and the mistake it matches.
 
-    ``note`` is about the submission as a whole rather than this value (ex3: "this model has no
+    ``note`` is about the submission as a whole rather than this value (a Keras model: "this model has no
     keras.Input"): grading keeps each distinct note once in ``ExerciseResult.notes``, said above the table.
     """
 

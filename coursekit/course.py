@@ -34,11 +34,7 @@ EXAMPLE = '''\
 lang = "zh"                          # the language of the feedback: "zh" or "en"
 
 [points]                             # an exercise's points: its tests are scaled to them
-ex1 = 10                             # (partial credit kept); an exercise not listed keeps one
-ex2 = 10                             # point per test
-ex3 = 20
-ex4 = 20
-ex5 = 20
+{points}
 
 [late]
 due = "2026-12-15T23:59:00+08:00"    # ISO 8601 with its time zone
@@ -56,11 +52,7 @@ EXAMPLE_ZH = '''\
 lang = "zh"                          # 反馈的语言："zh" 或 "en"
 
 [points]                             # 每个练习的分数：它的各项测试按这个分数折算
-ex1 = 10                             # （部分得分照样保留）；没有列出的练习每项测试 1 分
-ex2 = 10
-ex3 = 20
-ex4 = 20
-ex5 = 20
+{points}
 
 [late]
 due = "2026-12-15T23:59:00+08:00"    # 截止时间，ISO 8601 格式，必须带时区
@@ -71,6 +63,17 @@ zero_after_days = 7                  # 迟交超过这么多天：这次作业�
                                      # 取每份提交中最新的文件修改时间
 '''
 EXAMPLES = {"en": EXAMPLE, "zh": EXAMPLE_ZH}
+# The comments of the first lines of [points], by language.
+POINTS_COMMENTS = {"en": ("(partial credit kept); an exercise not listed keeps one", "point per test"),
+                   "zh": ("（部分得分照样保留）；没有列出的练习每项测试 1 分",)}
+
+
+def example(lang: str, exercise_ids: Sequence[str]) -> str:
+    """The commented example course.toml in ``lang``, giving each of ``exercise_ids`` 10 points."""
+    comments = POINTS_COMMENTS[lang]
+    lines = [f"{i} = 10".ljust(37) + (f"# {comments[n]}" if n < len(comments) else "")
+             for n, i in enumerate(exercise_ids)]
+    return EXAMPLES[lang].replace("{points}", "\n".join(line.rstrip() for line in lines))
 
 
 @dataclass(frozen=True)

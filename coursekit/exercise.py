@@ -1,10 +1,10 @@
 """What a grader is: an exercise's cases, its Keras reference and its judgement of one value.
 
-Every grader in ``graders/`` subclasses :class:`Exercise`. Cases are plain data: the student function to
-call and its arguments (numpy arrays, numbers, strings, tuples). Expected values come from
-:meth:`Exercise.reference`, which runs the real Keras layer; for public cases they are read from the
-cache in ``graders/cache/`` (written by ``python -m coursekit.refcache``) so that a student's
-``coursekit check`` never imports TensorFlow.
+Every grader (``<id>/grader.py`` of the content package) subclasses :class:`Exercise`. Cases are plain
+data: the student function to call and its arguments (numpy arrays, numbers, strings, tuples).
+Expected values come from :meth:`Exercise.reference`, which runs the real Keras layer; for public
+cases they are read from the cache in its folder's ``cache.json`` (written by
+``python -m coursekit.refcache``) so that a student's ``coursekit check`` never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Case:
 
     ``probe`` names how the child turns the return value into plain data (``"value"``: as it is; else one
     of ``Exercise.probes``), and ``probe_data`` is plain data the probe reads (its ``context["data"]``).
-    ``attribute`` reads the module-level value named ``function`` (ex7's ``ANSWERS``) instead of calling
+    ``attribute`` reads the module-level value named ``function`` (``ANSWERS``) instead of calling
     it. Cases that make the same call (function, probe, arguments, probe data) share one call in the
     student's process: a grader judges several aspects of one training run without training twice.
     """
@@ -87,6 +87,9 @@ class Exercise(ABC):
     forbidden_imports: ClassVar[tuple[str, ...]] = NUMERIC_FORBIDDEN
     # What batch grading's fork server imports before forking a child for this exercise.
     child_imports: ClassVar[tuple[str, ...]] = ("numpy",)
+    # The packages beyond numpy that the student's own code needs (the handout's check says how to
+    # install a missing one).
+    requires: ClassVar[tuple[str, ...]] = ()
     limits: ClassVar[Limits] = Limits()
     # The module the grader judges with, when it holds no reference code: ``judge(case, got, expected,
     # mistakes)`` and optionally ``explain_error(case, error)`` (see coursekit/judges.py). The student
@@ -94,7 +97,7 @@ class Exercise(ABC):
     judge_module: ClassVar[str | None] = None
     # The grader's own probes, by the name its cases give in ``Case.probe``: each is a module of the
     # grader's, loaded by path in the student's process, that imports nothing from coursekit and turns a
-    # return value into plain data with ``probe(value, context)`` (see graders/_probe_keras_model.py).
+    # return value into plain data with ``probe(value, context)`` (see the content package's shared/probes/).
     # "value" and "typed" are built in.
     probes: ClassVar[Mapping[str, Path]] = {}
     # Every id of a mistake this grader can name (its own and the engine's generic ones it uses); each has
@@ -103,10 +106,11 @@ class Exercise(ABC):
     # True when hidden_cases draws its sizes and structure from ``shape_rng``: batch grading then passes
     # one per class, so that every student of a class gets the same shapes (and the grader's built Keras
     # layers are reused from one student to the next) but values of their own. An exercise whose inputs
-    # are sizes alone (ex2, ex3) thus gives a class the same hidden cases, whose references a worker
+    # are sizes alone (parameter counts, model shapes) thus gives a class the same hidden cases, whose
+    # references a worker
     # computes once (coursekit/batch/worker.py); a student never sees a hidden case's inputs.
     shapes_per_class: ClassVar[bool] = False
-    # The ids of other exercises whose files the student's file may import (ex5: ("ex1", "ex4")). When a
+    # The ids of other exercises whose files the student's file may import (ids). When a
     # test fails and the student's file imports one of them, ``check`` says to fix that exercise first if
     # its own public tests of the imported functions fail, and ``grade`` grades again with the course's
     # own file (``course_file``) in its place, keeping the better result (coursekit/uses.py).
@@ -124,7 +128,7 @@ class Exercise(ABC):
         return in_domain(self.id, "title")
 
     def message(self, key: str, /, **params: Param) -> Message:
-        """An entry of this exercise's own catalogue (``graders/locale/<lang>/LC_MESSAGES/<id>.po``)."""
+        """An entry of this exercise's own catalogue (its folder's ``locale/<lang>/LC_MESSAGES/<id>.po``)."""
         return in_domain(self.id, key, **params)
 
     def mistake(self, mistake_id: str, output: Any = None, /, **params: Param) -> Mistake:
@@ -161,7 +165,7 @@ class Exercise(ABC):
     def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
         """The common mistake that explains an exception the student's function raised on ``case``.
 
-        None by default. ex4 names ``bias_none_not_handled`` from a TypeError about NoneType; the test
+        None by default. A grader may name ``bias_none_not_handled`` from a TypeError about NoneType; the test
         then carries that mistake's id and hint, as for a wrong value.
         """
         return None
@@ -170,7 +174,7 @@ class Exercise(ABC):
         """In batch grading, redo in the grader whatever the student process measured about itself.
 
         The default trusts nothing because a plain value needs no measuring. A grader whose child probe
-        reports measurements (ex3: a model's summary and outputs) recomputes them here from the plain
+        reports measurements (a Keras model's summary and outputs) recomputes them here from the plain
         data the child sent (the model's config and weight shapes), so a hostile process cannot forge
         them.
         """

@@ -108,7 +108,8 @@ def _notebooks(exercise: Exercise, workspace: Path,
 
     The exercise's own notebook counts when its ``.py`` is absent or ``entry`` names the notebook; a
     notebook that is not readable then raises NotebookError. Other notebooks without their ``.py``
-    (ex5 imports ex1) are converted when they can be, so that the exercise can import them. When the
+    (an exercise importing an earlier one) are converted when they can be, so that the exercise can
+    import them. When the
     ``.py`` wins, a note says so, unless the notebook still holds the code release wrote in it (the
     handout's folder holds both: a student who works in the ``.py`` has nothing to be told).
     """

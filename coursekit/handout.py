@@ -5,7 +5,7 @@ no hidden cases. For each exercise it holds one JSON file, ``coursekit/handout_d
 public cases' inputs, Keras's expected value of each, and the output of every named mistake on those
 inputs, all in the wire format (``coursekit/wire.py``):
 
-    {"format": 1, "exercise": "ex1", "title": ..., "filename": ..., "functions": [...],
+    {"format": 1, "exercise": "<id>", "title": ..., "filename": ..., "functions": [...],
      "forbidden_imports": [...], "child_imports": [...], "requires": ["keras"] or [],
      "limits": {"timeout_s": ..., "memory_mb": ...}, "hidden_points": 8.0, "probes": {name: file},
      "judge_module": "coursekit.judges",
@@ -13,9 +13,9 @@ inputs, all in the wire format (``coursekit/wire.py``):
                 "extra": {field: value}, "expected",
                 "mistakes": [{"class": "coursekit.compare:Mistake", "fields": {..., "output"}}]}]}
 
-``probes`` names the grader's probe modules (files of the handout's ``graders`` package), ``probe_data``
-is the data a case's probe reads (ex7's small data file), ``attribute`` a case that reads a module-level
-value (ex7's ``ANSWERS``), and ``extra`` the fields a grader's own Case class adds (``aspect``), which a
+``probes`` names the grader's probe modules (their paths in the handout's content package), ``probe_data``
+is the data a case's probe reads (a small data file), ``attribute`` a case that reads a module-level
+value (``ANSWERS``), and ``extra`` the fields a grader's own Case class adds (``aspect``), which a
 :class:`HandoutCase` offers as attributes, so that the judge module reads them as it does in the grader.
 
 ``judge_module`` is the module the exercise's grader judges with (see ``coursekit/judges.py``): the
@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from coursekit import wire
+from coursekit import content, wire
 from coursekit._exceptions import CoursekitError, InternalError, UnknownExerciseError
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
@@ -51,13 +51,13 @@ FORMAT = 1
 DATA_PACKAGE = "coursekit.handout_data"
 
 # What to install for an exercise that needs more than numpy: one command, the handout's "keras" extra
-# (ex3 builds Keras models; ex7 also plots with matplotlib).
+# (exercises that build Keras models; some also plot with matplotlib).
 KERAS_INSTALL = 'pip install "keras>=3.0" "tensorflow-cpu>=2.16" "matplotlib>=3.7"'
 INSTALL = {"keras": KERAS_INSTALL, "matplotlib": KERAS_INSTALL}
 
 
 class MissingDependencyError(CoursekitError):
-    """An exercise that needs a package the student has not installed (Keras, for ex3)."""
+    """An exercise that needs a package the student has not installed (Keras, say)."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class HandoutExercise(Exercise):
         self.forbidden_imports = tuple(data["forbidden_imports"])  # type: ignore[misc]
         self.child_imports = tuple(data["child_imports"])  # type: ignore[misc]
         self.limits = Limits(**data["limits"])  # type: ignore[misc]
-        self.requires: tuple[str, ...] = tuple(data.get("requires", ()))
+        self.requires = tuple(data.get("requires", ()))  # type: ignore[misc]
         self.uses = tuple(str(u) for u in data.get("uses", ()))  # type: ignore[misc]
         self._hidden_points = float(data["hidden_points"])
         self._judge_module = importlib.import_module(str(data["judge_module"]))
@@ -149,10 +149,13 @@ def _case(data: Mapping[str, Any]) -> HandoutCase:
 
 
 def _grader_file(name: str) -> Path:
-    """A probe module of the handout's ``graders`` package, by its file name."""
-    path = Path(str(resources.files("graders"))) / name
-    if Path(name).name != name or not path.is_file():
-        raise InternalError(f"a probe {name!r}: expected a file of the handout's graders package")
+    """A probe module of the handout's content package, by its path in that package (``<id>/probes/x.py``)."""
+    root = content.folder()
+    parts = name.split("/")
+    path = None if root is None else root.joinpath(*parts)
+    if (path is None or any(p in ("", ".", "..") for p in parts) or not name.endswith(".py")
+            or not path.is_file()):
+        raise InternalError(f"a probe {name!r}: expected a file of the handout's content package")
     return path
 
 

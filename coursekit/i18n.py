@@ -2,14 +2,14 @@
 
 Catalogues are the standard library's gettext ``.mo`` files, compiled from the ``.po`` sources beside
 them (``python tools/compile_messages.py``): the engine's domain ``coursekit`` in ``coursekit/locale``,
-each grader's domain (its exercise id) in ``graders/locale``. Nothing beyond the standard library is
+each exercise's domain (its id) in its folder's ``locale`` (``coursekit/content.py``). Nothing beyond the
+standard library is
 needed at run time. See docs/messages.md.
 """
 
 from __future__ import annotations
 
 import gettext
-import importlib.util
 import os
 import string
 from collections.abc import Mapping
@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from coursekit import content
 from coursekit._exceptions import CoursekitError, UnknownLanguageError
 from coursekit.messages import ENGINE, Message, Param, msg
 
@@ -49,20 +50,16 @@ def resolve_language(option: str | None = None, environ: Mapping[str, str] | Non
 
 
 def locale_dirs() -> tuple[Path, ...]:
-    """Where catalogues are looked for: the engine's, then the graders' (found without importing them)."""
-    dirs = [ENGINE_LOCALE]
-    spec = importlib.util.find_spec("graders")
-    if spec is not None and spec.submodule_search_locations:
-        dirs += [Path(p) / "locale" for p in spec.submodule_search_locations]
-    return tuple(dirs)
+    """Where catalogues are looked for: the engine's, then each exercise folder's of the content package
+    (found without importing it)."""
+    return (ENGINE_LOCALE, *content.locale_folders())
 
 
 @cache
 def catalogue(domain: str, lang: str) -> gettext.NullTranslations:
     """The compiled catalogue of ``domain`` in ``lang``; Chinese falls back to English entry by entry."""
     found: gettext.NullTranslations = gettext.NullTranslations()
-    # An exercise folder (graders/<domain>/locale) holds its own catalogue, ahead of the layout move.
-    for folder in (*locale_dirs(), *(d.parent / domain / "locale" for d in locale_dirs()[1:])):
+    for folder in locale_dirs():
         path = folder / lang / "LC_MESSAGES" / f"{domain}.mo"
         if path.is_file():
             with path.open("rb") as f:

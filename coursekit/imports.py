@@ -76,8 +76,8 @@ def find_forbidden(workspace: Path, filename: str, forbidden: Iterable[str],
 
 
 def names_imported(code: str, module: str) -> frozenset[str]:
-    """The names ``code`` imports from its sibling ``module`` (``from ex1_rnn_forward import rnn_forward``);
-    ``"*"`` among them when it takes the whole module (``import ex1_rnn_forward``, ``import *``); empty
+    """The names ``code`` imports from its sibling ``module`` (``from exN_name import function``);
+    ``"*"`` among them when it takes the whole module (``import exN_name``, ``import *``); empty
     when it does not import it or cannot be parsed."""
     try:
         tree = ast.parse(code)

@@ -5,8 +5,8 @@ A *judge module* holds ``judge(case, got, expected, mistakes) -> Verdict`` and, 
 argument and imports no reference code, so that ``coursekit release`` can ship it: a grader judges with
 ``judge(case, got, expected, self.mistakes(case))``, where its reference code computes the mistakes'
 outputs; the handout judges with the same function, those outputs read from the data that release
-computed. This module is the judge module of the graders whose values are single arrays (ex1, ex5);
-a grader with its own judging keeps its judge module beside it, ``graders/<id>_judge.py``.
+computed. This module is the judge module of the exercises whose values are single arrays;
+a grader with its own judging keeps its judge module beside it, ``<id>/judge.py`` of its folder.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class LazyMistakes(Sequence[Mistake]):
     """The named mistakes of a case, worked out by ``compute`` the first time they are read.
 
     A judge reads them only when the value is wrong; for a right value (most of a class), a grader whose
-    mistakes' outputs cost a reference run each (ex1, ex4, ex5) then computes none of them.
+    mistakes' outputs cost a reference run each then computes none of them.
     """
 
     def __init__(self, compute: Callable[[], Sequence[Mistake]]) -> None:

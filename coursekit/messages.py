@@ -1,7 +1,7 @@
 """Messages as data: a catalogue key and its parameters, turned into Chinese or English only at the edge.
 
 A :class:`Message` names an entry of a gettext catalogue (``domain``: ``"coursekit"`` for the engine's
-own entries, an exercise id such as ``"ex1"`` for a grader's) and carries the values of its
+own entries, an exercise id for a grader's) and carries the values of its
 placeholders. Values are plain data (str, int, float, bool, None, tuples of them) or other messages,
 rendered in the same language. Results keep messages, never text, so a stored grading can be shown in
 either language later; ``coursekit.i18n.render`` is the one place that turns them into text.
@@ -48,7 +48,7 @@ def msg(key: str, /, **params: Param) -> Message:
 
 
 def in_domain(domain: str, key: str, /, **params: Param) -> Message:
-    """An entry of another catalogue, e.g. a grader's (``graders/locale/*/LC_MESSAGES/ex1.po``)."""
+    """An entry of another catalogue, e.g. a grader's (its folder's ``locale/*/LC_MESSAGES/<id>.po``)."""
     return Message(key, tuple(params.items()), domain)
 
 

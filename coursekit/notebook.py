@@ -61,7 +61,7 @@ class NotebookCode:
 
 
 def notebook_name(module_file: str) -> str:
-    """``ex1_rnn_forward.py`` -> ``ex1_rnn_forward.ipynb``."""
+    """``exN_name.py`` -> ``exN_name.ipynb``."""
     return Path(module_file).stem + SUFFIX
 
 

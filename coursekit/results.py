@@ -58,7 +58,7 @@ class ArrayDetail:
 
 @dataclass(frozen=True)
 class TableDetail:
-    """Two ``model.summary()`` tables compared row by row (ex2, ex3), for side-by-side feedback.
+    """Two ``model.summary()`` tables compared row by row, for side-by-side feedback.
 
     Rows are the cells as shown: (``Layer (type)``, ``Output Shape``, ``Param #``). ``differences`` holds
     the (row, column) of every cell that differs, a row present on one side only counting as all three.

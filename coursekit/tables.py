@@ -3,7 +3,7 @@
 A row is ``(class_name, output_shape, params)``, as ``model.summary()`` shows it: ``("LSTM", (None, 16),
 3136)``. This module compares rows and reads a student's table; it computes none (the rows Keras gives
 come from Keras, the rows of a named mistake from the grader that names it), so the judge modules of
-ex2 and ex3 use it in the grader and in the student handout alike.
+Parameter-count and model exercises use it in the grader and in the student handout alike.
 """
 
 from __future__ import annotations

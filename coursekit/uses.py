@@ -1,7 +1,8 @@
 """One mistake is charged once: an exercise graded on top of another exercise's file the student wrote.
 
-An exercise may import the student's own files of other exercises (``Exercise.uses``: ex5 imports
-``rnn_forward`` from ex1 and ``lstm_forward``/``gru_forward`` from ex4). When such an exercise loses
+An exercise may import the student's own files of other exercises (``Exercise.uses``: a bidirectional
+exercise imports ``rnn_forward``, ``lstm_forward`` and ``gru_forward`` from two earlier ones). When
+such an exercise loses
 points and the student's file imports one of those files:
 
 - :func:`check_uses` (``coursekit check``) runs the public cases of the imported functions in the other

@@ -363,7 +363,8 @@ def test_gradescope_autograder_runs_on_a_fake_tree(tmp_path):
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(root / "source")
         assert {"setup.sh", "run_autograder", "coursekit-src/pyproject.toml",
-                "coursekit-src/coursekit/__init__.py", "coursekit-src/graders/ex1.py"} <= set(zf.namelist())
+                "coursekit-src/coursekit/__init__.py",
+                "coursekit-src/graders/ex1/grader.py"} <= set(zf.namelist())
     (root / "submission").mkdir()
     (root / "submission" / "ex1_rnn_forward.py").write_text(SOLUTION)
     (root / "submission_metadata.json").write_text(json.dumps({"id": 7, "users": [{"email": "s@u.edu"}]}))

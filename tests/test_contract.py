@@ -53,8 +53,8 @@ def test_probes_are_grader_modules_that_import_nothing_from_coursekit(exercise_i
     for name, path in exercise.probes.items():
         assert name not in ("value", "typed"), f"{name} is a built-in probe's name"
         assert path.is_absolute() and path.is_file(), f"{exercise_id}: probe {name} at {path}"
-        assert path.parent in (ROOT / "graders", ROOT / "graders" / exercise_id / "probes"), \
-            f"{exercise_id}: probe {name} lives outside graders/"
+        assert path.parent.name == "probes" and path.is_relative_to(ROOT / "graders"), (
+            f"{exercise_id}: probe {name} lives outside a probes/ folder of graders/")
         imported = top_level_imports(path)
         assert not imported & {"coursekit", "graders", "."}, f"{path.name} imports {sorted(imported)}"
         assert "def probe(" in path.read_text(encoding="utf-8"), f"{path.name} defines no probe()"

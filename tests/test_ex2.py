@@ -21,8 +21,8 @@ from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.render.terminal import show_check
 from coursekit.results import ExerciseResult
-from graders import _keras_model_tables as tables
-from graders.ex2 import bind, count, counted_layer
+from graders.ex2.grader import bind, count, counted_layer
+from graders.shared.reference import keras_model_tables as tables
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
@@ -100,7 +100,7 @@ def test_the_hand_made_tables_agree_with_keras_on_random_models(keras: ModuleTyp
 def test_references_built_with_zeros_equal_default_initialised_keras(keras: ModuleType) -> None:
     """The reference builds its layers with zeros initialisers; counts and tables are those of Keras's
     default-initialised layers, on the public cases and on random hidden ones."""
-    from graders._keras_model import keras_layer, model_table
+    from graders.shared.judging.keras_model import keras_layer, model_table
 
     exercise = get_exercise("ex2")
     cases = exercise.public_cases() + [c for seed in range(3)
@@ -120,7 +120,7 @@ def test_references_built_with_zeros_equal_default_initialised_keras(keras: Modu
 
 
 def test_counts_are_cached_by_layer_spec(keras: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    from graders import _keras_ref
+    from graders.shared.reference import keras_ref as _keras_ref
 
     spec = ("LSTM", {"units": 7, "use_bias": False})
     first = _keras_ref.count_params(spec, (None, None, 5))

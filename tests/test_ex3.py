@@ -26,9 +26,9 @@ from coursekit import wire
 from coursekit.render.terminal import show_check
 from coursekit.render.text import words
 from coursekit.results import ExerciseResult
-from graders import _keras_model as km
-from graders import ex3 as ex3_grader
-from graders.ex3 import EXERCISE
+from graders.ex3 import grader as ex3_grader
+from graders.ex3.grader import EXERCISE
+from graders.shared.judging import keras_model as km
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"

@@ -19,7 +19,7 @@ from coursekit import refcache
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
-from graders import _recurrent as rec
+from graders.shared.reference import recurrent as rec
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"

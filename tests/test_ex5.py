@@ -24,7 +24,7 @@ from coursekit.imports import names_imported
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 from coursekit.uses import grade_uses
-from graders import _recurrent as rec
+from graders.shared.reference import recurrent as rec
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"

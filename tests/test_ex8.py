@@ -20,8 +20,8 @@ from coursekit.i18n import LANGUAGES, render
 from coursekit.messages import in_domain
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
-from graders import _bptt as bptt
-from graders import ex8
+from graders.ex8 import bptt
+from graders.ex8 import grader as ex8
 
 FILE = "ex8_bptt.py"
 EX8 = get_exercise("ex8")
@@ -168,7 +168,7 @@ def test_the_solution_gets_full_marks_on_hidden_cases_against_live_tensorflow(
 
 def test_traced_gradients_equal_eager_ones(keras: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     """After COMPILE_AFTER_S of eager tapes a layer's gradients are traced; both give the same numbers."""
-    from graders import _keras_ref
+    from graders.shared.reference import keras_ref as _keras_ref
 
     cases = [c for c in EX8.hidden_cases(np.random.default_rng(5), np.random.default_rng(6))
              if c.function != CLIP]

@@ -22,8 +22,8 @@ from coursekit.i18n import LANGUAGES, render
 from coursekit.messages import in_domain
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
-from graders import _ntm as ntm
-from graders import ex9
+from graders.ex9 import grader as ex9
+from graders.ex9 import ntm
 
 FILE = "ex9_ntm.py"
 EX9 = get_exercise("ex9")

@@ -456,8 +456,8 @@ def test_no_network(server, tmp_path):
 def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monkeypatch):
     """The grader refuses each forged config from the config alone; it never rebuilds one in its own
     process (km.rebuild, patched here, would say so) and none reaches a sandboxed build."""
-    from graders import _keras_model as km
-    from graders import ex3 as ex3_grader
+    from graders.ex3 import grader as ex3_grader
+    from graders.shared.judging import keras_model as km
 
     def not_here(*args: Any) -> Any:
         raise AssertionError("a student's model was rebuilt in the grading process")
@@ -487,8 +487,8 @@ def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monke
 def test_ex3_a_model_is_built_in_a_sandboxed_job_under_a_time_and_a_memory_limit(monkeypatch):
     import keras
 
-    from graders import _keras_build
-    from graders import _keras_model as km
+    from graders.ex3 import keras_build as _keras_build
+    from graders.shared.judging import keras_model as km
 
     model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(50, 4),
                               keras.layers.SimpleRNN(3), keras.layers.Dense(1)])

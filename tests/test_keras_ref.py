@@ -1,4 +1,5 @@
-"""graders/_keras_ref.py: a reused Keras layer answers exactly as a fresh one, whatever came before it."""
+"""graders/shared/reference/keras_ref.py: a reused Keras layer answers exactly as a fresh one, whatever
+came before it."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from graders import _keras_ref
-from graders._keras_ref import Spec, built_layer, layer_with_weights
+from graders.shared.reference import keras_ref as _keras_ref
+from graders.shared.reference.keras_ref import Spec, built_layer, layer_with_weights
 
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 
@@ -33,7 +34,8 @@ def rnn_weights(rng: np.random.Generator, cls: str, options: dict[str, Any], inp
 
 
 def fresh(keras: ModuleType, spec: Spec) -> Any:
-    """The layer built the plain way, with Keras's default initialisers, without graders/_keras_ref."""
+    """The layer built the plain way, with Keras's default initialisers, without
+    graders/shared/reference/keras_ref."""
     name, kwargs = spec
     kwargs = dict(kwargs)
     if name == "Bidirectional":

@@ -1,6 +1,6 @@
 """The Keras cache: every public case of every exercise is cached under its inputs' key, and Keras agrees.
 
-``coursekit check`` reads expected values from ``graders/cache/<id>.json`` so that it never imports
+``coursekit check`` reads expected values from ``graders/<id>/cache.json`` so that it never imports
 TensorFlow. These tests recompute every cached value with live Keras (imported once for the module) and
 compare; when one fails, ``python -m coursekit.refcache <id>`` rewrites the cache.
 """

@@ -128,16 +128,18 @@ def test_the_package_needs_numpy_typer_and_rich_and_keras_is_an_extra(handout: P
 def test_no_solution_grader_reference_batch_or_grade_command_is_in_it(handout: Path) -> None:
     files = [p for p in handout.rglob("*") if p.is_file()]
     texts = {p.read_bytes() for p in files}
-    # Probes, judge modules, and the one helper a judge imports: _keras_model.py (a model's config read
-    # against an allowlist; it holds no reference: the reference models are built by graders/ex3.py).
-    shippable = {"__init__.py", "_keras_model.py", *(p.name for p in (ROOT / "graders").glob("_probe*.py")),
-                 *(p.name for p in (ROOT / "graders").glob("*_judge.py"))}
-    reference = {"_recurrent.py", "_bptt.py", "_ntm.py", "_keras_ref.py", "_keras_build.py",
-                 "_keras_model_tables.py", *(p.name for p in (ROOT / "graders").glob("ex[0-9].py"))}
-    assert not reference & shippable
-    for source in [*SOLUTIONS.glob("*.py"), *(ROOT / "graders").glob("*.py")]:
-        if source.name not in shippable:
-            assert source.read_bytes() not in texts, source
+    # Probes, judge modules, and the shared code judges import: shared/judging/ (ex3's and ex7's judges read
+    # a model's config against an allowlist; it holds no reference: graders/ex3/grader.py builds those).
+    graders = ROOT / "graders"
+    every = {p.relative_to(graders).as_posix() for p in graders.rglob("*.py") if "__pycache__" not in p.parts}
+    shippable = {n for n in every if n.endswith("__init__.py")
+                 or n.startswith(("shared/judging/", "shared/probes/"))
+                 or n.split("/")[1:] == ["judge.py"] or n.split("/")[1:2] == ["probes"]}
+    reference = every - shippable
+    assert {"shared/reference/recurrent.py", "shared/reference/keras_ref.py", "ex8/bptt.py", "ex9/ntm.py",
+            "ex3/keras_build.py", "ex1/grader.py", "ex1/course/ex1_rnn_forward.py"} <= reference
+    for source in [*SOLUTIONS.glob("*.py"), *(graders / n for n in reference)]:
+        assert source.read_bytes() not in texts, source
     names = {str(p.relative_to(handout)) for p in files}
     assert not [n for n in names if n.startswith(("solutions", "coursekit/batch", "coursekit/release"))]
     assert {n for n in names if n.startswith("graders/") and n.endswith(".py")} <= {
@@ -350,7 +352,8 @@ sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "__module__", "")
 import coursekit, graders
 assert Path(coursekit.__file__).is_relative_to(sys.argv[2]), coursekit.__file__
 assert Path(graders.__file__).is_relative_to(sys.argv[2]), graders.__file__
-assert importlib.util.find_spec("graders.ex7") is None and importlib.util.find_spec("coursekit.batch") is None
+assert importlib.util.find_spec("graders.ex7.grader") is None
+assert importlib.util.find_spec("coursekit.batch") is None
 sys.argv = sys.argv[:2]
 """ + CHECK_MANY
 

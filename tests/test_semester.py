@@ -19,7 +19,7 @@ from coursekit.batch.classbook import report_from_gradebook
 from coursekit.batch.secret import Secret
 from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.cli import app
-from coursekit.course import EXAMPLES, Course, LatePolicy, load_course, parse_course
+from coursekit.course import Course, LatePolicy, example, load_course, parse_course
 from coursekit.i18n import render
 from coursekit.messages import verbatim
 from coursekit.registry import exercise_ids, get_exercise
@@ -93,19 +93,22 @@ def test_grader_version_follows_shared_grader_modules_in_a_copy(tmp_path):
     dirs = version_module.package_dirs()
     copy = {"graders": tmp_path / "graders", "coursekit": dirs["coursekit"]}
     shutil.copytree(dirs["graders"], copy["graders"], ignore=shutil.ignore_patterns("__pycache__"))
-    modules = {e: f"graders.{e}" for e in exercise_ids()}
-    files = version_module.source_files(("graders.ex4",), copy)
-    assert {"graders._recurrent", "graders._keras_ref", "coursekit.compare"} <= set(files)
+    modules = {e: f"graders.{e}.grader" for e in exercise_ids()}
+    files = version_module.source_files(("graders.ex4.grader",), copy)
+    assert {"graders.shared.reference.recurrent", "graders.shared.reference.keras_ref",
+            "coursekit.compare"} <= set(files)
     before = {e: version_module.code_version(e, m, copy) for e, m in modules.items()}
-    with (copy["graders"] / "_recurrent.py").open("a") as f:
+    with (copy["graders"] / "shared" / "reference" / "recurrent.py").open("a") as f:
         f.write("\n# a fix in a shared grader module\n")
     after = {e: version_module.code_version(e, m, copy) for e, m in modules.items()}
     changed = {e for e in modules if before[e] != after[e]}
-    uses = {e for e in modules if "graders._recurrent" in version_module.source_files((modules[e],), copy)}
+    uses = {e for e in modules
+            if "graders.shared.reference.recurrent" in version_module.source_files((modules[e],), copy)}
     assert changed == uses and {"ex4", "ex5"} <= changed and "ex1" not in changed
-    with (copy["graders"] / "_keras_ref.py").open("a") as f:
+    with (copy["graders"] / "shared" / "reference" / "keras_ref.py").open("a") as f:
         f.write("\n# a fix in the shared Keras reference\n")
-    refs = {e for e in modules if "graders._keras_ref" in version_module.source_files((modules[e],), copy)}
+    refs = {e for e in modules
+            if "graders.shared.reference.keras_ref" in version_module.source_files((modules[e],), copy)}
     assert {"ex1", "ex2", "ex4", "ex5"} <= refs
     assert {e for e, m in modules.items() if version_module.code_version(e, m, copy) != after[e]} == refs
     engine = {"graders": copy["graders"], "coursekit": tmp_path / "coursekit"}
@@ -125,7 +128,7 @@ def test_a_shared_grader_edit_regrades_the_affected_gradings(tmp_path, monkeypat
     student(class_dir, "ada", {"ex1_rnn_forward.py": SOLUTION})
     assert grade_class(class_dir, out, options()).graded == 1
     assert grade_class(class_dir, out, options()).reused == 1
-    with (copy["graders"] / "_keras_ref.py").open("a") as f:
+    with (copy["graders"] / "shared" / "reference" / "keras_ref.py").open("a") as f:
         f.write("\n# a fix in the shared Keras reference\n")
     assert grade_class(class_dir, out, options()).graded == 1
 
@@ -189,7 +192,9 @@ def test_init_course_comments_in_the_chosen_language_with_the_same_values(tmp_pa
     assert result.exit_code == 0, result.output
     text = path.read_text(encoding="utf-8")
     assert words in text
-    assert tomllib.loads(text) == tomllib.loads(EXAMPLES["en"])  # the comments differ, never the values
+    values = tomllib.loads(text)
+    assert values == tomllib.loads(example("en", exercise_ids()))  # the comments differ, never the values
+    assert list(values["points"]) == exercise_ids()
     assert ("已写入" in result.stdout) == (lang == "zh")
 
 
@@ -299,6 +304,9 @@ def test_the_docs_in_the_repository_say_what_users_need():
     assert "shared folder" not in readme and "../shared" not in readme
     exercises = (ROOT / "docs" / "exercises.md").read_text()
     assert all(f"`{get_exercise(e).filename}`" in exercises for e in IDS)
+    for e in IDS:  # each exercise's part of the docs is its folder's README, linked from the index
+        assert f"(../graders/{e}/README.md)" in exercises
+        assert f"`{get_exercise(e).filename}`" in (ROOT / "graders" / e / "README.md").read_text()
     cli = (ROOT / "docs" / "cli.md").read_text()
     for key in ("penalty_per_day", "max_penalty", "zero_after_days", "submitted_at", "[points]", "late_days",
                 "`max`", "--students", "--course", "summary.json", "report.html"):

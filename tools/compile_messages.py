@@ -18,13 +18,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE_DIRS = (ROOT / "coursekit" / "locale", ROOT / "graders" / "locale")
+LOCALE_DIRS = (ROOT / "coursekit" / "locale", *sorted(ROOT.glob("graders/*/locale")))
 FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def sources() -> list[Path]:
-    folders = (*LOCALE_DIRS, *(ROOT / "graders").glob("*/locale"))  # exercise folders hold their own
-    return sorted(p for d in folders for p in d.glob("*/LC_MESSAGES/*.po"))
+    return sorted(p for d in LOCALE_DIRS for p in d.glob("*/LC_MESSAGES/*.po"))
 
 
 def compiled(po: Path) -> bytes:

@@ -2,7 +2,8 @@
 
 The zip holds ``setup.sh`` (installs Python 3.11 and this coursekit from the bundled source),
 ``run_autograder`` (grades /autograder/submission into /autograder/results/results.json), the source of
-coursekit and its graders, and the course secret (the zip goes to Gradescope, never to students).
+coursekit and its content package (the exercises), and the course secret (the zip goes to Gradescope, never
+to students).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import coursekit
+from coursekit import content
+from coursekit._exceptions import InternalError
 from coursekit.batch.secret import Secret
+from coursekit.registry import content_package
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image.
@@ -42,6 +46,14 @@ def project_root() -> Path:
     return Path(coursekit.__file__).resolve().parent.parent
 
 
+def content_folder() -> Path:
+    """The content package's folder (the lesson's exercises: ``coursekit/content.py``)."""
+    folder = content.folder(content_package())
+    if folder is None:  # content_package() found it
+        raise InternalError("the content package has no folder")
+    return folder
+
+
 def build_autograder(out: Path, exercises: Sequence[str], secret: Secret) -> list[str]:
     """Write the autograder zip to ``out``; return the names it holds."""
     root = project_root()
@@ -61,10 +73,11 @@ def build_autograder(out: Path, exercises: Sequence[str], secret: Secret) -> lis
         add(zf, "secret.txt", secret.value.encode() + b"\n", 0o600)
         for name in SOURCE_FILES:
             add(zf, f"coursekit-src/{name}", (root / name).read_bytes())
-        for package in ("coursekit", "graders"):
-            for path in sorted((root / package).rglob("*")):
+        for folder in (root / "coursekit", content_folder()):
+            for path in sorted(folder.rglob("*")):
                 shipped = path.suffix in (".py", ".json", ".mo")  # .mo: the compiled message catalogues
                 if path.is_file() and "__pycache__" not in path.parts and shipped:
-                    add(zf, f"coursekit-src/{path.relative_to(root).as_posix()}", path.read_bytes())
+                    name = path.relative_to(folder.parent).as_posix()
+                    add(zf, f"coursekit-src/{name}", path.read_bytes())
     tmp.replace(out)
     return names

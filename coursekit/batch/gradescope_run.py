@@ -1,6 +1,6 @@
 """What Gradescope's ``run_autograder`` calls: grade /autograder/submission into results.json.
 
-``python -m coursekit.batch.gradescope_run --root /autograder --exercises ex1,ex2``. The student id for
+``python -m coursekit.batch.gradescope_run --root /autograder --exercises <id>,<id>``. The student id for
 the hidden cases' seed comes from ``submission_metadata.json`` (the first user's email, else the
 submission id); the course secret from ``source/secret.txt`` in the autograder zip.
 """

@@ -1,9 +1,9 @@
 """Which of a submission's files is which exercise's: forgiving about where and how students name them.
 
 A submission's files are looked for at its top and in folders one level below (``hw13/``). An
-exercise's file is, best first: its exact name (``ex1_rnn_forward.py``), the same name in another case,
-then a name that starts with the exercise's id (``ex1.py``, ``EX1_rnn_forward.py``, ``ex_1-final.py``,
-never ``ex10.py``); at equal names the top wins over a folder. Two equally good candidates are not
+exercise's file is, best first: its exact name (``exN_name.py``), the same name in another case,
+then a name that starts with the exercise's id (``exN.py``, ``EXN_name.py``, ``ex_N-final.py``,
+never ``exN0.py``); at equal names the top wins over a folder. Two equally good candidates are not
 guessed between: the feedback names both. A file found under another name or in a folder is staged
 under the exercise's name, with a line in the feedback saying which file was used; when nothing matches,
 the line lists what was found. Other ``.py`` files are staged under their own names (a student's
@@ -72,7 +72,7 @@ def _rank(path: PurePosixPath, canonical: str, pattern: re.Pattern[str]) -> tupl
 
 
 def plan(candidates: Sequence[Candidate], targets: Mapping[str, str]) -> Plan:
-    """Match ``candidates`` to ``targets`` (exercise id -> its file name, ``ex1_rnn_forward.py``)."""
+    """Match ``candidates`` to ``targets`` (exercise id -> its file name, ``exN_name.py``)."""
     staged: dict[str, Candidate] = {}
     notes: list[Message] = []
     missing: list[str] = []

@@ -2,7 +2,7 @@
 
 The coordinator times what it does (staging and hashing the submissions, writing the gradebook and the
 outputs); each worker times what it does for a task (starting its fork servers and importing Keras, the
-references, the student's processes, ex3's rebuild and measurement, judging) and returns the figures
+references, the student's processes, a Keras model's rebuild and measurement, judging) and returns the figures
 with the result as plain data. ``coursekit grade`` keeps them in ``OUT_DIR/timings.json`` (what this run
 cost, for whoever wants to see what is left to speed up; ``benchmarks/grade_speed.py`` prints them).
 

@@ -33,7 +33,7 @@ from coursekit.exercise import Exercise
 from coursekit.grading import Failed, failed_tests
 from coursekit.i18n import DEFAULT
 from coursekit.messages import msg
-from coursekit.registry import GRADER_MODULES, exercise_ids, get_exercise
+from coursekit.registry import exercise_ids, get_exercise, grader_module
 from coursekit.results import FORMAT, ExerciseResult, Failure, result_from_dict
 from coursekit.sandbox.isolation import Isolation, detect
 
@@ -92,7 +92,7 @@ class GradeOptions:
 def grader_key(exercise: Exercise, options: GradeOptions) -> str:
     """Changes whenever the grade could change: the code and libraries that decide it (see
     ``coursekit.batch.version``), the secret and the limits."""
-    h = hashlib.sha256(code_version(exercise.id, GRADER_MODULES[exercise.id]).encode())
+    h = hashlib.sha256(code_version(exercise.id, grader_module(exercise.id)).encode())
     h.update(f"results format {FORMAT}".encode())
     h.update(options.secret.fingerprint().encode())
     h.update(repr(limits_for(exercise, options.timeout_for(exercise.id), options.memory_mb)).encode())
@@ -196,10 +196,10 @@ class _Queue:
     """The gradings left, by exercise, the heaviest exercise first; :meth:`take` says which a worker gets.
 
     A worker pays once for each exercise it grades: Keras's import and a fork server, the Keras layers
-    built and traced for the class's hidden shapes (graders/_keras_ref.py), ex3's reference models and
-    measurements. So a worker takes a grading of an exercise it has started, else of one no other worker
-    has started, else the heaviest left: each exercise is mostly graded by one worker, and a worker with
-    nothing of its own left helps with what remains (at the end, the heavy exercise, ex3, ex7).
+    built and traced for the class's hidden shapes (the content package's shared reference), the reference
+    models and measurements. So a worker takes a grading of an exercise it has started, else of one no
+    other worker has started, else the heaviest left: each exercise is mostly graded by one worker, and a
+    worker with nothing of its own left helps with what remains (at the end, the heavy exercises).
     """
 
     def __init__(self, todo: Sequence[tuple[Submission, str]], weight: Callable[[str], float]) -> None:

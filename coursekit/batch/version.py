@@ -1,8 +1,9 @@
 """The grader version: a hash of everything that decides a grade, so a stored grading is reused only
 while none of it changed.
 
-It covers the exercise's grader module and every module it imports from ``graders`` and ``coursekit``,
-followed transitively (shared grader modules such as ``graders/_recurrent.py`` and ``_keras_ref.py``, the
+It covers the exercise's grader module and every module it imports from the content package and ``coursekit``,
+followed transitively (shared grader modules such as ``shared/reference/recurrent.py`` and
+``_keras_ref.py``, the
 comparison code in ``coursekit/compare.py``), the engine that runs and judges a case (``grading.py`` and
 the child script, with what they import), the cache of Keras's answers, the versions of Keras, TensorFlow
 and numpy, coursekit's version, the course secret and the limits. Imports are read from the source with
@@ -17,17 +18,20 @@ from collections.abc import Mapping
 from importlib import metadata, resources
 from pathlib import Path
 
-from coursekit import __version__
+from coursekit import __version__, content
+from coursekit.registry import content_package
 
 # The engine's entry points: what runs a case in the student process and judges what came back.
 ENGINE_MODULES = ("coursekit.grading", "coursekit.sandbox._child", "coursekit.refcache")
-PACKAGES = ("graders", "coursekit")
 LIBRARIES = ("keras", "numpy", ("tensorflow-cpu", "tensorflow"))
 
 
 def package_dirs() -> dict[str, Path]:
-    """Where the ``graders`` and ``coursekit`` packages' sources are."""
-    return {name: Path(str(resources.files(name))) for name in PACKAGES}
+    """Where the sources of the content package (``coursekit/content.py``) and of coursekit are."""
+    package = content_package()
+    folder = content.folder(package)
+    dirs = {"coursekit": Path(str(resources.files("coursekit")))}
+    return dirs if folder is None else {package: folder, **dirs}
 
 
 def _module_file(module: str, dirs: Mapping[str, Path]) -> Path | None:
@@ -101,7 +105,8 @@ def code_version(exercise_id: str, grader_module: str, dirs: Mapping[str, Path] 
     h = hashlib.sha256(f"coursekit={__version__};{library_versions()}".encode())
     for module, path in sorted(source_files((grader_module, *ENGINE_MODULES), dirs).items()):
         h.update(b"\0" + module.encode() + b"\0" + path.read_bytes())
-    cache = dirs["graders"] / "cache" / f"{exercise_id}.json"
-    if cache.is_file():
+    package = grader_module.partition(".")[0]
+    cache = content.cache_file(exercise_id, dirs[package]) if package in dirs else None
+    if cache is not None and cache.is_file():
         h.update(b"\0cache\0" + cache.read_bytes())
     return h.hexdigest()

@@ -120,7 +120,7 @@ def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolat
 
 
 # Expected values computed in this worker, by (exercise, case name, call_key): a case drawn the same for
-# another student of the class (ex2's and ex3's hidden cases are sizes drawn per class) is not computed
+# another student of the class (hidden cases that are sizes drawn per class) is not computed
 # again.
 MAX_MEMO = 512
 _memo: OrderedDict[tuple[str, str, str], Any] = OrderedDict()

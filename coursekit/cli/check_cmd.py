@@ -26,7 +26,7 @@ LANG_HELP = "The language of the feedback: zh or en (default: $COURSEKIT_LANG, t
 
 
 def check(
-    exercise: Annotated[str, typer.Argument(help="The exercise id, e.g. ex1.")],
+    exercise: Annotated[str, typer.Argument(help="The exercise id (coursekit list shows them).")],
     path: Annotated[Path | None, typer.Argument(
         help="Your file, or the folder holding it (default: ./ then ./exercises/).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,

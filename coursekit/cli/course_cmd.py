@@ -11,9 +11,10 @@ from rich.markup import escape
 
 from coursekit._exceptions import CoursekitError
 from coursekit.cli.errors import print_error, say
-from coursekit.course import DEFAULT_FILE, EXAMPLES
+from coursekit.course import DEFAULT_FILE, example
 from coursekit.i18n import resolve_language
 from coursekit.messages import msg
+from coursekit.registry import exercise_ids
 
 
 def init_course(
@@ -33,7 +34,7 @@ def init_course(
         raise typer.Exit(code=2)
     try:
         with path.open("x", encoding="utf-8") as f:
-            f.write(EXAMPLES[chosen])
+            f.write(example(chosen, exercise_ids()))
     except OSError as exc:
         print_error(msg("init.cannot_write", path=str(path), error=exc.strerror or type(exc).__name__), lang)
         raise typer.Exit(code=2) from None

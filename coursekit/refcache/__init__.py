@@ -1,7 +1,7 @@
 """The cache of Keras's answers for the public cases, so that ``check`` never imports TensorFlow.
 
 A cached value counts only for a case whose inputs hash to the key stored with it; any other case is
-computed live. ``python -m coursekit.refcache [ex1 ...]`` rewrites the cache from Keras (``__main__.py``,
+computed live. ``python -m coursekit.refcache [<id> ...]`` rewrites the cache from Keras (``__main__.py``,
 the only part that knows the registry), and ``tests/test_refcache.py`` recomputes every cached value
 with Keras and compares. Reading the cache needs nothing of ``coursekit.exercise``: ``Exercise`` uses
 it, so it must not use ``Exercise`` back (an import cycle).
@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
-from coursekit import wire
+from coursekit import content, wire
+from coursekit._exceptions import InternalError
 
 
 class Case(Protocol):
@@ -55,7 +55,11 @@ def case_key(case: Case) -> str:
 
 
 def cache_path(exercise_id: str) -> Path:
-    return Path(str(resources.files("graders"))) / "cache" / f"{exercise_id}.json"
+    """The exercise folder's ``cache.json`` (``coursekit/content.py``)."""
+    path = content.cache_file(exercise_id)
+    if path is None:
+        raise InternalError(f"{exercise_id}: no content package, so no cache of its public cases")
+    return path
 
 
 def load(exercise: Graded, cases: Sequence[Case]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``python -m coursekit.refcache [ex1 ...]``: compute every public case with Keras and rewrite the cache."""
+"""``python -m coursekit.refcache [<id> ...]``: compute every public case with Keras and rewrite the cache."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The handout holds every chosen exercise as ``exN_*.py`` and ``exN_*.ipynb``, a README in Chinese and
 English, and a package that ``pip install OUT_DIR`` installs: coursekit's ``list`` and ``check`` judging
-the public cases from data computed here, from live Keras and the graders (expected values, and the
+the public cases from data computed here, from live Keras and the grader code (expected values, and the
 output of every named mistake). It holds no solution, no grader, no reference implementation, no hidden
 case and no ``grade`` or ``export``. ``release`` also writes ``OUT_DIR.zip``, which pip installs too.
 """
@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from coursekit import __version__
-from coursekit._exceptions import CoursekitError
+from coursekit import __version__, content
+from coursekit._exceptions import CoursekitError, InternalError
 from coursekit.i18n import error
-from coursekit.registry import get_exercise
+from coursekit.registry import content_package, get_exercise
 from coursekit.release.data import exercise_data, handed_out
 from coursekit.release.notebooks import Lang, stub_notebook
 from coursekit.release.package import (
     copy_grader_files,
     copy_package,
     grader_imports,
+    module_file,
     write_data,
     write_pyproject,
     write_zip,
@@ -66,13 +67,15 @@ def build_handout(out_dir: Path, exercise_ids: Sequence[str], lang: Lang, stubs:
             (folder / e.filename).write_text(source, encoding="utf-8")
             _write_notebook(stub_notebook(source, e.id, e.filename, lang), folder / f"{e.module}.ipynb")
         copy_package(Path(str(resources.files("coursekit"))), out_dir)
-        graders = Path(str(resources.files("graders")))
-        probes = {p.name for e in exercises for p in getattr(e, "probes", {}).values()}
-        judges = {f"{d['judge_module'].split('.', 1)[1]}.py" for d in data.values()
-                  if d["judge_module"].startswith("graders.")}
-        copy_grader_files(graders, out_dir, sorted(grader_imports(graders, probes | judges)))
+        package = content_package()
+        root = content.folder(package)
+        if root is None:  # content_package() found it
+            raise InternalError(f"the content package {package} has no folder")
+        probes = {p for d in data.values() for p in d["probes"].values()}
+        judges = {f for d in data.values() if (f := module_file(root, package, d["judge_module"]))}
+        copy_grader_files(root, package, out_dir, sorted(grader_imports(root, package, probes | judges)))
         write_data(out_dir, data)
-        write_pyproject(out_dir, __version__)
+        write_pyproject(out_dir, __version__, package)
         (out_dir / "README.md").write_text(readme(exercises, lang), encoding="utf-8")
         archive = out_dir.with_name(out_dir.name + ".zip")
         write_zip(out_dir, archive)

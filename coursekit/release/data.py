@@ -1,4 +1,4 @@
-"""What the handout's check needs, computed from live Keras and the graders when ``release`` runs.
+"""What the handout's check needs, computed from live Keras and the grader code when ``release`` runs.
 
 For every public case: its inputs, Keras's expected value, the judge that the grader judges it with, and
 the output of every named mistake on those inputs (so that "Looks like: the bias b was left out" still
@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import asdict, fields, is_dataclass
+from pathlib import Path
 from typing import Any
 
-from coursekit import wire
-from coursekit._exceptions import CoursekitError
+from coursekit import content, wire
+from coursekit._exceptions import CoursekitError, InternalError
 from coursekit.exercise import Case, Exercise
 from coursekit.handout import FORMAT, mistake_to_data
 from coursekit.i18n import error
 
-# The judge module each grader judges with (coursekit/judges.py says what one is): a grader names its
-# own with ``Exercise.judge_module``; this table names it for the graders that compare one array with
-# coursekit.compare.compare_array, as coursekit.judges does. An exercise with neither is refused,
-# rather than handed out with a check that would judge differently from the grader's.
-JUDGE_MODULES: dict[str, str] = {"ex1": "coursekit.judges", "ex5": "coursekit.judges"}
-# The packages an exercise's own code needs beyond numpy (its check says how to install them).
-REQUIRES: dict[str, tuple[str, ...]] = {"ex3": ("keras",), "ex7": ("keras", "matplotlib")}
 _CASE_FIELDS = frozenset(f.name for f in fields(Case))
 
 
@@ -32,7 +26,10 @@ class NotHandedOutError(CoursekitError):
 
 
 def judge_module(exercise: Exercise) -> str | None:
-    return exercise.judge_module or JUDGE_MODULES.get(exercise.id)
+    """The module the grader judges with (``Exercise.judge_module``; coursekit/judges.py says what one is).
+    An exercise without one is refused, rather than handed out with a check that would judge differently
+    from the grader's."""
+    return exercise.judge_module
 
 
 def handed_out(exercise_id: str) -> bool:
@@ -64,16 +61,24 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
     return {
         "format": FORMAT, "exercise": exercise.id, "title": exercise.title, "filename": exercise.filename,
         "functions": list(exercise.functions), "forbidden_imports": list(exercise.forbidden_imports),
-        "child_imports": list(exercise.child_imports), "requires": list(REQUIRES.get(exercise.id, ())),
+        "child_imports": list(exercise.child_imports), "requires": list(exercise.requires),
         "limits": {k: limits[k] for k in ("timeout_s", "memory_mb")},
         "hidden_points": exercise.hidden_points(), "judge_module": module,
-        "probes": {name: path.name for name, path in exercise.probes.items()}, "cases": out,
+        "probes": {name: content_path(path) for name, path in exercise.probes.items()}, "cases": out,
         "uses": list(exercise.uses),
     }
 
 
+def content_path(path: Path) -> str:
+    """``path`` (a file of the content package) as its path in that package: ``<id>/probes/dtype.py``."""
+    root = content.folder()
+    if root is None:
+        raise InternalError(f"{path}: no content package")
+    return path.resolve().relative_to(root).as_posix()
+
+
 def extra_fields(case: Case) -> dict[str, Any]:
-    """The fields a grader's own Case class adds (ex3's and ex7's ``aspect``), which its judge reads."""
+    """The fields a grader's own Case class adds (an ``aspect``), which its judge reads."""
     if not is_dataclass(case):
         return {}
     return {f.name: wire.encode(getattr(case, f.name)) for f in fields(case) if f.name not in _CASE_FIELDS}

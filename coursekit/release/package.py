@@ -2,9 +2,12 @@
 
 The package is coursekit without what a student must not have or does not need: no ``batch`` (grading,
 hidden cases, the course secret, the Gradescope export), no ``release``, no ``grade`` or ``export``
-command, and no graders: the ``graders`` package holds only the probes the student's process loads, the
-judge modules (``coursekit/judges.py`` says what they are) and the message catalogues. Its registry
-reads the exercises from ``coursekit/handout_data/``.
+command, and no grader: the content package holds only the probes the student's process loads, the
+judge modules (``coursekit/judges.py`` says what they are), the shared code they import and the message
+catalogues, in the same folders as in the repository (``ex<N>/judge.py``, ``ex<N>/probes/``,
+``shared/judging/``, ``ex<N>/locale/``). Its registry reads the exercises from ``coursekit/handout_data/``;
+its pyproject.toml declares the content package in the entry point group ``coursekit.content``, so that
+its coursekit finds the probes and catalogues as the full one does (``coursekit/content.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from coursekit import content
 
 # Left out of the handout's copy of coursekit (paths relative to the coursekit package).
 LEFT_OUT = ("batch", "release", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
@@ -30,7 +35,7 @@ from coursekit.handout import exercise_ids, load
 
 
 def get_exercise(exercise_id: str) -> Exercise:
-    """The exercise ``exercise_id`` (``"ex1"``); raises UnknownExerciseError for an unknown id."""
+    """The exercise ``exercise_id``; raises UnknownExerciseError for an unknown id."""
     return load(exercise_id)
 
 
@@ -67,7 +72,7 @@ version = "{version}"
 description = "The student handout of the recurrent-networks lesson: exercises and coursekit check."
 readme = "README.md"
 requires-python = ">=3.11"
-# numpy, typer and rich are all the numpy exercises need; Keras (and matplotlib) is an extra for ex3, ex7.
+# numpy, typer and rich are all the numpy exercises need; Keras (and matplotlib) is an extra.
 dependencies = ["numpy>=1.26", "typer>=0.12", "rich>=13"]
 
 [project.optional-dependencies]
@@ -77,13 +82,16 @@ notebook = ["nbformat>=5.7"]
 [project.scripts]
 coursekit = "coursekit.cli:main"
 
+[project.entry-points."coursekit.content"]
+handout = "{package}"
+
 [tool.setuptools.packages.find]
-include = ["coursekit*", "graders*"]
+include = ["coursekit*", "{package}*"]
 
 [tool.setuptools.package-data]
 coursekit = ["locale/*/LC_MESSAGES/*.mo"]
 "coursekit.handout_data" = ["*.json"]
-graders = ["locale/*/LC_MESSAGES/*.mo"]
+"*" = ["locale/*/LC_MESSAGES/*.mo"]
 '''
 
 
@@ -102,25 +110,47 @@ def copy_package(repo_package: Path, dest: Path) -> list[Path]:
     return sorted(target.rglob("*.py"))
 
 
-def copy_grader_files(repo_graders: Path, dest: Path, probes: Sequence[str]) -> None:
-    """The ``graders`` package of the handout: only probe and judge modules, and the message catalogues."""
-    target = dest / "graders"
+def copy_grader_files(root: Path, package: str, dest: Path, files: Sequence[str]) -> None:
+    """The handout's content package ``package``: only ``files`` (probe and judge modules and what they
+    import, paths in the package such as ``<id>/judge.py``), the ``__init__.py`` of their folders, and every
+    exercise folder's message catalogues (a judge may name another exercise's entries)."""
+    target = dest / package
     target.mkdir()
     (target / "__init__.py").write_text(
         '"""Probes, judges and the exercises\' messages: no grader, no reference."""\n',
         encoding="utf-8")
-    for name in probes:
-        shutil.copyfile(repo_graders / name, target / name)
-    locale = repo_graders / "locale"
-    if locale.is_dir():
-        shutil.copytree(locale, target / "locale", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in files:
+        path = target / name
+        for folder in reversed(Path(name).parents[:-1]):
+            (target / folder).mkdir(exist_ok=True)
+            init = target / folder / "__init__.py"
+            if not init.exists():
+                source = root / folder / "__init__.py"
+                init.write_bytes(source.read_bytes() if source.is_file() else b"")
+        shutil.copyfile(root / name, path)
+    for locale in content.locale_folders(root):
+        shutil.copytree(locale, target / locale.relative_to(root),
+                        ignore=shutil.ignore_patterns("__pycache__"))
 
 
-def grader_imports(repo_graders: Path, names: Iterable[str]) -> set[str]:
-    """``names`` (files of ``graders/``) and every module of ``graders`` they import, at module level.
+def module_file(root: Path, package: str, module: str) -> str | None:
+    """The file of ``module`` in the content package ``package`` (folder ``root``), as a path in it
+    (``<id>/judge.py``); None for a module of another package, or none found."""
+    if not module.startswith(package + "."):
+        return None
+    parts = module.split(".")[1:]
+    for candidate in (Path(*parts).with_suffix(".py"), Path(*parts) / "__init__.py"):
+        if (root / candidate).is_file():
+            return candidate.as_posix()
+    return None
 
-    A judge module may use a helper of the graders (ex7's judge reads a model's config with
-    ``graders/_keras_model.py``'s allowlist); the handout needs what it imports. Imports under
+
+def grader_imports(root: Path, package: str, names: Iterable[str]) -> set[str]:
+    """``names`` (files of the content package, ``<id>/judge.py``) and every module of that package they
+    import at module level, absolutely or relatively, transitively.
+
+    A judge module may use shared code (a judge may read a model's config with
+    ``shared/judging/``'s allowlist); the handout needs what it imports. Imports under
     ``if TYPE_CHECKING:`` and inside functions are not followed: nothing runs them in the handout.
     """
     found: set[str] = set()
@@ -130,16 +160,22 @@ def grader_imports(repo_graders: Path, names: Iterable[str]) -> set[str]:
         if name in found:
             continue
         found.add(name)
-        tree = ast.parse((repo_graders / name).read_text(encoding="utf-8"))
+        parts = [package, *Path(name).with_suffix("").parts]
+        if parts[-1] == "__init__":
+            parts.pop()
+            here = parts
+        else:
+            here = parts[:-1]
+        tree = ast.parse((root / name).read_text(encoding="utf-8"))
         for node in _module_level(tree.body):
             modules: list[str] = []
-            if isinstance(node, ast.ImportFrom) and node.module == "graders":
-                modules = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("graders."):
-                modules = [(node.module or "").split(".")[1]]
+            if isinstance(node, ast.ImportFrom):
+                base = ".".join(here[: len(here) - node.level + 1]) if node.level else ""
+                base = ".".join(p for p in (base, node.module or "") if p)
+                modules = [base, *(f"{base}.{a.name}" for a in node.names)]
             elif isinstance(node, ast.Import):
-                modules = [a.name.split(".")[1] for a in node.names if a.name.startswith("graders.")]
-            pending.extend(f"{m}.py" for m in modules if (repo_graders / f"{m}.py").is_file())
+                modules = [a.name for a in node.names]
+            pending.extend(f for m in modules if (f := module_file(root, package, m)))
     return found
 
 
@@ -157,13 +193,13 @@ def write_data(dest: Path, data: Mapping[str, Mapping[str, Any]]) -> None:
     (folder / "__init__.py").write_text('"""The handout\'s exercises as data (coursekit release)."""\n',
                                         encoding="utf-8")
     (folder / "index.json").write_text(json.dumps({"exercises": list(data)}) + "\n", encoding="utf-8")
-    for exercise_id, content in data.items():
-        (folder / f"{exercise_id}.json").write_text(json.dumps(content, separators=(",", ":")) + "\n",
+    for exercise_id, exercise_data in data.items():
+        (folder / f"{exercise_id}.json").write_text(json.dumps(exercise_data, separators=(",", ":")) + "\n",
                                                     encoding="utf-8")
 
 
-def write_pyproject(dest: Path, version: str) -> None:
-    (dest / "pyproject.toml").write_text(PYPROJECT.format(version=version), encoding="utf-8")
+def write_pyproject(dest: Path, version: str, package: str) -> None:
+    (dest / "pyproject.toml").write_text(PYPROJECT.format(version=version, package=package), encoding="utf-8")
 
 
 def write_zip(folder: Path, archive: Path) -> None:

@@ -20,7 +20,7 @@ ZH = """## 中文
 python3 -m venv .venv && .venv/bin/pip install .
 ```
 
-这只会安装 numpy、typer 和 rich。练习 3 和练习 7（搭建、训练 Keras 模型并画图）还需要 Keras 和
+这只会安装 numpy、typer 和 rich。{keras_exercises}（搭建、训练 Keras 模型并画图）还需要 Keras 和
 matplotlib；没有安装时，`coursekit check` 会给出这条命令：
 
 ```bash
@@ -33,9 +33,9 @@ matplotlib；没有安装时，`coursekit check` 会给出这条命令：
 
 ```bash
 .venv/bin/coursekit list                 # 所有练习、文件和分值
-.venv/bin/coursekit check ex1            # 测试 exercises/ex1_rnn_forward.py（先找 ./，再找 ./exercises/）
-.venv/bin/coursekit check ex1 --verbose  # 同时显示未通过测试的数组
-.venv/bin/coursekit check ex1 exercises/ex1_rnn_forward.ipynb   # 测试笔记本（先保存！）
+.venv/bin/coursekit check {first}            # 测试 exercises/{first_file}（先找 ./，再找 ./exercises/）
+.venv/bin/coursekit check {first} --verbose  # 同时显示未通过测试的数组
+.venv/bin/coursekit check {first} exercises/{first_module}.ipynb   # 测试笔记本（先保存！）
 ```
 
 刚拿到时每个练习都是 0 分：函数还在抛出 `NotImplementedError`。每个测试单独计分；没通过时会告诉你
@@ -69,7 +69,7 @@ You need Python 3.11 or newer. In this folder:
 python3 -m venv .venv && .venv/bin/pip install .
 ```
 
-That installs numpy, typer and rich and nothing else. Exercises 3 and 7 (building and training Keras
+That installs numpy, typer and rich and nothing else. {keras_exercises} (building and training Keras
 models, plotting) also need Keras and matplotlib; without them, `coursekit check` names this command:
 
 ```bash
@@ -82,9 +82,9 @@ To check notebooks, add nbformat, which reads them: `.venv/bin/pip install ".[no
 
 ```bash
 .venv/bin/coursekit list                 # the exercises, their files and points
-.venv/bin/coursekit check ex1            # tests exercises/ex1_rnn_forward.py (looks in ./, then ./exercises/)
-.venv/bin/coursekit check ex1 --verbose  # also shows the arrays of every failed test
-.venv/bin/coursekit check ex1 exercises/ex1_rnn_forward.ipynb   # tests the notebook (save it first!)
+.venv/bin/coursekit check {first}            # tests exercises/{first_file} (looks in ./, then ./exercises/)
+.venv/bin/coursekit check {first} --verbose  # also shows the arrays of every failed test
+.venv/bin/coursekit check {first} exercises/{first_module}.ipynb   # tests the notebook (save it first!)
 ```
 
 At first every exercise scores 0: its functions still raise `NotImplementedError`. Each test has its own
@@ -110,7 +110,13 @@ with the files at its top, e.g. `cd exercises && zip ../my_work.zip ex*_*.py`.
 def readme(exercises: Sequence[Exercise], first: str) -> str:
     """The README, the chosen language first."""
     rows = "\n".join(f"- `{e.id}` · `{e.filename}` · {e.title}" for e in exercises)
-    parts = [ZH.format(exercises=rows, keras=KERAS_INSTALL), EN.format(exercises=rows, keras=KERAS_INSTALL)]
+    keras = [e.id for e in exercises if e.requires]
+    one = exercises[0]
+    example = {"first": one.id, "first_file": one.filename, "first_module": one.module}
+    zh_keras = "练习 " + "、".join(keras)
+    en_keras = ("Exercises " if len(keras) > 1 else "Exercise ") + ", ".join(keras)
+    parts = [ZH.format(exercises=rows, keras=KERAS_INSTALL, keras_exercises=zh_keras, **example),
+             EN.format(exercises=rows, keras=KERAS_INSTALL, keras_exercises=en_keras, **example)]
     if first == "en":
         parts.reverse()
     return "# 第 13 课练习 · Lesson 13 exercises\n\n" + "\n".join(parts)

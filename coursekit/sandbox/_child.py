@@ -154,8 +154,8 @@ def safe_str(exc: BaseException) -> str:
 # decoded arguments), "data" (what the grader gave the probe for this call) and "measure" (False in batch
 # grading, whose grader redoes any measurement itself). Two are built in; a grader's own probes are modules
 # of its own, named in the job by path and loaded by load_probes() before any student code runs
-# (graders/_probe_*.py: they import nothing from coursekit). Such a module may also define
-# prepare(context), called just before the student's function (ex7: the small data file that
+# (an exercise folder's probes/*.py: they import nothing from coursekit). Such a module may also define
+# prepare(context), called just before the student's function (e.g. the small data file that
 # keras.datasets.imdb.load_data reads instead of downloading).
 
 def probe_value(value: Any, context: dict[str, Any]) -> Any:
@@ -163,7 +163,7 @@ def probe_value(value: Any, context: dict[str, Any]) -> Any:
 
 
 def probe_typed(value: Any, context: dict[str, Any]) -> Any:
-    """(type name, value): ex2 asks for Python ints, and a numpy int looks like one once encoded."""
+    """(type name, value): a grader may ask for Python ints, and a numpy int looks like one once encoded."""
     kind = type(value)
     return (f"{kind.__module__}.{kind.__qualname__}", value)
 
@@ -212,7 +212,7 @@ def run(job: dict[str, Any], reporter: Reporter, probes: dict[str, Any]) -> None
             if prepare is not None:
                 prepare(context)
             value = getattr(module, call["function"], None)
-            if call.get("attribute"):  # a module-level value (ex7's ANSWERS), read rather than called
+            if call.get("attribute"):  # a module-level value (ANSWERS), read rather than called
                 if value is None:
                     raise AttributeError(f"{job['module']}.py defines no {call['function']}")
             elif value is None or not callable(value):
@@ -237,7 +237,7 @@ def execute(result_fd: int, job_path: str, probes: dict[str, Any] | None = None)
     """Run the job in ``job_path`` from the current folder, reporting on ``result_fd``.
 
     The fork server calls this in a freshly forked child after moving it into the student's folder, with
-    the ``probes`` it loaded before confining the child (the graders' folder may not be visible inside);
+    the ``probes`` it loaded before confining the child (the exercises' folder may not be visible inside);
     without them, the job's probes are loaded here, by path.
     """
     global WORKDIR

@@ -6,7 +6,7 @@ secret and no other student's data. Jobs arrive on a SOCK_SEQPACKET socket as on
 file descriptors (the child's output pipe and its result pipe); the server answers {"pid": N} and later
 {"exit": N, "code": C, "cpu": S} when it reaps the child (S: the CPU seconds of the job). A message
 {"kill": N} ends child N's job ({"kill": N, "hard": true}: SIGKILL), if the server has not reaped it
-yet, so that a reused pid is never signalled. The request's "probes" (name -> path: the graders' probe
+yet, so that a reused pid is never signalled. The request's "probes" (name -> path: the exercises' probe
 modules) are loaded by the child before it is confined, as this server loads its own modules. The
 request's "isolation" settings (from ``coursekit/sandbox/isolation.py``) say how ``_isolate.enter``
 confines the child; in "uid" mode every process of the job's uid is killed before its exit is announced.
@@ -48,7 +48,7 @@ def run_child(request: dict[str, Any], fds: list[int], child: ModuleType, isolat
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
-    probes = child.load_probes(request.get("probes") or {})  # the graders' folder may be hidden inside
+    probes = child.load_probes(request.get("probes") or {})  # the exercises' folder may be hidden inside
     try:
         isolate.enter(request["workdir"], request["env"], request["limits"], request.get("isolation"))
     except (OSError, ValueError) as exc:

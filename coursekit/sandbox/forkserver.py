@@ -220,7 +220,7 @@ def share_isolation(isolation: Isolation | None) -> None:
 
 def shared_server(preload: Sequence[str]) -> ForkServer:
     """This process's fork server for ``preload``, started on first use (or again if it died) and
-    closed at exit: a grading worker's, shared by its jobs and by what its graders run under limits."""
+    closed at exit: a grading worker's, shared by its jobs and by what its grader code runs under limits."""
     key = tuple(preload)
     server = _shared.get(key)
     if server is None or not server.alive():

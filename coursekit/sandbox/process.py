@@ -60,7 +60,7 @@ class Job:
     """The calls to make on one student module.
 
     ``measure`` False tells probes that the grader redoes their measurements itself (batch grading's
-    remeasure), so they send only the plain data that it reads (ex3: a model's config and weight shapes).
+    remeasure), so they send only the plain data that it reads (a Keras model's config and weight shapes).
     ``modules`` are (file name, code) pairs the grader wrote itself, a notebook's code as the module it
     stands for: they are written beside the copy of the student's files, in place of any of the same name.
     ``probes`` names the grader's probe modules by absolute path (``Exercise.probes``); the child loads

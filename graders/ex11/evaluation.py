@@ -1,14 +1,15 @@
 """Running a student's ex11 model in the grader, where a time and a memory limit hold.
 
 Batch grading never trusts what the student's process measured about its own model: it rebuilds the
-model from the config it reported (``graders/_keras_model.py``'s allowlist and Keras's safe
+model from the config it reported (``graders/shared/judging/keras_model.py``'s allowlist and Keras's safe
 deserialization; the weights arrive as plain arrays, nothing is unpickled) and runs each recorded snapshot
 of the weights on the training and validation windows, and the final weights on the evaluation windows of
 the student's own hidden series. It does so in a sandboxed job of its own, through the worker's fork
-server with Keras preloaded, under :data:`EVALUATION_LIMITS`, as ex3 rebuilds its models
-(``graders/_keras_build.py``): this module, ``_keras_model.py``, the probe module it takes ``measure``
-from and ex11's training probe are copied into the job's folder as they are, and none of them imports
-anything of coursekit when it runs there. What comes back is plain data, checked before use.
+server with Keras preloaded, under ``Forecast.evaluation_limits``, as ex3 rebuilds its models
+(``graders/ex3/keras_build.py``): this module, the shared judging ``keras_model.py``, the probe module
+it takes ``measure`` from and ex11's training probe are copied into the job's folder as they are, and
+none of them imports anything of coursekit when it runs there. What comes back is plain data, checked
+before use.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import Any
 import numpy as np
 
 try:
-    from graders import _keras_model as km
-    from graders.ex11.probes import training
+    from ..shared.judging import keras_model as km
+    from .probes import training
 except ImportError:  # the sandboxed job: the copies beside this file
     import _keras_model as km  # type: ignore[no-redef]
     import training  # type: ignore[no-redef]
@@ -53,12 +54,12 @@ _folder: list[Path] = []
 
 def _job_folder() -> Path:
     if not _folder:
-        from graders import _probe_keras_model
+        from ..shared.probes import keras_model as probe_module
 
         folder = Path(tempfile.mkdtemp(prefix="coursekit-ex11-evaluate-"))
         shutil.copyfile(__file__, folder / f"{MODULE}.py")
         shutil.copyfile(km.__file__, folder / "_keras_model.py")
-        shutil.copyfile(_probe_keras_model.__file__, folder / "_probe_keras_model.py")
+        shutil.copyfile(probe_module.__file__, folder / "_probe_keras_model.py")  # as _keras_model imports it
         shutil.copyfile(training.__file__, folder / "training.py")
         _folder.append(folder)
         atexit.register(shutil.rmtree, folder, True)

@@ -29,9 +29,10 @@ from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.messages import Mistake
 from coursekit.sandbox.limits import Limits
-from graders import _keras_model as km
-from graders.ex11 import judge as ex11_judge
-from graders.ex11.probes.climate import COLUMNS, climate_csv
+
+from ..shared.judging import keras_model as km
+from . import judge as ex11_judge
+from .probes.climate import COLUMNS, climate_csv
 
 HERE = Path(__file__).parent
 # The series every train_forecaster case trains on (60 days of 10-minute records, in July), split as
@@ -140,7 +141,7 @@ class Forecast(Exercise):
     probes: ClassVar[Mapping[str, Path]] = {name: HERE / "probes" / f"{name}.py"
                                             for name in ("climate", "training")}
     mistake_ids: ClassVar[frozenset[str]] = ex11_judge.MISTAKE_IDS
-    judge_module = "graders.ex11.judge"
+    judge_module = f"{__package__}.judge"
 
     def __init__(self) -> None:
         # The run being remeasured (batch grading): the student's report, the grader's outputs of its
@@ -260,8 +261,8 @@ class Forecast(Exercise):
         if case.function != "train_forecaster" or not isinstance(got, Mapping) \
                 or got.get("model") is not True:
             return got
-        from graders.ex11 import evaluation
-        from graders.ex11.probes.training import snapshots
+        from . import evaluation
+        from .probes.training import snapshots
 
         kept = {k: v for k, v in got.items() if k not in ("predictions", "run_error", "refused")}
         if self._runs is None or self._runs[0] is not got:  # holding got: its id is not reused meanwhile

@@ -23,7 +23,8 @@ import numpy as np
 from coursekit.compare import Verdict, compare_array, describe
 from coursekit.exercise import Case
 from coursekit.messages import Message, Mistake, Param, in_domain
-from graders import _keras_model as km
+
+from ..shared.judging import keras_model as km
 
 DOMAIN = "ex11"
 MISTAKE_IDS = frozenset({

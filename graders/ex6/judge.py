@@ -1,0 +1,93 @@
+"""The judge of exercise 6 (padding and decoding): no reference code, so the student handout ships it.
+
+``graders/ex6/grader.py`` computes the named mistakes' outputs with its numpy padding and the lesson's
+decoding
+and judges with :func:`judge`; the handout judges with the same function, those outputs read from its
+data (see ``coursekit/judges.py``). ``pad_sequences`` arrives through the ``dtype`` probe as ``(type,
+dtype, value)``. A ``wrong_index_from`` mistake's output is ``{"index_from": used, "text": decoded}``:
+the review as the lesson decodes it with that other ``index_from``. Its messages are entries of the ex6
+catalogue (``graders/ex6/locale/{en,zh}/LC_MESSAGES/ex6.po``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from coursekit.compare import Verdict, compare_array, describe
+from coursekit.exercise import Case
+from coursekit.messages import Message, Mistake, Param, in_domain, msg
+
+DOMAIN = "ex6"
+NO_PADDING = "maxlen_none_no_padding"
+FLOAT_ARRAY = "float_array"
+WRONG_INDEX_FROM = "wrong_index_from"
+
+
+def _message(key: str, /, **params: Param) -> Message:
+    return in_domain(DOMAIN, key, **params)
+
+
+def _mistake(mistake_id: str) -> Mistake:
+    return Mistake(mistake_id, None, DOMAIN)
+
+
+def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> Verdict:
+    """pad_sequences' array, its values then its dtype; decode_review's string."""
+    if case.function == "decode_review":
+        return _judge_decode(case, got, expected, mistakes)
+    return _judge_pad(case, got, expected, mistakes)
+
+
+def _judge_pad(case: Case, got: Any, expected: Mapping[str, Any], mistakes: Sequence[Mistake]) -> Verdict:
+    what = "pad_sequences"
+    values = np.asarray(expected["values"], dtype=np.float64)
+    want = {"what": what, "dtype": str(expected["dtype"]), "shape": tuple(int(n) for n in values.shape)}
+    if not (isinstance(got, tuple) and len(got) == 3):
+        return Verdict(False, msg("compare.unreadable", what=what, got=describe(got)))
+    kind, dtype, value = got
+    no_padding = case.kwargs.get("maxlen") is None
+    if kind != "numpy.ndarray":
+        if no_padding and isinstance(value, list | tuple):
+            return Verdict(False, _message("pad.not_array", kind=str(kind), **want),
+                           mistake=_mistake(NO_PADDING))
+        return Verdict(False, _message("pad.not_array_build", kind=str(kind), **want))
+    empty = isinstance(value, np.ndarray) and value.size == 0 < values.size
+    if no_padding and (dtype == "object" or empty):
+        return Verdict(False, _message("pad.no_padding", got=describe(value), kind=str(dtype), **want),
+                       mistake=_mistake(NO_PADDING))
+    verdict = compare_array(values, value, what=what, mistakes=mistakes, rtol=0, atol=0)
+    if not verdict.passed:
+        return verdict
+    if dtype != expected["dtype"]:
+        if dtype is not None and np.dtype(dtype).kind == "f":
+            return Verdict(False, _message("pad.dtype", got=str(dtype), **want),
+                           mistake=_mistake(FLOAT_ARRAY))
+        return Verdict(False, _message("pad.dtype_int", got=str(dtype), **want))
+    return Verdict(True, _message("pad.ok", **want))
+
+
+def _judge_decode(case: Case, got: Any, expected: str, mistakes: Sequence[Mistake]) -> Verdict:
+    what = "decode_review"
+    if not isinstance(got, str):
+        return Verdict(False, _message("decode.not_str", what=what, got=describe(got)))
+    if got == expected:
+        return Verdict(True, _message("decode.ok"))
+    index_from = int(case.kwargs.get("index_from", 3))
+    shown_got, shown_expected = _first_difference(got, expected)
+    for mistake in mistakes:
+        if isinstance(mistake.output, Mapping) and got == mistake.output["text"]:
+            shifted = _message("decode.differs_shift", what=what, expected=shown_expected, got=shown_got,
+                               used=int(mistake.output["index_from"]), right=index_from)
+            return Verdict(False, shifted, mistake=mistake)
+    return Verdict(False, _message("decode.differs", what=what, expected=shown_expected, got=shown_got))
+
+
+def _first_difference(got: str, expected: str) -> tuple[str, str]:
+    """The two strings from a few words before the first word where they differ."""
+    a, b = got.split(" "), expected.split(" ")
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    start = max(0, first - 2)
+    return " ".join(a[start:start + 8])[:200], " ".join(b[start:start + 8])[:200]

@@ -1,0 +1,233 @@
+"""Grader of exercise 7: loading IMDB, training the lesson's model and plotting its history (keras allowed).
+
+- ``load_imdb`` runs on a small file in imdb.npz's own format that this grader makes; its probe
+  (``graders/ex7/probes/imdb_data.py``) makes the same file in the student's process and points the real
+  ``keras.datasets.imdb.load_data`` at it. Expected: Keras's own load_data + pad_sequences on that file.
+- ``train_imdb`` is graded by what training produced: it is called once, on reviews a small SimpleRNN
+  learns in a few epochs, and several tests judge that one run (the cases share the call). Its probe
+  (``graders/ex7/probes/training.py``) sends the model's config and weights, its optimiser's step count and
+  the history. ``coursekit check`` lets the probe run the model on the validation rows and on new reviews;
+  batch grading rebuilds the model here from its config (an allowlist of Keras layers, safe
+  deserialization, as ex3 does) and runs it on new reviews of the student's own (a hidden case).
+- ``plot_history`` is graded by reading the figures in the student's process (``_probe_figures.py``,
+  matplotlib's Agg backend).
+- ``ANSWERS``: three multiple-choice questions on the lesson's printed run, one letter each (expected:
+  a digest of the right letter, so that the handout's data does not hold it in the clear).
+
+The judgement is ``graders/ex7/judge.py`` (no reference code): the student handout judges with it too.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from coursekit.compare import Verdict
+from coursekit.exercise import Case, Exercise
+from coursekit.sandbox.limits import Limits
+
+from ..shared.judging import keras_model as km
+from . import judge as ex7_judge
+from .probes.imdb_data import use_file, write_imdb_npz
+from .probes.training import make_reviews, model_probabilities, validation_rows
+
+HERE = Path(__file__).parent
+# The training run every train_imdb case judges: 600 reviews of 12 tokens from a vocabulary of 100.
+TRAIN_DATA: Mapping[str, int] = {"seed": 20261201, "count": 600, "vocab": 100, "length": 12}
+EVALUATE = ex7_judge.EVALUATE
+TRAIN_KWARGS = ex7_judge.TRAIN_KWARGS
+VALIDATION_SPLIT = 0.2
+THRESHOLD = ex7_judge.THRESHOLD
+HISTORY_KEYS = ex7_judge.HISTORY_KEYS
+# The lesson's printed run (LESSON13: 10 epochs, batch 128, validation_split 0.2).
+LESSON_HISTORY: Mapping[str, list[float]] = {
+    "acc": [0.6210, 0.8362, 0.8920, 0.9290, 0.9528, 0.9675, 0.9768, 0.9862, 0.9918, 0.9925],
+    "val_acc": [0.7758, 0.7742, 0.8064, 0.8460, 0.7376, 0.7634, 0.7932, 0.8292, 0.8312, 0.8054],
+    "loss": [0.6455, 0.4005, 0.2739, 0.1916, 0.1308, 0.0924, 0.0726, 0.0426, 0.0300, 0.0256],
+    "val_loss": [0.5293, 0.4752, 0.4947, 0.3783, 0.5755, 0.5829, 0.5541, 0.5551, 0.5962, 0.6707],
+}
+ANSWER_KEY: Mapping[str, str] = {"q1": "B", "q2": "C", "q3": "A"}
+
+
+@dataclass(frozen=True)
+class SevenCase(Case):
+    """``aspect``: what of the call's result this case judges; ``evaluation_seed``: the new reviews a
+    hidden train_imdb case is evaluated on (in the grader only: never sent to the student's process)."""
+
+    aspect: str = ""
+    evaluation_seed: int | None = None
+
+
+def _load_case(name: str, spec: Mapping[str, int], hidden: bool = False, **kwargs: int) -> SevenCase:
+    return SevenCase(name, "load_imdb", (), kwargs, hidden=hidden, probe="imdb_data",
+                     probe_data={"imdb": dict(spec)})
+
+
+def _train_case(name: str, aspect: str, hidden: bool = False, evaluation_seed: int | None = None
+                ) -> SevenCase:
+    x, y = make_reviews(**TRAIN_DATA)
+    return SevenCase(name, "train_imdb", (x, y), dict(TRAIN_KWARGS), hidden=hidden, probe="training",
+                     probe_data={"evaluate": dict(EVALUATE)}, aspect=aspect, evaluation_seed=evaluation_seed)
+
+
+def _plot_case(name: str, history: Mapping[str, list[float]], aspect: str, hidden: bool = False) -> SevenCase:
+    return SevenCase(name, "plot_history", ({k: list(v) for k, v in history.items()},), hidden=hidden,
+                     probe="figures", aspect=aspect)
+
+
+class ImdbTraining(Exercise):
+    id = "ex7"
+    title = "Training on IMDB and plotting its history"
+    filename = "ex7_imdb_training.py"
+    functions = ("load_imdb", "train_imdb", "plot_history")
+    forbidden_imports = ()
+    child_imports = ("numpy", "keras", "matplotlib.pyplot")
+    requires = ("keras", "matplotlib")
+    # Measured on a loaded 2-core machine (see README): importing TensorFlow 4-25 s, the solution's
+    # training 2-14 s, its whole check 10-40 s, in at most ~2.3 GB of address space.
+    limits: ClassVar[Limits] = Limits(timeout_s=180, memory_mb=6144)
+    probes: ClassVar[Mapping[str, Path]] = {name: HERE / "probes" / f"{name}.py"
+                                            for name in ("imdb_data", "training", "figures")}
+    mistake_ids: ClassVar[frozenset[str]] = ex7_judge.MISTAKE_IDS
+
+    def __init__(self) -> None:
+        # The last rebuilt model (batch grading), for the train_imdb cases that share one call.
+        self._rebuilt: tuple[Any, Any] | None = None
+
+    # --- cases ------------------------------------------------------------------------------------
+
+    def public_cases(self) -> list[Case]:
+        lesson = {"seed": 13, "reviews": 40, "shortest": 5, "longest": 650, "top_rank": 20_000}
+        small = {"seed": 14, "reviews": 100, "shortest": 3, "longest": 150, "top_rank": 20_000}
+        sizes = "max_features=100, embed_dim=16, units=16"
+        return [
+            _load_case("load_imdb: the lesson's call (num_words=10000, maxlen=500) on a small imdb.npz",
+                       lesson),
+            _load_case("load_imdb: num_words=500, maxlen=80", small, num_words=500, maxlen=80),
+            _train_case(f"train_imdb: the lesson's model (Embedding, SimpleRNN, Dense sigmoid), {sizes}",
+                        "model"),
+            _train_case("train_imdb: compiled with rmsprop, binary_crossentropy, metrics ['acc']", "compile"),
+            _train_case("train_imdb: history has acc, val_acc, loss, val_loss, one value per epoch",
+                        "history"),
+            _train_case("train_imdb: fitted for epochs=3, batch_size=32, validating on 20% (steps per epoch)",
+                        "steps"),
+            _train_case("train_imdb: the history is the fit's own (its last val_loss and val_acc are the "
+                        "model's)", "authentic"),
+            _train_case(f"train_imdb: accuracy on 400 new reviews at least {THRESHOLD}", "accuracy"),
+            _plot_case("plot_history: two figures, one axes each", LESSON_HISTORY, "figures"),
+            _plot_case("plot_history: accuracy figure, training 'bo' and validation 'b' against the epochs",
+                       LESSON_HISTORY, "accuracy"),
+            _plot_case("plot_history: loss figure, training 'bo' and validation 'b' against the epochs",
+                       LESSON_HISTORY, "loss"),
+            _plot_case("plot_history: the titles and a legend with two entries", LESSON_HISTORY, "labels"),
+            *(SevenCase(f"ANSWERS: {q}", "ANSWERS", attribute=True, aspect=q) for q in ANSWER_KEY),
+        ]
+
+    def hidden_cases(self, rng: np.random.Generator,
+                     shape_rng: np.random.Generator | None = None) -> list[Case]:
+        spec = {"seed": int(rng.integers(1 << 30)), "reviews": 80, "shortest": 3, "longest": 200,
+                "top_rank": 20_000}
+        epochs = int(rng.integers(3, 9))
+        bounds = ((0.5, 1.0), (0.5, 1.0), (0.0, 0.7), (0.0, 0.7))
+        history = {key: [round(float(v), 4) for v in rng.uniform(low, high, epochs)]
+                   for key, (low, high) in zip(HISTORY_KEYS, bounds, strict=True)}
+        return [
+            _load_case("hidden load_imdb: another data file, num_words and maxlen", spec, hidden=True,
+                       num_words=int(rng.integers(300, 5000)), maxlen=int(rng.integers(30, 120))),
+            _train_case(f"hidden train_imdb: accuracy on new reviews at least {THRESHOLD}", "accuracy",
+                        hidden=True, evaluation_seed=int(rng.integers(1 << 30))),
+            _plot_case("hidden plot_history: another history", history, "all", hidden=True),
+        ]
+
+    # --- reference ----------------------------------------------------------------------------------
+
+    def reference(self, case: Case) -> Any:
+        """load_imdb: Keras's load_data + pad_sequences on the case's file. train_imdb: the run asked for
+        (its steps per epoch, as Keras's fit counts them). plot_history: the history. ANSWERS: the key."""
+        if case.function == "load_imdb":
+            return self._load_reference(case)
+        if case.function == "train_imdb":
+            count = len(case.args[0])
+            validation = validation_rows(count, VALIDATION_SPLIT)
+            return {"epochs": TRAIN_KWARGS["epochs"], "batch_size": TRAIN_KWARGS["batch_size"],
+                    "validation_rows": validation,
+                    "steps_per_epoch": math.ceil((count - validation) / TRAIN_KWARGS["batch_size"])}
+        if case.function == "plot_history":
+            return case.args[0]
+        question = getattr(case, "aspect", "")
+        return ex7_judge.answer_digest(question, ANSWER_KEY[question])
+
+    @staticmethod
+    def _load_reference(case: Case) -> dict[str, Any]:
+        import keras
+
+        num_words = case.kwargs.get("num_words", 10000)
+        maxlen = case.kwargs.get("maxlen", 500)
+        module = sys.modules[keras.datasets.imdb.load_data.__module__]
+        with tempfile.TemporaryDirectory() as folder:
+            original = use_file(module, write_imdb_npz(folder, case.probe_data["imdb"]))
+            try:
+                (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=num_words)
+                (short_train, _), (short_test, _) = keras.datasets.imdb.load_data(num_words=num_words,
+                                                                                   maxlen=maxlen)
+            finally:
+                module.get_file = original
+        return {"x_train": keras.utils.pad_sequences(x_train, maxlen=maxlen), "y_train": y_train,
+                "x_test": keras.utils.pad_sequences(x_test, maxlen=maxlen), "y_test": y_test,
+                "rows_kept_by_load_data_maxlen": [len(short_train), len(short_test)]}
+
+    # --- batch grading: the model is rebuilt here ---------------------------------------------------
+
+    def remeasure(self, case: Case, got: Any) -> Any:
+        """train_imdb: rebuild the model from its config and weights (once for the cases sharing the
+        call), run it on the validation rows and on the case's new reviews; nothing the student's process
+        measured is used."""
+        if case.function != "train_imdb" or not isinstance(got, Mapping) or got.get("model") is not True:
+            return got
+        kept = {k: v for k, v in got.items()
+                if k not in ("validation_probabilities", "evaluation_probabilities", "run_error")}
+        if self._rebuilt is None or self._rebuilt[0] is not got:
+            self._rebuilt = (got, self._rebuild(got, case))
+        model, validation = self._rebuilt[1]
+        if model is None:
+            return {**kept, "refused": validation}
+        if getattr(case, "aspect", "") != "accuracy":
+            return {**kept, "validation_probabilities": validation}
+        try:
+            evaluation = model_probabilities(model, make_reviews(**ex7_judge.evaluation(case))[0])
+        except Exception as exc:
+            return {**kept, "run_error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+        return {**kept, "validation_probabilities": validation, "evaluation_probabilities": evaluation}
+
+    @staticmethod
+    def _rebuild(got: Mapping[str, Any], case: Case) -> tuple[Any, Any]:
+        """(model, validation probabilities), or (None, why the model was refused)."""
+        weights = got.get("weights")
+        try:
+            model, _ = km.rebuild(got.get("config"), km.reported_shapes(got))
+            model.set_weights([np.asarray(w, dtype=np.float32) for w in weights or []])
+            x = np.asarray(case.args[0])
+            validation = validation_rows(len(x), VALIDATION_SPLIT)
+            return model, model_probabilities(model, x[len(x) - validation:])
+        except km.RefusedModel as exc:
+            return None, exc.to_data()
+        except Exception as exc:  # the student's model: the message goes into their feedback
+            return None, {"reason": "model_not_run", "params": {"error": f"{type(exc).__name__}: "
+                                                                          f"{str(exc)[:200]}"}}
+
+    # --- judgement: graders/ex7/judge.py ------------------------------------------------------------
+
+    judge_module = f"{__package__}.judge"
+
+    def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
+        return ex7_judge.judge(case, got, expected, ())
+
+
+EXERCISE = ImdbTraining()
