@@ -133,6 +133,7 @@ class Forecast(Exercise):
     functions = ("load_climate", "normalize", "windows", "naive_mae", "train_forecaster")
     forbidden_imports = ()
     child_imports = ("numpy", "keras")
+    requires = ("keras",)
     # Measured on a loaded 2-core machine (see README): importing TensorFlow 4-25 s, the solution's
     # training 5-10 s of CPU, its whole check 15-40 s, in at most ~2.3 GB of address space.
     limits: ClassVar[Limits] = Limits(timeout_s=180, memory_mb=6144)
