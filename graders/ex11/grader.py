@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -89,8 +90,9 @@ def training_data() -> dict[str, Any]:
     return {"mean": mean, "std": std, "x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val}
 
 
+@lru_cache(maxsize=4)  # the public series and the student being graded: a few, never a class's worth
 def evaluation_windows(seed: int) -> dict[str, Any]:
-    """Windows of a new series in the same season, normalised with the training statistics."""
+    """Windows of a new series in the same season, normalised with the training statistics (read only)."""
     _, values = parse_csv(climate_csv(**{**EVALUATE_SERIES, "seed": seed}))
     train = _training()
     data = (values - train["mean"]) / train["std"]
@@ -115,7 +117,9 @@ def _load_case(name: str, seed: int, rows: int, hidden: bool = False) -> Case:
 
 def _train_case(name: str, aspect: str, hidden: bool = False, evaluation_seed: int | None = None) -> Case:
     train = _training()
-    data = {} if hidden else {"evaluate": {"x": evaluation_windows(EVALUATE_SERIES["seed"])["x"]}}
+    # The same data for every case, hidden ones included: they all share one call (one training) in the
+    # student's process. A hidden case's own series never leaves the grader (``evaluation_seed``).
+    data = {"evaluate": {"x": evaluation_windows(EVALUATE_SERIES["seed"])["x"]}}
     return ForecastCase(name, "train_forecaster", (train["x_train"], train["y_train"], train["x_val"],
                                                    train["y_val"]), dict(TRAIN_KWARGS), hidden=hidden,
                         probe="training", probe_data=data, aspect=aspect, evaluation_seed=evaluation_seed)
