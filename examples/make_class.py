@@ -17,6 +17,8 @@ solutions. ``tests/test_examples.py`` checks that the committed class is what th
 - finn.zip: ex1 and ex4 right, zipped inside a folder.
 - hong: the DNC's memory (ex10): the retention a sum over the read heads, and the read modes taken in
   deepmind/dnc's order (backward, forward, content) instead of the paper's.
+- hana: the forecasting exercise: ex11 normalises with statistics over every row (a leak from the
+  validation and test rows) and forecasts with a Dense on the flattened window, no recurrent layer.
 """
 
 from __future__ import annotations
@@ -150,6 +152,22 @@ def read_weighting(backward, content, forward, read_modes):
     return pi[:, :, 0:1] * backward + pi[:, :, 1:2] * forward + pi[:, :, 2:3] * content
 ''',
     },
+}
+MISTAKES["hana"] = {
+    "ex11_forecast.py": '''
+def normalize(data, num_train):
+    mean, std = data.mean(axis=0), data.std(axis=0)
+    return (data - mean) / std, mean, std
+
+
+def train_forecaster(x_train, y_train, x_val, y_val, epochs=5, batch_size=64, units=16):
+    model = keras.Sequential([keras.Input(shape=x_train.shape[1:]), layers.Flatten(),
+                              layers.Dense(units, activation="relu"), layers.Dense(1)])
+    model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+                        validation_data=(x_val, y_val), verbose=0)
+    return model, history.history
+''',
 }
 ZIPPED = {"finn": ("ex1_rnn_forward.py", "ex4_lstm_gru.py")}
 

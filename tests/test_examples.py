@@ -38,7 +38,7 @@ def test_example_class_grades_as_described(tmp_path):
     grade_class(CLASS, tmp_path / "out", options)
     text = (tmp_path / "out" / "grades.csv").read_text()
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO(text))}
-    assert set(rows) == {"max", "ada", "ben", "chen", "dana", "eve", "finn", "gao", "hong"}
+    assert set(rows) == {"max", "ada", "ben", "chen", "dana", "eve", "finn", "gao", "hong", "hana"}
     full = {e: float(rows["ada"][e]) for e in options.exercises}
     assert all(v > 0 for v in full.values())
     assert 0 < float(rows["ben"]["ex1"]) < full["ex1"] and float(rows["ben"]["ex5"]) == 0
@@ -87,3 +87,18 @@ def test_the_dnc_student_is_caught_on_ex10(tmp_path):
     report = (tmp_path / "out" / "feedback" / "hong" / "report.md").read_text()
     assert "a sum over the read heads instead of a product" in report
     assert "the read modes in the wrong order" in report
+
+
+def test_the_forecasting_student_is_caught_on_ex11(tmp_path):
+    """hana's ex11 (graded alone): statistics over every row and no recurrent layer are named; the
+    model is still trained, so the other training tests and the other functions pass."""
+    shutil.copytree(CLASS / "hana", tmp_path / "c" / "hana")
+    options = GradeOptions(exercises=("ex11",), workers=1, secret=Secret("examples", "test"))
+    grade_class(tmp_path / "c", tmp_path / "out", options)
+    data = json.loads((tmp_path / "out" / "feedback" / "hana" / "results.json").read_text())
+    failed = {t["name"].partition(" · ")[2] for t in data["tests"] if t["score"] < t["max_score"]}
+    assert {name.partition(":")[0] for name in failed} <= {"normalize", "hidden normalize",
+                                                          "train_forecaster"}, failed
+    assert "train_forecaster: a recurrent layer, then Dense(1)" in failed
+    report = (tmp_path / "out" / "feedback" / "hana" / "report.md").read_text()
+    assert "no recurrent layer" in report and "over all rows" in report

@@ -29,6 +29,7 @@ import test_ex7
 import test_ex8
 import test_ex9
 import test_ex10
+import test_ex11
 from conftest import ROOT, SOLUTIONS
 from typer.testing import CliRunner
 
@@ -45,7 +46,8 @@ TABLES: dict[str, dict[str, Any]] = {"ex1": test_ex1.MISTAKES, "ex2": test_ex2.M
                                      "ex3": test_ex3.MISTAKES, "ex4": test_ex4.MISTAKES,
                                      "ex5": test_ex5.MISTAKES, "ex6": test_ex6.MISTAKES,
                                      "ex7": test_ex7.MISTAKES, "ex8": test_ex8.MISTAKES,
-                                     "ex9": test_ex9.MISTAKES, "ex10": test_ex10.MISTAKES}
+                                     "ex9": test_ex9.MISTAKES, "ex10": test_ex10.MISTAKES,
+                                     "ex11": test_ex11.MISTAKES}
 # (exercise, source) -> check's result, for an exercise that imports others' files (ex5): once per file.
 CHECKED: dict[tuple[str, str], ExerciseResult] = {}
 

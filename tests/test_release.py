@@ -6,10 +6,10 @@ index: no TensorFlow). Every comparison with the full coursekit runs in one proc
 same verdicts, scores, named mistakes and "Looks like" lines (the other text may differ in a 7th
 digit: the full coursekit reads Keras's values from its cache, the handout got them from live Keras),
 and for the exercises of integers and strings (ex2, ex6) every message, in Chinese and English.
-The Keras exercises (ex3, ex7) are checked by the handout's package run from its folder in this Python,
+The Keras exercises (ex3, ex7, ex11) are checked by the handout's package run from its folder in this Python,
 which has Keras (installing TensorFlow into the fresh venv would cost CI minutes each run); the fresh
 venv shows that their check names the one command that adds Keras. Their full coursekit results are
-shared with tests/test_ex3.py and tests/test_ex7.py (conftest's graded_once): no training paid twice.
+shared with tests/test_ex3.py, test_ex7.py and test_ex11.py (conftest's graded_once): no training paid twice.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from test_ex7 import MISTAKES as EX7_MISTAKES
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
 from test_ex10 import MISTAKES as EX10_MISTAKES
+from test_ex11 import MISTAKES as EX11_MISTAKES
 
 from coursekit import refcache
 from coursekit.check import check
@@ -355,7 +356,7 @@ def keras_sources(exercise_id: str) -> dict[str, str]:
     """The solution, the stub and every file of the test suite's named mistakes of a Keras exercise."""
     filename = get_exercise(exercise_id).filename
     wrong = {"ex3": {name: source for name, (source, _) in EX3_MISTAKES.items()},
-             "ex7": EX7_MISTAKES}.get(exercise_id, {})
+             "ex7": EX7_MISTAKES, "ex11": EX11_MISTAKES}.get(exercise_id, {})
     return {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
             "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
             **{f"mistakes {i}": source for i, source in enumerate(dict.fromkeys(wrong.values()))}}
@@ -415,7 +416,8 @@ def test_the_handouts_check_of_the_keras_exercises_gives_coursekits_verdicts(
         assert [row[:5] for row in handout_results[spec["folder"]]] == expected, spec
         assert handout_results["notes " + spec["folder"]] == [n.key for n in full.notes], spec
         named |= {t.mistake for t in full.tests if t.mistake}
-    assert {*EX3_MISTAKES, *EX7_MISTAKES} <= named  # every mistake the test suite names, in both
+    # every mistake the test suite names, in both
+    assert {*EX3_MISTAKES, *EX7_MISTAKES, *EX11_MISTAKES} <= named
 
 
 def test_a_keras_exercise_without_keras_names_the_one_command_that_adds_it(venv: Path,

@@ -54,9 +54,10 @@ __all__ = ["ALLOWED_CLASSES", "REASONS", "Measurements", "RefusedModel", "check_
 
 # (module, class_name) pairs a student's model config may hold. Everything is a Keras built-in; the
 # grader rebuilds nothing else. Layers beyond the lesson's (Dropout, Activation) are allowed so that a
-# model with one extra layer gets its table compared rather than refused.
+# model with one extra layer gets its table compared rather than refused; Flatten (no weights) so that ex11's
+# window flattened into a Dense is judged as such.
 _LAYERS = {"InputLayer", "Embedding", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell", "GRU", "GRUCell",
-           "Dense", "Bidirectional", "Dropout", "Activation"}
+           "Dense", "Bidirectional", "Dropout", "Activation", "Flatten"}
 _INITIALIZERS = {"Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
                  "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform",
                  "TruncatedNormal", "VarianceScaling", "Zeros"}
