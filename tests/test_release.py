@@ -39,6 +39,7 @@ from test_ex5 import MISTAKES as EX5_MISTAKES
 from test_ex5 import REUSING
 from test_ex6 import MISTAKES as EX6_MISTAKES
 from test_ex7 import MISTAKES as EX7_MISTAKES
+from test_ex8 import DS0_ZEROS
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
 
@@ -58,7 +59,8 @@ MISTAKES: dict[str, dict[str, str]] = {
          "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))},
     "ex5": dict(EX5_MISTAKES),
     "ex6": {name: source for name, (source, _) in EX6_MISTAKES.items()},
-    "ex8": {name: source for name, (source, _) in EX8_MISTAKES.items()},
+    "ex8": {**{name: source for name, (source, _) in EX8_MISTAKES.items()},
+            "only ds0 wrong (issue 24)": DS0_ZEROS},
     "ex9": {name: source for name, (source, _) in EX9_MISTAKES.items()},
 }
 # The mistake names each exercise's sources above must make coursekit name.
