@@ -125,3 +125,24 @@ def decode_review(ids, word_index, index_from=3):
     test = next(t for t in graded(source).tests if t.name.startswith("decode: the lesson's"))
     assert not test.passed and test.mistake is None
     assert "expected '? this movie" in text(test) and "got '? ? ? ? this movie" in text(test)
+
+
+# Issue 24: padded right but returned as a list: "return a numpy array", not the maxlen hint.
+PADDED_LIST = SOLUTION + '''
+_pad_array = pad_sequences
+
+
+def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value=0):
+    return _pad_array(sequences, maxlen, padding, truncating, value).tolist()
+'''
+
+
+def test_a_padded_list_is_told_to_return_an_array_not_the_maxlen_hint(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    failed = [t for t in graded(PADDED_LIST).tests if not t.passed]
+    assert failed and all(t.name.startswith("pad") for t in failed)
+    assert all(t.mistake is None for t in failed), [t.mistake for t in failed]
+    for t in failed:
+        assert "not a numpy array: return np.array(result" in text(t) and "maxlen=None" not in text(t)
+        zh = text(t, "zh")
+        assert "不是 numpy 数组：请返回 np.array(result" in zh and "maxlen=None" not in zh

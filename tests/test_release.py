@@ -38,6 +38,7 @@ from test_ex4 import wrong as ex4_wrong
 from test_ex5 import MISTAKES as EX5_MISTAKES
 from test_ex5 import REUSING
 from test_ex6 import MISTAKES as EX6_MISTAKES
+from test_ex6 import PADDED_LIST
 from test_ex7 import MISTAKES as EX7_MISTAKES
 from test_ex8 import DS0_ZEROS
 from test_ex8 import MISTAKES as EX8_MISTAKES
@@ -58,14 +59,16 @@ MISTAKES: dict[str, dict[str, str]] = {
         ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
          "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))},
     "ex5": dict(EX5_MISTAKES),
-    "ex6": {name: source for name, (source, _) in EX6_MISTAKES.items()},
+    "ex6": {**{name: source for name, (source, _) in EX6_MISTAKES.items()},
+            "a padded list (issue 24)": PADDED_LIST},
     "ex8": {**{name: source for name, (source, _) in EX8_MISTAKES.items()},
             "only ds0 wrong (issue 24)": DS0_ZEROS},
     "ex9": {name: source for name, (source, _) in EX9_MISTAKES.items()},
 }
 # The mistake names each exercise's sources above must make coursekit name.
 ASKED: dict[str, set[str]] = {
-    **{i: set(MISTAKES[i]) for i in ("ex1", "ex2", "ex4", "ex5", "ex6")},
+    **{i: set(MISTAKES[i]) for i in ("ex1", "ex2", "ex4", "ex5")},
+    "ex6": set(EX6_MISTAKES),
     "ex8": {name for _, names in EX8_MISTAKES.values() for name in names.values()},
     "ex9": set(EX9_MISTAKES),
 }

@@ -50,7 +50,10 @@ def _judge_pad(case: Case, got: Any, expected: Mapping[str, Any], mistakes: Sequ
     kind, dtype, value = got
     no_padding = case.kwargs.get("maxlen") is None
     if kind != "numpy.ndarray":
-        if no_padding and isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and _same_values(value, values):
+            # padded right, only not an array: not the maxlen mistake (issue 24)
+            return Verdict(False, _message("pad.list_not_array", kind=str(kind), **want))
+        if no_padding and isinstance(value, list | tuple) and not _rectangular(value, values.shape):
             return Verdict(False, _message("pad.not_array", kind=str(kind), **want),
                            mistake=_mistake(NO_PADDING))
         return Verdict(False, _message("pad.not_array_build", kind=str(kind), **want))
@@ -67,6 +70,25 @@ def _judge_pad(case: Case, got: Any, expected: Mapping[str, Any], mistakes: Sequ
                            mistake=_mistake(FLOAT_ARRAY))
         return Verdict(False, _message("pad.dtype_int", got=str(dtype), **want))
     return Verdict(True, _message("pad.ok", **want))
+
+
+def _as_numbers(value: Any) -> np.ndarray | None:
+    """A (nested) list as a float array, or None when it is ragged or holds something else."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return array
+
+
+def _rectangular(value: Any, shape: tuple[int, ...]) -> bool:
+    array = _as_numbers(value)
+    return array is not None and array.shape == shape
+
+
+def _same_values(value: Any, values: np.ndarray) -> bool:
+    array = _as_numbers(value)
+    return array is not None and array.shape == values.shape and bool(np.array_equal(array, values))
 
 
 def _judge_decode(case: Case, got: Any, expected: str, mistakes: Sequence[Mistake]) -> Verdict:
