@@ -367,3 +367,11 @@ def test_a_forbidden_import_is_said_once_above_the_table(grade_files: GradeFiles
     screen = console.export_text()
     said = text(result.tests[0], lang).splitlines()[0]
     assert screen.count(said) == 1 and screen.index(said) < screen.index("ex2 · "), screen
+
+
+def test_the_stub_and_the_grader_say_the_same_about_numpy_integers() -> None:
+    """Issue 24: the grader accepts np.int64 (test above); the stub must not say it is refused."""
+    stub = (Path(__file__).resolve().parents[1] / "exercises" / FILE).read_text(encoding="utf-8")
+    head = stub.split('"""')[1]
+    assert "not a numpy integer" not in head and "也不是 numpy 整数" not in head
+    assert "a numpy integer counts as one too" in head and "numpy 整数也算" in head
