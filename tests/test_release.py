@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS, text
 from test_ex1 import MISTAKES as EX1_MISTAKES
+from test_ex2 import DENSE_FLATTENS
 from test_ex2 import MISTAKES as EX2_MISTAKES
 from test_ex3 import MISTAKES as EX3_MISTAKES
 from test_ex4 import MISTAKES as EX4_MISTAKES
@@ -53,7 +54,7 @@ from coursekit.results import ExerciseResult
 HANDED_OUT = [i for i in exercise_ids() if handed_out(i)]
 MISTAKES: dict[str, dict[str, str]] = {
     "ex1": {name: source for name, (source, _) in EX1_MISTAKES.items()},
-    "ex2": dict(EX2_MISTAKES),
+    "ex2": {**EX2_MISTAKES, "a Dense that drops the time axis (issue 24)": DENSE_FLATTENS},
     "ex4": {**EX4_MISTAKES, "bias=None not handled": ex4_wrong(  # named from the exception: explain_error
         ("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
         ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
@@ -67,7 +68,8 @@ MISTAKES: dict[str, dict[str, str]] = {
 }
 # The mistake names each exercise's sources above must make coursekit name.
 ASKED: dict[str, set[str]] = {
-    **{i: set(MISTAKES[i]) for i in ("ex1", "ex2", "ex4", "ex5")},
+    **{i: set(MISTAKES[i]) for i in ("ex1", "ex4", "ex5")},
+    "ex2": set(EX2_MISTAKES),
     "ex6": set(EX6_MISTAKES),
     "ex8": {name for _, names in EX8_MISTAKES.values() for name in names.values()},
     "ex9": set(EX9_MISTAKES),
