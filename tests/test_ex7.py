@@ -135,6 +135,14 @@ def plot_history(history):
     return made[0], made[1]
 '''
 
+# Issue 24 · train: validation_data= (the first 20% rows, training on every row) instead of
+# validation_split · plot: the same figure returned twice
+WRONG_D = SOLUTION.replace(
+    "validation_split=validation_split, verbose=0)",
+    "validation_data=(x_train[:len(x_train) // 5], y_train[:len(y_train) // 5]), verbose=0)").replace(
+    "    fig_loss = plt.figure()\n", "    fig_loss = fig_acc\n")
+assert WRONG_D.count("validation_data=") == 1 and "fig_loss = fig_acc" in WRONG_D
+
 # mistake id -> the file that makes check name it (tests/test_mistakes.py runs check on each, in zh and en)
 MISTAKES: dict[str, str] = {
     **dict.fromkeys(("maxlen_to_load_data", "not_fitted", "series_swapped"), WRONG_A),
@@ -143,7 +151,7 @@ MISTAKES: dict[str, str] = {
     **dict.fromkeys(("x_not_padded", "history_by_hand", "both_lines", "no_legend"), WRONG_C),
 }
 # Every file this module grades, graded two at a time when the module starts (see the graded fixture).
-SOURCES = [SOLUTION, STUB, WRONG_A, WRONG_B, WRONG_C, PLOT_ONLY]
+SOURCES = [SOLUTION, STUB, WRONG_A, WRONG_B, WRONG_C, PLOT_ONLY, WRONG_D]
 
 LOAD, LOAD_SMALL = (c.name for c in EX7.public_cases() if c.function == "load_imdb")
 TRAIN = [c.name for c in EX7.public_cases() if c.function == "train_imdb"]
@@ -226,6 +234,20 @@ def test_unpadded_data_a_hand_written_history_and_lines_without_legend(
     assert found[PLOT_ACC] == found[PLOT_LOSS] == "both_lines"
     assert found[LABELS] == "no_legend"
     assert not any(name.startswith("ANSWERS") for name in found)
+
+
+def test_validation_data_is_one_mistake_named_once_and_the_same_figure_twice_fails(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_D)
+    found = named(result)
+    assert {name for name in TRAIN if name in found} == {STEPS}
+    assert found[STEPS] == "validation_split_ignored"
+    assert FIGURES in found
+    outputs = {t.name: (text(t), text(t, "zh")) for t in result.tests}
+    assert "model.fit was given validation_data=" in outputs[STEPS][0]
+    assert "model.fit 用了 validation_data=" in outputs[STEPS][1]
+    assert "the same figure twice" in outputs[FIGURES][0] and "同一张图" in outputs[FIGURES][1]
+    assert not any("by hand" in en or "手写" in zh for en, zh in outputs.values())
 
 
 def test_epochs_from_one_and_figure_legends_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:

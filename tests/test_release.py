@@ -41,6 +41,7 @@ from test_ex5 import REUSING
 from test_ex6 import MISTAKES as EX6_MISTAKES
 from test_ex6 import PADDED_LIST
 from test_ex7 import MISTAKES as EX7_MISTAKES
+from test_ex7 import WRONG_D as EX7_WRONG_D
 from test_ex8 import DS0_ZEROS
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
@@ -341,7 +342,8 @@ def keras_sources(exercise_id: str) -> dict[str, str]:
     """The solution, the stub and every file of the test suite's named mistakes of a Keras exercise."""
     filename = get_exercise(exercise_id).filename
     wrong = {"ex3": {name: source for name, (source, _) in EX3_MISTAKES.items()},
-             "ex7": EX7_MISTAKES}.get(exercise_id, {})
+             "ex7": {**EX7_MISTAKES, "validation_data, one figure twice (issue 24)": EX7_WRONG_D}}.get(
+                 exercise_id, {})
     return {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
             "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
             **{f"mistakes {i}": source for i, source in enumerate(dict.fromkeys(wrong.values()))}}

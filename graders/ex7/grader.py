@@ -192,12 +192,20 @@ class ImdbTraining(Exercise):
         if case.function != "train_imdb" or not isinstance(got, Mapping) or got.get("model") is not True:
             return got
         kept = {k: v for k, v in got.items()
-                if k not in ("validation_probabilities", "evaluation_probabilities", "run_error")}
+                if k not in ("validation_probabilities", "evaluation_probabilities", "run_error",
+                             "validation_data_probabilities")}
         if self._rebuilt is None or self._rebuilt[0] is not got:
             self._rebuilt = (got, self._rebuild(got, case))
         model, validation = self._rebuilt[1]
         if model is None:
             return {**kept, "refused": validation}
+        if getattr(case, "aspect", "") == "authentic":
+            given = got.get("validation_data")
+            if isinstance(given, Mapping) and isinstance(given.get("x"), np.ndarray):
+                try:  # fit's own validation_data, which the student's history was measured on
+                    kept["validation_data_probabilities"] = model_probabilities(model, given["x"])
+                except Exception as exc:
+                    return {**kept, "run_error": f"{type(exc).__name__}: {str(exc)[:300]}"}
         if getattr(case, "aspect", "") != "accuracy":
             return {**kept, "validation_probabilities": validation}
         try:
