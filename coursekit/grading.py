@@ -191,8 +191,16 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
             break
         calls = tuple(Call(c.name, c.function, tuple(c.args), dict(c.kwargs), c.probe, dict(c.probe_data),
                            c.attribute) for c in pending)
-        job = Job(exercise.module, calls, exercise.forbidden_imports, measure, modules=modules, probes=probes)
+        job = Job(exercise.module, calls, exercise.forbidden_imports, measure, modules=modules, probes=probes,
+                  skip_top_level_calls=exercise.skip_top_level_calls)
         report = _by_cell(runner(workspace, job, limits), notebooks)
+        skipped = report.top_level_skipped
+        if skipped is not None and skipped.where:
+            place = skipped.where[0]
+            note = msg("note.top_level_skipped", place=place_message(place), code=place.code,
+                       more=max(report.top_level_count - 1, 0), file=exercise.filename)
+            if note not in notes:
+                notes.append(note)
         if report.output:
             outputs.append(report.output)
         if report.forbidden_imports:
@@ -257,7 +265,8 @@ def _by_cell(report: RunReport, notebooks: Sequence[NotebookCode]) -> RunReport:
     outcomes = {k: o if o.error is None else replace(o, error=relocate(o.error))
                 for k, o in report.outcomes.items()}
     import_error = None if report.import_error is None else relocate(report.import_error)
-    return replace(report, outcomes=outcomes, import_error=import_error)
+    skipped = None if report.top_level_skipped is None else relocate(report.top_level_skipped)
+    return replace(report, outcomes=outcomes, import_error=import_error, top_level_skipped=skipped)
 
 
 def shared_calls(cases: Sequence[Case]) -> list[list[Case]]:
