@@ -216,6 +216,8 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
                 _hidden_failure(msg("hidden.import_failed", file=exercise.filename), Failure.IMPORT_ERROR,
                                 report.import_error, limits, own)
             outcomes.update({c.name: ("failed", failed) for c in pending})
+            if not hidden_run:  # one failure for the whole file: said once, above the table
+                notes.append(failed.message)
             break
         for case in pending:
             got = report.outcomes.get(case.name)
@@ -345,8 +347,26 @@ def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
     if error.type_name in ("SyntaxError", "IndentationError", "TabError"):
         return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=exercise.filename,
                                                 error=error_message(error)))
+    missing = _missing_neighbour(exercise, error)
+    if missing is not None:  # ex5 without the ex1 / ex4 file it imports: one clear line (issue 24)
+        return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=exercise.filename,
+                                                missing=missing.filename, exercise=missing.id))
     return Failed(Failure.IMPORT_ERROR, msg("failure.import", file=exercise.filename,
                                             error=error_message(error)))
+
+
+def _missing_neighbour(exercise: Exercise, error: StudentError) -> Exercise | None:
+    """The exercise of ``exercise.uses`` whose module the student's file imports and the folder lacks."""
+    if error.type_name != "ModuleNotFoundError" or not exercise.uses:
+        return None
+    import re
+
+    from coursekit.registry import get_exercise
+
+    found = re.match(r"No module named '([\w.]+)'", error.message)
+    if found is None:
+        return None
+    return next((used for used in map(get_exercise, exercise.uses) if used.module == found.group(1)), None)
 
 
 def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits,

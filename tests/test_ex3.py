@@ -185,7 +185,7 @@ MISTAKES: dict[str, tuple[str, set[str]]] = {
     "wrong_loss": (WRONG_C, {COMPILE}),
     "single_returns_sequences": (WRONG_D, {SINGLE, SINGLE_SIZES}),
     "sequence_returns_last_only": (WRONG_D, {SEQUENCE}),
-    "arguments_ignored": (WRONG_D, {STACKED_2}),
+    "arguments_ignored": (WRONG_D, {STACKED_2, STACKED_3}),
     "dense_output_missing": (WRONG_D, {IMDB}),
     "not_compiled": (WRONG_D, {COMPILE}),
 }

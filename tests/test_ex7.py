@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import EXERCISES, SOLUTIONS, GradedOnce, assert_no_english_only, grade_source, text
 
+from coursekit.i18n import render
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 
@@ -140,7 +141,13 @@ def plot_history(history):
 WRONG_D = SOLUTION.replace(
     "validation_split=validation_split, verbose=0)",
     "validation_data=(x_train[:len(x_train) // 5], y_train[:len(y_train) // 5]), verbose=0)").replace(
-    "    fig_loss = plt.figure()\n", "    fig_loss = fig_acc\n")
+    "    fig_loss = plt.figure()\n", "    fig_loss = fig_acc\n") + """
+
+# the lesson's habit: run it at the top level (never run by check: it would download IMDB)
+(x_train, y_train), (x_test, y_test) = load_imdb()
+model, history = train_imdb(x_train, y_train)
+plot_history(history)
+"""
 assert WRONG_D.count("validation_data=") == 1 and "fig_loss = fig_acc" in WRONG_D
 
 # mistake id -> the file that makes check name it (tests/test_mistakes.py runs check on each, in zh and en)
@@ -248,6 +255,12 @@ def test_validation_data_is_one_mistake_named_once_and_the_same_figure_twice_fai
     assert "model.fit 用了 validation_data=" in outputs[STEPS][1]
     assert "the same figure twice" in outputs[FIGURES][0] and "同一张图" in outputs[FIGURES][1]
     assert not any("by hand" in en or "手写" in zh for en, zh in outputs.values())
+    # the top-level calls: said once, above the tests, with the line and what to do
+    assert [n.key for n in result.notes] == ["note.top_level_skipped"]
+    line = WRONG_D.splitlines().index("(x_train, y_train), (x_test, y_test) = load_imdb()") + 1
+    en, zh = (render(result.notes[0], lang, strict=True) for lang in ("en", "zh"))
+    assert f"line {line} " in en and "load_imdb()" in en and "if __name__" in en
+    assert f"第 {line} 行" in zh and "if __name__" in zh
 
 
 def test_epochs_from_one_and_figure_legends_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:

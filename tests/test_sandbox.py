@@ -444,3 +444,25 @@ def test_top_level_calls_are_not_run_the_functions_are_graded_and_the_line_is_na
     # without the setting, the file fails on load as before
     (tmp_path / "plain").mkdir()
     assert not grade(tmp_path / "plain", LESSON_FILE).passed
+
+
+def test_a_notebooks_top_level_call_is_named_by_its_cell(tmp_path: Path) -> None:
+    import nbformat
+
+    from coursekit.i18n import render
+
+    cells = [nbformat.v4.new_markdown_cell("# The lesson"),
+             nbformat.v4.new_code_cell("import numpy as np\n\ndef f(x):\n    return 2 * x"),
+             nbformat.v4.new_code_cell("def g(x):\n    return 2 * x"),
+             nbformat.v4.new_markdown_cell("Now train"),
+             nbformat.v4.new_code_cell("x = np.ones(3)\ndata = np.load('imdb.npz')\nf(data)")]
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), ws / "student.ipynb")
+    probe = LessonHabits()
+    cases = probe.public_cases()
+    result = grade_exercise(probe, ws, cases, {c.name: probe.reference(c) for c in cases}, limits=ROOMY)
+    assert result.passed, [text(t) for t in result.tests]
+    en, zh = (render(result.notes[-1], lang, strict=True) for lang in ("en", "zh"))
+    assert "student.ipynb, cell 5, line 1" in en and "x = np.ones(3)" in en and "2 more" in en
+    assert "第 5 个单元格第 1 行" in zh
