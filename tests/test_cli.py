@@ -163,6 +163,17 @@ def test_the_language_is_the_option_then_coursekit_lang_then_the_locale(
     assert resolve_language(option, environment) == expected
 
 
+@pytest.mark.parametrize("written", ["zh_CN", "zh-CN", "zh_TW", "ZH-Hans", "zh_CN.UTF-8"])
+def test_lang_accepts_chinese_as_people_write_it(tmp_path: Path, written: str) -> None:
+    """Issue 24: --lang zh_CN, zh-CN, zh_TW (and $COURSEKIT_LANG so written) give the Chinese feedback."""
+    from coursekit.i18n import resolve_language
+
+    assert resolve_language(written, {}) == resolve_language(None, {"COURSEKIT_LANG": written}) == "zh"
+    assert resolve_language("en_US", {}) == resolve_language("en-GB", {}) == "en"
+    zh = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--lang", written)
+    assert zh.exit_code == 1 and "看起来像是：漏掉了偏置 b" in zh.stdout
+
+
 @pytest.mark.parametrize("args", [("--lang", "fr"), ("--lang", "fr", "--json")])
 def test_an_unknown_language_exits_2(args: tuple[str, ...]) -> None:
     result = invoke("check", "ex1", str(SOLUTIONS), *args)
