@@ -555,3 +555,15 @@ def test_the_english_notebooks_keep_what_was_lost_before() -> None:
     assert "LSTM — four blocks" in english["ex4"] and "GRU — three blocks" in english["ex4"]
     assert "Pad or truncate every sequence to maxlen." in english["ex6"]
     assert "3. plot training and validation accuracy and loss." in english["ex7"]
+
+
+def test_the_readme_says_how_to_get_chinese_feedback() -> None:
+    """Issue 24: --lang zh and COURSEKIT_LANG, in both languages' parts (no handout needed to read it)."""
+    from coursekit.registry import all_exercises
+    from coursekit.release.readme import readme
+
+    text_ = readme(all_exercises(), "zh")
+    zh, _, en = text_.partition("## English")
+    for part in (zh, en):
+        assert "--lang zh" in part and "COURSEKIT_LANG=zh" in part and "zh_CN" in part
+    assert "中文" in zh and "Chinese feedback" in en
