@@ -117,7 +117,7 @@ def test_every_exercise_as_py_and_notebook_and_a_readme_in_both_languages(handou
         code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
         sources = ["".join(c["source"]) for c in code]
         assert all(any(s.startswith(f"def {f}(") for s in sources) for f in exercise.functions)
-        assert sources[-1] == f"!coursekit check {exercise_id} {exercise.module}.ipynb"
+        assert f'"-m", "coursekit", "check", "{exercise_id}", "{exercise.module}.ipynb"' in sources[-1]
         assert notebook["cells"][0]["cell_type"] == "markdown"
     readme = (handout / "README.md").read_text(encoding="utf-8")
     for words in ("## 中文", "### 安装", "### 自测", "### 提交", "## English", "### Install",
@@ -567,3 +567,26 @@ def test_the_readme_says_how_to_get_chinese_feedback() -> None:
     for part in (zh, en):
         assert "--lang zh" in part and "COURSEKIT_LANG=zh" in part and "zh_CN" in part
     assert "中文" in zh and "Chinese feedback" in en
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_notebooks_check_cell_runs_the_kernels_python_in_the_notebooks_language(
+        tmp_path: Path, lang: str) -> None:
+    """Issue 24: the last cell runs `python -m coursekit` from sys.executable (no activated environment,
+    no `coursekit` on PATH), with the notebook's language; graded as a module, the cell does nothing."""
+    import nbformat
+
+    from coursekit.release.notebooks import stub_notebook
+
+    exercise = get_exercise("ex1")
+    source = (SOLUTIONS / exercise.filename).read_text(encoding="utf-8")
+    notebook = stub_notebook(source, "ex1", exercise.filename, lang)  # type: ignore[arg-type]
+    nbformat.write(notebook, tmp_path / f"{exercise.module}.ipynb")
+    cell = "".join(notebook.cells[-1].source)
+    run = subprocess.run([sys.executable, "-c", cell], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path, env={"PATH": "/nonexistent", "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.stderr
+    said = run.stdout
+    assert ("ex1：13/13 分" if lang == "zh" else "ex1: 13/13 points") in said, said
+    # graded as a module, the cell runs nothing: check of the notebook gets full marks, as above
+    assert check("ex1", tmp_path).score == 13
