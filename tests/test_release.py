@@ -417,6 +417,11 @@ def test_a_keras_exercise_without_keras_names_the_one_command_that_adds_it(venv:
         said = " ".join((run.stdout + run.stderr).split())
         assert 'pip install "keras>=3.0" "tensorflow-cpu>=2.16" "matplotlib>=3.7"' in said, said
         assert "Traceback" not in said
+        # wholly in the chosen language (issue 24): no English sentence beside the Chinese one
+        zh = subprocess.run([str(venv / "bin" / "coursekit"), "check", exercise_id, "--lang", "zh"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        said = " ".join((zh.stdout + zh.stderr).split())
+        assert zh.returncode == 2 and "这里还没有安装" in said and "not installed" not in said, said
 
 
 def test_the_installed_handout_has_list_and_check_and_nothing_heavier(venv: Path, handout: Path) -> None:
@@ -590,3 +595,17 @@ def test_the_notebooks_check_cell_runs_the_kernels_python_in_the_notebooks_langu
     assert ("ex1：13/13 分" if lang == "zh" else "ex1: 13/13 points") in said, said
     # graded as a module, the cell runs nothing: check of the notebook gets full marks, as above
     assert check("ex1", tmp_path).score == 13
+
+
+def test_the_missing_package_error_is_wholly_in_the_chosen_language() -> None:
+    """Issue 24: "Keras is missing" was English and Chinese in one line whatever --lang said."""
+    from types import SimpleNamespace
+
+    from coursekit.cli.errors import error_text
+    from coursekit.handout import HandoutExercise, MissingDependencyError
+
+    with pytest.raises(MissingDependencyError) as raised:
+        HandoutExercise.ensure_requirements(SimpleNamespace(id="ex7", requires=("no_such_package_24",)))  # type: ignore[arg-type]
+    zh, en = error_text(raised.value, "zh"), error_text(raised.value, "en")
+    assert "ex7 需要 no_such_package_24" in zh and "not installed" not in zh and "needs" not in zh
+    assert "ex7 needs no_such_package_24" in en and "需要" not in en
