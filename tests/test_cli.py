@@ -260,3 +260,33 @@ def test_verbose_labels_the_part_of_a_tuple_result() -> None:
     show_check(console, ExerciseResult("ex4", msg("ok"), (test,)), "en", verbose=True)
     text = console.export_text()
     assert "expected · lstm_forward: c" in text and "got · lstm_forward: c" in text
+
+
+@pytest.mark.parametrize(("args", "environment", "chinese"), [
+    (("check", "--help"), {"COURSEKIT_LANG": "zh"}, True),
+    (("check", "--help"), {"LANG": "zh_CN.UTF-8"}, True),
+    (("list", "--help", "--lang", "zh"), {}, True),
+    (("--help",), {"COURSEKIT_LANG": "zh-CN"}, True),
+    (("check", "--help"), {"LANG": "C.UTF-8"}, False),
+])
+def test_help_is_in_chinese_where_the_locale_or_coursekit_lang_says_chinese(
+        args: tuple[str, ...], environment: dict[str, str], chinese: bool) -> None:
+    """Issue 24: `coursekit check --help` in the user's language (the student's commands)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("COURSEKIT_LANG", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    run = subprocess.run([sys.executable, "-m", "coursekit", *args], capture_output=True, text=True,
+                         timeout=120, env={**env, "COLUMNS": "100", **environment})
+    assert run.returncode == 0, run.stderr
+    said = " ".join(run.stdout.split())
+    if args[0] == "check":
+        words = ("用一个练习的公开测试检查你的文件", "反馈的语言") if chinese else \
+            ("Run the public tests of one exercise on your file", "The language of the feedback")
+    elif args[0] == "list":
+        words = ("列出所有练习、标题和分值", "反馈的语言")
+    else:
+        words = ("循环神经网络一课的练习与自动评分",)
+    assert all(w in said for w in words), said

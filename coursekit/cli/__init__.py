@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from coursekit.cli import check_cmd, course_cmd, export_cmd, grade_cmd, list_cmd, release_cmd
+from coursekit.cli import check_cmd, course_cmd, export_cmd, grade_cmd, help_text, list_cmd, release_cmd
 
 app = typer.Typer(name="coursekit", help="Exercises and grading for the recurrent-networks lesson.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -17,4 +17,4 @@ app.add_typer(export_cmd.export_app, name="export")
 
 
 def main() -> None:
-    app()
+    help_text.command(app)()
