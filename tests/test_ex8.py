@@ -71,6 +71,11 @@ MISTAKES: dict[str, tuple[str, dict[str, str]]] = {
                "else 1.0")),
         {CLIP: ex8.DIVIDED_BY_ZERO}),
 }
+# Issue 24: the tanh derivative left out; dz @ W for dz @ W.T
+MISTAKES[ex8.TANH_LEFT_OUT] = (wrong((DZ, "dz = d_states[:, t] + ds_next")),
+                               {BACKWARD: ex8.TANH_LEFT_OUT, NORMS: ex8.TANH_LEFT_OUT})
+MISTAKES[ex8.CARRY_W_AS_IS] = (wrong(("ds_next = dz @ W.T", "ds_next = dz @ W")),
+                               {BACKWARD: ex8.CARRY_W_AS_IS, NORMS: ex8.CARRY_W_AS_IS})
 # More wrong solutions of the same mistakes, written another way.
 VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "db averaged over the batch": (wrong((DB, "db += dz.mean(axis=0)")), {BACKWARD: ex8.DB_NOT_SUMMED}),
