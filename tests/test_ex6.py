@@ -55,13 +55,19 @@ MISTAKES: dict[str, tuple[str, str]] = {
         pad(first="if maxlen is None:\n        return [list(s) for s in sequences]"), "pad: maxlen None"),
     "float_array": (pad(dtype="float"), "pad: "),
     "wrong_index_from": (DECODE_WITH_3, "decode: index_from=10"),
+    "padding_not_skipped": (SOLUTION + '''
+def decode_review(ids, word_index, index_from=3):
+    id_to_word = {rank + index_from: word for word, rank in word_index.items()}
+    return " ".join("?" if i in (1, 2) else id_to_word.get(i, "?") for i in ids)
+''', "decode: "),
 }
 # what each mistake's "Looks like" line says, in English
 NAMED = {"padding_post_default": "padding at the end by default",
          "truncating_post_default": "truncating the end by default",
          "maxlen_none_no_padding": "maxlen None read as 'no padding'",
          "float_array": "pad value 0 written as a float array",
-         "wrong_index_from": "ids shifted by the wrong index_from"}
+         "wrong_index_from": "ids shifted by the wrong index_from",
+         "padding_not_skipped": "the padding ids (0) decoded instead of skipped"}
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +129,10 @@ def decode_review(ids, word_index, index_from=3):
     return " ".join(id_to_word.get(i, "?") for i in ids)
 '''
     test = next(t for t in graded(source).tests if t.name.startswith("decode: the lesson's"))
-    assert not test.passed and test.mistake is None
+    # the padding's 0s decoded as "?": issue 24 names it (it had no hint before)
+    assert not test.passed and test.mistake == "padding_not_skipped"
     assert "expected '? this movie" in text(test) and "got '? ? ? ? this movie" in text(test)
+    assert "instead of skipped" in text(test) and "没有跳过" in text(test, "zh")
 
 
 # Issue 24: padded right but returned as a list: "return a numpy array", not the maxlen hint.

@@ -24,6 +24,7 @@ DOMAIN = "ex6"
 NO_PADDING = "maxlen_none_no_padding"
 FLOAT_ARRAY = "float_array"
 WRONG_INDEX_FROM = "wrong_index_from"
+PADDING_NOT_SKIPPED = "padding_not_skipped"
 
 
 def _message(key: str, /, **params: Param) -> Message:
@@ -100,6 +101,10 @@ def _judge_decode(case: Case, got: Any, expected: str, mistakes: Sequence[Mistak
     index_from = int(case.kwargs.get("index_from", 3))
     shown_got, shown_expected = _first_difference(got, expected)
     for mistake in mistakes:
+        if isinstance(mistake.output, Mapping) and got == mistake.output["text"] \
+                and mistake.id == PADDING_NOT_SKIPPED:
+            return Verdict(False, _message("decode.differs", what=what, expected=shown_expected,
+                                           got=shown_got), mistake=mistake)
         if isinstance(mistake.output, Mapping) and got == mistake.output["text"]:
             shifted = _message("decode.differs_shift", what=what, expected=shown_expected, got=shown_got,
                                used=int(mistake.output["index_from"]), right=index_from)
