@@ -290,3 +290,28 @@ def test_help_is_in_chinese_where_the_locale_or_coursekit_lang_says_chinese(
     else:
         words = ("循环神经网络一课的练习与自动评分",)
     assert all(w in said for w in words), said
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_in_80_columns_nothing_is_cut_and_a_mistakes_hint_is_given_once(tmp_path: Path, lang: str) -> None:
+    """Issue 24: a long Chinese line (no spaces to wrap at) folds instead of ending in "…"; the hint of
+    bias_missing is given whole on its first test, then named with "the hint above"."""
+    from rich.console import Console
+
+    from coursekit.messages import verbatim
+    from coursekit.render.terminal import show_check
+    from coursekit.results import ExerciseResult, TestResult
+
+    long = "返回值应该是最后一个时间步的输出而不是所有时间步的输出请检查循环结束后返回的变量" * 2
+    test = TestResult(name="一个很长的测试", status="failed", score=0, max_score=1, message=verbatim(long))
+    console = Console(record=True, width=80, color_system=None)
+    show_check(console, ExerciseResult("ex1", verbatim("t"), (test,)), lang)
+    shown = console.export_text()
+    assert "…" not in shown and long in "".join(shown.split()), shown
+    result = invoke_at(80, "check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--lang", lang)
+    said = result.stdout
+    advice = "每个时间步都要加上" if lang == "zh" else "add b at every timestep"
+    again = "（见上面的提示）" if lang == "zh" else "(the hint above)"
+    failed = sum(1 for line in said.splitlines() if line.lstrip().startswith("✗"))
+    assert said.count(advice) == 1 and said.count(again) == failed - 1 > 0, said
+    assert "…" not in said

@@ -20,6 +20,7 @@ from rich.text import Text
 from coursekit.compare import slice_text
 from coursekit.exercise import Case, Exercise
 from coursekit.i18n import render
+from coursekit.messages import msg
 from coursekit.render.summary import table_panel
 from coursekit.render.text import hint_text, key, test_name, title
 from coursekit.results import ArrayDetail, ExerciseResult, TestResult
@@ -77,7 +78,8 @@ def results_table(result: ExerciseResult, lang: str) -> Table:
                   box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
     table.add_column("", width=1, no_wrap=True)
     table.add_column(key("terminal.points", lang), justify="right", no_wrap=True)
-    table.add_column(key("terminal.test", lang))
+    table.add_column(key("terminal.test", lang), overflow="fold")
+    hinted: set[Any] = set()  # a mistake's hint is given once, on its first test; later ones point up
     for t in result.tests:
         mark = Text("✓", style="green") if t.passed else Text("✗", style="bold red")
         if t.internal_error:
@@ -88,7 +90,11 @@ def results_table(result: ExerciseResult, lang: str) -> Table:
         lines: list[RenderableType] = [] if (t.passed and t.message.key == "ok") or said_above else [
             Lines(render(t.message, lang), style="" if t.passed else "red")]
         if not t.passed and t.hint is not None:
-            lines.append(Lines(hint_text(t, lang), style="bold yellow"))
+            again = t.hint in hinted and t.hint.key == "looks_like"
+            hinted.add(t.hint)
+            shown = render(msg("looks_like.again", what=t.hint.param("what")), lang) if again else \
+                hint_text(t, lang)
+            lines.append(Lines(shown, style="yellow" if again else "bold yellow"))
         if lines:
             cell = Group(name, Padding(Group(*lines), (0, 0, 0, 2)))
         table.add_row(mark, f"{_points(t.score)}/{_points(t.max_score)}", cell)
