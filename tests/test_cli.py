@@ -229,7 +229,8 @@ def test_verbose_shows_python_that_repeats_each_failed_call(tmp_path: Path) -> N
     assert "inputs: these lines repeat the call" in result.stdout
     assert "from ex1_rnn_forward import rnn_cell_forward" in result.stdout
     assert re.search(r"result = rnn_cell_forward\(\w+, \w+, \w+, \w+, \w+\)", result.stdout), result.stdout
-    assert re.search(r"# x: shape \(2, 5, 4\), float32; its first values:", result.stdout)
+    # written whole (issue 24: a shape and its first values did not repeat the call)
+    assert "x = np.array(" in result.stdout and "its first values" not in result.stdout
     passing = invoke("check", "ex1", str(SOLUTIONS), "--verbose")
     assert "repeat the call" not in passing.stdout
 
@@ -315,3 +316,36 @@ def test_in_80_columns_nothing_is_cut_and_a_mistakes_hint_is_given_once(tmp_path
     failed = sum(1 for line in said.splitlines() if line.lstrip().startswith("✗"))
     assert said.count(advice) == 1 and said.count(again) == failed - 1 > 0, said
     assert "…" not in said
+
+
+@pytest.mark.parametrize("exercise_id", ["ex1", "ex8"])
+def test_verbose_reproduce_snippet_really_reproduces_the_call(tmp_path: Path, exercise_id: str) -> None:
+    """Issue 24: each public case's "reproduce this call" code, executed beside the solution, returns
+    what Keras gives (the inputs written whole, to the last bit)."""
+    import ast
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from coursekit import refcache
+    from coursekit.registry import get_exercise
+    from coursekit.render.terminal import call_code
+
+    exercise = get_exercise(exercise_id)
+    shutil.copy(SOLUTIONS / exercise.filename, tmp_path / exercise.filename)
+    tree = ast.parse((SOLUTIONS / exercise.filename).read_text(encoding="utf-8"))
+    parameters = {f.name: [a.arg for a in f.args.args] for f in tree.body if isinstance(f, ast.FunctionDef)}
+    cases = [c for c in exercise.public_cases() if not c.attribute and c.function != "clip_by_global_norm"]
+    expected = refcache.load(exercise, cases)
+    for case in cases:
+        code = call_code(case, exercise.module, parameters[case.function])
+        script = code + ("\nparts = result if isinstance(result, dict) else {'result': result}"
+                         "\nnp.savez('out.npz', **parts)\n")
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=tmp_path, timeout=120)
+        assert run.returncode == 0, run.stderr.decode()
+        with np.load(tmp_path / "out.npz", allow_pickle=False) as got:
+            want = expected[case.name]
+            for k in (want if isinstance(want, dict) else ["result"]):
+                np.testing.assert_allclose(got[k], want[k] if isinstance(want, dict) else want,
+                                           rtol=1e-5, atol=1e-6, err_msg=case.name)

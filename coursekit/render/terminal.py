@@ -27,8 +27,9 @@ from coursekit.results import ArrayDetail, ExerciseResult, TestResult
 
 # Where a line of feedback may break first: after a sentence, a colon or a semicolon (in either language).
 _BREAK = re.compile(r"(?<=[。：；])|(?<=[.:;] )")
-# An input with at most this many numbers is written out in full (the call can be repeated exactly).
-_FULL_INPUT = 24
+# An input with at most this many numbers is written out in full, so that the call can be repeated exactly
+# (issue 24: a larger one is described, and the snippet says it is not the whole input).
+_FULL_INPUT = 1000
 
 
 class Lines:
