@@ -349,3 +349,25 @@ def test_verbose_reproduce_snippet_really_reproduces_the_call(tmp_path: Path, ex
             for k in (want if isinstance(want, dict) else ["result"]):
                 np.testing.assert_allclose(got[k], want[k] if isinstance(want, dict) else want,
                                            rtol=1e-5, atol=1e-6, err_msg=case.name)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_verbose_summary_tables_fit_80_columns_whole_for_the_failed_tests_only(tmp_path: Path,
+                                                                                lang: str) -> None:
+    """Issue 24: `(None, None…`, `320…` in 80 columns: the two tables stack when they do not fit side by
+    side, no cell is cut, and a passed test shows no table."""
+    from rich.cells import cell_len
+
+    source = (SOLUTIONS / "ex2_param_count.py").read_text(encoding="utf-8")
+    line = 'shape = _recurrent_output(shape, kwargs["units"], kwargs.get("return_sequences", False))'
+    assert line in source
+    wrong = source.replace(line, 'shape = (None, kwargs["units"])')
+    (tmp_path / "ex2_param_count.py").write_text(wrong, encoding="utf-8")
+    result = runner.invoke(app, ["check", "ex2", str(tmp_path), "--verbose", "--lang", lang],
+                           env={"COLUMNS": "80"})
+    said = result.stdout
+    assert result.exit_code == 1 and "…" not in said, said
+    assert all(cell_len(row) <= 80 for row in said.splitlines()), said
+    assert "(None, None, 32)" in said and "Output Shape" in said
+    panels = [row for row in said.splitlines() if row.startswith("╭")]
+    assert panels and not any("✓" in row for row in panels), panels

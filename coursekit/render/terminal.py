@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pprint
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -127,7 +128,10 @@ def _input(name: str, value: Any) -> tuple[list[str], str]:
     text = repr(value)
     if len(text) <= 40:
         return [], text
-    return [f"{name} = {text}" if len(text) <= 200 else f"# {name} = {text[:200]} …"], name
+    if len(text) > 20_000:  # bounded: said to be cut
+        return [f"# {name} = {text[:200]} …"], name
+    written = pprint.pformat(value, width=70, compact=True).splitlines()  # whole, so the call repeats
+    return [f"{name} = {written[0]}", *(" " * (len(name) + 3) + line for line in written[1:])], name
 
 
 def call_code(case: Case, module: str, parameters: Sequence[str] = ()) -> str:
@@ -207,7 +211,8 @@ def show_check(console: Console, result: ExerciseResult, lang: str, *, verbose: 
                 console.print(panel)
         finally:
             console.width = width
-        for table in filter(None, (table_panel(result.exercise, t, lang) for t in result.tests)):
+        for table in filter(None, (table_panel(result.exercise, t, lang) for t in result.tests
+                                   if not t.passed)):  # the failed tests only
             console.print(table)
     if result.output.strip():
         console.print(Panel(escape(result.output.rstrip()), title=key("terminal.printed", lang),
