@@ -154,3 +154,20 @@ def test_a_padded_list_is_told_to_return_an_array_not_the_maxlen_hint(
         assert "not a numpy array: return np.array(result" in text(t) and "maxlen=None" not in text(t)
         zh = text(t, "zh")
         assert "不是 numpy 数组：请返回 np.array(result" in zh and "maxlen=None" not in zh
+
+
+def test_a_decoded_review_is_shown_whole_and_bounded() -> None:
+    """Issue 24: the whole review, not eight words from the first difference; a huge one ends in "…"."""
+    from coursekit.exercise import Case
+    from coursekit.i18n import render
+    from graders.ex6 import judge as ex6_judge
+
+    case = Case("decode", "decode_review", ([], {}), {})
+    expected = " ".join(f"word{i}" for i in range(40))
+    got = expected.replace("word30", "wrong")
+    for lang in ("en", "zh"):
+        said = render(ex6_judge.judge(case, got, expected, []).message, lang)  # type: ignore[arg-type]
+        assert expected in said and got in said
+    huge = "w " * 5000
+    said = render(ex6_judge.judge(case, huge + "x", huge + "y", []).message, "en")  # type: ignore[arg-type]
+    assert " …" in said and len(said) < 2 * ex6_judge.SHOWN_CHARS + 200

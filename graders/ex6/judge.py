@@ -112,9 +112,14 @@ def _judge_decode(case: Case, got: Any, expected: str, mistakes: Sequence[Mistak
     return Verdict(False, _message("decode.differs", what=what, expected=shown_expected, got=shown_got))
 
 
+SHOWN_CHARS = 1000  # a decoded review is shown whole up to this many characters, then "…"
+
+
 def _first_difference(got: str, expected: str) -> tuple[str, str]:
-    """The two strings from a few words before the first word where they differ."""
-    a, b = got.split(" "), expected.split(" ")
-    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    start = max(0, first - 2)
-    return " ".join(a[start:start + 8])[:200], " ".join(b[start:start + 8])[:200]
+    """The two reviews whole (issue 24: eight words were too few to see the mistake), each bounded to
+    SHOWN_CHARS with "…" where it is cut."""
+    return _bounded(got), _bounded(expected)
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + " …"
