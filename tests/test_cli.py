@@ -371,3 +371,13 @@ def test_verbose_summary_tables_fit_80_columns_whole_for_the_failed_tests_only(t
     assert "(None, None, 32)" in said and "Output Shape" in said
     panels = [row for row in said.splitlines() if row.startswith("╭")]
     assert panels and not any("✓" in row for row in panels), panels
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_syntax_error_is_said_once_above_the_table(tmp_path: Path, lang: str) -> None:
+    """Issue 24: a file that does not compile is one line above the table, not one per test."""
+    (tmp_path / FILE).write_text("def rnn_cell_forward(x_t, s_prev, U, W, b)\n    return x_t\n",
+                                 encoding="utf-8")
+    result = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
+    said = " ".join(result.stdout.split())
+    assert result.exit_code == 1 and said.count("def rnn_cell_forward(x_t, s_prev, U, W, b)") == 1, said
