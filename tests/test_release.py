@@ -526,7 +526,10 @@ def test_every_markdown_cell_is_there_in_both_languages_and_the_english_has_ever
         exercise_id: str) -> None:
     zh, en = _cells(exercise_id, "zh"), _cells(exercise_id, "en")
     assert [kind for kind, _ in zh] == [kind for kind, _ in en]
-    assert [c for k, c in zh if k == "code"] == [c for k, c in en if k == "code"]
+    # the same code, but the check cell, which runs check in the notebook's language (issue 24)
+    zh_code, en_code = [c for k, c in zh if k == "code"], [c for k, c in en if k == "code"]
+    assert zh_code[:-1] == en_code[:-1]
+    assert '"--lang", "zh"' in zh_code[-1] and '"--lang", "en"' in en_code[-1]
     for (kind, zh_text), (_, en_text) in zip(zh, en, strict=True):
         if kind != "markdown":
             continue
