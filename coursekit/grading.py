@@ -62,8 +62,8 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
     try:
         notebooks, found_notes = _notebooks(exercise, workspace, entry)
     except NotebookError as exc:  # nbformat missing, a notebook that is no notebook: said once, above
-        refused = refusal_message(exc)
-        return finish(failed_tests(cases, Failed(Failure.REFUSED, refused)), notes=(refused,))
+        unreadable = refusal_message(exc)
+        return finish(failed_tests(cases, Failed(Failure.REFUSED, unreadable)), notes=(unreadable,))
     modules = {nb.module_file: nb for nb in notebooks}
     path = workspace / exercise.filename
     if exercise.filename not in modules:
