@@ -90,6 +90,10 @@ class Exercise(ABC):
     # The packages beyond numpy that the student's own code needs (the handout's check says how to
     # install a missing one).
     requires: ClassVar[tuple[str, ...]] = ()
+    # True: the student's top-level statements that call something (the lesson's imdb.load_data(...),
+    # model.fit(...)) are not run when the file is loaded; the functions are graded, with a note naming
+    # the first such line (sandbox Job.skip_top_level_calls).
+    skip_top_level_calls: ClassVar[bool] = False
     limits: ClassVar[Limits] = Limits()
     # The module the grader judges with, when it holds no reference code: ``judge(case, got, expected,
     # mistakes)`` and optionally ``explain_error(case, error)`` (see coursekit/judges.py). The student

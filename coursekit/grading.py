@@ -62,8 +62,9 @@ def grade_exercise(exercise: Exercise, workspace: Path, cases: Sequence[Case],
 
     try:
         notebooks, found_notes = _notebooks(exercise, workspace, entry)
-    except NotebookError as exc:
-        return finish(failed_tests(cases, Failed(Failure.REFUSED, refusal_message(exc))))
+    except NotebookError as exc:  # nbformat missing, a notebook that is no notebook: said once, above
+        unreadable = refusal_message(exc)
+        return finish(failed_tests(cases, Failed(Failure.REFUSED, unreadable)), notes=(unreadable,))
     modules = {nb.module_file: nb for nb in notebooks}
     path = workspace / exercise.filename
     if exercise.filename not in modules:
@@ -192,8 +193,16 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
             break
         calls = tuple(Call(c.name, c.function, tuple(c.args), dict(c.kwargs), c.probe, dict(c.probe_data),
                            c.attribute) for c in pending)
-        job = Job(exercise.module, calls, exercise.forbidden_imports, measure, modules=modules, probes=probes)
+        job = Job(exercise.module, calls, exercise.forbidden_imports, measure, modules=modules, probes=probes,
+                  skip_top_level_calls=exercise.skip_top_level_calls)
         report = _by_cell(runner(workspace, job, limits), notebooks)
+        skipped = report.top_level_skipped
+        if skipped is not None and skipped.where:
+            place = skipped.where[0]
+            note = msg("note.top_level_skipped", place=place_message(place), code=place.code,
+                       more=max(report.top_level_count - 1, 0), file=exercise.filename)
+            if note not in notes:
+                notes.append(note)
         if report.output:
             outputs.append(report.output)
         if report.forbidden_imports:
@@ -209,6 +218,8 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
                 _hidden_failure(msg("hidden.import_failed", file=exercise.filename), Failure.IMPORT_ERROR,
                                 report.import_error, limits, own)
             outcomes.update({c.name: ("failed", failed) for c in pending})
+            if not hidden_run:  # one failure for the whole file: said once, above the table
+                notes.append(failed.message)
             break
         for case in pending:
             got = report.outcomes.get(case.name)
@@ -258,7 +269,8 @@ def _by_cell(report: RunReport, notebooks: Sequence[NotebookCode]) -> RunReport:
     outcomes = {k: o if o.error is None else replace(o, error=relocate(o.error))
                 for k, o in report.outcomes.items()}
     import_error = None if report.import_error is None else relocate(report.import_error)
-    return replace(report, outcomes=outcomes, import_error=import_error)
+    skipped = None if report.top_level_skipped is None else relocate(report.top_level_skipped)
+    return replace(report, outcomes=outcomes, import_error=import_error, top_level_skipped=skipped)
 
 
 def shared_calls(cases: Sequence[Case]) -> list[list[Case]]:
@@ -337,8 +349,26 @@ def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
     if error.type_name in ("SyntaxError", "IndentationError", "TabError"):
         return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=exercise.filename,
                                                 error=error_message(error)))
+    missing = _missing_neighbour(exercise, error)
+    if missing is not None:  # ex5 without the ex1 / ex4 file it imports: one clear line (issue 24)
+        return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=exercise.filename,
+                                                missing=missing.filename, exercise=missing.id))
     return Failed(Failure.IMPORT_ERROR, msg("failure.import", file=exercise.filename,
                                             error=error_message(error)))
+
+
+def _missing_neighbour(exercise: Exercise, error: StudentError) -> Exercise | None:
+    """The exercise of ``exercise.uses`` whose module the student's file imports and the folder lacks."""
+    if error.type_name != "ModuleNotFoundError" or not exercise.uses:
+        return None
+    import re
+
+    from coursekit.registry import get_exercise
+
+    found = re.match(r"No module named '([\w.]+)'", error.message)
+    if found is None:
+        return None
+    return next((used for used in map(get_exercise, exercise.uses) if used.module == found.group(1)), None)
 
 
 def _call_failure(exercise: Exercise, case: Case, error: StudentError, limits: Limits,

@@ -135,9 +135,8 @@ class HandoutExercise(Exercise):
         for package in self.requires:
             if importlib.util.find_spec(package) is None:
                 command = INSTALL[package]() if package in INSTALL else install_command([package])
-                raise MissingDependencyError(
-                    f"{self.id} needs {package}, which is not installed here. Add it with: {command}  ·  "
-                    f"{self.id} 需要 {package}，这里还没有安装。请先运行：{command}")
+                raise error(MissingDependencyError, "dependency.missing", exercise=self.id, package=package,
+                            command=command)
 
 
 def _case(data: Mapping[str, Any]) -> HandoutCase:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 import string
 from collections.abc import Mapping
 from functools import cache
@@ -27,6 +28,14 @@ ENV_VAR = "COURSEKIT_LANG"
 ENGINE_LOCALE = Path(__file__).resolve().parent / "locale"
 
 
+def _language_tag(value: str) -> str:
+    """A language as a person writes it, as one of LANGUAGES where it is one: zh_CN, zh-CN, zh_TW, zh-Hans,
+    zh_CN.UTF-8 are zh; en_US, en-GB are en; anything else stays as written (and is refused)."""
+    lang = value.strip().lower()
+    base = re.split(r"[-_.@]", lang, maxsplit=1)[0]
+    return base if base in LANGUAGES else lang
+
+
 def resolve_language(option: str | None = None, environ: Mapping[str, str] | None = None, *,
                      configured: str | None = None) -> str:
     """``--lang``, else ``$COURSEKIT_LANG``, else ``configured`` (course.toml's ``lang``), else ``zh``
@@ -37,7 +46,7 @@ def resolve_language(option: str | None = None, environ: Mapping[str, str] | Non
     env = os.environ if environ is None else environ
     for source, value in (("--lang", option), (ENV_VAR, env.get(ENV_VAR)), ("course.toml lang", configured)):
         if value is not None and value.strip():
-            lang = value.strip().lower()
+            lang = _language_tag(value)
             if lang not in LANGUAGES:
                 raise error(UnknownLanguageError, "language.unknown", source=source, got=repr(value),
                             languages=LANGUAGES)

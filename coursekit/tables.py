@@ -144,9 +144,12 @@ def compare_tables(expected: Sequence[Row], got: Sequence[tuple[Any, Any, Any]],
     found = next((m for m in mistakes if list(m.rows) != list(expected) and not differences(m.rows, got)),
                  None)
     if found is None and row < min(len(got), len(expected)):
+        # A mistake explains the first differing cell only if it leaves the rows before it right, as the
+        # student did: a Dense that drops the time axis is not "return_sequences ignored" on the RNN above.
         found = next((m for m in mistakes if row < len(m.rows) and not _same_cell(
             column, expected[row][column], m.rows[row][column])
-            and _same_cell(column, m.rows[row][column], got[row][column])), None)
+            and _same_cell(column, m.rows[row][column], got[row][column])
+            and not differences(expected[:row], m.rows[:row])), None)
     return False, message, None if found is None else found.mistake
 
 

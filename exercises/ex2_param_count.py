@@ -1,10 +1,10 @@
 """练习 2 · Exercise 2 — 数参数 · counting parameters
 
 model.summary() 的 "Param #" 一栏是怎么来的？本练习用纯 Python 亲手算出来，结果要和 Keras 的
-count_params() 完全一致。每个函数都返回 Python int（不是 float，也不是 numpy 整数）。
+count_params() 完全一致。每个函数都返回整数 int（numpy 整数也算，但不能是 float）。
 Where does the "Param #" column of model.summary() come from? Work it out by hand, in plain Python: every
-function returns a Python int (not a float, not a numpy integer) equal to Keras's count_params() for the
-same layer. Importing keras, tensorflow, torch or jax scores 0 for this exercise.
+function returns an int (a numpy integer counts as one too; not a float) equal to Keras's count_params()
+for the same layer. Importing keras, tensorflow, torch or jax scores 0 for this exercise.
 
 课上的公式 / The lesson's equation, one gate:   s_t = f(U x_t + W s_{t-1} + b)
 

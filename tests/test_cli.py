@@ -163,6 +163,17 @@ def test_the_language_is_the_option_then_coursekit_lang_then_the_locale(
     assert resolve_language(option, environment) == expected
 
 
+@pytest.mark.parametrize("written", ["zh_CN", "zh-CN", "zh_TW", "ZH-Hans", "zh_CN.UTF-8"])
+def test_lang_accepts_chinese_as_people_write_it(tmp_path: Path, written: str) -> None:
+    """Issue 24: --lang zh_CN, zh-CN, zh_TW (and $COURSEKIT_LANG so written) give the Chinese feedback."""
+    from coursekit.i18n import resolve_language
+
+    assert resolve_language(written, {}) == resolve_language(None, {"COURSEKIT_LANG": written}) == "zh"
+    assert resolve_language("en_US", {}) == resolve_language("en-GB", {}) == "en"
+    zh = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--lang", written)
+    assert zh.exit_code == 1 and "看起来像是：漏掉了偏置 b" in zh.stdout
+
+
 @pytest.mark.parametrize("args", [("--lang", "fr"), ("--lang", "fr", "--json")])
 def test_an_unknown_language_exits_2(args: tuple[str, ...]) -> None:
     result = invoke("check", "ex1", str(SOLUTIONS), *args)
@@ -218,7 +229,8 @@ def test_verbose_shows_python_that_repeats_each_failed_call(tmp_path: Path) -> N
     assert "inputs: these lines repeat the call" in result.stdout
     assert "from ex1_rnn_forward import rnn_cell_forward" in result.stdout
     assert re.search(r"result = rnn_cell_forward\(\w+, \w+, \w+, \w+, \w+\)", result.stdout), result.stdout
-    assert re.search(r"# x: shape \(2, 5, 4\), float32; its first values:", result.stdout)
+    # written whole (issue 24: a shape and its first values did not repeat the call)
+    assert "x = np.array(" in result.stdout and "its first values" not in result.stdout
     passing = invoke("check", "ex1", str(SOLUTIONS), "--verbose")
     assert "repeat the call" not in passing.stdout
 
@@ -249,3 +261,123 @@ def test_verbose_labels_the_part_of_a_tuple_result() -> None:
     show_check(console, ExerciseResult("ex4", msg("ok"), (test,)), "en", verbose=True)
     text = console.export_text()
     assert "expected · lstm_forward: c" in text and "got · lstm_forward: c" in text
+
+
+@pytest.mark.parametrize(("args", "environment", "chinese"), [
+    (("check", "--help"), {"COURSEKIT_LANG": "zh"}, True),
+    (("check", "--help"), {"LANG": "zh_CN.UTF-8"}, True),
+    (("list", "--help", "--lang", "zh"), {}, True),
+    (("--help",), {"COURSEKIT_LANG": "zh-CN"}, True),
+    (("check", "--help"), {"LANG": "C.UTF-8"}, False),
+])
+def test_help_is_in_chinese_where_the_locale_or_coursekit_lang_says_chinese(
+        args: tuple[str, ...], environment: dict[str, str], chinese: bool) -> None:
+    """Issue 24: `coursekit check --help` in the user's language (the student's commands)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("COURSEKIT_LANG", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    run = subprocess.run([sys.executable, "-m", "coursekit", *args], capture_output=True, text=True,
+                         timeout=120, env={**env, "COLUMNS": "100", **environment})
+    assert run.returncode == 0, run.stderr
+    said = " ".join(run.stdout.split())
+    if args[0] == "check":
+        words = ("用一个练习的公开测试检查你的文件", "反馈的语言") if chinese else \
+            ("Run the public tests of one exercise on your file", "The language of the feedback")
+    elif args[0] == "list":
+        words = ("列出所有练习、标题和分值", "反馈的语言")
+    else:
+        words = ("循环神经网络一课的练习与自动评分",)
+    assert all(w in said for w in words), said
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_in_80_columns_nothing_is_cut_and_a_mistakes_hint_is_given_once(tmp_path: Path, lang: str) -> None:
+    """Issue 24: a long Chinese line (no spaces to wrap at) folds instead of ending in "…"; the hint of
+    bias_missing is given whole on its first test, then named with "the hint above"."""
+    from rich.console import Console
+
+    from coursekit.messages import verbatim
+    from coursekit.render.terminal import show_check
+    from coursekit.results import ExerciseResult, TestResult
+
+    long = "返回值应该是最后一个时间步的输出而不是所有时间步的输出请检查循环结束后返回的变量" * 2
+    test = TestResult(name="一个很长的测试", status="failed", score=0, max_score=1, message=verbatim(long))
+    console = Console(record=True, width=80, color_system=None)
+    show_check(console, ExerciseResult("ex1", verbatim("t"), (test,)), lang)
+    shown = console.export_text()
+    assert "…" not in shown and long in "".join(shown.split()), shown
+    result = invoke_at(80, "check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--lang", lang)
+    said = result.stdout
+    advice = "每个时间步都要加上" if lang == "zh" else "add b at every timestep"
+    again = "（见上面的提示）" if lang == "zh" else "(the hint above)"
+    failed = sum(1 for line in said.splitlines() if line.lstrip().startswith("✗"))
+    assert said.count(advice) == 1 and said.count(again) == failed - 1 > 0, said
+    assert "…" not in said
+
+
+@pytest.mark.parametrize("exercise_id", ["ex1", "ex8"])
+def test_verbose_reproduce_snippet_really_reproduces_the_call(tmp_path: Path, exercise_id: str) -> None:
+    """Issue 24: each public case's "reproduce this call" code, executed beside the solution, returns
+    what Keras gives (the inputs written whole, to the last bit)."""
+    import ast
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from coursekit import refcache
+    from coursekit.registry import get_exercise
+    from coursekit.render.terminal import call_code
+
+    exercise = get_exercise(exercise_id)
+    shutil.copy(SOLUTIONS / exercise.filename, tmp_path / exercise.filename)
+    tree = ast.parse((SOLUTIONS / exercise.filename).read_text(encoding="utf-8"))
+    parameters = {f.name: [a.arg for a in f.args.args] for f in tree.body if isinstance(f, ast.FunctionDef)}
+    cases = [c for c in exercise.public_cases() if not c.attribute and c.function != "clip_by_global_norm"]
+    expected = refcache.load(exercise, cases)
+    for case in cases:
+        code = call_code(case, exercise.module, parameters[case.function])
+        script = code + ("\nparts = result if isinstance(result, dict) else {'result': result}"
+                         "\nnp.savez('out.npz', **parts)\n")
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=tmp_path, timeout=120)
+        assert run.returncode == 0, run.stderr.decode()
+        with np.load(tmp_path / "out.npz", allow_pickle=False) as got:
+            want = expected[case.name]
+            for k in (want if isinstance(want, dict) else ["result"]):
+                np.testing.assert_allclose(got[k], want[k] if isinstance(want, dict) else want,
+                                           rtol=1e-5, atol=1e-6, err_msg=case.name)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_verbose_summary_tables_fit_80_columns_whole_for_the_failed_tests_only(tmp_path: Path,
+                                                                                lang: str) -> None:
+    """Issue 24: `(None, None…`, `320…` in 80 columns: the two tables stack when they do not fit side by
+    side, no cell is cut, and a passed test shows no table."""
+    from rich.cells import cell_len
+
+    source = (SOLUTIONS / "ex2_param_count.py").read_text(encoding="utf-8")
+    line = 'shape = _recurrent_output(shape, kwargs["units"], kwargs.get("return_sequences", False))'
+    assert line in source
+    wrong = source.replace(line, 'shape = (None, kwargs["units"])')
+    (tmp_path / "ex2_param_count.py").write_text(wrong, encoding="utf-8")
+    result = runner.invoke(app, ["check", "ex2", str(tmp_path), "--verbose", "--lang", lang],
+                           env={"COLUMNS": "80"})
+    said = result.stdout
+    assert result.exit_code == 1 and "…" not in said, said
+    assert all(cell_len(row) <= 80 for row in said.splitlines()), said
+    assert "(None, None, 32)" in said and "Output Shape" in said
+    panels = [row for row in said.splitlines() if row.startswith("╭")]
+    assert panels and not any("✓" in row for row in panels), panels
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_syntax_error_is_said_once_above_the_table(tmp_path: Path, lang: str) -> None:
+    """Issue 24: a file that does not compile is one line above the table, not one per test."""
+    (tmp_path / FILE).write_text("def rnn_cell_forward(x_t, s_prev, U, W, b)\n    return x_t\n",
+                                 encoding="utf-8")
+    result = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
+    said = " ".join(result.stdout.split())
+    assert result.exit_code == 1 and said.count("def rnn_cell_forward(x_t, s_prev, U, W, b)") == 1, said

@@ -92,6 +92,13 @@ MISTAKES: dict[str, tuple[str, set[str]]] = {
         wrong((SOFTMAX[0], "logits = logits - logits.max()"), (SOFTMAX[1], "return e / e.sum()")),
         {"rnn_output"}),
     "softmax_overflow": (wrong((SOFTMAX[0], "pass")), {"rnn_output"}),
+    # issue 24: the lesson's U x_t with column vectors; s0 as the first row of the sequence
+    "column_vectors": (
+        wrong((CELL, "return np.tanh(U @ np.asarray(x_t) + W @ np.asarray(s_prev) + b)")),
+        {"rnn_cell_forward", "rnn_forward"}),
+    "s0_in_sequence": (
+        wrong(("    states = []\n", "    states = [s_t]\n")),
+        {"rnn_forward"}),
 }
 
 

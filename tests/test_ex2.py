@@ -367,3 +367,27 @@ def test_a_forbidden_import_is_said_once_above_the_table(grade_files: GradeFiles
     screen = console.export_text()
     said = text(result.tests[0], lang).splitlines()[0]
     assert screen.count(said) == 1 and screen.index(said) < screen.index("ex2 · "), screen
+
+
+def test_the_stub_and_the_grader_say_the_same_about_numpy_integers() -> None:
+    """Issue 24: the grader accepts np.int64 (test above); the stub must not say it is refused."""
+    stub = (Path(__file__).resolve().parents[1] / "exercises" / FILE).read_text(encoding="utf-8")
+    head = stub.split('"""')[1]
+    assert "not a numpy integer" not in head and "也不是 numpy 整数" not in head
+    assert "a numpy integer counts as one too" in head and "numpy 整数也算" in head
+
+
+# Issue 24: a Dense that flattens the time axis is not blamed on the recurrent layers above it.
+DENSE_FLATTENS = wrong(("shape = (*shape[:-1], kwargs[\"units\"])", "shape = (None, kwargs[\"units\"])"))
+
+
+def test_a_dense_that_drops_the_time_axis_is_not_blamed_on_the_recurrent_layers(
+        grade_files: GradeFiles) -> None:
+    result = grade_files("ex2", {FILE: DENSE_FLATTENS})
+    failed = [t for t in result.tests if not t.passed]
+    assert failed and all(t.name.startswith("summary_table") for t in failed)
+    assert not any(t.mistake and t.mistake.startswith("return_sequences") for t in failed), \
+        [t.mistake for t in failed]
+    for t in failed:
+        assert "every recurrent layer" not in text(t) and "每个循环层" not in text(t, "zh"), text(t)
+        assert "Dense" in text(t) and "Dense" in text(t, "zh")

@@ -168,30 +168,34 @@ def _public_names() -> list[str]:
     return [c.name for c in EXERCISE.public_cases()]
 
 
-SINGLE, SINGLE_SIZES, SEQUENCE, STACKED, STACKED_2, IMDB, COMPILE = _public_names()
+SINGLE, SINGLE_SIZES, SEQUENCE, STACKED, STACKED_2, STACKED_3, IMDB, COMPILE = _public_names()
 
 # mistake id -> (a file that makes it, the public tests that name it); tests/test_mistakes.py runs
 # `check` on each file in both languages.
 MISTAKES: dict[str, tuple[str, set[str]]] = {
     "argument_ignored": (WRONG_A, {SINGLE_SIZES}),
-    "intermediate_not_sequences": (WRONG_A, {STACKED, STACKED_2}),
+    "intermediate_not_sequences": (WRONG_A, {STACKED, STACKED_2, STACKED_3}),
     "output_not_sigmoid": (WRONG_A, {IMDB}),
     "wrong_optimizer": (WRONG_A, {COMPILE}),
     "activation_changed": (WRONG_B, {SINGLE, SINGLE_SIZES}),
-    "last_layer_returns_sequences": (WRONG_B, {STACKED, STACKED_2}),
+    "last_layer_returns_sequences": (WRONG_B, {STACKED, STACKED_2, STACKED_3}),
     "metrics_not_acc": (WRONG_B, {COMPILE}),
     "embedding_swapped": (WRONG_C, {SEQUENCE}),
-    "depth_off_by_one": (WRONG_C, {STACKED, STACKED_2}),
+    "depth_off_by_one": (WRONG_C, {STACKED, STACKED_2, STACKED_3}),
     "wrong_loss": (WRONG_C, {COMPILE}),
     "single_returns_sequences": (WRONG_D, {SINGLE, SINGLE_SIZES}),
     "sequence_returns_last_only": (WRONG_D, {SEQUENCE}),
-    "arguments_ignored": (WRONG_D, {STACKED_2}),
+    "arguments_ignored": (WRONG_D, {STACKED_2, STACKED_3}),
     "dense_output_missing": (WRONG_D, {IMDB}),
     "not_compiled": (WRONG_D, {COMPILE}),
 }
 # Every file this module grades, graded two at a time when the module starts (see the graded fixture);
 # test_release.py checks the solution, the stub and these with the handout too.
+# Issue 24: Embedding(10000, 32) written in, units and depth followed: every public case used to pass.
+EMBEDDING_WRITTEN_IN = SOLUTION.replace("layers.Embedding(max_features, embed_dim)])",
+                                        "layers.Embedding(10000, 32)])")
 SOURCES = [SOLUTION, (EXERCISES / FILE).read_text(encoding="utf-8"), WRONG_A, WRONG_B, WRONG_C, WRONG_D,
+           EMBEDDING_WRITTEN_IN,
            *(source for source, _ in MISTAKES.values())]
 
 
@@ -207,6 +211,15 @@ def test_each_named_mistake_is_named_on_its_tests(graded: Callable[[str], Exerci
     assert {t.name for t in result.tests if t.mistake == mistake_id} == names
     assert all(not t.passed for t in result.tests if t.name in names)
     assert not any(t.internal_error for t in result.tests)
+
+
+def test_an_embedding_with_the_lessons_sizes_written_in_fails_a_public_case(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    source = EMBEDDING_WRITTEN_IN
+    assert source.count("layers.Embedding(10000, 32)") == 1  # build_stacked_rnn's only
+    failed = [t for t in graded(source).tests if not t.passed]
+    assert [t.name for t in failed] == [STACKED_3]
+    assert "Embedding" in text(failed[0]) and "Embedding" in text(failed[0], "zh")
 
 
 # ---- solution and stub ---------------------------------------------------------------------------

@@ -369,3 +369,27 @@ def test_keras_bidirectional_lstm_concat(solution: ModuleType) -> None:
     assert_keras_close(solution.bidirectional_forward(SEQUENCE_4, w, w, "lstm"),
                        [[0.1990008, 0.1990008, 0.12659755, 0.12659755],
                         [0.52335435, 0.52335435, 0.44717982, 0.44717982]])
+
+
+def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_path: Path) -> None:
+    """Issue 24: not "No module named 'ex1_rnn_forward'" on every test: one line, above the table."""
+    from rich.console import Console
+
+    from coursekit.render.terminal import show_check
+
+    root = Path(__file__).resolve().parents[1] / "solutions"
+    shutil.copy(root / "ex5_bidirectional.py", tmp_path / "ex5_bidirectional.py")
+    shutil.copy(root / "ex4_lstm_gru.py", tmp_path / "ex4_lstm_gru.py")
+    source = (tmp_path / "ex5_bidirectional.py").read_text(encoding="utf-8")
+    if "ex1_rnn_forward" not in source:
+        (tmp_path / "ex5_bidirectional.py").write_text("from ex1_rnn_forward import rnn_forward\n" + source,
+                                                       encoding="utf-8")
+    result = check("ex5", tmp_path)
+    assert result.score == 0 and [n.key for n in result.notes] == ["failure.neighbour_missing"]
+    for lang, says in (("en", "put your ex1_rnn_forward.py (exercise ex1) in the same folder"),
+                       ("zh", "请把你的 ex1_rnn_forward.py（练习 ex1）放到")):
+        console = Console(width=80, record=True, color_system=None)
+        show_check(console, result, lang)
+        shown = console.export_text()
+        assert shown.count("ex1_rnn_forward.py") == 2 and says in " ".join(shown.split()), shown
+        assert "No module named" not in shown

@@ -55,13 +55,19 @@ MISTAKES: dict[str, tuple[str, str]] = {
         pad(first="if maxlen is None:\n        return [list(s) for s in sequences]"), "pad: maxlen None"),
     "float_array": (pad(dtype="float"), "pad: "),
     "wrong_index_from": (DECODE_WITH_3, "decode: index_from=10"),
+    "padding_not_skipped": (SOLUTION + '''
+def decode_review(ids, word_index, index_from=3):
+    id_to_word = {rank + index_from: word for word, rank in word_index.items()}
+    return " ".join("?" if i in (1, 2) else id_to_word.get(i, "?") for i in ids)
+''', "decode: "),
 }
 # what each mistake's "Looks like" line says, in English
 NAMED = {"padding_post_default": "padding at the end by default",
          "truncating_post_default": "truncating the end by default",
          "maxlen_none_no_padding": "maxlen None read as 'no padding'",
          "float_array": "pad value 0 written as a float array",
-         "wrong_index_from": "ids shifted by the wrong index_from"}
+         "wrong_index_from": "ids shifted by the wrong index_from",
+         "padding_not_skipped": "the padding ids (0) decoded instead of skipped"}
 
 
 @pytest.fixture(scope="module")
@@ -123,5 +129,45 @@ def decode_review(ids, word_index, index_from=3):
     return " ".join(id_to_word.get(i, "?") for i in ids)
 '''
     test = next(t for t in graded(source).tests if t.name.startswith("decode: the lesson's"))
-    assert not test.passed and test.mistake is None
+    # the padding's 0s decoded as "?": issue 24 names it (it had no hint before)
+    assert not test.passed and test.mistake == "padding_not_skipped"
     assert "expected '? this movie" in text(test) and "got '? ? ? ? this movie" in text(test)
+    assert "instead of skipped" in text(test) and "没有跳过" in text(test, "zh")
+
+
+# Issue 24: padded right but returned as a list: "return a numpy array", not the maxlen hint.
+PADDED_LIST = SOLUTION + '''
+_pad_array = pad_sequences
+
+
+def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value=0):
+    return _pad_array(sequences, maxlen, padding, truncating, value).tolist()
+'''
+
+
+def test_a_padded_list_is_told_to_return_an_array_not_the_maxlen_hint(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    failed = [t for t in graded(PADDED_LIST).tests if not t.passed]
+    assert failed and all(t.name.startswith("pad") for t in failed)
+    assert all(t.mistake is None for t in failed), [t.mistake for t in failed]
+    for t in failed:
+        assert "not a numpy array: return np.array(result" in text(t) and "maxlen=None" not in text(t)
+        zh = text(t, "zh")
+        assert "不是 numpy 数组：请返回 np.array(result" in zh and "maxlen=None" not in zh
+
+
+def test_a_decoded_review_is_shown_whole_and_bounded() -> None:
+    """Issue 24: the whole review, not eight words from the first difference; a huge one ends in "…"."""
+    from coursekit.exercise import Case
+    from coursekit.i18n import render
+    from graders.ex6 import judge as ex6_judge
+
+    case = Case("decode", "decode_review", ([], {}), {})
+    expected = " ".join(f"word{i}" for i in range(40))
+    got = expected.replace("word30", "wrong")
+    for lang in ("en", "zh"):
+        said = render(ex6_judge.judge(case, got, expected, []).message, lang)  # type: ignore[arg-type]
+        assert expected in said and got in said
+    huge = "w " * 5000
+    said = render(ex6_judge.judge(case, huge + "x", huge + "y", []).message, "en")  # type: ignore[arg-type]
+    assert " …" in said and len(said) < 2 * ex6_judge.SHOWN_CHARS + 200

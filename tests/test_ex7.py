@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import EXERCISES, SOLUTIONS, GradedOnce, assert_no_english_only, grade_source, text
 
+from coursekit.i18n import render
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 
@@ -135,6 +136,20 @@ def plot_history(history):
     return made[0], made[1]
 '''
 
+# Issue 24 · train: validation_data= (the first 20% rows, training on every row) instead of
+# validation_split · plot: the same figure returned twice
+WRONG_D = SOLUTION.replace(
+    "validation_split=validation_split, verbose=0)",
+    "validation_data=(x_train[:len(x_train) // 5], y_train[:len(y_train) // 5]), verbose=0)").replace(
+    "    fig_loss = plt.figure()\n", "    fig_loss = fig_acc\n") + """
+
+# the lesson's habit: run it at the top level (never run by check: it would download IMDB)
+(x_train, y_train), (x_test, y_test) = load_imdb()
+model, history = train_imdb(x_train, y_train)
+plot_history(history)
+"""
+assert WRONG_D.count("validation_data=") == 1 and "fig_loss = fig_acc" in WRONG_D
+
 # mistake id -> the file that makes check name it (tests/test_mistakes.py runs check on each, in zh and en)
 MISTAKES: dict[str, str] = {
     **dict.fromkeys(("maxlen_to_load_data", "not_fitted", "series_swapped"), WRONG_A),
@@ -143,7 +158,7 @@ MISTAKES: dict[str, str] = {
     **dict.fromkeys(("x_not_padded", "history_by_hand", "both_lines", "no_legend"), WRONG_C),
 }
 # Every file this module grades, graded two at a time when the module starts (see the graded fixture).
-SOURCES = [SOLUTION, STUB, WRONG_A, WRONG_B, WRONG_C, PLOT_ONLY]
+SOURCES = [SOLUTION, STUB, WRONG_A, WRONG_B, WRONG_C, PLOT_ONLY, WRONG_D]
 
 LOAD, LOAD_SMALL = (c.name for c in EX7.public_cases() if c.function == "load_imdb")
 TRAIN = [c.name for c in EX7.public_cases() if c.function == "train_imdb"]
@@ -226,6 +241,26 @@ def test_unpadded_data_a_hand_written_history_and_lines_without_legend(
     assert found[PLOT_ACC] == found[PLOT_LOSS] == "both_lines"
     assert found[LABELS] == "no_legend"
     assert not any(name.startswith("ANSWERS") for name in found)
+
+
+def test_validation_data_is_one_mistake_named_once_and_the_same_figure_twice_fails(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    result = graded(WRONG_D)
+    found = named(result)
+    assert {name for name in TRAIN if name in found} == {STEPS}
+    assert found[STEPS] == "validation_split_ignored"
+    assert FIGURES in found
+    outputs = {t.name: (text(t), text(t, "zh")) for t in result.tests}
+    assert "model.fit was given validation_data=" in outputs[STEPS][0]
+    assert "model.fit 用了 validation_data=" in outputs[STEPS][1]
+    assert "the same figure twice" in outputs[FIGURES][0] and "同一张图" in outputs[FIGURES][1]
+    assert not any("by hand" in en or "手写" in zh for en, zh in outputs.values())
+    # the top-level calls: said once, above the tests, with the line and what to do
+    assert [n.key for n in result.notes] == ["note.top_level_skipped"]
+    line = WRONG_D.splitlines().index("(x_train, y_train), (x_test, y_test) = load_imdb()") + 1
+    en, zh = (render(result.notes[0], lang, strict=True) for lang in ("en", "zh"))
+    assert f"line {line} " in en and "load_imdb()" in en and "if __name__" in en
+    assert f"第 {line} 行" in zh and "if __name__" in zh
 
 
 def test_epochs_from_one_and_figure_legends_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:

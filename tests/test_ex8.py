@@ -71,6 +71,11 @@ MISTAKES: dict[str, tuple[str, dict[str, str]]] = {
                "else 1.0")),
         {CLIP: ex8.DIVIDED_BY_ZERO}),
 }
+# Issue 24: the tanh derivative left out; dz @ W for dz @ W.T
+MISTAKES[ex8.TANH_LEFT_OUT] = (wrong((DZ, "dz = d_states[:, t] + ds_next")),
+                               {BACKWARD: ex8.TANH_LEFT_OUT, NORMS: ex8.TANH_LEFT_OUT})
+MISTAKES[ex8.CARRY_W_AS_IS] = (wrong(("ds_next = dz @ W.T", "ds_next = dz @ W")),
+                               {BACKWARD: ex8.CARRY_W_AS_IS, NORMS: ex8.CARRY_W_AS_IS})
 # More wrong solutions of the same mistakes, written another way.
 VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "db averaged over the batch": (wrong((DB, "db += dz.mean(axis=0)")), {BACKWARD: ex8.DB_NOT_SUMMED}),
@@ -238,10 +243,26 @@ def test_the_feedback_says_what_the_students_norms_show(grade_files: GradeFiles)
     assert "The gradient explodes" in text(exploding)
     assert "你的数字说明" in text(vanishing, "zh") and "梯度消失了" in text(vanishing, "zh")
     assert "梯度爆炸了" in text(exploding, "zh")
-    # Wrong numbers: the sentence describes the student's own, here all 0 but the last.
+    # Wrong numbers tell no story (issue 24: it said "vanishes" where the right numbers did not).
     tests = grade_files("ex8", {FILE: NOT_THROUGH_W_SOURCE}).tests
-    exploding = next(t for t in tests if "exploding" in t.name)
-    assert "and 0 at t = 0" in text(exploding) and "explodes" not in text(exploding)
+    failed = [t for t in tests if t.name.startswith("norms") and not t.passed]
+    assert failed
+    for t in failed:
+        assert "What your numbers show" not in text(t) and "你的数字说明" not in text(t, "zh"), text(t)
+
+
+# Issue 24: right except ds0 (zeros) is not "the gradient does not flow back through W".
+DS0_ZEROS = wrong(('"ds0": ds_next}', '"ds0": np.zeros_like(ds_next)}'))
+
+
+def test_only_ds0_wrong_is_not_named_as_a_gradient_not_through_w(grade_files: GradeFiles) -> None:
+    tests = by_function(grade_files("ex8", {FILE: DS0_ZEROS}))
+    failed = [t for t in tests[BACKWARD] if not t.passed]
+    assert failed and all(t.mistake is None for t in failed), [t.mistake for t in failed]
+    for lang in LANGUAGES:
+        named = render(in_domain("ex8", ex8.NOT_THROUGH_W), lang, strict=True)
+        assert not any(named in text(t, lang) for t in failed)
+        assert all("ds0" in text(t, lang) for t in failed)
 
 
 def test_a_wrong_structure_is_reported(grade_files: GradeFiles) -> None:

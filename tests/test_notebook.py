@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -223,3 +224,32 @@ def test_gradescope_finds_a_notebook_in_the_submissions_single_folder(tmp_path: 
     (tmp_path / "work").mkdir()
     (tmp_path / "work" / NOTEBOOK).write_text("{}")
     assert find_submission_folder(tmp_path) == tmp_path / "work"
+
+
+def test_a_missing_nbformat_is_said_once_above_the_table(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24: "pip install nbformat" once, not on every test's row (the JSON keeps it on each test)."""
+    import builtins
+
+    from rich.console import Console
+
+    from coursekit.check import check as run_check
+    from coursekit.render.terminal import show_check
+
+    (tmp_path / "ex1_rnn_forward.ipynb").write_text("{}", encoding="utf-8")
+    real_import = builtins.__import__
+
+    def no_nbformat(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "nbformat":
+            raise ModuleNotFoundError("No module named 'nbformat'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_nbformat)
+    result = run_check("ex1", tmp_path)
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    assert result.score == 0 and len(result.notes) == 1
+    for lang in ("en", "zh"):
+        console = Console(record=True, width=80, color_system=None)
+        show_check(console, result, lang)
+        shown = " ".join(console.export_text().split())
+        assert shown.count("pip install nbformat") == 1, shown

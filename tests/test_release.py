@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS, text
 from test_ex1 import MISTAKES as EX1_MISTAKES
+from test_ex2 import DENSE_FLATTENS
 from test_ex2 import MISTAKES as EX2_MISTAKES
 from test_ex3 import MISTAKES as EX3_MISTAKES
 from test_ex4 import MISTAKES as EX4_MISTAKES
@@ -38,7 +39,10 @@ from test_ex4 import wrong as ex4_wrong
 from test_ex5 import MISTAKES as EX5_MISTAKES
 from test_ex5 import REUSING
 from test_ex6 import MISTAKES as EX6_MISTAKES
+from test_ex6 import PADDED_LIST
 from test_ex7 import MISTAKES as EX7_MISTAKES
+from test_ex7 import WRONG_D as EX7_WRONG_D
+from test_ex8 import DS0_ZEROS
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
 from test_ex10 import MISTAKES as EX10_MISTAKES
@@ -53,20 +57,24 @@ from coursekit.results import ExerciseResult
 HANDED_OUT = [i for i in exercise_ids() if handed_out(i)]
 MISTAKES: dict[str, dict[str, str]] = {
     "ex1": {name: source for name, (source, _) in EX1_MISTAKES.items()},
-    "ex2": dict(EX2_MISTAKES),
+    "ex2": {**EX2_MISTAKES, "a Dense that drops the time axis (issue 24)": DENSE_FLATTENS},
     "ex4": {**EX4_MISTAKES, "bias=None not handled": ex4_wrong(  # named from the exception: explain_error
         ("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
         ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
          "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))},
     "ex5": dict(EX5_MISTAKES),
-    "ex6": {name: source for name, (source, _) in EX6_MISTAKES.items()},
-    "ex8": {name: source for name, (source, _) in EX8_MISTAKES.items()},
+    "ex6": {**{name: source for name, (source, _) in EX6_MISTAKES.items()},
+            "a padded list (issue 24)": PADDED_LIST},
+    "ex8": {**{name: source for name, (source, _) in EX8_MISTAKES.items()},
+            "only ds0 wrong (issue 24)": DS0_ZEROS},
     "ex9": {name: source for name, (source, _) in EX9_MISTAKES.items()},
     "ex10": {name: source for name, (source, _) in EX10_MISTAKES.items()},
 }
 # The mistake names each exercise's sources above must make coursekit name.
 ASKED: dict[str, set[str]] = {
-    **{i: set(MISTAKES[i]) for i in ("ex1", "ex2", "ex4", "ex5", "ex6")},
+    **{i: set(MISTAKES[i]) for i in ("ex1", "ex4", "ex5")},
+    "ex2": set(EX2_MISTAKES),
+    "ex6": set(EX6_MISTAKES),
     "ex8": {name for _, names in EX8_MISTAKES.values() for name in names.values()},
     "ex9": set(EX9_MISTAKES),
     "ex10": set(EX10_MISTAKES),
@@ -113,7 +121,7 @@ def test_every_exercise_as_py_and_notebook_and_a_readme_in_both_languages(handou
         code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
         sources = ["".join(c["source"]) for c in code]
         assert all(any(s.startswith(f"def {f}(") for s in sources) for f in exercise.functions)
-        assert sources[-1] == f"!coursekit check {exercise_id} {exercise.module}.ipynb"
+        assert f'"-m", "coursekit", "check", "{exercise_id}", "{exercise.module}.ipynb"' in sources[-1]
         assert notebook["cells"][0]["cell_type"] == "markdown"
     readme = (handout / "README.md").read_text(encoding="utf-8")
     for words in ("## 中文", "### 安装", "### 自测", "### 提交", "## English", "### Install",
@@ -356,7 +364,8 @@ def keras_sources(exercise_id: str) -> dict[str, str]:
     """The solution, the stub and every file of the test suite's named mistakes of a Keras exercise."""
     filename = get_exercise(exercise_id).filename
     wrong = {"ex3": {name: source for name, (source, _) in EX3_MISTAKES.items()},
-             "ex7": EX7_MISTAKES, "ex11": EX11_MISTAKES}.get(exercise_id, {})
+             "ex7": {**EX7_MISTAKES, "validation_data, one figure twice (issue 24)": EX7_WRONG_D},
+             "ex11": EX11_MISTAKES}.get(exercise_id, {})
     return {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
             "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
             **{f"mistakes {i}": source for i, source in enumerate(dict.fromkeys(wrong.values()))}}
@@ -434,6 +443,11 @@ def test_a_keras_exercise_without_keras_names_the_one_command_that_adds_it(venv:
             '"keras>=3.0" "tensorflow-cpu>=2.16" "matplotlib>=3.7"')
         assert re.search(command, said), said
         assert "Traceback" not in said
+        # wholly in the chosen language (issue 24): no English sentence beside the Chinese one
+        zh = subprocess.run([str(venv / "bin" / "coursekit"), "check", exercise_id, "--lang", "zh"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        said = " ".join((zh.stdout + zh.stderr).split())
+        assert zh.returncode == 2 and "这里还没有安装" in said and "not installed" not in said, said
 
 
 def test_the_installed_handout_has_list_and_check_and_nothing_heavier(venv: Path, handout: Path) -> None:
@@ -540,7 +554,10 @@ def test_every_markdown_cell_is_there_in_both_languages_and_the_english_has_ever
         exercise_id: str) -> None:
     zh, en = _cells(exercise_id, "zh"), _cells(exercise_id, "en")
     assert [kind for kind, _ in zh] == [kind for kind, _ in en]
-    assert [c for k, c in zh if k == "code"] == [c for k, c in en if k == "code"]
+    # the same code, but the check cell, which runs check in the notebook's language (issue 24)
+    zh_code, en_code = [c for k, c in zh if k == "code"], [c for k, c in en if k == "code"]
+    assert zh_code[:-1] == en_code[:-1]
+    assert '"--lang", "zh"' in zh_code[-1] and '"--lang", "en"' in en_code[-1]
     for (kind, zh_text), (_, en_text) in zip(zh, en, strict=True):
         if kind != "markdown":
             continue
@@ -574,3 +591,52 @@ def test_the_english_notebooks_keep_what_was_lost_before() -> None:
     assert "LSTM — four blocks" in english["ex4"] and "GRU — three blocks" in english["ex4"]
     assert "Pad or truncate every sequence to maxlen." in english["ex6"]
     assert "3. plot training and validation accuracy and loss." in english["ex7"]
+
+
+def test_the_readme_says_how_to_get_chinese_feedback() -> None:
+    """Issue 24: --lang zh and COURSEKIT_LANG, in both languages' parts (no handout needed to read it)."""
+    from coursekit.registry import all_exercises
+    from coursekit.release.readme import readme
+
+    text_ = readme(all_exercises(), "zh")
+    zh, _, en = text_.partition("## English")
+    for part in (zh, en):
+        assert "--lang zh" in part and "COURSEKIT_LANG=zh" in part and "zh_CN" in part
+    assert "中文" in zh and "Chinese feedback" in en
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_notebooks_check_cell_runs_the_kernels_python_in_the_notebooks_language(
+        tmp_path: Path, lang: str) -> None:
+    """Issue 24: the last cell runs `python -m coursekit` from sys.executable (no activated environment,
+    no `coursekit` on PATH), with the notebook's language; graded as a module, the cell does nothing."""
+    import nbformat
+
+    from coursekit.release.notebooks import stub_notebook
+
+    exercise = get_exercise("ex1")
+    source = (SOLUTIONS / exercise.filename).read_text(encoding="utf-8")
+    notebook = stub_notebook(source, "ex1", exercise.filename, lang)  # type: ignore[arg-type]
+    nbformat.write(notebook, tmp_path / f"{exercise.module}.ipynb")
+    cell = "".join(notebook.cells[-1].source)
+    run = subprocess.run([sys.executable, "-c", cell], capture_output=True, text=True, timeout=300,
+                         cwd=tmp_path, env={"PATH": "/nonexistent", "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.stderr
+    said = run.stdout
+    assert ("ex1：13/13 分" if lang == "zh" else "ex1: 13/13 points") in said, said
+    # graded as a module, the cell runs nothing: check of the notebook gets full marks, as above
+    assert check("ex1", tmp_path).score == 13
+
+
+def test_the_missing_package_error_is_wholly_in_the_chosen_language() -> None:
+    """Issue 24: "Keras is missing" was English and Chinese in one line whatever --lang said."""
+    from types import SimpleNamespace
+
+    from coursekit.cli.errors import error_text
+    from coursekit.handout import HandoutExercise, MissingDependencyError
+
+    with pytest.raises(MissingDependencyError) as raised:
+        HandoutExercise.ensure_requirements(SimpleNamespace(id="ex7", requires=("no_such_package_24",)))  # type: ignore[arg-type]
+    zh, en = error_text(raised.value, "zh"), error_text(raised.value, "en")
+    assert "ex7 需要 no_such_package_24" in zh and "not installed" not in zh and "needs" not in zh
+    assert "ex7 needs no_such_package_24" in en and "需要" not in en

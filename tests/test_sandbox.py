@@ -407,3 +407,73 @@ def test_objects_that_lie_cannot_pass(tmp_path: Path, returned: str) -> None:
 
 def test_a_list_of_numbers_is_accepted(tmp_path: Path) -> None:
     assert grade(tmp_path, "def f(x):\n    return (2 * x).tolist()\n" + GOOD_G).passed
+
+
+class LessonHabits(Probe):
+    """Probe, with the lesson's top-level calls not run (as ex7 does)."""
+
+    skip_top_level_calls = True
+
+
+LESSON_FILE = '''import numpy as np
+SCALE = 2
+ANSWERS = {"q1": "B"}
+
+
+def f(x):
+    return SCALE * x
+
+
+data = np.load("imdb.npz")  # the lesson's habit: load, then train, at the top level
+f(data)
+
+
+def g(x):
+    return 2 * x
+
+
+if __name__ == "__main__":
+    print(f(X))
+'''
+
+
+def test_top_level_calls_are_not_run_the_functions_are_graded_and_the_line_is_named_once(
+        tmp_path: Path) -> None:
+    """Issue 24: the lesson's top-level calls (imdb.load_data, model.fit) are not run; the first is named."""
+    from coursekit.i18n import render
+
+    probe = LessonHabits()
+    cases = probe.public_cases()
+    result = grade_exercise(probe, write(tmp_path / "ws", LESSON_FILE), cases,
+                            {c.name: probe.reference(c) for c in cases}, limits=ROOMY)
+    assert result.passed, [text(t) for t in result.tests]
+    assert [n.key for n in result.notes] == ["note.top_level_skipped"]
+    en, zh = (render(result.notes[0], lang, strict=True) for lang in ("en", "zh"))
+    assert "line 10" in en and 'data = np.load("imdb.npz")' in en and "1 more" in en
+    assert 'if __name__ == "__main__":' in en and 'if __name__ == "__main__":' in zh
+    assert "第 10 行" in zh and "np.load" in zh
+    # without the setting, the file fails on load as before
+    (tmp_path / "plain").mkdir()
+    assert not grade(tmp_path / "plain", LESSON_FILE).passed
+
+
+def test_a_notebooks_top_level_call_is_named_by_its_cell(tmp_path: Path) -> None:
+    import nbformat
+
+    from coursekit.i18n import render
+
+    cells = [nbformat.v4.new_markdown_cell("# The lesson"),
+             nbformat.v4.new_code_cell("import numpy as np\n\ndef f(x):\n    return 2 * x"),
+             nbformat.v4.new_code_cell("def g(x):\n    return 2 * x"),
+             nbformat.v4.new_markdown_cell("Now train"),
+             nbformat.v4.new_code_cell("x = np.ones(3)\ndata = np.load('imdb.npz')\nf(data)")]
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), ws / "student.ipynb")
+    probe = LessonHabits()
+    cases = probe.public_cases()
+    result = grade_exercise(probe, ws, cases, {c.name: probe.reference(c) for c in cases}, limits=ROOMY)
+    assert result.passed, [text(t) for t in result.tests]
+    en, zh = (render(result.notes[-1], lang, strict=True) for lang in ("en", "zh"))
+    assert "student.ipynb, cell 5, line 1" in en and "x = np.ones(3)" in en and "2 more" in en
+    assert "第 5 个单元格第 1 行" in zh

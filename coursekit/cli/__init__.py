@@ -9,6 +9,7 @@ from coursekit.cli import (
     course_cmd,
     export_cmd,
     grade_cmd,
+    help_text,
     list_cmd,
     new_cmd,
     release_cmd,
@@ -30,4 +31,4 @@ app.add_typer(export_cmd.export_app, name="export")
 
 
 def main() -> None:
-    app()
+    help_text.command(app)()

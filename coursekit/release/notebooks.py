@@ -191,8 +191,27 @@ def stub_cells(source: str, exercise_id: str, filename: str, lang: Lang) -> list
         check = (f"## Check your work\n\nSave the notebook first (Ctrl+S), then run the cell below: it tests "
                  f"this notebook with `coursekit check {exercise_id} {_notebook(filename)}`.")
     cells.append(("markdown", check))
-    cells.append(("code", f"!coursekit check {exercise_id} {_notebook(filename)}"))
+    cells.append(("code", check_cell(exercise_id, _notebook(filename), lang)))
     return cells
+
+
+def check_cell(exercise_id: str, notebook: str, lang: Lang) -> str:
+    """The notebook's last cell: ``coursekit check`` run by the kernel's own Python (``sys.executable -m
+    coursekit``: no activated environment needed), in the notebook's language. Under ``if __name__ ==
+    "__main__"``: when the notebook is graded as a module, the cell does nothing."""
+    comment = ("# 用这个内核的 Python 运行 coursekit check（不需要激活环境）" if lang == "zh" else
+               "# runs coursekit check with this kernel's Python (no environment to activate)")
+    return CHECK_CELL.format(comment=comment, exercise=exercise_id, notebook=notebook, lang=lang)
+
+
+CHECK_CELL = """{comment}
+import subprocess
+import sys
+
+if __name__ == "__main__":
+    run = subprocess.run([sys.executable, "-m", "coursekit", "check", "{exercise}", "{notebook}",
+                          "--lang", "{lang}"], capture_output=True, text=True)
+    print(run.stdout + run.stderr)"""
 
 
 def _notebook(filename: str) -> str:

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import typer
 
-from coursekit.cli import check_cmd, list_cmd
+from coursekit.cli import check_cmd, help_text, list_cmd
 
 app = typer.Typer(name="coursekit", help="Check your exercises of the recurrent-networks lesson.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -64,7 +64,7 @@ app.command("check")(check_cmd.check)
 
 
 def main() -> None:
-    app()
+    help_text.command(app)()
 '''
 PYPROJECT = '''[build-system]
 requires = ["setuptools>=68"]

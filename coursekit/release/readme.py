@@ -34,6 +34,10 @@ coursekit check {first} --verbose  # 同时显示未通过测试的数组
 coursekit check {first} exercises/{first_module}.ipynb   # 测试笔记本（先保存！）
 ```
 
+反馈的语言：中文系统默认显示中文；也可以用 `--lang zh`（或 `zh_CN`、`zh-CN`、`zh_TW`）指定，或者设置环境
+变量 `COURSEKIT_LANG=zh`（例如 `export COURSEKIT_LANG=zh`，Windows 上用 `set COURSEKIT_LANG=zh`），之后
+每次 check 都用中文。要看英文反馈，就用 `--lang en`。
+
 刚拿到时每个练习都是 0 分：函数还在抛出 `NotImplementedError`。每个测试单独计分；没通过时会告诉你
 期望值、实际值、出错的位置，认出常见错误时还会提示“看起来像是：……”。每个笔记本的最后
 都有一个运行 `coursekit check` 的单元格。同一个文件夹里同时有 `.py` 和 `.ipynb` 时，只测 `.py`；
@@ -82,6 +86,10 @@ coursekit check {first}            # tests exercises/{first_file} (looks in ./, 
 coursekit check {first} --verbose  # also shows the arrays of every failed test
 coursekit check {first} exercises/{first_module}.ipynb   # tests the notebook (save it first!)
 ```
+
+The feedback's language: Chinese on a Chinese system, else English. For Chinese feedback anywhere, add
+`--lang zh` (`zh_CN`, `zh-CN` and `zh_TW` work too), or set `COURSEKIT_LANG=zh` once (`export
+COURSEKIT_LANG=zh`; on Windows `set COURSEKIT_LANG=zh`) for every check after it; `--lang en` for English.
 
 At first every exercise scores 0: its functions still raise `NotImplementedError`. Each test has its own
 points; a failed one says what was expected, what your code returned and where, and names the common

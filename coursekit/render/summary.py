@@ -3,10 +3,12 @@ side, with the cells that differ marked and the totals under each."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from rich import box
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -25,7 +27,7 @@ def summary_table(title: str, rows: Sequence[tuple[str, str, str]], total: str, 
     table = Table(title=title, title_justify="left", box=box.HEAVY_HEAD, show_lines=True,
                   caption_justify="left")
     for name in COLUMNS:
-        table.add_column(name, justify="right" if name == "Param #" else "left", no_wrap=True)
+        table.add_column(name, justify="right" if name == "Param #" else "left", overflow="fold")
     for i, row in enumerate(rows):
         table.add_row(*(Text(f"{cell} ✗", style=DIFFERS) if (i, j) in marked else Text(cell)
                         for j, cell in enumerate(row)))
@@ -36,17 +38,39 @@ def summary_table(title: str, rows: Sequence[tuple[str, str, str]], total: str, 
     return table
 
 
-def side_by_side(detail: TableDetail, lang: str) -> Table:
+def side_by_side(detail: TableDetail, lang: str) -> SideBySide:
     """The expected table and the student's next to each other, padded to the same number of rows."""
     length = max(len(detail.expected), len(detail.got))
     expected = list(detail.expected) + [MISSING] * (length - len(detail.expected))
     got = list(detail.got) + [MISSING] * (length - len(detail.got))
     marked = set(detail.differences)
     total_differs = detail.expected_total != detail.got_total
-    grid = Table.grid(padding=(0, 3))
-    grid.add_row(summary_table(key("table.expected", lang), expected, detail.expected_total, lang),
-                 summary_table(key("table.yours", lang), got, detail.got_total, lang, marked, total_differs))
-    return grid
+    return SideBySide(summary_table(key("table.expected", lang), expected, detail.expected_total, lang),
+                      summary_table(key("table.yours", lang), got, detail.got_total, lang, marked,
+                                    total_differs))
+
+
+class SideBySide:
+    """Two tables next to each other where the terminal is wide enough for both, else one above the
+    other: a cell is never cut to fit (issue 24: `(None, None…`, `320…` in 80 columns)."""
+
+    def __init__(self, left: Table, right: Table) -> None:
+        self.left, self.right = left, right
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[RenderableType]:
+        wide = options.update_width(10_000)
+        need = sum(Measurement.get(console, wide, t).maximum for t in (self.left, self.right)) + 3
+        if need <= options.max_width:
+            grid = Table.grid(padding=(0, 3))
+            grid.add_row(self.left, self.right)
+            yield grid
+        else:
+            yield self.left
+            yield self.right
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        parts = [Measurement.get(console, options, t) for t in (self.left, self.right)]
+        return Measurement(max(p.minimum for p in parts), sum(p.maximum for p in parts) + 3)
 
 
 def table_panel(exercise: str, test: TestResult, lang: str) -> Panel | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pprint
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -20,14 +21,16 @@ from rich.text import Text
 from coursekit.compare import slice_text
 from coursekit.exercise import Case, Exercise
 from coursekit.i18n import render
+from coursekit.messages import msg
 from coursekit.render.summary import table_panel
 from coursekit.render.text import hint_text, key, test_name, title
 from coursekit.results import ArrayDetail, ExerciseResult, TestResult
 
 # Where a line of feedback may break first: after a sentence, a colon or a semicolon (in either language).
 _BREAK = re.compile(r"(?<=[。：；])|(?<=[.:;] )")
-# An input with at most this many numbers is written out in full (the call can be repeated exactly).
-_FULL_INPUT = 24
+# An input with at most this many numbers is written out in full, so that the call can be repeated exactly
+# (issue 24: a larger one is described, and the snippet says it is not the whole input).
+_FULL_INPUT = 1000
 
 
 class Lines:
@@ -77,7 +80,8 @@ def results_table(result: ExerciseResult, lang: str) -> Table:
                   box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
     table.add_column("", width=1, no_wrap=True)
     table.add_column(key("terminal.points", lang), justify="right", no_wrap=True)
-    table.add_column(key("terminal.test", lang))
+    table.add_column(key("terminal.test", lang), overflow="fold")
+    hinted: set[Any] = set()  # a mistake's hint is given once, on its first test; later ones point up
     for t in result.tests:
         mark = Text("✓", style="green") if t.passed else Text("✗", style="bold red")
         if t.internal_error:
@@ -88,7 +92,11 @@ def results_table(result: ExerciseResult, lang: str) -> Table:
         lines: list[RenderableType] = [] if (t.passed and t.message.key == "ok") or said_above else [
             Lines(render(t.message, lang), style="" if t.passed else "red")]
         if not t.passed and t.hint is not None:
-            lines.append(Lines(hint_text(t, lang), style="bold yellow"))
+            again = t.hint in hinted and t.hint.key == "looks_like"
+            hinted.add(t.hint)
+            shown = render(msg("looks_like.again", what=t.hint.param("what")), lang) if again else \
+                hint_text(t, lang)
+            lines.append(Lines(shown, style="yellow" if again else "bold yellow"))
         if lines:
             cell = Group(name, Padding(Group(*lines), (0, 0, 0, 2)))
         table.add_row(mark, f"{_points(t.score)}/{_points(t.max_score)}", cell)
@@ -120,7 +128,10 @@ def _input(name: str, value: Any) -> tuple[list[str], str]:
     text = repr(value)
     if len(text) <= 40:
         return [], text
-    return [f"{name} = {text}" if len(text) <= 200 else f"# {name} = {text[:200]} …"], name
+    if len(text) > 20_000:  # bounded: said to be cut
+        return [f"# {name} = {text[:200]} …"], name
+    written = pprint.pformat(value, width=70, compact=True).splitlines()  # whole, so the call repeats
+    return [f"{name} = {written[0]}", *(" " * (len(name) + 3) + line for line in written[1:])], name
 
 
 def call_code(case: Case, module: str, parameters: Sequence[str] = ()) -> str:
@@ -200,7 +211,8 @@ def show_check(console: Console, result: ExerciseResult, lang: str, *, verbose: 
                 console.print(panel)
         finally:
             console.width = width
-        for table in filter(None, (table_panel(result.exercise, t, lang) for t in result.tests)):
+        for table in filter(None, (table_panel(result.exercise, t, lang) for t in result.tests
+                                   if not t.passed)):  # the failed tests only
             console.print(table)
     if result.output.strip():
         console.print(Panel(escape(result.output.rstrip()), title=key("terminal.printed", lang),

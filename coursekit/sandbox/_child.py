@@ -7,7 +7,8 @@ through it. Values are encoded in the format of ``coursekit/wire.py``.
 
 Events: {"event": "ready"} · {"event": "start", "id"} · {"event": "result", "id", "value"} ·
 {"event": "raised", "id", "error"} · {"event": "import_failed", "error"} ·
-{"event": "forbidden_import", "name"} · {"event": "done"}.
+{"event": "forbidden_import", "name"} · {"event": "top_level_skipped", "count", "error"} ·
+{"event": "done"}.
 """
 
 from __future__ import annotations
@@ -190,6 +191,58 @@ def load_probes(paths: dict[str, str]) -> dict[str, Any]:
 
 # ---- main ---------------------------------------------------------------------------------------
 
+# ---- a module whose top-level calls are not run ----------------------------------------------------
+# The lesson runs its code at the top level (imdb.load_data(...), model.fit(...)); loading such a file
+# would download data or train a model before any function is graded. With the job's
+# "skip_top_level_calls", the module is built from its definitions only: imports, def, class, constant
+# assignments and `if __name__ == "__main__":` blocks (false here anyway); a top-level statement that calls
+# anything else is not run, and the first one is reported ({"event": "top_level_skipped"}).
+
+def _runs_at_load(node: Any) -> bool:
+    import ast
+
+    if isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                  | ast.Pass):
+        return False
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return False
+    if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
+        return False
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        return node.value is not None and any(isinstance(n, ast.Call) for n in ast.walk(node.value))
+    return True
+
+
+def load_definitions(name: str, reporter: Reporter) -> Any:
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None or spec.loader is None:
+        return importlib.import_module(name)
+    with open(spec.origin, "rb") as f:
+        source = f.read()
+    tree = ast.parse(source, filename=spec.origin)
+    skipped = [node for node in tree.body if _runs_at_load(node)]
+    if skipped:
+        lines = source.decode("utf-8", "replace").splitlines()
+        first = skipped[0]
+        code = lines[first.lineno - 1].strip() if first.lineno <= len(lines) else ""
+        reporter.send({"event": "top_level_skipped", "count": len(skipped), "error": {
+            "type": "TopLevelCall", "message": "", "where": [{
+                "file": os.path.basename(spec.origin), "line": first.lineno, "function": "",
+                "code": code[:200]}]}})
+        tree.body = [node for node in tree.body if node not in skipped]
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        exec(compile(tree, spec.origin, "exec"), module.__dict__)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
 def run(job: dict[str, Any], reporter: Reporter, probes: dict[str, Any]) -> None:
     sys.path.insert(0, WORKDIR)
     forbidden = job.get("forbidden_imports") or []
@@ -197,7 +250,10 @@ def run(job: dict[str, Any], reporter: Reporter, probes: dict[str, Any]) -> None
         sys.meta_path.insert(0, ForbiddenImports(forbidden, reporter))
     reporter.send({"event": "ready"})
     try:
-        module = importlib.import_module(job["module"])
+        if job.get("skip_top_level_calls"):
+            module = load_definitions(job["module"], reporter)
+        else:
+            module = importlib.import_module(job["module"])
     except BaseException as exc:
         reporter.send({"event": "import_failed", "error": describe_error(exc)})
         return

@@ -72,6 +72,9 @@ class Job:
     measure: bool = True
     modules: tuple[tuple[str, str], ...] = ()
     probes: Mapping[str, str] = field(default_factory=dict)
+    # The student's top-level statements that call something (imdb.load_data(...), model.fit(...)) are
+    # not run when the module is loaded: the first is reported (``Exercise.skip_top_level_calls``).
+    skip_top_level_calls: bool = False
 
     def to_json(self, limits: Limits) -> str:
         return json.dumps({
@@ -80,6 +83,7 @@ class Job:
             "max_result_bytes": limits.result_bytes,
             "measure": self.measure,
             "probes": dict(self.probes),
+            "skip_top_level_calls": self.skip_top_level_calls,
             "calls": [{"id": c.id, "function": c.function, "args": wire.encode(list(c.args)),
                        "kwargs": wire.encode(dict(c.kwargs)), "probe": c.probe,
                        "data": wire.encode(dict(c.data)), "attribute": c.attribute}
@@ -241,7 +245,8 @@ def build_report(job: Job, capture: Capture, returncode: int, timed_out: bool, l
     outcomes: dict[str, CallOutcome] = state["outcomes"]
     return RunReport(
         outcomes=outcomes, in_flight=state["in_flight"], import_error=state["import_error"],
-        forbidden_imports=tuple(state["forbidden"]), output=output, exit_code=returncode,
+        forbidden_imports=tuple(state["forbidden"]), top_level_skipped=state.get("top_level_skipped"),
+        top_level_count=state.get("top_level_count", 0), output=output, exit_code=returncode,
         timed_out=timed_out, protocol_error=protocol_error, finished=state["done"] and not timed_out,
     )
 

@@ -57,6 +57,9 @@ class RunReport:
     in_flight: str | None = None
     import_error: StudentError | None = None
     forbidden_imports: tuple[str, ...] = ()
+    # the first top-level statement the child did not run (Job.skip_top_level_calls), and how many
+    top_level_skipped: StudentError | None = None
+    top_level_count: int = 0
     output: str = ""
     exit_code: int | None = None
     timed_out: bool = False
@@ -148,6 +151,9 @@ def parse_events(lines: list[bytes], call_ids: set[str]) -> dict[str, Any]:
             name = str(record.get("name", "?"))[:40]
             if name not in state["forbidden"]:
                 state["forbidden"].append(name)
+        elif event == "top_level_skipped":
+            state["top_level_skipped"] = _error(record.get("error"))
+            state["top_level_count"] = _int(record.get("count", 0))
         elif event == "done":
             state["done"] = True
         elif event not in ("ready", "result", "raised"):

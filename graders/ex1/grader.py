@@ -11,6 +11,7 @@ from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.judges import LazyMistakes
 from coursekit.messages import Mistake
+from coursekit.sandbox.report import StudentError
 
 from ..shared.reference.keras_ref import call_with_weights
 from . import judge as ex1_judge
@@ -185,13 +186,18 @@ class RnnForward(Exercise):
         "bias_missing", "relu_instead_of_tanh", "sigmoid_instead_of_tanh", "w_transposed", "no_activation",
         "sequence_reversed", "all_states_returned", "last_state_only", "first_state_returned", "s0_ignored",
         "softmax_first_axis", "softmax_time_axis", "output_bias_missing", "no_softmax",
-        "sigmoid_instead_of_softmax", "softmax_whole_array", "softmax_overflow",
+        "sigmoid_instead_of_softmax", "softmax_whole_array", "softmax_overflow", "column_vectors",
+        "s0_in_sequence",
     })
 
     judge_module = f"{__package__}.judge"
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         return ex1_judge.judge(case, got, expected, LazyMistakes(lambda: self.mistakes(case)))
+
+    def explain_error(self, case: Case, error: StudentError) -> Mistake | None:
+        """U @ x_t (the lesson's column vectors): numpy's matmul refuses the shapes."""
+        return ex1_judge.explain_error(case, error)
 
     def mistakes(self, case: Case) -> list[Mistake]:
         named = self.mistake
@@ -222,6 +228,10 @@ class RnnForward(Exercise):
                 found.append(named("first_state_returned", _run(x, U, W, b, s0, rs, first=True)))
             if s0 is not None:
                 found.append(named("s0_ignored", _run(x, U, W, b, None, rs)))
+            if rs:  # the initial state as the sequence's first row: T + 1 states
+                first = np.zeros((x.shape[0], U.shape[1])) if s0 is None else s0
+                found.append(named("s0_in_sequence", np.concatenate([first[:, None, :],
+                                                                     _run(x, U, W, b, s0, rs)], axis=1)))
             return [m for m in found if m.output is not None]
         s, V, c = _f64(*case.args)
         logits = s @ V + c

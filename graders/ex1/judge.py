@@ -15,8 +15,10 @@ import numpy as np
 from coursekit.compare import Verdict, compare_array
 from coursekit.exercise import Case
 from coursekit.messages import Mistake
+from coursekit.sandbox.report import StudentError
 
 SOFTMAX_OVERFLOW = Mistake("softmax_overflow", None, "ex1")
+COLUMN_VECTORS = Mistake("column_vectors", None, "ex1")
 
 
 def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> Verdict:
@@ -26,3 +28,12 @@ def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> V
             and np.issubdtype(got.dtype, np.floating) and not np.all(np.isfinite(got))):
         return replace(verdict, mistake=SOFTMAX_OVERFLOW)
     return verdict
+
+
+def explain_error(case: Case, error: StudentError) -> Mistake | None:
+    """The lesson's U x_t (column vectors) as U @ x_t: numpy's matmul refuses the shapes (Keras multiplies
+    row vectors, x_t @ kernel)."""
+    if case.function in ("rnn_cell_forward", "rnn_forward") and error.type_name == "ValueError" and (
+            "matmul" in error.message or "not aligned" in error.message):
+        return COLUMN_VECTORS
+    return None

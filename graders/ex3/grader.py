@@ -145,6 +145,8 @@ class StackedRnn(Exercise):
             case("sequence_rnn: the full sequence, (None, None, 32)", "build_sequence_rnn"),
             case("stacked_rnn: the lesson's third table, depth 4 (total 328,320)", "build_stacked_rnn"),
             case("stacked_rnn: depth 2, units 16", "build_stacked_rnn", units=16, depth=2),
+            case("stacked_rnn: depth 3, max_features=700, embed_dim=12, units 10", "build_stacked_rnn",
+                 max_features=700, embed_dim=12, units=10, depth=3),
             case("imdb_classifier: table and outputs", "build_imdb_classifier"),
             case("imdb_classifier: compiled with rmsprop, binary_crossentropy, metrics ['acc']",
                  "build_imdb_classifier", aspect="compile"),

@@ -49,10 +49,12 @@ def pad_reference(sequences: Sequence[Sequence[int]], maxlen: int | None = None,
     return out
 
 
-def decode_reference(ids: Sequence[int], word_index: Mapping[str, int], index_from: int = 3) -> str:
-    """The lesson's decoding: skip 0, "?" for 1 (start), 2 (out of vocabulary) and any unknown id."""
+def decode_reference(ids: Sequence[int], word_index: Mapping[str, int], index_from: int = 3,
+                     skip_padding: bool = True) -> str:
+    """The lesson's decoding: skip 0, "?" for 1 (start), 2 (out of vocabulary) and any unknown id
+    (``skip_padding=False``, the mistake: the padding's 0s decoded as "?" too)."""
     words = {rank + index_from: word for word, rank in word_index.items()}
-    return " ".join("?" if i in (1, 2) else words.get(i, "?") for i in ids if i != 0)
+    return " ".join("?" if i in (1, 2) else words.get(i, "?") for i in ids if i != 0 or not skip_padding)
 
 
 def _reviews(rng: np.random.Generator, count: int, lengths: tuple[int, int], top: int) -> list[list[int]]:
@@ -76,7 +78,7 @@ class Sequences(Exercise):
     probes: ClassVar[Mapping[str, Path]] = {"dtype": Path(__file__).with_name("probes") / "dtype.py"}
     mistake_ids: ClassVar[frozenset[str]] = frozenset({
         "padding_post_default", "truncating_post_default", "maxlen_none_no_padding", "wrong_index_from",
-        "float_array"})
+        "float_array", "padding_not_skipped"})
 
     # --- cases ------------------------------------------------------------------------------------
 
@@ -159,9 +161,14 @@ class Sequences(Exercise):
             ids, word_index = case.args
             index_from = int(case.kwargs.get("index_from", 3))
             others = dict.fromkeys(o for o in (3, index_from - 1, index_from + 1, 0) if o != index_from)
-            return [self.mistake(ex6_judge.WRONG_INDEX_FROM,
-                                 {"index_from": o, "text": decode_reference(ids, word_index, o)})
-                    for o in others]
+            found = [self.mistake(ex6_judge.WRONG_INDEX_FROM,
+                                  {"index_from": o, "text": decode_reference(ids, word_index, o)})
+                     for o in others]
+            unskipped = decode_reference(ids, word_index, index_from, skip_padding=False)
+            if unskipped != decode_reference(ids, word_index, index_from):
+                found.append(self.mistake(ex6_judge.PADDING_NOT_SKIPPED,
+                                          {"index_from": index_from, "text": unskipped}))
+            return found
         sequences = case.args[0]
         kwargs = dict(case.kwargs)
         found = []

@@ -24,6 +24,7 @@ DOMAIN = "ex6"
 NO_PADDING = "maxlen_none_no_padding"
 FLOAT_ARRAY = "float_array"
 WRONG_INDEX_FROM = "wrong_index_from"
+PADDING_NOT_SKIPPED = "padding_not_skipped"
 
 
 def _message(key: str, /, **params: Param) -> Message:
@@ -50,7 +51,10 @@ def _judge_pad(case: Case, got: Any, expected: Mapping[str, Any], mistakes: Sequ
     kind, dtype, value = got
     no_padding = case.kwargs.get("maxlen") is None
     if kind != "numpy.ndarray":
-        if no_padding and isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and _same_values(value, values):
+            # padded right, only not an array: not the maxlen mistake (issue 24)
+            return Verdict(False, _message("pad.list_not_array", kind=str(kind), **want))
+        if no_padding and isinstance(value, list | tuple) and not _rectangular(value, values.shape):
             return Verdict(False, _message("pad.not_array", kind=str(kind), **want),
                            mistake=_mistake(NO_PADDING))
         return Verdict(False, _message("pad.not_array_build", kind=str(kind), **want))
@@ -69,6 +73,25 @@ def _judge_pad(case: Case, got: Any, expected: Mapping[str, Any], mistakes: Sequ
     return Verdict(True, _message("pad.ok", **want))
 
 
+def _as_numbers(value: Any) -> np.ndarray | None:
+    """A (nested) list as a float array, or None when it is ragged or holds something else."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return array
+
+
+def _rectangular(value: Any, shape: tuple[int, ...]) -> bool:
+    array = _as_numbers(value)
+    return array is not None and array.shape == shape
+
+
+def _same_values(value: Any, values: np.ndarray) -> bool:
+    array = _as_numbers(value)
+    return array is not None and array.shape == values.shape and bool(np.array_equal(array, values))
+
+
 def _judge_decode(case: Case, got: Any, expected: str, mistakes: Sequence[Mistake]) -> Verdict:
     what = "decode_review"
     if not isinstance(got, str):
@@ -78,6 +101,10 @@ def _judge_decode(case: Case, got: Any, expected: str, mistakes: Sequence[Mistak
     index_from = int(case.kwargs.get("index_from", 3))
     shown_got, shown_expected = _first_difference(got, expected)
     for mistake in mistakes:
+        if isinstance(mistake.output, Mapping) and got == mistake.output["text"] \
+                and mistake.id == PADDING_NOT_SKIPPED:
+            return Verdict(False, _message("decode.differs", what=what, expected=shown_expected,
+                                           got=shown_got), mistake=mistake)
         if isinstance(mistake.output, Mapping) and got == mistake.output["text"]:
             shifted = _message("decode.differs_shift", what=what, expected=shown_expected, got=shown_got,
                                used=int(mistake.output["index_from"]), right=index_from)
@@ -85,9 +112,14 @@ def _judge_decode(case: Case, got: Any, expected: str, mistakes: Sequence[Mistak
     return Verdict(False, _message("decode.differs", what=what, expected=shown_expected, got=shown_got))
 
 
+SHOWN_CHARS = 1000  # a decoded review is shown whole up to this many characters, then "…"
+
+
 def _first_difference(got: str, expected: str) -> tuple[str, str]:
-    """The two strings from a few words before the first word where they differ."""
-    a, b = got.split(" "), expected.split(" ")
-    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    start = max(0, first - 2)
-    return " ".join(a[start:start + 8])[:200], " ".join(b[start:start + 8])[:200]
+    """The two reviews whole (issue 24: eight words were too few to see the mistake), each bounded to
+    SHOWN_CHARS with "…" where it is cut."""
+    return _bounded(got), _bounded(expected)
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + " …"

@@ -106,6 +106,7 @@ class ImdbTraining(Exercise):
     forbidden_imports = ()
     child_imports = ("numpy", "keras", "matplotlib.pyplot")
     requires = ("keras", "matplotlib")
+    skip_top_level_calls = True  # the lesson's imdb.load_data(...), model.fit(...) at the bottom
     # Measured on a loaded 2-core machine (see README): importing TensorFlow 4-25 s, the solution's
     # training 2-14 s, its whole check 10-40 s, in at most ~2.3 GB of address space.
     limits: ClassVar[Limits] = Limits(timeout_s=180, memory_mb=6144)
@@ -211,7 +212,8 @@ class ImdbTraining(Exercise):
         if case.function != "train_imdb" or not isinstance(got, Mapping) or got.get("model") is not True:
             return got
         kept = {k: v for k, v in got.items()
-                if k not in ("validation_probabilities", "evaluation_probabilities", "run_error")}
+                if k not in ("validation_probabilities", "evaluation_probabilities", "run_error",
+                             "validation_data_probabilities")}
         if self._rebuilt is None or self._rebuilt[0] is not got:
             self._rebuilt = (got, {})
         evaluate = ex7_judge.evaluation(case)
@@ -222,6 +224,9 @@ class ImdbTraining(Exercise):
         found = runs[key]
         if "refused" in found:
             return {**kept, "refused": found["refused"]}
+        if getattr(case, "aspect", "") == "authentic" and "validation_data" in found:
+            # fit's own validation_data, which the student's history was measured on
+            kept["validation_data_probabilities"] = found["validation_data"]
         if getattr(case, "aspect", "") != "accuracy":
             return {**kept, "validation_probabilities": found["validation"]}
         if "evaluation" not in found:
@@ -231,23 +236,33 @@ class ImdbTraining(Exercise):
 
     @staticmethod
     def _run(got: Mapping[str, Any], case: Case, evaluate: Mapping[str, int]) -> dict[str, Any]:
-        """{validation, evaluation} probabilities, {validation, error}, or {refused: why}."""
+        """{validation, [validation_data,] evaluation} probabilities, the same with ``error`` in place of what
+        could not be run, or {refused: why}. ``validation_data``: the rows fit was given as its
+        validation_data (the probe's record), when it was given some."""
         x = np.asarray(case.args[0])
         validation = validation_rows(len(x), VALIDATION_SPLIT)
+        given = got.get("validation_data")
+        extra = [given["x"]] if isinstance(given, Mapping) and isinstance(given.get("x"), np.ndarray) else []
         try:
             km.reported_shapes(got)  # the weights as reported: arrays, within the bound
             config = got.get("config")
             if not isinstance(config, Mapping):
                 raise km.RefusedModel("config_unreadable")
             outputs, error = predict_config(config, got.get("weights") or [],
-                                            [x[len(x) - validation:], make_reviews(**evaluate)[0]])
+                                            [x[len(x) - validation:], *extra, make_reviews(**evaluate)[0]])
         except km.RefusedModel as exc:
             return {"refused": exc.to_data()}
         if not outputs:  # the student's model: the message goes into their feedback
             return {"refused": {"reason": "model_not_run", "params": {"error": str(error)}}}
-        if len(outputs) == 1:
-            return {"validation": outputs[0], "error": str(error)}
-        return {"validation": outputs[0], "evaluation": outputs[1]}
+        found: dict[str, Any] = {"validation": outputs[0]}
+        rest = list(outputs[1:])
+        if extra:
+            if not rest:
+                return {**found, "error": str(error)}
+            found["validation_data"] = rest.pop(0)
+        if not rest:
+            return {**found, "error": str(error)}
+        return {**found, "evaluation": rest[0]}
 
     # --- judgement: graders/ex7/judge.py ------------------------------------------------------------
 

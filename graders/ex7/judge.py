@@ -368,6 +368,9 @@ def _judge_steps(got: Mapping[str, Any], expected: Mapping[str, Any], count: int
     iterations = int(got["iterations"])
     epochs, batch, steps = expected["epochs"], expected["batch_size"], expected["steps_per_epoch"]
     validation = expected["validation_rows"]
+    if isinstance(got.get("validation_data"), Mapping):  # one mistake, named here only (issue 24)
+        return _named(_message("steps.validation_data", validation=validation, count=count),
+                      "validation_split_ignored")
     if iterations == epochs * steps:
         return Verdict(True, _message("steps.ok", iterations=iterations, epochs=epochs, steps=steps,
                                       batch=batch, rows=count - validation))
@@ -396,6 +399,13 @@ def _judge_authentic(got: Mapping[str, Any], expected: Mapping[str, Any], labels
         return _failed("authentic.no_validation")
     p = np.asarray(got["validation_probabilities"], dtype=np.float64)
     y = labels[len(labels) - expected["validation_rows"]:].astype(np.float64)
+    given = got.get("validation_data")
+    if isinstance(given, Mapping) and isinstance(given.get("y"), np.ndarray) \
+            and isinstance(got.get("validation_data_probabilities"), np.ndarray):
+        # validation_data instead of validation_split (the steps test names it): the history's numbers
+        # are checked on the data fit validated on, not called "written by hand"
+        p = np.asarray(got["validation_data_probabilities"], dtype=np.float64).reshape(-1)
+        y = np.asarray(given["y"], dtype=np.float64).reshape(-1)
     if p.shape != y.shape:
         return _failed("authentic.outputs_shape", got=_shape(p.shape), expected=_shape(y.shape))
     q = np.clip(p, 1e-7, 1 - 1e-7)
@@ -425,6 +435,8 @@ def _check_figures(figures: list[Any], history: Mapping[str, list[float]], aspec
     if len(figures) != 2 or not all(isinstance(f, Mapping) and f.get("figure") for f in figures):
         kinds = [f.get("type", "Figure") if isinstance(f, Mapping) else "?" for f in figures]
         return _failed("plot.not_figures", kinds=str(kinds)[:200])
+    if any(f.get("same_as") is not None for f in figures):
+        return _failed("plot.same_figure")
     counts = [len(f["axes"]) for f in figures]
     if counts != [1, 1]:
         return _failed("plot.axes", counts=str(counts)[:100])

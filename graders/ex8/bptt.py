@@ -18,10 +18,13 @@ KEYS = ("dU", "dW", "db", "dx", "ds0")
 
 def backward(x: Array, U: Array, W: Array, b: Array, s0: Array, d_states: Array, *,
              derivative_of: str = "state", through_w: bool = True, dw_state: str = "previous",
-             db: str = "sum", order: str = "backward") -> dict[str, Array | None]:
+             db: str = "sum", order: str = "backward",
+             carry_w: str = "transposed") -> dict[str, Array | None]:
     """The gradients of sum(states * d_states), keyed as ex8's rnn_backward returns them.
 
-    ``derivative_of="pre_activation"``: tanh' written 1 - z**2 of z = x_t @ U + s_prev @ W + b.
+    ``derivative_of="pre_activation"``: tanh' written 1 - z**2 of z = x_t @ U + s_prev @ W + b;
+    ``derivative_of="none"``: tanh' left out (dz = ds).
+    ``carry_w="as_is"``: the gradient carried to s_{t-1} as dz @ W instead of dz @ W.T.
     ``through_w=False``: each step sees only its own d_states, nothing from step t + 1.
     ``dw_state="current"``: dW accumulates s_t.T @ dz instead of s_{t-1}.T @ dz.
     ``db="per_example"`` (summed over time only, shape (batch, units)) or ``"mean"`` (over the batch).
@@ -42,12 +45,12 @@ def backward(x: Array, U: Array, W: Array, b: Array, s0: Array, d_states: Array,
     for t in steps:
         ds = d_states[:, t] + (carry if through_w else 0.0)
         activation = pre[t] if derivative_of == "pre_activation" else states[t + 1]
-        dz = ds * (1.0 - activation**2)
+        dz = ds if derivative_of == "none" else ds * (1.0 - activation**2)
         dU += x[:, t].T @ dz
         dW += (states[t + 1] if dw_state == "current" else states[t]).T @ dz
         db_steps += dz
         dx[:, t] = dz @ U.T
-        carry = dz @ W.T
+        carry = dz @ (W if carry_w == "as_is" else W.T)
     db_out = {"sum": db_steps.sum(axis=0), "mean": db_steps.mean(axis=0), "per_example": db_steps}[db]
     return {"dU": dU, "dW": dW, "db": db_out, "dx": dx, "ds0": None if order == "forward" else carry}
 

@@ -33,6 +33,8 @@ LOOP_FORWARDS = "time_loop_forwards"
 ONLY_LAST_STEP = "only_last_step_gets_gradient"
 CLIP_EACH = "clip_each_array_by_own_norm"
 DIVIDED_BY_ZERO = ex8_judge.DIVIDED_BY_ZERO  # recognised in graders/ex8/judge.py
+TANH_LEFT_OUT = "tanh_derivative_left_out"
+CARRY_W_AS_IS = "carry_through_w_not_transposed"
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ class Bptt(Exercise):
 
     judge_module = f"{__package__}.judge"
     mistake_ids = frozenset({TANH_OF_Z, NOT_THROUGH_W, DW_WITH_S_T, DB_NOT_SUMMED, LOOP_FORWARDS,
-                             ONLY_LAST_STEP, CLIP_EACH, DIVIDED_BY_ZERO})
+                             ONLY_LAST_STEP, CLIP_EACH, DIVIDED_BY_ZERO, TANH_LEFT_OUT, CARRY_W_AS_IS})
 
     def judge(self, case: Case, got: Any, expected: Any) -> Verdict:
         return ex8_judge.judge(case, got, expected, self.mistakes(case))
@@ -208,6 +210,8 @@ class Bptt(Exercise):
             return [
                 self.mistake(TANH_OF_Z, bptt.input_gradient_norms(*weights, derivative_of="pre_activation")),
                 self.mistake(ONLY_LAST_STEP, bptt.input_gradient_norms(*weights, through_w=False)),
+                self.mistake(TANH_LEFT_OUT, bptt.input_gradient_norms(*weights, derivative_of="none")),
+                self.mistake(CARRY_W_AS_IS, bptt.input_gradient_norms(*weights, carry_w="as_is")),
             ]
         args = _f64(*case.args)
         return [
@@ -217,6 +221,8 @@ class Bptt(Exercise):
             self.mistake(DB_NOT_SUMMED, bptt.backward(*args, db="per_example")),
             self.mistake(DB_NOT_SUMMED, bptt.backward(*args, db="mean")),
             self.mistake(LOOP_FORWARDS, bptt.backward(*args, order="forward")),
+            self.mistake(TANH_LEFT_OUT, bptt.backward(*args, derivative_of="none")),
+            self.mistake(CARRY_W_AS_IS, bptt.backward(*args, carry_w="as_is")),
         ]
 
 

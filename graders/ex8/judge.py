@@ -35,7 +35,8 @@ def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> V
     if case.function == "clip_by_global_norm":
         return _judge_clip(case.function, got, expected, mistakes)
     verdict = compare_array(expected, got, what=case.function, mistakes=mistakes)
-    shown = None if case.hidden else _what_the_norms_show(as_array(got), expected)
+    # The story is told from the student's numbers only once they are right: wrong numbers tell a wrong one.
+    shown = None if case.hidden or not verdict.passed else _what_the_norms_show(as_array(got), expected)
     if shown is None:
         return verdict
     message = shown if verdict.message is None else lines(verdict.message, shown)
@@ -88,7 +89,9 @@ def judge_parts(function: str, expected: Mapping[str, np.ndarray], got: Mapping[
     """Judge named parts; name the mistake whose output explains every wrong part.
 
     A mistake's output maps part names to what the mistake gives there; a part it leaves out (or maps to
-    None) may be anything, but at least one wrong part must match one it gives.
+    None) may be anything, but at least one wrong part must match one it gives, and every part the
+    mistake changes must be wrong the mistake's way: a result right where the mistake would be wrong
+    (dU, dW, db and dx right, only ds0 zeros) is not that mistake.
     """
     verdicts = {k: compare_array(np.asarray(e, dtype=np.float64), got[k],
                                  what=msg("compare.part", function=function, part=k))
@@ -103,7 +106,9 @@ def judge_parts(function: str, expected: Mapping[str, np.ndarray], got: Mapping[
             continue
         given = {k: v for k, v in mistake.output.items() if v is not None}
         explained = [k for k in wrong if k in given and _close(given[k], got[k])]
-        if explained and all(k in explained or k not in given for k in wrong):
+        changed = [k for k in given if not _close(given[k], expected[k])]
+        if explained and all(k in explained or k not in given for k in wrong) \
+                and all(k in explained for k in changed):
             return Verdict(False, message, mistake, detail)
     return Verdict(False, message, detail=detail)
 

@@ -53,6 +53,10 @@ def probe(value: Any, context: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(value, tuple | list):
         return {"pair": False, "type": _type(value)}
     figures = [figure_report(fig) for fig in value[:4]]
+    for i, fig in enumerate(value[:4]):  # the same figure returned twice: which earlier one it is
+        first = next((j for j in range(i) if value[j] is fig), None)
+        if first is not None:
+            figures[i]["same_as"] = first
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close("all")

@@ -91,6 +91,12 @@ def _text(exc: BaseException) -> str:
 SEED = 1
 
 
+# What the student's model.fit was given as validation_data (None: not given), set by the watch that
+# ``prepare`` puts on keras.Model.fit: training on validation_data instead of validation_split is one
+# mistake, named by the steps test; the history's validation numbers are then checked on that data.
+_FIT: dict[str, Any] = {}
+
+
 # What fit was seen doing during the current train_imdb call (see prepare): one record per fit call.
 MAX_FITS = 8
 MAX_LOSSES = 4096
@@ -104,6 +110,7 @@ def prepare(context: Mapping[str, Any]) -> None:
 
     keras.utils.set_random_seed(SEED)
     _FITS.clear()
+    _FIT.clear()
     _watch_fit(keras)
 
 
@@ -149,6 +156,9 @@ def _watch_fit(keras: Any) -> None:
             self.seen["weights"] = weights_digest(self.model.get_weights())
 
     def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        given = kwargs.get("validation_data", args[7] if len(args) > 7 else None)
+        if given is not None:
+            _FIT["validation_data"] = given
         seen: dict[str, Any] = {"model": id(self), "steps": 0, "losses": [], "epochs": [], "epoch_steps": [],
                                 "weights": None}
         if len(_FITS) < MAX_FITS:
@@ -182,6 +192,20 @@ def _fits(model: Any) -> list[dict[str, Any]]:
             for seen in _FITS]
 
 
+def _validation_data(limit: int) -> dict[str, Any] | None:
+    """The (x, y) fit was given as validation_data, as arrays of at most ``limit`` rows, or None."""
+    given = _FIT.get("validation_data")
+    if given is None:
+        return None
+    try:
+        x, y = np.asarray(given[0]), np.asarray(given[1], dtype=np.float64).reshape(-1)
+        if x.ndim != 2 or len(x) != len(y) or not 0 < len(x) <= limit:
+            return {"given": True}
+        return {"given": True, "x": x.astype(np.int32), "y": y}
+    except Exception:
+        return {"given": True}
+
+
 def probe(value: Any, context: Mapping[str, Any]) -> dict[str, Any]:
     report: dict[str, Any] = {"pair": False, "type": _type(value)}
     if not isinstance(value, tuple | list) or len(value) != 2:
@@ -205,11 +229,16 @@ def probe(value: Any, context: Mapping[str, Any]) -> dict[str, Any]:
     report["optimizer"] = None if optimizer is None else _type(optimizer)
     report["iterations"] = None if optimizer is None else int(np.asarray(optimizer.iterations))
     report["fits"] = _fits(model)
+    x = np.asarray(context["args"][0])
+    validation_data = _validation_data(len(x))
+    if validation_data is not None:
+        report["validation_data"] = validation_data
     if not context.get("measure", True):
         return report
-    x = np.asarray(context["args"][0])
     split = context["kwargs"].get("validation_split", 0.2)
     try:
+        if validation_data is not None and "x" in validation_data:
+            report["validation_data_probabilities"] = model_probabilities(model, validation_data["x"])
         validation = validation_rows(len(x), float(split))
         report["validation_probabilities"] = model_probabilities(model, x[len(x) - validation:])
         evaluate = context["data"].get("evaluate")
