@@ -180,7 +180,7 @@ class Counting(Exercise):
     def __init__(self, probe: Path) -> None:
         self.probes = {"seen": probe}  # type: ignore[misc]  # a ClassVar, set per instance for the test
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         return [Case("first aspect", "count", (1,), probe="seen"),
                 Case("other call", "count", (2,), probe="seen", probe_data={"tag": 7}),
                 Case("second aspect", "count", (1,), probe="seen", points=2.0),

@@ -50,7 +50,7 @@ class Probe(Exercise):
     functions = ("f", "g")
     limits = ROOMY
 
-    def public_cases(self) -> list[Case]:
+    def generate_public_cases(self) -> list[Case]:
         return [Case("f", "f", (X,)), Case("g", "g", (X,))]
 
     def hidden_cases(self, rng: np.random.Generator) -> list[Case]:
