@@ -19,7 +19,7 @@ cycles, weather that comes and goes), which your load_climate reads; train_forec
 beat the baseline on another series it has never seen.
 
 小例子 / A small worked example (sequence_length=3, sampling_rate=2, delay=5, target_col=0):
-    data 有 10 行（时间步 / timesteps 0..9）/ data has 10 rows
+    data 的行数 / rows of data: 10 (timesteps 0..9)
     窗口个数 / windows: 10 - 5 - (3 - 1) * 2 = 1
     窗口 0 / window 0: rows 0, 2, 4   ->   目标 / target: data[0 + 5, 0] = data[5, 0]
     归一化后基线预测 / the baseline predicts row 4's value, turned back into degrees:

@@ -384,10 +384,11 @@ def requirements_for(requirements: list[str], platform: str) -> list[str]:
 def handout_requirements() -> list[str]:
     import tempfile
 
+    from coursekit.registry import content_package
     from coursekit.release.package import write_pyproject
 
     with tempfile.TemporaryDirectory() as folder:
-        write_pyproject(Path(folder), "0")
+        write_pyproject(Path(folder), "0", content_package())
         project = tomllib.loads((Path(folder) / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
     return [*project["dependencies"], *extras["keras"], *extras["notebook"]]
