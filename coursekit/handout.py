@@ -90,6 +90,8 @@ class HandoutExercise(Exercise):
         self.limits = Limits(**data["limits"])  # type: ignore[misc]
         self.requires = tuple(data.get("requires", ()))  # type: ignore[misc]
         self.uses = tuple(str(u) for u in data.get("uses", ()))  # type: ignore[misc]
+        # the lesson's top-level calls (imdb.load_data, fit) not run, as the full coursekit does
+        self.skip_top_level_calls = bool(data.get("skip_top_level_calls", False))  # type: ignore[misc]
         self._hidden_points = float(data["hidden_points"])
         self._judge_module = importlib.import_module(str(data["judge_module"]))
         self.probes = {str(name): _grader_file(str(file))  # type: ignore[misc]

@@ -641,3 +641,12 @@ def test_the_missing_package_error_is_wholly_in_the_chosen_language() -> None:
     zh, en = error_text(raised.value, "zh"), error_text(raised.value, "en")
     assert "ex7 需要 no_such_package_24" in zh and "not installed" not in zh and "needs" not in zh
     assert "ex7 needs no_such_package_24" in en and "需要" not in en
+
+
+def test_the_handouts_data_says_which_exercises_leave_top_level_calls_unrun() -> None:
+    """The handout's check builds ex7 from its definitions only, as the full coursekit does: the lesson's
+    top-level imdb.load_data(...) and fit(...) are never run (a student's laptop would try to download)."""
+    from coursekit.release.data import exercise_data
+
+    data = exercise_data(get_exercise("ex7"))
+    assert data["skip_top_level_calls"] is get_exercise("ex7").skip_top_level_calls is True

@@ -65,7 +65,7 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
         "limits": {k: limits[k] for k in ("timeout_s", "memory_mb")},
         "hidden_points": exercise.hidden_points(), "judge_module": module,
         "probes": {name: content_path(path) for name, path in exercise.probes.items()}, "cases": out,
-        "uses": list(exercise.uses),
+        "uses": list(exercise.uses), "skip_top_level_calls": exercise.skip_top_level_calls,
     }
 
 
