@@ -150,6 +150,27 @@ def test_the_package_needs_numpy_typer_and_rich_and_keras_is_an_extra(handout: P
     assert project["scripts"] == {"coursekit": "coursekit.cli:main"}
 
 
+def test_the_handouts_pyproject_is_its_template_with_the_releases_values(tmp_path: Path) -> None:
+    """The template (coursekit/release/handout/pyproject.toml, a real TOML file) written back with this
+    release's version, the extras of coursekit/install.py and the content package: nothing else changes."""
+    from coursekit.install import KERAS_EXTRA, NOTEBOOK_EXTRA
+    from coursekit.release.package import HANDOUT_FILES, write_pyproject
+
+    write_pyproject(tmp_path, "9.9", "lesson_pkg")
+    written = tomllib.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))
+    template = tomllib.loads((HANDOUT_FILES / "pyproject.toml").read_text(encoding="utf-8"))
+    assert written["project"].pop("version") == "9.9" != template["project"].pop("version")
+    assert written["project"].pop("optional-dependencies") == {"keras": list(KERAS_EXTRA),
+                                                               "notebook": list(NOTEBOOK_EXTRA)}
+    template["project"].pop("optional-dependencies")
+    assert written["project"]["entry-points"] == {"coursekit.content": {"handout": "lesson_pkg"}}
+    assert written["tool"]["setuptools"]["packages"]["find"] == {"include": ["coursekit*", "lesson_pkg*"]}
+    for data in (written, template):
+        data["project"].pop("entry-points")
+        data["tool"]["setuptools"]["packages"].pop("find")
+    assert written == template
+
+
 def test_no_solution_grader_reference_batch_or_grade_command_is_in_it(handout: Path) -> None:
     files = [p for p in handout.rglob("*") if p.is_file()]
     texts = {p.read_bytes() for p in files}

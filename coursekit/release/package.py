@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import shutil
+import tomllib
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -29,75 +31,16 @@ from coursekit.install import KERAS_EXTRA, NOTEBOOK_EXTRA
 LEFT_OUT = ("batch", "release", "scaffold", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
             "cli/export_cmd.py", "cli/release_cmd.py", "cli/new_cmd.py", "cli/semester_cmd.py",
             "sandbox/isolation.py", "sandbox/forkserver.py", "sandbox/_isolate.py", "sandbox/_forkserver.py")
-# The handout's own versions of the modules it replaces.
-REGISTRY = '''"""The exercises of this handout, by id, judged from the data coursekit release computed."""
-
-from __future__ import annotations
-
-from coursekit.exercise import Exercise
-from coursekit.handout import exercise_ids, load
-
-
-def get_exercise(exercise_id: str) -> Exercise:
-    """The exercise ``exercise_id``; raises UnknownExerciseError for an unknown id."""
-    return load(exercise_id)
-
-
-def all_exercises() -> list[Exercise]:
-    return [load(i) for i in exercise_ids()]
-
-
-__all__ = ["all_exercises", "exercise_ids", "get_exercise"]
-'''
-CLI = '''"""The handout's ``coursekit`` command: ``list`` and ``check``, nothing else."""
-
-from __future__ import annotations
-
-import typer
-
-from coursekit.cli import check_cmd, help_text, list_cmd
-
-app = typer.Typer(name="coursekit", help="Check your exercises of the recurrent-networks lesson.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-app.command("list")(list_cmd.list_exercises)
-app.command("check")(check_cmd.check)
-
-
-def main() -> None:
-    help_text.command(app)()
-'''
-PYPROJECT = '''[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "coursekit-handout"
-version = "{version}"
-description = "The student handout of the recurrent-networks lesson: exercises and coursekit check."
-readme = "README.md"
-requires-python = ">=3.11"
-# numpy, typer and rich are all the numpy exercises need; Keras (and matplotlib) is an extra:
-# tensorflow-cpu on x86-64 Linux, tensorflow elsewhere (tensorflow-cpu has no macOS wheels).
-dependencies = ["numpy>=1.26", "typer>=0.12", "rich>=13"]
-
-[project.optional-dependencies]
-keras = {keras}
-notebook = {notebook}
-
-[project.scripts]
-coursekit = "coursekit.cli:main"
-
-[project.entry-points."coursekit.content"]
-handout = "{package}"
-
-[tool.setuptools.packages.find]
-include = ["coursekit*", "{package}*"]
-
-[tool.setuptools.package-data]
-coursekit = ["locale/*/LC_MESSAGES/*.mo"]
-"coursekit.handout_data" = ["*.json"]
-"*" = ["locale/*/LC_MESSAGES/*.mo"]
-'''
+# The handout's own files (real modules, which ruff and mypy check): coursekit/release/handout/.
+HANDOUT_FILES = Path(__file__).resolve().parent / "handout"
+# Where each is copied to, relative to the handout's coursekit package.
+REPLACED = {"registry.py": "registry.py", "cli.py": "cli/__init__.py"}
+# Placeholder of the template pyproject.toml for the content package's name.
+CONTENT_PACKAGE = "CONTENT_PACKAGE"
+PYPROJECT_HEADER = ("# The handout's package: coursekit's list and check, the exercises' probes, judges and "
+                    "messages.\n# numpy, typer and rich are all the numpy exercises need; Keras (and "
+                    "matplotlib) is an extra:\n# tensorflow-cpu on x86-64 Linux, tensorflow elsewhere "
+                    "(tensorflow-cpu has no macOS wheels).\n")
 
 
 def copy_package(repo_package: Path, dest: Path) -> list[Path]:
@@ -110,8 +53,8 @@ def copy_package(repo_package: Path, dest: Path) -> list[Path]:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    (target / "registry.py").write_text(REGISTRY, encoding="utf-8")
-    (target / "cli" / "__init__.py").write_text(CLI, encoding="utf-8")
+    for source, name in REPLACED.items():
+        shutil.copyfile(HANDOUT_FILES / source, target / name)
     return sorted(target.rglob("*.py"))
 
 
@@ -121,9 +64,7 @@ def copy_grader_files(root: Path, package: str, dest: Path, files: Sequence[str]
     exercise folder's message catalogues (a judge may name another exercise's entries)."""
     target = dest / package
     target.mkdir()
-    (target / "__init__.py").write_text(
-        '"""Probes, judges and the exercises\' messages: no grader, no reference."""\n',
-        encoding="utf-8")
+    shutil.copyfile(HANDOUT_FILES / "content_init.py", target / "__init__.py")
     for name in files:
         path = target / name
         for folder in reversed(Path(name).parents[:-1]):
@@ -195,8 +136,7 @@ def _module_level(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
 def write_data(dest: Path, data: Mapping[str, Mapping[str, Any]]) -> None:
     folder = dest / "coursekit" / "handout_data"
     folder.mkdir()
-    (folder / "__init__.py").write_text('"""The handout\'s exercises as data (coursekit release)."""\n',
-                                        encoding="utf-8")
+    shutil.copyfile(HANDOUT_FILES / "data_init.py", folder / "__init__.py")
     (folder / "index.json").write_text(json.dumps({"exercises": list(data)}) + "\n", encoding="utf-8")
     for exercise_id, exercise_data in data.items():
         (folder / f"{exercise_id}.json").write_text(json.dumps(exercise_data, separators=(",", ":")) + "\n",
@@ -204,10 +144,49 @@ def write_data(dest: Path, data: Mapping[str, Mapping[str, Any]]) -> None:
 
 
 def write_pyproject(dest: Path, version: str, package: str) -> None:
-    extras = {name: "[" + ", ".join(json.dumps(r) for r in requirements) + "]"
-              for name, requirements in (("keras", KERAS_EXTRA), ("notebook", NOTEBOOK_EXTRA))}
-    (dest / "pyproject.toml").write_text(PYPROJECT.format(version=version, package=package, **extras),
-                                         encoding="utf-8")
+    """The handout's pyproject.toml: the template ``handout/pyproject.toml`` with this release's version,
+    the extras of coursekit/install.py and ``package`` as its content package."""
+    with (HANDOUT_FILES / "pyproject.toml").open("rb") as f:
+        data = tomllib.load(f)
+    project = data["project"]
+    project["version"] = version
+    project["optional-dependencies"] = {"keras": list(KERAS_EXTRA), "notebook": list(NOTEBOOK_EXTRA)}
+    entry_points = project["entry-points"]["coursekit.content"]
+    for name, value in entry_points.items():
+        entry_points[name] = value.replace(CONTENT_PACKAGE, package)
+    find = data["tool"]["setuptools"]["packages"]["find"]
+    find["include"] = [p.replace(CONTENT_PACKAGE, package) for p in find["include"]]
+    (dest / "pyproject.toml").write_text(PYPROJECT_HEADER + toml_text(data), encoding="utf-8")
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_text(data: Mapping[str, Any], path: tuple[str, ...] = ()) -> str:
+    """``data`` (tables of strings, numbers, booleans and lists of them) as TOML, tables after the
+    values of their parent, in the order given."""
+    values = [f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in data.items() if not isinstance(v, Mapping)]
+    tables = [(k, v) for k, v in data.items() if isinstance(v, Mapping)]
+    out = ""
+    if values or (path and not tables):
+        out = (f"[{'.'.join(_toml_key(p) for p in path)}]\n" if path else "") + "".join(values)
+    for key, table in tables:
+        out += ("\n" if out else "") + toml_text(table, (*path, key))
+    return out
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return json.dumps(value)  # a JSON string or number is a TOML one (basic string, same escapes)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML for {type(value).__name__}")
 
 
 def write_zip(folder: Path, archive: Path) -> None:

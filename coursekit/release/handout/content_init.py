@@ -1,0 +1,1 @@
+"""Probes, judges and the exercises' messages: no grader, no reference."""

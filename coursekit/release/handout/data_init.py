@@ -1,0 +1,1 @@
+"""The handout's exercises as data (coursekit release)."""
