@@ -18,20 +18,24 @@ from . import judge as ex1_judge
 
 
 def _tanh(z: np.ndarray) -> np.ndarray:
-    return np.tanh(z)
+    out: np.ndarray = np.tanh(z)
+    return out
 
 
 def _relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0.0)
+    out: np.ndarray = np.maximum(z, 0.0)
+    return out
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return out
 
 
 def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+    out: np.ndarray = e / e.sum(axis=axis, keepdims=True)
+    return out
 
 
 def _cell(x_t: np.ndarray, s_prev: np.ndarray, U: np.ndarray, W: np.ndarray, b: np.ndarray, *,

@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 
@@ -228,7 +228,8 @@ class StackedRnn(Exercise):
             key = km.measurement_key(config)
             found = self.measured.get(key)
             if found is None or found["weight_shapes"] != shapes:
-                found = measure_config(config, shapes)  # in a sandboxed job, under BUILD_LIMITS
+                # in a sandboxed job, under BUILD_LIMITS; check_config refused any config not a Mapping
+                found = measure_config(cast("Mapping[str, Any]", config), shapes)
                 self.measured.put(key, found)
         except km.RefusedModel as exc:
             return {"model": True, "refused": exc.to_data()}

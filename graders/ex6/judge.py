@@ -45,7 +45,8 @@ def judge(case: Case, got: Any, expected: Any, mistakes: Sequence[Mistake]) -> V
 def _judge_pad(case: Case, got: Any, expected: Mapping[str, Any], mistakes: Sequence[Mistake]) -> Verdict:
     what = "pad_sequences"
     values = np.asarray(expected["values"], dtype=np.float64)
-    want = {"what": what, "dtype": str(expected["dtype"]), "shape": tuple(int(n) for n in values.shape)}
+    want: dict[str, Param] = {"what": what, "dtype": str(expected["dtype"]),
+                              "shape": tuple(int(n) for n in values.shape)}
     if not (isinstance(got, tuple) and len(got) == 3):
         return Verdict(False, msg("compare.unreadable", what=what, got=describe(got)))
     kind, dtype, value = got

@@ -189,7 +189,7 @@ class ImdbTraining(Exercise):
 
         num_words = case.kwargs.get("num_words", 10000)
         maxlen = case.kwargs.get("maxlen", 500)
-        module = sys.modules[keras.datasets.imdb.load_data.__module__]
+        module: Any = sys.modules[keras.datasets.imdb.load_data.__module__]  # its get_file is swapped below
         with tempfile.TemporaryDirectory() as folder:
             original = use_file(module, write_imdb_npz(folder, case.probe_data["imdb"]))
             try:

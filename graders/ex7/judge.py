@@ -462,15 +462,16 @@ def _check_series(figures: list[Any], history: Mapping[str, list[float]], aspect
     other = ("loss", "val_loss") if accuracy else ("acc", "val_acc")
     lines: list[Mapping[str, Any]] = figures[index]["axes"][0]["lines"]
     where = _message(f"plot.{aspect}_figure")
-    mine = [next((line for line in lines if _same(line.get("y"), history[k])), None)
-            for k in (train, validation)]
-    if mine[0] is None or mine[1] is None:
+    mine_train, mine_validation = (next((line for line in lines if _same(line.get("y"), history[k])), None)
+                                   for k in (train, validation))
+    if mine_train is None or mine_validation is None:
         if any(_same(line.get("y"), history[other[0]]) for line in lines):
             return _named(_message("plot.other_series", where=where, key=repr(other[0])),
                           "loss_accuracy_swapped")
         return _failed("plot.no_series", where=where, train=repr(train), validation=repr(validation),
                        lines=len(lines))
     n = len(history[train])
+    mine = (mine_train, mine_validation)
     for line, key in zip(mine, (train, validation), strict=True):
         x = line.get("x")
         if not (_same(x, list(range(n))) or _same(x, list(range(1, n + 1)))):

@@ -9,6 +9,7 @@ Arrays are batch-major and computed in float64.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,8 @@ def last_state_input_grads(x: Array, U: Array, W: Array, b: Array, **mistake: st
     """d sum(s_T) / d x, (batch, timesteps, input_dim), from s0 = 0."""
     d_states = np.zeros((x.shape[0], x.shape[1], W.shape[0]))
     d_states[:, -1] = 1.0
-    return np.asarray(backward(x, U, W, b, np.zeros((x.shape[0], W.shape[0])), d_states, **mistake)["dx"])
+    options: dict[str, Any] = dict(mistake)  # backward's keyword options, each typed there
+    return np.asarray(backward(x, U, W, b, np.zeros((x.shape[0], W.shape[0])), d_states, **options)["dx"])
 
 
 def input_gradient_norms(x: Array, U: Array, W: Array, b: Array, **mistake: str | bool) -> Array:

@@ -38,7 +38,7 @@ try:
         probe_weights,
     )
 except ImportError:  # run as a sandboxed job of its own (_keras_build.py), with the probe module beside it
-    from _probe_keras_model import (  # type: ignore[import-not-found,no-redef]
+    from _probe_keras_model import (  # type: ignore[no-redef]
         compile_settings,
         measure,
         model_table,
