@@ -19,7 +19,7 @@ from typing import Any
 
 from coursekit._exceptions import CourseFileError
 from coursekit.classresults import Late
-from coursekit.i18n import error
+from coursekit.i18n import error, render
 from coursekit.messages import Message, Param, msg
 from coursekit.results import ExerciseResult
 
@@ -30,66 +30,18 @@ ROSTER_COLUMNS = ("student", "lms_id", "name")
 COUNTS = ("latest", "best", "best_on_time")
 MAX_CSV_BYTES = 4 << 20
 
-EXAMPLE = '''\
-# course.toml: read by `coursekit grade` from the folder where it runs (or --course FILE).
-# Every key is optional; a value coursekit cannot use is refused before grading starts.
-
-lang = "{lang}"                          # the language of the feedback: "zh" or "en"
-# roster = "roster.csv"              # columns student,lms_id,name: every student on it gets a row
-# counts = "latest"                  # which grading of an exercise counts: latest, best, best_on_time
-
-[points]                             # an exercise's points: its tests are scaled to them
-{points}
-
-[late]
-due = "2026-12-15T23:59:00+08:00"    # ISO 8601 with its time zone
-penalty_per_day = 0.1                # share of the score lost per day late, a started day counting whole
-max_penalty = 0.5                    # the largest share a late submission loses
-zero_after_days = 7                  # more days late than this: the work scores 0
-# submitted_at = "submitted_at.csv"  # columns student,submitted_at (ISO 8601); without it, the newest
-                                     # file time in each submission
-# [late.exercise_due]                # an exercise's own due date
-# ex9 = "2026-12-22T23:59:00+08:00"
-# [late.extensions]                  # a student's extension: days added to every due date, or a date
-# ada = 2
-'''
-
-EXAMPLE_ZH = '''\
-# course.toml：`coursekit grade` 从运行它的文件夹读取（或用 --course FILE 指定）。
-# 每个键都可以省略；coursekit 用不了的值会在评分开始前被拒绝，并说明是哪个键、为什么。
-
-lang = "{lang}"                          # 反馈的语言："zh" 或 "en"
-# roster = "roster.csv"              # 三列 student,lms_id,name：名单上的每个学生都有一行
-# counts = "latest"                  # 一个练习的多次评分中哪一次算数：latest、best、best_on_time
-
-[points]                             # 每个练习的分数：它的各项测试按这个分数折算
-{points}
-
-[late]
-due = "2026-12-15T23:59:00+08:00"    # 截止时间，ISO 8601 格式，必须带时区
-penalty_per_day = 0.1                # 每迟交一天扣掉得分的比例，不满一天按一天算
-max_penalty = 0.5                    # 迟交最多扣掉的比例
-zero_after_days = 7                  # 迟交超过这么多天：这次作业记 0 分
-# submitted_at = "submitted_at.csv"  # 两列 student,submitted_at（ISO 8601）；不写这一项时，
-                                     # 取每份提交中最新的文件修改时间
-# [late.exercise_due]                # 某个练习自己的截止时间
-# ex9 = "2026-12-22T23:59:00+08:00"
-# [late.extensions]                  # 某个学生的延期：在每个截止时间上加的天数，或一个日期
-# ada = 2
-'''
-EXAMPLES = {"en": EXAMPLE, "zh": EXAMPLE_ZH}
-# The comments of the first lines of [points], by language.
-POINTS_COMMENTS = {"en": ("(partial credit kept); an exercise not listed keeps one", "point per test"),
-                   "zh": ("（部分得分照样保留）；没有列出的练习每项测试 1 分",)}
 
 
 def example(lang: str, exercise_ids: Sequence[str]) -> str:
-    """The commented example course.toml in ``lang``, giving each of ``exercise_ids`` 10 points."""
-    comments = POINTS_COMMENTS[lang]
-    lines = [f"{i} = 10".ljust(37) + (f"# {comments[n]}" if n < len(comments) else "")
+    """The commented example course.toml in ``lang``, giving each of ``exercise_ids`` 10 points (its text
+    is the catalogue's entry ``course.example``; the note on points is said over the first lines of
+    ``[points]``, a line of ``course.example.points_note`` each)."""
+    note = render(msg("course.example.points_note"), lang).split("\n")
+    lines = [f"{i} = 10".ljust(37) + (f"# {note[n]}" if n < len(note) else "")
              for n, i in enumerate(exercise_ids)]
-    return (EXAMPLES[lang].replace("{lang}", lang)
-            .replace("{points}", "\n".join(line.rstrip() for line in lines)))
+    # Translators: {lang} is the value of lang (zh or en); {points} the lines of [points], one per exercise.
+    text = msg("course.example", lang=lang, points="\n".join(line.rstrip() for line in lines))
+    return render(text, lang)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from coursekit.messages import ENGINE, Message, Param, msg
 LANGUAGES = ("zh", "en")
 DEFAULT = "en"
 ENV_VAR = "COURSEKIT_LANG"
+# The parameter of a message whose entry has plural forms that gives the count.
+COUNT = "n"
 ENGINE_LOCALE = Path(__file__).resolve().parent / "locale"
 
 
@@ -83,10 +85,40 @@ class MissingMessageError(KeyError):
     """A message whose key is in no catalogue (only raised by ``render(..., strict=True)``, for tests)."""
 
 
+def _entries(domain: str, lang: str) -> dict[object, str]:
+    entries: dict[object, str] = getattr(catalogue(domain, lang), "_catalog", {})
+    return entries
+
+
 def has_entry(domain: str, key: str, lang: str) -> bool:
-    """True when the catalogue of ``domain`` in ``lang`` itself holds ``key`` (no fallback)."""
-    translations = catalogue(domain, lang)
-    return key in getattr(translations, "_catalog", {})
+    """True when the catalogue of ``domain`` in ``lang`` itself holds ``key`` (no fallback), singular or
+    with plural forms."""
+    entries = _entries(domain, lang)
+    return key in entries or (key, 0) in entries
+
+
+def is_plural(domain: str, key: str, lang: str) -> bool:
+    """True when the entry ``key`` has plural forms (``msgid_plural``) in ``lang``'s catalogue, else in
+    the English one it falls back to."""
+    for where in dict.fromkeys((lang, DEFAULT)):
+        entries = _entries(domain, where)
+        if (key, 0) in entries:
+            return True
+        if key in entries:
+            return False
+    return False
+
+
+def template(message: Message, lang: str) -> str:
+    """The catalogue text of ``message`` in ``lang``. An entry with plural forms says a count: the form
+    is chosen by the message's parameter ``n`` with the language's Plural-Forms rule (Chinese has one
+    form, English two)."""
+    translations = catalogue(message.domain, lang)
+    count = message.param(COUNT)
+    if is_plural(message.domain, message.key, lang):
+        n = count if isinstance(count, int) and not isinstance(count, bool) else 0
+        return translations.ngettext(message.key, message.key, n)
+    return translations.gettext(message.key)
 
 
 def render(message: Message, lang: str, *, strict: bool = False) -> str:
@@ -98,14 +130,14 @@ def render(message: Message, lang: str, *, strict: bool = False) -> str:
     if strict and not (has_entry(message.domain, message.key, lang)
                        or has_entry(message.domain, message.key, DEFAULT)):
         raise MissingMessageError(f"{message.domain}: no entry {message.key!r} in {lang}")
-    template = catalogue(message.domain, lang).gettext(message.key)
+    text = template(message, lang)
     values = {name: _value(v, lang, strict) for name, v in message.params}
     try:
-        return template.format(**values)
+        return text.format(**values)
     except (KeyError, IndexError, ValueError, TypeError):
         if strict:
             raise
-        return template + "".join(f" [{name}: {v}]" for name, v in values.items())
+        return text + "".join(f" [{name}: {v}]" for name, v in values.items())
 
 
 def _value(value: Param, lang: str, strict: bool) -> object:
@@ -135,5 +167,5 @@ def placeholders(template: str) -> set[str]:
             if name is not None}
 
 
-__all__ = ["DEFAULT", "ENGINE", "LANGUAGES", "MissingMessageError", "catalogue", "error", "has_entry",
-           "locale_dirs", "placeholders", "render", "resolve_language"]
+__all__ = ["COUNT", "DEFAULT", "ENGINE", "LANGUAGES", "MissingMessageError", "catalogue", "error",
+           "has_entry", "is_plural", "locale_dirs", "placeholders", "render", "resolve_language", "template"]

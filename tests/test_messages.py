@@ -22,10 +22,23 @@ import compile_messages
 
 
 def entries(po: Path) -> dict[str, str]:
+    """Key -> text; an entry with plural forms gives its forms on lines of their own."""
     from babel.messages.pofile import read_po
 
     with po.open("rb") as f:
-        return {m.id: m.string for m in read_po(f) if m.id}
+        return {m.id[0] if isinstance(m.id, tuple) else m.id:
+                "\n".join(m.string) if isinstance(m.string, tuple) else m.string for m in read_po(f) if m.id}
+
+
+def plural_forms(po: Path) -> tuple[int, dict[str, int]]:
+    """The catalogue's nplurals, and for each entry with plural forms the number of its forms."""
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    plurals = {m.id[0]: len(m.string) for m in catalog if m.id and isinstance(m.id, tuple)}
+    assert all(m.id[1] == m.id[0] for m in catalog if m.id and isinstance(m.id, tuple))  # msgid_plural = key
+    return catalog.num_plurals, plurals
 
 
 def domains() -> dict[tuple[Path, str], dict[str, dict[str, str]]]:
@@ -61,6 +74,29 @@ def test_each_committed_mo_is_what_its_po_compiles_to(po: Path) -> None:
     mo = po.with_suffix(".mo")
     assert mo.is_file(), f"{mo} is missing: run python tools/compile_messages.py"
     assert mo.read_bytes() == compile_messages.compiled(po), f"{mo} is stale: run tools/compile_messages.py"
+
+
+NPLURALS = {"zh": 1, "en": 2}
+
+
+@pytest.mark.parametrize("po", compile_messages.sources(), ids=lambda p: f"{p.parents[1].name}/{p.name}")
+def test_each_catalogue_has_its_languages_plural_forms_and_each_plural_entry_as_many(po: Path) -> None:
+    nplurals, plurals = plural_forms(po)
+    assert nplurals == NPLURALS[po.parents[1].name]
+    assert all(forms == nplurals for forms in plurals.values()), plurals
+
+
+def test_an_entry_with_plural_forms_says_its_count_in_the_languages_form() -> None:
+    assert [render(msg("value.tuple", n=n), "en") for n in (0, 1, 2)] == [
+        "a tuple of 0 items", "a tuple of 1 item", "a tuple of 2 items"]
+    assert [render(msg("value.tuple", n=n), "zh") for n in (1, 2)] == ["含 1 个元素的 tuple", "含 2 个元素的 tuple"]
+    footer = {"gradebook": "g", "seconds": 1.0, "grades": "c", "html": "h", "reused": 0}
+    one = render(msg("summary.footer", students=msg("count.students", n=1), graded=msg("count.gradings", n=1),
+                     **footer), "en")
+    assert one.startswith("1 student · 1 grading run, 0 reused"), one
+    many = render(msg("summary.footer", students=msg("count.students", n=3), graded=msg("count.gradings", n=2),
+                      **footer), "zh")
+    assert many.startswith("3 名学生 · 评分 2 次，0 次沿用"), many
 
 
 def test_the_chinese_uses_the_glossarys_terms() -> None:

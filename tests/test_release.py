@@ -627,6 +627,26 @@ def test_the_readme_says_how_to_get_chinese_feedback() -> None:
     assert "中文" in zh and "Chinese feedback" in en
 
 
+def test_each_half_of_the_readme_is_in_its_language_titles_and_counts_included() -> None:
+    """The README's text is the catalogues' (handout.readme*): the Chinese half lists the Chinese titles,
+    and "Exercise"/"Exercises" follows the number of Keras exercises (Plural-Forms)."""
+    from coursekit.i18n import render
+    from coursekit.registry import all_exercises
+    from coursekit.release.readme import readme
+
+    exercises = all_exercises()
+    zh, _, en = readme(exercises, "zh").partition("## English")
+    for exercise in exercises:
+        for half, lang in ((zh, "zh"), (en, "en")):
+            assert f"`{exercise.filename}` · {render(exercise.title_message(), lang)}\n" in half
+    keras = [e.id for e in exercises if e.requires]
+    assert len(keras) > 1
+    assert f"{'、'.join(keras)}（搭建" in zh and f"Exercises {', '.join(keras)} (building" in en
+    one = readme([get_exercise("ex1"), get_exercise("ex3")], "en")
+    assert one.startswith("# 第 13 课练习 · Lesson 13 exercises\n\n## English")
+    assert "Exercise ex3 (building" in one and "(for exercise ex3 also" in one
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_notebooks_check_cell_runs_the_kernels_python_in_the_notebooks_language(
         tmp_path: Path, lang: str) -> None:

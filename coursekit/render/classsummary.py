@@ -13,7 +13,7 @@ from rich.text import Text
 from coursekit.classresults import ClassReport
 from coursekit.classstats import class_stats
 from coursekit.i18n import render
-from coursekit.messages import Message, in_domain
+from coursekit.messages import Message, in_domain, msg
 from coursekit.render.text import key
 
 BAR_WIDTH = 30
@@ -107,8 +107,10 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
         parts.append(Text(key("summary.skipped", lang, note=note), style="yellow"))
     for note in report.unwritten:
         parts.append(Text(render(note, lang), style="bold red"))
-    parts.append(Text("\n" + key("summary.footer", lang, students=len(report.students), graded=report.graded,
-                                  reused=report.reused, gradebook=str(report.out_dir / "gradebook.sqlite"),
+    parts.append(Text("\n" + key("summary.footer", lang,
+                                  students=msg("count.students", n=len(report.students)),
+                                  graded=msg("count.gradings", n=report.graded), reused=report.reused,
+                                  gradebook=str(report.out_dir / "gradebook.sqlite"),
                                   seconds=report.seconds, grades=str(report.out_dir / "grades.csv"),
                                   html=str(report.out_dir / "report.html")), style="bold"))
     return Group(*parts)

@@ -16,7 +16,7 @@ from html import escape
 from coursekit.classresults import ClassReport
 from coursekit.classstats import Bin, ClassStats
 from coursekit.i18n import render
-from coursekit.messages import Param, in_domain
+from coursekit.messages import Param, in_domain, msg
 from coursekit.render.text import key, words
 from coursekit.results import ADJUSTMENT
 from coursekit.similarity import shared_lines
@@ -119,8 +119,9 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
              f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">",
              f"<title>{k('title')}</title>", f"<style>{STYLE}</style></head><body>",
              f"<h1>{k('title')}</h1>",
-             "<p>" + k("counts", students=len(report.students), exercises=len(report.exercises),
-                       graded=report.graded, reused=report.reused) + "</p>"]
+             "<p>" + k("counts", students=msg("count.students", n=len(report.students)),
+                       exercises=msg("count.exercises", n=len(report.exercises)),
+                       graded=msg("count.gradings_this_run", n=report.graded), reused=report.reused) + "</p>"]
     if report.submitted_from:
         parts.append(f"<p>{k('submitted_from', source=report.submitted_from)}</p>")
     parts.append(f"<h2 id=\"exercises\">{k('exercises')}</h2>")
