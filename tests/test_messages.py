@@ -16,9 +16,11 @@ from coursekit.i18n import LANGUAGES, catalogue, placeholders, render
 from coursekit.messages import in_domain, msg, verbatim
 from coursekit.registry import all_exercises
 from coursekit.results import ArrayDetail, ExerciseResult, Failure, result_from_dict, result_to_dict
+from coursekit.scaffold.pot import pot_path
 
 sys.path.insert(0, str(ROOT / "tools"))
 import compile_messages
+import extract_messages
 
 
 def entries(po: Path) -> dict[str, str]:
@@ -89,14 +91,44 @@ def test_each_catalogue_has_its_languages_plural_forms_and_each_plural_entry_as_
 def test_an_entry_with_plural_forms_says_its_count_in_the_languages_form() -> None:
     assert [render(msg("value.tuple", n=n), "en") for n in (0, 1, 2)] == [
         "a tuple of 0 items", "a tuple of 1 item", "a tuple of 2 items"]
-    assert [render(msg("value.tuple", n=n), "zh") for n in (1, 2)] == ["含 1 个元素的 tuple", "含 2 个元素的 tuple"]
+    assert [render(msg("value.tuple", n=n), "zh") for n in (1, 2)] == [
+        "含 1 个元素的 tuple", "含 2 个元素的 tuple"]
     footer = {"gradebook": "g", "seconds": 1.0, "grades": "c", "html": "h", "reused": 0}
-    one = render(msg("summary.footer", students=msg("count.students", n=1), graded=msg("count.gradings", n=1),
-                     **footer), "en")
+    one = render(msg("summary.footer", students=msg("count.students", n=1),
+                     graded=msg("count.gradings", n=1), **footer), "en")
     assert one.startswith("1 student · 1 grading run, 0 reused"), one
-    many = render(msg("summary.footer", students=msg("count.students", n=3), graded=msg("count.gradings", n=2),
-                      **footer), "zh")
+    many = render(msg("summary.footer", students=msg("count.students", n=3),
+                      graded=msg("count.gradings", n=2), **footer), "zh")
     assert many.startswith("3 名学生 · 评分 2 次，0 次沿用"), many
+
+
+@pytest.mark.parametrize("folder", extract_messages.locale_dirs(), ids=lambda p: p.parent.name)
+def test_each_committed_pot_is_what_the_code_and_the_english_catalogue_extract_to(folder: Path) -> None:
+    pot = pot_path(folder)
+    assert pot.is_file(), f"{pot} is missing: run python tools/extract_messages.py"
+    assert pot.read_text(encoding="utf-8") == extract_messages.pot_text(folder), \
+        f"{pot} is stale: run python tools/extract_messages.py"
+
+
+@pytest.mark.parametrize("folder", extract_messages.locale_dirs(), ids=lambda p: p.parent.name)
+def test_a_catalogue_updated_from_its_pot_keeps_every_entry_and_gets_the_comments(folder: Path) -> None:
+    """What Poedit's "Update from POT file" does (msgmerge): nothing new, nothing obsolete, each entry's
+    English text and placeholders among its extracted comments."""
+    from babel.messages.pofile import read_po
+
+    with pot_path(folder).open("rb") as f:
+        template = read_po(f)
+    (po,) = folder.glob("zh/LC_MESSAGES/*.po")
+    with po.open("rb") as f:
+        catalog = read_po(f, locale="zh")
+    catalog.update(template)
+    assert not catalog.obsolete and not [m.id for m in catalog if m.id and not m.string]
+    for message in catalog:
+        if message.id:
+            assert any(c.startswith("en") for c in message.auto_comments), message.id
+            text = message.string if isinstance(message.string, str) else " ".join(message.string)
+            if placeholders(text):
+                assert any(c.startswith("Placeholders, kept as written:") for c in message.auto_comments)
 
 
 def test_the_chinese_uses_the_glossarys_terms() -> None:

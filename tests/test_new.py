@@ -48,6 +48,8 @@ def test_new_writes_the_exercise_folder_its_stub_and_its_solution(course: Course
                  "mistakes/bias_missing.py", "locale/en/LC_MESSAGES/ex42.po", "locale/en/LC_MESSAGES/ex42.mo",
                  "locale/zh/LC_MESSAGES/ex42.po", "locale/zh/LC_MESSAGES/ex42.mo"):
         assert (folder / name).is_file(), name
+    pot = (folder / "locale" / "ex42.pot").read_text(encoding="utf-8")  # the translators' template
+    assert 'msgid "title"' in pot and "#. en: " in pot and "#: lesson42/ex42/grader.py" in pot
     assert (root / "exercises" / "ex42_dense_tanh.py").is_file()
     assert (root / "solutions" / "ex42_dense_tanh.py").is_file()
     assert "(../lesson42/ex42/README.md)" in (root / "docs" / "exercises.md").read_text()

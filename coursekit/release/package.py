@@ -46,7 +46,7 @@ PYPROJECT_HEADER = ("# The handout's package: coursekit's list and check, the ex
 def copy_package(repo_package: Path, dest: Path) -> list[Path]:
     """Copy coursekit into ``dest/coursekit`` without what LEFT_OUT names; write its registry and CLI."""
     target = dest / "coursekit"
-    shutil.copytree(repo_package, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(repo_package, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pot"))
     for name in LEFT_OUT:
         path = target / name
         if path.is_dir():
@@ -76,7 +76,7 @@ def copy_grader_files(root: Path, package: str, dest: Path, files: Sequence[str]
         shutil.copyfile(root / name, path)
     for locale in content.locale_folders(root):
         shutil.copytree(locale, target / locale.relative_to(root),
-                        ignore=shutil.ignore_patterns("__pycache__"))
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pot"))
 
 
 def module_file(root: Path, package: str, module: str) -> str | None:

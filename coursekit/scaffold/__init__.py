@@ -3,7 +3,7 @@
 It writes into the content package (``coursekit/content.py``) and the course's folders beside it::
 
     <package>/exN/__init__.py, grader.py, judge.py, README.md, cache.json,
-                  locale/{en,zh}/LC_MESSAGES/exN.po (+ .mo), mistakes/bias_missing.py
+                  locale/{en,zh}/LC_MESSAGES/exN.po (+ .mo), locale/exN.pot, mistakes/bias_missing.py
     exercises/exN_dense_tanh.py     the stub, in Chinese and English
     solutions/exN_dense_tanh.py     the solution
 
@@ -26,6 +26,7 @@ from pathlib import Path
 from coursekit import content
 from coursekit._exceptions import CoursekitError, InvalidOptionError
 from coursekit.i18n import LANGUAGES, error
+from coursekit.scaffold.pot import EXERCISE_KEYWORDS, exercise_sources, pot_path, pot_text
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"
 PLACEHOLDER = "exN"
@@ -107,6 +108,10 @@ def new_exercise(exercise_id: str) -> list[Path]:
         if target.suffix == ".po":
             target.with_suffix(".mo").write_bytes(compiled_catalogue(target))
             written.append(target.with_suffix(".mo"))
+    locale = package / key / "locale"  # its translation template, as tools/extract_messages.py writes it
+    pot_path(locale).write_text(pot_text(locale, exercise_sources(locale), EXERCISE_KEYWORDS, package.parent),
+                                encoding="utf-8")
+    written.append(pot_path(locale))
     docs = package.parent / DOCS_INDEX
     if docs.is_file() and INDEX_HEADING in docs.read_text(encoding="utf-8"):
         written.append(_link_from_index(docs, key, package))
