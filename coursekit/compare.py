@@ -119,6 +119,8 @@ def compare_array(expected: np.ndarray, got: Any, *, what: Param = "the result",
     first = tuple(int(i) for i in np.argwhere(~ok)[0])
     detail = replace(shown, first_difference=first, expected_at_difference=float(expected[first]),
                      got_at_difference=float(arr[first]), max_abs_error=float(err.max()))
+    # Translators: {index} is the first differing element's index, as (0, 1); {expected} and {got} its
+    # values there; {error} the largest absolute difference over the whole array.
     message = msg("compare.values_differ", what=what, index=first, expected=float(expected[first]),
                   got=float(arr[first]), error=float(err.max()))
     return _with_mistake(Verdict(False, message, detail=detail), arr, mistakes, rtol, atol, expected)

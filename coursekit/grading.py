@@ -242,6 +242,7 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
         culprit = next((c for c in pending if c.name == report.in_flight), pending[0])
         outcomes[culprit.name] = ("failed", Failed(kind, msg("failure.stopped", function=culprit.function,
                                                              ending=ending)))
+        # Translators: {case} is the test case's name; {ending} how the student's process ended (ending.*).
         notes.append(msg("note.stopped", case=in_domain(exercise.id, culprit.name), ending=ending))
         for case in pending:
             if case.function == culprit.function and case.name not in outcomes:
@@ -351,6 +352,7 @@ def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
                                                 error=error_message(error)))
     missing = _missing_neighbour(exercise, error)
     if missing is not None:  # ex5 without the ex1 / ex4 file it imports: one clear line (issue 24)
+        # Translators: {file} (the student's file) imports {missing}, the file of the exercise {exercise}.
         return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=exercise.filename,
                                                 missing=missing.filename, exercise=missing.id))
     return Failed(Failure.IMPORT_ERROR, msg("failure.import", file=exercise.filename,

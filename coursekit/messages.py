@@ -90,6 +90,7 @@ class Mistake:
     @property
     def hint(self) -> Message:
         """"Looks like: <what>. Try: <advice>", the line under a failed test that names the mistake."""
+        # Translators: {what} is the mistake's entry (what it looks like), {advice} its ".try" entry.
         return msg("looks_like", what=self.what, advice=self.advice)
 
     def to_dict(self) -> dict[str, Any]:

@@ -73,6 +73,7 @@ def check_uses(exercise: Exercise, workspace: Path, result: ExerciseResult, grad
     public tests; the hints of the failed tests are then left out (they could name the wrong mistake)."""
     if result.passed:
         return result
+    # Translators: {exercise} imports {functions} from {file}, the student's file of exercise {other}.
     notes = [msg("note.fix_first", exercise=exercise.id, other=other.id, file=other.filename,
                  functions=", ".join(functions)) for other, functions in failing(exercise, workspace, grade)]
     if not notes:
@@ -101,6 +102,8 @@ def grade_uses(exercise: Exercise, workspace: Path, cases: Sequence[Case], expec
         again = grade(exercise, folder, cases, expected)
     if again.score <= result.score:
         return result
+    # Translators: {files} are the course's files put in place of the student's, of the exercises {others};
+    # {score}/{max_score} what the student's own files scored.
     note = msg("note.graded_with_course_files", exercise=exercise.id,
                files=", ".join(o.filename for o, _ in swapped), others=", ".join(o.id for o, _ in swapped),
                score=result.score, max_score=result.max_score)

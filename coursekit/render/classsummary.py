@@ -107,6 +107,8 @@ def class_summary(report: ClassReport, lang: str, most_failed: int = 8) -> Rende
         parts.append(Text(key("summary.skipped", lang, note=note), style="yellow"))
     for note in report.unwritten:
         parts.append(Text(render(note, lang), style="bold red"))
+    # Translators: {students} and {graded} are count.* entries; {reused} gradings came from the gradebook
+    # {gradebook}; {grades} and {html} are the paths of grades.csv and report.html.
     parts.append(Text("\n" + key("summary.footer", lang,
                                   students=msg("count.students", n=len(report.students)),
                                   graded=msg("count.gradings", n=report.graded), reused=report.reused,

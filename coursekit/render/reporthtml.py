@@ -119,9 +119,12 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
              f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">",
              f"<title>{k('title')}</title>", f"<style>{STYLE}</style></head><body>",
              f"<h1>{k('title')}</h1>",
-             "<p>" + k("counts", students=msg("count.students", n=len(report.students)),
-                       exercises=msg("count.exercises", n=len(report.exercises)),
-                       graded=msg("count.gradings_this_run", n=report.graded), reused=report.reused) + "</p>"]
+             # Translators: {students}, {exercises}, {graded} are count.* entries; {reused} the gradings
+             # taken from the gradebook of an earlier run.
+             "<p>" + escape(key("html.counts", lang, students=msg("count.students", n=len(report.students)),
+                                exercises=msg("count.exercises", n=len(report.exercises)),
+                                graded=msg("count.gradings_this_run", n=report.graded),
+                                reused=report.reused)) + "</p>"]
     if report.submitted_from:
         parts.append(f"<p>{k('submitted_from', source=report.submitted_from)}</p>")
     parts.append(f"<h2 id=\"exercises\">{k('exercises')}</h2>")

@@ -109,6 +109,7 @@ def score_line(result: ExerciseResult, lang: str) -> Text:
     return Text.assemble(
         (key("terminal.score", lang, exercise=result.exercise, score=result.score,
              max_score=result.max_score), style),
+        # Translators: {passed} of the exercise's {total} public tests passed; {seconds} the time they took.
         " · " + key("terminal.tests_passed", lang, passed=passed, total=len(result.tests),
                     seconds=result.execution_time),
     )

@@ -114,7 +114,9 @@ def template(folder: Path, code: Mapping[str, tuple[set[str], list[str]]]) -> An
         names = sorted({name for form in forms for name in placeholders(form)})
         if names:
             comments.append("Placeholders, kept as written: " + ", ".join(f"{{{n}}}" for n in names))
-            comments.extend(f"{{{n}}}: {PLACEHOLDERS[n]}" for n in names if n in PLACEHOLDERS)
+            # the glossary's word, unless the code's comment says what this one is
+            comments.extend(f"{{{n}}}: {PLACEHOLDERS[n]}" for n in names
+                            if n in PLACEHOLDERS and not any(f"{{{n}}}" in note for note in notes))
         plural = isinstance(message.id, tuple)
         pot.add((key, key) if plural else key, ("", "") if plural else "",
                 # no python-brace-format flag: a msgid is a key, with no placeholder for a tool to compare

@@ -468,8 +468,9 @@ def _check_series(figures: list[Any], history: Mapping[str, list[float]], aspect
         if any(_same(line.get("y"), history[other[0]]) for line in lines):
             return _named(_message("plot.other_series", where=where, key=repr(other[0])),
                           "loss_accuracy_swapped")
+        # Translators: {where} is the figure (plot.*_figure); n the number of lines drawn in it.
         return _failed("plot.no_series", where=where, train=repr(train), validation=repr(validation),
-                       lines=len(lines))
+                       n=len(lines))
     n = len(history[train])
     mine = (mine_train, mine_validation)
     for line, key in zip(mine, (train, validation), strict=True):
@@ -500,7 +501,8 @@ def _check_labels(figures: list[Any], history: Mapping[str, list[float]], aspect
         if entries is None:
             return _named(_message("plot.no_legend", title=repr(title)), "no_legend")
         if len(entries) != 2:
-            return _failed("plot.legend_entries", title=repr(title), entries=len(entries))
+            # Translators: n is the number of entries the legend has; {title} the figure's title.
+            return _failed("plot.legend_entries", title=repr(title), n=len(entries))
     return Verdict(True, _message("plot.labels_ok"))
 
 
