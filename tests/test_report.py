@@ -135,9 +135,10 @@ def test_report_html_renders_in_chromium(class_out, tmp_path):
 
 @pytest.mark.parametrize(("lang", "words"), [
     ("zh", ("<html lang=\"zh\">", "班级成绩报告", "各练习得分", "需要关注的学生", "已不在班级文件夹中",
-            "试题分析", "得分分布")),
+            "试题分析", "得分分布", "5 名学生 · 2 道练习 · 本次评分 0 份")),
     ("en", ("<html lang=\"en\">", "Class report", "Scores per exercise", "Students to look at",
-            "left the class folder", "Item analysis", "ex1 scores"))])
+            "left the class folder", "Item analysis", "ex1 scores",
+            "5 students · 2 exercises · 0 gradings run"))])
 def test_report_html_speaks_the_graders_language(class_out, lang, words):
     from coursekit.classstats import class_stats
     from coursekit.render.reporthtml import report_html
