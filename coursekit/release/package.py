@@ -35,12 +35,9 @@ LEFT_OUT = ("batch", "release", "scaffold", "registry.py", "cli/__init__.py", "c
 HANDOUT_FILES = Path(__file__).resolve().parent / "handout"
 # Where each is copied to, relative to the handout's coursekit package.
 REPLACED = {"registry.py": "registry.py", "cli.py": "cli/__init__.py"}
-# Placeholder of the template pyproject.toml for the content package's name.
+# The template pyproject.toml (read with tomllib, its values set, written with toml_text; its comment
+# lines above the first table are its header and carried over) names the content package so.
 CONTENT_PACKAGE = "CONTENT_PACKAGE"
-PYPROJECT_HEADER = ("# The handout's package: coursekit's list and check, the exercises' probes, judges and "
-                    "messages.\n# numpy, typer and rich are all the numpy exercises need; Keras (and "
-                    "matplotlib) is an extra:\n# tensorflow-cpu on x86-64 Linux, tensorflow elsewhere "
-                    "(tensorflow-cpu has no macOS wheels).\n")
 
 
 def copy_package(repo_package: Path, dest: Path) -> list[Path]:
@@ -146,8 +143,10 @@ def write_data(dest: Path, data: Mapping[str, Mapping[str, Any]]) -> None:
 def write_pyproject(dest: Path, version: str, package: str) -> None:
     """The handout's pyproject.toml: the template ``handout/pyproject.toml`` with this release's version,
     the extras of coursekit/install.py and ``package`` as its content package."""
-    with (HANDOUT_FILES / "pyproject.toml").open("rb") as f:
-        data = tomllib.load(f)
+    text = (HANDOUT_FILES / "pyproject.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    above = text.partition("\n[")[0].splitlines(keepends=True)  # the lines above the first table
+    header = "".join(line for line in above if line.startswith("#")) + "\n"
     project = data["project"]
     project["version"] = version
     project["optional-dependencies"] = {"keras": list(KERAS_EXTRA), "notebook": list(NOTEBOOK_EXTRA)}
@@ -156,7 +155,7 @@ def write_pyproject(dest: Path, version: str, package: str) -> None:
         entry_points[name] = value.replace(CONTENT_PACKAGE, package)
     find = data["tool"]["setuptools"]["packages"]["find"]
     find["include"] = [p.replace(CONTENT_PACKAGE, package) for p in find["include"]]
-    (dest / "pyproject.toml").write_text(PYPROJECT_HEADER + toml_text(data), encoding="utf-8")
+    (dest / "pyproject.toml").write_text(header + toml_text(data), encoding="utf-8")
 
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
