@@ -13,6 +13,8 @@ import ast
 import re
 from typing import Any, Literal
 
+from coursekit.i18n import render
+from coursekit.messages import msg
 from coursekit.notebook import METADATA_KEY, code_digest
 
 Lang = Literal["zh", "en"]
@@ -183,14 +185,9 @@ def stub_cells(source: str, exercise_id: str, filename: str, lang: Lang) -> list
         summary = in_language(fn_doc.partition("\n\n")[0], lang)
         cells.append(("markdown", f"## `{fn.name}`\n\n{summary}"))
         cells.append(("code", code))
-    if lang == "zh":
-        check = (f"## 检查\n\n先保存笔记本（Ctrl+S），再运行下面的单元格："
-                 f"它用 `coursekit check` 测试这个笔记本"
-                 f"（`coursekit check {exercise_id} {_notebook(filename)}`）。")
-    else:
-        check = (f"## Check your work\n\nSave the notebook first (Ctrl+S), then run the cell below: it tests "
-                 f"this notebook with `coursekit check {exercise_id} {_notebook(filename)}`.")
-    cells.append(("markdown", check))
+    # Translators: {exercise} is the exercise's id (ex1), {notebook} the notebook's file name.
+    check = msg("handout.notebook.check", exercise=exercise_id, notebook=_notebook(filename))
+    cells.append(("markdown", render(check, lang)))
     cells.append(("code", check_cell(exercise_id, _notebook(filename), lang)))
     return cells
 
@@ -199,8 +196,7 @@ def check_cell(exercise_id: str, notebook: str, lang: Lang) -> str:
     """The notebook's last cell: ``coursekit check`` run by the kernel's own Python (``sys.executable -m
     coursekit``: no activated environment needed), in the notebook's language. Under ``if __name__ ==
     "__main__"``: when the notebook is graded as a module, the cell does nothing."""
-    comment = ("# 用这个内核的 Python 运行 coursekit check（不需要激活环境）" if lang == "zh" else
-               "# runs coursekit check with this kernel's Python (no environment to activate)")
+    comment = render(msg("handout.notebook.check_comment"), lang)
     return CHECK_CELL.format(comment=comment, exercise=exercise_id, notebook=notebook, lang=lang)
 
 
