@@ -49,7 +49,7 @@ zero_after_days = 7                  # more days late than this: the work scores
 # submitted_at = "submitted_at.csv"  # columns student,submitted_at (ISO 8601); without it, the newest
                                      # file time in each submission
 # [late.exercise_due]                # an exercise's own due date
-# ex9 = "2026-12-22T23:59:00+08:00"
+# {exercise} = "2026-12-22T23:59:00+08:00"
 # [late.extensions]                  # a student's extension: days added to every due date, or a date
 # ada = 2
 '''
@@ -73,7 +73,7 @@ zero_after_days = 7                  # 迟交超过这么多天：这次作业�
 # submitted_at = "submitted_at.csv"  # 两列 student,submitted_at（ISO 8601）；不写这一项时，
                                      # 取每份提交中最新的文件修改时间
 # [late.exercise_due]                # 某个练习自己的截止时间
-# ex9 = "2026-12-22T23:59:00+08:00"
+# {exercise} = "2026-12-22T23:59:00+08:00"
 # [late.extensions]                  # 某个学生的延期：在每个截止时间上加的天数，或一个日期
 # ada = 2
 '''
@@ -84,11 +84,13 @@ POINTS_COMMENTS = {"en": ("(partial credit kept); an exercise not listed keeps o
 
 
 def example(lang: str, exercise_ids: Sequence[str]) -> str:
-    """The commented example course.toml in ``lang``, giving each of ``exercise_ids`` 10 points."""
+    """The commented example course.toml in ``lang``, giving each of ``exercise_ids`` 10 points (the last
+    one is the example of an exercise's own due date)."""
     comments = POINTS_COMMENTS[lang]
     lines = [f"{i} = 10".ljust(37) + (f"# {comments[n]}" if n < len(comments) else "")
              for n, i in enumerate(exercise_ids)]
     return (EXAMPLES[lang].replace("{lang}", lang)
+            .replace("{exercise}", exercise_ids[-1] if exercise_ids else "exN")
             .replace("{points}", "\n".join(line.rstrip() for line in lines)))
 
 
