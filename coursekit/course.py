@@ -31,7 +31,6 @@ COUNTS = ("latest", "best", "best_on_time")
 MAX_CSV_BYTES = 4 << 20
 
 
-
 def example(lang: str, exercise_ids: Sequence[str]) -> str:
     """The commented example course.toml in ``lang``, giving each of ``exercise_ids`` 10 points (its text
     is the catalogue's entry ``course.example``; the note on points is said over the first lines of
@@ -39,8 +38,10 @@ def example(lang: str, exercise_ids: Sequence[str]) -> str:
     note = render(msg("course.example.points_note"), lang).split("\n")
     lines = [f"{i} = 10".ljust(37) + (f"# {note[n]}" if n < len(note) else "")
              for n, i in enumerate(exercise_ids)]
-    # Translators: {lang} is the value of lang (zh or en); {points} the lines of [points], one per exercise.
-    text = msg("course.example", lang=lang, points="\n".join(line.rstrip() for line in lines))
+    # Translators: {lang} is the value of lang (zh or en); {points} the lines of [points], one per exercise;
+    # {exercise} the course's last exercise, the example of an exercise's own due date.
+    text = msg("course.example", lang=lang, points="\n".join(line.rstrip() for line in lines),
+               exercise=exercise_ids[-1] if exercise_ids else "exN")
     return render(text, lang)
 
 

@@ -351,7 +351,7 @@ def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
         return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=exercise.filename,
                                                 error=error_message(error)))
     missing = _missing_neighbour(exercise, error)
-    if missing is not None:  # ex5 without the ex1 / ex4 file it imports: one clear line (issue 24)
+    if missing is not None:  # without the file of an exercise it imports (``uses``): one clear line
         # Translators: {file} (the student's file) imports {missing}, the file of the exercise {exercise}.
         return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=exercise.filename,
                                                 missing=missing.filename, exercise=missing.id))

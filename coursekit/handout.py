@@ -50,8 +50,8 @@ from coursekit.sandbox.report import StudentError
 FORMAT = 1
 DATA_PACKAGE = "coursekit.handout_data"
 
-# What to install for an exercise that needs more than numpy: the handout's "keras" extra (ex3 builds
-# Keras models; ex7 also plots with matplotlib), as one command for this platform and this Python.
+# What to install for an exercise that needs more than numpy (its ``requires``): the handout's "keras"
+# extra (Keras, and matplotlib for plots), as one command for this platform and this Python.
 INSTALL = {"keras": keras_command, "matplotlib": keras_command}
 
 

@@ -21,7 +21,7 @@ TENSORFLOW = "tensorflow>=2.16; sys_platform != 'linux' or platform_machine != '
 # TensorFlow's last release for Intel Macs is 2.16, which needs numpy 1: said up front, so that pip does
 # not try every numpy 2 release before it finds out.
 INTEL_MAC_NUMPY = "numpy<2; sys_platform == 'darwin' and platform_machine == 'x86_64'"
-# The handout's "keras" extra: ex3 builds Keras models; ex7 also plots with matplotlib.
+# The handout's "keras" extra: what an exercise that builds Keras models (or plots with matplotlib) needs.
 KERAS_EXTRA = ("keras>=3.0", TENSORFLOW_CPU, TENSORFLOW, INTEL_MAC_NUMPY, "matplotlib>=3.7")
 NOTEBOOK_EXTRA = ("nbformat>=5.7",)
 # A path that needs no quotes in bash, zsh, PowerShell or cmd.
@@ -78,7 +78,7 @@ def install_command(requirements: Sequence[str], *, executable: str | None = Non
 
 def keras_command(*, executable: str | None = None, platform: str | None = None,
                   machine: str | None = None) -> str:
-    """The one command that adds ex3's and ex7's packages to this Python (or to ``executable`` on
+    """The one command that adds the Keras exercises' packages to this Python (or to ``executable`` on
     ``platform``, ``sys.platform``'s name, and ``machine``)."""
     windows = None if platform is None else platform == "win32"
     return install_command(for_this_platform(KERAS_EXTRA, platform, machine), executable=executable,

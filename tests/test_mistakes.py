@@ -1,14 +1,15 @@
 """Every mistake id a grader can name has a test that triggers it, and `check` names it in both languages.
 
 Each exercise's test module holds ``MISTAKES``: mistake id -> (a wrong solution, the functions whose tests
-it must fail), and checks there that the other functions keep their points. This module enumerates the
-ids each grader lists in ``mistake_ids`` and fails for one that no test triggers (a new mistake needs its
-wrong implementation in the exercise's tests), and grades each wrong solution's public cases once, as
-``coursekit check`` does, and renders the ``--json`` object (``check_json``, what the CLI prints) in
-Chinese and in English: grading does not depend on the language, so one run serves both. A file is
-graded through ``graded_once``, which the exercise's own tests share (ex3's and ex7's files cost a
-TensorFlow import or a training run each); an exercise that imports others' files (ex5) through
-``check`` itself, in a folder holding the right ones.
+it must fail), and checks there that the other functions keep their points; each exercise folder holds
+``mistakes/<mistake_id>.py``, one wrong submission per named mistake, which is all an exercise added as a
+folder needs (``coursekit new``). This module enumerates the ids each grader lists in ``mistake_ids`` and
+fails for one that neither triggers (a new mistake needs its wrong file), and grades each wrong solution's
+public cases once, as ``coursekit check`` does, and renders the ``--json`` object (``check_json``, what
+the CLI prints) in Chinese and in English: grading does not depend on the language, so one run serves
+both. A file is graded through ``graded_once``, which the exercise's own tests share (ex3's and ex7's
+files cost a TensorFlow import or a training run each); an exercise that imports others' files (ex5)
+through ``check`` itself, in a folder holding the right ones.
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ import test_ex11
 from conftest import ROOT, SOLUTIONS
 from typer.testing import CliRunner
 
+from coursekit import content
 from coursekit.check import check
 from coursekit.cli import app
 from coursekit.i18n import LANGUAGES, render
 from coursekit.messages import Message
-from coursekit.registry import all_exercises, get_exercise
+from coursekit.registry import all_exercises, exercise_ids, get_exercise
 from coursekit.render.jsonout import check_json
 from coursekit.results import ExerciseResult
 
@@ -50,19 +52,34 @@ TABLES: dict[str, dict[str, Any]] = {"ex1": test_ex1.MISTAKES, "ex2": test_ex2.M
                                      "ex11": test_ex11.MISTAKES}
 # (exercise, source) -> check's result, for an exercise that imports others' files (ex5): once per file.
 CHECKED: dict[tuple[str, str], ExerciseResult] = {}
+CONTENT = content.folder()
+assert CONTENT is not None
+
+
+def folder_mistakes(exercise_id: str) -> dict[str, str]:
+    """The exercise folder's wrong files, ``mistakes/<mistake_id>.py``, by mistake id."""
+    files = sorted((CONTENT / exercise_id).glob("mistakes/*.py"))
+    return {p.stem: p.read_text(encoding="utf-8") for p in files}
+
+
+# (exercise id, mistake id) -> a wrong source that check must name it for: the exercise's table, else its
+# folder's wrong file (the same file where both have one), so that a new exercise is covered from its folder.
+SOURCES: dict[tuple[str, str], str] = {
+    (ex, mistake): entry[0] if isinstance(entry, tuple) else entry
+    for ex, table in TABLES.items() for mistake, entry in table.items()}
+for _id in exercise_ids():
+    for _mistake, _source in folder_mistakes(_id).items():
+        SOURCES.setdefault((_id, _mistake), _source)
+TRIGGERS = list(SOURCES)
 
 
 def test_every_mistake_id_a_grader_can_produce_has_a_test_that_triggers_it() -> None:
     for exercise in all_exercises():
-        if exercise.id not in TABLES:
-            assert not exercise.mistake_ids, f"{exercise.id}: its mistakes have no table in {__name__}"
-            continue
-        untested = exercise.mistake_ids - set(TABLES[exercise.id])
-        assert not untested, f"{exercise.id}: no test triggers {sorted(untested)}"
-        assert set(TABLES[exercise.id]) <= exercise.mistake_ids
-
-
-TRIGGERS = [(ex, mistake) for ex, table in TABLES.items() for mistake in table]
+        triggered = {mistake for ex, mistake in TRIGGERS if ex == exercise.id}
+        untested = exercise.mistake_ids - triggered
+        assert not untested, (f"{exercise.id}: no test triggers {sorted(untested)}: add a wrong file "
+                              f"{exercise.id}/mistakes/<mistake_id>.py to its folder")
+        assert triggered <= exercise.mistake_ids, f"{exercise.id}: {sorted(triggered - exercise.mistake_ids)}"
 
 
 @pytest.mark.parametrize(("exercise_id", "mistake_id"), TRIGGERS, ids=[f"{e}-{m}" for e, m in TRIGGERS])
@@ -70,8 +87,7 @@ def test_check_names_each_mistake_in_both_languages_with_the_same_id(
         tmp_path: Path, exercise_id: str, mistake_id: str,
         graded_once: Callable[[str, str], ExerciseResult]) -> None:
     exercise = get_exercise(exercise_id)
-    entry = TABLES[exercise_id][mistake_id]
-    source = entry[0] if isinstance(entry, tuple) else entry
+    source = SOURCES[exercise_id, mistake_id]
     folder = tmp_path / "student"
     folder.mkdir()
     for other in SOLUTIONS.iterdir():  # ex5 imports the student's ex1 and ex4: the right ones here

@@ -3,7 +3,8 @@
 The test makes a course folder in a temporary directory (a content package ``lesson42``, exercises/,
 solutions/, docs/exercises.md), chooses it with $COURSEKIT_CONTENT, and runs ``coursekit new ex42`` there:
 nothing of the repository is written or removed. Then the solution gets full marks, the stub 0 with exit
-1, the named mistake's wrong file is caught, and the contract tests pass for ex42 from its folder alone.
+1, the named mistake's wrong file is caught, and the contract and stored-cases tests pass for ex42 from its
+folder alone.
 """
 
 from __future__ import annotations
@@ -77,13 +78,22 @@ def test_the_named_mistake_is_caught_in_both_languages(course: Course,
         assert run.returncode == 1 and words in run.stdout, run.stdout + run.stderr
 
 
-def test_the_contract_tests_pass_for_the_new_exercise(course: Course) -> None:
+def test_the_contract_and_cache_tests_pass_for_the_new_exercise(course: Course) -> None:
+    """The generic tests, run on the new lesson's package, find ex42 from its folder and pass: the contract
+    (its solution, stub and wrong file graded as a batch grades them) and the stored public cases (live
+    Keras agrees with the cache that coursekit new wrote)."""
     _, env = course
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          str(ROOT / "tests" / "test_contract.py")], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=1200)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
+                          str(ROOT / "tests" / "test_contract.py"), str(ROOT / "tests" / "test_refcache.py")],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "ex42" in run.stdout or "passed" in run.stdout
+    for test in ("test_contract.py::test_the_solution_gets_full_marks_on_public_and_hidden_cases[ex42]",
+                 "test_contract.py::test_the_stub_gets_zero_without_a_crash[ex42]",
+                 "test_contract.py::test_each_wrong_file_is_caught_naming_its_mistake_in_both_languages"
+                 "[ex42-bias_missing]",
+                 "test_refcache.py::test_every_public_case_is_stored_with_the_inputs_its_grader_makes[ex42]",
+                 "test_refcache.py::test_live_keras_agrees_with_the_cache[ex42]"):
+        assert f"{test} PASSED" in run.stdout, run.stdout[-3000:]
 
 
 def test_new_refuses_an_existing_exercise_and_a_bad_id(course: Course) -> None:

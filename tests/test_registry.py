@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+from conftest import ROOT
 
 import coursekit
 from coursekit import UnknownExerciseError
 from coursekit.exercise import Exercise
-from coursekit.registry import all_exercises, exercise_ids, get_exercise, grader_module
+from coursekit.registry import all_exercises, content_package, exercise_ids, get_exercise, grader_module
 
 
 def test_the_public_surface_is_pinned() -> None:
@@ -47,3 +50,24 @@ def test_every_grader_is_well_formed(exercise_id: str) -> None:
     hidden = exercise.hidden_cases(np.random.default_rng(3))
     assert all(c.hidden for c in hidden) and len({c.name for c in hidden}) == len(hidden)
     assert exercise.public_points() > 0
+
+
+# An exercise id as text: ex1, ex11, ex5's, ex1_rnn_forward.py (not exN, the skeleton's placeholder).
+EXERCISE_ID = re.compile(r"\bex\d+(?!\d)")
+
+
+def test_coursekit_names_no_exercise_and_not_the_content_package() -> None:
+    """coursekit is the engine: none of its files (code, comments and docstrings, catalogues, the skeleton
+    that coursekit new writes) names an exercise or the content package, which it finds by configuration
+    (coursekit/content.py) and scans for exercise folders (coursekit/registry.py). The .pot template is
+    left out: tools/extract_messages.py writes it, with the source files (graders' too) each entry is in."""
+    package = re.compile(rf"\b{re.escape(content_package())}\b")
+    assert package.search(f"import {content_package()}.ex1") and EXERCISE_ID.search("ex11's ex1_x.py")
+    found = []
+    for path in sorted((ROOT / "coursekit").rglob("*")):
+        if not path.is_file() or path.suffix in (".mo", ".pot", ".pyc"):
+            continue
+        for n, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), 1):
+            if EXERCISE_ID.search(line) or package.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not found, "\n".join(found)

@@ -86,6 +86,13 @@ NOT_YET = [i for i in exercise_ids() if i not in HANDED_OUT]  # refused by relea
 KERAS = [i for i in HANDED_OUT if i not in NUMPY_ONLY]
 
 
+def folder_mistakes(exercise_id: str) -> dict[str, str]:
+    """The exercise folder's wrong files (``mistakes/<mistake_id>.py``) by mistake id: with them, an exercise
+    added as a folder alone is compared on its named mistakes too, not on its solution and stub only."""
+    folder = ROOT / "graders" / exercise_id / "mistakes"
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.py"))}
+
+
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("release") / "handout"
@@ -330,9 +337,10 @@ def submissions(tmp_path: Path) -> list[dict[str, str]]:
     specs = []
     for exercise_id in NUMPY_ONLY:
         filename = get_exercise(exercise_id).filename
+        wrong = [*MISTAKES.get(exercise_id, {}).values(), *folder_mistakes(exercise_id).values()]
         sources = {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
                    "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
-                   **{f"mistake {i}": s for i, s in enumerate(MISTAKES.get(exercise_id, {}).values())}}
+                   **{f"mistake {i}": s for i, s in enumerate(dict.fromkeys(wrong))}}
         for label, source in sources.items():
             folder = tmp_path / exercise_id / label.replace(" ", "_")
             folder.mkdir(parents=True)
@@ -375,7 +383,7 @@ def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: 
         assert handout_results["notes " + spec["folder"]] == [n.key for n in full.notes], spec
         named |= {t.mistake for t in full.tests if t.mistake}
         named |= {line[len("Looks like: "):].partition(". Try:")[0] for hints in looks_like for line in hints}
-    asked = {name for i in NUMPY_ONLY for name in ASKED.get(i, set())}
+    asked = {name for i in NUMPY_ONLY for name in ASKED.get(i, set()) | set(folder_mistakes(i))}
     assert asked <= named  # every mistake of the test suite was named, in both
     assert "note.fix_first" in handout_results["notes " + specs[-1]["folder"]]
 
@@ -388,9 +396,10 @@ def keras_sources(exercise_id: str) -> dict[str, str]:
              # load_imdb where coursekit's passes it, a disagreement still open (issue 24)
              "ex7": EX7_MISTAKES,
              "ex11": EX11_MISTAKES}.get(exercise_id, {})
+    sources = [*wrong.values(), *folder_mistakes(exercise_id).values()]
     return {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
             "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
-            **{f"mistakes {i}": source for i, source in enumerate(dict.fromkeys(wrong.values()))}}
+            **{f"mistakes {i}": source for i, source in enumerate(dict.fromkeys(sources))}}
 
 
 # Keras and TensorFlow are not installed in the fresh venv (a ~600 MB install CI would pay each run): the
@@ -448,7 +457,8 @@ def test_the_handouts_check_of_the_keras_exercises_gives_coursekits_verdicts(
         assert handout_results["notes " + spec["folder"]] == [n.key for n in full.notes], spec
         named |= {t.mistake for t in full.tests if t.mistake}
     # every mistake the test suite names, in both
-    assert {*EX3_MISTAKES, *EX7_MISTAKES, *EX11_MISTAKES} <= named
+    assert {*EX3_MISTAKES, *EX7_MISTAKES, *EX11_MISTAKES, *(m for i in KERAS for m in folder_mistakes(i))} \
+        <= named
 
 
 def test_a_keras_exercise_without_keras_names_the_one_command_that_adds_it(venv: Path,

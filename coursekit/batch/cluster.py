@@ -148,8 +148,8 @@ def isolation_text(isolation: Isolation) -> str:
 
 @cache
 def _coursekit_source() -> str:
-    """A hash of the source of every coursekit and graders module that the cluster's task imports (this
-    module, the worker, the engine), read once per process (the code a process runs is the code it
+    """A hash of the source of every coursekit and content-package module that the cluster's task imports
+    (this module, the worker, the engine), read once per process (the code a process runs is the code it
     imported)."""
     h = hashlib.sha256()
     for module, path in sorted(source_files(("coursekit.batch.cluster",), package_dirs()).items()):

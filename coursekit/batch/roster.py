@@ -210,7 +210,7 @@ def _open_regular(path: Path) -> BinaryIO:
 
 def exercise_files(exercise_id: str) -> frozenset[str]:
     """The staged names one exercise's grading reads of the exercises' files: its own (``.py`` or
-    notebook) and, through ``Exercise.uses``, those of the exercises it imports (ex5: ex1's and ex4's)."""
+    notebook) and, through ``Exercise.uses``, those of the exercises it imports."""
     from coursekit.registry import get_exercise
 
     names: set[str] = set()
@@ -228,7 +228,7 @@ def exercise_files(exercise_id: str) -> frozenset[str]:
 def exercise_digest(folder: Path, exercise_id: str, every: Collection[str]) -> str:
     """A hash of what grading ``exercise_id`` reads: its files (:func:`exercise_files`) and each staged
     file that is no exercise's (``every``: every exercise's staged names), a student's own helpers. A
-    resubmitted ex8 changes ex8's digest alone; a changed ex1 changes ex1's and ex5's."""
+    resubmitted file changes its exercise's digest alone, and the digests of the exercises that import it."""
     own = exercise_files(exercise_id)
     h = hashlib.sha256(exercise_id.encode() + b"\0")
     for path in sorted(folder.iterdir()):
@@ -420,7 +420,7 @@ def _open_archive(kind: str, raw: BinaryIO, prefix: PurePosixPath, budget: _Budg
 
 def _with_nested(members: list[_Member], budget: _Budget, stack: contextlib.ExitStack) -> list[_Member]:
     """``members`` and, for each archive among them (a zip inside the zip), the files it holds under its
-    own path (``inner.zip/ex1.py``). One level deep, each inner archive bounded in size; one that
+    own path (``inner.zip/answer.py``). One level deep, each inner archive bounded in size; one that
     cannot be read stays a file of the listing."""
     found = list(members)
     for m in members:

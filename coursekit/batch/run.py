@@ -267,7 +267,8 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                 at = listed.get(student) or submitted  # kept with each grading in the history
                 submitted_at[student] = at.isoformat() if at is not None else None
             submissions.append(sub)
-        # Each exercise is keyed by the files its grading reads: a resubmitted ex8 regrades ex8 alone.
+        # Each exercise is keyed by the files its grading reads: a resubmitted file regrades its exercise
+        # alone.
         every = frozenset().union(*(exercise_files(i) for i in exercise_ids()))
         digests = {(sub.student, ex_id): sub.digest if sub.problem is not None
                    else exercise_digest(sub.folder, ex_id, every) for sub in submissions for ex_id in ids}

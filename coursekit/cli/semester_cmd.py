@@ -29,7 +29,7 @@ def _language(out: Path, lang: str | None) -> str:
 
 def adjust(
     student: Annotated[str, typer.Argument(help="The student id.")],
-    exercise: Annotated[str, typer.Argument(help="The exercise id, e.g. ex3.")],
+    exercise: Annotated[str, typer.Argument(help="The exercise id (coursekit list shows them).")],
     points: Annotated[str, typer.Argument(help="Points to add, e.g. +2 or -1.5.")],
     reason: Annotated[str, typer.Option("--reason", help=REASON_HELP)],
     out: Annotated[Path, typer.Option("--out", help=OUT_HELP)] = Path("."),

@@ -185,7 +185,7 @@ def stub_cells(source: str, exercise_id: str, filename: str, lang: Lang) -> list
         summary = in_language(fn_doc.partition("\n\n")[0], lang)
         cells.append(("markdown", f"## `{fn.name}`\n\n{summary}"))
         cells.append(("code", code))
-    # Translators: {exercise} is the exercise's id (ex1), {notebook} the notebook's file name.
+    # Translators: {exercise} is the exercise's id (exN), {notebook} the notebook's file name.
     check = msg("handout.notebook.check", exercise=exercise_id, notebook=_notebook(filename))
     cells.append(("markdown", render(check, lang)))
     cells.append(("code", check_cell(exercise_id, _notebook(filename), lang)))

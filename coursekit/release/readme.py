@@ -29,14 +29,14 @@ def _half(exercises: Sequence[Exercise], lang: str) -> str:
     one = exercises[0]
     fields: dict[str, Param] = {
         "first": one.id, "first_file": one.filename, "first_module": one.module,
-        # Translators: {ids} is the list of the exercises that need Keras (ex3, ex7); n is their number.
+        # Translators: {ids} is the list of the exercises that need Keras ("exA, exB"); n is their number.
         "keras_exercises": msg("handout.keras_exercises", n=len(keras), ids=ids),
-        # Translators: the same list inside a sentence ("for exercises ex3, ex7 also ...").
+        # Translators: the same list inside a sentence ("for exercises exA, exB also ...").
         "keras_exercises_inline": msg("handout.keras_exercises.inline", n=len(keras), ids=ids)}
     platforms = "\n".join(render(msg(f"handout.readme.{name}", **fields), lang) for name in PLATFORMS)
     rows = "\n".join(f"- `{e.id}` · `{e.filename}` · {render(e.title_message(), lang)}" for e in exercises)
     # Translators: {platforms} is the three sections handout.readme.windows/.macos/.linux; {exercises} the
     # list of exercises (id, file, title); {first}, {first_file}, {first_module}: the first exercise's id,
-    # file name and module name (ex1, ex1_rnn_forward.py, ex1_rnn_forward).
+    # file name and module name (exN, exN_name.py, exN_name).
     half: Message = msg("handout.readme", platforms=platforms, exercises=rows, **fields)
     return render(half, lang)

@@ -44,7 +44,7 @@ PLACEHOLDERS = {
     "n": "a count; it chooses the plural form",
     "count": "a number of things",
     "case": "a test case's name",
-    "exercise": "an exercise id (ex1)",
+    "exercise": "an exercise id (exN)",
     "file": "a file name",
     "path": "a path of a file or folder",
     "seconds": "a duration in seconds",
