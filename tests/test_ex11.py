@@ -169,17 +169,19 @@ def test_every_message_is_in_the_catalogue_in_both_languages(
 
 @pytest.mark.parametrize("seed", range(6))
 def test_windows_by_index_arithmetic_equal_keras(keras: ModuleType, seed: int) -> None:
-    """The solution's windows and the grader's own (its training series) are Keras's, on random sizes."""
+    """The solution's windows and the grader's own (its training series, the mistakes' outputs) are
+    Keras's, on random sizes."""
     from graders.ex11.grader import keras_windows, numpy_windows
 
     rng = np.random.default_rng(seed)
     length, rate = int(rng.integers(1, 6)), int(rng.integers(1, 5))
     delay = int(rng.integers(1, 20))
     data = rng.normal(size=(int(rng.integers(30, 80)), 3)).astype(np.float32)
-    samples, targets = keras_windows(data, 2, length, rate, delay)
-    mine = numpy_windows(data, 2, length, rate, delay)
-    assert samples.shape == mine[0].shape and np.array_equal(samples, mine[0])
-    assert np.array_equal(targets, mine[1])
+    for offset in (0, -1):  # -1: the mistake target_one_step_early, whose output numpy_windows gives
+        samples, targets = keras_windows(data, 2, length, rate, delay, target_offset=offset)
+        mine = numpy_windows(data, 2, length, rate, delay, target_offset=offset)
+        assert samples.shape == mine[0].shape and np.array_equal(samples, mine[0])
+        assert np.array_equal(targets, mine[1])
 
 
 def test_the_csv_is_in_the_jena_format_and_parses_back() -> None:
