@@ -365,3 +365,23 @@ def test_other_ways_of_writing_the_data_functions(tmp_path: Path, function: str,
     else:
         assert not any(v.passed for v in verdicts)
         assert {v.mistake.id if v.mistake else None for v in verdicts} == {verdict}
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_a_model_without_a_recurrent_layer_is_named_even_when_its_run_is_refused(refused: bool) -> None:
+    """Chollet's Conv1D forecaster holds layers the grader does not rebuild: its model test still names the
+    mistake (found by an implementation written apart from the project: the refusal hid it)."""
+    from graders.shared.judging import keras_model as km
+
+    layers = [{"class_name": name, "config": {"units": 1} if name == "Dense" else {}}
+              for name in ("InputLayer", "Conv1D", "GlobalAveragePooling1D", "Dense")]
+    config = {"class_name": "Sequential", "config": {"layers": layers}}
+    got: dict[str, object] = {"pair": True, "model": True, "config": config, "fits": []}
+    if refused:
+        got["refused"] = km.RefusedModel("build_timed_out", seconds="60", memory=4096).to_data()
+    cases = [c for c in EX11.public_cases() if c.function == "train_forecaster"]
+    expected = EX11.expected_values(cases)
+    verdicts = {c.name: EX11.judge(c, got, expected[c.name]) for c in cases}
+    assert not any(v.passed for v in verdicts.values())
+    model = verdicts[MODEL].mistake
+    assert model is not None and model.id == "no_recurrent_layer"

@@ -191,10 +191,16 @@ def _refused(data: Any) -> Message:
 
 
 def _judge_train(case: Case, got: Any, expected: Mapping[str, Any]) -> Verdict:
+    aspect = getattr(case, "aspect", "")
+    if aspect == "model" and isinstance(got, Mapping) and got.get("model") is True:
+        # A model without a recurrent layer is named so whatever else stops its run: one of layers the
+        # grader does not rebuild (Chollet's Conv1D forecaster), or no training.
+        kinds = [str(layer.get("class_name")) for layer in _layers(got.get("config"))]
+        if kinds and not any(kind in RECURRENT for kind in kinds):
+            return _named(_message("model.no_recurrent", layers=str(kinds)[:200]), "no_recurrent_layer")
     problem = _training_problem(case, got, expected)
     if problem is not None:
         return problem
-    aspect = getattr(case, "aspect", "")
     if aspect == "model":
         return _judge_model(got)
     if aspect == "compile":
