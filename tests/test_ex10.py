@@ -560,3 +560,176 @@ def test_each_common_mistake_is_caught_and_named(graded_once: Callable[[str, str
             assert any(t.mistake == key and named in text(t, lang) for t in failed), \
                 [text(t, lang) for t in failed]
         assert all(t.mistake in (key, None) for t in failed), [t.mistake for t in failed]
+
+
+# ---- implementations written apart from the solution ------------------------------------------------
+# Written without looking at solutions/ or the mistake files: other styles the contract allows (loops over
+# lists, float32 throughout, deepmind/dnc's 1e-6 floor on usage, a product taken in log space) get full
+# marks; wrong ones outside the catalogue fail their function's tests (and only theirs), naming no mistake.
+
+LOOPS = '''
+import numpy as np
+
+
+def usage(prev_usage, prev_write_weights, free_gates, prev_read_weights):
+    u, w = np.asarray(prev_usage).tolist(), np.asarray(prev_write_weights).tolist()
+    f, wr = np.asarray(free_gates).tolist(), np.asarray(prev_read_weights).tolist()
+    out = []
+    for b in range(len(u)):
+        row = []
+        for n in range(len(u[b])):
+            psi = 1.0
+            for r in range(len(f[b])):
+                psi *= 1.0 - f[b][r] * wr[b][r][n]
+            row.append((u[b][n] + w[b][n] - u[b][n] * w[b][n]) * psi)
+        out.append(row)
+    return out
+
+
+def allocation(usage):
+    out = []
+    for row in np.asarray(usage).tolist():
+        a, prod = [0.0] * len(row), 1.0
+        for j in sorted(range(len(row)), key=lambda i: (row[i], i)):
+            a[j] = (1.0 - row[j]) * prod
+            prod *= row[j]
+        out.append(a)
+    return out
+
+
+def write_weighting(allocation, content, allocation_gate, write_gate):
+    a, c = np.asarray(allocation).tolist(), np.asarray(content).tolist()
+    ga, gw = np.asarray(allocation_gate).tolist(), np.asarray(write_gate).tolist()
+    return [[gw[b] * (ga[b] * a[b][n] + (1.0 - ga[b]) * c[b][n]) for n in range(len(a[b]))]
+            for b in range(len(a))]
+
+
+def precedence(prev_precedence, write_weights):
+    p, w = np.asarray(prev_precedence).tolist(), np.asarray(write_weights).tolist()
+    return [[(1.0 - sum(w[b])) * p[b][n] + w[b][n] for n in range(len(w[b]))] for b in range(len(w))]
+
+
+def link_matrix(prev_link, prev_precedence, write_weights):
+    L, p = np.asarray(prev_link).tolist(), np.asarray(prev_precedence).tolist()
+    w = np.asarray(write_weights).tolist()
+    return [[[0.0 if i == j else (1.0 - w[b][i] - w[b][j]) * L[b][i][j] + w[b][i] * p[b][j]
+              for j in range(len(w[b]))] for i in range(len(w[b]))] for b in range(len(w))]
+
+
+def directional_weights(link, prev_read_weights):
+    L, wr = np.asarray(link).tolist(), np.asarray(prev_read_weights).tolist()
+    n = range(len(L[0]))
+    forward = [[[sum(L[b][i][j] * h[j] for j in n) for i in n] for h in wr[b]] for b in range(len(L))]
+    backward = [[[sum(L[b][j][i] * h[j] for j in n) for i in n] for h in wr[b]] for b in range(len(L))]
+    return forward, backward
+
+
+def read_weighting(backward, content, forward, read_modes):
+    bw, c = np.asarray(backward).tolist(), np.asarray(content).tolist()
+    fw, pi = np.asarray(forward).tolist(), np.asarray(read_modes).tolist()
+    return [[[pi[b][r][0] * bw[b][r][n] + pi[b][r][1] * c[b][r][n] + pi[b][r][2] * fw[b][r][n]
+              for n in range(len(c[b][r]))] for r in range(len(c[b]))] for b in range(len(c))]
+'''
+# the solution with one function replaced by another way of writing it (the later def wins)
+OTHER_WAYS = {
+    "float32, deepmind's 1e-6 floor, the inverse permutation": '''
+def allocation(usage):
+    u = 1e-6 + (1 - 1e-6) * np.asarray(usage, np.float32)
+    idx = np.argsort(u, axis=1, kind="mergesort")
+    su = np.take_along_axis(u, idx, 1)
+    before = np.cumprod(np.concatenate([np.ones((u.shape[0], 1), np.float32), su[:, :-1]], 1), 1)
+    return np.take_along_axis((1 - su) * before, np.argsort(idx, axis=1), 1)
+
+
+def link_matrix(prev_link, prev_precedence, write_weights):
+    w, p = np.asarray(write_weights, np.float32), np.asarray(prev_precedence, np.float32)
+    new = np.einsum("bi,bj->bij", w, p)
+    scale = 1 - w[:, :, None] - w[:, None, :]
+    return (scale * np.asarray(prev_link, np.float32) + new) * (1 - np.eye(w.shape[1], dtype=np.float32))
+
+
+def directional_weights(link, prev_read_weights):
+    L, wr = np.asarray(link, np.float32), np.asarray(prev_read_weights, np.float32)
+    return wr @ np.transpose(L, (0, 2, 1)), wr @ L
+''',
+    "a product in log space, a lexsort": '''
+def allocation(usage):
+    u = np.asarray(usage, np.float64)
+    out = np.zeros_like(u)
+    for b in range(u.shape[0]):
+        order = np.lexsort((np.arange(u.shape[1]), u[b]))
+        with np.errstate(divide="ignore"):
+            logs = np.log(u[b][order])
+        out[b, order] = (1 - u[b][order]) * np.exp(np.concatenate([[0.0], np.cumsum(logs)[:-1]]))
+    return out
+
+
+def read_weighting(backward, content, forward, read_modes):
+    stacked = np.stack([backward, content, forward], -1)
+    return np.einsum("brnk,brk->brn", stacked, np.asarray(read_modes))
+''',
+}
+# function -> a wrong way of writing it that is none of the named mistakes
+WRONG_WAYS = {
+    "allocation": ('''
+def allocation(usage):
+    u = np.asarray(usage, np.float64)
+    idx = np.argsort(-u, axis=1, kind="stable")[:, ::-1]  # ascending, but ties: the higher index first
+    su = np.take_along_axis(u, idx, 1)
+    before = np.concatenate([np.ones_like(su[:, :1]), np.cumprod(su, 1)[:, :-1]], 1)
+    out = np.empty_like(u)
+    np.put_along_axis(out, idx, (1 - su) * before, 1)
+    return out
+''', '''
+def allocation(usage):
+    u = np.sort(np.asarray(usage, np.float64), axis=1)  # left in the sorted order
+    return (1 - u) * np.concatenate([np.ones_like(u[:, :1]), np.cumprod(u, 1)[:, :-1]], 1)
+'''),
+    "usage": ('''
+def usage(prev_usage, prev_write_weights, free_gates, prev_read_weights):
+    psi = np.prod(1 - np.asarray(free_gates)[:, :, None] * np.asarray(prev_read_weights), axis=1)
+    return (np.asarray(prev_usage) + np.asarray(prev_write_weights)) * psi  # no - u w
+''',),
+    "link_matrix": ('''
+def link_matrix(prev_link, prev_precedence, write_weights):
+    w, p = np.asarray(write_weights), np.asarray(prev_precedence)
+    link = (1 - w[:, :, None]) * (1 - w[:, None, :]) * prev_link + w[:, :, None] * p[:, None, :]
+    return link * (1 - np.eye(w.shape[1]))  # (1 - w_i)(1 - w_j) for 1 - w_i - w_j
+''',),
+    "write_weighting": ('''
+def write_weighting(allocation, content, allocation_gate, write_gate):
+    ga, gw = np.asarray(allocation_gate)[:, None], np.asarray(write_gate)[:, None]
+    return gw * ((1 - ga) * allocation + ga * content)  # the allocation gate on the wrong side
+''',),
+    "read_weighting": ('''
+def read_weighting(backward, content, forward, read_modes):
+    pi = np.exp(read_modes)
+    pi = pi / pi.sum(-1, keepdims=True)  # a softmax again over modes already summing to 1
+    return pi[..., 0:1] * backward + pi[..., 1:2] * content + pi[..., 2:3] * forward
+''',),
+}
+
+
+@pytest.mark.parametrize("source", ["loops", *OTHER_WAYS])
+def test_other_correct_ways_get_full_marks(graded_once: Callable[[str, str], ExerciseResult],
+                                           source: str) -> None:
+    result = graded_once("ex10", LOOPS if source == "loops" else SOLUTION + OTHER_WAYS[source])
+    assert result.passed and result.score == result.max_score, [text(t) for t in result.tests if not t.passed]
+
+
+def test_the_loops_pass_the_hidden_cases_against_live_keras(tmp_path: Any, keras: ModuleType) -> None:
+    (tmp_path / FILE).write_text(LOOPS, encoding="utf-8")
+    cases = EX10.hidden_cases(np.random.default_rng(3))
+    result = grade_exercise(EX10, tmp_path, cases, EX10.expected_values(cases))
+    assert result.passed, [text(t) for t in result.tests if not t.passed]
+
+
+@pytest.mark.parametrize("function, k", [(f, k) for f, ways in WRONG_WAYS.items() for k in range(len(ways))])
+def test_wrong_ways_outside_the_catalogue_fail_their_function_only(
+        graded_once: Callable[[str, str], ExerciseResult], function: str, k: int) -> None:
+    for name, results in by_function(graded_once("ex10", SOLUTION + WRONG_WAYS[function][k])).items():
+        if name != function:
+            assert all(t.passed for t in results), name
+        else:
+            assert any(not t.passed for t in results), f"{function}: a wrong way passed every test"
+            assert all(t.mistake is None for t in results), [t.mistake for t in results]
