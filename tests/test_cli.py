@@ -200,7 +200,8 @@ def test_a_linked_file_is_refused(tmp_path: Path) -> None:
 def test_student_code_never_runs_in_the_cli_process(tmp_path: Path) -> None:
     source = "import builtins, sys\nbuiltins.COURSEKIT_WAS_HERE = True\nsys.exit(0)\n"
     result = invoke("check", "ex1", str(folder_with(tmp_path, source)))
-    assert result.exit_code == 1 and "sys.exit(0)" in result.stdout
+    # importing the file failed: check's one error (issue 24), naming the line
+    assert result.exit_code == 2 and "sys.exit(0)" in result.stderr, result.stdout
     assert not hasattr(builtins, "COURSEKIT_WAS_HERE")
     assert "ex1_rnn_forward" not in sys.modules
 
@@ -373,11 +374,38 @@ def test_verbose_summary_tables_fit_80_columns_whole_for_the_failed_tests_only(t
     assert panels and not any("✓" in row for row in panels), panels
 
 
+LOAD_FAILURES = {  # a file that cannot be loaded at all, what names its place, what the error says
+    "syntax": ("def rnn_cell_forward(x_t, s_prev, U, W, b)\n    return x_t\n",
+               "def rnn_cell_forward(x_t, s_prev, U, W, b)", {"en": "does not compile", "zh": "无法编译"}),
+    "missing package": ("import numpy as np\nimport pandas_not_installed_here\n",
+                        "import pandas_not_installed_here", {"en": "importing", "zh": "导入"}),
+    "top-level error": ("import numpy as np\nSCALE = np.sqrt(undefined_name)\n",
+                        "SCALE = np.sqrt(undefined_name)", {"en": "importing", "zh": "导入"}),
+}
+
+
+@pytest.mark.parametrize("kind", LOAD_FAILURES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_syntax_error_is_said_once_above_the_table(tmp_path: Path, lang: str) -> None:
-    """Issue 24: a file that does not compile is one line above the table, not one per test."""
-    (tmp_path / FILE).write_text("def rnn_cell_forward(x_t, s_prev, U, W, b)\n    return x_t\n",
-                                 encoding="utf-8")
+def test_a_file_that_cannot_be_loaded_is_one_error_with_exit_code_2(tmp_path: Path, lang: str,
+                                                                      kind: str) -> None:
+    """Issue 24: a syntax error or a failed import is one error naming the file and the line (exit code 2),
+    not a table of tests that all failed for it; --json says it as {"error": ...}."""
+    source, code, says = LOAD_FAILURES[kind]
+    (tmp_path / FILE).write_text(source, encoding="utf-8")
     result = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
-    said = " ".join(result.stdout.split())
-    assert result.exit_code == 1 and said.count("def rnn_cell_forward(x_t, s_prev, U, W, b)") == 1, said
+    said = " ".join(result.stderr.split())
+    line = source.splitlines().index(code) + 1
+    where = f"{FILE} 第 {line} 行" if lang == "zh" else f"{FILE}, line {line}"
+    assert result.exit_code == 2 and result.stdout == "", result.stdout
+    assert said.startswith("错误：" if lang == "zh" else "error:") and says[lang] in said, said
+    assert said.count(code) == 1 and where in said, said
+    as_json = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", lang, "--json"])
+    assert as_json.exit_code == 2 and code in json.loads(as_json.stdout)["error"]
+
+
+def test_a_file_that_fails_a_test_at_run_time_still_gets_its_table(tmp_path: Path) -> None:
+    """Only a file that cannot be loaded is exit code 2: one whose function raises is a failed test."""
+    (tmp_path / FILE).write_text("def rnn_cell_forward(x_t, s_prev, U, W, b):\n    return undefined_name\n",
+                                 encoding="utf-8")
+    result = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", "en"], env={"COLUMNS": "80"})
+    assert result.exit_code == 1 and "ex1: 0/13 points" in result.stdout, result.stdout

@@ -374,10 +374,11 @@ def test_keras_bidirectional_lstm_concat(solution: ModuleType) -> None:
 
 
 def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_path: Path) -> None:
-    """Issue 24: not "No module named 'ex1_rnn_forward'" on every test: one line, above the table."""
-    from rich.console import Console
+    """Issue 24: not "No module named 'ex1_rnn_forward'" on every test: check's one error (exit code 2)."""
+    from typer.testing import CliRunner
 
-    from coursekit.render.terminal import show_check
+    from coursekit.check import load_failure
+    from coursekit.cli import app
 
     root = Path(__file__).resolve().parents[1] / "solutions"
     shutil.copy(root / "ex5_bidirectional.py", tmp_path / "ex5_bidirectional.py")
@@ -388,10 +389,11 @@ def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_pat
                                                        encoding="utf-8")
     result = check("ex5", tmp_path)
     assert result.score == 0 and [n.key for n in result.notes] == ["failure.neighbour_missing"]
+    assert load_failure(result) == result.notes[0]
     for lang, says in (("en", "put your ex1_rnn_forward.py (exercise ex1) in the same folder"),
                        ("zh", "请把你的 ex1_rnn_forward.py（练习 ex1）放到")):
-        console = Console(width=80, record=True, color_system=None)
-        show_check(console, result, lang)
-        shown = console.export_text()
+        run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
+        shown = run.stderr
+        assert run.exit_code == 2 and run.stdout == "", run.stdout
         assert shown.count("ex1_rnn_forward.py") == 2 and says in " ".join(shown.split()), shown
         assert "No module named" not in shown

@@ -41,6 +41,7 @@ from test_ex5 import REUSING
 from test_ex6 import MISTAKES as EX6_MISTAKES
 from test_ex6 import PADDED_LIST
 from test_ex7 import MISTAKES as EX7_MISTAKES
+from test_ex7 import WRONG_D as EX7_WRONG_D
 from test_ex8 import DS0_ZEROS
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
@@ -363,9 +364,7 @@ def keras_sources(exercise_id: str) -> dict[str, str]:
     """The solution, the stub and every file of the test suite's named mistakes of a Keras exercise."""
     filename = get_exercise(exercise_id).filename
     wrong = {"ex3": {name: source for name, (source, _) in EX3_MISTAKES.items()},
-             # test_ex7.WRONG_D (validation_data, one figure twice) is left out: the handout's check fails its
-             # load_imdb where coursekit's passes it, a disagreement still open (issue 24)
-             "ex7": EX7_MISTAKES,
+             "ex7": {**EX7_MISTAKES, "validation_data, one figure twice (issue 24)": EX7_WRONG_D},
              "ex11": EX11_MISTAKES}.get(exercise_id, {})
     return {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
             "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
@@ -528,13 +527,39 @@ def test_release_refuses_a_bad_option_with_exit_code_2(tmp_path: Path, args: lis
 
 
 def test_checking_a_notebook_without_nbformat_says_how_to_add_it(venv: Path, handout: Path) -> None:
-    run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1", "exercises/ex1_rnn_forward.ipynb",
-                          "--json"], capture_output=True, text=True, timeout=60, cwd=handout)
-    assert run.returncode == 1, run.stderr
-    tests = json.loads(run.stdout)["tests"]
+    """Issue 24: one error (exit code 2) naming the command, not the same failure on every test."""
     command = re.escape(str(venv / "bin" / "python")) + r"[0-9.]* -m pip install " + \
         re.escape('"nbformat>=5.7"')
-    assert tests and all(re.search(command, t["output"]) for t in tests)
+    run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1", "exercises/ex1_rnn_forward.ipynb",
+                          "--json"], capture_output=True, text=True, timeout=60, cwd=handout)
+    assert run.returncode == 2, run.stderr
+    assert re.search(command, json.loads(run.stdout)["error"]), run.stdout
+    for lang, error in (("en", "error:"), ("zh", "错误：")):
+        run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1",
+                              "exercises/ex1_rnn_forward.ipynb", "--lang", lang],
+                             capture_output=True, text=True, timeout=60, cwd=handout,
+                             env={**os.environ, "COLUMNS": "80"})
+        assert run.returncode == 2 and run.stdout == "", run.stdout
+        said = "".join(run.stderr.split())
+        assert said.startswith(error) and len(re.findall(command.replace(" ", ""), said)) == 1, run.stderr
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_handouts_check_of_a_file_that_cannot_be_loaded_is_one_error(venv: Path, tmp_path: Path,
+                                                                         lang: str) -> None:
+    """Issue 24, the handout's check as coursekit's: a syntax error or a failed import is one error naming
+    the file and line, exit code 2."""
+    for source, code in (("import numpy as np\ndef rnn_forward(x, s0=None\n", "def rnn_forward(x, s0=None"),
+                         ("import numpy as np\nimport pandas_not_here\n", "import pandas_not_here")):
+        (tmp_path / "ex1_rnn_forward.py").write_text(source, encoding="utf-8")
+        run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1", "--lang", lang],
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                             env={**os.environ, "COLUMNS": "80"})
+        assert run.returncode == 2 and run.stdout == "", run.stdout
+        where = "ex1_rnn_forward.py 第 2 行" if lang == "zh" else "ex1_rnn_forward.py, line 2"
+        said = " ".join(run.stderr.split())
+        assert said.startswith("错误：" if lang == "zh" else "error:") and where in said, said
+        assert said.count(code) == 1, said
 
 
 # ---- the notebooks in both languages -----------------------------------------------------------------
