@@ -243,8 +243,12 @@ def test_verbose_cuts_neither_numbers_nor_the_hints_formula_in_a_narrow_terminal
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert any("s_t = tanh(x_t @ U + s_prev @ W + b)" in line for line in lines), "the formula on one line"
+    # within the width, rows of numbers wrapped between numbers (the next test compares them number by number)
+    from rich.cells import cell_len
+
+    assert all(cell_len(line) <= 60 for line in lines), max(lines, key=cell_len)
     arrays = [line for line in lines if "np.array(" in line or line.lstrip("│ ").startswith("[")]
-    assert arrays and all(re.search(r"[,)\]…]\s*│\s*$", line) for line in arrays), "whole rows of numbers"
+    assert arrays and all(re.search(r"[\d,)\]…]\s*│\s*$", line) for line in arrays), "whole numbers"
     assert any("dtype=np.float32)" in line for line in lines)
 
 
@@ -350,6 +354,55 @@ def test_verbose_reproduce_snippet_really_reproduces_the_call(tmp_path: Path, ex
             for k in (want if isinstance(want, dict) else ["result"]):
                 np.testing.assert_allclose(got[k], want[k] if isinstance(want, dict) else want,
                                            rtol=1e-5, atol=1e-6, err_msg=case.name)
+
+
+@pytest.mark.parametrize("width", [80, 60])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_verbose_panels_fit_the_terminal_and_the_snippet_shown_reproduces_the_call(tmp_path: Path, lang: str,
+                                                                                    width: int) -> None:
+    """Issue 24: in 80 (and 60) columns no line of --verbose runs past the width, every number of the
+    expected and received arrays is shown whole (wrapped between numbers), and the code of the panel, as
+    the terminal shows it, run beside the solution gives Keras's answer."""
+    import numpy as np
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from coursekit import refcache
+    from coursekit.check import check
+    from coursekit.render.terminal import show_check
+    from coursekit.render.text import key
+
+    exercise = get_exercise("ex1")
+    wrong = folder_with(tmp_path, NO_BIAS)
+    result = check("ex1", wrong)
+    cases = {c.name: c for c in exercise.public_cases()}
+    console = Console(record=True, width=width, color_system=None)
+    show_check(console, result, lang, verbose=True, cases=list(cases.values()), module=exercise.module,
+               parameters={"rnn_cell_forward": ("x_t", "s_prev", "U", "W", "b"),
+                           "rnn_forward": ("x", "U", "W", "b"), "rnn_output": ("s", "V", "c")})
+    shown = console.export_text().splitlines()
+    assert all(cell_len(line) <= width for line in shown), max(shown, key=cell_len)
+    starts = [i for i, line in enumerate(shown) if line.startswith("╭")]
+    failed = [t for t in result.tests if not t.passed]
+    assert len(starts) == len(failed) > 0
+    solution = tmp_path / "solution"
+    solution.mkdir()
+    shutil.copy(SOLUTIONS / FILE, solution / FILE)
+    labels = {k: key(f"detail.{k}", lang) for k in ("inputs", "expected", "got")}
+    labels["first_difference"] = "第一处不同" if lang == "zh" else "first difference"
+    for start, t in zip(starts, failed, strict=True):
+        end = next(i for i in range(start, len(shown)) if shown[i].startswith("╰"))
+        body = [line[2:-2].rstrip() for line in shown[start + 1:end]]
+        at = {k: next(i for i, line in enumerate(body) if line.startswith(label))
+              for k, label in labels.items()}
+        assert t.detail is not None
+        assert " ".join(body[at["expected"] + 1:at["got"]]).split() == t.detail.expected.split()
+        assert " ".join(body[at["got"] + 1:at["first_difference"]]).split() == t.detail.got.split()
+        script = "\n".join(body[at["inputs"] + 1:at["expected"]]) + "\nnp.save('out.npy', result)\n"
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=solution, timeout=60)
+        assert run.returncode == 0, script + run.stderr.decode()
+        want = refcache.load(exercise, [cases[t.name]])[t.name]
+        np.testing.assert_allclose(np.load(solution / "out.npy"), want, rtol=1e-5, atol=1e-6, err_msg=t.name)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
