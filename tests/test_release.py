@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS, text
 from test_ex1 import MISTAKES as EX1_MISTAKES
+from test_ex1 import VARIANTS as EX1_VARIANTS
 from test_ex2 import DENSE_FLATTENS
 from test_ex2 import MISTAKES as EX2_MISTAKES
 from test_ex3 import MISTAKES as EX3_MISTAKES
@@ -57,6 +58,7 @@ from coursekit.results import ExerciseResult
 HANDED_OUT = [i for i in exercise_ids() if handed_out(i)]
 MISTAKES: dict[str, dict[str, str]] = {
     "ex1": {name: source for name, (source, _) in EX1_MISTAKES.items()},
+    "ex1 variants": {variant: source for variant, (_, source, _) in EX1_VARIANTS.items()},
     "ex2": {**EX2_MISTAKES, "a Dense that drops the time axis (issue 24)": DENSE_FLATTENS},
     "ex4": {**EX4_MISTAKES, "bias=None not handled": ex4_wrong(  # named from the exception: explain_error
         ("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
@@ -312,7 +314,9 @@ def submissions(tmp_path: Path) -> list[dict[str, str]]:
         filename = get_exercise(exercise_id).filename
         sources = {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
                    "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
-                   **{f"mistake {i}": s for i, s in enumerate(MISTAKES.get(exercise_id, {}).values())}}
+                   **{f"mistake {i}": s for i, s in enumerate(MISTAKES.get(exercise_id, {}).values())},
+                   **{f"variant {i}": s
+                      for i, s in enumerate(MISTAKES.get(f"{exercise_id} variants", {}).values())}}
         for label, source in sources.items():
             folder = tmp_path / exercise_id / label.replace(" ", "_")
             folder.mkdir(parents=True)
