@@ -41,6 +41,7 @@ from test_ex5 import MISTAKES as EX5_MISTAKES
 from test_ex5 import REUSING
 from test_ex6 import MISTAKES as EX6_MISTAKES
 from test_ex6 import PADDED_LIST
+from test_ex6 import PADDING_VARIANTS as EX6_PADDING_VARIANTS
 from test_ex7 import MISTAKES as EX7_MISTAKES
 from test_ex7 import WRONG_D as EX7_WRONG_D
 from test_ex8 import DS0_ZEROS
@@ -67,6 +68,7 @@ MISTAKES: dict[str, dict[str, str]] = {
     "ex5": dict(EX5_MISTAKES),
     "ex6": {**{name: source for name, (source, _) in EX6_MISTAKES.items()},
             "a padded list (issue 24)": PADDED_LIST},
+    "ex6 variants": dict(EX6_PADDING_VARIANTS),
     "ex8": {**{name: source for name, (source, _) in EX8_MISTAKES.items()},
             "only ds0 wrong (issue 24)": DS0_ZEROS},
     "ex9": {name: source for name, (source, _) in EX9_MISTAKES.items()},
