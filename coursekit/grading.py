@@ -213,8 +213,10 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
         hidden_run = any(c.hidden for c in pending)  # the process held hidden inputs
         if report.import_error is not None:
             own_syntax = _own_syntax_error(workspace, exercise, notebooks) if hidden_run else None
-            failed = _import_failure(exercise, report.import_error) if not hidden_run else \
-                _import_failure(exercise, own_syntax) if own_syntax is not None else \
+            graded = notebook_name(exercise.filename) if any(
+                nb.module_file == exercise.filename for nb in notebooks) else exercise.filename
+            failed = _import_failure(exercise, report.import_error, graded) if not hidden_run else \
+                _import_failure(exercise, own_syntax, graded) if own_syntax is not None else \
                 _hidden_failure(msg("hidden.import_failed", file=exercise.filename), Failure.IMPORT_ERROR,
                                 report.import_error, limits, own)
             outcomes.update({c.name: ("failed", failed) for c in pending})
@@ -345,16 +347,15 @@ def _own_syntax_error(workspace: Path, exercise: Exercise,
     return None
 
 
-def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
+def _import_failure(exercise: Exercise, error: StudentError, file: str) -> Failed:
+    """The failure of a student's file that could not be imported; ``file``: the .py or the notebook."""
     if error.type_name in ("SyntaxError", "IndentationError", "TabError"):
-        return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=exercise.filename,
-                                                error=error_message(error)))
+        return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=file, error=error_message(error)))
     missing = _missing_neighbour(exercise, error)
     if missing is not None:  # ex5 without the ex1 / ex4 file it imports: one clear line (issue 24)
-        return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=exercise.filename,
+        return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=file,
                                                 missing=missing.filename, exercise=missing.id))
-    return Failed(Failure.IMPORT_ERROR, msg("failure.import", file=exercise.filename,
-                                            error=error_message(error)))
+    return Failed(Failure.IMPORT_ERROR, msg("failure.import", file=file, error=error_message(error)))
 
 
 def _missing_neighbour(exercise: Exercise, error: StudentError) -> Exercise | None:

@@ -149,8 +149,9 @@ def test_a_syntax_error_names_the_cell(tmp_path: Path) -> None:
     write_notebook(tmp_path / NOTEBOOK, [("markdown", "hi"), ("code", "import numpy as np"),
                                          ("code", "def rnn_output(s, V, c)\n    return s")])
     result = check("ex1", tmp_path)
-    assert all(f"{NOTEBOOK}, cell 3, line 1" in said(t) and "does not compile" in said(t)
+    assert all(f"{NOTEBOOK}, cell 3, line 1" in said(t) and f"{NOTEBOOK} does not compile" in said(t)
                for t in result.tests), said(result.tests[0])
+    assert FILE not in said(result.tests[0])  # the notebook is the student's file, not a .py
 
 
 def test_a_forbidden_import_in_a_notebook_names_the_cell(tmp_path: Path) -> None:
