@@ -349,8 +349,9 @@ def _own_syntax_error(workspace: Path, exercise: Exercise,
 
 def _import_failure(exercise: Exercise, error: StudentError, file: str) -> Failed:
     """The failure of a student's file that could not be imported; ``file``: the .py or the notebook."""
-    if error.type_name in ("SyntaxError", "IndentationError", "TabError"):
-        return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=file, error=error_message(error)))
+    if error.type_name in ("SyntaxError", "IndentationError", "TabError"):  # in the file it names
+        broken = error.where[-1].file if error.where and error.where[-1].file else file
+        return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=broken, error=error_message(error)))
     missing = _missing_neighbour(exercise, error)
     if missing is not None:  # ex5 without the ex1 / ex4 file it imports: one clear line (issue 24)
         return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=file,

@@ -397,3 +397,23 @@ def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_pat
         assert run.exit_code == 2 and run.stdout == "", run.stdout
         assert shown.count("ex1_rnn_forward.py") == 2 and says in " ".join(shown.split()), shown
         assert "No module named" not in shown
+
+
+def test_a_syntax_error_in_its_ex1_is_said_of_the_ex1_file(tmp_path: Path) -> None:
+    """The file that does not compile is named, not ex5's file that imports it: one error, exit code 2."""
+    from typer.testing import CliRunner
+
+    from coursekit.cli import app
+
+    root = Path(__file__).resolve().parents[1] / "solutions"
+    source = (root / "ex5_bidirectional.py").read_text(encoding="utf-8")
+    (tmp_path / "ex5_bidirectional.py").write_text("from ex1_rnn_forward import rnn_forward\n" + source,
+                                                   encoding="utf-8")
+    shutil.copy(root / "ex4_lstm_gru.py", tmp_path / "ex4_lstm_gru.py")
+    (tmp_path / "ex1_rnn_forward.py").write_text("import numpy as np\ndef rnn_forward(x, U, W, b\n",
+                                                 encoding="utf-8")
+    for lang, says in (("en", "ex1_rnn_forward.py does not compile"),
+                       ("zh", "ex1_rnn_forward.py 有语法错误")):
+        run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
+        assert run.exit_code == 2 and says in " ".join(run.stderr.split()), run.stderr
+        assert "ex5_bidirectional.py" not in run.stderr, run.stderr
