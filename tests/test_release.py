@@ -550,6 +550,22 @@ def test_checking_a_notebook_without_nbformat_says_how_to_add_it(venv: Path, han
         assert said.startswith(error) and len(re.findall(command.replace(" ", ""), said)) == 1, run.stderr
 
 
+def test_the_handouts_check_speaks_chinese_as_people_ask_for_it(venv: Path, handout: Path) -> None:
+    """Issue 24, in the handout: --lang zh_CN / zh-CN / zh_TW give Chinese feedback, and --help is Chinese
+    where COURSEKIT_LANG or the locale says Chinese."""
+    coursekit = str(venv / "bin" / "coursekit")
+    for written in ("zh_CN", "zh-CN", "zh_TW"):
+        run = subprocess.run([coursekit, "check", "ex1", "--lang", written], capture_output=True, text=True,
+                             timeout=120, cwd=handout / "exercises", env={**os.environ, "COLUMNS": "100"})
+        assert run.returncode == 1 and "ex1：0/13 分" in run.stdout, run.stdout + run.stderr
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("COURSEKIT_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    for env in ({"COURSEKIT_LANG": "zh"}, {"LC_ALL": "zh_CN.UTF-8", "LANG": "zh_CN.UTF-8"}):
+        shown = subprocess.run([coursekit, "check", "--help"], capture_output=True, text=True, timeout=60,
+                               env={**base, "COLUMNS": "100", **env}).stdout
+        assert "用一个练习的公开测试检查你的文件" in shown, shown
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_handouts_check_of_a_file_that_cannot_be_loaded_is_one_error(venv: Path, tmp_path: Path,
                                                                          lang: str) -> None:
