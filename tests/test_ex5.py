@@ -417,3 +417,20 @@ def test_a_syntax_error_in_its_ex1_is_said_of_the_ex1_file(tmp_path: Path) -> No
         run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
         assert run.exit_code == 2 and says in " ".join(run.stderr.split()), run.stderr
         assert "ex5_bidirectional.py" not in run.stderr, run.stderr
+
+
+def test_without_both_its_ex1_and_ex4_one_error_names_both(tmp_path: Path) -> None:
+    """Issue 24: "put your ex1_rnn_forward.py and ex4_lstm_gru.py in the same folder", at once, not one
+    file a run."""
+    from typer.testing import CliRunner
+
+    from coursekit.cli import app
+
+    source = (Path(__file__).resolve().parents[1] / "solutions" / "ex5_bidirectional.py").read_text("utf-8")
+    (tmp_path / "ex5_bidirectional.py").write_text(
+        "from ex1_rnn_forward import rnn_forward\nimport ex4_lstm_gru as ex4\n" + source, encoding="utf-8")
+    for lang, says in (("en", "put your ex1_rnn_forward.py, ex4_lstm_gru.py (exercises ex1, ex4) in"),
+                       ("zh", "请把你的 ex1_rnn_forward.py、ex4_lstm_gru.py（练习 ex1、ex4）放到")):
+        run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
+        assert run.exit_code == 2 and says in " ".join(run.stderr.split()), run.stderr
+        assert "No module named" not in run.stderr
