@@ -44,6 +44,7 @@ from test_ex6 import PADDED_LIST
 from test_ex6 import PADDING_VARIANTS as EX6_PADDING_VARIANTS
 from test_ex7 import MISTAKES as EX7_MISTAKES
 from test_ex7 import WRONG_D as EX7_WRONG_D
+from test_ex7 import WRONG_E as EX7_WRONG_E
 from test_ex8 import DS0_ZEROS
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
@@ -370,7 +371,8 @@ def keras_sources(exercise_id: str) -> dict[str, str]:
     """The solution, the stub and every file of the test suite's named mistakes of a Keras exercise."""
     filename = get_exercise(exercise_id).filename
     wrong = {"ex3": {name: source for name, (source, _) in EX3_MISTAKES.items()},
-             "ex7": {**EX7_MISTAKES, "validation_data, one figure twice (issue 24)": EX7_WRONG_D},
+             "ex7": {**EX7_MISTAKES, "validation_data, one figure twice (issue 24)": EX7_WRONG_D,
+                     "validation_data of the last rows, gcf twice (issue 24)": EX7_WRONG_E},
              "ex11": EX11_MISTAKES}.get(exercise_id, {})
     return {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
             "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
