@@ -12,7 +12,7 @@ from coursekit.i18n import error
 from coursekit.messages import Message, msg
 from coursekit.notebook import notebook_name
 from coursekit.registry import get_exercise
-from coursekit.results import ExerciseResult
+from coursekit.results import ExerciseResult, Failure
 from coursekit.sandbox import host
 from coursekit.uses import check_uses
 
@@ -64,6 +64,26 @@ def check(exercise_id: str, path: Path | None = None, cwd: Path | None = None) -
     result = grade_exercise(exercise, folder, cases, exercise.expected_values(cases), entry=entry)
     result = check_uses(exercise, folder, result, grade_exercise)
     return result if unapplied is None else replace(result, notes=(unapplied, *result.notes))
+
+
+# The failures of a file that could not be loaded at all: it does not compile, importing it raised (a
+# missing neighbour file or package), or its notebook cannot be read (nbformat missing).
+_NOT_LOADED = frozenset({Failure.SYNTAX_ERROR, Failure.IMPORT_ERROR, Failure.REFUSED})
+
+
+def load_failure(result: ExerciseResult) -> Message | None:
+    """Why no test of ``result`` could run, when the student's file could not be loaded; else None.
+
+    That is one reason for every test, already said once as a note: ``coursekit check`` says it as its one
+    error line (exit code 2) instead of a table of tests that all failed for it (issue 24).
+    """
+    if not result.tests or result.tests[0].message not in result.notes:
+        return None
+    first = result.tests[0]
+    if first.failure not in _NOT_LOADED:
+        return None
+    same = all(t.failure == first.failure and t.message == first.message for t in result.tests)
+    return first.message if same else None
 
 
 def limits_note(kind: host.RunnerKind) -> Message | None:

@@ -78,13 +78,14 @@ def close(expected: np.ndarray, got: np.ndarray, rtol: float = RTOL, atol: float
         np.all(np.isfinite(got)) and np.allclose(got, expected, rtol=rtol, atol=atol))
 
 
-def slice_text(a: np.ndarray, limit: int = 6, blocks: int = 2) -> str:
-    """A readable slice of an array: its first ``limit`` rows and columns, in its first ``blocks`` blocks."""
+def slice_text(a: np.ndarray, limit: int = 6, blocks: int = 2, width: int = 100) -> str:
+    """A readable slice of an array: its first ``limit`` rows and columns, in its first ``blocks`` blocks,
+    in lines of at most ``width`` characters."""
     view = a
     for axis in range(a.ndim):
         keep = limit if axis >= a.ndim - 2 else blocks
         view = view.take(range(min(keep, a.shape[axis])), axis=axis)
-    text = np.array2string(view, precision=5, suppress_small=True, max_line_width=100)
+    text = np.array2string(view, precision=5, suppress_small=True, max_line_width=width)
     return text + (" …" if view.size < a.size else "")
 
 

@@ -213,10 +213,16 @@ def _run_all(exercise: Exercise, workspace: Path, cases: Sequence[Case], limits:
         hidden_run = any(c.hidden for c in pending)  # the process held hidden inputs
         if report.import_error is not None:
             own_syntax = _own_syntax_error(workspace, exercise, notebooks) if hidden_run else None
-            failed = _import_failure(exercise, report.import_error) if not hidden_run else \
-                _import_failure(exercise, own_syntax) if own_syntax is not None else \
-                _hidden_failure(msg("hidden.import_failed", file=exercise.filename), Failure.IMPORT_ERROR,
-                                report.import_error, limits, own)
+            graded = notebook_name(exercise.filename) if any(
+                nb.module_file == exercise.filename for nb in notebooks) else exercise.filename
+            if not hidden_run:
+                failed = _import_failure(exercise, report.import_error, graded,
+                                         _absent_neighbours(exercise, workspace, notebooks))
+            elif own_syntax is not None:
+                failed = _import_failure(exercise, own_syntax, graded)
+            else:
+                failed = _hidden_failure(msg("hidden.import_failed", file=exercise.filename),
+                                         Failure.IMPORT_ERROR, report.import_error, limits, own)
             outcomes.update({c.name: ("failed", failed) for c in pending})
             if not hidden_run:  # one failure for the whole file: said once, above the table
                 notes.append(failed.message)
@@ -346,17 +352,45 @@ def _own_syntax_error(workspace: Path, exercise: Exercise,
     return None
 
 
-def _import_failure(exercise: Exercise, error: StudentError) -> Failed:
-    if error.type_name in ("SyntaxError", "IndentationError", "TabError"):
-        return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=exercise.filename,
-                                                error=error_message(error)))
+def _import_failure(exercise: Exercise, error: StudentError, file: str,
+                    absent: Sequence[Exercise] = ()) -> Failed:
+    """The failure of a student's file that could not be imported; ``file``: the .py or the notebook;
+    ``absent``: the exercises whose files the student's file imports and the folder lacks."""
+    if error.type_name in ("SyntaxError", "IndentationError", "TabError"):  # in the file it names
+        broken = error.where[-1].file if error.where and error.where[-1].file else file
+        return Failed(Failure.SYNTAX_ERROR, msg("failure.syntax", file=broken, error=error_message(error)))
     missing = _missing_neighbour(exercise, error)
     if missing is not None:  # without the file of an exercise it imports (``uses``): one clear line
+        others = [e for e in absent if e.id != missing.id]
+        if others:  # every file it lacks, said at once
+            every = (missing, *others)
+            return Failed(Failure.IMPORT_ERROR, msg(
+                "failure.neighbours_missing", file=file, missing=tuple(e.filename for e in every),
+                exercises=tuple(e.id for e in every)))
         # Translators: {file} (the student's file) imports {missing}, the file of the exercise {exercise}.
-        return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=exercise.filename,
+        return Failed(Failure.IMPORT_ERROR, msg("failure.neighbour_missing", file=file,
                                                 missing=missing.filename, exercise=missing.id))
-    return Failed(Failure.IMPORT_ERROR, msg("failure.import", file=exercise.filename,
-                                            error=error_message(error)))
+    return Failed(Failure.IMPORT_ERROR, msg("failure.import", file=file, error=error_message(error)))
+
+
+def _absent_neighbours(exercise: Exercise, workspace: Path,
+                       notebooks: Sequence[NotebookCode]) -> list[Exercise]:
+    """The exercises of ``exercise.uses`` that the student's file imports and whose file (``.py`` or
+    notebook) is not in ``workspace``, read from the file's code, never run."""
+    if not exercise.uses:
+        return []
+    from coursekit.imports import names_imported
+    from coursekit.registry import get_exercise
+
+    own = next((nb.source for nb in notebooks if nb.module_file == exercise.filename), None)
+    if own is None:
+        try:
+            own = (workspace / exercise.filename).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return []
+    return [used for used in map(get_exercise, exercise.uses)
+            if names_imported(own, used.module) and not (workspace / used.filename).exists()
+            and not (workspace / notebook_name(used.filename)).exists()]
 
 
 def _missing_neighbour(exercise: Exercise, error: StudentError) -> Exercise | None:

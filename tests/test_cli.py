@@ -200,7 +200,8 @@ def test_a_linked_file_is_refused(tmp_path: Path) -> None:
 def test_student_code_never_runs_in_the_cli_process(tmp_path: Path) -> None:
     source = "import builtins, sys\nbuiltins.COURSEKIT_WAS_HERE = True\nsys.exit(0)\n"
     result = invoke("check", "ex1", str(folder_with(tmp_path, source)))
-    assert result.exit_code == 1 and "sys.exit(0)" in result.stdout
+    # importing the file failed: check's one error (issue 24), naming the line
+    assert result.exit_code == 2 and "sys.exit(0)" in result.stderr, result.stdout
     assert not hasattr(builtins, "COURSEKIT_WAS_HERE")
     assert "ex1_rnn_forward" not in sys.modules
 
@@ -242,8 +243,12 @@ def test_verbose_cuts_neither_numbers_nor_the_hints_formula_in_a_narrow_terminal
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert any("s_t = tanh(x_t @ U + s_prev @ W + b)" in line for line in lines), "the formula on one line"
+    # within the width, rows of numbers wrapped between numbers (the next test compares them number by number)
+    from rich.cells import cell_len
+
+    assert all(cell_len(line) <= 60 for line in lines), max(lines, key=cell_len)
     arrays = [line for line in lines if "np.array(" in line or line.lstrip("│ ").startswith("[")]
-    assert arrays and all(re.search(r"[,)\]…]\s*│\s*$", line) for line in arrays), "whole rows of numbers"
+    assert arrays and all(re.search(r"[\d,)\]…]\s*│\s*$", line) for line in arrays), "whole numbers"
     assert any("dtype=np.float32)" in line for line in lines)
 
 
@@ -351,6 +356,55 @@ def test_verbose_reproduce_snippet_really_reproduces_the_call(tmp_path: Path, ex
                                            rtol=1e-5, atol=1e-6, err_msg=case.name)
 
 
+@pytest.mark.parametrize("width", [80, 60])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_verbose_panels_fit_the_terminal_and_the_snippet_shown_reproduces_the_call(tmp_path: Path, lang: str,
+                                                                                    width: int) -> None:
+    """Issue 24: in 80 (and 60) columns no line of --verbose runs past the width, every number of the
+    expected and received arrays is shown whole (wrapped between numbers), and the code of the panel, as
+    the terminal shows it, run beside the solution gives Keras's answer."""
+    import numpy as np
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    from coursekit import refcache
+    from coursekit.check import check
+    from coursekit.render.terminal import show_check
+    from coursekit.render.text import key
+
+    exercise = get_exercise("ex1")
+    wrong = folder_with(tmp_path, NO_BIAS)
+    result = check("ex1", wrong)
+    cases = {c.name: c for c in exercise.public_cases()}
+    console = Console(record=True, width=width, color_system=None)
+    show_check(console, result, lang, verbose=True, cases=list(cases.values()), module=exercise.module,
+               parameters={"rnn_cell_forward": ("x_t", "s_prev", "U", "W", "b"),
+                           "rnn_forward": ("x", "U", "W", "b"), "rnn_output": ("s", "V", "c")})
+    shown = console.export_text().splitlines()
+    assert all(cell_len(line) <= width for line in shown), max(shown, key=cell_len)
+    starts = [i for i, line in enumerate(shown) if line.startswith("╭")]
+    failed = [t for t in result.tests if not t.passed]
+    assert len(starts) == len(failed) > 0
+    solution = tmp_path / "solution"
+    solution.mkdir()
+    shutil.copy(SOLUTIONS / FILE, solution / FILE)
+    labels = {k: key(f"detail.{k}", lang) for k in ("inputs", "expected", "got")}
+    labels["first_difference"] = "第一处不同" if lang == "zh" else "first difference"
+    for start, t in zip(starts, failed, strict=True):
+        end = next(i for i in range(start, len(shown)) if shown[i].startswith("╰"))
+        body = [line[2:-2].rstrip() for line in shown[start + 1:end]]
+        at = {k: next(i for i, line in enumerate(body) if line.startswith(label))
+              for k, label in labels.items()}
+        assert t.detail is not None
+        assert " ".join(body[at["expected"] + 1:at["got"]]).split() == t.detail.expected.split()
+        assert " ".join(body[at["got"] + 1:at["first_difference"]]).split() == t.detail.got.split()
+        script = "\n".join(body[at["inputs"] + 1:at["expected"]]) + "\nnp.save('out.npy', result)\n"
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=solution, timeout=60)
+        assert run.returncode == 0, script + run.stderr.decode()
+        want = refcache.load(exercise, [cases[t.name]])[t.name]
+        np.testing.assert_allclose(np.load(solution / "out.npy"), want, rtol=1e-5, atol=1e-6, err_msg=t.name)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_verbose_summary_tables_fit_80_columns_whole_for_the_failed_tests_only(tmp_path: Path,
                                                                                 lang: str) -> None:
@@ -373,11 +427,38 @@ def test_verbose_summary_tables_fit_80_columns_whole_for_the_failed_tests_only(t
     assert panels and not any("✓" in row for row in panels), panels
 
 
+LOAD_FAILURES = {  # a file that cannot be loaded at all, what names its place, what the error says
+    "syntax": ("def rnn_cell_forward(x_t, s_prev, U, W, b)\n    return x_t\n",
+               "def rnn_cell_forward(x_t, s_prev, U, W, b)", {"en": "does not compile", "zh": "无法编译"}),
+    "missing package": ("import numpy as np\nimport pandas_not_installed_here\n",
+                        "import pandas_not_installed_here", {"en": "importing", "zh": "导入"}),
+    "top-level error": ("import numpy as np\nSCALE = np.sqrt(undefined_name)\n",
+                        "SCALE = np.sqrt(undefined_name)", {"en": "importing", "zh": "导入"}),
+}
+
+
+@pytest.mark.parametrize("kind", LOAD_FAILURES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_syntax_error_is_said_once_above_the_table(tmp_path: Path, lang: str) -> None:
-    """Issue 24: a file that does not compile is one line above the table, not one per test."""
-    (tmp_path / FILE).write_text("def rnn_cell_forward(x_t, s_prev, U, W, b)\n    return x_t\n",
-                                 encoding="utf-8")
+def test_a_file_that_cannot_be_loaded_is_one_error_with_exit_code_2(tmp_path: Path, lang: str,
+                                                                      kind: str) -> None:
+    """Issue 24: a syntax error or a failed import is one error naming the file and the line (exit code 2),
+    not a table of tests that all failed for it; --json says it as {"error": ...}."""
+    source, code, says = LOAD_FAILURES[kind]
+    (tmp_path / FILE).write_text(source, encoding="utf-8")
     result = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
-    said = " ".join(result.stdout.split())
-    assert result.exit_code == 1 and said.count("def rnn_cell_forward(x_t, s_prev, U, W, b)") == 1, said
+    said = " ".join(result.stderr.split())
+    line = source.splitlines().index(code) + 1
+    where = f"{FILE} 第 {line} 行" if lang == "zh" else f"{FILE}, line {line}"
+    assert result.exit_code == 2 and result.stdout == "", result.stdout
+    assert said.startswith("错误：" if lang == "zh" else "error:") and says[lang] in said, said
+    assert said.count(code) == 1 and where in said, said
+    as_json = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", lang, "--json"])
+    assert as_json.exit_code == 2 and code in json.loads(as_json.stdout)["error"]
+
+
+def test_a_file_that_fails_a_test_at_run_time_still_gets_its_table(tmp_path: Path) -> None:
+    """Only a file that cannot be loaded is exit code 2: one whose function raises is a failed test."""
+    (tmp_path / FILE).write_text("def rnn_cell_forward(x_t, s_prev, U, W, b):\n    return undefined_name\n",
+                                 encoding="utf-8")
+    result = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", "en"], env={"COLUMNS": "80"})
+    assert result.exit_code == 1 and "ex1: 0/13 points" in result.stdout, result.stdout

@@ -131,9 +131,8 @@ def test_grade_speaks_the_course_files_language_once_it_is_read(tmp_path: Path) 
     ("zh", "ex1_rnn_forward.ipynb 不是笔记本：它不是有效的 JSON（是不是没有完整保存？）"),
     ("en", "ex1_rnn_forward.ipynb is not a notebook: it is not valid JSON (was it saved completely?)")])
 def test_a_refused_file_is_said_in_the_chosen_language(tmp_path: Path, lang: str, says: str) -> None:
-    """A file the grader will not read is a failed result (exit 1), its reason a message like any other."""
+    """A file the grader will not read is check's one error (exit 2, issue 24), in the chosen language."""
     (tmp_path / "ex1_rnn_forward.ipynb").write_text('{"cells": [', encoding="utf-8")
     result = invoke(["check", "ex1", str(tmp_path), "--json"], lang)
-    assert result.exit_code == 1
-    outputs = {t["output"] for t in json.loads(result.stdout)["tests"]}
-    assert outputs == {says}, outputs
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {"error": says}, result.stdout

@@ -184,9 +184,33 @@ def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
 
 # ---- the mistakes ----------------------------------------------------------------------------------
 
+# Other ways of writing the issue 24 mistakes than MISTAKES's: (mistake id, wrong solution, functions)
+VARIANTS: dict[str, tuple[str, str, set[str]]] = {
+    "column vectors with np.dot": ("column_vectors", wrong(
+        (CELL, "return np.tanh(np.dot(U, x_t) + np.dot(W, s_prev) + b)")),
+        {"rnn_cell_forward", "rnn_forward"}),
+    "column vectors, transposed back": ("column_vectors", wrong(
+        (CELL, "return np.tanh(U @ np.asarray(x_t).T + W @ np.asarray(s_prev).T + b[:, None]).T")),
+        {"rnn_cell_forward", "rnn_forward"}),
+    "s0 first, s_T left out": ("s0_in_sequence", wrong(
+        ("    states = []\n", "    states = [s_t]\n"),
+        (RETURN, "return np.stack(states[:-1], axis=1) if return_sequences else s_t")), {"rnn_forward"}),
+}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_a_variant_of_an_issue_24_mistake_is_caught_and_named(grade_files: GradeFiles, variant: str) -> None:
+    name, source, functions = VARIANTS[variant]
+    caught_and_named(grade_files, name, source, functions)
+
+
 @pytest.mark.parametrize("name", list(MISTAKES))
 def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
     source, functions = MISTAKES[name]
+    caught_and_named(grade_files, name, source, functions)
+
+
+def caught_and_named(grade_files: GradeFiles, name: str, source: str, functions: set[str]) -> None:
     result = grade_files("ex1", {FILE: source})
     tests = by_function(result)
     for function, results in tests.items():

@@ -374,10 +374,11 @@ def test_keras_bidirectional_lstm_concat(solution: ModuleType) -> None:
 
 
 def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_path: Path) -> None:
-    """Issue 24: not "No module named 'ex1_rnn_forward'" on every test: one line, above the table."""
-    from rich.console import Console
+    """Issue 24: not "No module named 'ex1_rnn_forward'" on every test: check's one error (exit code 2)."""
+    from typer.testing import CliRunner
 
-    from coursekit.render.terminal import show_check
+    from coursekit.check import load_failure
+    from coursekit.cli import app
 
     root = Path(__file__).resolve().parents[1] / "solutions"
     shutil.copy(root / "ex5_bidirectional.py", tmp_path / "ex5_bidirectional.py")
@@ -388,10 +389,48 @@ def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_pat
                                                        encoding="utf-8")
     result = check("ex5", tmp_path)
     assert result.score == 0 and [n.key for n in result.notes] == ["failure.neighbour_missing"]
+    assert load_failure(result) == result.notes[0]
     for lang, says in (("en", "put your ex1_rnn_forward.py (exercise ex1) in the same folder"),
                        ("zh", "请把你的 ex1_rnn_forward.py（练习 ex1）放到")):
-        console = Console(width=80, record=True, color_system=None)
-        show_check(console, result, lang)
-        shown = console.export_text()
+        run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
+        shown = run.stderr
+        assert run.exit_code == 2 and run.stdout == "", run.stdout
         assert shown.count("ex1_rnn_forward.py") == 2 and says in " ".join(shown.split()), shown
         assert "No module named" not in shown
+
+
+def test_a_syntax_error_in_its_ex1_is_said_of_the_ex1_file(tmp_path: Path) -> None:
+    """The file that does not compile is named, not ex5's file that imports it: one error, exit code 2."""
+    from typer.testing import CliRunner
+
+    from coursekit.cli import app
+
+    root = Path(__file__).resolve().parents[1] / "solutions"
+    source = (root / "ex5_bidirectional.py").read_text(encoding="utf-8")
+    (tmp_path / "ex5_bidirectional.py").write_text("from ex1_rnn_forward import rnn_forward\n" + source,
+                                                   encoding="utf-8")
+    shutil.copy(root / "ex4_lstm_gru.py", tmp_path / "ex4_lstm_gru.py")
+    (tmp_path / "ex1_rnn_forward.py").write_text("import numpy as np\ndef rnn_forward(x, U, W, b\n",
+                                                 encoding="utf-8")
+    for lang, says in (("en", "ex1_rnn_forward.py does not compile"),
+                       ("zh", "ex1_rnn_forward.py 有语法错误")):
+        run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
+        assert run.exit_code == 2 and says in " ".join(run.stderr.split()), run.stderr
+        assert "ex5_bidirectional.py" not in run.stderr, run.stderr
+
+
+def test_without_both_its_ex1_and_ex4_one_error_names_both(tmp_path: Path) -> None:
+    """Issue 24: "put your ex1_rnn_forward.py and ex4_lstm_gru.py in the same folder", at once, not one
+    file a run."""
+    from typer.testing import CliRunner
+
+    from coursekit.cli import app
+
+    source = (Path(__file__).resolve().parents[1] / "solutions" / "ex5_bidirectional.py").read_text("utf-8")
+    (tmp_path / "ex5_bidirectional.py").write_text(
+        "from ex1_rnn_forward import rnn_forward\nimport ex4_lstm_gru as ex4\n" + source, encoding="utf-8")
+    for lang, says in (("en", "put your ex1_rnn_forward.py, ex4_lstm_gru.py (exercises ex1, ex4) in"),
+                       ("zh", "请把你的 ex1_rnn_forward.py、ex4_lstm_gru.py（练习 ex1、ex4）放到")):
+        run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
+        assert run.exit_code == 2 and says in " ".join(run.stderr.split()), run.stderr
+        assert "No module named" not in run.stderr

@@ -111,6 +111,38 @@ def test_each_named_mistake_is_caught_and_named(name: str, graded: Callable[[str
     assert not any(t.internal_error for t in result.tests)
 
 
+def _decoding(padding_word: str) -> str:
+    return SOLUTION + f'''
+def decode_review(ids, word_index, index_from=3):
+    reverse = {{v + index_from: k for k, v in word_index.items()}}
+    return " ".join({padding_word!r} if i == 0 else "?" if i in (1, 2) else reverse.get(i, "?") for i in ids)
+'''
+
+
+# Issue 24's padding_not_skipped written other ways: whatever word the padding ids become
+PADDING_VARIANTS = {"'<PAD>'": _decoding("<PAD>"), "an empty word": _decoding(""),
+                    "Keras's tutorial": SOLUTION + '''
+def decode_review(ids, word_index, index_from=3):
+    reverse_word_index = dict([(value + index_from, key) for (key, value) in word_index.items()])
+    return " ".join([reverse_word_index.get(i, "?") for i in ids])
+'''}
+
+
+@pytest.mark.parametrize("variant", list(PADDING_VARIANTS))
+def test_padding_decoded_as_any_word_is_named(variant: str, graded: Callable[[str], ExerciseResult]) -> None:
+    failed = [t for t in graded(PADDING_VARIANTS[variant]).tests if not t.passed]
+    assert failed and all(t.name.startswith("decode: ") for t in failed), [t.name for t in failed]
+    assert all(t.mistake == "padding_not_skipped" for t in failed), [t.mistake for t in failed]
+    assert all("instead of skipped" in text(t) and "没有跳过" in text(t, "zh") for t in failed)
+
+
+def test_a_decoding_wrong_beyond_the_padding_is_not_named(graded: Callable[[str], ExerciseResult]) -> None:
+    """The padding decoded, and a word wrong: no hint that blames the padding alone."""
+    source = _decoding("<PAD>").replace('"?" if i in (1, 2)', '"<UNK>" if i in (1, 2)')
+    failed = [t for t in graded(source).tests if not t.passed]
+    assert failed and all(t.mistake is None for t in failed), [t.mistake for t in failed]
+
+
 def test_int64_is_refused_with_the_dtype_named(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(pad(dtype='"int64"'))
     failed = [t for t in result.tests if not t.passed]

@@ -157,8 +157,23 @@ MISTAKES: dict[str, str] = {
                      "loss_accuracy_swapped"), WRONG_B),
     **dict.fromkeys(("x_not_padded", "history_by_hand", "both_lines", "no_legend"), WRONG_C),
 }
+# WRONG_D's mistakes written another way: validation_data= made of the last 20% rows, trained on the
+# others (so not on every row) · plt.gcf() returned twice · other top-level calls, plt.show() among them
+WRONG_E = SOLUTION.replace(
+    "    history = model.fit(x_train, y_train,",
+    "    n = int(len(x_train) * (1 - validation_split))\n"
+    "    history = model.fit(x_train[:n], y_train[:n],").replace(
+    "validation_split=validation_split, verbose=0)",
+    "validation_data=(x_train[n:], y_train[n:]), verbose=0)").replace(
+    "    return fig_acc, fig_loss", "    return plt.gcf(), plt.gcf()") + """
+history = train_imdb(*load_imdb()[0])[1]
+plot_history(history)
+plt.show()
+"""
+assert WRONG_E.count("validation_data=") == 1 and "plt.gcf(), plt.gcf()" in WRONG_E
+
 # Every file this module grades, graded two at a time when the module starts (see the graded fixture).
-SOURCES = [SOLUTION, STUB, WRONG_A, WRONG_B, WRONG_C, PLOT_ONLY, WRONG_D]
+SOURCES = [SOLUTION, STUB, WRONG_A, WRONG_B, WRONG_C, PLOT_ONLY, WRONG_D, WRONG_E]
 
 LOAD, LOAD_SMALL = (c.name for c in EX7.public_cases() if c.function == "load_imdb")
 TRAIN = [c.name for c in EX7.public_cases() if c.function == "train_imdb"]
@@ -261,6 +276,22 @@ def test_validation_data_is_one_mistake_named_once_and_the_same_figure_twice_fai
     en, zh = (render(result.notes[0], lang, strict=True) for lang in ("en", "zh"))
     assert f"line {line} " in en and "load_imdb()" in en and "if __name__" in en
     assert f"第 {line} 行" in zh and "if __name__" in zh
+
+
+def test_validation_data_of_the_last_rows_is_not_said_to_train_on_every_row(
+        graded: Callable[[str], ExerciseResult]) -> None:
+    """A variant of WRONG_D: its validation_data is what validation_split would keep, and fit trains on
+    the other rows; the hint names validation_data and claims nothing about every row."""
+    result = graded(WRONG_E)
+    found = named(result)
+    assert {name for name in TRAIN if name in found} == {STEPS} and found[STEPS] == "validation_split_ignored"
+    assert FIGURES in found
+    for t in result.tests:
+        en, zh = text(t), text(t, "zh")
+        assert "every row" not in en and "全部" not in zh and "by hand" not in en and "手写" not in zh, en
+    steps = next(t for t in result.tests if t.name == STEPS)
+    assert "model.fit was given validation_data=" in text(steps) and "validation_split" in text(steps, "zh")
+    assert [n.key for n in result.notes] == ["note.top_level_skipped"]
 
 
 def test_epochs_from_one_and_figure_legends_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:

@@ -83,6 +83,16 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
         wrong(("scale = clip_norm / max(global_norm, clip_norm)",
                "scale = clip_norm / global_norm if global_norm > clip_norm or global_norm == 0 else 1.0")),
         {CLIP: ex8.DIVIDED_BY_ZERO}),
+    # issue 24's, written another way
+    "the gradient carried back with np.dot(dz, W)": (
+        wrong(("ds_next = dz @ W.T", "ds_next = np.dot(dz, W)")),
+        {BACKWARD: ex8.CARRY_W_AS_IS, NORMS: ex8.CARRY_W_AS_IS}),
+    "the gradient carried back as (W.T @ dz.T).T": (
+        wrong(("ds_next = dz @ W.T", "ds_next = (W.T @ dz.T).T")),
+        {BACKWARD: ex8.CARRY_W_AS_IS, NORMS: ex8.CARRY_W_AS_IS}),
+    "ds named, the derivative left out": (
+        wrong((DZ, "ds = d_states[:, t] + ds_next\n        dz = ds")),
+        {BACKWARD: ex8.TANH_LEFT_OUT, NORMS: ex8.TANH_LEFT_OUT}),
 }
 
 
@@ -253,10 +263,14 @@ def test_the_feedback_says_what_the_students_norms_show(grade_files: GradeFiles)
 
 # Issue 24: right except ds0 (zeros) is not "the gradient does not flow back through W".
 DS0_ZEROS = wrong(('"ds0": ds_next}', '"ds0": np.zeros_like(ds_next)}'))
+DS0_WRONG = {"zeros": DS0_ZEROS, "0 * ds": wrong(('"ds0": ds_next}', '"ds0": 0 * ds_next}')),
+             "dz of step 0": wrong(('"ds0": ds_next}', '"ds0": dz}'))}
 
 
-def test_only_ds0_wrong_is_not_named_as_a_gradient_not_through_w(grade_files: GradeFiles) -> None:
-    tests = by_function(grade_files("ex8", {FILE: DS0_ZEROS}))
+@pytest.mark.parametrize("variant", list(DS0_WRONG))
+def test_only_ds0_wrong_is_not_named_as_a_gradient_not_through_w(grade_files: GradeFiles,
+                                                                  variant: str) -> None:
+    tests = by_function(grade_files("ex8", {FILE: DS0_WRONG[variant]}))
     failed = [t for t in tests[BACKWARD] if not t.passed]
     assert failed and all(t.mistake is None for t in failed), [t.mistake for t in failed]
     for lang in LANGUAGES:

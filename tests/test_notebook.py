@@ -149,8 +149,9 @@ def test_a_syntax_error_names_the_cell(tmp_path: Path) -> None:
     write_notebook(tmp_path / NOTEBOOK, [("markdown", "hi"), ("code", "import numpy as np"),
                                          ("code", "def rnn_output(s, V, c)\n    return s")])
     result = check("ex1", tmp_path)
-    assert all(f"{NOTEBOOK}, cell 3, line 1" in said(t) and "does not compile" in said(t)
+    assert all(f"{NOTEBOOK}, cell 3, line 1" in said(t) and f"{NOTEBOOK} does not compile" in said(t)
                for t in result.tests), said(result.tests[0])
+    assert FILE not in said(result.tests[0])  # the notebook is the student's file, not a .py
 
 
 def test_a_forbidden_import_in_a_notebook_names_the_cell(tmp_path: Path) -> None:
@@ -161,15 +162,16 @@ def test_a_forbidden_import_in_a_notebook_names_the_cell(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("content", ["{not json", '{"cells": 3}', json.dumps(
     {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})])
-def test_a_bad_notebook_fails_every_test_with_the_reason_and_check_exits_1(tmp_path: Path,
+def test_a_bad_notebook_fails_every_test_with_the_reason_and_check_exits_2(tmp_path: Path,
                                                                           content: str) -> None:
+    """Every test fails with the reason (what grade records); check says it once, exit code 2 (issue 24)."""
     (tmp_path / NOTEBOOK).write_text(content)
     result = check("ex1", tmp_path)
     assert result.score == 0 and all(NOTEBOOK in said(t) and not t.internal_error for t in result.tests)
     run = subprocess.run([sys.executable, "-m", "coursekit", "check", "ex1", str(tmp_path), "--json"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert run.returncode == 1, run.stderr
-    assert json.loads(run.stdout)["score"] == 0
+    assert run.returncode == 2, run.stderr
+    assert NOTEBOOK in json.loads(run.stdout)["error"]
 
 
 def test_with_both_files_the_py_wins_and_the_feedback_says_so(tmp_path: Path) -> None:
@@ -233,8 +235,11 @@ def test_a_missing_nbformat_is_said_once_above_the_table(tmp_path: Path,
     import builtins
 
     from rich.console import Console
+    from typer.testing import CliRunner
 
     from coursekit.check import check as run_check
+    from coursekit.check import load_failure
+    from coursekit.cli import app
     from coursekit.render.terminal import show_check
 
     (tmp_path / "ex1_rnn_forward.ipynb").write_text("{}", encoding="utf-8")
@@ -247,8 +252,14 @@ def test_a_missing_nbformat_is_said_once_above_the_table(tmp_path: Path,
 
     monkeypatch.setattr(builtins, "__import__", no_nbformat)
     result = run_check("ex1", tmp_path)
+    runs = {lang: CliRunner().invoke(app, ["check", "ex1", str(tmp_path), "--lang", lang])
+            for lang in ("en", "zh")}
     monkeypatch.setattr(builtins, "__import__", real_import)
-    assert result.score == 0 and len(result.notes) == 1
+    assert result.score == 0 and len(result.notes) == 1 and load_failure(result) == result.notes[0]
+    for lang, run in runs.items():  # check: one error, exit code 2, in the chosen language
+        assert run.exit_code == 2 and run.stdout == "", run.stdout
+        assert run.stderr.startswith("错误：" if lang == "zh" else "error:"), run.stderr
+        assert run.stderr.count('pip install "nbformat') == 1, run.stderr
     for lang in ("en", "zh"):
         console = Console(record=True, width=80, color_system=None)
         show_check(console, result, lang)

@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS, text
 from test_ex1 import MISTAKES as EX1_MISTAKES
+from test_ex1 import VARIANTS as EX1_VARIANTS
 from test_ex2 import DENSE_FLATTENS
 from test_ex2 import MISTAKES as EX2_MISTAKES
 from test_ex3 import MISTAKES as EX3_MISTAKES
@@ -40,7 +41,10 @@ from test_ex5 import MISTAKES as EX5_MISTAKES
 from test_ex5 import REUSING
 from test_ex6 import MISTAKES as EX6_MISTAKES
 from test_ex6 import PADDED_LIST
+from test_ex6 import PADDING_VARIANTS as EX6_PADDING_VARIANTS
 from test_ex7 import MISTAKES as EX7_MISTAKES
+from test_ex7 import WRONG_D as EX7_WRONG_D
+from test_ex7 import WRONG_E as EX7_WRONG_E
 from test_ex8 import DS0_ZEROS
 from test_ex8 import MISTAKES as EX8_MISTAKES
 from test_ex9 import MISTAKES as EX9_MISTAKES
@@ -56,6 +60,7 @@ from coursekit.results import ExerciseResult
 HANDED_OUT = [i for i in exercise_ids() if handed_out(i)]
 MISTAKES: dict[str, dict[str, str]] = {
     "ex1": {name: source for name, (source, _) in EX1_MISTAKES.items()},
+    "ex1 variants": {variant: source for variant, (_, source, _) in EX1_VARIANTS.items()},
     "ex2": {**EX2_MISTAKES, "a Dense that drops the time axis (issue 24)": DENSE_FLATTENS},
     "ex4": {**EX4_MISTAKES, "bias=None not handled": ex4_wrong(  # named from the exception: explain_error
         ("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
@@ -64,6 +69,7 @@ MISTAKES: dict[str, dict[str, str]] = {
     "ex5": dict(EX5_MISTAKES),
     "ex6": {**{name: source for name, (source, _) in EX6_MISTAKES.items()},
             "a padded list (issue 24)": PADDED_LIST},
+    "ex6 variants": dict(EX6_PADDING_VARIANTS),
     "ex8": {**{name: source for name, (source, _) in EX8_MISTAKES.items()},
             "only ds0 wrong (issue 24)": DS0_ZEROS},
     "ex9": {name: source for name, (source, _) in EX9_MISTAKES.items()},
@@ -340,7 +346,9 @@ def submissions(tmp_path: Path) -> list[dict[str, str]]:
         wrong = [*MISTAKES.get(exercise_id, {}).values(), *folder_mistakes(exercise_id).values()]
         sources = {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
                    "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
-                   **{f"mistake {i}": s for i, s in enumerate(dict.fromkeys(wrong))}}
+                   **{f"mistake {i}": s for i, s in enumerate(dict.fromkeys(wrong))},
+                   **{f"variant {i}": s
+                      for i, s in enumerate(MISTAKES.get(f"{exercise_id} variants", {}).values())}}
         for label, source in sources.items():
             folder = tmp_path / exercise_id / label.replace(" ", "_")
             folder.mkdir(parents=True)
@@ -392,9 +400,8 @@ def keras_sources(exercise_id: str) -> dict[str, str]:
     """The solution, the stub and every file of the test suite's named mistakes of a Keras exercise."""
     filename = get_exercise(exercise_id).filename
     wrong = {"ex3": {name: source for name, (source, _) in EX3_MISTAKES.items()},
-             # test_ex7.WRONG_D (validation_data, one figure twice) is left out: the handout's check fails its
-             # load_imdb where coursekit's passes it, a disagreement still open (issue 24)
-             "ex7": EX7_MISTAKES,
+             "ex7": {**EX7_MISTAKES, "validation_data, one figure twice (issue 24)": EX7_WRONG_D,
+                     "validation_data of the last rows, gcf twice (issue 24)": EX7_WRONG_E},
              "ex11": EX11_MISTAKES}.get(exercise_id, {})
     sources = [*wrong.values(), *folder_mistakes(exercise_id).values()]
     return {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
@@ -559,13 +566,55 @@ def test_release_refuses_a_bad_option_with_exit_code_2(tmp_path: Path, args: lis
 
 
 def test_checking_a_notebook_without_nbformat_says_how_to_add_it(venv: Path, handout: Path) -> None:
-    run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1", "exercises/ex1_rnn_forward.ipynb",
-                          "--json"], capture_output=True, text=True, timeout=60, cwd=handout)
-    assert run.returncode == 1, run.stderr
-    tests = json.loads(run.stdout)["tests"]
+    """Issue 24: one error (exit code 2) naming the command, not the same failure on every test."""
     command = re.escape(str(venv / "bin" / "python")) + r"[0-9.]* -m pip install " + \
         re.escape('"nbformat>=5.7"')
-    assert tests and all(re.search(command, t["output"]) for t in tests)
+    run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1", "exercises/ex1_rnn_forward.ipynb",
+                          "--json"], capture_output=True, text=True, timeout=60, cwd=handout)
+    assert run.returncode == 2, run.stderr
+    assert re.search(command, json.loads(run.stdout)["error"]), run.stdout
+    for lang, error in (("en", "error:"), ("zh", "错误：")):
+        run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1",
+                              "exercises/ex1_rnn_forward.ipynb", "--lang", lang],
+                             capture_output=True, text=True, timeout=60, cwd=handout,
+                             env={**os.environ, "COLUMNS": "80"})
+        assert run.returncode == 2 and run.stdout == "", run.stdout
+        said = "".join(run.stderr.split())
+        assert said.startswith(error) and len(re.findall(command.replace(" ", ""), said)) == 1, run.stderr
+
+
+def test_the_handouts_check_speaks_chinese_as_people_ask_for_it(venv: Path, handout: Path) -> None:
+    """Issue 24, in the handout: --lang zh_CN / zh-CN / zh_TW give Chinese feedback, and --help is Chinese
+    where COURSEKIT_LANG or the locale says Chinese."""
+    coursekit = str(venv / "bin" / "coursekit")
+    for written in ("zh_CN", "zh-CN", "zh_TW"):
+        run = subprocess.run([coursekit, "check", "ex1", "--lang", written], capture_output=True, text=True,
+                             timeout=120, cwd=handout / "exercises", env={**os.environ, "COLUMNS": "100"})
+        assert run.returncode == 1 and "ex1：0/13 分" in run.stdout, run.stdout + run.stderr
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("COURSEKIT_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")}
+    for env in ({"COURSEKIT_LANG": "zh"}, {"LC_ALL": "zh_CN.UTF-8", "LANG": "zh_CN.UTF-8"}):
+        shown = subprocess.run([coursekit, "check", "--help"], capture_output=True, text=True, timeout=60,
+                               env={**base, "COLUMNS": "100", **env}).stdout
+        assert "用一个练习的公开测试检查你的文件" in shown, shown
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_handouts_check_of_a_file_that_cannot_be_loaded_is_one_error(venv: Path, tmp_path: Path,
+                                                                         lang: str) -> None:
+    """Issue 24, the handout's check as coursekit's: a syntax error or a failed import is one error naming
+    the file and line, exit code 2."""
+    for source, code in (("import numpy as np\ndef rnn_forward(x, s0=None\n", "def rnn_forward(x, s0=None"),
+                         ("import numpy as np\nimport pandas_not_here\n", "import pandas_not_here")):
+        (tmp_path / "ex1_rnn_forward.py").write_text(source, encoding="utf-8")
+        run = subprocess.run([str(venv / "bin" / "coursekit"), "check", "ex1", "--lang", lang],
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                             env={**os.environ, "COLUMNS": "80"})
+        assert run.returncode == 2 and run.stdout == "", run.stdout
+        where = "ex1_rnn_forward.py 第 2 行" if lang == "zh" else "ex1_rnn_forward.py, line 2"
+        said = " ".join(run.stderr.split())
+        assert said.startswith("错误：" if lang == "zh" else "error:") and where in said, said
+        assert said.count(code) == 1, said
 
 
 # ---- the notebooks in both languages -----------------------------------------------------------------

@@ -10,14 +10,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from coursekit._exceptions import CoursekitError
 from coursekit.check import check as run_check
-from coursekit.check import locate
+from coursekit.check import load_failure, locate
 from coursekit.cli.errors import error_message, never_fail_to_print, print_error
 from coursekit.cli.errors import language as message_language
 from coursekit.exercise import Case
-from coursekit.i18n import resolve_language
+from coursekit.i18n import render, resolve_language
 from coursekit.registry import get_exercise
 from coursekit.render.jsonout import check_json, error_json
 from coursekit.render.terminal import show_check
@@ -37,7 +38,8 @@ def check(
 ) -> None:
     """Run the public tests of one exercise on your file.
 
-    Exit code 0 when every test passed, 1 when any failed, 2 when the file or the exercise is not found.
+    Exit code 0 when every test passed, 1 when any failed, 2 when the file or the exercise is not found or
+    the file cannot be loaded (a syntax error, a failed import).
     """
     never_fail_to_print()
     console = Console()
@@ -50,6 +52,16 @@ def check(
         else:
             print_error(exc, lang)
         raise typer.Exit(code=2) from None
+    failure = load_failure(result)
+    if failure is not None:  # the file could not be loaded (syntax, import, notebook): one error, exit 2
+        if as_json:
+            typer.echo(json.dumps(error_json(render(failure, language)), ensure_ascii=False))
+        else:
+            for note in result.notes:  # which file was graded, say; not the limits of this platform
+                if note != failure and note.key != "note.limits_not_applied":
+                    console.print(Text(render(note, language), style="yellow"))
+            print_error(failure, lang)
+        raise typer.Exit(code=2)
     if as_json:
         typer.echo(json.dumps(check_json(result, language), ensure_ascii=False))
     elif verbose:

@@ -115,47 +115,81 @@ def score_line(result: ExerciseResult, lang: str) -> Text:
     )
 
 
-def _input(name: str, value: Any) -> tuple[list[str], str]:
+def fit_lines(text: str, width: int) -> str:
+    """An array as numpy wrote it, each line longer than ``width`` wrapped between numbers, its continuation
+    lines indented under the first number (as numpy wraps a long row): no number is cut or dropped."""
+    out = []
+    for line in text.splitlines():
+        if cell_len(line) <= width:
+            out.append(line)
+            continue
+        body = line.lstrip(" [")
+        indent = " " * (len(line) - len(body))
+        current = line[:len(line) - len(body)]
+        for word in body.split():
+            if current.strip(" [") and cell_len(f"{current} {word}") > width:
+                out.append(current)
+                current = indent
+            current = f"{current} {word}" if current.strip(" [") else current + word
+        out.append(current)
+    return "\n".join(out)
+
+
+def _input(name: str, value: Any, width: int = 100) -> tuple[list[str], str]:
     """Python that sets ``name`` to an input (in full when it is small, else its shape and first values),
-    and how the call passes it; a short value that is not an array is written in the call itself."""
+    and how the call passes it; a short value that is not an array is written in the call itself. Lines
+    are at most ``width`` characters where a value allows (a line wrapped by the terminal would not run)."""
     if isinstance(value, np.ndarray):
         if value.size > _FULL_INPUT:
+            first = slice_text(value, width=max(width - 4, 20)).splitlines()
             return [f"# {name}: shape {tuple(int(n) for n in value.shape)}, {value.dtype}; its first values:",
-                    *(f"#   {line}" for line in slice_text(value).splitlines())], name
+                    *(f"#   {line}" for line in first)], name
         dtype = "" if value.dtype == np.float64 else f", dtype=np.{value.dtype}"
-        body = np.array2string(value, separator=", ", floatmode="unique", max_line_width=100,
-                               prefix=f"{name} = np.array(")
+        body = np.array2string(value, separator=", ", floatmode="unique", max_line_width=width,
+                               prefix=f"{name} = np.array(", suffix=f"{dtype})")
         return [f"{name} = np.array({body}{dtype})"], name
     text = repr(value)
     if len(text) <= 40:
         return [], text
     if len(text) > 20_000:  # bounded: said to be cut
         return [f"# {name} = {text[:200]} …"], name
-    written = pprint.pformat(value, width=70, compact=True).splitlines()  # whole, so the call repeats
-    return [f"{name} = {written[0]}", *(" " * (len(name) + 3) + line for line in written[1:])], name
+    indent = len(name) + 3
+    written = pprint.pformat(value, width=max(width - indent, 20), compact=True).splitlines()  # whole
+    return [f"{name} = {written[0]}", *(" " * indent + line for line in written[1:])], name
 
 
-def call_code(case: Case, module: str, parameters: Sequence[str] = ()) -> str:
-    """A few lines of Python that repeat the call of a public case (``parameters``: the function's names)."""
+def call_code(case: Case, module: str, parameters: Sequence[str] = (), width: int = 100) -> str:
+    """A few lines of Python that repeat the call of a public case (``parameters``: the function's names),
+    in lines of at most ``width`` characters where the values allow."""
     code = ["import numpy as np", f"from {module} import {case.function}", ""]
     passed = []
     for i, value in enumerate(case.args):
-        lines, shown = _input(parameters[i] if i < len(parameters) else f"arg{i}", value)
+        lines, shown = _input(parameters[i] if i < len(parameters) else f"arg{i}", value, width)
         code += lines
         passed.append(shown)
     for name, value in case.kwargs.items():
-        lines, shown = _input(name, value)
+        lines, shown = _input(name, value, width)
         code += lines
         passed.append(f"{name}={shown}")
-    code.append(f"result = {case.function}({', '.join(passed)})")
+    call = f"result = {case.function}({', '.join(passed)})"
+    if len(call) > width:  # the arguments on the next lines, as many a line as fit
+        rows = [f"result = {case.function}("]
+        for i, argument in enumerate(passed):
+            argument += ")" if i == len(passed) - 1 else ","
+            if len(rows) > 1 and len(f"{rows[-1]} {argument}") <= width:
+                rows[-1] += f" {argument}"
+            else:
+                rows.append(f"    {argument}")
+        call = "\n".join(rows)
+    code.append(call)
     return "\n".join(code)
 
 
 def _inputs(t: TestResult, case: Case | None, module: str, parameters: Mapping[str, Sequence[str]],
-            lang: str) -> list[str]:
+            lang: str, width: int) -> list[str]:
     if case is None or case.hidden or case.attribute:
         return []
-    code = call_code(case, module, parameters.get(case.function, ()))
+    code = call_code(case, module, parameters.get(case.function, ()), width)
     return [f"[bold]{key('detail.inputs', lang)}[/]", escape(code)]
 
 
@@ -166,16 +200,19 @@ def _label(name: str, d: ArrayDetail, lang: str) -> str:
 
 
 def _detail(exercise: str, t: TestResult, lang: str, case: Case | None = None, module: str = "",
-            parameters: Mapping[str, Sequence[str]] | None = None) -> Panel | None:
+            parameters: Mapping[str, Sequence[str]] | None = None, width: int = 100) -> Panel | None:
+    """A failed test's panel: the code that repeats its call and its arrays, in lines that fit ``width``
+    (the terminal's: the panel's border and padding take 4 columns)."""
     if t.passed or (t.detail is None and case is None):
         return None
-    lines = _inputs(t, case, module, parameters or {}, lang)
+    lines = _inputs(t, case, module, parameters or {}, lang, max(width - 4, 30))
     d = t.detail
     if d is None:
         return Panel("\n".join(lines), title=escape(test_name(exercise, t, lang)), title_align="left",
                      border_style="red", expand=False) if lines else None
-    lines += [f"[bold]{escape(_label('detail.expected', d, lang))}[/]\n{escape(d.expected)}",
-              f"[bold]{escape(_label('detail.got', d, lang))}[/]\n{escape(d.got)}"]
+    inner = max(width - 4, 30)
+    for label, array in (("detail.expected", d.expected), ("detail.got", d.got)):
+        lines.append(f"[bold]{escape(_label(label, d, lang))}[/]\n{escape(fit_lines(array, inner))}")
     if d.first_difference is not None:
         index = d.first_difference
         if d.expected_at_difference is not None and d.got_at_difference is not None:
@@ -194,24 +231,18 @@ def show_check(console: Console, result: ExerciseResult, lang: str, *, verbose: 
                cases: Sequence[Case] = (), module: str = "",
                parameters: Mapping[str, Sequence[str]] | None = None) -> None:
     """The results table; with ``verbose``, each failed public case's inputs (``cases``: the public cases,
-    ``module`` the student's module) and its expected and received arrays, never cut at the terminal's
-    width (a panel wider than the terminal is printed whole: the terminal wraps it, numbers stay whole).
+    ``module`` the student's module) and its expected and received arrays, in the terminal's width: the
+    code and the arrays are written in lines that fit it, a longer line wraps (never cut with "…").
     The notes (about the whole submission) are said once, above the table."""
     for note in result.notes:
         console.print(Text(render(note, lang), style="yellow"))
     console.print(results_table(result, lang))
     if verbose:
         by_name = {c.name: c for c in cases}
-        panels = [p for p in (_detail(result.exercise, t, lang, by_name.get(t.name), module, parameters)
-                              for t in result.tests) if p is not None]
-        width = console.width
-        try:
-            for panel in panels:
-                console.width = max(width, console.measure(panel, options=console.options.update_width(
-                    10_000)).maximum)
+        for t in result.tests:
+            panel = _detail(result.exercise, t, lang, by_name.get(t.name), module, parameters, console.width)
+            if panel is not None:
                 console.print(panel)
-        finally:
-            console.width = width
         for table in filter(None, (table_panel(result.exercise, t, lang) for t in result.tests
                                    if not t.passed)):  # the failed tests only
             console.print(table)

@@ -232,10 +232,12 @@ class RnnForward(Exercise):
                 found.append(named("first_state_returned", _run(x, U, W, b, s0, rs, first=True)))
             if s0 is not None:
                 found.append(named("s0_ignored", _run(x, U, W, b, None, rs)))
-            if rs:  # the initial state as the sequence's first row: T + 1 states
+            if rs:  # the initial state as the sequence's first row: T + 1 states, or T without s_T
                 first = np.zeros((x.shape[0], U.shape[1])) if s0 is None else s0
-                found.append(named("s0_in_sequence", np.concatenate([first[:, None, :],
-                                                                     _run(x, U, W, b, s0, rs)], axis=1)))
+                with_s0 = np.concatenate([first[:, None, :], _run(x, U, W, b, s0, rs)], axis=1)
+                found.append(named("s0_in_sequence", with_s0))
+                if x.shape[1] > 1:
+                    found.append(named("s0_in_sequence", with_s0[:, :-1]))
             return [m for m in found if m.output is not None]
         s, V, c = _f64(*case.args)
         logits = s @ V + c
