@@ -26,8 +26,9 @@ from coursekit.install import KERAS_EXTRA, NOTEBOOK_EXTRA
 # Left out of the handout's copy of coursekit (paths relative to the coursekit package). grade's sandbox
 # (namespaces, fork server) is Linux's alone and needs resource and fork: the handout runs on Windows and
 # macOS too, and its check takes sandbox/process.py or sandbox/portable.py (sandbox/host.py says which).
-LEFT_OUT = ("batch", "release", "scaffold", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
-            "cli/export_cmd.py", "cli/release_cmd.py", "cli/new_cmd.py", "cli/semester_cmd.py",
+LEFT_OUT = ("batch", "release", "scaffold", "registry.py", "cli/__init__.py", "cli/commands.py",
+            "cli/grade_cmd.py", "cli/export_cmd.py", "cli/release_cmd.py", "cli/new_cmd.py",
+            "cli/semester_cmd.py",
             "sandbox/isolation.py", "sandbox/forkserver.py", "sandbox/_isolate.py", "sandbox/_forkserver.py")
 # The handout's own versions of the modules it replaces.
 REGISTRY = '''"""The exercises of this handout, by id, judged from the data coursekit release computed."""
@@ -49,22 +50,42 @@ def all_exercises() -> list[Exercise]:
 
 __all__ = ["all_exercises", "exercise_ids", "get_exercise"]
 '''
-CLI = '''"""The handout's ``coursekit`` command: ``list`` and ``check``, nothing else."""
+CLI = '''"""The handout's ``coursekit`` command: ``list`` and ``check``, nothing else. A plain ``check``
+command line is run without starting typer (``coursekit.cli.quick``), as in coursekit itself."""
 
 from __future__ import annotations
 
-import typer
+import sys
+from typing import Any
 
-from coursekit.cli import check_cmd, help_text, list_cmd
 
-app = typer.Typer(name="coursekit", help="Check your exercises of the recurrent-networks lesson.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-app.command("list")(list_cmd.list_exercises)
-app.command("check")(check_cmd.check)
+def _app() -> Any:
+    import typer
+
+    from coursekit.cli import check_cmd, list_cmd
+
+    app = typer.Typer(name="coursekit", help="Check your exercises of the recurrent-networks lesson.",
+                      no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+    app.command("list")(list_cmd.list_exercises)
+    app.command("check")(check_cmd.check)
+    return app
 
 
 def main() -> None:
-    help_text.command(app)()
+    from coursekit.cli.quick import run_plain
+
+    code = run_plain(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+    from coursekit.cli import help_text
+
+    help_text.command(_app())()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 '''
 PYPROJECT = '''[build-system]
 requires = ["setuptools>=68"]
