@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,8 +112,7 @@ def pairs(row: Row, reference: Callable[[], float], measured: Callable[[], float
     return row
 
 
-def check_rows(repeat: int, tmp: Path) -> list[Row]:
-    rows = []
+def check_rows(repeat: int, tmp: Path) -> Iterator[Row]:
     numpy_row = Row("check ex1 (numpy)", "`import numpy`", "", 2.5)
     floors: list[float] = []
 
@@ -125,13 +124,12 @@ def check_rows(repeat: int, tmp: Path) -> list[Row]:
     pairs(numpy_row, numpy_floor, lambda: run(coursekit("check", "ex1", str(SOLUTIONS)), tmp).wall, repeat)
     numpy_row.floor = (f"two interpreters and numpy: (`python -I -c pass` + `import numpy`) / `import numpy` "
                        f"= {statistics.median(floors[1:]):.2f}x, measured")
-    rows.append(numpy_row)
+    yield numpy_row
     for exercise, floor, goal in (("ex3", "`import keras` and four tiny models", 1.15),
                                   ("ex7", "`import keras` and the small training run", 1.3)):
         row = Row(f"check {exercise} (Keras)", "`import keras`", floor, goal)
-        rows.append(pairs(row, lambda: run(IMPORT_KERAS, tmp).wall,
-                          lambda e=exercise: run(coursekit("check", e, str(SOLUTIONS)), tmp).wall, repeat))
-    return rows
+        yield pairs(row, lambda: run(IMPORT_KERAS, tmp).wall,
+                    lambda e=exercise: run(coursekit("check", e, str(SOLUTIONS)), tmp).wall, repeat)
 
 
 def grade(class_dir: Path, out: Path, exercises: str, *extra: str) -> Timed:
@@ -141,7 +139,7 @@ def grade(class_dir: Path, out: Path, exercises: str, *extra: str) -> Timed:
     return timed
 
 
-def grade_rows(repeat: int, tmp: Path) -> list[Row]:
+def grade_rows(repeat: int, tmp: Path) -> Iterator[Row]:
     """A class of one new student (ex1-ex9), then that student's resubmitted ex1."""
     class_dir = make_class(tmp / "one-class", 1)
     (student,) = class_dir.iterdir()
@@ -161,6 +159,7 @@ def grade_rows(repeat: int, tmp: Path) -> list[Row]:
 
     pairs(new, lambda: run(IMPORT_KERAS, tmp).wall, first, repeat)
     new.extra.append(f"CPU of the run's process tree: median {statistics.median(cpus[1:]):.1f} s")
+    yield new
 
     again = Row("grade after one student resubmits ex1 (numpy)", "`import keras`",
                 "`import keras` for that exercise's references", 1.5)
@@ -181,7 +180,7 @@ def grade_rows(repeat: int, tmp: Path) -> list[Row]:
     pairs(again, lambda: run(IMPORT_KERAS, tmp).wall, resubmit, repeat)
     shown = sorted({", ".join(sorted(t)) for t in regraded})
     again.extra.append(f"exercises regraded: {' | '.join(shown)} (goal: ex1, and ex5 which imports it)")
-    return [new, again]
+    yield again
 
 
 def batch_row(students: int, repeat: int, tmp: Path) -> Row:
@@ -223,19 +222,22 @@ def main() -> int:
     chosen = set(args.rows.split(","))
     load = os.getloadavg()
     started = time.perf_counter()
-    lines = []
+    print(f"cores: {os.cpu_count()}; load average before: {load[0]:.2f} {load[1]:.2f}; {repeat} timed "
+          "pair(s) per row", flush=True)
+
+    def show(lines: list[str]) -> None:  # each row as soon as it is measured: a full run is long
+        print("\n".join(lines) + f"\n    (load average now {os.getloadavg()[0]:.2f})", flush=True)
+
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
         if "check" in chosen:
             for row in check_rows(repeat, Path(tmp)):
-                lines += row.lines()
+                show(row.lines())
         if "grade" in chosen:
             for row in grade_rows(repeat, Path(tmp)):
-                lines += row.lines()
+                show(row.lines())
         if "batch" in chosen:
-            lines += batch_lines(batch_row(students, max(1, min(repeat, 2)), Path(tmp)))
-    print(f"cores: {os.cpu_count()}; load average before: {load[0]:.2f} {load[1]:.2f}, after: "
-          f"{os.getloadavg()[0]:.2f}; {repeat} timed pair(s) per row; {time.perf_counter() - started:.0f} s")
-    print("\n".join(lines))
+            show(batch_lines(batch_row(students, max(1, min(repeat, 2)), Path(tmp))))
+    print(f"{time.perf_counter() - started:.0f} s in all")
     return 0
 
 
