@@ -61,6 +61,24 @@ def test_a_resubmitted_ex8_regrades_only_ex8(semester):
     assert float(grades(out)["ben"]["ex8"]) == 0 and float(grades(out)["ben"]["ex1"]) > 0
 
 
+@pytest.mark.slow
+def test_a_resubmitted_ex1_regrades_ex1_and_ex5_which_imports_it_and_nothing_else(tmp_path):
+    """Through grade_class, not only the digests: ex2 (beside them in the class) is reused."""
+    class_dir, out = tmp_path / "class", tmp_path / "out"
+    student = class_dir / "ada"
+    student.mkdir(parents=True)
+    for name in ("ex1_rnn_forward.py", "ex2_param_count.py", "ex4_lstm_gru.py", "ex5_bidirectional.py"):
+        (student / name).write_text((ROOT / "solutions" / name).read_text())
+    options = GradeOptions(exercises=("ex1", "ex2", "ex5"), workers=1, timeout_s=60, secret=SECRET)
+    first = grade_class(class_dir, out, options)
+    assert (first.graded, first.reused) == (3, 0)
+    (student / "ex1_rnn_forward.py").write_text(SOLUTIONS["ex1"] + "\n# resubmitted\n")
+    second = grade_class(class_dir, out, options)
+    timings = json.loads((out / "timings.json").read_text())
+    assert timings["tasks"] == {"ex1": 1, "ex5": 1} and (second.graded, second.reused) == (2, 1)
+    assert all(float(grades(out)["ada"][e]) > 0 for e in ("ex1", "ex2", "ex5"))
+
+
 def test_an_exercise_is_keyed_by_its_files_and_those_it_imports(tmp_path):
     every = frozenset().union(*(exercise_files(e) for e in exercise_ids()))
     assert {"ex5_bidirectional.py", "ex1_rnn_forward.py", "ex4_lstm_gru.py"} <= exercise_files("ex5")

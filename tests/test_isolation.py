@@ -270,3 +270,51 @@ def test_the_probe_reports_what_a_confined_process_sees(tmp_path):
     assert seen["imports"] and seen["writes"]
     if found.mode in ("namespaces", "user-namespaces"):
         assert seen["pid"] == 1 and seen["visible"] == [] and seen["interfaces"] == ["lo"]
+
+
+
+def test_a_grader_job_may_take_a_server_that_preloaded_more_a_students_never(monkeypatch):
+    """issue 28: ex7's rebuild of a student's model runs in the server ex7's students run in (it preloaded
+    Keras and more) instead of starting another; a student's job gets a server of its own preload."""
+    from coursekit.sandbox import forkserver
+
+    monkeypatch.setattr(forkserver, "_shared", {})
+    try:
+        larger = forkserver.shared_server(("numpy", "json"))
+        assert forkserver.shared_server(("numpy",), or_more=True) is larger
+        assert forkserver.shared_server(("json",), or_more=True) is larger
+        own = forkserver.shared_server(("numpy",))
+        assert own is not larger and own.preload == ("numpy",) and larger.alive()
+        assert forkserver.shared_server(("numpy",), or_more=True) is own  # its own, once it runs
+    finally:
+        forkserver.close_shared()
+
+
+def test_the_worker_starts_its_fork_server_while_it_computes_the_references(tmp_path, monkeypatch):
+    """issue 28: a grading worker's Keras import (for the references) and its fork server's start overlap;
+    without the student's file, neither is started early."""
+    import threading
+
+    from coursekit.batch import worker
+
+    began = threading.Event()
+    started: list[str] = []
+    overlapped: list[bool] = []
+
+    def fake_server(preload):
+        began.set()
+        started.append(threading.current_thread().name)
+
+    class Expected:
+        def compute(self):
+            overlapped.append(began.wait(30))  # the server's start began before the references ended
+
+    monkeypatch.setattr(worker, "shared_server", fake_server)
+    monkeypatch.setattr(worker, "server_running", lambda preload: False)
+    exercise = get_exercise("ex1")
+    assert worker._start_server_beside(exercise, tmp_path, Expected()) is None and not started
+    shutil.copy(SOLUTIONS / exercise.filename, tmp_path / exercise.filename)
+    thread = worker._start_server_beside(exercise, tmp_path, Expected())
+    assert thread is not None
+    thread.join()
+    assert started == ["coursekit-start-fork-server"] and overlapped == [True]

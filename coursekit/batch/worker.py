@@ -8,6 +8,7 @@ then returns the result as plain data. Student code never runs in this process.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import os
 import signal
@@ -28,7 +29,7 @@ from coursekit.exercise import Case, Exercise, call_key
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult, result_to_dict
-from coursekit.sandbox.forkserver import close_shared, share_isolation, shared_server
+from coursekit.sandbox.forkserver import close_shared, server_running, share_isolation, shared_server
 from coursekit.sandbox.isolation import Isolation
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import Job
@@ -162,6 +163,10 @@ class _Expected(Mapping[str, Any]):
             self._times.add(self._exercise.id, phase, time.perf_counter() - wall, time.process_time() - cpu)
         return self._values
 
+    def compute(self) -> None:
+        """Work the values out now rather than on first use."""
+        self._all()
+
     def __getitem__(self, name: str) -> Any:
         return self._all()[name]
 
@@ -173,6 +178,25 @@ class _Expected(Mapping[str, Any]):
 
 
 _first_task = [True]
+
+
+def _start_server_beside(exercise: Exercise, folder: Path, expected: _Expected) -> threading.Thread | None:
+    """Start the exercise's fork server in a thread while this one computes the references (a worker's
+    first references import Keras, and a Keras exercise's server imports it too: the two imports overlap
+    instead of following each other). Only when the student's file is there (else neither is needed) and
+    the server is not already running; the thread's failure is the later ``shared_server`` call's to
+    report (it starts the server again, in this thread)."""
+    if not any(folder.glob(f"{Path(exercise.filename).stem}.*")) or server_running(exercise.child_imports):
+        return None
+
+    def start() -> None:
+        with contextlib.suppress(Exception):
+            shared_server(exercise.child_imports)
+
+    thread = threading.Thread(target=start, name="coursekit-start-fork-server", daemon=True)
+    thread.start()
+    expected.compute()
+    return thread
 
 
 def grade_task(task: Task) -> dict[str, Any]:
@@ -191,8 +215,12 @@ def grade_task(task: Task) -> dict[str, Any]:
     expected = _Expected(exercise, cases, times)
     limits = limits_for(exercise, task.timeout_s, task.memory_mb)
 
+    starting = _start_server_beside(exercise, Path(task.folder), expected)
+
     def run(folder: Path, job: Job, limits: Limits) -> RunReport:  # the fork server starts on first use
         with times.phase(exercise.id, STARTUP):
+            if starting is not None:
+                starting.join()
             server = shared_server(exercise.child_imports)
         wall, cpu = time.perf_counter(), time.process_time()
         report = server.run(folder, job, limits)

@@ -1,34 +1,30 @@
-"""The ``coursekit`` command: one typer app, one small module per command."""
+"""The ``coursekit`` command: one typer app (``coursekit.cli.commands``), one small module per command.
+
+A plain ``coursekit check`` command line is run without starting typer (``coursekit.cli.quick``): a student
+waits for it after every edit. ``app`` is imported on first use, so importing this package costs nothing.
+"""
 
 from __future__ import annotations
 
-import typer
-
-from coursekit.cli import (
-    check_cmd,
-    course_cmd,
-    export_cmd,
-    grade_cmd,
-    help_text,
-    list_cmd,
-    new_cmd,
-    release_cmd,
-    semester_cmd,
-)
-
-app = typer.Typer(name="coursekit", help="Exercises and grading for the recurrent-networks lesson.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-app.command("list")(list_cmd.list_exercises)
-app.command("check")(check_cmd.check)
-app.command("grade")(grade_cmd.grade)
-app.command("release")(release_cmd.release)
-app.command("init-course")(course_cmd.init_course)
-# A negative number of points (-2) is an argument, not an option.
-app.command("adjust", context_settings={"ignore_unknown_options": True})(semester_cmd.adjust)
-app.command("drop")(semester_cmd.drop)
-app.command("new")(new_cmd.new)
-app.add_typer(export_cmd.export_app, name="export")
+import sys
+from typing import Any
 
 
 def main() -> None:
+    from coursekit.cli.quick import run_plain
+
+    code = run_plain(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+    from coursekit.cli import help_text
+    from coursekit.cli.commands import app
+
     help_text.command(app)()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from coursekit.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

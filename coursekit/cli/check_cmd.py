@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import ast
-import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from coursekit._exceptions import CoursekitError
-from coursekit.check import check as run_check
-from coursekit.check import load_failure, locate
-from coursekit.cli.errors import error_message, never_fail_to_print, print_error
-from coursekit.cli.errors import language as message_language
-from coursekit.exercise import Case
-from coursekit.i18n import render, resolve_language
-from coursekit.registry import get_exercise
-from coursekit.render.jsonout import check_json, error_json
-from coursekit.render.terminal import show_check
+from coursekit.cli.check_run import run
 
 LANG_HELP = "The language of the feedback: zh or en (default: $COURSEKIT_LANG, then the locale)."
 
@@ -41,57 +27,4 @@ def check(
     Exit code 0 when every test passed, 1 when any failed, 2 when the file or the exercise is not found or
     the file cannot be loaded (a syntax error, a failed import).
     """
-    never_fail_to_print()
-    console = Console()
-    try:
-        language = resolve_language(lang)
-        result = run_check(exercise, path)
-    except CoursekitError as exc:  # an unknown exercise or language, a file not found or refused: exit 2
-        if as_json:
-            typer.echo(json.dumps(error_json(error_message(exc, message_language(lang))), ensure_ascii=False))
-        else:
-            print_error(exc, lang)
-        raise typer.Exit(code=2) from None
-    failure = load_failure(result)
-    if failure is not None:  # the file could not be loaded (syntax, import, notebook): one error, exit 2
-        if as_json:
-            typer.echo(json.dumps(error_json(render(failure, language)), ensure_ascii=False))
-        else:
-            for note in result.notes:  # which file was graded, say; not the limits of this platform
-                if note != failure and note.key != "note.limits_not_applied":
-                    console.print(Text(render(note, language), style="yellow"))
-            print_error(failure, lang)
-        raise typer.Exit(code=2)
-    if as_json:
-        typer.echo(json.dumps(check_json(result, language), ensure_ascii=False))
-    elif verbose:
-        ex = get_exercise(exercise)
-        cases: Sequence[Case] = ex.public_cases()
-        show_check(console, result, language, verbose=True, cases=cases, module=ex.module,
-                   parameters=_parameters(_student_file(exercise, path), {c.function for c in cases}))
-    else:
-        show_check(console, result, language)
-    raise typer.Exit(code=0 if result.passed else 1)
-
-
-def _student_file(exercise: str, path: Path | None) -> Path | None:
-    ex = get_exercise(exercise)
-    try:
-        folder, entry = locate(ex, path, Path.cwd())
-    except CoursekitError:
-        return None
-    return folder / (entry or ex.filename)
-
-
-def _parameters(file: Path | None, functions: set[str]) -> dict[str, tuple[str, ...]]:
-    """The parameter names of the student's functions, read (never run) from their .py file, so that the
-    verbose call reads ``rnn_forward(x, s0, U, W, b)``; nothing for a notebook or a file that does not
-    parse."""
-    if file is None or file.suffix != ".py":
-        return {}
-    try:
-        tree = ast.parse(file.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    return {node.name: tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
-            for node in tree.body if isinstance(node, ast.FunctionDef) and node.name in functions}
+    raise typer.Exit(code=run(exercise, path, as_json=as_json, verbose=verbose, lang=lang))

@@ -28,8 +28,9 @@ from coursekit.install import KERAS_EXTRA, NOTEBOOK_EXTRA
 # Left out of the handout's copy of coursekit (paths relative to the coursekit package). grade's sandbox
 # (namespaces, fork server) is Linux's alone and needs resource and fork: the handout runs on Windows and
 # macOS too, and its check takes sandbox/process.py or sandbox/portable.py (sandbox/host.py says which).
-LEFT_OUT = ("batch", "release", "scaffold", "registry.py", "cli/__init__.py", "cli/grade_cmd.py",
-            "cli/export_cmd.py", "cli/release_cmd.py", "cli/new_cmd.py", "cli/semester_cmd.py",
+LEFT_OUT = ("batch", "release", "scaffold", "registry.py", "cli/__init__.py", "cli/commands.py",
+            "cli/grade_cmd.py", "cli/export_cmd.py", "cli/release_cmd.py", "cli/new_cmd.py",
+            "cli/semester_cmd.py",
             "sandbox/isolation.py", "sandbox/forkserver.py", "sandbox/_isolate.py", "sandbox/_forkserver.py")
 # The handout's own files (real modules, which ruff and mypy check): coursekit/release/handout/.
 HANDOUT_FILES = Path(__file__).resolve().parent / "handout"

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -224,19 +225,39 @@ def share_isolation(isolation: Isolation | None) -> None:
     _shared_isolation[:] = [] if isolation is None else [isolation]
 
 
-def shared_server(preload: Sequence[str]) -> ForkServer:
+_starting = threading.Lock()  # a worker may start a server in a thread while it computes references
+
+
+def shared_server(preload: Sequence[str], *, or_more: bool = False) -> ForkServer:
     """This process's fork server for ``preload``, started on first use (or again if it died) and
-    closed at exit: a grading worker's, shared by its jobs and by what its grader code runs under limits."""
+    closed at exit: a grading worker's, shared by its jobs and by what its grader code runs under limits.
+
+    ``or_more``: a running server that preloaded more than ``preload`` will do (a grader's own job, such
+    as rebuilding a student's Keras model, in the server ex7's students already run in, rather than a
+    second server paying for Keras again). Never for a student's job: what its process finds imported,
+    and the memory that counts against its limit, must be its exercise's ``child_imports`` alone."""
     key = tuple(preload)
-    server = _shared.get(key)
-    if server is None or not server.alive():
-        if not _shared:
-            atexit.register(close_shared)
-        if server is not None:
-            server.close()
-        server = _shared[key] = ForkServer(key, isolation=_shared_isolation[0] if _shared_isolation else None)
-        server.start()
-    return server
+    with _starting:
+        if or_more:
+            larger = [s for k, s in _shared.items() if set(key) <= set(k) and s.alive()]
+            if larger and _shared.get(key) not in larger:
+                return larger[0]
+        server = _shared.get(key)
+        if server is None or not server.alive():
+            if not _shared:
+                atexit.register(close_shared)
+            if server is not None:
+                server.close()
+            server = _shared[key] = ForkServer(key, isolation=_shared_isolation[0] if _shared_isolation
+                                               else None)
+            server.start()
+        return server
+
+
+def server_running(preload: Sequence[str]) -> bool:
+    """Whether this process's fork server for ``preload`` is up."""
+    server = _shared.get(tuple(preload))
+    return server is not None and server.alive()
 
 
 def kill_shared() -> None:

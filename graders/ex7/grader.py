@@ -24,6 +24,7 @@ The judgement is ``graders/ex7/judge.py`` (no reference code): the student hando
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import tempfile
@@ -85,9 +86,19 @@ def _load_case(name: str, spec: Mapping[str, int], hidden: bool = False, **kwarg
                      probe_data={"imdb": dict(spec)})
 
 
+@functools.lru_cache(maxsize=4)
+def _reviews(rule: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The training reviews of ``rule``, drawn once: the train_imdb cases of one student share them, and
+    drawing them is a Python loop over every review (most of ex7's public cases' time)."""
+    x, y = make_reviews(**TRAIN_DATA, rule=rule)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
+
+
 def _train_case(name: str, aspect: str, hidden: bool = False, evaluation_seed: int | None = None,
                 rule: int | None = None) -> SevenCase:
-    x, y = make_reviews(**TRAIN_DATA, rule=rule)
+    x, y = (a.copy() for a in _reviews(rule))  # each case its own arrays, as before
     data = {} if rule is not None else {"evaluate": dict(EVALUATE)}  # a hidden rule's reviews stay here
     return SevenCase(name, "train_imdb", (x, y), dict(TRAIN_KWARGS), hidden=hidden, probe="training",
                      probe_data=data, aspect=aspect, evaluation_seed=evaluation_seed, rule=rule)
