@@ -101,10 +101,14 @@ for exercise_id in sys.argv[2:]:
     print(json.dumps([exercise_id, r.score, r.max_score, *loaded]))
 """
 KERAS_IDS = [i for i in IDS if "keras" in get_exercise(i).child_imports]
+# ex11's grader windows the series with keras.utils.timeseries_dataset_from_array to tell its mistakes
+# apart (graders/ex11/grader.py, keras_windows): its check imports TensorFlow in the grader's process.
+KERAS_IN_THE_GRADER = {"ex11"}
 
 
 @pytest.mark.parametrize("ids", [pytest.param([i for i in IDS if i not in KERAS_IDS], id="numpy"),
-                                 pytest.param(KERAS_IDS, id="keras", marks=pytest.mark.slow)])
+                                 pytest.param(sorted(KERAS_IDS, key=KERAS_IN_THE_GRADER.__contains__),
+                                              id="keras", marks=pytest.mark.slow)])
 def test_check_gives_the_solution_full_public_marks_and_imports_no_tensorflow_in_the_grader(
         ids: list[str]) -> None:
     """``coursekit check`` of each reference solution, in one fresh process for the group: full marks on
@@ -116,7 +120,9 @@ def test_check_gives_the_solution_full_public_marks_and_imports_no_tensorflow_in
     assert [row[0] for row in rows] == ids
     for exercise_id, score, max_score, tensorflow, keras_loaded in rows:
         public = get_exercise(exercise_id).public_points()
-        assert (score, max_score, tensorflow, keras_loaded) == (public, public, False, False), exercise_id
+        assert score == max_score == public, exercise_id
+        if exercise_id not in KERAS_IN_THE_GRADER:  # checked last: TensorFlow stays imported after them
+            assert (tensorflow, keras_loaded) == (False, False), exercise_id
 
 
 # ---- the solution and the stub, graded as a batch grades them ----------------------------------------
