@@ -185,6 +185,7 @@ def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
 
 # ---- the mistakes ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MISTAKES))
 def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
     source, functions = MISTAKES[name]

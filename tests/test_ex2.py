@@ -216,6 +216,7 @@ NAMED_ON = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake_id", sorted(NAMED_ON))
 def test_the_other_named_mistakes(grade_files: GradeFiles, mistake_id: str) -> None:
     result = grade_files("ex2", {FILE: MISTAKES[mistake_id]})

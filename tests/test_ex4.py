@@ -196,6 +196,7 @@ NAMED = {"lstm_activations_swapped": {"lstm_activations_swapped", "gru_activatio
          "gru_activations_swapped": {"lstm_activations_swapped", "gru_activations_swapped"}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake_id", list(MISTAKES))
 def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, mistake_id: str) -> None:
     result = grade_files("ex4", {FILE: MISTAKES[mistake_id]})

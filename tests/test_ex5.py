@@ -173,6 +173,7 @@ MISTAKES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MISTAKES))
 def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
     result = grade_files("ex5", {FILE: MISTAKES[name]})
@@ -255,6 +256,7 @@ def student(tmp_path: Path, ex5: str, ex1: str) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_check_says_fix_ex1_first_instead_of_a_hint_when_the_imported_rnn_forward_is_wrong(
         tmp_path: Path) -> None:
     result = check("ex5", student(tmp_path, REUSING, EX1_BIAS_MISSING))
@@ -283,6 +285,7 @@ def grade_ex5(folder: Path) -> tuple[ExerciseResult, ExerciseResult]:
     return mine, grade_uses(exercise, folder, cases, expected, mine, grade_exercise)
 
 
+@pytest.mark.slow
 def test_grade_charges_an_ex1_mistake_to_ex1_alone(tmp_path: Path) -> None:
     folder = student(tmp_path, REUSING, EX1_BIAS_MISSING)
     mine, graded = grade_ex5(folder)
@@ -293,12 +296,14 @@ def test_grade_charges_an_ex1_mistake_to_ex1_alone(tmp_path: Path) -> None:
     assert (folder / "ex1_rnn_forward.py").read_text(encoding="utf-8") == EX1_BIAS_MISSING  # untouched
 
 
+@pytest.mark.slow
 def test_grade_keeps_ex5s_own_mistake_when_ex1_is_replaced(tmp_path: Path) -> None:
     mine, graded = grade_ex5(student(tmp_path, REUSING_AVE_AS_SUM, EX1_BIAS_MISSING))
     assert mine.score < graded.score < graded.max_score
     assert {t.mistake for t in graded.tests if not t.passed} == {"ave_as_sum"}
 
 
+@pytest.mark.slow
 def test_grade_keeps_the_students_result_when_their_ex1_is_right(tmp_path: Path) -> None:
     mine, graded = grade_ex5(student(tmp_path, REUSING_AVE_AS_SUM, test_ex1.SOLUTION))
     assert graded is mine

@@ -203,6 +203,7 @@ def test_importing_tensorflow_scores_zero_with_the_reason(grade_files: GradeFile
 
 # ---- the mistakes ----------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", [*MISTAKES, *VARIANTS])
 def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: str) -> None:
     source, names = MISTAKES[key] if key in MISTAKES else VARIANTS[key]

@@ -237,6 +237,7 @@ def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", list(MISTAKES))
 def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: str) -> None:
     source, broken = MISTAKES[key]

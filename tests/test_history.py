@@ -54,6 +54,7 @@ def semester(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return class_dir, out
 
 
+@pytest.mark.slow
 def test_a_resubmitted_ex8_regrades_only_ex8(semester):
     _, out = semester
     timings = json.loads((out / "timings.json").read_text())
@@ -79,6 +80,7 @@ def test_an_exercise_is_keyed_by_its_files_and_those_it_imports(tmp_path):
     assert all(exercise_digest(tmp_path, e, every) != after1[e] for e in after1)
 
 
+@pytest.mark.slow
 def test_every_grading_is_kept_and_the_course_says_which_counts(semester):
     _, out = semester
     with Gradebook(out / "gradebook.sqlite") as book:
@@ -121,6 +123,7 @@ def test_late_penalties_per_exercise_with_due_dates_extensions_and_best_on_time(
         assert final("best_on_time") == {"ada": (15, 15), "ben": (20, 20)}
 
 
+@pytest.mark.slow
 def test_adjustments_and_drops_survive_reruns_and_show(semester, tmp_path_factory):
     class_dir, out = semester
     base = tmp_path_factory.mktemp("adjusted")
@@ -150,6 +153,7 @@ def test_adjustments_and_drops_survive_reruns_and_show(semester, tmp_path_factor
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
 
 
+@pytest.mark.slow
 def test_canvas_and_moodle_imports_and_the_feedback_zip(semester, tmp_path):
     import shutil
 

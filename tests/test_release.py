@@ -618,6 +618,7 @@ def test_the_readme_says_how_to_get_chinese_feedback() -> None:
     assert "中文" in zh and "Chinese feedback" in en
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_notebooks_check_cell_runs_the_kernels_python_in_the_notebooks_language(
         tmp_path: Path, lang: str) -> None:
