@@ -161,6 +161,7 @@ def test_grading_uses_the_found_file_and_says_so(tmp_path):
     assert {(p["student"], p["kind"]) for p in summary["problems"]} == {("ben", "missing")}
 
 
+@pytest.mark.slow
 def test_gradescope_results_say_which_file_was_graded(tmp_path):
     """On Gradescope too (one student), the intake's line heads results.json, in --lang's language."""
     from coursekit.batch.gradescope_run import main

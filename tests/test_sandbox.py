@@ -34,9 +34,10 @@ ROOMY = Limits(timeout_s=30)  # for the others: a loaded machine must not turn a
 X = np.arange(6.0).reshape(2, 3)
 
 
-@pytest.fixture(autouse=True, params=["linux", "portable"])
+@pytest.fixture(autouse=True, params=["linux", pytest.param("portable", marks=pytest.mark.slow)])
 def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test once per runner of check: Linux's, and the portable one (Windows, macOS)."""
+    """Each test once per runner of check: Linux's, and the portable one (Windows, macOS; in the slow
+    lane: each of these tests starts a fresh interpreter, and the fast lane runs Linux's once)."""
     monkeypatch.setenv("COURSEKIT_RUNNER", request.param)
     return str(request.param)
 
