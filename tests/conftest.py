@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -15,6 +14,7 @@ from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.render.text import test_output
 from coursekit.results import ExerciseResult, TestResult
+from coursekit.sandbox.forkserver import ForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -71,45 +71,97 @@ def grade_files(tmp_path: Path) -> GradeFiles:
     return run
 
 
-def grade_source(exercise_id: str, source: str, folder: str) -> ExerciseResult:
-    """The public cases' result of ``source`` as the exercise's file in the new folder ``folder``."""
+class ForkServers:
+    """The session's fork servers: two per set of preloaded modules (one per core), started on first use.
+
+    A fresh student process pays its imports (TensorFlow: 4-20 s here); a job forked from a server that
+    has imported them once pays milliseconds, and still runs in a process of its own under the
+    exercise's limits (coursekit.sandbox.forkserver, the runner ``coursekit grade`` uses). Every grading
+    of the session's that does not test the fresh-process runner itself goes through these.
+    """
+
+    def __init__(self) -> None:
+        self.started: dict[tuple[str, ...], list[ForkServer]] = {}
+
+    def get(self, preload: Sequence[str], index: int = 0) -> ForkServer:
+        servers = self.started.setdefault(tuple(preload), [])
+        while len(servers) <= index or not servers[index].alive():
+            server = ForkServer(tuple(preload))
+            server.start()
+            if len(servers) <= index:
+                servers.append(server)
+            else:
+                servers[index].close()
+                servers[index] = server
+        return servers[index]
+
+    def close(self) -> None:
+        for servers in self.started.values():
+            for server in servers:
+                server.close()
+        self.started.clear()
+
+
+@pytest.fixture(scope="session")
+def fork_servers() -> Iterator[ForkServers]:
+    servers = ForkServers()
+    yield servers
+    servers.close()
+
+
+def grade_source(exercise_id: str, source: str, folder: str,
+                 server: ForkServer | None = None) -> ExerciseResult:
+    """The public cases' result of ``source`` as the exercise's file in the new folder ``folder``: in a
+    fresh student process as ``coursekit check`` runs it, or forked from ``server``."""
     exercise = get_exercise(exercise_id)
     ws = Path(folder)
     (ws / exercise.filename).write_text(source, encoding="utf-8")
     cases = exercise.public_cases()
-    return grade_exercise(exercise, ws, cases, exercise.expected_values(cases))
+    if server is None:
+        return grade_exercise(exercise, ws, cases, exercise.expected_values(cases))
+    return grade_exercise(exercise, ws, cases, exercise.expected_values(cases), runner=server.run)
 
 
 class GradedOnce:
     """graded_once(exercise_id, source) -> the public cases' result of ``source`` as the exercise's file,
-    as ``coursekit check`` judges it; each (exercise, source) is graded once per test session.
+    judged as ``coursekit check`` judges it; each (exercise, source) is graded once per test session.
 
-    ex3's and ex7's files each cost a process importing TensorFlow, most of ex7's a training run:
-    tests/test_ex3.py, test_ex7.py, test_mistakes.py and test_release.py (the handout's check against
-    coursekit's) share them. ``prefetch`` grades a module's files two at a time, one per core.
+    The student process is forked from the session's fork server for the exercise's imports
+    (``fork_servers``) rather than started fresh: ex3's, ex7's and ex11's files would each cost a process
+    importing TensorFlow. tests/test_ex3.py, test_ex7.py, test_ex11.py, test_mistakes.py, test_contract.py
+    and test_release.py (the handout's check, in fresh processes, against these results) share them;
+    test_ex7.py checks that a fresh process trains to the same accuracy. ``prefetch`` grades a module's
+    files two at a time, one per core.
     """
 
-    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, servers: ForkServers) -> None:
         self.factory = tmp_path_factory
+        self.servers = servers
         self.results: dict[tuple[str, str], ExerciseResult] = {}
+
+    def _grade(self, exercise_id: str, source: str, index: int = 0) -> ExerciseResult:
+        server = self.servers.get(get_exercise(exercise_id).child_imports, index)
+        return grade_source(exercise_id, source, str(self.factory.mktemp(exercise_id)), server)
 
     def __call__(self, exercise_id: str, source: str) -> ExerciseResult:
         if (exercise_id, source) not in self.results:
-            folder = self.factory.mktemp(exercise_id)
-            self.results[exercise_id, source] = grade_source(exercise_id, source, str(folder))
+            self.results[exercise_id, source] = self._grade(exercise_id, source)
         return self.results[exercise_id, source]
 
     def prefetch(self, exercise_id: str, sources: Iterable[str]) -> None:
         todo = [s for s in dict.fromkeys(sources) if (exercise_id, s) not in self.results]
         if len(todo) < 2:
             return
-        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {s: pool.submit(grade_source, exercise_id, s, str(self.factory.mktemp(exercise_id)))
-                       for s in todo}
-            for source, future in futures.items():
-                self.results[exercise_id, source] = future.result()
+
+        def every_other(half: int) -> list[tuple[str, ExerciseResult]]:
+            return [(s, self._grade(exercise_id, s, half)) for s in todo[half::2]]
+
+        with ThreadPoolExecutor(2) as pool:
+            for done in pool.map(every_other, (0, 1)):
+                for source, result in done:
+                    self.results[exercise_id, source] = result
 
 
 @pytest.fixture(scope="session")
-def graded_once(tmp_path_factory: pytest.TempPathFactory) -> GradedOnce:
-    return GradedOnce(tmp_path_factory)
+def graded_once(tmp_path_factory: pytest.TempPathFactory, fork_servers: ForkServers) -> GradedOnce:
+    return GradedOnce(tmp_path_factory, fork_servers)

@@ -65,6 +65,44 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     return class_dir, out, before
 
 
+ESCAPES = {"up": "../escape.py", "absolute": "/tmp/coursekit-abs-escape.py", "through": "a/../../escape.py"}
+NOBIAS = SOLUTION.replace("np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b)",
+                          "np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W)")
+LEAKY = SOLUTION + '''
+
+def rnn_output(s, V, c):
+    print("INPUTS", repr(s.tolist()))
+    raise ValueError("INPUTS " + repr(s.tolist()))
+'''
+
+
+@pytest.fixture(scope="module")
+def refused_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One class run shared by the tests of what intake refuses and of what hidden feedback hides: zips
+    whose entries escape, a link in a zip, a zip bomb, a linked file in a folder, a bias left out, and
+    hidden inputs printed and raised. Returns (the folder holding the class folder, the output folder)."""
+    base = tmp_path_factory.mktemp("refused")
+    class_dir = base / "c"
+    class_dir.mkdir()
+    for student, name in ESCAPES.items():
+        with zipfile.ZipFile(class_dir / f"evil_{student}.zip", "w") as zf:
+            zf.writestr("ex1_rnn_forward.py", SOLUTION)
+            zf.writestr(name, "print('escaped')\n")
+    with zipfile.ZipFile(class_dir / "link.zip", "w") as zf:
+        info = zipfile.ZipInfo("ex1_rnn_forward.py")
+        info.external_attr = (0o120777) << 16
+        zf.writestr(info, "/etc/passwd")
+    with zipfile.ZipFile(class_dir / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("ex1_rnn_forward.py", "#" * (64 << 20))
+    folder = make_student(class_dir, "linker", None)
+    (folder / "ex1_rnn_forward.py").symlink_to(ROOT / "solutions" / "ex1_rnn_forward.py")
+    make_student(class_dir, "nobias", NOBIAS)
+    make_student(class_dir, "leaky", LEAKY)
+    grade_class(class_dir, base / "out", OPTIONS)
+    return base, base / "out"
+
+
+@pytest.mark.slow
 def test_grades_csv_has_one_row_per_student_and_contract_columns(graded_class):
     _, out, _ = graded_class
     rows = read_csv(out / "grades.csv")
@@ -81,11 +119,13 @@ def test_grades_csv_has_one_row_per_student_and_contract_columns(graded_class):
     assert scores["loops"] == full - output_points
 
 
+@pytest.mark.slow
 def test_class_folder_is_unchanged(graded_class):
     class_dir, _, before = graded_class
     assert snapshot(class_dir) == before
 
 
+@pytest.mark.slow
 def test_results_json_has_gradescope_fields(graded_class):
     _, out, _ = graded_class
     data = json.loads((out / "feedback" / "loops" / "results.json").read_text())
@@ -100,13 +140,10 @@ def test_results_json_has_gradescope_fields(graded_class):
     assert timed_out, "the endless loop is reported as a timeout"
 
 
-def test_hidden_feedback_never_shows_expected_values(graded_class, tmp_path):
-    class_dir = tmp_path / "c"
-    wrong = SOLUTION.replace("np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b)",
-                             "np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W)")
-    make_student(class_dir, "nobias", wrong)
-    grade_class(class_dir, tmp_path / "out", OPTIONS)
-    data = json.loads((tmp_path / "out" / "feedback" / "nobias" / "results.json").read_text())
+@pytest.mark.slow
+def test_hidden_feedback_never_shows_expected_values(refused_class):
+    _, out = refused_class
+    data = json.loads((out / "feedback" / "nobias" / "results.json").read_text())
     hidden = [t for t in data["tests"] if t["visibility"] == "after_published" and t["status"] == "failed"]
     assert hidden
     for t in hidden:
@@ -114,12 +151,14 @@ def test_hidden_feedback_never_shows_expected_values(graded_class, tmp_path):
     assert any("the bias b was left out" in t["output"] for t in hidden)
 
 
+@pytest.mark.slow
 def test_report_markdown_per_student(graded_class):
     _, out, _ = graded_class
     text = (out / "feedback" / "stub" / "report.md").read_text()
     assert "# Feedback for stub" in text and "NotImplementedError" in text
 
 
+@pytest.mark.slow
 def test_one_students_crash_does_not_change_anothers_grade(graded_class, tmp_path):
     _, out, _ = graded_class
     alone = tmp_path / "alone"
@@ -131,6 +170,7 @@ def test_one_students_crash_does_not_change_anothers_grade(graded_class, tmp_pat
     assert strip(with_others) == strip(by_itself)
 
 
+@pytest.mark.slow
 def test_rerun_reuses_finished_and_regrades_changed(tmp_path):
     class_dir = tmp_path / "c"
     make_student(class_dir, "a", SOLUTION)
@@ -272,43 +312,29 @@ def test_secret_sources(tmp_path):
     assert load_secret(environ={}, cwd=tmp_path / "nowhere").is_demo
 
 
-@pytest.mark.parametrize("name", ["../escape.py", "/tmp/coursekit-abs-escape.py", "a/../../escape.py"])
-def test_zip_entries_cannot_escape(tmp_path, name):
-    class_dir = tmp_path / "c"
-    class_dir.mkdir()
-    with zipfile.ZipFile(class_dir / "evil.zip", "w") as zf:
-        zf.writestr("ex1_rnn_forward.py", SOLUTION)
-        zf.writestr(name, "print('escaped')\n")
-    out = tmp_path / "out"
-    grade_class(class_dir, out, OPTIONS)
-    assert not (tmp_path / "escape.py").exists() and not Path("/tmp/coursekit-abs-escape.py").exists()
-    assert not (class_dir / "escape.py").exists()
-    data = json.loads((out / "feedback" / "evil" / "results.json").read_text())
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(ESCAPES))
+def test_zip_entries_cannot_escape(refused_class, student):
+    base, out = refused_class
+    assert not (base / "escape.py").exists() and not Path("/tmp/coursekit-abs-escape.py").exists()
+    assert not (base / "c" / "escape.py").exists()
+    data = json.loads((out / "feedback" / f"evil_{student}" / "results.json").read_text())
     assert data["score"] == 0 and "outside the submission" in data["output"]
 
 
-def test_zip_links_and_bombs_are_refused(tmp_path):
-    class_dir = tmp_path / "c"
-    class_dir.mkdir()
-    with zipfile.ZipFile(class_dir / "link.zip", "w") as zf:
-        info = zipfile.ZipInfo("ex1_rnn_forward.py")
-        info.external_attr = (0o120777) << 16
-        zf.writestr(info, "/etc/passwd")
-    with zipfile.ZipFile(class_dir / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("ex1_rnn_forward.py", "#" * (64 << 20))
-    grade_class(class_dir, tmp_path / "out", OPTIONS)
-    link = json.loads((tmp_path / "out" / "feedback" / "link" / "results.json").read_text())
-    bomb = json.loads((tmp_path / "out" / "feedback" / "bomb" / "results.json").read_text())
+@pytest.mark.slow
+def test_zip_links_and_bombs_are_refused(refused_class):
+    _, out = refused_class
+    link = json.loads((out / "feedback" / "link" / "results.json").read_text())
+    bomb = json.loads((out / "feedback" / "bomb" / "results.json").read_text())
     assert link["score"] == 0 and "link" in link["output"]
     assert bomb["score"] == 0 and "larger than" in bomb["output"]
 
 
-def test_linked_file_in_a_folder_is_refused(tmp_path):
-    class_dir = tmp_path / "c"
-    folder = make_student(class_dir, "linker", None)
-    (folder / "ex1_rnn_forward.py").symlink_to(ROOT / "solutions" / "ex1_rnn_forward.py")
-    grade_class(class_dir, tmp_path / "out", OPTIONS)
-    data = json.loads((tmp_path / "out" / "feedback" / "linker" / "results.json").read_text())
+@pytest.mark.slow
+def test_linked_file_in_a_folder_is_refused(refused_class):
+    _, out = refused_class
+    data = json.loads((out / "feedback" / "linker" / "results.json").read_text())
     assert data["score"] == 0 and "link" in data["output"]
 
 
@@ -320,6 +346,7 @@ def _rows(db: Path) -> dict[tuple[str, str], float]:
             return {}
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
     class_dir = tmp_path / "c"
     for i in range(6):
@@ -354,6 +381,7 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_gradescope_autograder_runs_on_a_fake_tree(tmp_path):
     zip_path = tmp_path / "autograder.zip"
     env = {**os.environ, "COURSEKIT_SECRET": "test-secret"}
@@ -377,6 +405,7 @@ def test_gradescope_autograder_runs_on_a_fake_tree(tmp_path):
     assert len(data["tests"]) == len(ex.public_cases()) + len(ex.hidden_cases(np.random.default_rng(0)))
 
 
+@pytest.mark.slow
 def test_cli_grade_prints_summary_and_writes_outputs(tmp_path):
     class_dir = tmp_path / "c"
     make_student(class_dir, "a", SOLUTION)
@@ -396,16 +425,10 @@ def test_unknown_class_folder_exits_2(tmp_path):
     assert run.returncode == 2 and "not a folder" in run.stderr
 
 
-def test_hidden_inputs_do_not_come_back_through_messages_or_prints(tmp_path):
-    leaky = SOLUTION + '''
-
-def rnn_output(s, V, c):
-    print("INPUTS", repr(s.tolist()))
-    raise ValueError("INPUTS " + repr(s.tolist()))
-'''
-    make_student(tmp_path / "c", "leaky", leaky)
-    grade_class(tmp_path / "c", tmp_path / "out", OPTIONS)
-    folder = tmp_path / "out" / "feedback" / "leaky"
+@pytest.mark.slow
+def test_hidden_inputs_do_not_come_back_through_messages_or_prints(refused_class):
+    _, out = refused_class
+    folder = out / "feedback" / "leaky"
     data = json.loads((folder / "results.json").read_text())
     hidden = [t for t in data["tests"]
               if t["visibility"] == "after_published" and "rnn_output" in t["output"]]
@@ -444,6 +467,7 @@ def test_each_exercise_is_mostly_graded_by_one_worker():
     assert [take(b, a), take(b, a)] == ["ex2", "ex2"] and not queue
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_is_replaced_and_its_grading_redone(tmp_path):
     class_dir = tmp_path / "c"
     for n in range(4):

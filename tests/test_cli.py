@@ -275,6 +275,7 @@ def test_verbose_labels_the_part_of_a_tuple_result() -> None:
     (("--help",), {"COURSEKIT_LANG": "zh-CN"}, True),
     (("check", "--help"), {"LANG": "C.UTF-8"}, False),
 ])
+@pytest.mark.slow
 def test_help_is_in_chinese_where_the_locale_or_coursekit_lang_says_chinese(
         args: tuple[str, ...], environment: dict[str, str], chinese: bool) -> None:
     """Issue 24: `coursekit check --help` in the user's language (the student's commands)."""
@@ -323,6 +324,7 @@ def test_in_80_columns_nothing_is_cut_and_a_mistakes_hint_is_given_once(tmp_path
     assert "…" not in said
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", ["ex1", "ex8"])
 def test_verbose_reproduce_snippet_really_reproduces_the_call(tmp_path: Path, exercise_id: str) -> None:
     """Issue 24: each public case's "reproduce this call" code, executed beside the solution, returns

@@ -183,6 +183,7 @@ def _wrong_version_copy(folder: Path) -> Path:
     return copy
 
 
+@pytest.mark.slow
 def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_another_version_is_refused(
         cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
     cluster.start_scheduler()
@@ -206,6 +207,7 @@ def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_anothe
     assert timings["tasks"] == {e: STUDENTS for e in EXERCISES}  # each grading once, on the workers
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_nothing_and_blames_no_student(
         cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -238,6 +240,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_blames_no_student(
     assert_same_outputs(out, local_runs[FAULT_EXERCISES])
 
 
+@pytest.mark.slow
 def test_a_lost_scheduler_stops_the_run_and_the_next_run_resumes_locally(
         cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
     cluster.start_scheduler()
@@ -262,6 +265,7 @@ def test_a_lost_scheduler_stops_the_run_and_the_next_run_resumes_locally(
     assert_same_outputs(out, local_runs[FAULT_EXERCISES])
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path) -> None:
     address = f"tcp://{HOST}:{free_port()}"
     run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(CLASS), "--out",
@@ -280,6 +284,7 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(tmp_path: Path) -> None
     (["--cluster", "tls://127.0.0.1:1", "--cluster-security", "nowhere.toml"], "--cluster-security:"),
     (["--cluster-wait", "5"], "--cluster-wait:"),
 ])
+@pytest.mark.slow
 def test_bad_cluster_options_are_one_line_and_exit_2(tmp_path: Path, args: list[str], named: str) -> None:
     run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(CLASS), "--out",
                           str(tmp_path / "o"), "--exercises", "ex1", *args, "--lang", "en"],
@@ -314,6 +319,7 @@ def test_a_workers_reply_is_checked_against_the_cases_drawn_here() -> None:
             cluster_module.validated(bad, ex, against)
 
 
+@pytest.mark.slow
 def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp_path: Path) -> None:
     """A student whose function never returns, graded with a long time limit: Ctrl-C while the job runs
     cancels the run's tasks on the scheduler and kills the job on the worker at once."""
@@ -361,6 +367,7 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp
             grading.communicate()
 
 
+@pytest.mark.slow
 def test_a_tls_cluster_grades_with_the_coordinators_certificate_and_refuses_a_client_without_one(
         cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
     """Mutual TLS (tls:// and --cluster-security): the scheduler and worker hold a certificate of the

@@ -8,21 +8,23 @@
   solution gets full marks and the stub 0, without an internal error or a crashed process.
 
 To stay fast, each exercise's solution and stub are graded once for the whole module, each in one student
-process holding every case, through one fork server per set of preloaded modules.
+process holding every case, through the session's fork server for its preloaded modules (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import ast
-import shutil
-from collections.abc import Callable, Iterator
+import json
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
-from conftest import text
+from conftest import ForkServers, GradedOnce, text
 
 from coursekit import content
 from coursekit.batch.worker import cases_for
@@ -33,7 +35,6 @@ from coursekit.i18n import render
 from coursekit.messages import verbatim
 from coursekit.registry import content_package, exercise_ids, get_exercise
 from coursekit.results import ExerciseResult
-from coursekit.sandbox.forkserver import ForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
 # The content package's folder and the course folder holding it (exercises/, solutions/): the
@@ -88,29 +89,53 @@ def test_hidden_case_names_do_not_depend_on_the_seeds(exercise_id: str) -> None:
     assert not any(c.hidden for c in exercise.public_cases())
 
 
+# ---- check, as a student runs it ----------------------------------------------------------------------
+
+CHECK_EACH = """
+import json, sys
+from pathlib import Path
+from coursekit.check import check
+for exercise_id in sys.argv[2:]:
+    r = check(exercise_id, Path(sys.argv[1]))
+    loaded = ["tensorflow" in sys.modules, "keras" in sys.modules]
+    print(json.dumps([exercise_id, r.score, r.max_score, *loaded]))
+"""
+KERAS_IDS = [i for i in IDS if "keras" in get_exercise(i).child_imports]
+# ex11's grader windows the series with keras.utils.timeseries_dataset_from_array to tell its mistakes
+# apart (graders/ex11/grader.py, keras_windows): its check imports TensorFlow in the grader's process.
+KERAS_IN_THE_GRADER = {"ex11"}
+
+
+@pytest.mark.parametrize("ids", [pytest.param([i for i in IDS if i not in KERAS_IDS], id="numpy"),
+                                 pytest.param(sorted(KERAS_IDS, key=KERAS_IN_THE_GRADER.__contains__),
+                                              id="keras", marks=pytest.mark.slow)])
+def test_check_gives_the_solution_full_public_marks_and_imports_no_tensorflow_in_the_grader(
+        ids: list[str]) -> None:
+    """``coursekit check`` of each reference solution, in one fresh process for the group: full marks on
+    the public cases, and the grader's process has imported neither TensorFlow nor Keras after it (the
+    stored public cases answer; a Keras exercise imports them in the student's process only)."""
+    out = subprocess.run([sys.executable, "-c", CHECK_EACH, str(COURSE / "solutions"), *ids],
+                         capture_output=True, text=True, check=True)
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("[")]
+    assert [row[0] for row in rows] == ids
+    for exercise_id, score, max_score, tensorflow, keras_loaded in rows:
+        public = get_exercise(exercise_id).public_points()
+        assert score == max_score == public, exercise_id
+        if exercise_id not in KERAS_IN_THE_GRADER:  # checked last: TensorFlow stays imported after them
+            assert (tensorflow, keras_loaded) == (False, False), exercise_id
+
+
 # ---- the solution and the stub, graded as a batch grades them ----------------------------------------
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[dict[tuple[str, ...], ForkServer]]:
-    started: dict[tuple[str, ...], ForkServer] = {}
-    yield started
-    for server in started.values():
-        server.close()
-
-
-@pytest.fixture(scope="module")
-def batch_graded(keras: ModuleType, servers: dict[tuple[str, ...], ForkServer]
-                 ) -> Callable[[str, Path], ExerciseResult]:
+def batch_graded(keras: ModuleType, fork_servers: ForkServers) -> Callable[[str, Path], ExerciseResult]:
     """batch_graded(exercise_id, folder) -> its public and hidden cases' result, graded once per module."""
     results: dict[tuple[str, Path], ExerciseResult] = {}
 
     def run(exercise_id: str, folder: Path) -> ExerciseResult:
         if (exercise_id, folder) not in results:
             exercise = get_exercise(exercise_id)
-            server = servers.get(exercise.child_imports)
-            if server is None:
-                server = servers[exercise.child_imports] = ForkServer(exercise.child_imports)
-                server.start()
+            server = fork_servers.get(exercise.child_imports)
             cases = cases_for(exercise, seed=20261201, class_seed=7)
             results[exercise_id, folder] = grade_exercise(
                 exercise, folder, cases, exercise.expected_values(cases), runner=server.run, remeasure=True)
@@ -123,6 +148,7 @@ def failures(result: ExerciseResult) -> list[str]:
     return [f"{t.name}: {text(t)}" for t in result.tests if not t.passed]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_solution_gets_full_marks_on_public_and_hidden_cases(
         exercise_id: str, batch_graded: Callable[[str, Path], ExerciseResult]) -> None:
@@ -132,6 +158,7 @@ def test_the_solution_gets_full_marks_on_public_and_hidden_cases(
     assert result.score == result.max_score > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_stub_gets_zero_without_a_crash(
         exercise_id: str, batch_graded: Callable[[str, Path], ExerciseResult]) -> None:
@@ -147,15 +174,14 @@ def wrong_files(exercise_id: str) -> list[Path]:
     return sorted(folder.glob("*.py")) if folder.is_dir() else []
 
 
-@pytest.mark.parametrize(("exercise_id", "wrong"), [(i, p) for i in IDS for p in wrong_files(i)],
-                         ids=lambda v: v if isinstance(v, str) else v.stem)
+@pytest.mark.parametrize(("exercise_id", "wrong"), [  # a Keras exercise's files: slow
+    pytest.param(i, p, marks=[pytest.mark.slow] if i in KERAS_IDS else [])
+    for i in IDS for p in wrong_files(i)], ids=lambda v: v if isinstance(v, str) else v.stem)
 def test_each_wrong_file_is_caught_naming_its_mistake_in_both_languages(exercise_id: str, wrong: Path,
-                                                                        tmp_path: Path) -> None:
+                                                                        graded_once: GradedOnce) -> None:
     exercise = get_exercise(exercise_id)
     assert wrong.stem in exercise.mistake_ids, f"{wrong.name}: no such mistake id in {exercise_id}"
-    shutil.copy(wrong, tmp_path / exercise.filename)
-    cases = exercise.public_cases()
-    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
+    result = graded_once(exercise_id, wrong.read_text(encoding="utf-8"))
     named = [t for t in result.tests if t.mistake == wrong.stem]
     assert named and result.score < result.max_score, [(t.name, t.mistake) for t in result.tests]
     for lang in ("en", "zh"):

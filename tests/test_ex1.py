@@ -112,7 +112,7 @@ def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
 
 # ---- the cases ------------------------------------------------------------------------------------
 
-def test_public_cases_cover_what_the_issue_asks() -> None:
+def test_public_cases_cover_batches_timesteps_dtypes_initial_states_and_saturated_tanh() -> None:
     cases = EX1.public_cases()
     assert {c.function for c in cases} == set(EX1.functions)
     forward = [c for c in cases if c.function == "rnn_forward"]
@@ -165,6 +165,7 @@ def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
     assert result.score == result.max_score == EX1.public_points()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed, class_seed", [(0, None), (7, None), (8, 10), (9, 10)])
 def test_the_solution_gets_full_marks_on_hidden_cases_against_live_keras(
         tmp_path: Any, keras: ModuleType, seed: int, class_seed: int | None) -> None:
@@ -198,12 +199,14 @@ VARIANTS: dict[str, tuple[str, str, set[str]]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_a_variant_of_an_issue_24_mistake_is_caught_and_named(grade_files: GradeFiles, variant: str) -> None:
     name, source, functions = VARIANTS[variant]
     caught_and_named(grade_files, name, source, functions)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MISTAKES))
 def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
     source, functions = MISTAKES[name]
@@ -226,7 +229,7 @@ def caught_and_named(grade_files: GradeFiles, name: str, source: str, functions:
             assert all(t.passed for t in results), f"{name} must not cost {function} its points"
 
 
-def test_the_issues_mistakes_are_all_in_the_table() -> None:
+def test_the_lessons_common_mistakes_are_all_in_the_table() -> None:
     asked = {"bias_missing", "relu_instead_of_tanh", "sigmoid_instead_of_tanh", "s0_ignored", "w_transposed",
              "first_state_returned", "softmax_first_axis"}
     assert asked <= set(MISTAKES)

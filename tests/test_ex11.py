@@ -1,7 +1,7 @@
 """Exercise 11 (forecasting a weather series): solution, stub, each named mistake and forged training.
 
 Every graded file imports Keras and most train a model (5-7 s of CPU each): the files are graded through
-one fork server with Keras preloaded, as ``coursekit check`` judges them (public cases, the probe
+the session's fork servers with Keras preloaded, as ``coursekit check`` judges them (public cases, the probe
 measuring in the student's process), each once for the session (``graded_once``, which
 tests/test_mistakes.py and test_release.py share). Batch grading of the solution and the stub (hidden
 cases, the model rebuilt and run in a sandboxed job) is in tests/test_contract.py.
@@ -9,8 +9,7 @@ cases, the model rebuilt and run in a sandboxed job) is in tests/test_contract.p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -18,10 +17,8 @@ import numpy as np
 import pytest
 from conftest import EXERCISES, ROOT, SOLUTIONS, GradedOnce, assert_no_english_only, text
 
-from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
-from coursekit.sandbox.forkserver import ForkServer
 
 FILE = "ex11_forecast.py"
 EX11 = get_exercise("ex11")
@@ -80,41 +77,11 @@ MODEL, COMPILE, HISTORY, STEPS, AUTHENTIC, BEATS = TRAIN
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[list[ForkServer]]:
-    """Two fork servers with Keras preloaded: one per core."""
-    with ForkServer(EX11.child_imports) as first, ForkServer(EX11.child_imports) as second:
-        yield [first, second]
-
-
-@pytest.fixture(scope="module")
-def graded(graded_once: GradedOnce, servers: list[ForkServer], tmp_path_factory: pytest.TempPathFactory
-           ) -> Callable[[str], ExerciseResult]:
+def graded(graded_once: GradedOnce) -> Callable[[str], ExerciseResult]:
     """graded(source) -> the public cases' result, as check judges it; once per source for the session,
     this module's files two at a time from the start (one per fork server)."""
-    cases = EX11.public_cases()
-    expected = EX11.expected_values(cases)
-
-    def grade(source: str, server: ForkServer) -> ExerciseResult:
-        folder = tmp_path_factory.mktemp("ex11")
-        (folder / FILE).write_text(source, encoding="utf-8")
-        return grade_exercise(EX11, folder, cases, expected, runner=server.run)
-
-    todo = [s for s in dict.fromkeys(SOURCES) if ("ex11", s) not in graded_once.results]
-
-    def grade_every_other(half: int) -> list[tuple[str, ExerciseResult]]:
-        return [(s, grade(s, servers[half])) for s in todo[half::2]]
-
-    with ThreadPoolExecutor(2) as pool:
-        for done in pool.map(grade_every_other, (0, 1)):
-            for source, result in done:
-                graded_once.results["ex11", source] = result
-
-    def run(source: str) -> ExerciseResult:
-        if ("ex11", source) not in graded_once.results:
-            graded_once.results["ex11", source] = grade(source, servers[0])
-        return graded_once.results["ex11", source]
-
-    return run
+    graded_once.prefetch("ex11", SOURCES)
+    return lambda source: graded_once("ex11", source)
 
 
 def failed(result: ExerciseResult) -> dict[str, str | None]:
@@ -122,18 +89,21 @@ def failed(result: ExerciseResult) -> dict[str, str | None]:
     return {t.name: t.mistake for t in result.tests if not t.passed}
 
 
+@pytest.mark.slow
 def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(SOLUTION)
     assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
     assert result.score == result.max_score == 12
 
 
+@pytest.mark.slow
 def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(STUB)
     assert result.score == 0 and not result.notes
     assert all("not implemented yet" in text(t) for t in result.tests), [text(t) for t in result.tests]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake_id", sorted(MISTAKES))
 def test_each_mistake_file_is_named_and_costs_only_its_function(
         graded: Callable[[str], ExerciseResult], mistake_id: str) -> None:
@@ -148,6 +118,7 @@ def test_the_mistake_files_are_the_graders_mistakes() -> None:
     assert set(MISTAKES) == EX11.mistake_ids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("forgery", sorted(FORGED))
 def test_forged_training_scores_nothing_on_the_training_tests(
         graded: Callable[[str], ExerciseResult], forgery: str) -> None:
@@ -160,6 +131,7 @@ def test_forged_training_scores_nothing_on_the_training_tests(
         assert {t.mistake for t in training} == {"untrained_model"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["STUB", "FORGED_NO_FIT", "FORGED_AFTER_FIT"])
 def test_every_message_is_in_the_catalogue_in_both_languages(
         graded: Callable[[str], ExerciseResult], source: str) -> None:
@@ -168,6 +140,7 @@ def test_every_message_is_in_the_catalogue_in_both_languages(
 
 # ---- the references ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
 def test_windows_by_index_arithmetic_equal_keras(keras: ModuleType, seed: int) -> None:
     """The solution's windows and the grader's own (its training series, the mistakes' outputs) are

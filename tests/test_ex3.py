@@ -170,49 +170,78 @@ def _public_names() -> list[str]:
 
 SINGLE, SINGLE_SIZES, SEQUENCE, STACKED, STACKED_2, STACKED_3, IMDB, COMPILE = _public_names()
 
-# mistake id -> (a file that makes it, the public tests that name it); tests/test_mistakes.py runs
-# `check` on each file in both languages.
+# mistake id -> (its wrong file, graders/ex3/mistakes/<id>.py: the solution with that one mistake; the public
+# tests that name it, and only they fail). tests/test_mistakes.py runs `check` on each file in both languages,
+# tests/test_contract.py grades them too (once: graded_once).
+NAMED_ON: dict[str, set[str]] = {
+    "argument_ignored": {SINGLE_SIZES},
+    "intermediate_not_sequences": {STACKED, STACKED_2, STACKED_3},
+    "output_not_sigmoid": {IMDB},
+    "wrong_optimizer": {COMPILE},
+    "activation_changed": {SINGLE, SINGLE_SIZES},
+    "last_layer_returns_sequences": {STACKED, STACKED_2, STACKED_3},
+    "metrics_not_acc": {COMPILE},
+    "embedding_swapped": {SEQUENCE},
+    "depth_off_by_one": {STACKED, STACKED_2, STACKED_3},
+    "wrong_loss": {COMPILE},
+    "single_returns_sequences": {SINGLE, SINGLE_SIZES},
+    "sequence_returns_last_only": {SEQUENCE},
+    "arguments_ignored": {STACKED_2, STACKED_3},
+    "dense_output_missing": {IMDB},
+    "not_compiled": {COMPILE},
+}
+MISTAKE_FILES = ROOT / "graders" / "ex3" / "mistakes"
 MISTAKES: dict[str, tuple[str, set[str]]] = {
-    "argument_ignored": (WRONG_A, {SINGLE_SIZES}),
-    "intermediate_not_sequences": (WRONG_A, {STACKED, STACKED_2, STACKED_3}),
-    "output_not_sigmoid": (WRONG_A, {IMDB}),
-    "wrong_optimizer": (WRONG_A, {COMPILE}),
-    "activation_changed": (WRONG_B, {SINGLE, SINGLE_SIZES}),
-    "last_layer_returns_sequences": (WRONG_B, {STACKED, STACKED_2, STACKED_3}),
-    "metrics_not_acc": (WRONG_B, {COMPILE}),
-    "embedding_swapped": (WRONG_C, {SEQUENCE}),
-    "depth_off_by_one": (WRONG_C, {STACKED, STACKED_2, STACKED_3}),
-    "wrong_loss": (WRONG_C, {COMPILE}),
-    "single_returns_sequences": (WRONG_D, {SINGLE, SINGLE_SIZES}),
-    "sequence_returns_last_only": (WRONG_D, {SEQUENCE}),
-    "arguments_ignored": (WRONG_D, {STACKED_2, STACKED_3}),
-    "dense_output_missing": (WRONG_D, {IMDB}),
-    "not_compiled": (WRONG_D, {COMPILE}),
+    path.stem: (path.read_text(encoding="utf-8"), NAMED_ON.get(path.stem, set()))
+    for path in sorted(MISTAKE_FILES.glob("*.py"))}
+# The four files above, each making several of the mistakes at once, name every one of them too (the
+# tests below): tests/test_release.py checks these with the handout, four student processes, not fifteen.
+COMBINED = {"WRONG_A": WRONG_A, "WRONG_B": WRONG_B, "WRONG_C": WRONG_C, "WRONG_D": WRONG_D}
+COMBINED_MISTAKES: dict[str, set[str]] = {
+    "WRONG_A": {"argument_ignored", "intermediate_not_sequences", "output_not_sigmoid", "wrong_optimizer"},
+    "WRONG_B": {"activation_changed", "last_layer_returns_sequences", "metrics_not_acc"},
+    "WRONG_C": {"embedding_swapped", "depth_off_by_one", "wrong_loss"},
+    "WRONG_D": {"single_returns_sequences", "sequence_returns_last_only", "arguments_ignored",
+                "dense_output_missing", "not_compiled"},
 }
 # Every file this module grades, graded two at a time when the module starts (see the graded fixture);
-# test_release.py checks the solution, the stub and these with the handout too.
+# tests/test_release.py checks the solution, the stub and COMBINED with the handout.
 # Issue 24: Embedding(10000, 32) written in, units and depth followed: every public case used to pass.
 EMBEDDING_WRITTEN_IN = SOLUTION.replace("layers.Embedding(max_features, embed_dim)])",
                                         "layers.Embedding(10000, 32)])")
-SOURCES = [SOLUTION, (EXERCISES / FILE).read_text(encoding="utf-8"), WRONG_A, WRONG_B, WRONG_C, WRONG_D,
-           EMBEDDING_WRITTEN_IN,
+SOURCES = [SOLUTION, (EXERCISES / FILE).read_text(encoding="utf-8"), *COMBINED.values(), EMBEDDING_WRITTEN_IN,
            *(source for source, _ in MISTAKES.values())]
 
 
-def test_every_mistake_id_is_listed_here() -> None:
-    assert set(MISTAKES) == EXERCISE.mistake_ids
+def test_every_mistake_id_has_its_wrong_file_and_the_tests_that_name_it() -> None:
+    assert set(MISTAKES) == set(NAMED_ON) == EXERCISE.mistake_ids
+    assert set().union(*COMBINED_MISTAKES.values()) == EXERCISE.mistake_ids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake_id", sorted(MISTAKES))
-def test_each_named_mistake_is_named_on_its_tests(graded: Callable[[str], ExerciseResult],
-                                                  mistake_id: str) -> None:
+def test_each_mistakes_wrong_file_is_named_on_its_tests_and_fails_only_them(
+        graded: Callable[[str], ExerciseResult], mistake_id: str) -> None:
     source, names = MISTAKES[mistake_id]
     result = graded(source)
     assert {t.name for t in result.tests if t.mistake == mistake_id} == names
-    assert all(not t.passed for t in result.tests if t.name in names)
+    assert {t.name for t in result.tests if not t.passed} == names
     assert not any(t.internal_error for t in result.tests)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("combined", sorted(COMBINED))
+def test_a_file_with_several_mistakes_names_each_on_its_tests(graded: Callable[[str], ExerciseResult],
+                                                             combined: str) -> None:
+    result = graded(COMBINED[combined])
+    for mistake_id in COMBINED_MISTAKES[combined]:
+        names = NAMED_ON[mistake_id]
+        assert {t.name for t in result.tests if t.mistake == mistake_id} == names, mistake_id
+        assert all(not t.passed for t in result.tests if t.name in names)
+    assert not any(t.internal_error for t in result.tests)
+
+
+@pytest.mark.slow
 def test_an_embedding_with_the_lessons_sizes_written_in_fails_a_public_case(
         graded: Callable[[str], ExerciseResult]) -> None:
     source = EMBEDDING_WRITTEN_IN
@@ -224,6 +253,7 @@ def test_an_embedding_with_the_lessons_sizes_written_in_fails_a_public_case(
 
 # ---- solution and stub ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_solution_check_is_full_and_imports_no_tensorflow_in_the_grader() -> None:
     code = ("import json, sys; from pathlib import Path; from rich.console import Console; "
             "from coursekit.check import check; from coursekit.render.terminal import show_check; "
@@ -241,6 +271,7 @@ def test_solution_check_is_full_and_imports_no_tensorflow_in_the_grader() -> Non
     assert "Layer (type)" not in text and "passed" in text
 
 
+@pytest.mark.slow
 def test_stub_scores_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded((EXERCISES / FILE).read_text(encoding="utf-8"))
     assert result.score == 0
@@ -258,6 +289,7 @@ def test_hidden_cases_keep_their_names_and_change_every_argument() -> None:
 
 # ---- what is accepted and the mistakes that are named ----------------------------------------------
 
+@pytest.mark.slow
 def test_a_model_without_keras_input_is_accepted_with_a_note(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_A)
     test = next(t for t in result.tests if t.name == SINGLE)
@@ -273,15 +305,18 @@ def test_a_model_without_keras_input_is_accepted_with_a_note(graded: Callable[[s
         assert screen.index("keras.Input(shape=(None,))") < screen.index("ex3 · ")  # above the table
 
 
+@pytest.mark.slow
 def test_the_functional_api_and_any_layer_names_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:
     assert next(t for t in graded(WRONG_A).tests if t.name == SEQUENCE).passed
 
 
+@pytest.mark.slow
 def test_arguments_ignored(graded: Callable[[str], ExerciseResult]) -> None:
     assert named(graded(WRONG_A))[SINGLE_SIZES] == {"the argument units ignored (the table is the one for "
                                                     "units=32)"}
 
 
+@pytest.mark.slow
 def test_intermediate_layers_that_do_not_return_sequences(graded: Callable[[str], ExerciseResult]) -> None:
     found = named(graded(WRONG_A))
     assert found[STACKED] == found[STACKED_2] == {"an intermediate SimpleRNN does not return sequences"}
@@ -290,10 +325,12 @@ def test_intermediate_layers_that_do_not_return_sequences(graded: Callable[[str]
     assert "expected ndim=3, found ndim=2" in text
 
 
+@pytest.mark.slow
 def test_a_missing_sigmoid(graded: Callable[[str], ExerciseResult]) -> None:
     assert named(graded(WRONG_A))[IMDB] == {"the output Dense has no sigmoid (its activation is linear)"}
 
 
+@pytest.mark.slow
 def test_wrong_optimizer_and_accuracy_instead_of_acc(graded: Callable[[str], ExerciseResult]) -> None:
     text = outputs(graded(WRONG_A))[COMPILE]
     assert "the optimizer is Adam, expected rmsprop" in text
@@ -301,6 +338,7 @@ def test_wrong_optimizer_and_accuracy_instead_of_acc(graded: Callable[[str], Exe
     assert named(graded(WRONG_A))[COMPILE] == {"the wrong optimizer"}
 
 
+@pytest.mark.slow
 def test_an_activation_changed_is_caught_by_the_outputs(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_B)
     relu = {"the SimpleRNN's activation changed to relu"}
@@ -309,10 +347,12 @@ def test_an_activation_changed_is_caught_by_the_outputs(graded: Callable[[str], 
     assert test.table is not None and test.table.differences == ()  # the table itself is right
 
 
+@pytest.mark.slow
 def test_a_sequence_layer_that_returns_its_last_output(graded: Callable[[str], ExerciseResult]) -> None:
     assert named(graded(WRONG_D))[SEQUENCE] == {"the SimpleRNN returns only its last output"}
 
 
+@pytest.mark.slow
 def test_the_last_layer_returns_sequences(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_B)
     assert named(result)[STACKED] == named(result)[STACKED_2] == {"the last layer returns sequences"}
@@ -323,11 +363,13 @@ def test_the_last_layer_returns_sequences(graded: Callable[[str], ExerciseResult
     assert test.table is not None and test.table.differences == ((4, 1),)
 
 
+@pytest.mark.slow
 def test_a_lambda_layer_is_refused_with_a_clear_message(graded: Callable[[str], ExerciseResult]) -> None:
     text = outputs(graded(WRONG_B))
     assert "Lambda layer" in text[SEQUENCE] and "never runs code from a submission" in text[SEQUENCE]
 
 
+@pytest.mark.slow
 def test_depth_off_by_one_swapped_embedding_wrong_loss_and_no_model(
         graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_C)
@@ -357,6 +399,7 @@ def lesson_stack(keras: ModuleType, last_sequences: bool, with_input: bool = Tru
     return keras.Sequential([keras.Input((None,)), *layers] if with_input else layers)
 
 
+@pytest.mark.slow
 def test_remeasure_ignores_a_forged_table_and_outputs(keras: ModuleType, child: SimpleNamespace) -> None:
     case = case_named(STACKED)
     expected = EXERCISE.expected_values([case])[case.name]
@@ -367,6 +410,7 @@ def test_remeasure_ignores_a_forged_table_and_outputs(keras: ModuleType, child: 
     assert not verdict.passed and verdict.mistake.id == "last_layer_returns_sequences"
 
 
+@pytest.mark.slow
 def test_remeasure_passes_the_lessons_model_built_without_input(keras: ModuleType,
                                                                 child: SimpleNamespace) -> None:
     case = case_named(STACKED)
@@ -378,6 +422,7 @@ def test_remeasure_passes_the_lessons_model_built_without_input(keras: ModuleTyp
     assert verdict.passed and verdict.note is not None and "keras.Input(shape=(None,))" in words(verdict.note)
 
 
+@pytest.mark.slow
 def test_remeasure_measures_what_the_child_measures(keras: ModuleType, child: SimpleNamespace) -> None:
     """Rebuilt from the config alone, the model measures in the grader as it did in the student's process."""
     model = keras.Sequential([keras.Input((None,)), keras.layers.Embedding(50, 4), keras.layers.SimpleRNN(3),
@@ -389,6 +434,7 @@ def test_remeasure_measures_what_the_child_measures(keras: ModuleType, child: Si
     np.testing.assert_allclose(again["outputs"], got["outputs"], rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_remeasure_refuses_a_lambda_layer_and_a_custom_class(keras: ModuleType,
                                                              child: SimpleNamespace) -> None:
     case = case_named(SINGLE)
@@ -409,6 +455,7 @@ def test_remeasure_refuses_a_lambda_layer_and_a_custom_class(keras: ModuleType,
     assert not verdict.passed and "Twice" in said and "no custom classes" in said
 
 
+@pytest.mark.slow
 def test_remeasure_refuses_a_forged_module_path(keras: ModuleType, child: SimpleNamespace) -> None:
     case = case_named(SINGLE)
     got = probe(child, keras.Sequential([keras.Input((None,)), keras.layers.Embedding(10000, 32),
@@ -419,6 +466,7 @@ def test_remeasure_refuses_a_forged_module_path(keras: ModuleType, child: Simple
     assert "does not rebuild" in words(EXERCISE.judge(case, again, None).message)
 
 
+@pytest.mark.slow
 def test_remeasure_accepts_a_functional_model(keras: ModuleType, child: SimpleNamespace) -> None:
     case = case_named(SINGLE)
     expected = EXERCISE.expected_values([case])[case.name]
@@ -466,6 +514,7 @@ def built(keras: ModuleType, case: Any, *, extra: tuple[Any, ...] = (), **change
     return model
 
 
+@pytest.mark.slow
 def test_the_batch_probe_sends_only_the_config_and_the_weight_shapes(keras: ModuleType,
                                                                      child: SimpleNamespace) -> None:
     case = hidden_case(IMDB_HIDDEN)
@@ -495,6 +544,7 @@ def counted(monkeypatch: pytest.MonkeyPatch, rebuilds: dict[str, int]) -> dict[s
     return rebuilds
 
 
+@pytest.mark.slow
 def test_an_equivalent_config_takes_the_references_measurements_as_a_rebuild_would(
         keras: ModuleType, child: SimpleNamespace, counted: dict[str, int]) -> None:
     for case in (hidden_case(STACKED_HIDDEN), hidden_case(IMDB_HIDDEN)):
@@ -517,6 +567,7 @@ def test_an_equivalent_config_takes_the_references_measurements_as_a_rebuild_wou
             assert seeded.judge(case, quick, expected).passed
 
 
+@pytest.mark.slow
 def test_a_config_that_differs_in_one_argument_is_rebuilt_and_judged_as_before(
         keras: ModuleType, child: SimpleNamespace, counted: dict[str, int]) -> None:
     stacked, imdb = hidden_case(STACKED_HIDDEN), hidden_case(IMDB_HIDDEN)
@@ -540,6 +591,7 @@ def test_a_config_that_differs_in_one_argument_is_rebuilt_and_judged_as_before(
         assert (verdict.message, verdict.mistake) == (before.message, before.mistake)
 
 
+@pytest.mark.slow
 def test_compile_settings_are_read_from_the_students_own_config(keras: ModuleType,
                                                                 child: SimpleNamespace) -> None:
     """compile_config is not part of what is measured: a model compiled otherwise shares the reference's
@@ -553,6 +605,7 @@ def test_compile_settings_are_read_from_the_students_own_config(keras: ModuleTyp
     assert seeded.remeasure(case, got)["compile"]["optimizer"] == "Adam"
 
 
+@pytest.mark.slow
 def test_forged_measurements_and_shapes_are_never_taken(keras: ModuleType, child: SimpleNamespace,
                                                         counted: dict[str, int]) -> None:
     case = hidden_case(STACKED_HIDDEN)
@@ -603,6 +656,7 @@ def test_the_store_of_measurements_is_bounded() -> None:
     assert again is not None and again["outputs"][0, 0] == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["WRONG_A", "WRONG_B", "WRONG_C", "WRONG_D"])
 def test_every_message_is_in_the_catalogue_in_both_languages(
         graded: Callable[[str], ExerciseResult], source: str) -> None:

@@ -100,6 +100,7 @@ def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]
     assert all("not implemented yet" in text(t) for t in result.tests)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MISTAKES))
 def test_each_named_mistake_is_caught_and_named(name: str, graded: Callable[[str], ExerciseResult]) -> None:
     source, prefix = MISTAKES[name]

@@ -19,6 +19,9 @@ from coursekit.i18n import render
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 
+# Every test reads a graded file: a student process importing TensorFlow, most of them training a model.
+pytestmark = pytest.mark.slow
+
 FILE = "ex7_imdb_training.py"
 EX7 = get_exercise("ex7")
 SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")

@@ -9,6 +9,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from coursekit.batch import GradeOptions, grade_class
 from coursekit.batch.secret import Secret
 
@@ -32,6 +34,7 @@ def test_committed_class_is_what_make_class_writes(tmp_path):
     assert _tree(tmp_path / "class") == _tree(CLASS), "run: python examples/make_class.py"
 
 
+@pytest.mark.slow
 def test_example_class_grades_as_described(tmp_path):
     options = GradeOptions(exercises=("ex1", "ex4", "ex5", "ex6"), workers=2,
                            secret=Secret("examples", "test"))
@@ -55,6 +58,7 @@ def test_example_class_grades_as_described(tmp_path):
     assert "padding at the end by default" in gao
 
 
+@pytest.mark.slow
 def test_the_imdb_student_is_caught_on_ex7(tmp_path):
     """gao's ex7 (graded alone: it is the class's only IMDB student): a model never fitted scores 0 for
     every training test, and the figures have no legend; loading and the other plot tests pass."""
@@ -70,6 +74,7 @@ def test_the_imdb_student_is_caught_on_ex7(tmp_path):
     assert "a model that was not fitted" in report and "no legend" in report
 
 
+@pytest.mark.slow
 def test_the_dnc_student_is_caught_on_ex10(tmp_path):
     """hong's ex10 beside ada's: the retention summed over the read heads and the read modes in
     deepmind/dnc's order each cost their functions' points, and the report names both mistakes."""
@@ -89,6 +94,7 @@ def test_the_dnc_student_is_caught_on_ex10(tmp_path):
     assert "the read modes in the wrong order" in report
 
 
+@pytest.mark.slow
 def test_the_forecasting_student_is_caught_on_ex11(tmp_path):
     """hana's ex11 (graded alone): statistics over every row and no recurrent layer are named; the
     model is still trained, so the other training tests and the other functions pass."""

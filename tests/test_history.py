@@ -54,6 +54,7 @@ def semester(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return class_dir, out
 
 
+@pytest.mark.slow
 def test_a_resubmitted_ex8_regrades_only_ex8(semester):
     _, out = semester
     timings = json.loads((out / "timings.json").read_text())
@@ -97,6 +98,7 @@ def test_an_exercise_is_keyed_by_its_files_and_those_it_imports(tmp_path):
     assert all(exercise_digest(tmp_path, e, every) != after1[e] for e in after1)
 
 
+@pytest.mark.slow
 def test_every_grading_is_kept_and_the_course_says_which_counts(semester):
     _, out = semester
     with Gradebook(out / "gradebook.sqlite") as book:
@@ -139,6 +141,7 @@ def test_late_penalties_per_exercise_with_due_dates_extensions_and_best_on_time(
         assert final("best_on_time") == {"ada": (15, 15), "ben": (20, 20)}
 
 
+@pytest.mark.slow
 def test_adjustments_and_drops_survive_reruns_and_show(semester, tmp_path_factory):
     class_dir, out = semester
     base = tmp_path_factory.mktemp("adjusted")
@@ -168,6 +171,7 @@ def test_adjustments_and_drops_survive_reruns_and_show(semester, tmp_path_factor
         assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
 
 
+@pytest.mark.slow
 def test_canvas_and_moodle_imports_and_the_feedback_zip(semester, tmp_path):
     import shutil
 
@@ -213,3 +217,39 @@ def test_a_grader_fix_replaces_its_verdict_and_a_dropped_student_stays_dropped(t
         course = Course(roster=(RosterRow("ada"), RosterRow("ben")), source="t")
         report = report_from_gradebook(book, course, ("ex1",), tmp_path, 0, 0, 0.0)
     assert [s.student for s in report.students] == ["ben"]
+
+
+def _passed(exercise: str, points: float) -> results.ExerciseResult:
+    return results.ExerciseResult(exercise, verbatim(exercise), (
+        results.TestResult("all", "passed", points, points, verbatim("ok")),))
+
+
+def test_lms_exports_from_a_gradebook_written_by_hand(tmp_path):
+    """The exports read the gradebook alone (no grading here): Canvas and Moodle rows for the roster,
+    with what each student has, nothing for one who handed nothing in."""
+    out = tmp_path / "out"
+    out.mkdir()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,lms_id,name\nada,501,Ada Lovelace\nben,502,Ben Bitdiddle\ncy,503,Cy Fect\n")
+    (tmp_path / "course.toml").write_text('roster = "roster.csv"\n[points]\nex1 = 10\nex8 = 10\n')
+    course = load_course(tmp_path / "course.toml", exercise_ids())
+    with Gradebook(out / "gradebook.sqlite") as book:
+        for student, scores in (("ada", {"ex1": 1.0, "ex8": 1.0}), ("ben", {"ex1": 1.0, "ex8": 0.0})):
+            book.put_student(StudentRecord(student, True, None))
+            for exercise, score in scores.items():
+                failed = (results.TestResult("all", "failed", 0.0, 1.0, verbatim("no")),)
+                result = _passed(exercise, 1.0) if score else results.ExerciseResult(
+                    exercise, verbatim(exercise), failed)
+                book.put(student, exercise, "d", "k", result)
+        book.put_course(course.to_data())
+    runner = CliRunner()
+    assert runner.invoke(app, ["export", "canvas", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["export", "moodle", str(out)]).exit_code == 0
+    canvas = list(csv.reader(io.StringIO((out / "canvas.csv").read_text())))
+    assert canvas[1][:1] == ["Points Possible"] and canvas[1][5:] == ["10", "10", "20"]
+    rows = {r[1]: r for r in canvas[2:]}
+    assert rows["501"][:3] == ["Ada Lovelace", "501", "ada"] and rows["501"][-1] == "20"
+    assert rows["503"][-1] == "0"
+    moodle = list(csv.DictReader(io.StringIO((out / "moodle.csv").read_text())))
+    assert [(r["ID number"], r["Student"], r["Total"]) for r in moodle] == [
+        ("501", "ada", "20"), ("502", "ben", "10"), ("503", "cy", "0")]

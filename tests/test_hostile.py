@@ -186,6 +186,7 @@ def test_flooding_the_output_costs_nothing_and_is_cut(server, tmp_path):
 
 # ---- 2. nothing a submission does stops, slows or kills the batch ---------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", DISRUPTIONS + STOPPED_BY_TIMEOUT)
 def test_disruptions_fail_and_the_next_student_is_graded(server, tmp_path, name):
     limits = TIGHT if name in STOPPED_BY_TIMEOUT else ROOMY
@@ -201,12 +202,14 @@ def test_disruptions_fail_and_the_next_student_is_graded(server, tmp_path, name)
     assert grade(server, good).score == FULL
 
 
+@pytest.mark.slow
 def test_a_fork_bomb_is_capped(server, tmp_path):
     require(1)
     made = call_cell(server, workspace(tmp_path, "fork_bomb"))
     assert 0 <= made < isolation.MAX_PROCESSES
 
 
+@pytest.mark.slow
 def test_the_memory_of_a_whole_job_is_bounded(server, tmp_path):
     require(1)
     if not MODE.cgroup:
@@ -220,6 +223,7 @@ def test_the_memory_of_a_whole_job_is_bounded(server, tmp_path):
     assert survivors() == []
 
 
+@pytest.mark.slow
 def test_a_job_gets_at_most_its_share_of_the_cpus(server, tmp_path):
     """Busy children cannot slow the students graded beside it: the kernel caps the job's CPU time."""
     require(1)
@@ -259,6 +263,7 @@ def wait_for(condition: Any, seconds: float = 20.0) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_killing_the_fork_server_kills_its_running_job(tmp_path):
     require(2)
     folder = workspace(tmp_path, "setsid_escape")
@@ -324,6 +329,7 @@ def still_alive(processes: dict[int, str]) -> list[int]:
     return alive
 
 
+@pytest.mark.slow
 def test_killing_the_coordinator_kills_every_process_it_started(tmp_path):
     """``coursekit grade`` SIGKILLed alone (not its group) mid-batch: its pool workers, the resource
     tracker, the fork servers and the jobs all end within seconds, and no queued task is taken."""
@@ -421,6 +427,7 @@ def test_a_numpy_exercise_cannot_even_find_keras_or_tensorflow(server, tmp_path)
     assert outcome.error is None and outcome.value == {"keras": None, "tensorflow": None}, outcome
 
 
+@pytest.mark.slow
 def test_hidden_inputs_stay_hidden(server, tmp_path):
     """A hidden case's failure shows a kind from a fixed list, the student's file and line; never what
     the code produced (messages, sys.exit's argument, a class name, a linecache line, the exit code)."""
@@ -453,6 +460,7 @@ def test_no_network(server, tmp_path):
 
 # ---- ex3: a model's own code never runs in the grader ----------------------------------------------------
 
+@pytest.mark.slow
 def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monkeypatch):
     """The grader refuses each forged config from the config alone; it never rebuilds one in its own
     process (km.rebuild, patched here, would say so) and none reaches a sandboxed build."""
@@ -484,6 +492,7 @@ def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monke
     assert seconds < ex3.limits.timeout_s * 2  # one student process, nothing built (145 s before)
 
 
+@pytest.mark.slow
 def test_ex3_a_model_is_built_in_a_sandboxed_job_under_a_time_and_a_memory_limit(monkeypatch):
     import keras
 
@@ -523,6 +532,7 @@ def test_bounds_cut_every_text_and_say_so():
     assert bounds.bound_result(small) == small
 
 
+@pytest.mark.slow
 def test_results_json_is_bounded_per_test_and_per_student():
     """Gradescope's results.json, like report.md: each test's output within MAX_TEST_CHARS, the top-level
     output within MAX_OUTPUT_CHARS, the whole file within MAX_STUDENT_CHARS, every cut text ending in
@@ -633,6 +643,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
                  {(s.student, r.exercise): r for s in report.students for r in s.results}, names)
 
 
+@pytest.mark.slow
 def test_the_corpus_in_one_batch_only_correct_code_scores(batch):
     """Correct students get full marks on every exercise they submitted; every hostile submission 0,
     but for the correct parts of a submission that attacks one function; no internal error anywhere."""
@@ -653,6 +664,7 @@ def test_the_corpus_in_one_batch_only_correct_code_scores(batch):
     assert batch.results["good-2", "ex2"].tests[0].failure is Failure.NOT_FOUND
 
 
+@pytest.mark.slow
 def test_the_corpus_in_one_batch_is_bounded(batch):
     """ex2's table of 1,000,000 rows is read up to 64 rows; every gradebook row, report.md and
     results.json is within its bound, every test's output within MAX_TEST_CHARS; what was cut says so."""
@@ -676,6 +688,7 @@ def test_the_corpus_in_one_batch_is_bounded(batch):
     assert batch.results["flood_stdout", "ex1"].output.endswith("(cut)")  # what it printed (gradebook only)
 
 
+@pytest.mark.slow
 def test_the_corpus_in_one_batch_refuses_forged_ex3_models_with_the_reason(batch):
     """Each forged config is refused from the config alone, with its reason (that nothing is built in the
     grader is shown by test_ex3_forged_configs_are_refused_before_anything_is_built); a model carrying
@@ -693,6 +706,7 @@ def test_the_corpus_in_one_batch_refuses_forged_ex3_models_with_the_reason(batch
     assert [m for m in marks if m.exists()] == []
 
 
+@pytest.mark.slow
 def test_the_corpus_in_one_batch_keeps_hidden_inputs_hidden(batch):
     """In the batch every first run holds hidden inputs: leak_hidden's tags never reach a hidden test's
     feedback, in results.json or report.md."""
@@ -703,6 +717,7 @@ def test_the_corpus_in_one_batch_keeps_hidden_inputs_hidden(batch):
                    for lang in ("en", "zh"))
 
 
+@pytest.mark.slow
 def test_the_corpus_in_one_batch_takes_every_entry_of_the_class_folder(batch):
     """The intake corpus (tests/hostile/intake.py): each entry refused, failed, skipped or graded as it
     says, with the reason in that student's feedback; a student id that is a formula is escaped in
@@ -725,6 +740,7 @@ def test_the_corpus_in_one_batch_takes_every_entry_of_the_class_folder(batch):
     assert not [c for c in cells if c.startswith(("=", "+", "@"))]  # "-" starts negative numbers
 
 
+@pytest.mark.slow
 def test_the_corpus_in_one_batch_leaves_nothing_behind(batch):
     """The class folder unchanged byte for byte, no process left, nothing written outside the output
     folder, nothing escaped from a zip, no spy's mark anywhere."""

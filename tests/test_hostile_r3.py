@@ -74,6 +74,7 @@ def test_a_long_name_becomes_an_id_bounded_in_bytes_and_unique():
         assert name.isprintable()
 
 
+@pytest.mark.slow
 def test_a_long_gbk_folder_name_is_graded_and_every_output_written(tmp_path):
     class_dir = class_with(tmp_path, {LONG_GBK: SOLUTION, "good": SOLUTION})
     out = tmp_path / "out"
@@ -85,6 +86,7 @@ def test_a_long_gbk_folder_name_is_graded_and_every_output_written(tmp_path):
     assert report.unwritten == ()
 
 
+@pytest.mark.slow
 def test_an_old_gradebook_holding_a_long_id_does_not_stop_later_runs(tmp_path):
     """A gradebook written before ids were bounded keeps the departed student under the 388-byte id:
     every later run still writes every output (the folder's name is bounded)."""
@@ -100,6 +102,7 @@ def test_an_old_gradebook_holding_a_long_id_does_not_stop_later_runs(tmp_path):
     outputs_written(out, ["good", old_id])
 
 
+@pytest.mark.slow
 def test_one_students_feedback_that_cannot_be_written_stops_no_other_output(tmp_path):
     class_dir = class_with(tmp_path, {"blocked": SOLUTION, "good": SOLUTION})
     out = tmp_path / "out"
@@ -145,6 +148,7 @@ def test_every_control_character_in_a_csv_cell_is_escaped_and_the_formula_guard_
     assert rows_of(write_csv([["=1\r=2", "\t=x", "a,b\nc"]])) == [["'=1\\r=2", "\\t=x", "a,b\\nc"]]
 
 
+@pytest.mark.slow
 def test_a_folder_named_with_a_carriage_return_keeps_grades_csv_one_row_per_student(tmp_path):
     class_dir = class_with(tmp_path, {"s12_cr\r=1+1": SOLUTION, "good": SOLUTION})
     out = tmp_path / "out"
@@ -311,6 +315,7 @@ def test_release_into_a_folder_that_cannot_be_made_is_refused(tmp_path):
     assert (tmp_path / "a-file").read_text() == ""
 
 
+@pytest.mark.slow
 def test_export_gradescope_makes_the_folder_it_is_told_to_write_into(tmp_path):
     """``--out dist/autograder.zip`` with no dist/: the folder is made, as ``grade --out`` makes its own;
     a folder named as the zip, or a place no folder can be made, is refused in one line."""
@@ -369,6 +374,7 @@ def test_a_deep_notebook_alone_fails_with_a_reason_for_the_student_in_both_langu
         assert "levels deep" in test_output(t, "en") and "层" in test_output(t, "zh"), test_output(t, "en")
 
 
+@pytest.mark.slow
 def test_check_and_grade_say_it_without_a_traceback(tmp_path):
     import subprocess
     import sys
@@ -405,6 +411,7 @@ def shared_dense_model(keras, calls: int, units: int = 1024):
     return keras.Model(inputs, x)
 
 
+@pytest.mark.slow
 def test_a_config_is_bounded_by_its_layer_calls_and_their_work(keras):
     from graders.shared.judging import keras_model as km
 
@@ -440,6 +447,7 @@ def ex7_case(aspect: str, hidden: bool = False):
     return ex7, next(c for c in cases if c.function == "train_imdb" and getattr(c, "aspect", "") == aspect)
 
 
+@pytest.mark.slow
 def test_ex7_rebuilds_and_evaluates_the_model_in_a_sandboxed_job(keras, monkeypatch):
     from graders.ex7.probes.training import make_reviews, model_probabilities
     from graders.shared.judging import keras_model as km
@@ -546,6 +554,7 @@ def training_tests(result):
     return [t for t in result.tests if t.name.split(":")[0] in ("train_imdb", "hidden train_imdb")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", ["FORGED", "FORGED_AFTER_FIT", "STEPS_SET"])
 def test_a_forged_training_scores_nothing_on_the_training_tests_in_check(tmp_path, source):
     from conftest import grade_source, text
@@ -575,6 +584,7 @@ def batch_grade_ex7(server, folder: Path):
     return grade_exercise(EX7, folder, cases, EX7.expected_values(cases), runner=server.run, remeasure=True)
 
 
+@pytest.mark.slow
 def test_a_forged_training_scores_nothing_in_grade_and_honest_training_everything(tmp_path, ex7_server):
     from conftest import text
 
@@ -588,6 +598,7 @@ def test_a_forged_training_scores_nothing_in_grade_and_honest_training_everythin
     assert any(t.hidden and t.passed for t in training_tests(honest))
 
 
+@pytest.mark.slow
 def test_the_hidden_accuracy_case_follows_a_rule_the_handout_does_not_hold(keras):
     """Weights set by hand from the public rule score 0.99 on the public new reviews and chance on the
     hidden case's, whose rule (a permutation of the token ids) is drawn per student from the secret and

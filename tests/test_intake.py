@@ -8,6 +8,8 @@ import os
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import pytest
+
 from coursekit.batch import GradeOptions, grade_class
 from coursekit.batch.intake import Candidate, plan
 from coursekit.batch.roster import MAX_FILE_BYTES, stage
@@ -137,6 +139,7 @@ def test_a_zip_is_staged_forgivingly(tmp_path):
     assert "ex4: ex4_lstm_gru.py was refused: it is larger than" in notes
 
 
+@pytest.mark.slow
 def test_grading_uses_the_found_file_and_says_so(tmp_path):
     class_dir = tmp_path / "class"
     (class_dir / "ada" / "hw13").mkdir(parents=True)
@@ -158,6 +161,7 @@ def test_grading_uses_the_found_file_and_says_so(tmp_path):
     assert {(p["student"], p["kind"]) for p in summary["problems"]} == {("ben", "missing")}
 
 
+@pytest.mark.slow
 def test_gradescope_results_say_which_file_was_graded(tmp_path):
     """On Gradescope too (one student), the intake's line heads results.json, in --lang's language."""
     from coursekit.batch.gradescope_run import main
@@ -299,6 +303,7 @@ def test_ambiguous_and_refused_files_are_said_once_and_never_missing(tmp_path):
     assert "no file" not in said, said
 
 
+@pytest.mark.slow
 def test_a_refused_or_ambiguous_file_fails_its_tests_with_the_reason_and_runs_nothing(tmp_path):
     class_dir, out = tmp_path / "class", tmp_path / "out"
     (class_dir / "ada").mkdir(parents=True)

@@ -155,6 +155,7 @@ def test_folders_and_files_inside_a_bind_can_be_masked(tmp_path):
     assert outcome.value[2] in ([], "PermissionError") and outcome.value[3] == "", outcome.value
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not IS_ROOT, reason="root can enter a user namespace whatever the sysctl says")
 def test_user_namespace_mode_grades_and_confines(tmp_path):
     found = detect()
@@ -175,6 +176,7 @@ def test_basic_mode_still_grades_and_stops_loops(tmp_path):
         assert server.alive()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("runner", ["fork server, basic mode", "run_job"])
 def test_a_deep_folder_tree_left_on_disk_is_removed_without_crashing_the_grader(runner):
     """Without a tmpfs the student writes in the job's folder on disk; shutil.rmtree alone would raise
@@ -226,6 +228,7 @@ def living(marker: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to become another uid")
 def test_uid_mode_grades_and_kills_what_escaped_into_a_new_session():
     """The fall-back for root without namespaces, forced here (numpy is preloaded: the job's uid may not

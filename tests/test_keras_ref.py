@@ -65,6 +65,7 @@ RECURRENT = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("cls, options, with_state", RECURRENT)
 def test_a_reused_recurrent_layer_equals_a_fresh_one(keras: ModuleType, cls: str, options: dict[str, Any],
@@ -101,6 +102,7 @@ def test_a_reused_recurrent_layer_equals_a_fresh_one(keras: ModuleType, cls: str
 @pytest.mark.parametrize("cls, options", [("SimpleRNN", {"units": 3}),
                                           ("LSTM", {"units": 2, "return_sequences": True}),
                                           ("GRU", {"units": 3, "reset_after": True})])
+@pytest.mark.slow
 def test_a_reused_bidirectional_layer_equals_a_fresh_one(keras: ModuleType, merge_mode: str, cls: str,
                                                          options: dict[str, Any]) -> None:
     rng = np.random.default_rng(2)
@@ -120,6 +122,7 @@ def test_a_reused_bidirectional_layer_equals_a_fresh_one(keras: ModuleType, merg
     assert _keras_ref.cached_layers() == 1
 
 
+@pytest.mark.slow
 def test_a_reused_dense_softmax_equals_a_fresh_one(keras: ModuleType) -> None:
     rng = np.random.default_rng(3)
     spec: Spec = ("Dense", {"units": 4, "activation": "softmax", "dtype": "float32"})
@@ -134,6 +137,7 @@ def test_a_reused_dense_softmax_equals_a_fresh_one(keras: ModuleType) -> None:
                                       keras.ops.convert_to_numpy(layer(s)))
 
 
+@pytest.mark.slow
 def test_one_layer_per_spec_shape_and_dtype_policy(keras: ModuleType) -> None:
     spec: Spec = ("SimpleRNN", {"units": 2})
     first = built_layer(spec, (1, 3, 2))
@@ -149,6 +153,7 @@ def test_one_layer_per_spec_shape_and_dtype_policy(keras: ModuleType) -> None:
     assert doubled is not first and doubled.dtype == "float64" and first.dtype == before.variable_dtype
 
 
+@pytest.mark.slow
 def test_the_cache_is_bounded_and_forgets_the_least_recently_used(keras: ModuleType,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_keras_ref, "MAX_LAYERS", 2)
@@ -173,6 +178,7 @@ def test_specs_hold_plain_values_only() -> None:
     (("Bidirectional", {"layer": ("LSTM", {"units": 3, "return_sequences": True}), "merge_mode": "ave"}),
      False),
 ])
+@pytest.mark.slow
 def test_a_traced_call_equals_a_fresh_layer_with_every_new_weights(
         keras: ModuleType, monkeypatch: pytest.MonkeyPatch, spec: Spec, with_state: bool, dtype: str) -> None:
     """Once traced (here from the first call on), each call still answers for the weights just loaded."""
@@ -204,6 +210,7 @@ def test_a_traced_call_equals_a_fresh_layer_with_every_new_weights(
             assert _keras_ref._calls[_keras_ref._key(spec, shape)].traced, "the call was traced"
 
 
+@pytest.mark.slow
 def test_a_layer_is_traced_at_its_second_call_only(keras: ModuleType) -> None:
     """One student's hidden shapes are called once and stay eager; a class's are traced at the second."""
     rng = np.random.default_rng(12)
@@ -217,6 +224,7 @@ def test_a_layer_is_traced_at_its_second_call_only(keras: ModuleType) -> None:
         assert bool(_keras_ref._calls[key].traced) == (n >= _keras_ref.TRACE_AT_CALL)
 
 
+@pytest.mark.slow
 def test_a_traced_call_leaves_the_weights_in_the_layer_and_checks_their_shapes(keras: ModuleType) -> None:
     """The traced function loads the weights itself (no eager set_weights): the layer holds them after,
     and weights of the wrong shape are refused, as set_weights refuses them."""

@@ -82,6 +82,7 @@ def test_every_mistake_id_a_grader_can_produce_has_a_test_that_triggers_it() -> 
         assert triggered <= exercise.mistake_ids, f"{exercise.id}: {sorted(triggered - exercise.mistake_ids)}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("exercise_id", "mistake_id"), TRIGGERS, ids=[f"{e}-{m}" for e, m in TRIGGERS])
 def test_check_names_each_mistake_in_both_languages_with_the_same_id(
         tmp_path: Path, exercise_id: str, mistake_id: str,
@@ -131,6 +132,7 @@ def test_every_layout_mistake_of_the_engine_has_a_test() -> None:
     assert set(LAYOUT) == LAYOUT_MISTAKE_IDS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mistake_id", sorted(LAYOUT))
 def test_check_names_the_engines_layout_mistakes_in_both_languages(tmp_path: Path, mistake_id: str) -> None:
     from coursekit.messages import Mistake
@@ -146,6 +148,7 @@ def test_check_names_the_engines_layout_mistakes_in_both_languages(tmp_path: Pat
             [t["output"] for t in tests if t["status"] == "failed"]
 
 
+@pytest.mark.slow
 def test_ex5_on_the_ex1_stub_says_that_ex1_is_not_implemented(tmp_path: Path) -> None:
     """ex5 built on the student's ex1, whose rnn_forward is still the stub: the message names ex1."""
     folder = tmp_path / "student"

@@ -162,6 +162,7 @@ def test_a_forbidden_import_in_a_notebook_names_the_cell(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("content", ["{not json", '{"cells": 3}', json.dumps(
     {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})])
+@pytest.mark.slow
 def test_a_bad_notebook_fails_every_test_with_the_reason_and_check_exits_2(tmp_path: Path,
                                                                           content: str) -> None:
     """Every test fails with the reason (what grade records); check says it once, exit code 2 (issue 24)."""
@@ -196,6 +197,7 @@ def test_ex5_in_a_notebook_imports_ex1_from_its_notebook(tmp_path: Path) -> None
 
 # ---- grade -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_grade_takes_notebooks_from_folders_and_zips(tmp_path: Path) -> None:
     import zipfile
 
@@ -220,6 +222,7 @@ def test_grade_takes_notebooks_from_folders_and_zips(tmp_path: Path) -> None:
     assert broken.score == 0 and all("is not valid JSON" in said(t) for t in broken.tests)
 
 
+@pytest.mark.slow
 def test_gradescope_finds_a_notebook_in_the_submissions_single_folder(tmp_path: Path) -> None:
     from coursekit.batch.single import find_submission_folder
 

@@ -66,6 +66,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     return class_dir, out, course_dir
 
 
+@pytest.mark.slow
 def test_gradescope_gives_the_points_grades_csv_gives(graded, tmp_path):
     from coursekit.batch.gradescope_run import main
 
@@ -99,6 +100,7 @@ def test_gradescope_gives_the_points_grades_csv_gives(graded, tmp_path):
             assert "迟交 2 天" in data["output"]
 
 
+@pytest.mark.slow
 def test_a_rerun_from_another_folder_keeps_the_course(graded, tmp_path, monkeypatch):
     class_dir, out, _ = graded
     before = (out / "grades.csv").read_text()
@@ -114,6 +116,7 @@ def test_a_rerun_from_another_folder_keeps_the_course(graded, tmp_path, monkeypa
     assert "迟交 2 天" in report  # still the course's language and late policy
 
 
+@pytest.mark.slow
 def test_every_student_of_the_roster_has_a_row(graded):
     _, out, _ = graded
     rows = grades(out)
@@ -152,6 +155,7 @@ def test_a_times_csv_naming_nobody_of_the_class_is_one_line_and_exit_2(tmp_path,
     assert not (tmp_path / "out" / "gradebook.sqlite").exists()  # nothing graded, nothing stored
 
 
+@pytest.mark.slow
 def test_scores_are_shown_to_at_most_two_decimals(graded):
     import re
 

@@ -136,6 +136,7 @@ def folder_with(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_the_simulation_hides_resource_fcntl_and_fork_in_check_and_in_the_students_process(
         windows_venv: Path, tmp_path: Path) -> None:
     python = str(windows_venv / "bin" / "python")
@@ -147,6 +148,7 @@ def test_the_simulation_hides_resource_fcntl_and_fork_in_check_and_in_the_studen
         assert probe.stdout.strip() == "no resource False", probe.stdout + probe.stderr
 
 
+@pytest.mark.slow
 def test_every_module_of_the_handout_imports_without_resource_fcntl_or_fork(windows_venv: Path,
                                                                           tmp_path: Path) -> None:
     run = subprocess.run([str(windows_venv / "bin" / "python"), "-c", IMPORT_ALL], capture_output=True,
@@ -163,6 +165,7 @@ def test_every_module_of_the_handout_imports_without_resource_fcntl_or_fork(wind
     assert not [m for m in report["imported"] if m.endswith(("isolation", "forkserver", "_isolate"))]
 
 
+@pytest.mark.slow
 def test_a_simulated_windows_student_gets_full_marks_and_the_named_mistakes(windows_venv: Path,
                                                                            tmp_path: Path) -> None:
     coursekit = str(windows_venv / "bin" / "coursekit")
@@ -202,6 +205,7 @@ def test_a_simulated_windows_student_gets_full_marks_and_the_named_mistakes(wind
             assert result["score"] == 0 and all(t[1] == "failed" for t in result["tests"])
 
 
+@pytest.mark.slow
 def test_the_repositorys_check_runs_without_resource_fcntl_or_fork(tmp_path: Path) -> None:
     script = WINDOWS_LIKE + textwrap.dedent("""
         from coursekit.cli import main
@@ -310,6 +314,7 @@ def check_both(exercise_id: str, folder: Path, monkeypatch: pytest.MonkeyPatch) 
     return got[0], got[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", NUMPY)
 def test_the_portable_runner_gives_the_linux_runners_verdicts(exercise_id: str, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
@@ -327,6 +332,7 @@ def test_the_portable_runner_gives_the_linux_runners_verdicts(exercise_id: str, 
     assert set(TABLES.get(exercise_id, {})) & exercise.mistake_ids <= named  # the mistakes were there
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", KERAS)
 def test_the_keras_exercises_get_the_same_verdicts_through_the_portable_runner(
         exercise_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -475,6 +481,7 @@ def test_the_handout_and_the_repository_resolve_for_windows_macos_and_linux(tmp_
                 {n: pins[n] for n in (tensorflow, "keras", "numpy")}, platform
 
 
+@pytest.mark.slow
 def test_check_prints_to_a_gbk_pipe_without_stopping(tmp_path: Path) -> None:
     """Jupyter's ``!coursekit check`` on a Chinese Windows: stdout is a pipe written in GBK, which has no
     ``✓``; check replaces what GBK cannot write instead of stopping with UnicodeEncodeError."""

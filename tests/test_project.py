@@ -28,12 +28,14 @@ def test_the_top_level_layout_is_there() -> None:
         assert (ROOT / name).exists(), name
 
 
-def test_the_readme_has_one_setup_command_and_one_test_command() -> None:
+def test_the_readme_has_one_setup_command_a_test_command_and_a_fast_lane() -> None:
     setup = [line for line in README.splitlines() if line.startswith("python3 -m venv .venv && ")]
     tests = [line for line in README.splitlines() if line.startswith(".venv/bin/python -m pytest")]
     assert setup == ['python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && '
                      '.venv/bin/coursekit check ex1']
-    assert len(tests) == 1 and "ruff check" in tests[0] and "mypy" in tests[0]
+    # the first is the test command (.ci/run takes the first); the second, the fast lane without ruff and mypy
+    assert len(tests) == 2 and "ruff check" in tests[0] and "mypy" in tests[0] and "slow" not in tests[0]
+    assert tests[1] == '.venv/bin/python -m pytest -m "not slow" -q'
     assert "exits with code 1" in README and "Grading a class" in README
     assert "coursekit grade CLASS_DIR --out OUT_DIR" in README
     assert "python -m coursekit.refcache" in README and "benchmarks/check_speed.py" in README

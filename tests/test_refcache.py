@@ -98,6 +98,7 @@ def test_inputs_regenerated_with_other_last_bits_still_run_the_stored_case(exerc
     assert set(refcache.load(exercise, cases)) == {c.name for c in cases}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_live_keras_agrees_with_the_cache(keras: ModuleType, exercise_id: str) -> None:
     exercise = get_exercise(exercise_id)

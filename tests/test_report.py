@@ -109,6 +109,7 @@ def _chromium(browser: str, profile: Path, *args: str) -> subprocess.CompletedPr
                            *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_report_html_renders_in_chromium(class_out, tmp_path):
     browser = _browser()
     if browser is None:

@@ -34,9 +34,10 @@ ROOMY = Limits(timeout_s=30)  # for the others: a loaded machine must not turn a
 X = np.arange(6.0).reshape(2, 3)
 
 
-@pytest.fixture(autouse=True, params=["linux", "portable"])
+@pytest.fixture(autouse=True, params=["linux", pytest.param("portable", marks=pytest.mark.slow)])
 def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test once per runner of check: Linux's, and the portable one (Windows, macOS)."""
+    """Each test once per runner of check: Linux's, and the portable one (Windows, macOS; in the slow
+    lane: each of these tests starts a fresh interpreter, and the fast lane runs Linux's once)."""
     monkeypatch.setenv("COURSEKIT_RUNNER", request.param)
     return str(request.param)
 
@@ -113,6 +114,7 @@ def test_a_correct_file_passes(tmp_path: Path) -> None:
 
 # ---- time ----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_endless_loop_times_out_and_the_other_function_still_runs(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    while True:\n        pass\n" + GOOD_G, LIMITS)
     assert not f_of(result).passed
@@ -120,6 +122,7 @@ def test_an_endless_loop_times_out_and_the_other_function_still_runs(tmp_path: P
     assert g_of(result).passed and result.score == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("own_group", [False, True], ids=["same group", "own process group"])
 def test_a_timeout_kills_the_grandchildren_too(tmp_path: Path, own_group: bool) -> None:
     source = textwrap.dedent(f"""
@@ -151,6 +154,7 @@ def test_a_grandchild_left_running_after_a_normal_return_is_killed(tmp_path: Pat
     assert match and gone(int(match.group(1)))
 
 
+@pytest.mark.slow
 def test_a_hang_at_import_fails_every_case(tmp_path: Path) -> None:
     result = grade(tmp_path, "while True:\n    pass\n" + GOOD_G, LIMITS)
     assert result.score == 0
@@ -272,6 +276,7 @@ def test_forged_events_on_the_result_pipe_never_pass(tmp_path: Path) -> None:
 
 # ---- output and memory ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_flood_of_output_is_cut_to_a_readable_length(tmp_path: Path) -> None:
     source = "import sys\ndef f(x):\n    for i in range(200_000):\n        print('spam', i)\n" \
              "    sys.stderr.write('e' * 1_000_000)\n    return 2 * x\n" + GOOD_G
@@ -282,6 +287,7 @@ def test_a_flood_of_output_is_cut_to_a_readable_length(tmp_path: Path) -> None:
     assert "output cut" in result.output and "spam 0\n" in result.output
 
 
+@pytest.mark.slow
 def test_an_endless_flood_of_output_times_out(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    while True:\n        print('x' * 1000)\n" + GOOD_G, LIMITS)
     assert "timed out" in text(f_of(result))
@@ -293,6 +299,7 @@ def test_an_endless_flood_of_output_times_out(tmp_path: Path) -> None:
     "[bytearray(1 << 24) for _ in range(10_000)]",
     "[np.empty(1 << 24) for _ in range(10_000)]",
 ])
+@pytest.mark.slow
 def test_a_memory_bomb_is_stopped_by_the_memory_limit(tmp_path: Path, bomb: str) -> None:
     result = grade(tmp_path, f"import numpy as np\ndef f(x):\n    junk = {bomb}\n    return 2 * x\n" + GOOD_G)
     out = text(f_of(result))

@@ -51,6 +51,7 @@ def rows(out: Path) -> dict[str, dict[str, str]]:
 # --- the whole class from the gradebook --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_partial_regrades_lose_nothing_and_a_departed_student_is_kept(tmp_path):
     class_dir, out = tmp_path / "class", tmp_path / "out"
     student(class_dir, "ada", {"ex1_rnn_forward.py": SOLUTION, "ex2_param_count.py": EX6_LIKE})
@@ -90,6 +91,7 @@ def test_partial_regrades_lose_nothing_and_a_departed_student_is_kept(tmp_path):
 # --- the grader version ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_grader_version_follows_shared_grader_modules_in_a_copy(tmp_path):
     dirs = version_module.package_dirs()
     copy = {"graders": tmp_path / "graders", "coursekit": dirs["coursekit"]}
@@ -120,6 +122,7 @@ def test_grader_version_follows_shared_grader_modules_in_a_copy(tmp_path):
     assert all(version_module.code_version(e, m, engine) != before[e] for e, m in modules.items())
 
 
+@pytest.mark.slow
 def test_a_shared_grader_edit_regrades_the_affected_gradings(tmp_path, monkeypatch):
     dirs = version_module.package_dirs()
     copy = {"graders": tmp_path / "graders", "coursekit": dirs["coursekit"]}
@@ -356,6 +359,7 @@ def test_coursekit_has_no_import_cycles():
     assert cycles == []
 
 
+@pytest.mark.slow
 def test_per_exercise_timeouts_are_checked_used_and_change_the_grader_key():
     """GradeOptions.timeouts (one batch, different limits per exercise): each value checked like
     --timeout, each id a known exercise; an exercise not named keeps timeout_s; a change regrades."""

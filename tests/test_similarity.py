@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from coursekit import results
 from coursekit.batch.classbook import report_from_gradebook, stub_text
 from coursekit.batch.outputs import write_outputs
@@ -59,6 +61,7 @@ def test_a_renamed_copy_ranks_first_and_the_stub_is_nobodys():
     assert fingerprints(STUB, stub) == {}
 
 
+@pytest.mark.slow
 def test_similarity_is_in_summary_json_and_side_by_side_in_the_report_and_changes_no_grade(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

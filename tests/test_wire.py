@@ -204,6 +204,7 @@ def test_the_child_cuts_deep_nesting_to_what_the_grader_accepts(child: ModuleTyp
     assert isinstance(inner, wire.Unsupported)
 
 
+@pytest.mark.slow
 def test_no_coursekit_module_can_unpickle() -> None:
     import coursekit
 
