@@ -358,3 +358,22 @@ def test_a_model_without_a_recurrent_layer_is_named_even_when_its_run_is_refused
     assert not any(v.passed for v in verdicts.values())
     model = verdicts[MODEL].mistake
     assert model is not None and model.id == "no_recurrent_layer"
+
+
+@pytest.mark.parametrize("ratio, passes", [(0.5, True), (0.95, True), (0.999, True), (1.001, False),
+                                           (1.37, False)])
+def test_the_new_series_case_asks_only_that_the_model_beat_the_baseline(ratio: float, passes: bool) -> None:
+    """The lesson's criterion: MAE under the common-sense baseline's, by any amount (a 10% margin failed
+    honest models written apart from the project); as far off as an untrained model (1.37) fails."""
+    from graders.ex11 import judge
+
+    case = next(c for c in EX11.public_cases() if getattr(c, "aspect", "") == "beats")
+    assert "10%" not in case.name
+    expected = EX11.expected_values([case])[case.name]
+    evaluation = expected["evaluate"]
+    targets = np.asarray(evaluation["targets"], dtype=np.float64)
+    signs = np.where(np.arange(len(targets)) % 2 == 0, 1.0, -1.0)
+    predictions = (targets + signs * ratio * float(evaluation["naive"])).astype(np.float32)
+    verdict = judge._judge_beats({"predictions": {"evaluate": predictions}}, expected)
+    assert verdict.passed is passes
+    assert verdict.mistake is None

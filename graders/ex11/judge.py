@@ -9,7 +9,7 @@ handout judges with the same function, the expected values and mistakes read fro
 one fit whose epochs and batches are the ones asked for, whose logs are the history returned, whose last
 weights are the model returned, which started from a model that did not beat the common-sense baseline,
 and whose every epoch's weights give the validation loss the history says. The final model must then
-beat the baseline by :data:`MARGIN` on windows it never saw.
+beat the baseline (MAE under :data:`MARGIN` times its MAE) on windows it never saw.
 """
 
 from __future__ import annotations
@@ -32,11 +32,14 @@ MISTAKE_IDS = frozenset({
     "baseline_first_step", "date_column_kept", "no_recurrent_layer", "untrained_model"})
 HISTORY_KEYS = ("loss", "mae", "val_loss", "val_mae")
 RECURRENT = ("SimpleRNN", "LSTM", "GRU", "Bidirectional")
-# The model must beat the common-sense baseline by 10% on new windows: MAE <= MARGIN x the baseline's.
-# The solution, trained as the cases train it (the probe's seed, 1), reached 0.32-0.84 of the baseline on
-# 200 hidden series (seeds 2 and 3: at most 0.84 and 0.79); untrained GRU(16) + Dense(1) models, 10 seeds
-# on 20 series, 1.37 or more (benchmarks/ex11_margin.py).
-MARGIN = 0.9
+# The model must beat the common-sense baseline on new windows, the lesson's criterion (Chollet's
+# forecasting listings): MAE < MARGIN x the baseline's. The solution, trained as the cases train it (the
+# probe's seed, 1), reached 0.32-0.84 of the baseline on 200 hidden series (seeds 2 and 3: at most 0.84 and
+# 0.79); untrained GRU(16) + Dense(1) models, 10 seeds on 20 series, 1.37 or more
+# (benchmarks/ex11_margin.py). A 10% margin (0.9) was calibrated on the solution alone: honest models
+# written apart from the project (an LSTM(16) with Adam, a Bidirectional GRU(16)) went over 0.9 on some
+# series, so the margin is the baseline itself.
+MARGIN = 1.0
 # A history value and the grader's own evaluation of the recorded weights agree within this (float32).
 AGREE = 2e-3
 # The training windows each recorded snapshot is run on: every TRAIN_EVERY-th one (504 of the cases' 4032,
@@ -322,7 +325,7 @@ def _judge_beats(got: Mapping[str, Any], expected: Mapping[str, Any]) -> Verdict
         return _failed("beats.outputs_shape", got=describe(p), expected=tuple(int(n) for n in targets.shape))
     mae = _losses(p, targets)[1] * float(evaluation["std"])
     naive = float(evaluation["naive"]) * float(evaluation["std"])
-    if mae <= MARGIN * naive:
+    if mae < MARGIN * naive:
         return Verdict(True, _message("beats.ok", mae=mae, naive=naive, ratio=mae / naive,
                                       count=len(targets)))
     return _failed("beats.not_enough", mae=mae, naive=naive, ratio=mae / naive, margin=MARGIN,
