@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -51,8 +51,26 @@ class Case:
 
 def call_key(case: Case) -> str:
     """A hash of the call ``case`` makes: its function, probe, arguments and probe data. Cases with equal
-    keys ask the student's function the same thing and have the same expected value: it groups the calls
-    of one process, never a stored value (coursekit/refcache compares stored inputs by value)."""
+    keys ask the student's function the same thing: it groups the calls of one process, never a stored
+    value (coursekit/refcache compares stored inputs by value). Their expected values may still differ
+    (a hidden case's own evaluation series): :func:`case_key` keys those."""
+    return _digest((case.function, case.probe, case.args, case.kwargs, case.probe_data, case.attribute))
+
+
+# The fields of a case that neither change its call nor its expected value.
+_NOT_EXPECTED = frozenset({"name", "points", "hidden"})
+
+
+def case_key(case: Case) -> str:
+    """A hash of everything a case's expected value may depend on: its call (:func:`call_key`) and every
+    field an exercise's case class adds (ex: an evaluation series or a rule drawn per student, which
+    never reach the student's process). A memo of expected values is keyed by it, never by the call alone:
+    two students' cases can make the same call and expect different answers."""
+    extra = sorted((f.name, getattr(case, f.name)) for f in fields(case) if f.name not in _NOT_EXPECTED)
+    return _digest((type(case).__qualname__, extra))
+
+
+def _digest(value: Any) -> str:
     digest = hashlib.sha256()
 
     def add(value: Any) -> None:
@@ -73,7 +91,7 @@ def call_key(case: Case) -> str:
         else:
             digest.update(f"{type(value).__name__} {value!r} ".encode())
 
-    add((case.function, case.probe, case.args, case.kwargs, case.probe_data, case.attribute))
+    add(value)
     return digest.hexdigest()
 
 

@@ -280,6 +280,34 @@ def test_worker_computes_a_repeated_cases_expected_value_once():
     assert ex.calls == ["a", "b", "b"]
 
 
+def test_two_students_making_the_same_call_each_get_the_expected_value_of_their_own_case():
+    """ex11's and ex7's hidden training cases make the same call for every student (one training on the
+    same data) and are judged on each student's own evaluation series, a field of the case that never
+    reaches the student's process: the worker's memo must not hand one student the other's answer."""
+    from dataclasses import dataclass
+
+    from coursekit.batch import worker
+    from coursekit.exercise import Case, call_key, case_key
+
+    @dataclass(frozen=True)
+    class SeriesCase(Case):
+        evaluation_seed: int | None = None
+
+    class BySeries:
+        id = "by-series"
+
+        def expected_values(self, cases):
+            return {c.name: c.evaluation_seed for c in cases}
+
+    ex = BySeries()
+    one, other = (SeriesCase("hidden train", "train", (np.ones(3),), evaluation_seed=seed) for seed in (7, 8))
+    assert call_key(one) == call_key(other) and case_key(one) != case_key(other)
+    assert case_key(one) == case_key(SeriesCase("hidden train", "train", (np.ones(3),), points=2.0,
+                                                evaluation_seed=7))
+    assert worker.expected_values(ex, [one]) == {"hidden train": 7}
+    assert worker.expected_values(ex, [other]) == {"hidden train": 8}
+
+
 @pytest.mark.parametrize("exercise_id", ["ex2", "ex3"])
 def test_exercises_whose_inputs_are_sizes_draw_them_per_class(exercise_id):
     # Their hidden cases are sizes alone: one draw per class, so Keras builds each reference once per

@@ -25,7 +25,7 @@ import numpy as np
 
 from coursekit.batch.phases import JUDGING, REFERENCES, SANDBOX, STARTUP, STUDENT, PhaseTimes
 from coursekit.bounds import bound_result
-from coursekit.exercise import Case, Exercise, call_key
+from coursekit.exercise import Case, Exercise, case_key
 from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult, result_to_dict
@@ -120,16 +120,17 @@ def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolat
     atexit.register(close_servers)
 
 
-# Expected values computed in this worker, by (exercise, case name, call_key): a case drawn the same for
-# another student of the class (hidden cases that are sizes drawn per class) is not computed
-# again.
+# Expected values computed in this worker, by (exercise, case name, case_key): a case drawn the same for
+# another student of the class (hidden cases that are sizes drawn per class) is not computed again. Keyed
+# by the whole case, not its call: ex11's and ex7's hidden training cases make every student's same call
+# and are judged on each student's own evaluation series.
 MAX_MEMO = 512
 _memo: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 
 
 def expected_values(exercise: Exercise, cases: Sequence[Case]) -> dict[str, Any]:
     """``exercise.expected_values(cases)``, reusing what this worker computed for the same cases before."""
-    keys = {c.name: (exercise.id, c.name, call_key(c)) for c in cases}
+    keys = {c.name: (exercise.id, c.name, case_key(c)) for c in cases}
     found = {name: _memo[key] for name, key in keys.items() if key in _memo}
     for key in (keys[name] for name in found):
         _memo.move_to_end(key)
