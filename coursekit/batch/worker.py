@@ -122,8 +122,8 @@ def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolat
 
 # Expected values computed in this worker, by (exercise, case name, case_key): a case drawn the same for
 # another student of the class (hidden cases that are sizes drawn per class) is not computed again. Keyed
-# by the whole case, not its call: ex11's and ex7's hidden training cases make every student's same call
-# and are judged on each student's own evaluation series.
+# by the whole case, not its call: a hidden training case can make every student's same call and be
+# judged on each student's own evaluation series (a field of the case).
 MAX_MEMO = 512
 _memo: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
 

@@ -1,7 +1,7 @@
 """``coursekit check``'s plain command lines without typer.
 
 Starting typer, and the pydantic it reads each parameter's value with, costs more than the rest of
-``coursekit check ex1`` before the student's code runs. A command line of the plain form
+``coursekit check`` of a numpy exercise before the student's code runs. A command line of the plain form
 ``check EXERCISE [PATH] [--json] [--verbose | -v] [--lang LANG | --lang=LANG]`` (the options anywhere,
 each at most once) is read here and run at once; anything else (``--help``, an unknown option, a value
 that looks like an option, a missing or extra argument) returns None and goes to typer, which says what
