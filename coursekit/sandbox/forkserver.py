@@ -234,8 +234,9 @@ def shared_server(preload: Sequence[str], *, or_more: bool = False) -> ForkServe
 
     ``or_more``: a running server that preloaded more than ``preload`` will do (a grader's own job, such
     as rebuilding a student's Keras model, in the server a Keras exercise's students already run in,
-    rather than a second server paying for Keras again). Never for a student's job: what its process finds imported,
-    and the memory that counts against its limit, must be its exercise's ``child_imports`` alone."""
+    rather than a second server paying for Keras again). Never for a student's job: what its process
+    finds imported, and the memory that counts against its limit, must be its exercise's
+    ``child_imports`` alone."""
     key = tuple(preload)
     with _starting:
         if or_more:
