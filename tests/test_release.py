@@ -225,7 +225,7 @@ GRADE_SANDBOX = ("coursekit/sandbox/_isolate.py", "coursekit/sandbox/_forkserver
 # case's inputs when its signature fits, against the case's expected value. argv: the handout folder,
 # then extra module files to scan too (the test of the test: a solution must be found).
 SCAN = f"UNCALLED = {[p.removesuffix('.py').replace('/', '.') for p in UNCALLED]!r}\n" + """
-import contextlib, importlib, importlib.util, inspect, io, json, os, pkgutil, sys, warnings
+import contextlib, copy, importlib, importlib.util, inspect, io, json, os, pkgutil, sys, warnings
 import numpy as np
 from coursekit import handout as ho
 
@@ -276,7 +276,9 @@ for exercise_id in ho.exercise_ids():
             try:
                 with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                     warnings.simplefilter("ignore")
-                    got = f(*case.args, **case.kwargs)
+                    # copies: a function given values it never expects may change them in place (numpy's
+                    # array2string lowers a max_line_width that is an array), and the next one must see the case's
+                    got = f(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
             except BaseException:
                 continue
             # A case whose answer is one of its inputs (sharpening with gamma 1) reveals nothing.
