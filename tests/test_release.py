@@ -277,7 +277,7 @@ for exercise_id in ho.exercise_ids():
                 with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                     warnings.simplefilter("ignore")
                     # copies: a function given values it never expects may change them in place (numpy's
-                    # array2string lowers a max_line_width that is an array), and the next one must see the case's
+                    # array2string lowers a max_line_width that is an array); the next one sees the case's
                     got = f(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
             except BaseException:
                 continue
