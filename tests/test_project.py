@@ -35,7 +35,9 @@ def test_the_readme_has_one_setup_command_a_test_command_and_a_fast_lane() -> No
                      '.venv/bin/coursekit check ex1']
     # the first is the test command (.ci/run takes the first); the second, the fast lane without ruff and mypy
     assert len(tests) == 2 and "ruff check" in tests[0] and "mypy" in tests[0] and "slow" not in tests[0]
-    assert tests[1] == '.venv/bin/python -m pytest -m "not slow" -q'
+    assert tests[1] == '.venv/bin/python -m pytest -m "not slow" -q -n auto --dist loadfile'
+    # both spread the test files over a worker per core (pytest-xdist), a file's tests in one worker
+    assert all("-n auto --dist loadfile" in line for line in tests)
     assert "exits with code 1" in README and "Grading a class" in README
     assert "coursekit grade CLASS_DIR --out OUT_DIR" in README
     assert "python -m coursekit.refcache" in README and "benchmarks/check_speed.py" in README
