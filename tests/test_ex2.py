@@ -1,4 +1,5 @@
-"""Exercise 2 (counting parameters): solution, stub, named mistakes, the lesson's totals, hand-made tables.
+"""Exercise 2 (counting parameters): its cases, the named mistakes' messages, the lesson's totals, hand-made
+tables. The solution, the stub and each named mistake's wrong file are graded by tests/test_contract.py.
 
 The cache agrees with live Keras through tests/test_refcache.py, which covers every registered exercise.
 """
@@ -14,8 +15,8 @@ import numpy as np
 import pytest
 from conftest import text
 from rich.console import Console
+from test_contract import wrong_files
 
-from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.render.terminal import show_check
 from coursekit.results import ExerciseResult
@@ -49,32 +50,7 @@ def all_named(result: ExerciseResult) -> set[str]:
     return set().union(*named(result).values())
 
 
-# ---- solution and stub ---------------------------------------------------------------------------
-
-def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
-    result = grade_files("ex2", {FILE: None})
-    assert [text(t) for t in result.tests if not t.passed] == []
-    assert result.score == result.max_score == PUBLIC
-
-
-def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
-    result = grade_files("ex2", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
-    assert result.score == 0
-    assert not any(t.internal_error for t in result.tests)
-    assert all("not implemented yet" in text(t) for t in result.tests)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
-                                                                       seed: int) -> None:
-    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    exercise = get_exercise("ex2")
-    cases = exercise.hidden_cases(np.random.default_rng(seed))
-    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
-    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
-    assert result.score == len(cases)
-
+# ---- the cases ----------------------------------------------------------------------------------
 
 def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
     exercise = get_exercise("ex2")
@@ -167,38 +143,9 @@ def test_a_wrong_table_is_shown_side_by_side_with_the_cell_marked(grade_files: G
 
 # ---- named mistakes ------------------------------------------------------------------------------
 
-RECURRENT_SUM = "input_dim * units + units * units + bias_rows * units"
-SECOND_BIAS = 'bias_rows = 2 if layer == "GRU" and reset_after else 1'
-RETURN = "return (None, shape[1], units) if return_sequences"
-# mistake id -> a wrong solution that makes it (tests/test_mistakes.py runs `check` on each, zh and en)
-MISTAKES: dict[str, str] = {
-    "bidirectional_not_doubled": wrong(
-        ("return 2 * _recurrent_params(layer,", "return _recurrent_params(layer,"),
-        ("params = 2 * _recurrent_params(inner,", "params = _recurrent_params(inner,")),
-    "bias_forgotten": wrong((SECOND_BIAS, "bias_rows = 0"), ("(int(units) if use_bias else 0)", "0")),
-    "recurrent_weights_forgotten": wrong((RECURRENT_SUM, "input_dim * units + bias_rows * units")),
-    "bias_and_recurrent_forgotten": wrong((RECURRENT_SUM, "input_dim * units")),
-    "lstm_three_gates": wrong(('"LSTM": 4', '"LSTM": 3')),
-    "lstm_one_gate": wrong(('"LSTM": 4', '"LSTM": 1')),
-    "gru_second_bias_missing": wrong((SECOND_BIAS, "bias_rows = 1")),
-    "gru_second_bias_extra": wrong((SECOND_BIAS, 'bias_rows = 2 if layer == "GRU" else 1')),
-    "gru_four_gates": wrong(('"GRU": 3', '"GRU": 4')),
-    "use_bias_ignored": wrong(("    if use_bias:\n        bias_rows", "    if True:\n        bias_rows"),
-                              ("(int(units) if use_bias else 0)", "int(units)")),
-    "return_sequences_ignored_last": wrong((RETURN, "return (None, units) if False")),
-    "return_sequences_ignored_sequence": wrong((RETURN, "return (None, shape[1], units) if True")),
-    "merge_width_doubled": wrong((MERGE_WIDTH, "width = 2 * units")),
-    "concat_not_doubled": wrong((MERGE_WIDTH, "width = units")),
-    "input_after_concat_not_doubled": wrong((
-        'params = _recurrent_params(name, shape[-1], kwargs["units"]',
-        'after_bidirectional = rows and rows[-1][0] == "Bidirectional"\n'
-        '            params = _recurrent_params(name, shape[-1] // 2 if after_bidirectional else shape[-1], '
-        'kwargs["units"]')),
-    "fixed_length_lost": wrong(("shape = (None, *input_shape)",
-                                "shape = (None, *(None for _ in input_shape[:1]), *input_shape[1:])")),
-    "float_returned": wrong(("return int(input_dim) * int(output_dim)",
-                             "return float(input_dim * output_dim)")),
-}
+# The folder's wrong files (graders/ex2/mistakes/, graded by tests/test_contract.py) by mistake id: the view
+# tests/test_release.py reads
+MISTAKES: dict[str, str] = {w.mistake: w.source for w in wrong_files("ex2") if w.variant is None}
 # the test each mistake is named on, as it reads in English
 NAMED_ON = {
     "bias_and_recurrent_forgotten": ("simple_rnn: SimpleRNN(4) on 10 inputs",
