@@ -4,6 +4,7 @@ and each named mistake's wrong file are graded by tests/test_contract.py."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +16,11 @@ import pytest
 import test_ex1
 from conftest import text
 from test_contract import wrong_files
+from typer.testing import CliRunner
 
 from coursekit import refcache
 from coursekit.check import check
+from coursekit.cli import app
 from coursekit.grading import grade_exercise
 from coursekit.i18n import render
 from coursekit.imports import names_imported
@@ -387,3 +390,18 @@ def test_without_both_its_ex1_and_ex4_one_error_names_both(tmp_path: Path) -> No
         run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
         assert run.exit_code == 2 and says in " ".join(run.stderr.split()), run.stderr
         assert "No module named" not in run.stderr
+
+
+@pytest.mark.slow
+def test_check_on_the_ex1_stub_says_that_ex1_is_not_implemented_in_both_languages(tmp_path: Path) -> None:
+    """ex5 built on the student's ex1, whose rnn_forward is still the stub: the message names ex1."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "ex1_rnn_forward.py").write_text((EXERCISES / "ex1_rnn_forward.py").read_text())
+    (folder / "ex4_lstm_gru.py").write_text((SOLUTIONS / "ex4_lstm_gru.py").read_text())
+    (folder / "ex5_bidirectional.py").write_text(REUSING)
+    for lang, words in (("en", "rnn_forward of your ex1_rnn_forward.py, which is not implemented yet"),
+                        ("zh", "ex1_rnn_forward.py 里的 rnn_forward，而它还没有实现")):
+        out = CliRunner().invoke(app, ["check", "ex5", str(folder), "--json", "--lang", lang])
+        simple = [t for t in json.loads(out.stdout)["tests"] if t["name"].startswith("simple_rnn")]
+        assert simple and all(words in t["output"] for t in simple), [t["output"] for t in simple]
