@@ -1,8 +1,10 @@
-"""Exercise 7 (IMDB: loading, training, plotting, questions): solution, stub and each named mistake.
+"""Exercise 7 (IMDB: loading, training, plotting, questions): files wrong in several ways at once, the
+messages, seeded training.
 
 Every graded file costs a student process that imports TensorFlow, and most train a model: the wrong
-implementations are gathered into three files, each wrong in every function in its own way, and each
-file is graded once for the module (``coursekit check``'s public cases). One more file, without Keras,
+implementations here are gathered into three files, each wrong in every function in its own way, and each
+file is graded once for the module (``coursekit check``'s public cases). Each named mistake's own wrong file
+(graders/ex7/mistakes/) is graded by tests/test_contract.py. One more file, without Keras,
 holds the plot that is accepted though it differs from the lesson's. Batch grading of the solution and
 the stub (hidden cases, the model rebuilt in the grader) is in tests/test_contract.py.
 """
@@ -153,7 +155,9 @@ plot_history(history)
 """
 assert WRONG_D.count("validation_data=") == 1 and "fig_loss = fig_acc" in WRONG_D
 
-# mistake id -> the file that makes check name it (tests/test_mistakes.py runs check on each, in zh and en)
+# mistake id -> the file above that makes check name it among others. Each mistake's own wrong file,
+# graders/ex7/mistakes/<mistake_id>.py, is graded by tests/test_contract.py; tests/test_release.py checks the
+# handout on these three files instead of twelve trainings.
 MISTAKES: dict[str, str] = {
     **dict.fromkeys(("maxlen_to_load_data", "not_fitted", "series_swapped"), WRONG_A),
     **dict.fromkeys(("num_words_ignored", "padded_post", "optimizer_not_rmsprop", "validation_split_ignored",
@@ -198,12 +202,6 @@ def named(result: ExerciseResult) -> dict[str, str | None]:
     return {t.name: t.mistake for t in result.tests if not t.passed}
 
 
-def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> None:
-    result = graded(SOLUTION)
-    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
-    assert result.score == result.max_score == 15
-
-
 def test_training_is_seeded_so_a_regrade_reaches_the_same_accuracy(
         graded: Callable[[str], ExerciseResult], tmp_path: Path) -> None:
     """The training probe seeds the student's process: a second grading of the same file trains the same
@@ -216,7 +214,7 @@ def test_training_is_seeded_so_a_regrade_reaches_the_same_accuracy(
     assert accuracy(grade_source("ex7", SOLUTION, str(tmp_path))) == accuracy(graded(SOLUTION))
 
 
-def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
+def test_the_stub_says_each_function_is_not_implemented_and_no_answer_given(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(STUB)
     assert result.score == 0 and not result.notes
     outputs = {t.name: text(t) for t in result.tests}
