@@ -214,7 +214,8 @@ def test_training_is_seeded_so_a_regrade_reaches_the_same_accuracy(
     assert accuracy(grade_source("ex7", SOLUTION, str(tmp_path))) == accuracy(graded(SOLUTION))
 
 
-def test_the_stub_says_each_function_is_not_implemented_and_no_answer_given(graded: Callable[[str], ExerciseResult]) -> None:
+def test_the_stub_says_each_function_is_not_implemented_and_no_answer_given(
+        graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(STUB)
     assert result.score == 0 and not result.notes
     outputs = {t.name: text(t) for t in result.tests}
