@@ -109,7 +109,8 @@ KERAS_IDS = [i for i in IDS if "keras" in get_exercise(i).child_imports]
 KERAS_IN_THE_GRADER = {"ex11"}
 
 
-@pytest.mark.parametrize("ids", [pytest.param([i for i in IDS if i not in KERAS_IDS], id="numpy"),
+@pytest.mark.parametrize("ids", [pytest.param([i for i in IDS if i not in KERAS_IDS], id="numpy",
+                                              marks=pytest.mark.slow),
                                  pytest.param(sorted(KERAS_IDS, key=KERAS_IN_THE_GRADER.__contains__),
                                               id="keras", marks=pytest.mark.slow)])
 def test_check_gives_the_solution_full_public_marks_and_imports_no_tensorflow_in_the_grader(
@@ -317,6 +318,7 @@ class Counting(Exercise):
         return Verdict(True, verbatim(repr(got)))
 
 
+@pytest.mark.slow
 def test_cases_making_the_same_call_share_one_call_through_the_graders_probe(tmp_path: Path) -> None:
     probe = tmp_path / "grader" / "_probe_seen.py"
     probe.parent.mkdir()

@@ -101,6 +101,7 @@ def test_the_lessons_common_mistakes_each_have_a_wrong_file() -> None:
     assert asked <= set(MISTAKES)
 
 
+@pytest.mark.slow
 def test_a_wrong_answer_that_is_no_known_mistake_says_where_it_differs(grade_files: GradeFiles) -> None:
     source = wrong((CELL, "return np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b) * 0.5"))
     result = grade_files("ex1", {FILE: source})
@@ -109,6 +110,7 @@ def test_a_wrong_answer_that_is_no_known_mistake_says_where_it_differs(grade_fil
     assert "values differ; first at index" in text(failed[0]) and failed[0].detail is not None
 
 
+@pytest.mark.slow
 def test_the_wrong_shape_is_reported(grade_files: GradeFiles) -> None:
     source = wrong((RETURN, "return np.stack(states, axis=1) if return_sequences else s_t[None]"))
     outputs = [text(t) for t in grade_files("ex1", {FILE: source}).tests if not t.passed]
@@ -116,6 +118,7 @@ def test_the_wrong_shape_is_reported(grade_files: GradeFiles) -> None:
                            for o in outputs)
 
 
+@pytest.mark.slow
 def test_returning_a_list_is_fine_and_returning_nothing_is_not(grade_files: GradeFiles) -> None:
     listed = grade_files("ex1", {FILE: wrong((CELL, CELL.replace("return ", "return (") + ").tolist()"))})
     assert listed.passed

@@ -663,6 +663,7 @@ def test_other_correct_ways_get_full_marks(graded_once: Callable[[str, str], Exe
     assert result.passed and result.score == result.max_score, [text(t) for t in result.tests if not t.passed]
 
 
+@pytest.mark.slow
 def test_the_loops_pass_the_hidden_cases_against_live_keras(tmp_path: Any, keras: ModuleType) -> None:
     (tmp_path / FILE).write_text(LOOPS, encoding="utf-8")
     cases = EX10.hidden_cases(np.random.default_rng(3))

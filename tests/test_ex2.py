@@ -115,6 +115,7 @@ def test_counts_are_cached_by_layer_spec(keras: ModuleType, monkeypatch: pytest.
         _keras_ref.count_params(("LSTM", {"units": 7}), (None, None, 5))
 
 
+@pytest.mark.slow
 def test_the_lessons_totals_are_shown(grade_files: GradeFiles) -> None:
     """--verbose shows the failed tests' tables (only those): the expected ones hold the lesson's totals."""
     result = grade_files("ex2", {FILE: SOLUTION + "\n\ndef summary_table(layers, input_shape=(None,)):\n"
@@ -187,6 +188,7 @@ def test_bias_forgotten(grade_files: GradeFiles) -> None:
     assert "expected 2,080 parameters, got 2,048" in text(row)
 
 
+@pytest.mark.slow
 def test_recurrent_weights_forgotten(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("input_dim * units + units * units + bias_rows * units",
                                               "input_dim * units + bias_rows * units"))})
@@ -201,6 +203,7 @@ def test_three_gates_for_lstm(grade_files: GradeFiles) -> None:
     assert result.score == PUBLIC - 4  # two lstm cases, the Bidirectional(LSTM) one and one table
 
 
+@pytest.mark.slow
 def test_gru_without_its_second_bias_row(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("bias_rows = 2 if layer == \"GRU\" and reset_after else 1",
                                               "bias_rows = 1"))})
@@ -211,6 +214,7 @@ def test_gru_without_its_second_bias_row(grade_files: GradeFiles) -> None:
         "summary_table: merge modes sum and ave, Dense on a sequence, input_shape (None, 6)"}
 
 
+@pytest.mark.slow
 def test_gru_always_with_a_second_bias_row(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("bias_rows = 2 if layer == \"GRU\" and reset_after else 1",
                                               "bias_rows = 2 if layer == \"GRU\" else 1"))})
@@ -229,6 +233,7 @@ def test_bidirectional_not_doubled(grade_files: GradeFiles) -> None:
     assert result.score == PUBLIC - 5
 
 
+@pytest.mark.slow
 def test_output_shapes_that_ignore_return_sequences(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("return (None, shape[1], units) if return_sequences",
                                               "return (None, units) if False"))})
@@ -243,12 +248,14 @@ def test_merge_modes_that_change_the_width(grade_files: GradeFiles) -> None:
     assert [t.name for t in result.tests if not t.passed] == [name]
 
 
+@pytest.mark.slow
 def test_concat_not_doubled(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong((MERGE_WIDTH, "width = units"))})
     assert named(result)["summary_table: Bidirectional LSTM (concat) then GRU, input_shape (500,)"] == {
         "concat not doubled"}
 
 
+@pytest.mark.slow
 def test_use_bias_false_ignored(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("    if use_bias:\n        bias_rows",
                                               "    if True:\n        bias_rows"),
@@ -279,6 +286,7 @@ def test_a_numpy_integer_count_is_an_int_and_a_float_is_named(grade_files: Grade
     assert table.mistake == "float_returned" and "contract" not in text(table)
 
 
+@pytest.mark.slow
 def test_a_numpy_integer_in_the_table_is_an_int(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("rows.append((name, shape, params))",
                                               "import numpy as np\n        rows.append((name, shape, "
@@ -324,6 +332,7 @@ def test_the_stub_and_the_grader_say_the_same_about_numpy_integers() -> None:
 DENSE_FLATTENS = wrong(("shape = (*shape[:-1], kwargs[\"units\"])", "shape = (None, kwargs[\"units\"])"))
 
 
+@pytest.mark.slow
 def test_a_dense_that_drops_the_time_axis_is_not_blamed_on_the_recurrent_layers(
         grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: DENSE_FLATTENS})

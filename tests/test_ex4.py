@@ -127,6 +127,7 @@ MISTAKES: dict[str, str] = {w.mistake: w.source for w in wrong_files("ex4") if w
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.slow
 def test_the_other_reset_after_formula_fails_only_the_cases_of_that_setting(grade_files: GradeFiles,
                                                                             reset_after: bool) -> None:
     source = MISTAKES["reset_before_product" if reset_after else "reset_after_product"]
@@ -134,6 +135,7 @@ def test_the_other_reset_after_formula_fails_only_the_cases_of_that_setting(grad
     assert failed and all(("reset_after=False" in n) != reset_after for n in failed)
 
 
+@pytest.mark.slow
 def test_the_recurrent_bias_outside_the_reset_product_is_not_called_the_other_formula(
         grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: MISTAKES["recurrent_bias_outside_reset"]})
@@ -143,6 +145,7 @@ def test_the_recurrent_bias_outside_the_reset_product_is_not_called_the_other_fo
     assert "reset_after=False formula" not in text(failed[0])
 
 
+@pytest.mark.slow
 def test_the_cell_state_returned_as_the_output_is_named_in_both_languages(grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: MISTAKES["lstm_output_is_c"]})
     failed = [t for t in result.tests if not t.passed]
@@ -162,6 +165,7 @@ def test_bias_none_not_handled_is_named_from_the_exception(grade_files: GradeFil
         assert "use_bias=False" in text(t)
 
 
+@pytest.mark.slow
 def test_a_wrong_part_of_the_lstm_tuple_is_named(grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: wrong(("c_t = f * c_prev + i * np.tanh(z_c)",
                                               "c_t = i * np.tanh(z_c)"))})

@@ -139,6 +139,7 @@ RESTORE = "    if return_sequences:\n        y_rev = y_rev[:, ::-1, :]"
 MISTAKES: dict[str, str] = {w.mistake: w.source for w in wrong_files("ex5") if w.variant is None}
 
 
+@pytest.mark.slow
 def test_reading_forwards_then_flipping_is_named_too(grade_files: GradeFiles) -> None:
     source = wrong((BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x")))
     assert named_mistakes(grade_files("ex5", {FILE: source})) == {"backward_reads_forwards"}
@@ -176,6 +177,7 @@ def bidirectional_forward(x, forward_weights, backward_weights, cell="simple_rnn
 '''
 
 
+@pytest.mark.slow
 def test_a_submission_may_import_its_own_ex1_and_ex4(grade_files: GradeFiles) -> None:
     result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None, "ex4_lstm_gru.py": None})
     assert [text(t) for t in result.tests if not t.passed] == []
@@ -190,6 +192,7 @@ def test_an_imported_ex4_that_imports_keras_makes_ex5_score_zero(grade_files: Gr
                for t in result.tests)
 
 
+@pytest.mark.slow
 def test_missing_imported_file_is_an_import_failure_not_a_crash(grade_files: GradeFiles) -> None:
     result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None})
     assert result.score == 0 and not any(t.internal_error for t in result.tests)
@@ -329,6 +332,7 @@ def test_keras_bidirectional_lstm_concat(solution: ModuleType) -> None:
                         [0.52335435, 0.52335435, 0.44717982, 0.44717982]])
 
 
+@pytest.mark.slow
 def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_path: Path) -> None:
     """Issue 24: not "No module named 'ex1_rnn_forward'" on every test: check's one error (exit code 2)."""
     from typer.testing import CliRunner
@@ -355,6 +359,7 @@ def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_pat
         assert "No module named" not in shown
 
 
+@pytest.mark.slow
 def test_a_syntax_error_in_its_ex1_is_said_of_the_ex1_file(tmp_path: Path) -> None:
     """The file that does not compile is named, not ex5's file that imports it: one error, exit code 2."""
     from typer.testing import CliRunner
@@ -375,6 +380,7 @@ def test_a_syntax_error_in_its_ex1_is_said_of_the_ex1_file(tmp_path: Path) -> No
         assert "ex5_bidirectional.py" not in run.stderr, run.stderr
 
 
+@pytest.mark.slow
 def test_without_both_its_ex1_and_ex4_one_error_names_both(tmp_path: Path) -> None:
     """Issue 24: "put your ex1_rnn_forward.py and ex4_lstm_gru.py in the same folder", at once, not one
     file a run."""

@@ -85,6 +85,7 @@ def decode_review(ids, word_index, index_from=3):
 
 
 @pytest.mark.parametrize("variant", list(PADDING_VARIANTS))
+@pytest.mark.slow
 def test_padding_decoded_as_any_word_is_named(variant: str, graded: Callable[[str], ExerciseResult]) -> None:
     failed = [t for t in graded(PADDING_VARIANTS[variant]).tests if not t.passed]
     assert failed and all(t.name.startswith("decode: ") for t in failed), [t.name for t in failed]
@@ -92,6 +93,7 @@ def test_padding_decoded_as_any_word_is_named(variant: str, graded: Callable[[st
     assert all("instead of skipped" in text(t) and "没有跳过" in text(t, "zh") for t in failed)
 
 
+@pytest.mark.slow
 def test_a_decoding_wrong_beyond_the_padding_is_not_named(graded: Callable[[str], ExerciseResult]) -> None:
     """The padding decoded, and a word wrong: no hint that blames the padding alone."""
     source = _decoding("<PAD>").replace('"?" if i in (1, 2)', '"<UNK>" if i in (1, 2)')
@@ -99,6 +101,7 @@ def test_a_decoding_wrong_beyond_the_padding_is_not_named(graded: Callable[[str]
     assert failed and all(t.mistake is None for t in failed), [t.mistake for t in failed]
 
 
+@pytest.mark.slow
 def test_int64_is_refused_with_the_dtype_named(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(pad(dtype='"int64"'))
     failed = [t for t in result.tests if not t.passed]
@@ -133,6 +136,7 @@ def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value
 '''
 
 
+@pytest.mark.slow
 def test_a_padded_list_is_told_to_return_an_array_not_the_maxlen_hint(
         graded: Callable[[str], ExerciseResult]) -> None:
     failed = [t for t in graded(PADDED_LIST).tests if not t.passed]

@@ -157,6 +157,7 @@ def test_the_lessons_common_mistakes_are_all_named() -> None:
     assert asked <= set(MISTAKES) and set(MISTAKES) == EX8.mistake_ids
 
 
+@pytest.mark.slow
 def test_the_feedback_says_what_the_students_norms_show(grade_files: GradeFiles) -> None:
     tests = grade_files("ex8", {FILE: None}).tests
     vanishing = next(t for t in tests if "vanishing" in t.name)
@@ -180,6 +181,7 @@ DS0_WRONG = {"zeros": DS0_ZEROS, "0 * ds": wrong(('"ds0": ds_next}', '"ds0": 0 *
 
 
 @pytest.mark.parametrize("variant", list(DS0_WRONG))
+@pytest.mark.slow
 def test_only_ds0_wrong_is_not_named_as_a_gradient_not_through_w(grade_files: GradeFiles,
                                                                   variant: str) -> None:
     tests = by_function(grade_files("ex8", {FILE: DS0_WRONG[variant]}))
@@ -191,6 +193,7 @@ def test_only_ds0_wrong_is_not_named_as_a_gradient_not_through_w(grade_files: Gr
         assert all("ds0" in text(t, lang) for t in failed)
 
 
+@pytest.mark.slow
 def test_a_wrong_structure_is_reported(grade_files: GradeFiles) -> None:
     source = wrong(('return {"dU": dU, "dW": dW, "db": db, "dx": dx, "ds0": ds_next}',
                     'return {"dU": dU, "dW": dW, "db": db, "dx": dx}'),
