@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 from conftest import SOLUTIONS
+from test_contract import wrong_files
 from typer.testing import CliRunner
 
 from coursekit.cli import app
 from coursekit.i18n import LANGUAGES, render
+from coursekit.registry import exercise_ids
 
+# exercise id -> mistake id -> its folder's wrong file: a view of graders/exN/mistakes/ (no hand table) for
+# tests/test_portable.py, which checks both runners on them
+TABLES: dict[str, dict[str, str]] = {
+    i: {w.mistake: w.source for w in wrong_files(i) if w.variant is None} for i in exercise_ids()}
 EX1 = (SOLUTIONS / "ex1_rnn_forward.py").read_text(encoding="utf-8")
 
 
