@@ -5,7 +5,9 @@
 - its hidden cases' names and points do not depend on the seeds (the gradebook, the item analysis and
   the resume logic key on them), and no two cases share a name;
 - graded as ``coursekit grade`` grades (public and hidden cases, a fork server, remeasure), the reference
-  solution gets full marks and the stub 0, without an internal error or a crashed process.
+  solution gets full marks and the stub 0, without an internal error or a crashed process;
+- each wrong file of its folder (``mistakes/<mistake_id>.py``, ``mistakes/variants/``) fails what its
+  docstring says it fails and nothing else, and ``check`` names its mistake in both languages (WrongFile).
 
 To stay fast, each exercise's solution and stub are graded once for the whole module, each in one student
 process holding every case, through the session's fork server for its preloaded modules (tests/conftest.py).
@@ -242,8 +244,9 @@ def test_every_named_mistake_has_a_wrong_file_and_every_wrong_file_says_what_it_
             assert {m for ms in w.functions.values() for m in ms} <= exercise.mistake_ids, w.path.name
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("exercise_id", "wrong"), WRONG, ids=[f"{i}-{w.path.stem}" for i, w in WRONG])
+@pytest.mark.parametrize(("exercise_id", "wrong"), [  # a Keras exercise's files: slow (ex7's train)
+    pytest.param(i, w, marks=[pytest.mark.slow] if i in KERAS_IDS else [], id=f"{i}-{w.path.stem}")
+    for i, w in WRONG])
 def test_each_wrong_file_is_caught_naming_its_mistake_in_both_languages(exercise_id: str, wrong: WrongFile,
                                                                         graded_once: GradedOnce) -> None:
     """Graded as ``coursekit check`` grades it: it fails what its docstring says and nothing else, and
