@@ -5,7 +5,9 @@
 - its hidden cases' names and points do not depend on the seeds (the gradebook, the item analysis and
   the resume logic key on them), and no two cases share a name;
 - graded as ``coursekit grade`` grades (public and hidden cases, a fork server, remeasure), the reference
-  solution gets full marks and the stub 0, without an internal error or a crashed process.
+  solution gets full marks and the stub 0, without an internal error or a crashed process;
+- each wrong file of its folder (``mistakes/<mistake_id>.py``, ``mistakes/variants/``) fails what its
+  docstring says it fails and nothing else, and ``check`` names its mistake in both languages (WrongFile).
 
 To stay fast, each exercise's solution and stub are graded once for the whole module, each in one student
 process holding every case, through the session's fork server for its preloaded modules (tests/conftest.py).
@@ -15,9 +17,11 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,9 +35,10 @@ from coursekit.batch.worker import cases_for
 from coursekit.compare import Verdict
 from coursekit.exercise import Case, Exercise
 from coursekit.grading import grade_exercise, shared_calls
-from coursekit.i18n import render
-from coursekit.messages import verbatim
+from coursekit.i18n import LANGUAGES, render
+from coursekit.messages import Message, verbatim
 from coursekit.registry import content_package, exercise_ids, get_exercise
+from coursekit.render.jsonout import check_json
 from coursekit.results import ExerciseResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +111,8 @@ KERAS_IDS = [i for i in IDS if "keras" in get_exercise(i).child_imports]
 KERAS_IN_THE_GRADER = {"ex11"}
 
 
-@pytest.mark.parametrize("ids", [pytest.param([i for i in IDS if i not in KERAS_IDS], id="numpy"),
+@pytest.mark.parametrize("ids", [pytest.param([i for i in IDS if i not in KERAS_IDS], id="numpy",
+                                              marks=pytest.mark.slow),
                                  pytest.param(sorted(KERAS_IDS, key=KERAS_IN_THE_GRADER.__contains__),
                                               id="keras", marks=pytest.mark.slow)])
 def test_check_gives_the_solution_full_public_marks_and_imports_no_tensorflow_in_the_grader(
@@ -168,24 +174,116 @@ def test_the_stub_gets_zero_without_a_crash(
     assert not result.notes, result.notes  # no process died: every case got an answer from the stub
 
 
-def wrong_files(exercise_id: str) -> list[Path]:
-    """The exercise folder's ``mistakes/<mistake_id>.py``: one wrong submission per named mistake."""
+# ---- the named mistakes: one wrong file each in the exercise's folder -----------------------------------
+
+@dataclass(frozen=True)
+class WrongFile:
+    """``<exercise>/mistakes/<mistake_id>.py``, or ``mistakes/variants/<mistake_id>--<variant>.py`` for
+    another way of writing the same mistake: a whole student file, wrong by that mistake only. Its module
+    docstring says what it must fail, in lines the test reads:
+
+    - ``Fails: rnn_cell_forward, rnn_forward``: the public tests of these functions fail (at least one
+      each), and every other function's tests pass; a failed test names the file's mistake or none.
+      ``input_gradient_norms (only_last_step_gets_gradient)`` says that function's failed tests name
+      another mistake of the grader's (the same wrong line seen through another function's tests), and
+      ``lstm_params (bias_and_recurrent_forgotten/recurrent_weights_forgotten)`` one of these.
+    - ``Fails test: <public test name>``, one line per test: exactly these public tests fail, and they are
+      the ones that name the mistake (ex3 and ex7, whose functions each have several aspects).
+    """
+
+    exercise: str
+    path: Path
+    mistake: str
+    variant: str | None
+    source: str
+    functions: dict[str, tuple[str, ...]]  # function -> the mistake ids its failed tests may name
+    tests: frozenset[str]
+
+
+def read_wrong_file(exercise_id: str, path: Path) -> WrongFile:
+    source = path.read_text(encoding="utf-8")
+    mistake, _, variant = path.stem.partition("--")
+    functions: dict[str, tuple[str, ...]] = {}
+    tests: set[str] = set()
+    for line in (ast.get_docstring(ast.parse(source)) or "").splitlines():
+        if line.startswith("Fails test: "):
+            tests.add(line.removeprefix("Fails test: ").strip())
+        elif line.startswith("Fails: "):
+            for item in line.removeprefix("Fails: ").split(","):
+                found = re.fullmatch(r"\s*(\w+)(?: \(([\w/]+)\))?\s*", item)
+                assert found, f"{path}: {item!r} is not 'function' or 'function (mistake_id)'"
+                functions[found[1]] = tuple(found[2].split("/")) if found[2] else (mistake,)
+    return WrongFile(exercise_id, path, mistake, variant or None, source, functions, frozenset(tests))
+
+
+def wrong_files(exercise_id: str) -> list[WrongFile]:
+    """The exercise folder's wrong files: one per named mistake, then the variants, each sorted by name."""
     folder = CONTENT / exercise_id / "mistakes"
-    return sorted(folder.glob("*.py")) if folder.is_dir() else []
+    paths = [*sorted(folder.glob("*.py")), *sorted(folder.glob("variants/*.py"))]
+    return [read_wrong_file(exercise_id, p) for p in paths]
 
 
-@pytest.mark.parametrize(("exercise_id", "wrong"), [  # a Keras exercise's files: slow
-    pytest.param(i, p, marks=[pytest.mark.slow] if i in KERAS_IDS else [])
-    for i in IDS for p in wrong_files(i)], ids=lambda v: v if isinstance(v, str) else v.stem)
-def test_each_wrong_file_is_caught_naming_its_mistake_in_both_languages(exercise_id: str, wrong: Path,
+WRONG = [(i, w) for i in IDS for w in wrong_files(i)]
+
+
+def test_every_named_mistake_has_a_wrong_file_and_every_wrong_file_says_what_it_fails() -> None:
+    for exercise_id in IDS:
+        exercise = get_exercise(exercise_id)
+        files = wrong_files(exercise_id)
+        made = {w.mistake for w in files}
+        assert made == exercise.mistake_ids, (
+            f"{exercise_id}: no wrong file for {sorted(exercise.mistake_ids - made)} (add "
+            f"{exercise_id}/mistakes/<mistake_id>.py), or no such mistake: "
+            f"{sorted(made - exercise.mistake_ids)}")
+        names = {c.name for c in exercise.public_cases()}
+        functions = {c.function for c in exercise.public_cases()}
+        for w in files:
+            assert bool(w.functions) != bool(w.tests), f"{w.path.name}: say what it fails (Fails: ...)"
+            assert set(w.functions) <= functions, f"{w.path.name}: {sorted(w.functions)}"
+            assert w.tests <= names, f"{w.path.name}: no public test {sorted(w.tests - names)}"
+            assert {m for ms in w.functions.values() for m in ms} <= exercise.mistake_ids, w.path.name
+
+
+@pytest.mark.parametrize(("exercise_id", "wrong"), [  # a Keras exercise's files: slow (ex7's train)
+    pytest.param(i, w, marks=[pytest.mark.slow] if i in KERAS_IDS else [], id=f"{i}-{w.path.stem}")
+    for i, w in WRONG])
+def test_each_wrong_file_is_caught_naming_its_mistake_in_both_languages(exercise_id: str, wrong: WrongFile,
                                                                         graded_once: GradedOnce) -> None:
+    """Graded as ``coursekit check`` grades it: it fails what its docstring says and nothing else, and
+    ``check --json`` names its mistake, with the same id, in Chinese and in English."""
     exercise = get_exercise(exercise_id)
-    assert wrong.stem in exercise.mistake_ids, f"{wrong.name}: no such mistake id in {exercise_id}"
-    result = graded_once(exercise_id, wrong.read_text(encoding="utf-8"))
-    named = [t for t in result.tests if t.mistake == wrong.stem]
-    assert named and result.score < result.max_score, [(t.name, t.mistake) for t in result.tests]
-    for lang in ("en", "zh"):
-        assert all(render(t.hint, lang, strict=True) for t in named if t.hint is not None)
+    graded_once.prefetch(exercise_id, [w.source for i, w in WRONG if i == exercise_id])
+    result = graded_once(exercise_id, wrong.source)
+    assert result.score < result.max_score
+    failed = {t.name: t for t in result.tests if not t.passed}
+    if wrong.tests:
+        assert set(failed) == wrong.tests, sorted(failed)
+        assert {t.name for t in result.tests if t.mistake == wrong.mistake} == wrong.tests
+        assert not any(t.internal_error for t in result.tests)
+    else:
+        function_of = {c.name: c.function for c in exercise.public_cases()}
+        for function in dict.fromkeys(function_of.values()):
+            mine = [t for t in result.tests if function_of[t.name] == function]
+            if function not in wrong.functions:
+                assert all(t.passed for t in mine), f"{wrong.path.name} must not cost {function} its points"
+                continue
+            named = wrong.functions[function]
+            lost = [t for t in mine if not t.passed]
+            assert any(t.mistake in named for t in lost), (function, [(t.name, t.mistake) for t in lost])
+            assert all(t.mistake in (*named, None) for t in lost), [t.mistake for t in lost]
+    # the mistake as the grader named it, with its parameters (ex3's depth_off_by_one: {depth}, {expected})
+    found = [t.hint.param("what") for t in result.tests if t.mistake == wrong.mistake and t.hint is not None]
+    assert found, [t.mistake for t in result.tests]
+    what = found[0]
+    assert isinstance(what, Message) and (what.domain, what.key) == (exercise_id, wrong.mistake)
+    ids = {}
+    for lang in LANGUAGES:
+        tests = json.loads(json.dumps(check_json(result, lang)))["tests"]
+        said = render(what, lang, strict=True)
+        assert any(t["mistake"] == wrong.mistake and said in t["output"] for t in tests), \
+            [t["output"] for t in tests if t["status"] == "failed"]
+        ids[lang] = [t["mistake"] for t in tests]
+    assert ids["zh"] == ids["en"]
 
 
 def test_every_grader_makes_its_public_cases_through_the_stored_inputs() -> None:
@@ -223,6 +321,7 @@ class Counting(Exercise):
         return Verdict(True, verbatim(repr(got)))
 
 
+@pytest.mark.slow
 def test_cases_making_the_same_call_share_one_call_through_the_graders_probe(tmp_path: Path) -> None:
     probe = tmp_path / "grader" / "_probe_seen.py"
     probe.parent.mkdir()

@@ -1,22 +1,20 @@
-"""Exercise 1, the Elman RNN forward equations: the grader against the solution, the stub and each mistake."""
+"""Exercise 1, the Elman RNN forward equations: its cases, wrong answers outside the catalogue, forbidden
+imports and the stub's text. The solution, the stub and each named mistake's wrong file
+(graders/ex1/mistakes/) are graded by tests/test_contract.py, as for every exercise."""
 
 from __future__ import annotations
 
 import ast
 import re
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
+from test_contract import wrong_files
 
-from coursekit.grading import grade_exercise
-from coursekit.i18n import LANGUAGES, render
-from coursekit.messages import in_domain
 from coursekit.registry import get_exercise
-from coursekit.results import ExerciseResult
 
 FILE = "ex1_rnn_forward.py"
 EX1 = get_exercise("ex1")
@@ -39,75 +37,13 @@ def wrong(*edits: tuple[str, str]) -> str:
     return source
 
 
-# mistake id -> a wrong solution, and the functions whose tests it must fail
+# The folder's wrong files (graders/ex1/mistakes/, which tests/test_contract.py grades) in the shapes that
+# tests/test_release.py and tests/test_portable.py read: mistake id -> (its source, the functions it fails),
+# and variant -> (its mistake id, its source, the functions it fails).
 MISTAKES: dict[str, tuple[str, set[str]]] = {
-    "bias_missing": (
-        wrong((CELL, "return np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W)")),
-        {"rnn_cell_forward", "rnn_forward"}),
-    "relu_instead_of_tanh": (
-        wrong((CELL, "return np.maximum(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b, 0)")),
-        {"rnn_cell_forward", "rnn_forward"}),
-    "sigmoid_instead_of_tanh": (
-        wrong((CELL, "return 1 / (1 + np.exp(-(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b)))")),
-        {"rnn_cell_forward", "rnn_forward"}),
-    "w_transposed": (
-        wrong((CELL, "return np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W.T + b)")),
-        {"rnn_cell_forward", "rnn_forward"}),
-    "s0_ignored": (
-        wrong((START, "s_t = np.zeros((batch, W.shape[0]))")),
-        {"rnn_forward"}),
-    "first_state_returned": (
-        wrong((RETURN, "return np.stack(states, axis=1) if return_sequences else states[0]")),
-        {"rnn_forward"}),
-    "softmax_first_axis": (
-        wrong((SOFTMAX[0], "logits = logits - logits.max(axis=0, keepdims=True)"),
-              (SOFTMAX[1], "return e / e.sum(axis=0, keepdims=True)")),
-        {"rnn_output"}),
-    "sequence_reversed": (
-        wrong((RETURN, "return np.stack(states[::-1], axis=1) if return_sequences else s_t")),
-        {"rnn_forward"}),
-    "no_softmax": (
-        wrong((SOFTMAX[1], "return np.asarray(s) @ V + c")),
-        {"rnn_output"}),
-    "no_activation": (
-        wrong((CELL, "return np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b")),
-        {"rnn_cell_forward", "rnn_forward"}),
-    "all_states_returned": (
-        wrong((RETURN, "return np.stack(states, axis=1)")),
-        {"rnn_forward"}),
-    "last_state_only": (
-        wrong((RETURN, "return s_t")),
-        {"rnn_forward"}),
-    "softmax_time_axis": (
-        wrong((SOFTMAX[0], "logits = logits - logits.max(axis=1, keepdims=True)"),
-              (SOFTMAX[1], "return e / e.sum(axis=1, keepdims=True)")),
-        {"rnn_output"}),
-    "output_bias_missing": (
-        wrong(("logits = np.asarray(s) @ V + c", "logits = np.asarray(s) @ V")),
-        {"rnn_output"}),
-    "sigmoid_instead_of_softmax": (
-        wrong((SOFTMAX[1], "return 1 / (1 + np.exp(-(np.asarray(s) @ V + c)))")),
-        {"rnn_output"}),
-    "softmax_whole_array": (
-        wrong((SOFTMAX[0], "logits = logits - logits.max()"), (SOFTMAX[1], "return e / e.sum()")),
-        {"rnn_output"}),
-    "softmax_overflow": (wrong((SOFTMAX[0], "pass")), {"rnn_output"}),
-    # issue 24: the lesson's U x_t with column vectors; s0 as the first row of the sequence
-    "column_vectors": (
-        wrong((CELL, "return np.tanh(U @ np.asarray(x_t) + W @ np.asarray(s_prev) + b)")),
-        {"rnn_cell_forward", "rnn_forward"}),
-    "s0_in_sequence": (
-        wrong(("    states = []\n", "    states = [s_t]\n")),
-        {"rnn_forward"}),
-}
-
-
-def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
-    cases = {c.name: c.function for c in EX1.public_cases()}
-    out: dict[str, list[Any]] = {}
-    for t in result.tests:
-        out.setdefault(cases[t.name], []).append(t)
-    return out
+    w.mistake: (w.source, set(w.functions)) for w in wrong_files("ex1") if w.variant is None}
+VARIANTS: dict[str, tuple[str, str, set[str]]] = {
+    w.variant: (w.mistake, w.source, set(w.functions)) for w in wrong_files("ex1") if w.variant is not None}
 
 
 # ---- the cases ------------------------------------------------------------------------------------
@@ -157,84 +93,15 @@ def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> Non
     assert {(c.function, c.args[0].shape) for c in a} != sizes
 
 
-# ---- the solution and the stub ---------------------------------------------------------------------
-
-def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
-    result = grade_files("ex1", {FILE: None})
-    assert result.passed, [text(t) for t in result.tests if not t.passed]
-    assert result.score == result.max_score == EX1.public_points()
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed, class_seed", [(0, None), (7, None), (8, 10), (9, 10)])
-def test_the_solution_gets_full_marks_on_hidden_cases_against_live_keras(
-        tmp_path: Any, keras: ModuleType, seed: int, class_seed: int | None) -> None:
-    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
-    cases = EX1.hidden_cases(np.random.default_rng(seed), shape_rng)
-    expected = EX1.expected_values(cases)
-    result = grade_exercise(EX1, tmp_path, cases, expected)
-    assert result.passed, [text(t) for t in result.tests if not t.passed]
-
-
-def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
-    result = grade_files("ex1", {FILE: STUB})
-    assert result.score == 0 and len(result.tests) == len(EX1.public_cases())
-    assert all("is not implemented yet" in text(t) and not t.internal_error for t in result.tests)
-
-
 # ---- the mistakes ----------------------------------------------------------------------------------
 
-# Other ways of writing the issue 24 mistakes than MISTAKES's: (mistake id, wrong solution, functions)
-VARIANTS: dict[str, tuple[str, str, set[str]]] = {
-    "column vectors with np.dot": ("column_vectors", wrong(
-        (CELL, "return np.tanh(np.dot(U, x_t) + np.dot(W, s_prev) + b)")),
-        {"rnn_cell_forward", "rnn_forward"}),
-    "column vectors, transposed back": ("column_vectors", wrong(
-        (CELL, "return np.tanh(U @ np.asarray(x_t).T + W @ np.asarray(s_prev).T + b[:, None]).T")),
-        {"rnn_cell_forward", "rnn_forward"}),
-    "s0 first, s_T left out": ("s0_in_sequence", wrong(
-        ("    states = []\n", "    states = [s_t]\n"),
-        (RETURN, "return np.stack(states[:-1], axis=1) if return_sequences else s_t")), {"rnn_forward"}),
-}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", list(VARIANTS))
-def test_a_variant_of_an_issue_24_mistake_is_caught_and_named(grade_files: GradeFiles, variant: str) -> None:
-    name, source, functions = VARIANTS[variant]
-    caught_and_named(grade_files, name, source, functions)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(MISTAKES))
-def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
-    source, functions = MISTAKES[name]
-    caught_and_named(grade_files, name, source, functions)
-
-
-def caught_and_named(grade_files: GradeFiles, name: str, source: str, functions: set[str]) -> None:
-    result = grade_files("ex1", {FILE: source})
-    tests = by_function(result)
-    for function, results in tests.items():
-        if function in functions:
-            failed = [t for t in results if not t.passed]
-            assert failed, f"{name}: no {function} test failed"
-            for lang in LANGUAGES:  # named in both languages, with the same id
-                named = render(in_domain("ex1", name), lang, strict=True)
-                assert any(t.mistake == name and named in text(t, lang) for t in failed), \
-                    [text(t, lang) for t in failed]
-            assert all(t.mistake in (name, None) for t in failed), [t.mistake for t in failed]
-        else:
-            assert all(t.passed for t in results), f"{name} must not cost {function} its points"
-
-
-def test_the_lessons_common_mistakes_are_all_in_the_table() -> None:
+def test_the_lessons_common_mistakes_each_have_a_wrong_file() -> None:
     asked = {"bias_missing", "relu_instead_of_tanh", "sigmoid_instead_of_tanh", "s0_ignored", "w_transposed",
              "first_state_returned", "softmax_first_axis"}
     assert asked <= set(MISTAKES)
 
 
+@pytest.mark.slow
 def test_a_wrong_answer_that_is_no_known_mistake_says_where_it_differs(grade_files: GradeFiles) -> None:
     source = wrong((CELL, "return np.tanh(np.asarray(x_t) @ U + np.asarray(s_prev) @ W + b) * 0.5"))
     result = grade_files("ex1", {FILE: source})
@@ -243,6 +110,7 @@ def test_a_wrong_answer_that_is_no_known_mistake_says_where_it_differs(grade_fil
     assert "values differ; first at index" in text(failed[0]) and failed[0].detail is not None
 
 
+@pytest.mark.slow
 def test_the_wrong_shape_is_reported(grade_files: GradeFiles) -> None:
     source = wrong((RETURN, "return np.stack(states, axis=1) if return_sequences else s_t[None]"))
     outputs = [text(t) for t in grade_files("ex1", {FILE: source}).tests if not t.passed]
@@ -250,6 +118,7 @@ def test_the_wrong_shape_is_reported(grade_files: GradeFiles) -> None:
                            for o in outputs)
 
 
+@pytest.mark.slow
 def test_returning_a_list_is_fine_and_returning_nothing_is_not(grade_files: GradeFiles) -> None:
     listed = grade_files("ex1", {FILE: wrong((CELL, CELL.replace("return ", "return (") + ").tolist()"))})
     assert listed.passed

@@ -1,6 +1,7 @@
 """Exercise 10, DNC memory addressing: the keras.ops reference against answers worked out by hand and
-against deepmind/dnc's ``addressing.py`` (ported to TensorFlow 2 below), the cases, and the grader against
-the solution, the stub and each named mistake's wrong file (``graders/ex10/mistakes/``)."""
+against deepmind/dnc's ``addressing.py`` (ported to TensorFlow 2 below), the cases, and
+other correct and wrong ways of writing it; the solution, the stub and each named mistake's wrong file
+(``graders/ex10/mistakes/``) are graded by tests/test_contract.py."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS, GradeFiles, text
+from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
+from test_contract import wrong_files
 
 from coursekit import refcache
 from coursekit.exercise import Case
 from coursekit.grading import grade_exercise
-from coursekit.i18n import LANGUAGES, render
-from coursekit.messages import in_domain
+from coursekit.i18n import render
 from coursekit.results import ExerciseResult
 from graders.ex10 import _dnc as dnc
 from graders.ex10 import grader as ex10
@@ -28,7 +29,6 @@ EX10 = ex10.EXERCISE
 SPECS = ex10.SPECS
 SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
 STUB = (EXERCISES / FILE).read_text(encoding="utf-8")
-WRONG_FILES = ROOT / "graders" / "ex10" / "mistakes"
 
 
 def ref(function: str, *args: Any) -> np.ndarray:
@@ -477,29 +477,6 @@ def test_the_numpy_equations_the_mistakes_start_from_equal_the_cached_keras_answ
         np.testing.assert_allclose(mine, expected[case.name], rtol=1e-10, atol=1e-12, err_msg=case.name)
 
 
-def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
-    result = grade_files("ex10", {FILE: None})
-    assert result.passed, [text(t) for t in result.tests if not t.passed]
-    assert result.score == result.max_score == EX10.public_points() == len(SPECS)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed, class_seed", [(0, None), (8, 10)])
-def test_the_solution_gets_full_marks_on_hidden_cases_against_live_keras(
-        tmp_path: Any, keras: ModuleType, seed: int, class_seed: int | None) -> None:
-    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
-    cases = EX10.hidden_cases(np.random.default_rng(seed), shape_rng)
-    result = grade_exercise(EX10, tmp_path, cases, EX10.expected_values(cases))
-    assert result.passed, [text(t) for t in result.tests if not t.passed]
-
-
-def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
-    result = grade_files("ex10", {FILE: STUB})
-    assert result.score == 0 and len(result.tests) == len(EX10.public_cases())
-    assert all("is not implemented yet" in text(t) and not t.internal_error for t in result.tests)
-
-
 def test_importing_keras_scores_zero_with_the_reason(grade_files: GradeFiles) -> None:
     result = grade_files("ex10", {FILE: "from keras import ops\n" + SOLUTION})
     assert result.score == 0 and all("keras, tensorflow, torch or jax" in text(t) for t in result.tests)
@@ -507,23 +484,10 @@ def test_importing_keras_scores_zero_with_the_reason(grade_files: GradeFiles) ->
 
 # ---- the mistakes: one wrong file each in graders/ex10/mistakes/ --------------------------------------
 
-# mistake id -> the one function whose tests its wrong file must fail
-BROKEN = {
-    ex10.RETENTION_IGNORED: "usage", ex10.RETENTION_SUM: "usage",
-    ex10.LOCATION_ORDER: "allocation", ex10.PRODUCT_INCLUSIVE: "allocation",
-    ex10.WRITE_GATE_IGNORED: "write_weighting", ex10.PRECEDENCE_NOT_DECAYED: "precedence",
-    ex10.DIAGONAL_KEPT: "link_matrix", ex10.LINK_TRANSPOSED: "link_matrix",
-    ex10.DIRECTIONS_SWAPPED: "directional_weights", ex10.MODES_ORDER: "read_weighting",
-}
-# mistake id -> (its wrong file's source, the function it breaks): tests/test_mistakes.py and
-# tests/test_release.py read this table too
+# mistake id -> (its wrong file's source, the one function whose tests it fails, from its "Fails:" line):
+# tests/test_contract.py grades them, tests/test_release.py reads this view
 MISTAKES: dict[str, tuple[str, str]] = {
-    path.stem: (path.read_text(encoding="utf-8"), BROKEN.get(path.stem, "?"))
-    for path in sorted(WRONG_FILES.glob("*.py"))}
-
-
-def test_there_is_one_wrong_file_per_named_mistake() -> None:
-    assert set(MISTAKES) == set(BROKEN) == EX10.mistake_ids
+    w.mistake: (w.source, ", ".join(w.functions)) for w in wrong_files("ex10") if w.variant is None}
 
 
 @pytest.mark.parametrize("key", sorted(MISTAKES))
@@ -533,7 +497,7 @@ def test_each_wrong_file_is_the_solution_with_one_function_changed(key: str) -> 
 
     mine, solution = functions(MISTAKES[key][0]), functions(SOLUTION)
     assert set(mine) == set(solution)
-    assert [name for name in solution if mine[name] != solution[name]] == [BROKEN[key]]
+    assert [name for name in solution if mine[name] != solution[name]] == [MISTAKES[key][1]]
 
 
 def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
@@ -542,23 +506,6 @@ def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
     for t in result.tests:
         out.setdefault(cases[t.name], []).append(t)
     return out
-
-
-@pytest.mark.parametrize("key", sorted(MISTAKES))
-def test_each_common_mistake_is_caught_and_named(graded_once: Callable[[str, str], ExerciseResult],
-                                                key: str) -> None:
-    source, broken = MISTAKES[key]
-    for function, results in by_function(graded_once("ex10", source)).items():
-        if function != broken:
-            assert all(t.passed for t in results), f"{key} must not cost {function} its points"
-            continue
-        failed = [t for t in results if not t.passed]
-        assert failed, f"{key}: no {function} test failed"
-        for lang in LANGUAGES:  # named in both languages, with the same id
-            named = render(in_domain("ex10", key), lang, strict=True)
-            assert any(t.mistake == key and named in text(t, lang) for t in failed), \
-                [text(t, lang) for t in failed]
-        assert all(t.mistake in (key, None) for t in failed), [t.mistake for t in failed]
 
 
 # ---- implementations written apart from the solution ------------------------------------------------
@@ -716,6 +663,7 @@ def test_other_correct_ways_get_full_marks(graded_once: Callable[[str, str], Exe
     assert result.passed and result.score == result.max_score, [text(t) for t in result.tests if not t.passed]
 
 
+@pytest.mark.slow
 def test_the_loops_pass_the_hidden_cases_against_live_keras(tmp_path: Any, keras: ModuleType) -> None:
     (tmp_path / FILE).write_text(LOOPS, encoding="utf-8")
     cases = EX10.hidden_cases(np.random.default_rng(3))

@@ -1,10 +1,11 @@
-"""Exercise 11 (forecasting a weather series): solution, stub, each named mistake and forged training.
+"""Exercise 11 (forecasting a weather series): forged training, the messages, other ways of writing the data
+functions, the windows against Keras's.
 
 Every graded file imports Keras and most train a model (5-7 s of CPU each): the files are graded through
 the session's fork servers with Keras preloaded, as ``coursekit check`` judges them (public cases, the probe
-measuring in the student's process), each once for the session (``graded_once``, which
-tests/test_mistakes.py and test_release.py share). Batch grading of the solution and the stub (hidden
-cases, the model rebuilt and run in a sandboxed job) is in tests/test_contract.py.
+measuring in the student's process), each once for the module's worker (``graded_once``). The solution,
+the stub (public and hidden cases) and each named mistake's wrong file (graders/ex11/mistakes/) are graded
+by tests/test_contract.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from types import ModuleType
 
 import numpy as np
 import pytest
-from conftest import EXERCISES, ROOT, SOLUTIONS, GradedOnce, assert_no_english_only, text
+from conftest import EXERCISES, SOLUTIONS, GradedOnce, assert_no_english_only, text
+from test_contract import wrong_files
 
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
@@ -24,10 +26,9 @@ FILE = "ex11_forecast.py"
 EX11 = get_exercise("ex11")
 SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
 STUB = (EXERCISES / FILE).read_text(encoding="utf-8")
-MISTAKE_FILES = ROOT / "graders" / "ex11" / "mistakes"
-# mistake id -> the file that makes check name it (tests/test_mistakes.py runs check on each, zh and en)
-MISTAKES: dict[str, str] = {path.stem: path.read_text(encoding="utf-8")
-                            for path in sorted(MISTAKE_FILES.glob("*.py"))}
+# The folder's wrong files (graders/ex11/mistakes/, graded by tests/test_contract.py) by mistake id: the view
+# tests/test_release.py reads
+MISTAKES: dict[str, str] = {w.mistake: w.source for w in wrong_files("ex11") if w.variant is None}
 TRAIN_HEADER = SOLUTION.split("def train_forecaster")[0]
 
 # Forged training, each scoring nothing on the training tests:
@@ -70,7 +71,7 @@ def train_forecaster(x_train, y_train, x_val, y_val, epochs=5, batch_size=64, un
     return model, history.history
 '''
 FORGED = {"no fit": FORGED_NO_FIT, "weights after fit": FORGED_AFTER_FIT, "pretrained": FORGED_PRETRAINED}
-SOURCES = [SOLUTION, STUB, *MISTAKES.values(), *FORGED.values()]
+SOURCES = [STUB, *FORGED.values()]
 
 TRAIN = [c.name for c in EX11.public_cases() if c.function == "train_forecaster"]
 MODEL, COMPILE, HISTORY, STEPS, AUTHENTIC, BEATS = TRAIN
@@ -87,35 +88,6 @@ def graded(graded_once: GradedOnce) -> Callable[[str], ExerciseResult]:
 def failed(result: ExerciseResult) -> dict[str, str | None]:
     assert not any(t.internal_error for t in result.tests), [text(t) for t in result.tests]
     return {t.name: t.mistake for t in result.tests if not t.passed}
-
-
-@pytest.mark.slow
-def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> None:
-    result = graded(SOLUTION)
-    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
-    assert result.score == result.max_score == 12
-
-
-@pytest.mark.slow
-def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
-    result = graded(STUB)
-    assert result.score == 0 and not result.notes
-    assert all("not implemented yet" in text(t) for t in result.tests), [text(t) for t in result.tests]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mistake_id", sorted(MISTAKES))
-def test_each_mistake_file_is_named_and_costs_only_its_function(
-        graded: Callable[[str], ExerciseResult], mistake_id: str) -> None:
-    result = graded(MISTAKES[mistake_id])
-    found = failed(result)
-    assert found and mistake_id in found.values(), {k: v for k, v in found.items()}
-    wrong_functions = {t.name.split(":")[0] for t in result.tests if not t.passed}
-    assert len(wrong_functions) == 1, wrong_functions
-
-
-def test_the_mistake_files_are_the_graders_mistakes() -> None:
-    assert set(MISTAKES) == EX11.mistake_ids
 
 
 @pytest.mark.slow

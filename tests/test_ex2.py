@@ -1,4 +1,5 @@
-"""Exercise 2 (counting parameters): solution, stub, named mistakes, the lesson's totals, hand-made tables.
+"""Exercise 2 (counting parameters): its cases, the named mistakes' messages, the lesson's totals, hand-made
+tables. The solution, the stub and each named mistake's wrong file are graded by tests/test_contract.py.
 
 The cache agrees with live Keras through tests/test_refcache.py, which covers every registered exercise.
 """
@@ -14,8 +15,8 @@ import numpy as np
 import pytest
 from conftest import text
 from rich.console import Console
+from test_contract import wrong_files
 
-from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.render.terminal import show_check
 from coursekit.results import ExerciseResult
@@ -49,32 +50,7 @@ def all_named(result: ExerciseResult) -> set[str]:
     return set().union(*named(result).values())
 
 
-# ---- solution and stub ---------------------------------------------------------------------------
-
-def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
-    result = grade_files("ex2", {FILE: None})
-    assert [text(t) for t in result.tests if not t.passed] == []
-    assert result.score == result.max_score == PUBLIC
-
-
-def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
-    result = grade_files("ex2", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
-    assert result.score == 0
-    assert not any(t.internal_error for t in result.tests)
-    assert all("not implemented yet" in text(t) for t in result.tests)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
-                                                                       seed: int) -> None:
-    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    exercise = get_exercise("ex2")
-    cases = exercise.hidden_cases(np.random.default_rng(seed))
-    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
-    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
-    assert result.score == len(cases)
-
+# ---- the cases ----------------------------------------------------------------------------------
 
 def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
     exercise = get_exercise("ex2")
@@ -139,6 +115,7 @@ def test_counts_are_cached_by_layer_spec(keras: ModuleType, monkeypatch: pytest.
         _keras_ref.count_params(("LSTM", {"units": 7}), (None, None, 5))
 
 
+@pytest.mark.slow
 def test_the_lessons_totals_are_shown(grade_files: GradeFiles) -> None:
     """--verbose shows the failed tests' tables (only those): the expected ones hold the lesson's totals."""
     result = grade_files("ex2", {FILE: SOLUTION + "\n\ndef summary_table(layers, input_shape=(None,)):\n"
@@ -167,38 +144,9 @@ def test_a_wrong_table_is_shown_side_by_side_with_the_cell_marked(grade_files: G
 
 # ---- named mistakes ------------------------------------------------------------------------------
 
-RECURRENT_SUM = "input_dim * units + units * units + bias_rows * units"
-SECOND_BIAS = 'bias_rows = 2 if layer == "GRU" and reset_after else 1'
-RETURN = "return (None, shape[1], units) if return_sequences"
-# mistake id -> a wrong solution that makes it (tests/test_mistakes.py runs `check` on each, zh and en)
-MISTAKES: dict[str, str] = {
-    "bidirectional_not_doubled": wrong(
-        ("return 2 * _recurrent_params(layer,", "return _recurrent_params(layer,"),
-        ("params = 2 * _recurrent_params(inner,", "params = _recurrent_params(inner,")),
-    "bias_forgotten": wrong((SECOND_BIAS, "bias_rows = 0"), ("(int(units) if use_bias else 0)", "0")),
-    "recurrent_weights_forgotten": wrong((RECURRENT_SUM, "input_dim * units + bias_rows * units")),
-    "bias_and_recurrent_forgotten": wrong((RECURRENT_SUM, "input_dim * units")),
-    "lstm_three_gates": wrong(('"LSTM": 4', '"LSTM": 3')),
-    "lstm_one_gate": wrong(('"LSTM": 4', '"LSTM": 1')),
-    "gru_second_bias_missing": wrong((SECOND_BIAS, "bias_rows = 1")),
-    "gru_second_bias_extra": wrong((SECOND_BIAS, 'bias_rows = 2 if layer == "GRU" else 1')),
-    "gru_four_gates": wrong(('"GRU": 3', '"GRU": 4')),
-    "use_bias_ignored": wrong(("    if use_bias:\n        bias_rows", "    if True:\n        bias_rows"),
-                              ("(int(units) if use_bias else 0)", "int(units)")),
-    "return_sequences_ignored_last": wrong((RETURN, "return (None, units) if False")),
-    "return_sequences_ignored_sequence": wrong((RETURN, "return (None, shape[1], units) if True")),
-    "merge_width_doubled": wrong((MERGE_WIDTH, "width = 2 * units")),
-    "concat_not_doubled": wrong((MERGE_WIDTH, "width = units")),
-    "input_after_concat_not_doubled": wrong((
-        'params = _recurrent_params(name, shape[-1], kwargs["units"]',
-        'after_bidirectional = rows and rows[-1][0] == "Bidirectional"\n'
-        '            params = _recurrent_params(name, shape[-1] // 2 if after_bidirectional else shape[-1], '
-        'kwargs["units"]')),
-    "fixed_length_lost": wrong(("shape = (None, *input_shape)",
-                                "shape = (None, *(None for _ in input_shape[:1]), *input_shape[1:])")),
-    "float_returned": wrong(("return int(input_dim) * int(output_dim)",
-                             "return float(input_dim * output_dim)")),
-}
+# The folder's wrong files (graders/ex2/mistakes/, graded by tests/test_contract.py) by mistake id: the view
+# tests/test_release.py reads
+MISTAKES: dict[str, str] = {w.mistake: w.source for w in wrong_files("ex2") if w.variant is None}
 # the test each mistake is named on, as it reads in English
 NAMED_ON = {
     "bias_and_recurrent_forgotten": ("simple_rnn: SimpleRNN(4) on 10 inputs",
@@ -240,6 +188,7 @@ def test_bias_forgotten(grade_files: GradeFiles) -> None:
     assert "expected 2,080 parameters, got 2,048" in text(row)
 
 
+@pytest.mark.slow
 def test_recurrent_weights_forgotten(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("input_dim * units + units * units + bias_rows * units",
                                               "input_dim * units + bias_rows * units"))})
@@ -254,6 +203,7 @@ def test_three_gates_for_lstm(grade_files: GradeFiles) -> None:
     assert result.score == PUBLIC - 4  # two lstm cases, the Bidirectional(LSTM) one and one table
 
 
+@pytest.mark.slow
 def test_gru_without_its_second_bias_row(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("bias_rows = 2 if layer == \"GRU\" and reset_after else 1",
                                               "bias_rows = 1"))})
@@ -264,6 +214,7 @@ def test_gru_without_its_second_bias_row(grade_files: GradeFiles) -> None:
         "summary_table: merge modes sum and ave, Dense on a sequence, input_shape (None, 6)"}
 
 
+@pytest.mark.slow
 def test_gru_always_with_a_second_bias_row(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("bias_rows = 2 if layer == \"GRU\" and reset_after else 1",
                                               "bias_rows = 2 if layer == \"GRU\" else 1"))})
@@ -282,6 +233,7 @@ def test_bidirectional_not_doubled(grade_files: GradeFiles) -> None:
     assert result.score == PUBLIC - 5
 
 
+@pytest.mark.slow
 def test_output_shapes_that_ignore_return_sequences(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("return (None, shape[1], units) if return_sequences",
                                               "return (None, units) if False"))})
@@ -296,12 +248,14 @@ def test_merge_modes_that_change_the_width(grade_files: GradeFiles) -> None:
     assert [t.name for t in result.tests if not t.passed] == [name]
 
 
+@pytest.mark.slow
 def test_concat_not_doubled(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong((MERGE_WIDTH, "width = units"))})
     assert named(result)["summary_table: Bidirectional LSTM (concat) then GRU, input_shape (500,)"] == {
         "concat not doubled"}
 
 
+@pytest.mark.slow
 def test_use_bias_false_ignored(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("    if use_bias:\n        bias_rows",
                                               "    if True:\n        bias_rows"),
@@ -332,6 +286,7 @@ def test_a_numpy_integer_count_is_an_int_and_a_float_is_named(grade_files: Grade
     assert table.mistake == "float_returned" and "contract" not in text(table)
 
 
+@pytest.mark.slow
 def test_a_numpy_integer_in_the_table_is_an_int(grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: wrong(("rows.append((name, shape, params))",
                                               "import numpy as np\n        rows.append((name, shape, "
@@ -377,6 +332,7 @@ def test_the_stub_and_the_grader_say_the_same_about_numpy_integers() -> None:
 DENSE_FLATTENS = wrong(("shape = (*shape[:-1], kwargs[\"units\"])", "shape = (None, kwargs[\"units\"])"))
 
 
+@pytest.mark.slow
 def test_a_dense_that_drops_the_time_axis_is_not_blamed_on_the_recurrent_layers(
         grade_files: GradeFiles) -> None:
     result = grade_files("ex2", {FILE: DENSE_FLATTENS})

@@ -1,4 +1,5 @@
-"""Exercise 4 (LSTM and GRU): solution, stub, named mistakes, Keras's own known answers, the cache."""
+"""Exercise 4 (LSTM and GRU): the cases, a closer look at some named mistakes, Keras's own known answers, the
+cache. The solution, the stub and each named mistake's wrong file are graded by tests/test_contract.py."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import text
+from test_contract import wrong_files
 
 from coursekit import refcache
-from coursekit.grading import grade_exercise
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
 from graders.shared.reference import recurrent as rec
@@ -47,39 +48,7 @@ def wrong(*edits: tuple[str, str]) -> str:
 BIAS = {"lstm_cell_forward": 5, "lstm_forward": 3, "gru_cell_forward": 4, "gru_forward": 3}
 
 
-def named_mistakes(result: ExerciseResult) -> set[str]:
-    """The ids of the mistakes the failed tests name."""
-    return {t.mistake for t in result.tests if t.mistake is not None}
-
-
-# ---- solution and stub ---------------------------------------------------------------------------
-
-def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
-    result = grade_files("ex4", {FILE: None})
-    assert [text(t) for t in result.tests if not t.passed] == []
-    assert result.score == result.max_score == 17
-
-
-def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
-    result = grade_files("ex4", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
-    assert result.score == 0
-    assert not any(t.internal_error for t in result.tests)
-    assert all("not implemented yet" in text(t) for t in result.tests)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed, class_seed", [(0, None), (1, None), (2, 10), (3, 10)])
-def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
-                                                                       seed: int, class_seed: int | None
-                                                                       ) -> None:
-    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    exercise = get_exercise("ex4")
-    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
-    cases = exercise.hidden_cases(np.random.default_rng(seed), shape_rng)
-    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
-    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
-    assert result.score == len(cases)
-
+# ---- the cases ----------------------------------------------------------------------------------
 
 def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
     exercise = get_exercise("ex4")
@@ -152,59 +121,13 @@ def _parts(value: Any) -> list[np.ndarray]:
 # ---- named mistakes ------------------------------------------------------------------------------
 
 
-def swap_tanh_sigmoid(source: str) -> str:
-    """Every call of np.tanh becomes _sigmoid and every call of _sigmoid becomes np.tanh."""
-    source = source.replace("def _sigmoid(z):", "def _SIGMOID_DEF(z):").replace("np.tanh(", "_TANH_(")
-    return source.replace("_sigmoid(", "np.tanh(").replace("_TANH_(", "_sigmoid(").replace(
-        "def _SIGMOID_DEF(z):", "def _sigmoid(z):")
-
-
-LSTM_OUTPUT = "output = np.stack(outputs, axis=1) if return_sequences else h_t"
-GRU_OUTPUT = "return np.stack(outputs, axis=1) if return_sequences else h_t"
-BIAS_NONE_CRASHES = wrong(("    if bias is not None:\n        z = z + bias\n", "    z = z + bias\n"),
-                          ("    if bias is None:\n        input_bias = recurrent_bias = np.zeros(3 * units, "
-                           "dtype=kernel.dtype)\n    elif reset_after:", "    if reset_after:"))
-# mistake id -> a wrong solution that makes it (tests/test_mistakes.py runs `check` on each)
-MISTAKES = {
-    "gate_order_ifog": wrong(
-        ("z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)", "z_i, z_f, z_o, z_c = np.split(z, 4, axis=-1)")),
-    "cell_state_dropped": wrong(("c_t = f * c_prev + i * np.tanh(z_c)", "c_t = i * np.tanh(z_c)")),
-    "lstm_activations_swapped": swap_tanh_sigmoid(SOLUTION),
-    "gru_activations_swapped": swap_tanh_sigmoid(SOLUTION),
-    "h_c_swapped": wrong(("return output, h_t, c_t", "return output, c_t, h_t")),
-    "lstm_output_is_c": wrong(("outputs.append(h_t)\n    " + LSTM_OUTPUT,
-                               "outputs.append(c_t)\n    " + LSTM_OUTPUT.replace("else h_t", "else c_t"))),
-    "z_swapped": wrong(
-        ("return z * h_prev + (1 - z) * candidate", "return (1 - z) * h_prev + z * candidate")),
-    "gate_order_rzh": wrong(
-        ("x_z, x_r, x_h = np.split", "x_r, x_z, x_h = np.split"), ("u_z, u_r, u_h =", "u_r, u_z, u_h ="),
-        ("b_z, b_r, b_h =", "b_r, b_z, b_h =")),
-    # the student knows one formula only and uses it for both settings
-    "reset_before_product": wrong(("if reset_after else (r * h_prev)", "if False else (r * h_prev)")),
-    "reset_after_product": wrong(("if reset_after else (r * h_prev)", "if True else (r * h_prev)")),
-    "recurrent_bias_outside_reset": wrong(("r * (h_prev @ u_h + b_h) if", "r * (h_prev @ u_h) + b_h if")),
-    "initial_state_ignored": wrong(
-        ("    if initial_state is None:\n", "    if True:\n"), ("    if h0 is None:\n", "    if True:\n")),
-    "last_output_only": wrong((LSTM_OUTPUT, "output = h_t"), (GRU_OUTPUT, "return h_t")),
-    "all_outputs_returned": wrong((LSTM_OUTPUT, "output = np.stack(outputs, axis=1)"),
-                                  (GRU_OUTPUT, "return np.stack(outputs, axis=1)")),
-    "bias_none_not_handled": BIAS_NONE_CRASHES,
-    "initial_state_none_not_handled": wrong(("    if initial_state is None:\n", "    if False:\n")),
-}
-# what each wrong solution is named, when it makes more than its own mistake
-NAMED = {"lstm_activations_swapped": {"lstm_activations_swapped", "gru_activations_swapped"},
-         "gru_activations_swapped": {"lstm_activations_swapped", "gru_activations_swapped"}}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("mistake_id", list(MISTAKES))
-def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, mistake_id: str) -> None:
-    result = grade_files("ex4", {FILE: MISTAKES[mistake_id]})
-    assert result.score < result.max_score
-    assert named_mistakes(result) == NAMED.get(mistake_id, {mistake_id})
+# The folder's wrong files (graders/ex4/mistakes/, graded by tests/test_contract.py) by mistake id: some tests
+# below look closer at one of them, and tests/test_release.py reads this view
+MISTAKES: dict[str, str] = {w.mistake: w.source for w in wrong_files("ex4") if w.variant is None}
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.slow
 def test_the_other_reset_after_formula_fails_only_the_cases_of_that_setting(grade_files: GradeFiles,
                                                                             reset_after: bool) -> None:
     source = MISTAKES["reset_before_product" if reset_after else "reset_after_product"]
@@ -212,6 +135,7 @@ def test_the_other_reset_after_formula_fails_only_the_cases_of_that_setting(grad
     assert failed and all(("reset_after=False" in n) != reset_after for n in failed)
 
 
+@pytest.mark.slow
 def test_the_recurrent_bias_outside_the_reset_product_is_not_called_the_other_formula(
         grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: MISTAKES["recurrent_bias_outside_reset"]})
@@ -221,6 +145,7 @@ def test_the_recurrent_bias_outside_the_reset_product_is_not_called_the_other_fo
     assert "reset_after=False formula" not in text(failed[0])
 
 
+@pytest.mark.slow
 def test_the_cell_state_returned_as_the_output_is_named_in_both_languages(grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: MISTAKES["lstm_output_is_c"]})
     failed = [t for t in result.tests if not t.passed]
@@ -231,7 +156,7 @@ def test_the_cell_state_returned_as_the_output_is_named_in_both_languages(grade_
 
 
 def test_bias_none_not_handled_is_named_from_the_exception(grade_files: GradeFiles) -> None:
-    result = grade_files("ex4", {FILE: BIAS_NONE_CRASHES})
+    result = grade_files("ex4", {FILE: MISTAKES["bias_none_not_handled"]})
     failed = [t for t in result.tests if not t.passed]
     assert {t.name for t in failed} == {t.name for t in result.tests if "bias=None" in t.name}
     for t in failed:
@@ -240,6 +165,7 @@ def test_bias_none_not_handled_is_named_from_the_exception(grade_files: GradeFil
         assert "use_bias=False" in text(t)
 
 
+@pytest.mark.slow
 def test_a_wrong_part_of_the_lstm_tuple_is_named(grade_files: GradeFiles) -> None:
     result = grade_files("ex4", {FILE: wrong(("c_t = f * c_prev + i * np.tanh(z_c)",
                                               "c_t = i * np.tanh(z_c)"))})

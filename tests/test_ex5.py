@@ -1,8 +1,10 @@
-"""Exercise 5 (Bidirectional): solution, stub, named mistakes, imports of ex1/ex4, Keras's known answers."""
+"""Exercise 5 (Bidirectional): the cases, imports of ex1/ex4, Keras's known answers. The solution, the stub
+and each named mistake's wrong file are graded by tests/test_contract.py."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,9 +15,12 @@ import numpy as np
 import pytest
 import test_ex1
 from conftest import text
+from test_contract import wrong_files
+from typer.testing import CliRunner
 
 from coursekit import refcache
 from coursekit.check import check
+from coursekit.cli import app
 from coursekit.grading import grade_exercise
 from coursekit.i18n import render
 from coursekit.imports import names_imported
@@ -56,13 +61,7 @@ def named_mistakes(result: ExerciseResult) -> set[str]:
     return named
 
 
-# ---- solution and stub ---------------------------------------------------------------------------
-
-def test_solution_gets_full_marks_on_public_cases(grade_files: GradeFiles) -> None:
-    result = grade_files("ex5", {FILE: None})
-    assert [text(t) for t in result.tests if not t.passed] == []
-    assert result.score == result.max_score == 15
-
+# ---- the cases ----------------------------------------------------------------------------------
 
 def test_public_cases_cover_every_cell_merge_mode_and_return_sequences() -> None:
     cases = get_exercise("ex5").public_cases()
@@ -72,27 +71,6 @@ def test_public_cases_cover_every_cell_merge_mode_and_return_sequences() -> None
     for cell in ("simple_rnn", "lstm", "gru"):
         assert {bool(c.kwargs.get("return_sequences", False)) for c in cases
                 if c.kwargs.get("cell", "simple_rnn") == cell} == {True, False}
-
-
-def test_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
-    result = grade_files("ex5", {FILE: (EXERCISES / FILE).read_text(encoding="utf-8")})
-    assert result.score == 0
-    assert not any(t.internal_error for t in result.tests)
-    assert all("not implemented yet" in text(t) for t in result.tests)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed, class_seed", [(0, None), (1, None), (2, 10), (3, 10)])
-def test_solution_gets_full_marks_on_hidden_cases_against_live_keras(keras: ModuleType, tmp_path: Path,
-                                                                       seed: int, class_seed: int | None
-                                                                       ) -> None:
-    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    exercise = get_exercise("ex5")
-    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
-    cases = exercise.hidden_cases(np.random.default_rng(seed), shape_rng)
-    result = grade_exercise(exercise, tmp_path, cases, exercise.expected_values(cases))
-    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
-    assert result.score == len(cases)
 
 
 def test_hidden_cases_keep_their_names_and_points_for_any_rng() -> None:
@@ -156,31 +134,12 @@ def test_numpy_maths_of_the_mistakes_agrees_with_keras_when_no_mistake_is_made()
 BACKWARD_RUN = "    y_rev = _run(x[:, ::-1, :], backward_weights, cell, return_sequences)\n"
 RESTORE = "    if return_sequences:\n        y_rev = y_rev[:, ::-1, :]"
 
-# mistake id -> a wrong solution
-MISTAKES = {
-    "backward_order_not_restored": wrong((RESTORE, "    if False:\n        pass")),
-    "backward_reads_forwards": wrong(
-        (BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x"))),
-    "ave_as_sum": wrong(("return (y + y_rev) / 2", "return y + y_rev")),
-    "ave_precedence": wrong(("return (y + y_rev) / 2", "return y + y_rev / 2")),
-    # Computes every backward step, puts them in time order, then takes the last one in time: the
-    # backward state that has read x[T-1] only, instead of its final state (which has read back to x[0]).
-    "backward_first_step": wrong(
-        (BACKWARD_RUN, BACKWARD_RUN.replace("return_sequences)", "True)[:, ::-1, :]")),
-        (RESTORE, "    if not return_sequences:\n        y_rev = y_rev[:, -1, :]")),
-    "concat_backward_first": wrong(
-        ("np.concatenate([y, y_rev], axis=-1)", "np.concatenate([y_rev, y], axis=-1)")),
-}
+# The folder's wrong files (graders/ex5/mistakes/, graded by tests/test_contract.py) by mistake id: the view
+# tests/test_release.py reads
+MISTAKES: dict[str, str] = {w.mistake: w.source for w in wrong_files("ex5") if w.variant is None}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(MISTAKES))
-def test_each_mistake_is_caught_and_named(grade_files: GradeFiles, name: str) -> None:
-    result = grade_files("ex5", {FILE: MISTAKES[name]})
-    assert result.score < result.max_score
-    assert named_mistakes(result) == {name}
-
-
 def test_reading_forwards_then_flipping_is_named_too(grade_files: GradeFiles) -> None:
     source = wrong((BACKWARD_RUN, BACKWARD_RUN.replace("x[:, ::-1, :]", "x")))
     assert named_mistakes(grade_files("ex5", {FILE: source})) == {"backward_reads_forwards"}
@@ -218,6 +177,7 @@ def bidirectional_forward(x, forward_weights, backward_weights, cell="simple_rnn
 '''
 
 
+@pytest.mark.slow
 def test_a_submission_may_import_its_own_ex1_and_ex4(grade_files: GradeFiles) -> None:
     result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None, "ex4_lstm_gru.py": None})
     assert [text(t) for t in result.tests if not t.passed] == []
@@ -232,6 +192,7 @@ def test_an_imported_ex4_that_imports_keras_makes_ex5_score_zero(grade_files: Gr
                for t in result.tests)
 
 
+@pytest.mark.slow
 def test_missing_imported_file_is_an_import_failure_not_a_crash(grade_files: GradeFiles) -> None:
     result = grade_files("ex5", {FILE: REUSING, "ex1_rnn_forward.py": None})
     assert result.score == 0 and not any(t.internal_error for t in result.tests)
@@ -242,7 +203,7 @@ def test_missing_imported_file_is_an_import_failure_not_a_crash(grade_files: Gra
 
 # ---- one mistake charged once: ex5 on a wrong ex1 (coursekit/uses.py) ------------------------------------
 
-EX1_BIAS_MISSING = test_ex1.MISTAKES["bias_missing"][0]
+EX1_BIAS_MISSING = next(w.source for w in wrong_files("ex1") if w.path.stem == "bias_missing")
 # ex5's own mistake on the "ave" merge, on top of the wrong ex1
 REUSING_AVE_AS_SUM = REUSING.replace('"ave": lambda: (y + y_rev) / 2', '"ave": lambda: y + y_rev')
 
@@ -371,6 +332,7 @@ def test_keras_bidirectional_lstm_concat(solution: ModuleType) -> None:
                         [0.52335435, 0.52335435, 0.44717982, 0.44717982]])
 
 
+@pytest.mark.slow
 def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_path: Path) -> None:
     """Issue 24: not "No module named 'ex1_rnn_forward'" on every test: check's one error (exit code 2)."""
     from typer.testing import CliRunner
@@ -397,6 +359,7 @@ def test_without_its_ex1_beside_it_one_line_says_to_put_it_in_the_folder(tmp_pat
         assert "No module named" not in shown
 
 
+@pytest.mark.slow
 def test_a_syntax_error_in_its_ex1_is_said_of_the_ex1_file(tmp_path: Path) -> None:
     """The file that does not compile is named, not ex5's file that imports it: one error, exit code 2."""
     from typer.testing import CliRunner
@@ -417,6 +380,7 @@ def test_a_syntax_error_in_its_ex1_is_said_of_the_ex1_file(tmp_path: Path) -> No
         assert "ex5_bidirectional.py" not in run.stderr, run.stderr
 
 
+@pytest.mark.slow
 def test_without_both_its_ex1_and_ex4_one_error_names_both(tmp_path: Path) -> None:
     """Issue 24: "put your ex1_rnn_forward.py and ex4_lstm_gru.py in the same folder", at once, not one
     file a run."""
@@ -432,3 +396,18 @@ def test_without_both_its_ex1_and_ex4_one_error_names_both(tmp_path: Path) -> No
         run = CliRunner().invoke(app, ["check", "ex5", str(tmp_path), "--lang", lang], env={"COLUMNS": "80"})
         assert run.exit_code == 2 and says in " ".join(run.stderr.split()), run.stderr
         assert "No module named" not in run.stderr
+
+
+@pytest.mark.slow
+def test_check_on_the_ex1_stub_says_that_ex1_is_not_implemented_in_both_languages(tmp_path: Path) -> None:
+    """ex5 built on the student's ex1, whose rnn_forward is still the stub: the message names ex1."""
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (folder / "ex1_rnn_forward.py").write_text((EXERCISES / "ex1_rnn_forward.py").read_text())
+    (folder / "ex4_lstm_gru.py").write_text((SOLUTIONS / "ex4_lstm_gru.py").read_text())
+    (folder / "ex5_bidirectional.py").write_text(REUSING)
+    for lang, words in (("en", "rnn_forward of your ex1_rnn_forward.py, which is not implemented yet"),
+                        ("zh", "ex1_rnn_forward.py 里的 rnn_forward，而它还没有实现")):
+        out = CliRunner().invoke(app, ["check", "ex5", str(folder), "--json", "--lang", lang])
+        simple = [t for t in json.loads(out.stdout)["tests"] if t["name"].startswith("simple_rnn")]
+        assert simple and all(words in t["output"] for t in simple), [t["output"] for t in simple]

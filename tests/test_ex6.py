@@ -1,4 +1,6 @@
-"""Exercise 6, preparing sequences: the grader against the solution, the stub and each named mistake.
+"""Exercise 6, preparing sequences: other ways of decoding the padding, refusals and what a failed test shows.
+The solution, the stub and each named mistake's wrong file (graders/ex6/mistakes/) are graded by
+tests/test_contract.py.
 
 Every wrong solution below is the reference solution with one definition appended (which replaces the
 right one when the module is imported); each is graded once, on the public cases, as ``check`` does.
@@ -9,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
+from conftest import SOLUTIONS, GradeFiles, text
+from test_contract import wrong_files
 
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
@@ -17,7 +20,6 @@ from coursekit.results import ExerciseResult
 FILE = "ex6_sequences.py"
 EX6 = get_exercise("ex6")
 SOLUTION = (SOLUTIONS / FILE).read_text(encoding="utf-8")
-STUB = (EXERCISES / FILE).read_text(encoding="utf-8")
 
 PAD = '''
 def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value=0):
@@ -41,33 +43,10 @@ def pad(first: str = LONGEST, dtype: str = '"int32"', truncate_front: str = "pre
     return SOLUTION + PAD.format(first=first, dtype=dtype, truncate_front=truncate_front, pad_front=pad_front)
 
 
-DECODE_WITH_3 = SOLUTION + '''
-def decode_review(ids, word_index, index_from=3):
-    id_to_word = {rank + 3: word for word, rank in word_index.items()}
-    return " ".join("?" if i in (1, 2) else id_to_word.get(i, "?") for i in ids if i != 0)
-'''
-
-# the mistake's id -> a wrong solution, and the tests' name prefix it fails
+# The folder's wrong files (graders/ex6/mistakes/, graded by tests/test_contract.py) in the shape
+# tests/test_release.py reads: mistake id -> (its source, the public tests it fails, one per line)
 MISTAKES: dict[str, tuple[str, str]] = {
-    "padding_post_default": (pad(pad_front="post-is-the-default"), "pad: "),
-    "truncating_post_default": (pad(truncate_front="post-is-the-default"), "pad: "),
-    "maxlen_none_no_padding": (
-        pad(first="if maxlen is None:\n        return [list(s) for s in sequences]"), "pad: maxlen None"),
-    "float_array": (pad(dtype="float"), "pad: "),
-    "wrong_index_from": (DECODE_WITH_3, "decode: index_from=10"),
-    "padding_not_skipped": (SOLUTION + '''
-def decode_review(ids, word_index, index_from=3):
-    id_to_word = {rank + index_from: word for word, rank in word_index.items()}
-    return " ".join("?" if i in (1, 2) else id_to_word.get(i, "?") for i in ids)
-''', "decode: "),
-}
-# what each mistake's "Looks like" line says, in English
-NAMED = {"padding_post_default": "padding at the end by default",
-         "truncating_post_default": "truncating the end by default",
-         "maxlen_none_no_padding": "maxlen None read as 'no padding'",
-         "float_array": "pad value 0 written as a float array",
-         "wrong_index_from": "ids shifted by the wrong index_from",
-         "padding_not_skipped": "the padding ids (0) decoded instead of skipped"}
+    w.mistake: (w.source, "\n".join(sorted(w.tests))) for w in wrong_files("ex6") if w.variant is None}
 
 
 @pytest.fixture(scope="module")
@@ -88,30 +67,6 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Exercise
     return run
 
 
-def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> None:
-    result = graded(SOLUTION)
-    assert [t.name for t in result.tests if not t.passed] == []
-    assert result.score == result.max_score == 13
-
-
-def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
-    result = graded(STUB)
-    assert result.score == 0 and not result.notes
-    assert all("not implemented yet" in text(t) for t in result.tests)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(MISTAKES))
-def test_each_named_mistake_is_caught_and_named(name: str, graded: Callable[[str], ExerciseResult]) -> None:
-    source, prefix = MISTAKES[name]
-    result = graded(source)
-    failed = [t for t in result.tests if not t.passed]
-    assert failed and all(t.name.startswith(prefix) for t in failed), [t.name for t in failed]
-    assert all(t.mistake == name and f"Looks like: {NAMED[name]}" in text(t) for t in failed), \
-        [(t.name, t.mistake) for t in failed]
-    assert not any(t.internal_error for t in result.tests)
-
-
 def _decoding(padding_word: str) -> str:
     return SOLUTION + f'''
 def decode_review(ids, word_index, index_from=3):
@@ -130,6 +85,7 @@ def decode_review(ids, word_index, index_from=3):
 
 
 @pytest.mark.parametrize("variant", list(PADDING_VARIANTS))
+@pytest.mark.slow
 def test_padding_decoded_as_any_word_is_named(variant: str, graded: Callable[[str], ExerciseResult]) -> None:
     failed = [t for t in graded(PADDING_VARIANTS[variant]).tests if not t.passed]
     assert failed and all(t.name.startswith("decode: ") for t in failed), [t.name for t in failed]
@@ -137,6 +93,7 @@ def test_padding_decoded_as_any_word_is_named(variant: str, graded: Callable[[st
     assert all("instead of skipped" in text(t) and "没有跳过" in text(t, "zh") for t in failed)
 
 
+@pytest.mark.slow
 def test_a_decoding_wrong_beyond_the_padding_is_not_named(graded: Callable[[str], ExerciseResult]) -> None:
     """The padding decoded, and a word wrong: no hint that blames the padding alone."""
     source = _decoding("<PAD>").replace('"?" if i in (1, 2)', '"<UNK>" if i in (1, 2)')
@@ -144,6 +101,7 @@ def test_a_decoding_wrong_beyond_the_padding_is_not_named(graded: Callable[[str]
     assert failed and all(t.mistake is None for t in failed), [t.mistake for t in failed]
 
 
+@pytest.mark.slow
 def test_int64_is_refused_with_the_dtype_named(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(pad(dtype='"int64"'))
     failed = [t for t in result.tests if not t.passed]
@@ -178,6 +136,7 @@ def pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value
 '''
 
 
+@pytest.mark.slow
 def test_a_padded_list_is_told_to_return_an_array_not_the_maxlen_hint(
         graded: Callable[[str], ExerciseResult]) -> None:
     failed = [t for t in graded(PADDED_LIST).tests if not t.passed]

@@ -1,26 +1,27 @@
-"""Exercise 7 (IMDB: loading, training, plotting, questions): solution, stub and each named mistake.
+"""Exercise 7 (IMDB: loading, training, plotting, questions): files wrong in several ways at once, the
+messages, seeded training.
 
 Every graded file costs a student process that imports TensorFlow, and most train a model: the wrong
-implementations are gathered into three files, each wrong in every function in its own way, and each
-file is graded once for the module (``coursekit check``'s public cases). One more file, without Keras,
+implementations here are gathered into three files, each wrong in every function in its own way, and each
+file is graded once for the module (``coursekit check``'s public cases). Each named mistake's own wrong file
+(graders/ex7/mistakes/) is graded by tests/test_contract.py. One more file, without Keras,
 holds the plot that is accepted though it differs from the lesson's. Batch grading of the solution and
 the stub (hidden cases, the model rebuilt in the grader) is in tests/test_contract.py.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import EXERCISES, SOLUTIONS, GradedOnce, assert_no_english_only, grade_source, text
+from test_contract import wrong_files
 
 from coursekit.i18n import render
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult
-
-# Every test reads a graded file: a student process importing TensorFlow, most of them training a model.
-pytestmark = pytest.mark.slow
 
 FILE = "ex7_imdb_training.py"
 EX7 = get_exercise("ex7")
@@ -153,7 +154,9 @@ plot_history(history)
 """
 assert WRONG_D.count("validation_data=") == 1 and "fig_loss = fig_acc" in WRONG_D
 
-# mistake id -> the file that makes check name it (tests/test_mistakes.py runs check on each, in zh and en)
+# mistake id -> the file above that makes check name it among others. Each mistake's own wrong file,
+# graders/ex7/mistakes/<mistake_id>.py, is graded by tests/test_contract.py; tests/test_release.py checks the
+# handout on these three files instead of twelve trainings.
 MISTAKES: dict[str, str] = {
     **dict.fromkeys(("maxlen_to_load_data", "not_fitted", "series_swapped"), WRONG_A),
     **dict.fromkeys(("num_words_ignored", "padded_post", "optimizer_not_rmsprop", "validation_split_ignored",
@@ -198,12 +201,7 @@ def named(result: ExerciseResult) -> dict[str, str | None]:
     return {t.name: t.mistake for t in result.tests if not t.passed}
 
 
-def test_solution_gets_full_marks(graded: Callable[[str], ExerciseResult]) -> None:
-    result = graded(SOLUTION)
-    assert [(t.name, text(t)) for t in result.tests if not t.passed] == []
-    assert result.score == result.max_score == 15
-
-
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
 def test_training_is_seeded_so_a_regrade_reaches_the_same_accuracy(
         graded: Callable[[str], ExerciseResult], tmp_path: Path) -> None:
     """The training probe seeds the student's process: a second grading of the same file trains the same
@@ -216,7 +214,9 @@ def test_training_is_seeded_so_a_regrade_reaches_the_same_accuracy(
     assert accuracy(grade_source("ex7", SOLUTION, str(tmp_path))) == accuracy(graded(SOLUTION))
 
 
-def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]) -> None:
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
+def test_the_stub_says_each_function_is_not_implemented_and_no_answer_given(
+        graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(STUB)
     assert result.score == 0 and not result.notes
     outputs = {t.name: text(t) for t in result.tests}
@@ -224,6 +224,7 @@ def test_stub_gets_zero_without_crashing(graded: Callable[[str], ExerciseResult]
     assert "ANSWERS['q1']: expected one letter, A, B, C or D, got '?'" in outputs["ANSWERS: q1"]
 
 
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
 def test_an_unfitted_model_with_a_made_up_history_scores_zero_for_training(
         graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_A)
@@ -236,6 +237,7 @@ def test_an_unfitted_model_with_a_made_up_history_scores_zero_for_training(
     assert set(found) - set(TRAIN) == {LOAD, LOAD_SMALL, PLOT_ACC, PLOT_LOSS, "ANSWERS: q1"}
 
 
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
 def test_num_words_ignored_another_optimiser_no_validation_and_loss_for_accuracy(
         graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_B)
@@ -249,6 +251,7 @@ def test_num_words_ignored_another_optimiser_no_validation_and_loss_for_accuracy
     assert "ANSWERS: expected a dict" in outputs["ANSWERS: q2"]
 
 
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
 def test_unpadded_data_a_hand_written_history_and_lines_without_legend(
         graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_C)
@@ -261,6 +264,7 @@ def test_unpadded_data_a_hand_written_history_and_lines_without_legend(
     assert not any(name.startswith("ANSWERS") for name in found)
 
 
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
 def test_validation_data_is_one_mistake_named_once_and_the_same_figure_twice_fails(
         graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(WRONG_D)
@@ -281,6 +285,7 @@ def test_validation_data_is_one_mistake_named_once_and_the_same_figure_twice_fai
     assert f"第 {line} 行" in zh and "if __name__" in zh
 
 
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
 def test_validation_data_of_the_last_rows_is_not_said_to_train_on_every_row(
         graded: Callable[[str], ExerciseResult]) -> None:
     """A variant of WRONG_D: its validation_data is what validation_split would keep, and fit trains on
@@ -297,15 +302,31 @@ def test_validation_data_of_the_last_rows_is_not_said_to_train_on_every_row(
     assert [n.key for n in result.notes] == ["note.top_level_skipped"]
 
 
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
 def test_epochs_from_one_and_figure_legends_are_accepted(graded: Callable[[str], ExerciseResult]) -> None:
     result = graded(PLOT_ONLY)
     passed = {t.name for t in result.tests if t.passed}
     assert passed == {FIGURES, PLOT_ACC, PLOT_LOSS, LABELS}
 
 
+@pytest.mark.slow  # a graded file: a student process importing TensorFlow, most training
 @pytest.mark.parametrize("source", ["STUB", "WRONG_A", "WRONG_B", "WRONG_C", "PLOT_ONLY"])
 def test_every_message_is_in_the_catalogue_in_both_languages(
         graded: Callable[[str], ExerciseResult], source: str) -> None:
     """No text of ex7's is English-only: each message renders from both catalogues (strict), and the
     Chinese of a failed test's message is not its English."""
     assert_no_english_only(graded(globals()[source]))
+
+
+def test_each_mistakes_wrong_file_is_the_solution_with_one_function_changed() -> None:
+    """graders/ex7/mistakes/<mistake_id>.py: the solution wrong by that mistake only, in one function."""
+    def functions(source: str) -> dict[str, str]:
+        return {n.name: ast.dump(n) for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+
+    solution = functions(SOLUTION)
+    files = wrong_files("ex7")
+    assert {w.mistake for w in files} == EX7.mistake_ids
+    for w in files:
+        mine = functions(w.source)
+        assert set(mine) == set(solution), w.path.name
+        assert len([name for name in solution if mine[name] != solution[name]]) == 1, w.path.name

@@ -1,4 +1,6 @@
-"""Exercise 8, BPTT and gradient clipping: the grader against the solution, the stub and each mistake."""
+"""Exercise 8, BPTT and gradient clipping: the cases, the reference, the feedback and the stub's text. The
+solution, the stub and each named mistake's wrong file (graders/ex8/mistakes/) are graded by
+tests/test_contract.py."""
 
 from __future__ import annotations
 
@@ -11,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
+from test_contract import wrong_files
 
 from coursekit import refcache
-from coursekit.grading import grade_exercise
 from coursekit.i18n import LANGUAGES, render
 from coursekit.messages import in_domain
 from coursekit.registry import get_exercise
@@ -44,54 +46,13 @@ def wrong(*edits: tuple[str, str]) -> str:
     return source
 
 
-# mistake id -> (a wrong solution, the id each affected function's failed tests must carry); the other
-# functions must keep their points. On input_gradient_norms (d_states 1 at the last step only) a gradient
-# not carried through W and a loop run forwards give the same numbers: only_last_step_gets_gradient.
-NOT_THROUGH_W_SOURCE = wrong((DZ, "dz = d_states[:, t] * (1.0 - s_t**2)"))
+# The folder's wrong files (graders/ex8/mistakes/, graded by tests/test_contract.py) in the shape
+# tests/test_release.py reads: mistake id -> (its source, function -> the id its failed tests carry). On
+# input_gradient_norms (d_states 1 at the last step only) a gradient not carried through W and a loop run
+# forwards give the same numbers: only_last_step_gets_gradient.
 MISTAKES: dict[str, tuple[str, dict[str, str]]] = {
-    ex8.TANH_OF_Z: (
-        wrong((DZ, "dz = (d_states[:, t] + ds_next) * (1.0 - (x[:, t] @ U + s_prev @ W + b)**2)")),
-        {BACKWARD: ex8.TANH_OF_Z, NORMS: ex8.TANH_OF_Z}),
-    ex8.NOT_THROUGH_W: (NOT_THROUGH_W_SOURCE, {BACKWARD: ex8.NOT_THROUGH_W, NORMS: ex8.ONLY_LAST_STEP}),
-    ex8.ONLY_LAST_STEP: (NOT_THROUGH_W_SOURCE, {BACKWARD: ex8.NOT_THROUGH_W, NORMS: ex8.ONLY_LAST_STEP}),
-    ex8.DW_WITH_S_T: (wrong((DW, "dW += s_t.T @ dz")), {BACKWARD: ex8.DW_WITH_S_T}),
-    ex8.DB_NOT_SUMMED: (wrong((DB, "db = db + dz")), {BACKWARD: ex8.DB_NOT_SUMMED}),
-    ex8.LOOP_FORWARDS: (
-        wrong((LOOP, "for t in range(timesteps):")),
-        {BACKWARD: ex8.LOOP_FORWARDS, NORMS: ex8.ONLY_LAST_STEP}),
-    ex8.CLIP_EACH: (
-        wrong((SCALE, "return [g * (clip_norm / max(np.linalg.norm(g), clip_norm)) for g in grads], "
-                      "global_norm")),
-        {CLIP: ex8.CLIP_EACH}),
-    ex8.DIVIDED_BY_ZERO: (  # numpy's division: inf, then NaN
-        wrong(("scale = clip_norm / max(global_norm, clip_norm)",
-               "scale = clip_norm / np.float64(global_norm) if global_norm > clip_norm or global_norm == 0 "
-               "else 1.0")),
-        {CLIP: ex8.DIVIDED_BY_ZERO}),
-}
-# Issue 24: the tanh derivative left out; dz @ W for dz @ W.T
-MISTAKES[ex8.TANH_LEFT_OUT] = (wrong((DZ, "dz = d_states[:, t] + ds_next")),
-                               {BACKWARD: ex8.TANH_LEFT_OUT, NORMS: ex8.TANH_LEFT_OUT})
-MISTAKES[ex8.CARRY_W_AS_IS] = (wrong(("ds_next = dz @ W.T", "ds_next = dz @ W")),
-                               {BACKWARD: ex8.CARRY_W_AS_IS, NORMS: ex8.CARRY_W_AS_IS})
-# More wrong solutions of the same mistakes, written another way.
-VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
-    "db averaged over the batch": (wrong((DB, "db += dz.mean(axis=0)")), {BACKWARD: ex8.DB_NOT_SUMMED}),
-    "a ZeroDivisionError": (
-        wrong(("scale = clip_norm / max(global_norm, clip_norm)",
-               "scale = clip_norm / global_norm if global_norm > clip_norm or global_norm == 0 else 1.0")),
-        {CLIP: ex8.DIVIDED_BY_ZERO}),
-    # issue 24's, written another way
-    "the gradient carried back with np.dot(dz, W)": (
-        wrong(("ds_next = dz @ W.T", "ds_next = np.dot(dz, W)")),
-        {BACKWARD: ex8.CARRY_W_AS_IS, NORMS: ex8.CARRY_W_AS_IS}),
-    "the gradient carried back as (W.T @ dz.T).T": (
-        wrong(("ds_next = dz @ W.T", "ds_next = (W.T @ dz.T).T")),
-        {BACKWARD: ex8.CARRY_W_AS_IS, NORMS: ex8.CARRY_W_AS_IS}),
-    "ds named, the derivative left out": (
-        wrong((DZ, "ds = d_states[:, t] + ds_next\n        dz = ds")),
-        {BACKWARD: ex8.TANH_LEFT_OUT, NORMS: ex8.TANH_LEFT_OUT}),
-}
+    w.mistake: (w.source, {f: ids[0] for f, ids in w.functions.items()})
+    for w in wrong_files("ex8") if w.variant is None}
 
 
 def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
@@ -161,24 +122,7 @@ def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> Non
     assert not np.array_equal(same_class[0].args[0], other[0].args[0])
 
 
-# ---- the solution and the stub ---------------------------------------------------------------------
-
-def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
-    result = grade_files("ex8", {FILE: None})
-    assert result.passed, [text(t) for t in result.tests if not t.passed]
-    assert result.score == result.max_score == EX8.public_points()
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed, class_seed", [(0, None), (8, 10)])
-def test_the_solution_gets_full_marks_on_hidden_cases_against_live_tensorflow(
-        tmp_path: Any, keras: ModuleType, seed: int, class_seed: int | None) -> None:
-    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
-    cases = EX8.hidden_cases(np.random.default_rng(seed), shape_rng)
-    result = grade_exercise(EX8, tmp_path, cases, EX8.expected_values(cases))
-    assert result.passed, [text(t) for t in result.tests if not t.passed]
-
+# ---- the reference ------------------------------------------------------------------------------
 
 @pytest.mark.slow
 def test_traced_gradients_equal_eager_ones(keras: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -200,12 +144,6 @@ def test_traced_gradients_equal_eager_ones(keras: ModuleType, monkeypatch: pytes
                                        rtol=1e-10, atol=1e-300, err_msg=case.name)
 
 
-def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
-    result = grade_files("ex8", {FILE: STUB})
-    assert result.score == 0 and len(result.tests) == len(EX8.public_cases())
-    assert all("is not implemented yet" in text(t) and not t.internal_error for t in result.tests)
-
-
 def test_importing_tensorflow_scores_zero_with_the_reason(grade_files: GradeFiles) -> None:
     result = grade_files("ex8", {FILE: "import tensorflow as tf\n" + SOLUTION})
     assert result.score == 0 and all("keras, tensorflow, torch or jax" in text(t) for t in result.tests)
@@ -213,31 +151,13 @@ def test_importing_tensorflow_scores_zero_with_the_reason(grade_files: GradeFile
 
 # ---- the mistakes ----------------------------------------------------------------------------------
 
-@pytest.mark.slow
-@pytest.mark.parametrize("key", [*MISTAKES, *VARIANTS])
-def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: str) -> None:
-    source, names = MISTAKES[key] if key in MISTAKES else VARIANTS[key]
-    tests = by_function(grade_files("ex8", {FILE: source}))
-    for function, results in tests.items():
-        name = names.get(function)
-        if name is None:
-            assert all(t.passed for t in results), f"{key} must not cost {function} its points"
-            continue
-        failed = [t for t in results if not t.passed]
-        assert failed, f"{key}: no {function} test failed"
-        for lang in LANGUAGES:  # named in both languages, with the same id
-            named = render(in_domain("ex8", name), lang, strict=True)
-            assert any(t.mistake == name and named in text(t, lang) for t in failed), \
-                [text(t, lang) for t in failed]
-        assert all(t.mistake in (name, None) for t in failed), [t.mistake for t in failed]
-
-
 def test_the_lessons_common_mistakes_are_all_named() -> None:
     asked = {ex8.TANH_OF_Z, ex8.NOT_THROUGH_W, ex8.DW_WITH_S_T, ex8.DB_NOT_SUMMED, ex8.LOOP_FORWARDS,
              ex8.CLIP_EACH}
     assert asked <= set(MISTAKES) and set(MISTAKES) == EX8.mistake_ids
 
 
+@pytest.mark.slow
 def test_the_feedback_says_what_the_students_norms_show(grade_files: GradeFiles) -> None:
     tests = grade_files("ex8", {FILE: None}).tests
     vanishing = next(t for t in tests if "vanishing" in t.name)
@@ -247,7 +167,7 @@ def test_the_feedback_says_what_the_students_norms_show(grade_files: GradeFiles)
     assert "你的数字说明" in text(vanishing, "zh") and "梯度消失了" in text(vanishing, "zh")
     assert "梯度爆炸了" in text(exploding, "zh")
     # Wrong numbers tell no story (issue 24: it said "vanishes" where the right numbers did not).
-    tests = grade_files("ex8", {FILE: NOT_THROUGH_W_SOURCE}).tests
+    tests = grade_files("ex8", {FILE: MISTAKES[ex8.NOT_THROUGH_W][0]}).tests
     failed = [t for t in tests if t.name.startswith("norms") and not t.passed]
     assert failed
     for t in failed:
@@ -261,6 +181,7 @@ DS0_WRONG = {"zeros": DS0_ZEROS, "0 * ds": wrong(('"ds0": ds_next}', '"ds0": 0 *
 
 
 @pytest.mark.parametrize("variant", list(DS0_WRONG))
+@pytest.mark.slow
 def test_only_ds0_wrong_is_not_named_as_a_gradient_not_through_w(grade_files: GradeFiles,
                                                                   variant: str) -> None:
     tests = by_function(grade_files("ex8", {FILE: DS0_WRONG[variant]}))
@@ -272,6 +193,7 @@ def test_only_ds0_wrong_is_not_named_as_a_gradient_not_through_w(grade_files: Gr
         assert all("ds0" in text(t, lang) for t in failed)
 
 
+@pytest.mark.slow
 def test_a_wrong_structure_is_reported(grade_files: GradeFiles) -> None:
     source = wrong(('return {"dU": dU, "dW": dW, "db": db, "dx": dx, "ds0": ds_next}',
                     'return {"dU": dU, "dW": dW, "db": db, "dx": dx}'),

@@ -1,5 +1,6 @@
-"""Exercise 9, NTM addressing: the keras.ops reference against answers worked out by hand, and the grader
-against the solution, the stub and each named mistake."""
+"""Exercise 9, NTM addressing: the keras.ops reference against answers worked out by hand, the cases and the
+stub's text. The solution, the stub and each named mistake's wrong file (graders/ex9/mistakes/) are graded
+by tests/test_contract.py."""
 
 from __future__ import annotations
 
@@ -12,14 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import EXERCISES, SOLUTIONS, GradeFiles, text
+from test_contract import wrong_files
 
 from coursekit import refcache
 from coursekit.exercise import Case
-from coursekit.grading import grade_exercise
-from coursekit.i18n import LANGUAGES, render
-from coursekit.messages import in_domain
 from coursekit.registry import get_exercise
-from coursekit.results import ExerciseResult
 from graders.ex9 import grader as ex9
 from graders.ex9 import ntm
 
@@ -158,30 +156,7 @@ def test_hidden_cases_keep_names_and_points_but_change_values_and_sizes() -> Non
     assert not np.array_equal(same_class[-1].args[0], other[-1].args[0])
 
 
-# ---- the solution and the stub ---------------------------------------------------------------------
-
-def test_the_solution_gets_full_marks(grade_files: GradeFiles) -> None:
-    result = grade_files("ex9", {FILE: None})
-    assert result.passed, [text(t) for t in result.tests if not t.passed]
-    assert result.score == result.max_score == EX9.public_points()
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("seed, class_seed", [(0, None), (8, 10)])
-def test_the_solution_gets_full_marks_on_hidden_cases_against_live_keras(
-        tmp_path: Any, keras: ModuleType, seed: int, class_seed: int | None) -> None:
-    (tmp_path / FILE).write_text(SOLUTION, encoding="utf-8")
-    shape_rng = None if class_seed is None else np.random.default_rng(class_seed)
-    cases = EX9.hidden_cases(np.random.default_rng(seed), shape_rng)
-    result = grade_exercise(EX9, tmp_path, cases, EX9.expected_values(cases))
-    assert result.passed, [text(t) for t in result.tests if not t.passed]
-
-
-def test_the_stub_scores_zero_without_crashing(grade_files: GradeFiles) -> None:
-    result = grade_files("ex9", {FILE: STUB})
-    assert result.score == 0 and len(result.tests) == len(EX9.public_cases())
-    assert all("is not implemented yet" in text(t) and not t.internal_error for t in result.tests)
-
+# ---- refusals ------------------------------------------------------------------------------------
 
 def test_importing_keras_scores_zero_with_the_reason(grade_files: GradeFiles) -> None:
     result = grade_files("ex9", {FILE: "from keras import ops\n" + SOLUTION})
@@ -190,68 +165,10 @@ def test_importing_keras_scores_zero_with_the_reason(grade_files: GradeFiles) ->
 
 # ---- the mistakes ----------------------------------------------------------------------------------
 
-def wrong(*edits: tuple[str, str]) -> str:
-    """The solution with each (old, new) edit applied; every old text must be there once."""
-    source = SOLUTION
-    for old, new in edits:
-        assert source.count(old) == 1, old
-        source = source.replace(old, new)
-    return source
-
-
-SHIFT = "return sum(s[:, k + 1, None] * np.roll(w, k, axis=-1) for k in (-1, 0, 1))"
-
-# mistake id -> (a wrong solution, the one function whose failed tests must carry that id)
+# The folder's wrong files (graders/ex9/mistakes/, graded by tests/test_contract.py) in the shape
+# tests/test_release.py reads: mistake id -> (its source, the one function whose tests it fails)
 MISTAKES: dict[str, tuple[str, str]] = {
-    ex9.DOT_PRODUCT: (wrong(("* dot / (norms + EPS)", "* dot")), "content_weights"),
-    ex9.SOFTMAX_AXIS: (
-        wrong(("scores.max(axis=-1, keepdims=True)", "scores.max(axis=0, keepdims=True)"),
-              ("return e / e.sum(axis=-1, keepdims=True)", "return e / e.sum(axis=0, keepdims=True)")),
-        "content_weights"),
-    ex9.NO_EPSILON: (wrong(("dot / (norms + EPS)", "dot / norms")), "content_weights"),
-    ex9.G_SWAPPED: (
-        wrong(("return g * np.asarray(w_content) + (1.0 - g) * np.asarray(w_prev)",
-               "return (1.0 - g) * np.asarray(w_content) + g * np.asarray(w_prev)")),
-        "interpolate"),
-    ex9.NO_WRAP: (
-        wrong((SHIFT, "padded = np.pad(w, ((0, 0), (1, 1)))\n    return s[:, 0, None] * padded[:, 2:] "
-                      "+ s[:, 1, None] * padded[:, 1:-1] + s[:, 2, None] * padded[:, :-2]")),
-        "shift"),
-    ex9.SHIFT_REVERSED: (wrong(("np.roll(w, k, axis=-1)", "np.roll(w, -k, axis=-1)")), "shift"),
-    ex9.NOT_RENORMALISED: (
-        wrong(("return powered / powered.sum(axis=-1, keepdims=True)", "return powered")), "sharpen"),
-    ex9.ADD_BEFORE_ERASE: (
-        wrong(("erased = memory * (1.0 - w * np.asarray(erase, dtype=np.float64)[:, None, :])\n"
-               "    return erased + w * np.asarray(add, dtype=np.float64)[:, None, :]",
-               "added = memory + w * np.asarray(add)[:, None, :]\n"
-               "    return added * (1.0 - w * np.asarray(erase)[:, None, :])")),
-        "write"),
-}
-
-
-def by_function(result: ExerciseResult) -> dict[str, list[Any]]:
-    cases = {c.name: c.function for c in EX9.public_cases()}
-    out: dict[str, list[Any]] = {}
-    for t in result.tests:
-        out.setdefault(cases[t.name], []).append(t)
-    return out
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("key", list(MISTAKES))
-def test_each_common_mistake_is_caught_and_named(grade_files: GradeFiles, key: str) -> None:
-    source, broken = MISTAKES[key]
-    for function, results in by_function(grade_files("ex9", {FILE: source})).items():
-        if function != broken:
-            assert all(t.passed for t in results), f"{key} must not cost {function} its points"
-            continue
-        failed = [t for t in results if not t.passed]
-        assert failed, f"{key}: no {function} test failed"
-        for lang in LANGUAGES:  # named in both languages, with the same id
-            named = render(in_domain("ex9", key), lang, strict=True)
-            assert any(t.mistake == key and named in text(t, lang) for t in failed), \
-                [text(t, lang) for t in failed]
-        assert all(t.mistake in (key, None) for t in failed), [t.mistake for t in failed]
+    w.mistake: (w.source, ", ".join(w.functions)) for w in wrong_files("ex9") if w.variant is None}
 
 
 def test_the_papers_common_mistakes_are_all_named() -> None:

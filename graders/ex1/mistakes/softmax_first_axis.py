@@ -1,4 +1,7 @@
-"""Reference solution of exercise 1: the simple (Elman) RNN forward equations, in numpy."""
+"""Reference solution of exercise 1: the simple (Elman) RNN forward equations, in numpy.
+
+Fails: rnn_output
+"""
 
 import numpy as np
 

@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: the allocation taken in location order, not sorted by usage.
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: allocation
 """
 
 import numpy as np

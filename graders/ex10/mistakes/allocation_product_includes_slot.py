@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: the allocation's product including the slot's own usage.
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: allocation
 """
 
 import numpy as np

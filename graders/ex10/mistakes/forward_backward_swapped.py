@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: forward computed with L^T and backward with L.
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: directional_weights
 """
 
 import numpy as np

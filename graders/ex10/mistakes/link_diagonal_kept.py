@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: the link matrix's diagonal not set to 0.
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: link_matrix
 """
 
 import numpy as np

@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: the link's new term w[j] * p[i] instead of w[i] * p[j].
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: link_matrix
 """
 
 import numpy as np

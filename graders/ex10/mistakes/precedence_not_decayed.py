@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: the precedence not decayed by 1 - sum(w).
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: precedence
 """
 
 import numpy as np

@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: the read modes taken as (backward, forward, content).
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: read_weighting
 """
 
 import numpy as np

@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: the retention psi left out, the free gates unused.
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: usage
 """
 
 import numpy as np

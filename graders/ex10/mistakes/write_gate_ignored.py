@@ -1,6 +1,9 @@
 """A wrong ex10_dnc.py for the tests: the write gate left out.
 
 The reference solution with that one change; the grader must name the mistake.
+
+
+Fails: write_weighting
 """
 
 import numpy as np

@@ -1,6 +1,9 @@
 """ex11 with one named mistake, baseline_normalized_units: the last value left normalised.
 
-Everything else is the solution's; tests/test_ex11.py checks that the grader names it."""
+Everything else is the solution's; tests/test_ex11.py checks that the grader names it.
+
+Fails: naive_mae
+"""
 
 import keras
 import numpy as np

@@ -1,6 +1,9 @@
 """ex11 with one named mistake, date_column_kept: the names keep "Date Time".
 
-Everything else is the solution's; tests/test_ex11.py checks that the grader names it."""
+Everything else is the solution's; tests/test_ex11.py checks that the grader names it.
+
+Fails: load_climate
+"""
 
 import keras
 import numpy as np

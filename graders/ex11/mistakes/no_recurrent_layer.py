@@ -1,6 +1,9 @@
 """ex11 with one named mistake, no_recurrent_layer: a Dense on the flattened window.
 
-Everything else is the solution's; tests/test_ex11.py checks that the grader names it."""
+Everything else is the solution's; tests/test_ex11.py checks that the grader names it.
+
+Fails: train_forecaster
+"""
 
 import keras
 import numpy as np

@@ -1,6 +1,9 @@
 """ex11 with one named mistake, sampling_rate_ignored: a window takes consecutive rows.
 
-Everything else is the solution's; tests/test_ex11.py checks that the grader names it."""
+Everything else is the solution's; tests/test_ex11.py checks that the grader names it.
+
+Fails: windows
+"""
 
 import keras
 import numpy as np

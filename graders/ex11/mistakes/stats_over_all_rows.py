@@ -1,6 +1,9 @@
 """ex11 with one named mistake, stats_over_all_rows: mean and std over every row (validation, test).
 
-Everything else is the solution's; tests/test_ex11.py checks that the grader names it."""
+Everything else is the solution's; tests/test_ex11.py checks that the grader names it.
+
+Fails: normalize
+"""
 
 import keras
 import numpy as np

@@ -1,6 +1,9 @@
 """ex11 with one named mistake, target_one_step_early: each window's target is data[i + delay - 1].
 
-Everything else is the solution's; tests/test_ex11.py checks that the grader names it."""
+Everything else is the solution's; tests/test_ex11.py checks that the grader names it.
+
+Fails: windows
+"""
 
 import keras
 import numpy as np

@@ -1,7 +1,10 @@
 """ex3 with one named mistake, argument_ignored: build_single_rnn writes units=32 in instead of its argument units.
 
 Everything else is the solution's; the contract test (tests/test_contract.py) and tests/test_ex3.py
-check that the grader names it on the tests that show it."""
+check that the grader names it on the tests that show it.
+
+Fails test: single_rnn: max_features=500, embed_dim=8, units=6
+"""
 
 import keras
 from keras import layers

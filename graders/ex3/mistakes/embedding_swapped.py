@@ -1,7 +1,10 @@
 """ex3 with one named mistake, embedding_swapped: build_sequence_rnn's Embedding has input_dim and output_dim swapped.
 
 Everything else is the solution's; the contract test (tests/test_contract.py) and tests/test_ex3.py
-check that the grader names it on the tests that show it."""
+check that the grader names it on the tests that show it.
+
+Fails test: sequence_rnn: the full sequence, (None, None, 32)
+"""
 
 import keras
 from keras import layers

@@ -1,7 +1,12 @@
 """ex3 with one named mistake, intermediate_not_sequences: build_stacked_rnn's intermediate SimpleRNN layers do not return sequences.
 
 Everything else is the solution's; the contract test (tests/test_contract.py) and tests/test_ex3.py
-check that the grader names it on the tests that show it."""
+check that the grader names it on the tests that show it.
+
+Fails test: stacked_rnn: the lesson's third table, depth 4 (total 328,320)
+Fails test: stacked_rnn: depth 2, units 16
+Fails test: stacked_rnn: depth 3, max_features=700, embed_dim=12, units 10
+"""
 
 import keras
 from keras import layers

@@ -1,7 +1,10 @@
 """ex3 with one named mistake, not_compiled: build_imdb_classifier returns the model without compiling it.
 
 Everything else is the solution's; the contract test (tests/test_contract.py) and tests/test_ex3.py
-check that the grader names it on the tests that show it."""
+check that the grader names it on the tests that show it.
+
+Fails test: imdb_classifier: compiled with rmsprop, binary_crossentropy, metrics ['acc']
+"""
 
 import keras
 from keras import layers

@@ -1,7 +1,10 @@
 """ex3 with one named mistake, output_not_sigmoid: build_imdb_classifier's output Dense has no sigmoid.
 
 Everything else is the solution's; the contract test (tests/test_contract.py) and tests/test_ex3.py
-check that the grader names it on the tests that show it."""
+check that the grader names it on the tests that show it.
+
+Fails test: imdb_classifier: table and outputs
+"""
 
 import keras
 from keras import layers

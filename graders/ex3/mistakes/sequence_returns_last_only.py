@@ -1,7 +1,10 @@
 """ex3 with one named mistake, sequence_returns_last_only: build_sequence_rnn's SimpleRNN returns its last output only.
 
 Everything else is the solution's; the contract test (tests/test_contract.py) and tests/test_ex3.py
-check that the grader names it on the tests that show it."""
+check that the grader names it on the tests that show it.
+
+Fails test: sequence_rnn: the full sequence, (None, None, 32)
+"""
 
 import keras
 from keras import layers

@@ -1,4 +1,7 @@
-"""Reference solution of exercise 4: LSTM and GRU forward passes in numpy, in Keras's weight layout."""
+"""Reference solution of exercise 4: LSTM and GRU forward passes in numpy, in Keras's weight layout.
+
+Fails: lstm_cell_forward, lstm_forward
+"""
 
 import numpy as np
 

@@ -1,4 +1,7 @@
-"""Reference solution of exercise 4: LSTM and GRU forward passes in numpy, in Keras's weight layout."""
+"""Reference solution of exercise 4: LSTM and GRU forward passes in numpy, in Keras's weight layout.
+
+Fails: gru_cell_forward, gru_forward
+"""
 
 import numpy as np
 

@@ -2,6 +2,9 @@
 
 Self-contained on purpose, so that ex5 can be graded on its own; a student's ex5 may instead import their
 ex1 and ex4 functions (``from ex4_lstm_gru import lstm_forward``).
+
+
+Fails: bidirectional_forward
 """
 
 import numpy as np

@@ -1,4 +1,7 @@
-"""Reference solution of exercise 6: preparing IMDB sequences (padding, decoding), in numpy."""
+"""Reference solution of exercise 6: preparing IMDB sequences (padding, decoding), in numpy.
+
+Fails test: pad: maxlen None, the longest sequence's length
+"""
 
 import numpy as np
 

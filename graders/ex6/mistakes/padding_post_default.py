@@ -1,4 +1,13 @@
-"""Reference solution of exercise 6: preparing IMDB sequences (padding, decoding), in numpy."""
+"""Reference solution of exercise 6: preparing IMDB sequences (padding, decoding), in numpy.
+
+Fails test: pad: maxlen 5, Keras's defaults (padding and truncating 'pre')
+Fails test: pad: truncating 'post'
+Fails test: pad: maxlen None, the longest sequence's length
+Fails test: pad: empty sequences
+Fails test: pad: a non-zero pad value
+Fails test: pad: one sequence
+Fails test: pad: token ids near 10,000
+"""
 
 import numpy as np
 

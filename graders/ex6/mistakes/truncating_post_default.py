@@ -1,4 +1,9 @@
-"""Reference solution of exercise 6: preparing IMDB sequences (padding, decoding), in numpy."""
+"""Reference solution of exercise 6: preparing IMDB sequences (padding, decoding), in numpy.
+
+Fails test: pad: maxlen 5, Keras's defaults (padding and truncating 'pre')
+Fails test: pad: padding 'post'
+Fails test: pad: maxlen shorter than every sequence
+"""
 
 import numpy as np
 

@@ -1,4 +1,7 @@
-"""Reference solution of exercise 8: backpropagation through time and gradient clipping, in numpy."""
+"""Reference solution of exercise 8: backpropagation through time and gradient clipping, in numpy.
+
+Fails: clip_by_global_norm
+"""
 
 import numpy as np
 

@@ -1,4 +1,7 @@
-"""Reference solution of exercise 8: backpropagation through time and gradient clipping, in numpy."""
+"""Reference solution of exercise 8: backpropagation through time and gradient clipping, in numpy.
+
+Fails: rnn_backward (gradient_not_through_w), input_gradient_norms
+"""
 
 import numpy as np
 

@@ -1,4 +1,7 @@
-"""Reference solution of exercise 8: backpropagation through time and gradient clipping, in numpy."""
+"""Reference solution of exercise 8: backpropagation through time and gradient clipping, in numpy.
+
+Fails: rnn_backward, input_gradient_norms (only_last_step_gets_gradient)
+"""
 
 import numpy as np
 

@@ -1,4 +1,7 @@
-"""Reference solution of exercise 9: the neural Turing machine's addressing, reading and writing, in numpy."""
+"""Reference solution of exercise 9: the neural Turing machine's addressing, reading and writing, in numpy.
+
+Fails: content_weights
+"""
 
 import numpy as np
 

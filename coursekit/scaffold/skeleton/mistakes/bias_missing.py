@@ -1,4 +1,10 @@
-"""A wrong exN: the bias b is left out (the named mistake bias_missing)."""
+"""A wrong exN: the bias b is left out (the named mistake bias_missing).
+
+The line below says which functions' public tests it fails (tests/test_contract.py reads it); every other
+function keeps its points.
+
+Fails: dense_tanh
+"""
 
 import numpy as np
 

@@ -1,0 +1,56 @@
+"""ex7 with one named mistake, loss_accuracy_swapped: plot_history plots the loss on the accuracy figure and the accuracy on the loss figure.
+
+Everything else is the solution's; it trains as the solution does (the contract test grades it
+through the session's fork server).
+
+Fails test: plot_history: accuracy figure, training 'bo' and validation 'b' against the epochs
+Fails test: plot_history: loss figure, training 'bo' and validation 'b' against the epochs
+"""
+
+import keras
+import matplotlib.pyplot as plt
+from keras import layers
+from keras.datasets import imdb
+
+
+def load_imdb(num_words=10000, maxlen=500):
+    (x_train, y_train), (x_test, y_test) = imdb.load_data(num_words=num_words)
+    x_train = keras.utils.pad_sequences(x_train, maxlen=maxlen)
+    x_test = keras.utils.pad_sequences(x_test, maxlen=maxlen)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def train_imdb(x_train, y_train, epochs=10, batch_size=128, validation_split=0.2,
+               max_features=10000, embed_dim=32, units=32):
+    model = keras.Sequential([
+        keras.Input(shape=(None,), dtype="int32"),
+        layers.Embedding(max_features, embed_dim),
+        layers.SimpleRNN(units),
+        layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+                        validation_split=validation_split, verbose=0)
+    return model, history.history
+
+
+def plot_history(history):
+    acc, val_acc = history["loss"], history["val_loss"]
+    loss, val_loss = history["acc"], history["val_acc"]
+    epochs = range(len(acc))
+
+    fig_acc = plt.figure()
+    plt.plot(epochs, acc, "bo", label="Training acc")
+    plt.plot(epochs, val_acc, "b", label="Validation acc")
+    plt.title("Training and validation accuracy")
+    plt.legend()
+
+    fig_loss = plt.figure()
+    plt.plot(epochs, loss, "bo", label="Training loss")
+    plt.plot(epochs, val_loss, "b", label="Validation loss")
+    plt.title("Training and validation loss")
+    plt.legend()
+    return fig_acc, fig_loss
+
+
+ANSWERS = {"q1": "B", "q2": "C", "q3": "A"}
