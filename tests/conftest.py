@@ -128,10 +128,11 @@ class GradedOnce:
 
     The student process is forked from the session's fork server for the exercise's imports
     (``fork_servers``) rather than started fresh: ex3's, ex7's and ex11's files would each cost a process
-    importing TensorFlow. tests/test_ex3.py, test_ex7.py, test_ex11.py, test_mistakes.py, test_contract.py
-    and test_release.py (the handout's check, in fresh processes, against these results) share them;
-    test_ex7.py checks that a fresh process trains to the same accuracy. ``prefetch`` grades a module's
-    files two at a time, one per core.
+    importing TensorFlow. Within one test file they are shared (test_contract.py grades every exercise's
+    ``mistakes/`` folder; test_release.py compares the handout's check, in fresh processes, with these
+    results); under pytest-xdist each worker holds its own, and a file runs whole in one worker
+    (``--dist loadfile``). test_ex7.py checks that a fresh process trains to the same accuracy.
+    ``prefetch`` grades a module's files two at a time, one per core.
     """
 
     def __init__(self, tmp_path_factory: pytest.TempPathFactory, servers: ForkServers) -> None:
