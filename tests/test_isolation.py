@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -212,25 +213,50 @@ def test_sweep_kills_every_process_of_a_uid_even_in_a_new_session():
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@pytest.fixture
+def own_orphans() -> Iterator[None]:
+    """This test process adopts what its descendants orphan (prctl PR_SET_CHILD_SUBREAPER): what escapes
+    a job by a double fork stays in this process's tree, where ``living`` looks, and the jobs of another
+    test process (pytest-xdist runs two files at once) are never taken for this test's."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    adopted = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    yield
+    if adopted:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
 def living(marker: str) -> list[str]:
-    """Living processes whose command line holds ``marker``."""
-    found = []
+    """Living processes of this test process's tree whose command line holds ``marker``."""
+    table: dict[int, tuple[int, str, str]] = {}  # pid -> (ppid, state, cmdline)
     for name in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{name}/cmdline", "rb") as f:
                 cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
             with open(f"/proc/{name}/stat") as f:
-                state = f.read().rpartition(")")[2].split()[0]
+                state, ppid = f.read().rpartition(")")[2].split()[:2]
         except OSError:
             continue
-        if marker in cmdline and state != "Z":
-            found.append(f"{name} {cmdline[:60]}")
-    return found
+        table[int(name)] = (int(ppid), state, cmdline)
+
+    def ours(pid: int) -> bool:
+        for _ in range(256):
+            pid = table.get(pid, (0, "", ""))[0]
+            if pid in (0, os.getpid()):
+                return pid != 0
+        return False
+
+    return [f"{pid} {cmdline[:60]}" for pid, (_, state, cmdline) in table.items()
+            if marker in cmdline and state != "Z" and ours(pid)]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to become another uid")
-def test_uid_mode_grades_and_kills_what_escaped_into_a_new_session():
+def test_uid_mode_grades_and_kills_what_escaped_into_a_new_session(own_orphans):
     """The fall-back for root without namespaces, forced here (numpy is preloaded: the job's uid may not
     be able to read Python's folders, as with a pyenv under /root)."""
     hostile = Path(__file__).with_name("hostile")
