@@ -271,6 +271,7 @@ def test_a_submission_cannot_signal_the_grader(server, tmp_path):
 # ---- 3. no process outlives its grading -------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["setsid_escape", "fork_bomb", "ignore_sigterm"])
+@pytest.mark.slow
 def test_no_process_outlives_its_grading(server, tmp_path, name):
     require(2)
     grade(server, workspace(tmp_path, name), TIGHT if name == "ignore_sigterm" else ROOMY)

@@ -363,6 +363,7 @@ def deep_notebooks() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("kind", ["past json", "past the bound", "in outputs"])
+@pytest.mark.slow
 def test_a_deep_notebook_beside_a_correct_py_leaves_the_py_graded(tmp_path, kind):
     from coursekit.check import check
     from coursekit.render.text import words
@@ -639,6 +640,7 @@ def test_the_hidden_accuracy_case_follows_a_rule_the_handout_does_not_hold(keras
 
 # ---- 9. ex7's answer digests read off the handout in one line ----------------------------------------------
 
+@pytest.mark.slow
 def test_ex7_answer_digests_are_salted_and_not_read_off_in_one_line():
     """The attack: sha256 of each of four letters in the shipped format, compared with the handout's
     expected values. Now each question's digest is salted PBKDF2, so that line finds nothing; the judge
@@ -667,6 +669,7 @@ def test_ex7_answer_digests_are_salted_and_not_read_off_in_one_line():
     ("--memory", str(10**12), "--memory: expected at most", "--memory：最多为"),
     ("--timeout", "1e308", "--timeout: expected at most", "--timeout：最多为"),
     ("--workers", "100000", "--workers: expected at most", "--workers：最多为")])
+@pytest.mark.slow
 def test_grade_options_beyond_any_sensible_value_are_refused(tmp_path, option, value, english, chinese):
     class_dir = a_class(tmp_path)
     refused_in_one_line(["grade", str(class_dir), "--out", str(tmp_path / "out"), option, value],

@@ -133,6 +133,7 @@ def test_the_course_repository_is_hidden_and_python_is_bound():
     assert not any(str(ROOT) == b or str(ROOT).startswith(b + "/") for b in found.binds)
 
 
+@pytest.mark.slow
 def test_folders_and_files_inside_a_bind_can_be_masked(tmp_path):
     """A class or output folder (or a secret file) under a bound system folder is masked, not shown."""
     folder = next((p for p in sorted(Path("/etc").iterdir()) if p.is_dir() and os.access(p, os.R_OK)
@@ -169,6 +170,7 @@ def test_user_namespace_mode_grades_and_confines(tmp_path):
         assert ex1_score(server, tmp_path, Limits(timeout_s=1)) == 0
 
 
+@pytest.mark.slow
 def test_basic_mode_still_grades_and_stops_loops(tmp_path):
     with ForkServer(("numpy",), isolation=Isolation("basic")) as server:
         assert ex1_score(server, SOLUTIONS) == get_exercise("ex1").public_points()
@@ -267,6 +269,7 @@ def test_uid_mode_grades_and_kills_what_escaped_into_a_new_session(own_orphans):
         assert ex1_score(server, hostile / "infinite_loop", Limits(timeout_s=1)) == 0
 
 
+@pytest.mark.slow
 def test_a_sandbox_that_cannot_be_entered_is_an_internal_error(monkeypatch):
     found = detect()
     if found.mode == "basic":
@@ -276,6 +279,7 @@ def test_a_sandbox_that_cannot_be_entered_is_an_internal_error(monkeypatch):
         ex1_score(server, SOLUTIONS)
 
 
+@pytest.mark.slow
 def test_the_fork_server_restarts_with_the_same_isolation():
     with ForkServer(("numpy",)) as server:
         mode = server.isolation
@@ -302,6 +306,7 @@ def test_the_probe_reports_what_a_confined_process_sees(tmp_path):
 
 
 
+@pytest.mark.slow
 def test_a_grader_job_may_take_a_server_that_preloaded_more_a_students_never(monkeypatch):
     """issue 28: ex7's rebuild of a student's model runs in the server ex7's students run in (it preloaded
     Keras and more) instead of starting another; a student's job gets a server of its own preload."""
