@@ -447,6 +447,7 @@ def test_cli_grade_prints_summary_and_writes_outputs(tmp_path):
     assert (tmp_path / "out" / "grades.csv").is_file()
 
 
+@pytest.mark.slow
 def test_unknown_class_folder_exits_2(tmp_path):
     run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(tmp_path / "nope"), "--out",
                           str(tmp_path / "out")], capture_output=True, text=True)

@@ -36,6 +36,7 @@ NO_BIAS = (SOLUTIONS / FILE).read_text(encoding="utf-8").replace(
     "np.asarray(s_prev) @ W + b)", "np.asarray(s_prev) @ W)")
 
 
+@pytest.mark.slow
 def test_list_shows_every_exercise_with_title_and_points() -> None:
     result = invoke("list")
     assert result.exit_code == 0
@@ -46,6 +47,7 @@ def test_list_shows_every_exercise_with_title_and_points() -> None:
     assert "forward equations" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_the_solution_passes_with_exit_code_0() -> None:
     result = invoke("check", "ex1", str(SOLUTIONS))
     assert result.exit_code == 0, result.stdout
@@ -53,12 +55,14 @@ def test_check_the_solution_passes_with_exit_code_0() -> None:
     assert "✗" not in result.stdout
 
 
+@pytest.mark.slow
 def test_check_the_stub_fails_with_exit_code_1() -> None:
     result = invoke("check", "ex1", str(EXERCISES))
     assert result.exit_code == 1
     assert "ex1: 0/13 points" in result.stdout and "rnn_forward is not implemented yet" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_names_the_mistake_and_keeps_the_other_functions_points(tmp_path: Path) -> None:
     result = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS) / FILE))
     assert result.exit_code == 1
@@ -66,6 +70,7 @@ def test_check_names_the_mistake_and_keeps_the_other_functions_points(tmp_path: 
     assert "4/13 points" in result.stdout  # the four rnn_output tests do not use the cell
 
 
+@pytest.mark.slow
 def test_verbose_shows_arrays_first_difference_largest_error_and_tolerance(tmp_path: Path) -> None:
     quiet = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)))
     result = invoke("check", "ex1", str(tmp_path / "student"), "--verbose")
@@ -78,11 +83,13 @@ def test_verbose_shows_arrays_first_difference_largest_error_and_tolerance(tmp_p
         assert words in result.stdout and words not in quiet.stdout, words
 
 
+@pytest.mark.slow
 def test_verbose_on_a_passing_file_shows_no_arrays() -> None:
     result = invoke("check", "ex1", str(SOLUTIONS), "-v")
     assert result.exit_code == 0 and "first difference" not in result.stdout
 
 
+@pytest.mark.slow
 def test_the_table_is_readable_at_100_columns(tmp_path: Path) -> None:
     result = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)))
     lines = result.stdout.splitlines()
@@ -91,6 +98,7 @@ def test_the_table_is_readable_at_100_columns(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("folder", "code", "score"), [("solutions", 0, 13.0), ("exercises", 1, 0.0)])
+@pytest.mark.slow
 def test_json_output_follows_the_contract(folder: str, code: int, score: float) -> None:
     result = invoke("check", "ex1", str(SOLUTIONS if folder == "solutions" else EXERCISES), "--json")
     assert result.exit_code == code
@@ -105,6 +113,7 @@ def test_json_output_follows_the_contract(folder: str, code: int, score: float) 
         assert test["score"] == (test["max_score"] if test["status"] == "passed" else 0)
 
 
+@pytest.mark.slow
 def test_json_output_carries_the_mistake_id_the_same_in_both_languages(tmp_path: Path) -> None:
     folder = str(folder_with(tmp_path, NO_BIAS))
     en = json.loads(invoke("check", "ex1", folder, "--json", "--lang", "en").stdout)
@@ -141,6 +150,7 @@ def test_with_json_an_error_is_json_too(tmp_path: Path) -> None:
     assert result.exit_code == 2 and FILE in json.loads(result.stdout)["error"]
 
 
+@pytest.mark.slow
 def test_lang_chooses_the_language_of_every_line(tmp_path: Path) -> None:
     zh = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--lang", "zh")
     assert zh.exit_code == 1
@@ -164,6 +174,7 @@ def test_the_language_is_the_option_then_coursekit_lang_then_the_locale(
 
 
 @pytest.mark.parametrize("written", ["zh_CN", "zh-CN", "zh_TW", "ZH-Hans", "zh_CN.UTF-8"])
+@pytest.mark.slow
 def test_lang_accepts_chinese_as_people_write_it(tmp_path: Path, written: str) -> None:
     """Issue 24: --lang zh_CN, zh-CN, zh_TW (and $COURSEKIT_LANG so written) give the Chinese feedback."""
     from coursekit.i18n import resolve_language
@@ -180,6 +191,7 @@ def test_an_unknown_language_exits_2(args: tuple[str, ...]) -> None:
     assert result.exit_code == 2 and "fr" in (result.stdout + result.stderr)
 
 
+@pytest.mark.slow
 def test_without_a_path_check_looks_in_the_current_folder_then_exercises(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -206,6 +218,7 @@ def test_student_code_never_runs_in_the_cli_process(tmp_path: Path) -> None:
     assert "ex1_rnn_forward" not in sys.modules
 
 
+@pytest.mark.slow
 def test_check_does_not_import_tensorflow() -> None:
     code = ("import sys; from typer.testing import CliRunner; from coursekit.cli import app; "
             "r = CliRunner().invoke(app, ['check', 'ex1', sys.argv[1]]); "
@@ -224,6 +237,7 @@ def invoke_at(columns: int, *args: str) -> Result:
     return runner.invoke(app, list(args), env={"COLUMNS": str(columns), "COURSEKIT_LANG": "en"})
 
 
+@pytest.mark.slow
 def test_verbose_shows_python_that_repeats_each_failed_call(tmp_path: Path) -> None:
     result = invoke("check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--verbose")
     assert result.exit_code == 1
@@ -237,6 +251,7 @@ def test_verbose_shows_python_that_repeats_each_failed_call(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_verbose_cuts_neither_numbers_nor_the_hints_formula_in_a_narrow_terminal(tmp_path: Path,
                                                                                   lang: str) -> None:
     result = invoke_at(60, "check", "ex1", str(folder_with(tmp_path, NO_BIAS)), "--verbose", "--lang", lang)
@@ -300,6 +315,7 @@ def test_help_is_in_chinese_where_the_locale_or_coursekit_lang_says_chinese(
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_in_80_columns_nothing_is_cut_and_a_mistakes_hint_is_given_once(tmp_path: Path, lang: str) -> None:
     """Issue 24: a long Chinese line (no spaces to wrap at) folds instead of ending in "…"; the hint of
     bias_missing is given whole on its first test, then named with "the hint above"."""
@@ -360,6 +376,7 @@ def test_verbose_reproduce_snippet_really_reproduces_the_call(tmp_path: Path, ex
 
 @pytest.mark.parametrize("width", [80, 60])
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_verbose_panels_fit_the_terminal_and_the_snippet_shown_reproduces_the_call(tmp_path: Path, lang: str,
                                                                                     width: int) -> None:
     """Issue 24: in 80 (and 60) columns no line of --verbose runs past the width, every number of the
@@ -408,6 +425,7 @@ def test_verbose_panels_fit_the_terminal_and_the_snippet_shown_reproduces_the_ca
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_verbose_summary_tables_fit_80_columns_whole_for_the_failed_tests_only(tmp_path: Path,
                                                                                 lang: str) -> None:
     """Issue 24: `(None, None…`, `320…` in 80 columns: the two tables stack when they do not fit side by
@@ -441,6 +459,7 @@ LOAD_FAILURES = {  # a file that cannot be loaded at all, what names its place, 
 
 @pytest.mark.parametrize("kind", LOAD_FAILURES)
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_a_file_that_cannot_be_loaded_is_one_error_with_exit_code_2(tmp_path: Path, lang: str,
                                                                       kind: str) -> None:
     """Issue 24: a syntax error or a failed import is one error naming the file and the line (exit code 2),
@@ -458,6 +477,7 @@ def test_a_file_that_cannot_be_loaded_is_one_error_with_exit_code_2(tmp_path: Pa
     assert as_json.exit_code == 2 and code in json.loads(as_json.stdout)["error"]
 
 
+@pytest.mark.slow
 def test_a_file_that_fails_a_test_at_run_time_still_gets_its_table(tmp_path: Path) -> None:
     """Only a file that cannot be loaded is exit code 2: one whose function raises is a failed test."""
     (tmp_path / FILE).write_text("def rnn_cell_forward(x_t, s_prev, U, W, b):\n    return undefined_name\n",

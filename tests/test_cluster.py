@@ -1,7 +1,9 @@
 """coursekit grade --cluster, on a real Dask scheduler and real workers (subprocesses on 127.0.0.1).
 
-Every test starts its own `dask scheduler` and `dask worker` processes (one process, one thread each, no
-nanny, random free ports) and kills them, with everything they started, when it ends. The example class
+The tests start `dask scheduler` and `dask worker` processes (one process, one thread each, no nanny,
+random free ports) and kill them, with everything they started: one scheduler and two workers shared by
+the module's tests that only grade on them or add a worker of another version, and a cluster of its own
+for a test that kills a worker or the scheduler, or needs TLS. The example class
 is graded on ex1, ex4 and ex5 (ex5 imports the student's ex1 and ex4 files, so a task must carry every
 staged file); ex3 and ex7 are left out to keep the time down (ex7 trains a model per student). Each
 cluster run is compared with one local run of the same class and options: grades.csv, every
@@ -105,6 +107,20 @@ class LocalCluster:
         with Client(self.address, timeout=START_S, set_as_default=False, security=security) as client:
             client.wait_for_workers(n, timeout=START_S)
 
+    def stop_worker(self, worker: subprocess.Popen[bytes]) -> None:
+        """Kill one worker and wait until the scheduler has forgotten it (the next test starts clean)."""
+        from distributed import Client
+
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+        self.workers.remove(worker)
+        with Client(self.address, timeout=START_S, set_as_default=False) as client:
+            deadline = time.monotonic() + START_S
+            while len(client.scheduler_info(n_workers=-1)["workers"]) > len(self.workers):
+                assert time.monotonic() < deadline, "the scheduler still lists a killed worker"
+                time.sleep(0.2)
+
     def stop(self) -> None:
         for proc in [*self.workers, *([self.scheduler] if self.scheduler else [])]:
             with contextlib.suppress(ProcessLookupError):
@@ -113,10 +129,8 @@ class LocalCluster:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
-    folder = tmp_path / "cluster"
-    folder.mkdir()
-    running = LocalCluster(folder)
+def time_limit() -> Iterator[None]:
+    """No test of this module runs longer than TEST_S."""
 
     def too_long(*_: object) -> None:
         raise TimeoutError(f"a cluster test ran over {TEST_S} s")
@@ -124,10 +138,37 @@ def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
     previous = signal.signal(signal.SIGALRM, too_long)
     signal.alarm(TEST_S)
     try:
-        yield running
+        yield
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, time_limit: None) -> Iterator[LocalCluster]:
+    """A cluster of the test's own, for the tests that kill a worker or the scheduler, or give it TLS."""
+    folder = tmp_path / "cluster"
+    folder.mkdir()
+    running = LocalCluster(folder)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A scheduler and two workers started once for the module (a worker's first grading of an exercise
+    imports TensorFlow): the tests that grade on it, or add a worker of their own, share them. A test that
+    adds a worker stops it before it ends, so each test finds the same two workers."""
+    running = LocalCluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        running.start_scheduler()
+        running.start_worker()
+        running.start_worker()
+        running.wait_for_workers(2)
+        yield running
+    finally:
         running.stop()
 
 
@@ -185,18 +226,20 @@ def _wrong_version_copy(folder: Path) -> Path:
 
 @pytest.mark.slow
 def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_another_version_is_refused(
-        cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path) -> None:
-    cluster.start_scheduler()
-    cluster.start_worker()
-    cluster.start_worker()
+        shared_cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path,
+        time_limit: None) -> None:
+    cluster = shared_cluster
     other = _wrong_version_copy(tmp_path)
-    cluster.start_worker({"PYTHONPATH": str(other)})
-    cluster.wait_for_workers(3)
-    out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(CLASS), "--out", str(out),
-                          "--exercises", ",".join(EXERCISES), "--cluster", cluster.address, "--lang", "en"],
-                         capture_output=True, text=True, timeout=TEST_S - 60,
-                         env={**os.environ, "COURSEKIT_SECRET": SECRET.value, "COLUMNS": "400"})
+    stranger = cluster.start_worker({"PYTHONPATH": str(other)})
+    try:
+        cluster.wait_for_workers(3)
+        out = tmp_path / "out"
+        run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(CLASS), "--out", str(out),
+                              "--exercises", ",".join(EXERCISES), "--cluster", cluster.address, "--lang",
+                              "en"], capture_output=True, text=True, timeout=TEST_S - 60,
+                             env={**os.environ, "COURSEKIT_SECRET": SECRET.value, "COLUMNS": "400"})
+    finally:
+        cluster.stop_worker(stranger)
     assert run.returncode == 0, run.stderr[-3000:]
     refusals = [line for line in run.stdout.splitlines() if "refused" in line]
     assert len(refusals) == 1 and "ex1 grader" in refusals[0], run.stdout[-3000:]
@@ -211,6 +254,8 @@ def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_anothe
 def test_a_worker_killed_mid_run_loses_nothing_and_blames_no_student(
         cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cluster of its own: beside the shared workers, already warm, a new worker could be killed before
+    # it took a grading, and this test needs one killed with gradings in flight.
     cluster.start_scheduler()
     victim = cluster.start_worker()
     cluster.start_worker()
@@ -320,15 +365,15 @@ def test_a_workers_reply_is_checked_against_the_cases_drawn_here() -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp_path: Path) -> None:
+def test_ctrl_c_leaves_nothing_running_on_the_cluster(shared_cluster: LocalCluster, tmp_path: Path,
+                                                     time_limit: None) -> None:
     """A student whose function never returns, graded with a long time limit: Ctrl-C while the job runs
     cancels the run's tasks on the scheduler and kills the job on the worker at once."""
-    cluster.start_scheduler()
     import psutil
     from distributed import Client
 
-    worker = cluster.start_worker()
-    cluster.wait_for_workers(1)
+    cluster = shared_cluster
+    cluster.wait_for_workers(2)
     class_dir = tmp_path / "c"
     (class_dir / "loops").mkdir(parents=True)
     (class_dir / "loops" / "ex1_rnn_forward.py").write_text("while True:\n    pass\n")
@@ -342,7 +387,7 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(cluster: LocalCluster, tmp
         deadline = time.monotonic() + START_S
         jobs: list[psutil.Process] = []
         while not jobs and time.monotonic() < deadline:
-            servers = [p for p in psutil.Process(worker.pid).children(recursive=True)
+            servers = [p for worker in cluster.workers for p in psutil.Process(worker.pid).children(True)
                        if any("_forkserver.py" in part for part in p.cmdline())]
             jobs = [c for s in servers for c in s.children(recursive=True)]
             time.sleep(0.2)

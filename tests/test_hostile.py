@@ -75,10 +75,27 @@ def require(index: int) -> None:
         pytest.skip(f"not guaranteed in {MODE.mode} mode: {words_of(guarantee.how, 'en')}")
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_orphans() -> Iterator[None]:
+    """This test process adopts what its descendants orphan (prctl PR_SET_CHILD_SUBREAPER, Linux): a
+    process that escapes its job by a double fork stays in this process's tree, so ``survivors`` looks
+    only there and never at the jobs of another test process (pytest-xdist runs two files at once)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    adopted = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    yield
+    if adopted:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
 def survivors(running: bool = False) -> list[str]:
-    """Processes a submission left behind: a job's uid, or the marker of setsid_escape, and no fork
-    server among its ancestors (that would be a job still running, maybe another test session's).
-    ``running``: those of running jobs too."""
+    """Processes a submission left behind: a job's uid, or the marker of setsid_escape, in this test
+    process's tree (``own_orphans``: what escaped is adopted into it) and no fork server among its
+    ancestors (that would be a job still running). ``running``: those of running jobs too."""
     table: dict[int, tuple[int, int, str, str]] = {}  # pid -> (ppid, uid, state, cmdline)
     for name in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -91,18 +108,25 @@ def survivors(running: bool = False) -> list[str]:
             continue
         table[int(name)] = (int(ppid), uid, state, cmdline)
 
-    def in_a_running_job(pid: int) -> bool:
-        for _ in range(64):
+    def ancestors(pid: int) -> list[str]:
+        found = []
+        for _ in range(256):
             pid = table.get(pid, (0, 0, "", ""))[0]
             if pid == 0:
-                return False
-            if "_forkserver.py" in table.get(pid, (0, 0, "", ""))[3]:
-                return True
-        return False
+                break
+            found.append("self" if pid == os.getpid() else table.get(pid, (0, 0, "", ""))[3])
+        return found
+
+    def ours(pid: int) -> bool:
+        return "self" in ancestors(pid)
+
+    def in_a_running_job(pid: int) -> bool:
+        return any("_forkserver.py" in line for line in ancestors(pid)[:64])
 
     return [f"{pid} uid={uid} {cmdline[:80]}" for pid, (_, uid, state, cmdline) in table.items()
             if state != "Z" and (isolation.UID_BASE <= uid < isolation.UID_BASE + (1 << 23)
-                                 or ESCAPE_MARKER in cmdline) and (running or not in_a_running_job(pid))]
+                                 or ESCAPE_MARKER in cmdline) and ours(pid)
+            and (running or not in_a_running_job(pid))]
 
 
 @pytest.fixture(scope="module")
@@ -247,6 +271,7 @@ def test_a_submission_cannot_signal_the_grader(server, tmp_path):
 # ---- 3. no process outlives its grading -------------------------------------------------------------
 
 @pytest.mark.parametrize("name", ["setsid_escape", "fork_bomb", "ignore_sigterm"])
+@pytest.mark.slow
 def test_no_process_outlives_its_grading(server, tmp_path, name):
     require(2)
     grade(server, workspace(tmp_path, name), TIGHT if name == "ignore_sigterm" else ROOMY)

@@ -74,13 +74,25 @@ def test_a_long_name_becomes_an_id_bounded_in_bytes_and_unique():
         assert name.isprintable()
 
 
-@pytest.mark.slow
-def test_a_long_gbk_folder_name_is_graded_and_every_output_written(tmp_path):
-    class_dir = class_with(tmp_path, {LONG_GBK: SOLUTION, "good": SOLUTION})
+@pytest.fixture(scope="module")
+def hostile_names(tmp_path_factory: pytest.TempPathFactory):
+    """One class run shared by the tests of what a student names or nests: a long GBK name (254 bytes), a
+    name holding a carriage return and a formula, ada's correct .py beside a notebook nested past json's
+    recursion, and a correct student. Returns (report, output folder)."""
+    tmp_path = tmp_path_factory.mktemp("names")
+    class_dir = class_with(tmp_path, {LONG_GBK: SOLUTION, "s12_cr\r=1+1": SOLUTION, "good": SOLUTION,
+                                      "ada": SOLUTION})
+    (class_dir / "ada" / NOTEBOOK).write_text(deep_notebooks()["past json"])
     out = tmp_path / "out"
-    report = grade_class(class_dir, out, ex1_options())
+    return grade_class(class_dir, out, ex1_options()), out
+
+
+@pytest.mark.slow
+def test_a_long_gbk_folder_name_is_graded_and_every_output_written(hostile_names):
+    report, out = hostile_names
     students = [s.student for s in report.students]
-    assert len(students) == 2 and all(len(s.encode()) <= MAX_ID_BYTES for s in students)
+    assert len(students) == 4 and all(len(s.encode()) <= MAX_ID_BYTES for s in students)
+    assert any(s.startswith("张三李四") for s in students)
     assert all(s.total == EX1.public_points() + EX1.hidden_points() for s in report.students)
     outputs_written(out, students)
     assert report.unwritten == ()
@@ -149,18 +161,18 @@ def test_every_control_character_in_a_csv_cell_is_escaped_and_the_formula_guard_
 
 
 @pytest.mark.slow
-def test_a_folder_named_with_a_carriage_return_keeps_grades_csv_one_row_per_student(tmp_path):
-    class_dir = class_with(tmp_path, {"s12_cr\r=1+1": SOLUTION, "good": SOLUTION})
-    out = tmp_path / "out"
-    report = grade_class(class_dir, out, ex1_options())
+def test_a_folder_named_with_a_carriage_return_keeps_grades_csv_one_row_per_student(hostile_names):
+    report, out = hostile_names
     with open(out / "grades.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
-    assert len(rows) == 4 and [r[0] for r in rows[:2]] == ["student", "max"]
+    assert len(rows) == 6 and [r[0] for r in rows[:2]] == ["student", "max"]
     assert all(len(r) == len(rows[0]) for r in rows)
     assert not [c for r in rows for c in r if c.startswith(("=", "+", "@")) or not c.isprintable()]
     scores = {r[0]: r[1:] for r in rows[2:]}
     assert scores["good"] == rows[1][1:]  # full marks, on the right row
-    assert {s.student for s in report.students} == {"good", next(k for k in scores if k != "good")}
+    escaped = next(k for k in scores if k.startswith("s12_cr"))
+    assert scores[escaped] == rows[1][1:]
+    assert {s.student for s in report.students} == set(scores)  # the ids as written, one row each
     outputs_written(out, [s.student for s in report.students])
 
 
@@ -351,6 +363,7 @@ def deep_notebooks() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("kind", ["past json", "past the bound", "in outputs"])
+@pytest.mark.slow
 def test_a_deep_notebook_beside_a_correct_py_leaves_the_py_graded(tmp_path, kind):
     from coursekit.check import check
     from coursekit.render.text import words
@@ -375,7 +388,7 @@ def test_a_deep_notebook_alone_fails_with_a_reason_for_the_student_in_both_langu
 
 
 @pytest.mark.slow
-def test_check_and_grade_say_it_without_a_traceback(tmp_path):
+def test_check_and_grade_say_it_without_a_traceback(tmp_path, hostile_names):
     import subprocess
     import sys
 
@@ -387,9 +400,10 @@ def test_check_and_grade_say_it_without_a_traceback(tmp_path):
                          capture_output=True, text=True, cwd=ROOT, timeout=300,
                          env={**os.environ, "COURSEKIT_LANG": "en"})
     assert run.returncode == 0 and "Traceback" not in run.stderr + run.stdout, run.stderr[-2000:]
-    report = grade_class(tmp_path, tmp_path.parent / f"{tmp_path.name}-out", ex1_options())
+    report, _ = hostile_names  # ada's folder, the same two files, in the names class
     assert report.internal_errors() == []
-    assert report.students[0].total == EX1.public_points() + EX1.hidden_points()
+    ada = next(s for s in report.students if s.student == "ada")
+    assert ada.total == EX1.public_points() + EX1.hidden_points()
 
 
 def test_a_notebook_whose_code_is_larger_than_a_py_may_be_is_refused(tmp_path):
@@ -556,10 +570,12 @@ def training_tests(result):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("source", ["FORGED", "FORGED_AFTER_FIT", "STEPS_SET"])
-def test_a_forged_training_scores_nothing_on_the_training_tests_in_check(tmp_path, source):
+def test_a_forged_training_scores_nothing_on_the_training_tests_in_check(tmp_path, source, ex7_server):
     from conftest import grade_source, text
 
-    result = grade_source("ex7", globals()[source], str(tmp_path))
+    # Forked from the module's ex7 server (TensorFlow imported once), as the session's other gradings of
+    # ex7 files are: the probe and the judge that catch the forgery are those of check's fresh process.
+    result = grade_source("ex7", globals()[source], str(tmp_path), ex7_server)
     train = training_tests(result)
     assert len(train) == 6 and [t for t in train if t.passed] == [], [(t.name, text(t)) for t in train]
     assert not any(t.internal_error for t in result.tests)
@@ -624,6 +640,7 @@ def test_the_hidden_accuracy_case_follows_a_rule_the_handout_does_not_hold(keras
 
 # ---- 9. ex7's answer digests read off the handout in one line ----------------------------------------------
 
+@pytest.mark.slow
 def test_ex7_answer_digests_are_salted_and_not_read_off_in_one_line():
     """The attack: sha256 of each of four letters in the shipped format, compared with the handout's
     expected values. Now each question's digest is salted PBKDF2, so that line finds nothing; the judge
@@ -652,6 +669,7 @@ def test_ex7_answer_digests_are_salted_and_not_read_off_in_one_line():
     ("--memory", str(10**12), "--memory: expected at most", "--memory：最多为"),
     ("--timeout", "1e308", "--timeout: expected at most", "--timeout：最多为"),
     ("--workers", "100000", "--workers: expected at most", "--workers：最多为")])
+@pytest.mark.slow
 def test_grade_options_beyond_any_sensible_value_are_refused(tmp_path, option, value, english, chinese):
     class_dir = a_class(tmp_path)
     refused_in_one_line(["grade", str(class_dir), "--out", str(tmp_path / "out"), option, value],

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -132,6 +133,7 @@ def test_the_course_repository_is_hidden_and_python_is_bound():
     assert not any(str(ROOT) == b or str(ROOT).startswith(b + "/") for b in found.binds)
 
 
+@pytest.mark.slow
 def test_folders_and_files_inside_a_bind_can_be_masked(tmp_path):
     """A class or output folder (or a secret file) under a bound system folder is masked, not shown."""
     folder = next((p for p in sorted(Path("/etc").iterdir()) if p.is_dir() and os.access(p, os.R_OK)
@@ -168,6 +170,7 @@ def test_user_namespace_mode_grades_and_confines(tmp_path):
         assert ex1_score(server, tmp_path, Limits(timeout_s=1)) == 0
 
 
+@pytest.mark.slow
 def test_basic_mode_still_grades_and_stops_loops(tmp_path):
     with ForkServer(("numpy",), isolation=Isolation("basic")) as server:
         assert ex1_score(server, SOLUTIONS) == get_exercise("ex1").public_points()
@@ -212,25 +215,50 @@ def test_sweep_kills_every_process_of_a_uid_even_in_a_new_session():
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@pytest.fixture
+def own_orphans() -> Iterator[None]:
+    """This test process adopts what its descendants orphan (prctl PR_SET_CHILD_SUBREAPER): what escapes
+    a job by a double fork stays in this process's tree, where ``living`` looks, and the jobs of another
+    test process (pytest-xdist runs two files at once) are never taken for this test's."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    adopted = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    yield
+    if adopted:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
 def living(marker: str) -> list[str]:
-    """Living processes whose command line holds ``marker``."""
-    found = []
+    """Living processes of this test process's tree whose command line holds ``marker``."""
+    table: dict[int, tuple[int, str, str]] = {}  # pid -> (ppid, state, cmdline)
     for name in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{name}/cmdline", "rb") as f:
                 cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
             with open(f"/proc/{name}/stat") as f:
-                state = f.read().rpartition(")")[2].split()[0]
+                state, ppid = f.read().rpartition(")")[2].split()[:2]
         except OSError:
             continue
-        if marker in cmdline and state != "Z":
-            found.append(f"{name} {cmdline[:60]}")
-    return found
+        table[int(name)] = (int(ppid), state, cmdline)
+
+    def ours(pid: int) -> bool:
+        for _ in range(256):
+            pid = table.get(pid, (0, "", ""))[0]
+            if pid in (0, os.getpid()):
+                return pid != 0
+        return False
+
+    return [f"{pid} {cmdline[:60]}" for pid, (_, state, cmdline) in table.items()
+            if marker in cmdline and state != "Z" and ours(pid)]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to become another uid")
-def test_uid_mode_grades_and_kills_what_escaped_into_a_new_session():
+def test_uid_mode_grades_and_kills_what_escaped_into_a_new_session(own_orphans):
     """The fall-back for root without namespaces, forced here (numpy is preloaded: the job's uid may not
     be able to read Python's folders, as with a pyenv under /root)."""
     hostile = Path(__file__).with_name("hostile")
@@ -241,6 +269,7 @@ def test_uid_mode_grades_and_kills_what_escaped_into_a_new_session():
         assert ex1_score(server, hostile / "infinite_loop", Limits(timeout_s=1)) == 0
 
 
+@pytest.mark.slow
 def test_a_sandbox_that_cannot_be_entered_is_an_internal_error(monkeypatch):
     found = detect()
     if found.mode == "basic":
@@ -250,6 +279,7 @@ def test_a_sandbox_that_cannot_be_entered_is_an_internal_error(monkeypatch):
         ex1_score(server, SOLUTIONS)
 
 
+@pytest.mark.slow
 def test_the_fork_server_restarts_with_the_same_isolation():
     with ForkServer(("numpy",)) as server:
         mode = server.isolation
@@ -276,6 +306,7 @@ def test_the_probe_reports_what_a_confined_process_sees(tmp_path):
 
 
 
+@pytest.mark.slow
 def test_a_grader_job_may_take_a_server_that_preloaded_more_a_students_never(monkeypatch):
     """issue 28: ex7's rebuild of a student's model runs in the server ex7's students run in (it preloaded
     Keras and more) instead of starting another; a student's job gets a server of its own preload."""

@@ -42,6 +42,7 @@ def test_anything_else_goes_to_typer(argv: list[str]) -> None:
     assert plain_check(argv) is None
 
 
+@pytest.mark.slow
 def test_check_ex1_imports_neither_typer_nor_pydantic_nor_keras() -> None:
     code = ("import sys; sys.argv = ['coursekit', 'check', 'ex1', sys.argv[1], '--json']\n"
             "from coursekit.cli import main\n"
@@ -59,6 +60,7 @@ def test_check_ex1_imports_neither_typer_nor_pydantic_nor_keras() -> None:
     ("check", "ex99", str(SOLUTIONS), "--json"),
     ("check", "ex1", str(EXERCISES / "nothing-here")),
 ])
+@pytest.mark.slow
 def test_the_quick_path_says_what_typers_says(args: tuple[str, ...]) -> None:
     quick = subprocess.run([sys.executable, "-m", "coursekit", *args], capture_output=True, text=True,
                            env=ENV)

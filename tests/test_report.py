@@ -69,6 +69,7 @@ def test_histogram_bins_cover_zero_to_max():
     assert [b.count for b in bins] == [2, 0, 1, 0, 3] and bins[0].low == 0 and bins[-1].high == 10
 
 
+@pytest.mark.slow
 def test_summary_json_counts_the_class(class_out):
     data = json.loads((class_out / "summary.json").read_text())
     ex1 = next(e for e in data["exercises"] if e["exercise"] == "ex1")
@@ -91,6 +92,7 @@ def test_summary_json_counts_the_class(class_out):
     assert (class_out / unquote(link)).is_file()
 
 
+@pytest.mark.slow
 def test_report_html_is_self_contained(class_out):
     page = (class_out / "report.html").read_text()
     assert page.count("<svg") == 2 and "<script>dana" not in page and "&lt;script&gt;dana" in page
@@ -140,6 +142,7 @@ def test_report_html_renders_in_chromium(class_out, tmp_path):
     ("en", ("<html lang=\"en\">", "Class report", "Scores per exercise", "Students to look at",
             "left the class folder", "Item analysis", "ex1 scores",
             "5 students · 2 exercises · 0 gradings run"))])
+@pytest.mark.slow
 def test_report_html_speaks_the_graders_language(class_out, lang, words):
     from coursekit.classstats import class_stats
     from coursekit.render.reporthtml import report_html
@@ -163,6 +166,7 @@ def test_report_html_speaks_the_graders_language(class_out, lang, words):
             "eve": ("Your entry is no longer in the class folder",),
             "chen": ("chen.zip is not a readable zip (BadZipFile)",)},
      ("没有被接受", "班级文件夹", "zip 文件"))])
+@pytest.mark.slow
 def test_every_output_speaks_the_graders_language(class_out, lang, words, foreign):
     """The intake's lines, a refusal and a departed entry are messages: report.md, results.json and
     summary.json say them in the language the outputs are written in."""
@@ -270,6 +274,7 @@ class _Tags(HTMLParser):
             self.stack.pop()
 
 
+@pytest.mark.slow
 def test_report_html_is_valid_with_unique_ids_and_the_sections_to_teach_from(class_out):
     page = (class_out / "report.html").read_text()
     tags = _Tags()

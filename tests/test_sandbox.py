@@ -107,6 +107,7 @@ def gone(pid: int) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_a_correct_file_passes(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    return x + x\n" + GOOD_G)
     assert result.passed and result.score == 2
@@ -140,6 +141,7 @@ def test_a_timeout_kills_the_grandchildren_too(tmp_path: Path, own_group: bool) 
     assert gone(int(match.group(1)))
 
 
+@pytest.mark.slow
 def test_a_grandchild_left_running_after_a_normal_return_is_killed(tmp_path: Path) -> None:
     source = textwrap.dedent("""
         import subprocess
@@ -161,6 +163,7 @@ def test_a_hang_at_import_fails_every_case(tmp_path: Path) -> None:
     assert all("while importing student.py" in text(t) and "timed out" in text(t) for t in result.tests)
 
 
+@pytest.mark.slow
 def test_input_does_not_wait_for_a_keyboard(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    input('number? ')\n    return 2 * x\n" + GOOD_G)
     assert result.passed
@@ -168,6 +171,7 @@ def test_input_does_not_wait_for_a_keyboard(tmp_path: Path) -> None:
 
 # ---- errors --------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_exception_shows_the_students_own_line(tmp_path: Path) -> None:
     source = "import numpy as np\n\ndef helper(x):\n    return x @ np.ones((5, 5))\n\ndef f(x):\n" \
              "    return helper(x)\n" + GOOD_G
@@ -193,6 +197,7 @@ def test_an_exception_at_import_is_reported(tmp_path: Path) -> None:
     assert all("line 1" in text(t) for t in result.tests)
 
 
+@pytest.mark.slow
 def test_a_missing_function_names_the_function_and_the_file(tmp_path: Path) -> None:
     result = grade(tmp_path, GOOD_G + "f = 3\n")
     assert g_of(result).passed
@@ -207,11 +212,13 @@ def test_a_missing_file_fails_every_case(tmp_path: Path) -> None:
                for t in result.tests)
 
 
+@pytest.mark.slow
 def test_not_implemented_says_so(tmp_path: Path) -> None:
     result = grade(tmp_path, "def f(x):\n    raise NotImplementedError\n" + GOOD_G)
     assert "f is not implemented yet" in text(f_of(result)) and g_of(result).passed
 
 
+@pytest.mark.slow
 def test_a_hostile_exception_is_still_a_failed_test(tmp_path: Path) -> None:
     source = textwrap.dedent("""
         class Weird(BaseException):
@@ -230,6 +237,7 @@ def test_a_hostile_exception_is_still_a_failed_test(tmp_path: Path) -> None:
 # ---- exits ---------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code", ["0", "None", "'done'", "1"])
+@pytest.mark.slow
 def test_sys_exit_in_a_function_fails(tmp_path: Path, code: str) -> None:
     result = grade(tmp_path, f"import sys\ndef f(x):\n    sys.exit({code})\n" + GOOD_G)
     assert not f_of(result).passed and "sys.exit" in text(f_of(result))
@@ -242,6 +250,7 @@ def test_sys_exit_at_import_fails_everything(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("code", [0, 3])
+@pytest.mark.slow
 def test_os_exit_in_a_function_fails(tmp_path: Path, code: int) -> None:
     result = grade(tmp_path, f"import os\ndef f(x):\n    os._exit({code})\n" + GOOD_G)
     assert not f_of(result).passed
@@ -254,12 +263,14 @@ def test_os_exit_at_import_fails_everything(tmp_path: Path) -> None:
     assert result.score == 0 and all("exit code 0" in text(t) for t in result.tests)
 
 
+@pytest.mark.slow
 def test_a_process_that_kills_itself_fails(tmp_path: Path) -> None:
     source = "import os, signal\ndef f(x):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
     result = grade(tmp_path, source + GOOD_G)
     assert not f_of(result).passed and "SIGKILL" in text(f_of(result)) and g_of(result).passed
 
 
+@pytest.mark.slow
 def test_forged_events_on_the_result_pipe_never_pass(tmp_path: Path) -> None:
     source = textwrap.dedent("""
         import gc, os
@@ -310,6 +321,7 @@ def test_a_memory_bomb_is_stopped_by_the_memory_limit(tmp_path: Path, bomb: str)
 
 # ---- environment and files -----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSEKIT_TEST_SECRET", "hunter2")
     monkeypatch.setenv("PYTHONPATH", "/nowhere")
@@ -321,6 +333,7 @@ def test_the_environment_is_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert env["HOME"] != os.environ.get("HOME")
 
 
+@pytest.mark.slow
 def test_student_code_runs_in_its_own_copy(tmp_path: Path) -> None:
     source = textwrap.dedent("""
         import os
@@ -342,6 +355,7 @@ def test_student_code_runs_in_its_own_copy(tmp_path: Path) -> None:
     assert not Path(cwd).exists(), "the temporary copy is removed"
 
 
+@pytest.mark.slow
 def test_only_python_files_are_copied(tmp_path: Path) -> None:
     ws = write(tmp_path / "ws", "import os\ndef f():\n    return sorted(os.listdir('.'))\n")
     (ws / "helper.py").write_text("")
@@ -362,12 +376,14 @@ def test_a_linked_file_is_refused(tmp_path: Path) -> None:
 # ---- values --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("value", "word"), [("np.nan", "NaN"), ("np.inf", "inf"), ("-np.inf", "inf")])
+@pytest.mark.slow
 def test_nan_and_inf_are_reported(tmp_path: Path, value: str, word: str) -> None:
     source = f"import numpy as np\ndef f(x):\n    y = 2 * x\n    y[1, 2] = {value}\n    return y\n" + GOOD_G
     out = text(f_of(grade(tmp_path, source)))
     assert f"holds {word} at index (1, 2)" in out
 
 
+@pytest.mark.slow
 def test_a_lying_ndarray_subclass_cannot_pass(tmp_path: Path) -> None:
     source = textwrap.dedent("""
         import numpy as np
@@ -395,6 +411,7 @@ def test_a_lying_ndarray_subclass_cannot_pass(tmp_path: Path) -> None:
     "None",
     "(2 * x).tolist() + [[None, None, None]]",
 ])
+@pytest.mark.slow
 def test_objects_that_lie_cannot_pass(tmp_path: Path, returned: str) -> None:
     source = textwrap.dedent(f"""
         class Liar:
@@ -412,6 +429,7 @@ def test_objects_that_lie_cannot_pass(tmp_path: Path, returned: str) -> None:
     assert g_of(result).passed
 
 
+@pytest.mark.slow
 def test_a_list_of_numbers_is_accepted(tmp_path: Path) -> None:
     assert grade(tmp_path, "def f(x):\n    return (2 * x).tolist()\n" + GOOD_G).passed
 
@@ -444,6 +462,7 @@ if __name__ == "__main__":
 '''
 
 
+@pytest.mark.slow
 def test_top_level_calls_are_not_run_the_functions_are_graded_and_the_line_is_named_once(
         tmp_path: Path) -> None:
     """Issue 24: the lesson's top-level calls (imdb.load_data, model.fit) are not run; the first is named."""
@@ -464,6 +483,7 @@ def test_top_level_calls_are_not_run_the_functions_are_graded_and_the_line_is_na
     assert not grade(tmp_path / "plain", LESSON_FILE).passed
 
 
+@pytest.mark.slow
 def test_a_notebooks_top_level_call_is_named_by_its_cell(tmp_path: Path) -> None:
     import nbformat
 

@@ -330,6 +330,7 @@ def test_the_docs_in_the_repository_say_what_users_need():
 # --- imports flow one way ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_coursekit_has_no_import_cycles():
     """Every import, at module level or inside a function, read from the source; no cycle anywhere
     (a package's ``__init__`` importing its own modules is not counted)."""
