@@ -567,6 +567,7 @@ def test_the_py_wins_note_is_said_only_about_a_notebook_the_student_changed(hand
     assert "coursekit check ex1 ex1_rnn_forward.ipynb" in said
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "says"), [
     (["--lang", "fr"], "--lang: expected zh or en"),
     *([(["--exercises", NOT_YET[0]], f"{NOT_YET[0]} cannot be handed out yet")] if NOT_YET else []),
@@ -598,6 +599,7 @@ def test_checking_a_notebook_without_nbformat_says_how_to_add_it(venv: Path, han
         assert said.startswith(error) and len(re.findall(command.replace(" ", ""), said)) == 1, run.stderr
 
 
+@pytest.mark.slow
 def test_the_handouts_check_speaks_chinese_as_people_ask_for_it(venv: Path, handout: Path) -> None:
     """Issue 24, in the handout: --lang zh_CN / zh-CN / zh_TW give Chinese feedback, and --help is Chinese
     where COURSEKIT_LANG or the locale says Chinese."""
@@ -614,6 +616,7 @@ def test_the_handouts_check_speaks_chinese_as_people_ask_for_it(venv: Path, hand
         assert "用一个练习的公开测试检查你的文件" in shown, shown
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_handouts_check_of_a_file_that_cannot_be_loaded_is_one_error(venv: Path, tmp_path: Path,
                                                                          lang: str) -> None:
