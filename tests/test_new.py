@@ -85,6 +85,9 @@ def test_the_contract_and_cache_tests_pass_for_the_new_exercise(course: Course) 
     (its solution, stub and wrong file graded as a batch grades them) and the stored public cases (live
     Keras agrees with the cache that coursekit new wrote)."""
     _, env = course
+    # a session of its own, also when this one is a pytest-xdist worker (pytest-benchmark, if installed,
+    # would take the inherited PYTEST_XDIST_WORKER for xdist and warn, an error under filterwarnings)
+    env = {k: v for k, v in env.items() if not k.startswith("PYTEST_XDIST_")}
     run = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
                           str(ROOT / "tests" / "test_contract.py"), str(ROOT / "tests" / "test_refcache.py")],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
