@@ -767,6 +767,7 @@ def test_the_missing_package_error_is_wholly_in_the_chosen_language() -> None:
     assert "ex7 needs no_such_package_24" in en and "需要" not in en
 
 
+@pytest.mark.slow  # exercise_data computes ex7's expected values with live Keras: a TensorFlow import
 def test_the_handouts_data_says_which_exercises_leave_top_level_calls_unrun() -> None:
     """The handout's check builds ex7 from its definitions only, as the full coursekit does: the lesson's
     top-level imdb.load_data(...) and fit(...) are never run (a student's laptop would try to download)."""
