@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
@@ -42,6 +40,7 @@ def coursekit(cwd: Path, env: dict[str, str], *args: str) -> subprocess.Complete
 Course = tuple[Path, dict[str, str]]
 
 
+@pytest.mark.slow
 def test_new_writes_the_exercise_folder_its_stub_and_its_solution(course: Course) -> None:
     root, _ = course
     folder = root / "lesson42" / "ex42"
@@ -58,6 +57,7 @@ def test_new_writes_the_exercise_folder_its_stub_and_its_solution(course: Course
     assert not (ROOT / "exercises" / "ex42_dense_tanh.py").exists()
 
 
+@pytest.mark.slow
 def test_the_solution_gets_full_marks_and_the_stub_zero(course: Course) -> None:
     root, env = course
     full = coursekit(root, env, "check", "ex42", "solutions", "--lang", "en")
@@ -68,6 +68,7 @@ def test_the_solution_gets_full_marks_and_the_stub_zero(course: Course) -> None:
     assert "ex42" in listed.stdout and "带 tanh 的全连接层" in listed.stdout, listed.stdout
 
 
+@pytest.mark.slow
 def test_the_named_mistake_is_caught_in_both_languages(course: Course,
                                                        tmp_path: Path) -> None:
     root, env = course
@@ -78,11 +79,15 @@ def test_the_named_mistake_is_caught_in_both_languages(course: Course,
         assert run.returncode == 1 and words in run.stdout, run.stdout + run.stderr
 
 
+@pytest.mark.slow
 def test_the_contract_and_cache_tests_pass_for_the_new_exercise(course: Course) -> None:
     """The generic tests, run on the new lesson's package, find ex42 from its folder and pass: the contract
     (its solution, stub and wrong file graded as a batch grades them) and the stored public cases (live
     Keras agrees with the cache that coursekit new wrote)."""
     _, env = course
+    # a session of its own, also when this one is a pytest-xdist worker (pytest-benchmark, if installed,
+    # would take the inherited PYTEST_XDIST_WORKER for xdist and warn, an error under filterwarnings)
+    env = {k: v for k, v in env.items() if not k.startswith("PYTEST_XDIST_")}
     run = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
                           str(ROOT / "tests" / "test_contract.py"), str(ROOT / "tests" / "test_refcache.py")],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
@@ -96,9 +101,27 @@ def test_the_contract_and_cache_tests_pass_for_the_new_exercise(course: Course) 
         assert f"{test} PASSED" in run.stdout, run.stdout[-3000:]
 
 
+@pytest.mark.slow
 def test_new_refuses_an_existing_exercise_and_a_bad_id(course: Course) -> None:
     root, env = course
     again = coursekit(root, env, "new", "ex42", "--lang", "en")
     assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1, again.stderr
     bad = coursekit(root, env, "new", "lesson", "--lang", "en")
     assert bad.returncode == 2, bad.stderr
+
+
+def test_new_refuses_a_bad_id_and_an_exercise_of_the_package_before_writing_anything() -> None:
+    """In this process, on the repository's own content package: the quick lane's touch of the scaffold."""
+    from coursekit._exceptions import InvalidOptionError
+    from coursekit.i18n import render
+    from coursekit.scaffold import new_exercise
+
+    for bad in ("lesson", "ex", "ex4a", "../ex4"):
+        with pytest.raises(InvalidOptionError) as raised:
+            new_exercise(bad)
+        assert raised.value.message is not None and raised.value.message.key == "new.bad_id", bad
+    with pytest.raises(InvalidOptionError) as raised:
+        new_exercise("ex1")  # graders/ex1 exists: nothing is overwritten
+    said = raised.value.message
+    assert said is not None and said.key == "new.exists"
+    assert str(ROOT / "graders" / "ex1") in render(said, "en")

@@ -103,6 +103,7 @@ def test_a_bad_notebook_raises_with_its_reason(tmp_path: Path, content: str, rea
 
 # ---- check -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", ["ex1", "ex2", "ex4", "ex5"])
 def test_the_solution_as_a_notebook_gets_full_marks_in_check(tmp_path: Path, exercise_id: str) -> None:
     exercise = get_exercise(exercise_id)
@@ -112,6 +113,7 @@ def test_the_solution_as_a_notebook_gets_full_marks_in_check(tmp_path: Path, exe
     assert result.score == result.max_score > 0, [said(t) for t in result.tests if not t.passed]
 
 
+@pytest.mark.slow
 def test_the_stub_notebook_scores_zero_and_says_not_implemented(tmp_path: Path) -> None:
     stub = (EXERCISES / FILE).read_text(encoding="utf-8")
     write_notebook(tmp_path / NOTEBOOK, stub_cells(stub, "ex1", FILE, "zh"))
@@ -120,6 +122,7 @@ def test_the_stub_notebook_scores_zero_and_says_not_implemented(tmp_path: Path) 
     assert all("is not implemented yet" in said(t) for t in result.tests)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["bias_missing", "first_state_returned"])
 def test_a_notebook_with_a_named_mistake_gets_the_same_hint_as_the_py(tmp_path: Path, name: str) -> None:
     source = EX1_MISTAKES[name][0]
@@ -132,6 +135,7 @@ def test_a_notebook_with_a_named_mistake_gets_the_same_hint_as_the_py(tmp_path: 
     assert any(t.mistake == name for t in from_notebook.tests)
 
 
+@pytest.mark.slow
 def test_a_traceback_names_the_cell_and_the_line_in_it(tmp_path: Path) -> None:
     solution = (SOLUTIONS / FILE).read_text(encoding="utf-8")
     cells = filled("ex1", solution)
@@ -175,6 +179,7 @@ def test_a_bad_notebook_fails_every_test_with_the_reason_and_check_exits_2(tmp_p
     assert NOTEBOOK in json.loads(run.stdout)["error"]
 
 
+@pytest.mark.slow
 def test_with_both_files_the_py_wins_and_the_feedback_says_so(tmp_path: Path) -> None:
     (tmp_path / FILE).write_text((EXERCISES / FILE).read_text(encoding="utf-8"))
     write_notebook(tmp_path / NOTEBOOK, filled("ex1", (SOLUTIONS / FILE).read_text(encoding="utf-8")))
@@ -186,6 +191,7 @@ def test_with_both_files_the_py_wins_and_the_feedback_says_so(tmp_path: Path) ->
     assert any(f"{NOTEBOOK} was graded" in words(n) for n in named.notes)
 
 
+@pytest.mark.slow
 def test_ex5_in_a_notebook_imports_ex1_from_its_notebook(tmp_path: Path) -> None:
     ex5 = "from ex1_rnn_forward import rnn_forward\n" + (SOLUTIONS / "ex5_bidirectional.py").read_text()
     write_notebook(tmp_path / "ex5_bidirectional.ipynb", filled("ex5", ex5))

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import textwrap
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
@@ -305,27 +305,93 @@ NUMPY = [i for i in exercise_ids() if get_exercise(i).forbidden_imports]
 KERAS = [i for i in exercise_ids() if not get_exercise(i).forbidden_imports]
 
 
-def check_both(exercise_id: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    got = []
-    for kind in ("linux", "portable"):
-        monkeypatch.setenv(host.RUNNER_VARIABLE, kind)
-        got.append(verdicts(check(exercise_id, folder)))
-    monkeypatch.delenv(host.RUNNER_VARIABLE)
-    return got[0], got[1]
+# Run with $COURSEKIT_RUNNER=portable: check each folder, report each result's verdicts (as verdicts()).
+PORTABLE_VERDICTS = """
+import json, sys
+from pathlib import Path
+from coursekit.check import check
+out = {}
+for spec in json.loads(sys.argv[1]):
+    r = check(spec["exercise"], Path(spec["folder"]))
+    out[spec["folder"]] = {"score": r.score, "notes": [n.key for n in r.notes],
+                           "tests": [[t.name, t.status, t.score, t.mistake] for t in r.tests]}
+print(json.dumps(out))
+"""
+
+
+class PortableVerdicts:
+    """The portable runner's verdicts on every exercise's sources (``sources``), checked by ``coursekit
+    check`` in two processes of their own with $COURSEKIT_RUNNER=portable (one for the numpy exercises, one
+    for the Keras ones), started at first use: they run while the tests grade the same sources through the
+    Linux runner in this process, and each test then compares its exercise's two sets of verdicts."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.folders: dict[tuple[str, str], str] = {}
+        self.runs: dict[str, subprocess.Popen[str]] = {}  # by exercise id
+        self.results: dict[str, Any] = {}
+
+    def start(self) -> None:
+        if self.runs:
+            return
+        for group in (NUMPY, KERAS):
+            specs = []
+            for exercise_id in group:
+                filename = get_exercise(exercise_id).filename
+                for label, source in sources(exercise_id).items():
+                    folder = self.root / exercise_id / label
+                    if exercise_id in NUMPY:  # ex5 imports the student's ex1 and ex4: the right ones here
+                        shutil.copytree(SOLUTIONS, folder)
+                    else:
+                        folder.mkdir(parents=True)
+                    (folder / filename).write_text(source, encoding="utf-8")
+                    self.folders[exercise_id, label] = str(folder)
+                    specs.append({"exercise": exercise_id, "folder": str(folder)})
+            run = subprocess.Popen(
+                [sys.executable, "-c", PORTABLE_VERDICTS, json.dumps(specs)], stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True, cwd=self.root,
+                env={**os.environ, host.RUNNER_VARIABLE: "portable"})
+            self.runs.update(dict.fromkeys(group, run))
+
+    def get(self, exercise_id: str, label: str) -> Any:
+        self.start()
+        folder = self.folders[exercise_id, label]
+        if folder not in self.results:  # wait for the process that checks this exercise only
+            run = self.runs[exercise_id]
+            stdout, stderr = run.communicate(timeout=1800)
+            assert run.returncode == 0, stderr[-3000:]
+            self.results.update(json.loads(stdout.strip().splitlines()[-1]))
+        return self.results[folder]
+
+    def close(self) -> None:
+        for run in dict.fromkeys(self.runs.values()):
+            if run.returncode is None:  # not read (a test failed first): stop it, close its pipes
+                run.kill()
+                run.communicate()
+
+
+@pytest.fixture(scope="module")
+def portable_verdicts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortableVerdicts]:
+    found = PortableVerdicts(tmp_path_factory.mktemp("portable"))
+    yield found
+    found.close()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", NUMPY)
 def test_the_portable_runner_gives_the_linux_runners_verdicts(exercise_id: str, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              portable_verdicts: PortableVerdicts) -> None:
     exercise = get_exercise(exercise_id)
+    portable_verdicts.start()  # the portable runner's checks run meanwhile
+    monkeypatch.setenv(host.RUNNER_VARIABLE, "linux")
     named = set()
     for label, source in sources(exercise_id).items():
         folder = tmp_path / label
         shutil.copytree(SOLUTIONS, folder)  # ex5 imports the student's ex1 and ex4: the right ones here
         (folder / exercise.filename).write_text(source, encoding="utf-8")
-        linux, portable = check_both(exercise_id, folder, monkeypatch)
-        assert portable == linux, label
+        linux = verdicts(check(exercise_id, folder))
+        assert portable_verdicts.get(exercise_id, label) == linux, label
         named |= {t[3] for t in linux["tests"] if t[3]}
         if label == "solution":
             assert linux["score"] == exercise.public_points()
@@ -335,16 +401,14 @@ def test_the_portable_runner_gives_the_linux_runners_verdicts(exercise_id: str, 
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", KERAS)
 def test_the_keras_exercises_get_the_same_verdicts_through_the_portable_runner(
-        exercise_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        exercise_id: str, monkeypatch: pytest.MonkeyPatch, portable_verdicts: PortableVerdicts,
         graded_once: Callable[[str, str], ExerciseResult]) -> None:
     exercise = get_exercise(exercise_id)
+    portable_verdicts.start()
+    monkeypatch.setenv(host.RUNNER_VARIABLE, "linux")
     for label, source in sources(exercise_id).items():
-        monkeypatch.setenv(host.RUNNER_VARIABLE, "linux")
         linux = verdicts(graded_once(exercise_id, source))  # shared with test_ex3 / test_ex7
-        folder = folder_with(tmp_path, label, {exercise.filename: source})
-        monkeypatch.setenv(host.RUNNER_VARIABLE, "portable")
-        portable = verdicts(check(exercise_id, folder))
-        assert portable == linux, label
+        assert portable_verdicts.get(exercise_id, label) == linux, label
         if label == "solution":
             assert linux["score"] == exercise.public_points()
 
@@ -456,9 +520,11 @@ def test_the_constraints_pin_what_this_environment_runs() -> None:
 @pytest.mark.slow
 @pytest.mark.usefixtures("index")
 def test_the_handout_and_the_repository_resolve_for_windows_macos_and_linux(tmp_path: Path) -> None:
-    """Two resolutions at a time (the machine is shared): each platform's handout with its extras, and
-    the repository with constraints.txt, which pins TensorFlow 2.21: it has no Intel macOS wheels, so
-    that platform resolves the repository without the pins (its last TensorFlow is 2.16)."""
+    """Two resolutions at a time (four measured no faster here: the index serves no wheel metadata, so pip
+    downloads whole wheels, TensorFlow's 350 MB among them, and parses every page's links): each
+    platform's handout with its extras, and the repository with constraints.txt, which pins TensorFlow
+    2.21: it has no Intel macOS wheels, so that platform resolves the repository without the pins (its
+    last TensorFlow is 2.16)."""
     pins = dict(line.split("==") for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
                 if line and not line.startswith("#"))
     jobs = {}
