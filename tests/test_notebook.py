@@ -228,7 +228,6 @@ def test_grade_takes_notebooks_from_folders_and_zips(tmp_path: Path) -> None:
     assert broken.score == 0 and all("is not valid JSON" in said(t) for t in broken.tests)
 
 
-@pytest.mark.slow
 def test_gradescope_finds_a_notebook_in_the_submissions_single_folder(tmp_path: Path) -> None:
     from coursekit.batch.single import find_submission_folder
 
