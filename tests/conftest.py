@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -21,6 +23,26 @@ SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 
 GradeFiles = Callable[..., ExerciseResult]
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@contextmanager
+def adopting_orphans() -> Iterator[None]:
+    """This test process adopts what its descendants orphan (Linux's prctl PR_SET_CHILD_SUBREAPER): a
+    process that escapes its job by a double fork stays in this process's tree, so a search for survivors
+    can look there alone and never at the jobs of another test process (pytest-xdist runs two files at
+    once). Elsewhere the test is skipped; on Linux a refused prctl fails it, since a search limited to
+    this tree would then miss an escaped process."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("adopting orphans (PR_SET_CHILD_SUBREAPER) is Linux's")
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0, f"prctl: errno {ctypes.get_errno()}"
+    try:
+        yield
+    finally:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 
 
 def assert_no_english_only(result: ExerciseResult) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import text
+from conftest import adopting_orphans, text
 from rich.console import Console
 
 from coursekit.batch import GradeOptions, grade_class
@@ -75,21 +75,11 @@ def require(index: int) -> None:
         pytest.skip(f"not guaranteed in {MODE.mode} mode: {words_of(guarantee.how, 'en')}")
 
 
-PR_SET_CHILD_SUBREAPER = 36
-
-
 @pytest.fixture(scope="module", autouse=True)
 def own_orphans() -> Iterator[None]:
-    """This test process adopts what its descendants orphan (prctl PR_SET_CHILD_SUBREAPER, Linux): a
-    process that escapes its job by a double fork stays in this process's tree, so ``survivors`` looks
-    only there and never at the jobs of another test process (pytest-xdist runs two files at once)."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    adopted = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    yield
-    if adopted:
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+    """See conftest.adopting_orphans: survivors are looked for in this test process's tree only."""
+    with adopting_orphans():
+        yield
 
 
 def survivors(running: bool = False) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import adopting_orphans
 
 from coursekit._exceptions import InternalError
 from coursekit.grading import grade_exercise
@@ -215,21 +216,11 @@ def test_sweep_kills_every_process_of_a_uid_even_in_a_new_session():
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
 
 
-PR_SET_CHILD_SUBREAPER = 36
-
-
 @pytest.fixture
 def own_orphans() -> Iterator[None]:
-    """This test process adopts what its descendants orphan (prctl PR_SET_CHILD_SUBREAPER): what escapes
-    a job by a double fork stays in this process's tree, where ``living`` looks, and the jobs of another
-    test process (pytest-xdist runs two files at once) are never taken for this test's."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    adopted = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    yield
-    if adopted:
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+    """See conftest.adopting_orphans: survivors are looked for in this test process's tree only."""
+    with adopting_orphans():
+        yield
 
 
 def living(marker: str) -> list[str]:
