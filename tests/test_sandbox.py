@@ -8,10 +8,12 @@ Linux's and the portable one that Windows and macOS take (``COURSEKIT_RUNNER``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,18 +30,23 @@ from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import Call, Job
 from coursekit.sandbox.report import RunReport
 from coursekit.sandbox.runner import run_job
+from coursekit.sandbox.warm import prestarted
 
 LIMITS = Limits(timeout_s=2)  # for the tests that wait for a timeout
 ROOMY = Limits(timeout_s=30)  # for the others: a loaded machine must not turn a pass into a timeout
 X = np.arange(6.0).reshape(2, 3)
 
 
-@pytest.fixture(autouse=True, params=["linux", pytest.param("portable", marks=pytest.mark.slow)])
-def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test once per runner of check: Linux's, and the portable one (Windows, macOS; in the slow
-    lane: each of these tests starts a fresh interpreter, and the fast lane runs Linux's once)."""
-    monkeypatch.setenv("COURSEKIT_RUNNER", request.param)
-    return str(request.param)
+@pytest.fixture(autouse=True, params=["linux", pytest.param("warm", marks=pytest.mark.slow),
+                                      pytest.param("portable", marks=pytest.mark.slow)])
+def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Each test once per runner of check: Linux's, Linux's with the student's process started before the
+    job was known (``sandbox/warm.py``, as ``coursekit check`` starts it: the test's first job takes it),
+    and the portable one (Windows, macOS). In the slow lane the last two: each of these tests starts a
+    fresh interpreter, and the fast lane runs Linux's once."""
+    monkeypatch.setenv("COURSEKIT_RUNNER", "linux" if request.param == "warm" else request.param)
+    with prestarted() if request.param == "warm" else contextlib.nullcontext():
+        yield str(request.param)
 
 
 class Probe(Exercise):

@@ -67,10 +67,15 @@ def run_plain(argv: Sequence[str]) -> int | None:
     plain = plain_check(argv)
     if plain is None:
         return None
-    from coursekit.cli.check_run import run
+    from coursekit.sandbox.warm import prestarted
 
     try:
-        return run(plain.exercise, plain.path, as_json=plain.as_json, verbose=plain.verbose, lang=plain.lang)
+        # the student's interpreter starts (and imports numpy) while this one loads the grader
+        with prestarted():
+            from coursekit.cli.check_run import run
+
+            return run(plain.exercise, plain.path, as_json=plain.as_json, verbose=plain.verbose,
+                       lang=plain.lang)
     except KeyboardInterrupt:  # as typer's click says it
         import sys
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from coursekit._exceptions import InternalError
+from coursekit.sandbox.host import scrubbed_environment
 from coursekit.sandbox.isolation import Isolation, detect, package_paths
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import (
@@ -33,7 +34,6 @@ from coursekit.sandbox.process import (
     collect,
     job_folder,
     prepare_job,
-    scrubbed_environment,
 )
 from coursekit.sandbox.report import RunReport
 

@@ -35,7 +35,6 @@ from types import ModuleType
 from typing import Any, Literal
 
 from coursekit._exceptions import InvalidOptionError
-from coursekit.i18n import error
 from coursekit.sandbox.limits import Limits
 
 RUNNER_VARIABLE = "COURSEKIT_RUNNER"
@@ -81,6 +80,8 @@ def runner_kind(environ: Mapping[str, str] | None = None) -> RunnerKind:
         return "portable"
     if value == "linux" and linux_ok:
         return "linux"
+    from coursekit.i18n import error  # here: the warm child starts before the catalogues load (warm.py)
+
     raise error(InvalidOptionError, "sandbox.runner_unknown", variable=RUNNER_VARIABLE, value=value,
                 expected=RUNNERS)
 
@@ -128,6 +129,33 @@ def spawn_options(kind: RunnerKind, limits: Limits) -> dict[str, Any]:
     if os.name == "posix":
         return {"start_new_session": True, "preexec_fn": limit_resources(limits, applied_limits(kind))}
     return {"creationflags": CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW}
+
+
+# Variables a student process keeps; everything else (the course secret, the instructor's tokens,
+# PYTHONPATH...) is dropped. OPENBLAS_CORETYPE/L2_SIZE keep older OpenBLAS builds working here.
+KEPT_VARIABLES = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def scrubbed_environment(home: Path) -> dict[str, str]:
+    """The whole environment of a student process whose home (and temporary folder) is ``home``."""
+    env = {k: os.environ[k] for k in KEPT_VARIABLES if k in os.environ}
+    env.update(system_variables(home))
+    env.update({
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "KERAS_BACKEND": "tensorflow",
+        "KERAS_HOME": str(home / ".keras"),
+        "CUDA_VISIBLE_DEVICES": "",
+    })
+    env.setdefault("LANG", "C.UTF-8")
+    return env
 
 
 def system_variables(home: Path) -> dict[str, str]:

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from coursekit.i18n import DEFAULT, render
 from coursekit.messages import Message, msg
-from coursekit.sandbox.process import scrubbed_environment
+from coursekit.sandbox.host import scrubbed_environment
 
 Mode = Literal["namespaces", "user-namespaces", "uid", "basic"]
 

@@ -21,6 +21,7 @@ from typing import IO
 
 from coursekit._exceptions import InternalError
 from coursekit.sandbox import host
+from coursekit.sandbox.host import scrubbed_environment
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.process import (
     CHILD_SCRIPT,
@@ -29,7 +30,6 @@ from coursekit.sandbox.process import (
     build_report,
     job_folder,
     prepare_job,
-    scrubbed_environment,
 )
 from coursekit.sandbox.report import RunReport
 

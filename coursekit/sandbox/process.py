@@ -25,16 +25,13 @@ from typing import Any, Protocol
 
 from coursekit import wire
 from coursekit._exceptions import InternalError, WireError
-from coursekit.sandbox import host
+from coursekit.sandbox import host, warm
+from coursekit.sandbox.host import scrubbed_environment
 from coursekit.sandbox.limits import Limits
 from coursekit.sandbox.report import CallOutcome, RunReport, parse_events
 from coursekit.sandbox.workspace import copy_workspace
 
 CHILD_SCRIPT = Path(__file__).with_name("_child.py")
-
-# Variables a student process keeps; everything else (the course secret, the instructor's tokens,
-# PYTHONPATH...) is dropped. OPENBLAS_CORETYPE/L2_SIZE keep older OpenBLAS builds working here.
-KEPT_VARIABLES = ("LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 @dataclass(frozen=True)
@@ -91,27 +88,6 @@ class Job:
         })
 
 
-def scrubbed_environment(home: Path) -> dict[str, str]:
-    env = {k: os.environ[k] for k in KEPT_VARIABLES if k in os.environ}
-    env.update(host.system_variables(home))
-    env.update({
-        "HOME": str(home),
-        "TMPDIR": str(home),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
-        "KERAS_BACKEND": "tensorflow",
-        "KERAS_HOME": str(home / ".keras"),
-        "CUDA_VISIBLE_DEVICES": "",
-    })
-    env.setdefault("LANG", "C.UTF-8")
-    return env
-
-
 @dataclass
 class Capture:
     results: bytearray = field(default_factory=bytearray)
@@ -137,7 +113,7 @@ def job_folder() -> Iterator[Path]:
 def prepare_job(root: Path, workspace: Path, job: Job, limits: Limits) -> tuple[Path, Path]:
     """Lay out a job in ``root``: ``work/`` holding the copy of the student's files, and the job file."""
     work = root / "work"
-    work.mkdir()
+    work.mkdir(exist_ok=True)  # a waiting child's folder exists already (warm.py)
     copy_workspace(workspace, work)
     for name, code in job.modules:
         if Path(name).name != name or not name.endswith(".py"):
@@ -154,7 +130,13 @@ def run_job(workspace: Path, job: Job, limits: Limits,
 
     ``command_prefix`` wraps the interpreter's command line (for namespaces or another user).
     Raises SubmissionNotFoundError or SubmissionRefusedError when the workspace cannot be copied.
+    A child started before the job was known (``warm.prestarted``) runs it when it can.
     """
+    waiting = None if command_prefix else warm.take(job.forbidden_imports)
+    if waiting is not None:
+        report = _run_waiting(waiting, workspace, job, limits)
+        if report is not None:
+            return report
     with job_folder() as root:
         work, job_path = prepare_job(root, workspace, job, limits)
         read_fd, write_fd = os.pipe()
@@ -176,6 +158,19 @@ def run_job(workspace: Path, job: Job, limits: Limits,
         finally:
             os.close(read_fd)
     return build_report(job, capture, proc.returncode, timed_out, limits)
+
+
+def _run_waiting(child: warm.WarmChild, workspace: Path, job: Job, limits: Limits) -> RunReport | None:
+    """Run ``job`` in the waiting ``child``; None when the child was gone before it got the job (no
+    student code ran: the caller starts a fresh one)."""
+    try:
+        _, job_path = prepare_job(child.root, workspace, job, limits)
+        if not child.send(job_path, limits):
+            return None
+        capture, timed_out = collect(child.proc, child.output.fileno(), child.result_fd, limits)
+    finally:
+        child.close()
+    return build_report(job, capture, child.proc.returncode, timed_out, limits)
 
 
 class ChildHandle(Protocol):
