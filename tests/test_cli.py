@@ -484,3 +484,29 @@ def test_a_file_that_fails_a_test_at_run_time_still_gets_its_table(tmp_path: Pat
                                  encoding="utf-8")
     result = runner.invoke(app, ["check", "ex1", str(tmp_path), "--lang", "en"], env={"COLUMNS": "80"})
     assert result.exit_code == 1 and "ex1: 0/13 points" in result.stdout, result.stdout
+
+
+def test_the_student_commands_help_takes_the_language_of_lang_then_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast lane's look at ``cli/help_text.py`` (the slow test above runs the command itself): the help
+    of ``list`` and ``check`` comes from the catalogue in the language asked for; the instructor's commands
+    and an unknown language keep the English help."""
+    from coursekit.cli.help_text import command, help_language
+    from coursekit.i18n import render
+    from coursekit.messages import msg
+
+    for name in ("COURSEKIT_LANG", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    assert help_language(["check", "--help", "--lang", "zh"]) == "zh"
+    assert help_language(["check", "--lang=zh", "--help"]) == "zh"
+    assert help_language(["check", "--lang", "klingon"]) == "en"
+    monkeypatch.setenv("COURSEKIT_LANG", "zh")
+    assert help_language(["list"]) == "zh"
+    chinese = command(app, ["check", "--help"])
+    assert chinese.help == render(msg("help.app"), "zh")
+    check = chinese.commands["check"]
+    assert check.help == render(msg("help.check"), "zh")
+    assert {p.name: p.help for p in check.params}["lang"] == render(msg("help.lang"), "zh")
+    monkeypatch.delenv("COURSEKIT_LANG")
+    english = command(app, ["check", "--help"])
+    assert english.commands["check"].help != render(msg("help.check"), "zh")

@@ -179,3 +179,23 @@ def test_scores_are_shown_to_at_most_two_decimals(graded):
     assert all(round(x, 2) == x for x in shown)  # each test's points too, the maxima still summing to 10
     assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(10)
     assert all(0 <= t["score"] <= t["max_score"] for t in data["tests"])
+
+
+def test_gradescopes_metadata_gives_the_student_and_the_submission_time(tmp_path: Path) -> None:
+    """What the autograder reads of Gradescope's ``submission_metadata.json`` (fast lane: no grading)."""
+    from datetime import datetime, timedelta, timezone
+
+    from coursekit.batch.gradescope_run import student_id, submitted_at
+
+    meta = tmp_path / "submission_metadata.json"
+    assert student_id(tmp_path) == "student" and submitted_at(tmp_path) is None  # no file
+    meta.write_text(json.dumps({"id": 7, "created_at": "2026-12-15T20:00:00+08:00",
+                                "users": [{"email": "ada@example.edu", "name": "Ada"}]}), encoding="utf-8")
+    assert student_id(tmp_path) == "ada@example.edu"
+    assert submitted_at(tmp_path) == datetime(2026, 12, 15, 20, tzinfo=timezone(timedelta(hours=8)))
+    meta.write_text(json.dumps({"id": 7, "created_at": "2026-12-15T20:00:00", "users": []}), encoding="utf-8")
+    assert student_id(tmp_path) == "7" and submitted_at(tmp_path) is None  # a time without its offset
+    for broken in ("[1, 2]", "{not json", json.dumps({"created_at": "yesterday"})):
+        meta.write_text(broken, encoding="utf-8")
+        assert submitted_at(tmp_path) is None
+    assert student_id(tmp_path) == "student"
