@@ -1,12 +1,12 @@
 """A student process started before ``coursekit check`` knows its job: Linux's runner, started early.
 
-``coursekit check ex1`` waits for two interpreters that each import numpy: the grader's (which also loads
-the exercise, its stored cases and the catalogues) and the student's. Run one after the other they cost
-twice what one does. :func:`prestarted` starts the student's interpreter first, before the grader imports
-anything beyond the standard library, in its own session, in an empty private folder and with a
-scrubbed environment (as ``process.run_job`` starts one); it imports numpy and then waits on its stdin.
-The next job :func:`coursekit.sandbox.process.run_job` runs takes it: the student's files are copied
-into its folder, and the child is sent the job's file and its limits, which it applies to itself
+``coursekit check`` of a numpy exercise waits for two interpreters that each import numpy: the grader's
+(which also loads the exercise, its stored cases and the catalogues) and the student's. Run one after the
+other they cost twice what one does. :func:`prestarted` starts the student's interpreter first, before the
+grader imports anything beyond the standard library, in its own session, in an empty private folder and
+with a scrubbed environment (as ``process.run_job`` starts one); it imports numpy and then waits on its
+stdin. The next job :func:`coursekit.sandbox.process.run_job` runs takes it: the student's files are
+copied into its folder, and the child is sent the job's file and its limits, which it applies to itself
 (``_child.py``) before it loads any student code. A job the waiting child does not suit (one that forbids
 a module it has already imported) starts a fresh child as before. A child no job took is killed with its
 folder when the ``with`` block ends.
