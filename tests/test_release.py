@@ -10,6 +10,9 @@ The Keras exercises (ex3, ex7, ex11) are checked by the handout's package run fr
 which has Keras (installing TensorFlow into the fresh venv would cost CI minutes each run); the fresh
 venv shows that their check names the one command that adds Keras. Their full coursekit results are
 shared with tests/test_ex3.py, test_ex7.py and test_ex11.py (conftest's graded_once): no training paid twice.
+In both comparisons the student processes are forked from a process that imported their modules once
+(numpy; Keras), not started fresh (FORKING, tests/handout_forked.py): how a student process is started is
+not what they compare, and tests/test_sandbox.py, test_portable.py and test_isolation.py test the runners.
 """
 
 from __future__ import annotations
@@ -495,9 +498,10 @@ def test_the_handouts_check_of_the_keras_exercises_gives_coursekits_verdicts(
             specs.append({"exercise": exercise_id, "folder": str(folder)})
             sources[str(folder)] = source
     imports = ",".join(sorted({m for i in KERAS for m in get_exercise(i).child_imports}))
-    # Two processes, each checking every other folder: the checks (ex7's train a model each) use both cores.
-    runs = [forked_checks(sys.executable, CHECK_KERAS, specs[half::2], handout, imports, tmp_path,
-                          PYTHONPATH=str(handout)) for half in (0, 1)]
+    # One process checks every folder with the handout while the full coursekit grades them here: one core
+    # each (a second handout process would pay for TensorFlow once more and wait for the same cores).
+    runs = [forked_checks(sys.executable, CHECK_KERAS, specs, handout, imports, tmp_path,
+                          PYTHONPATH=str(handout))]
     handout_results: dict[str, Any] = {}
     try:
         full_results = {folder: graded_once(spec["exercise"], sources[folder])
