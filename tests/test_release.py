@@ -10,6 +10,9 @@ The Keras exercises (ex3, ex7, ex11) are checked by the handout's package run fr
 which has Keras (installing TensorFlow into the fresh venv would cost CI minutes each run); the fresh
 venv shows that their check names the one command that adds Keras. Their full coursekit results are
 shared with tests/test_ex3.py, test_ex7.py and test_ex11.py (conftest's graded_once): no training paid twice.
+In both comparisons the student processes are forked from a process that imported their modules once
+(numpy; Keras), not started fresh (FORKING, tests/handout_forked.py): how a student process is started is
+not what they compare, and tests/test_sandbox.py, test_portable.py and test_isolation.py test the runners.
 """
 
 from __future__ import annotations
@@ -109,13 +112,22 @@ def handout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(handout: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv (no system site packages) with ``pip install OUT_DIR`` done in it."""
+    """A fresh venv (no system site packages) with ``pip install OUT_DIR`` done in it.
+
+    The venv gets no pip of its own (ensurepip costs ~10 CPU-seconds here): this Python's pip installs
+    into it (``pip --python``). No test runs the venv's own pip.
+    """
     env = tmp_path_factory.mktemp("venv") / "v"
-    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
-    install = subprocess.run([str(env / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
+    install = subprocess.run([*pip_in(env), "install", "--quiet", "--disable-pip-version-check",
                               str(handout)], capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stdout + install.stderr
     return env
+
+
+def pip_in(env: Path) -> list[str]:
+    """The command of this Python's pip acting on the venv ``env``."""
+    return [sys.executable, "-m", "pip", "--python", str(env / "bin" / "python")]
 
 
 def run_in(env: Path, script: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -330,6 +342,41 @@ def answer_is_an_input(exercise_ids: list[str]) -> set[str]:
 
 # ---- the handout's check against coursekit's -------------------------------------------------------
 
+# Run before CHECK_MANY in a Python whose coursekit lies under argv[2] (the handout, its venv, or this
+# repository): the check's student processes are forked from this process once it has imported argv[4]
+# (the exercises' child imports, comma-separated), rather than started as fresh interpreters, each paying
+# those imports (TensorFlow: ~8 CPU-seconds here). tests/handout_forked.py swaps the Popen of that
+# coursekit's own runner for os.fork(); the child code, the limits, the report and all judging stay its
+# own. How a student process is started is not what these comparisons test (tests/test_sandbox.py,
+# test_portable.py and test_isolation.py test the runners). argv: specs, that root, the harness, imports.
+FORKING = """
+import importlib, importlib.util, sys
+from pathlib import Path
+spec = importlib.util.spec_from_file_location("handout_forked", sys.argv[3])
+forked = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(forked)
+forked.install(Path(sys.argv[2]))
+for name in sys.argv[4].split(","):
+    importlib.import_module(name)
+sys.argv = sys.argv[:2]
+"""
+FORKED = Path(__file__).with_name("handout_forked.py")
+
+
+def forked_checks(python: Path | str, script: str, specs: list[dict[str, str]], root: Path, imports: str,
+                  cwd: Path, **env: str) -> subprocess.Popen[str]:
+    """``script`` (FORKING + CHECK_MANY) started in ``python`` on ``specs``, its coursekit's student
+    processes forked from it after ``imports``; the environment has the variables a fresh student process
+    imports its modules with (string hashing, thread counts, TensorFlow's settings), and ``env``."""
+    from handout_forked import IMPORT_VARIABLES
+
+    from coursekit.sandbox.process import scrubbed_environment
+
+    scrubbed = scrubbed_environment(cwd)
+    return subprocess.Popen([str(python), "-c", textwrap.dedent(script), json.dumps(specs), str(root),
+                             str(FORKED), imports], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=cwd, env={**os.environ, **{k: scrubbed[k] for k in IMPORT_VARIABLES}, **env})
+
 CHECK_MANY = """
 import json, sys
 from pathlib import Path
@@ -379,31 +426,28 @@ def submissions(tmp_path: Path) -> list[dict[str, str]]:
 @pytest.mark.slow
 def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: Path, tmp_path: Path) -> None:
     specs = submissions(tmp_path)
-    # The handout's checks run in its venv while the full coursekit checks the same folders here.
-    handout_run = subprocess.Popen([str(venv / "bin" / "python"), "-c", textwrap.dedent(CHECK_MANY),
-                                    json.dumps(specs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   text=True, cwd=tmp_path)
+    # The handout's checks run in its venv while the full coursekit's check the same folders in this
+    # Python, at the same time (one core each); both fork their student processes (FORKING).
+    runs = [forked_checks(venv / "bin" / "python", FORKING + CHECK_MANY, specs, venv, "numpy", tmp_path),
+            forked_checks(sys.executable, FORKING + CHECK_MANY, specs, ROOT, "numpy", tmp_path)]
     try:
-        full_results = {spec["folder"]: check(spec["exercise"], Path(spec["folder"])) for spec in specs}
-        stdout, stderr = handout_run.communicate(timeout=600)
+        outputs = [run.communicate(timeout=600) for run in runs]
     finally:
-        handout_run.kill()
-    assert handout_run.returncode == 0, stderr
-    handout_results: dict[str, Any] = json.loads(stdout)
+        for run in runs:
+            run.kill()
+    assert [run.returncode for run in runs] == [0, 0], [stderr[-3000:] for _, stderr in outputs]
+    handout_results, full_results = [json.loads(stdout.strip().splitlines()[-1]) for stdout, _ in outputs]
     named = set()
     for spec in specs:
+        # [name, status, score, mistake, "Looks like" lines, [the message in en, in zh]] for each test
         full = full_results[spec["folder"]]
-        looks_like = [[line for line in text(t).splitlines() if line.startswith("Looks like")]
-                      for t in full.tests]
-        expected = [[t.name, t.status, t.score, t.mistake, hint]
-                    for t, hint in zip(full.tests, looks_like, strict=True)]
         got = handout_results[spec["folder"]]
-        assert [t[:5] for t in got] == expected, spec
+        assert [t[:5] for t in got] == [t[:5] for t in full], spec
         if spec["exercise"] in EXACT:  # every message too, in both languages
-            assert [t[5] for t in got] == [[text(t, lang) for lang in ("en", "zh")] for t in full.tests], spec
-        assert handout_results["notes " + spec["folder"]] == [n.key for n in full.notes], spec
-        named |= {t.mistake for t in full.tests if t.mistake}
-        named |= {line[len("Looks like: "):].partition(". Try:")[0] for hints in looks_like for line in hints}
+            assert [t[5] for t in got] == [t[5] for t in full], spec
+        assert handout_results["notes " + spec["folder"]] == full_results["notes " + spec["folder"]], spec
+        named |= {t[3] for t in full if t[3]}
+        named |= {line[len("Looks like: "):].partition(". Try:")[0] for t in full for line in t[4]}
     asked = {name for i in NUMPY_ONLY for name in ASKED.get(i, set()) | set(folder_mistakes(i))}
     assert asked <= named  # every mistake of the test suite was named, in both
     assert "note.fix_first" in handout_results["notes " + specs[-1]["folder"]]
@@ -437,7 +481,8 @@ assert Path(coursekit.__file__).is_relative_to(sys.argv[2]), coursekit.__file__
 assert Path(graders.__file__).is_relative_to(sys.argv[2]), graders.__file__
 assert importlib.util.find_spec("graders.ex7.grader") is None
 assert importlib.util.find_spec("coursekit.batch") is None
-sys.argv = sys.argv[:2]
+""" + FORKING + """
+assert "tensorflow" in sys.modules
 """ + CHECK_MANY
 
 
@@ -452,11 +497,11 @@ def test_the_handouts_check_of_the_keras_exercises_gives_coursekits_verdicts(
             (folder / get_exercise(exercise_id).filename).write_text(source, encoding="utf-8")
             specs.append({"exercise": exercise_id, "folder": str(folder)})
             sources[str(folder)] = source
-    env = {**os.environ, "PYTHONPATH": str(handout)}
-    # Two processes, each checking every other folder: the checks (ex7's train a model each) use both cores.
-    runs = [subprocess.Popen([sys.executable, "-c", CHECK_KERAS, json.dumps(specs[half::2]), str(handout)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
-            for half in (0, 1)]
+    imports = ",".join(sorted({m for i in KERAS for m in get_exercise(i).child_imports}))
+    # One process checks every folder with the handout while the full coursekit grades them here: one core
+    # each (a second handout process would pay for TensorFlow once more and wait for the same cores).
+    runs = [forked_checks(sys.executable, CHECK_KERAS, specs, handout, imports, tmp_path,
+                          PYTHONPATH=str(handout))]
     handout_results: dict[str, Any] = {}
     try:
         full_results = {folder: graded_once(spec["exercise"], sources[folder])
@@ -507,7 +552,7 @@ def test_a_keras_exercise_without_keras_names_the_one_command_that_adds_it(venv:
 
 @pytest.mark.slow
 def test_the_installed_handout_has_list_and_check_and_nothing_heavier(venv: Path, handout: Path) -> None:
-    pip = subprocess.run([str(venv / "bin" / "pip"), "list", "--format=json"], capture_output=True, text=True,
+    pip = subprocess.run([*pip_in(venv), "list", "--format=json"], capture_output=True, text=True,
                          check=True, timeout=120)
     installed = {p["name"].lower() for p in json.loads(pip.stdout)}
     assert {"numpy", "typer", "rich", "coursekit-handout"} <= installed
