@@ -331,6 +331,14 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def parent_of(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rpartition(")")[2].split()[1])
+    except OSError:
+        return 0
+
+
 def still_alive(processes: dict[int, str]) -> list[int]:
     alive = []
     for pid, start in processes.items():
@@ -367,7 +375,12 @@ def test_killing_the_coordinator_kills_every_process_it_started(tmp_path):
 
         assert wait_for(jobs_running, 240), "no job started"
         started.update(descendants(coordinator.pid))
-        assert len(started) >= 5, started  # 2 workers, a resource tracker, fork servers, jobs
+        assert len(started) >= 6, started  # a zygote, 2 workers, a resource tracker, fork servers, jobs
+        # The workers are forked from the zygote (coursekit/batch/zygote.py), not the coordinator's children.
+        forked = {p: parent_of(p) for p in started if "coursekit.batch.zygote" in cmdline(p)}
+        zygotes = [p for p, parent in forked.items() if parent == coordinator.pid]
+        assert len(zygotes) == 1, [cmdline(p)[:100] for p in started]
+        assert len([p for p, parent in forked.items() if parent == zygotes[0]]) == 2  # the workers
         coordinator.kill()  # SIGKILL to the coordinator alone
         coordinator.wait()
         assert wait_for(lambda: still_alive(started) == [], 10), \

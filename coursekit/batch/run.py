@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import tempfile
 import time
@@ -35,6 +34,7 @@ from coursekit.batch.store import Gradebook, StudentRecord
 from coursekit.batch.times import newest_file_time
 from coursekit.batch.version import code_version
 from coursekit.batch.worker import Task, cases_for, grade_task, init_worker, limits_for
+from coursekit.batch.zygote import worker_context, worker_environment
 from coursekit.classresults import REFUSED, ClassReport, Progress, exercise_of
 from coursekit.course import Course, check_times
 from coursekit.exercise import Exercise
@@ -414,12 +414,14 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
         return
     queue = _Queue(todo, lambda ex_id: exercises[ex_id].limits.timeout_s)
     attempts: dict[tuple[str, str], int] = {}
-    context = multiprocessing.get_context("spawn")
+    # Forked from the zygote, which has imported Keras once (coursekit/batch/zygote.py), or spawned.
+    context = worker_context(log_path)
     isolation = options.isolation if options.isolation is not None else detect()
 
     def start() -> _Worker:
         return _Worker(ProcessPoolExecutor(1, mp_context=context, initializer=init_worker,
-                                           initargs=(str(log_path), os.getpid(), isolation)))
+                                           initargs=(str(log_path), os.getpid(), isolation,
+                                                     worker_environment())))
 
     def task(sub: Submission, ex_id: str) -> Task:
         return _task(sub, ex_id, options)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import importlib
+import multiprocessing
 import os
 import signal
 import sys
@@ -18,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -78,41 +81,63 @@ WATCH_PERIOD_S = 1.0
 
 
 def die_with(coordinator: int) -> None:
-    """End this worker as soon as the coordinator ``coordinator`` (its parent) dies, however it dies.
+    """End this worker as soon as the coordinator ``coordinator`` dies, however it dies.
 
-    On Linux the kernel sends SIGKILL on the parent's death (``PR_SET_PDEATHSIG``); everywhere a thread
-    checks every second that the parent is still ours (an orphan is re-parented). The worker's fork
-    servers end when its socket closes, and their jobs with them (see ``sandbox/_forkserver.py``); the
-    resource tracker ends when the last process holding its pipe is gone.
+    The worker's parent is the coordinator (a spawned worker) or the zygote it was forked from, which dies
+    with the coordinator (``coursekit/batch/zygote.py``). On Linux the kernel sends SIGKILL on the parent's
+    death (``PR_SET_PDEATHSIG``); everywhere a thread waits for the coordinator's end of the pipe this
+    worker was started through (``multiprocessing.parent_process().sentinel``), which the kernel closes
+    however the coordinator ends. The worker's fork servers end when its socket closes, and their jobs with
+    them (see ``sandbox/_forkserver.py``); the resource tracker ends when the last process holding its pipe
+    is gone.
     """
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
                    ctypes.c_ulong(0))
-    if os.getppid() != coordinator:  # it died before the signal was armed
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.pid != coordinator:  # not started by multiprocessing: its parent is it
+        if os.getppid() != coordinator:  # it died before the signal was armed
+            os._exit(1)
+
+        def watch_parent() -> None:
+            while os.getppid() == coordinator:
+                time.sleep(WATCH_PERIOD_S)
+            os._exit(1)
+
+        threading.Thread(target=watch_parent, name="coursekit-watch-coordinator", daemon=True).start()
+        return
+    sentinel = parent.sentinel
+    if wait([sentinel], timeout=0):  # it died before the signal was armed
         os._exit(1)
 
     def watch() -> None:
-        while os.getppid() == coordinator:
-            time.sleep(WATCH_PERIOD_S)
+        wait([sentinel])
         os._exit(1)
 
     threading.Thread(target=watch, name="coursekit-watch-coordinator", daemon=True).start()
 
 
-def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolation | None = None) -> None:
+def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolation | None = None,
+                environ: Mapping[str, str] | None = None) -> None:
     """Run once in each worker process, before anything imports TensorFlow.
 
     TensorFlow writes its start-up messages straight to file descriptor 2, over the progress bar; the
     worker's own output goes to ``log_path`` instead (a grader's errors come back as results anyway).
     With ``coordinator`` (the pid of ``coursekit grade``), the worker dies with it (:func:`die_with`).
     ``isolation`` is the mode the coordinator detected and announced: every job of the run uses it.
+    ``environ``: the environment to grade in, the coordinator's as it is now (a worker forked from a zygote
+    started earlier has the zygote's, which differs from it at most in what ``zygote.VOLATILE`` names).
     """
     share_isolation(isolation)
     if coordinator is not None:
         die_with(coordinator)
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    importlib.invalidate_caches()  # a grader edited since the zygote looked at its folder is seen
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)

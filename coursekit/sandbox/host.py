@@ -86,6 +86,18 @@ def runner_kind(environ: Mapping[str, str] | None = None) -> RunnerKind:
                 expected=RUNNERS)
 
 
+def forks_workers() -> bool:
+    """Whether ``coursekit grade`` forks its local workers from one process that has imported Keras
+    (``coursekit/batch/zygote.py``): Linux, with ``fork`` and file descriptors passed over Unix sockets.
+    Elsewhere (Windows, macOS, where forking a process that loaded system frameworks is unsafe) each
+    worker is spawned, a fresh interpreter that imports what it needs."""
+    if not is_linux() or not hasattr(os, "fork"):
+        return False
+    from multiprocessing import reduction
+
+    return bool(reduction.HAVE_SEND_HANDLE)
+
+
 def applied_limits(kind: RunnerKind) -> tuple[Limit, ...]:
     """The limits beyond time and output that a run under ``kind`` enforces on this platform."""
     if kind == "linux":
