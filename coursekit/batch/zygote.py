@@ -11,8 +11,8 @@ by :func:`serve`, so that a worker is an ordinary ``multiprocessing`` process un
 
 What the zygote must never hold:
 
-- The content package. Its graders are imported by each worker from disk (an instructor edits a grader
-  between two runs); nothing in :data:`PRELOAD` imports it (a test checks).
+- The content package. Its modules are imported by each worker from disk (an instructor edits an
+  exercise between two runs); nothing in :data:`PRELOAD` imports it (a test checks).
 - Student code. Students run in the workers' fork servers (``coursekit/sandbox/forkserver.py``): fresh
   interpreters with a scrubbed environment, started with ``exec``, never forked from here (the zygote holds
   the coordinator's environment, the course secret included).
@@ -30,8 +30,9 @@ used (``host.forks_workers``: Windows, macOS) workers are spawned as before.
 
 Known cost: the zygote's import of Keras comes before the first worker exists, so in a process's first
 run it no longer overlaps the start of a Keras exercise's fork server (a fresh interpreter importing
-TensorFlow, started by the worker): one new student graded on ex1 and ex3 by a fresh ``coursekit grade``
-took less CPU (16 s against 25 s) but more wall time (28 s against 19 s) than with spawned workers.
+TensorFlow, started by the worker): one new student graded on a numpy and a Keras exercise by a fresh
+``coursekit grade`` took less CPU (16 s against 25 s) but more wall time (28 s against 19 s) than with
+spawned workers.
 """
 
 from __future__ import annotations
