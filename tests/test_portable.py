@@ -15,7 +15,10 @@ Windows, macOS and Linux.
 - ``pip install --dry-run --only-binary=:all: --platform ...`` resolves the handout's dependencies (with
   its keras and notebook extras) and the repository's (with constraints.txt) for Windows, macOS on Apple
   silicon and Intel, and Linux, with each platform's markers evaluated for that platform (pip evaluates
-  them for the running one). Skipped when no package index answers.
+  them for the running one). The repository asks for what the handout with its extras asks for: where
+  the handout's resolution installs every package constraints.txt pins at its pin, that resolution
+  stands for the repository's too, and pip is asked once for that platform instead of twice. Skipped
+  when no package index answers.
 """
 
 from __future__ import annotations
@@ -115,9 +118,20 @@ def site_packages(env: Path) -> Path:
 @pytest.fixture(scope="module")
 def windows_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding the handout of every exercise that can be handed out, whose every Python has no
-    resource, fcntl or fork."""
+    resource, fcntl or fork.
+
+    The handout's expected values are read from each exercise's stored Keras answers (cache.json, which
+    test_refcache compares with live Keras), not computed by live Keras as ``coursekit release`` does:
+    what this module checks is the platform, and the live build (about 20 CPU-s of TensorFlow here) is
+    test_release's, which builds the handout as a release does."""
+    from coursekit.exercise import Exercise
+
     out = tmp_path_factory.mktemp("release") / "handout"
-    build_handout(out, [i for i in exercise_ids() if handed_out(i)], "en", EXERCISES)
+    live = Exercise.expected_values
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Exercise, "expected_values",
+                      lambda self, cases, use_cache=True: live(self, cases, use_cache=True))
+        build_handout(out, [i for i in exercise_ids() if handed_out(i)], "en", EXERCISES)
     env = tmp_path_factory.mktemp("venv") / "v"
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
     installed = subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet",
@@ -496,6 +510,15 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> None:
         pytest.skip(f"no package index answers pip here: {said.strip().splitlines()[-1:]}")
 
 
+def test_a_handouts_resolution_stands_for_the_repositorys_only_where_it_meets_every_pin() -> None:
+    wanted = ["keras>=3.0", "numpy>=1.26"]
+    got = {"keras": "3.15.1", "numpy": "2.4.6", "rich": "15.0.0"}
+    assert resolves_the_same(wanted, list(reversed(wanted)), {"numpy": "2.4.6", "tensorflow": "2.21.0"}, got)
+    assert resolves_the_same(wanted, wanted, None, got)
+    assert not resolves_the_same(wanted, wanted, {"numpy": "2.4.5"}, got)  # a pin older than the newest
+    assert not resolves_the_same(wanted, [*wanted, "rich>=13"], None, got)  # the repository asks for more
+
+
 def test_the_markers_pick_the_tensorflow_each_platform_has() -> None:
     for platform in PLATFORMS:
         env = marker_environment(platform)
@@ -517,28 +540,59 @@ def test_the_constraints_pin_what_this_environment_runs() -> None:
     assert pins["tensorflow"] == pins["tensorflow-cpu"]
 
 
+def resolves_the_same(handout: list[str], repository: list[str], pins: dict[str, str] | None,
+                      installed: dict[str, str]) -> bool:
+    """Whether the handout's resolution ``installed`` is a resolution of the repository's requirements with
+    ``pins`` (constraints.txt, or None): the same requirements, and every pinned package it installs at its
+    pin (a constraint only narrows the versions pip may take; it asks for nothing to be installed)."""
+    from packaging.requirements import Requirement
+
+    def same(lines: list[str]) -> set[str]:
+        return {str(Requirement(line)) for line in lines}
+
+    return same(handout) == same(repository) and all(
+        installed.get(name, version) == version for name, version in (pins or {}).items())
+
+
 @pytest.mark.slow
 @pytest.mark.usefixtures("index")
 def test_the_handout_and_the_repository_resolve_for_windows_macos_and_linux(tmp_path: Path) -> None:
     """Two resolutions at a time (four measured no faster here: the index serves no wheel metadata, so pip
-    downloads whole wheels, TensorFlow's 350 MB among them, and parses every page's links): each
-    platform's handout with its extras, and the repository with constraints.txt, which pins TensorFlow
-    2.21: it has no Intel macOS wheels, so that platform resolves the repository without the pins (its
-    last TensorFlow is 2.16)."""
+    downloads whole wheels, TensorFlow's 350 MB among them, and parses every page's links, about 13 CPU-s
+    a resolution): each platform's handout with its extras, and the repository with constraints.txt,
+    which pins TensorFlow 2.21: it has no Intel macOS wheels, so that platform resolves the repository
+    without the pins (its last TensorFlow is 2.16).
+
+    The repository asks for what the handout with its extras asks for: where the handout's resolution
+    already installs every pinned package at its pin (the pins are the newest releases), it is a
+    resolution of the repository with constraints.txt too, and is not asked of the index a second time;
+    where a pin differs from what the handout gets (a newer release), or the two sets of requirements
+    part, the repository is resolved on its own."""
     pins = dict(line.split("==") for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
                 if line and not line.startswith("#"))
-    jobs = {}
+    requirements = {(platform, what): requirements_for(wanted(), platform) for platform in PLATFORMS
+                    for what, wanted in (("handout", handout_requirements),
+                                         ("repository", repository_requirements))}
+    results: dict[tuple[str, str], tuple[int, str, dict[str, str]]] = {}
     with ThreadPoolExecutor(2) as pool:
-        for platform in PLATFORMS:
-            jobs[platform, "handout"] = pool.submit(
-                dry_run, requirements_for(handout_requirements(), platform), platform,
-                tmp_path / f"{platform}-handout")
+        handouts = {platform: pool.submit(dry_run, requirements[platform, "handout"], platform,
+                                          tmp_path / f"{platform}-handout") for platform in PLATFORMS}
+        repositories = {}
+        for platform, job in handouts.items():
+            results[platform, "handout"] = job.result()
             pinned = platform != "macosx_x86_64"
-            jobs[platform, "repository"] = pool.submit(
-                dry_run, requirements_for(repository_requirements(), platform), platform,
-                tmp_path / f"{platform}-repository", CONSTRAINTS if pinned else None)
-    for (platform, what), job in jobs.items():
-        code, said, installed = job.result()
+            code, _, installed = results[platform, "handout"]
+            if code == 0 and resolves_the_same(requirements[platform, "handout"],
+                                               requirements[platform, "repository"],
+                                               pins if pinned else None, installed):
+                results[platform, "repository"] = results[platform, "handout"]
+            else:
+                repositories[platform] = pool.submit(
+                    dry_run, requirements[platform, "repository"], platform,
+                    tmp_path / f"{platform}-repository", CONSTRAINTS if pinned else None)
+        for platform, job in repositories.items():
+            results[platform, "repository"] = job.result()
+    for (platform, what), (code, said, installed) in results.items():
         assert code == 0, (platform, what, said[-2000:])
         tensorflow = "tensorflow-cpu" if platform == "manylinux_x86_64" else "tensorflow"
         assert {tensorflow, "keras", "numpy"} <= set(installed), (platform, what, installed)
