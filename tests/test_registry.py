@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,3 +73,40 @@ def test_coursekit_names_no_exercise_and_not_the_content_package() -> None:
             if EXERCISE_ID.search(line) or package.search(line):
                 found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def _dist(root: Path, folder: str, entry_points: str | None) -> None:
+    (root / folder).mkdir(parents=True)
+    if entry_points is not None:
+        (root / folder / "entry_points.txt").write_text(entry_points, encoding="utf-8")
+
+
+def test_the_content_package_is_found_as_importlib_metadata_finds_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """content.py reads the ``coursekit.content`` entry points straight from each distribution's
+    entry_points.txt (check pays no importlib.metadata import): the same packages importlib.metadata
+    finds, here and on a made-up path with a shadowed distribution, other groups, comments, an egg-info and
+    a distribution without entry points."""
+    from importlib import metadata
+
+    from coursekit import content
+
+    def declared() -> tuple[str, ...]:
+        content._declared.cache_clear()
+        return content._declared()
+
+    by_metadata = tuple(sorted({ep.value.strip() for ep in metadata.entry_points(group=content.GROUP)}))
+    assert declared() == by_metadata and content.package() in by_metadata
+    first, second = tmp_path / "first", tmp_path / "second"
+    _dist(first, "lesson_a-1.0.dist-info", "[console_scripts]\nx = y:z\n\n[coursekit.content]\n"
+                                           "# a comment\nlesson = lesson_a_pkg \n")
+    _dist(second, "Lesson.A-0.9.dist-info", "[coursekit.content]\nlesson = shadowed_pkg\n")  # same name
+    _dist(second, "lesson_b.egg-info", "[coursekit.content]\nb = lesson_b_pkg\n[other]\nc = not_me\n")
+    _dist(second, "plain-2.0.dist-info", None)
+    monkeypatch.setattr(sys, "path", [str(first), str(second), str(tmp_path / "absent")])
+    metadata_now = tuple(sorted({ep.value.strip() for ep in metadata.entry_points(group=content.GROUP)}))
+    assert declared() == metadata_now == ("lesson_a_pkg", "lesson_b_pkg")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "lessons.zip")])  # not a folder: importlib.metadata's
+    (tmp_path / "lessons.zip").write_bytes(b"")
+    assert declared() == ()
+    content._declared.cache_clear()
