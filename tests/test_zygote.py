@@ -181,3 +181,19 @@ def test_fork_is_used_here() -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("Linux's")
     assert host.forks_workers()
+
+
+@pytest.mark.slow
+def test_workers_forked_from_the_zygote_leave_no_folder_behind(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked worker ends with os._exit, which skips atexit: its fork servers are still closed and the
+    folders removed at exit (the fork servers' homes, a Keras exercise's builds) are gone after the run."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))  # the workers' (a new zygote's) temporary folder
+    class_dir = tmp_path / "c"
+    make_student(class_dir, "good", SOLUTION)
+    report = grade_class(class_dir, tmp_path / "out", OPTIONS)
+    assert report.students[0].total > 0
+    assert zygote.current_zygote().pid is not None
+    assert sorted(p.name for p in temp.iterdir()) == []

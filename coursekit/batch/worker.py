@@ -20,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from multiprocessing import util
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,12 @@ def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolat
     os.dup2(log, 2)
     os.close(log)
     atexit.register(close_servers)
+    # A worker forked from the zygote ends with os._exit once its pool stops (multiprocessing's way for a
+    # forked process), which skips atexit: its fork servers would be left to end alone, unwaited, and the
+    # folders removed at exit (the graders' Keras builds, the fork servers' homes) would stay.
+    # multiprocessing runs its finalizers first, so this one runs the atexit handlers there (a spawned
+    # worker's later normal exit then finds none left).
+    util.Finalize(None, atexit._run_exitfuncs, exitpriority=0)
 
 
 # Expected values computed in this worker, by (exercise, case name, case_key): a case drawn the same for
