@@ -146,7 +146,7 @@ def init_worker(log_path: str, coordinator: int | None = None, isolation: Isolat
     atexit.register(close_servers)
     # A worker forked from the zygote ends with os._exit once its pool stops (multiprocessing's way for a
     # forked process), which skips atexit: its fork servers would be left to end alone, unwaited, and the
-    # folders removed at exit (the graders' Keras builds, the fork servers' homes) would stay.
+    # folders removed at exit (Keras builds, the fork servers' homes) would stay.
     # multiprocessing runs its finalizers first, so this one runs the atexit handlers there (a spawned
     # worker's later normal exit then finds none left).
     util.Finalize(None, atexit._run_exitfuncs, exitpriority=0)
