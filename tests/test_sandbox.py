@@ -163,6 +163,23 @@ def test_a_grandchild_left_running_after_a_normal_return_is_killed(tmp_path: Pat
     assert match and gone(int(match.group(1)))
 
 
+def test_the_process_ends_at_its_last_result_without_waiting_for_what_the_code_left_running(
+        tmp_path: Path) -> None:
+    """Once it has reported its last result the student's process leaves at once (``_child.leave``): a
+    thread the code left running and a function it registered with ``atexit`` do not keep it until its
+    time limit (nor keep the grader waiting for an interpreter that imported TensorFlow to shut down)."""
+    source = textwrap.dedent("""
+        import atexit, threading, time
+        def f(x):
+            threading.Thread(target=time.sleep, args=(300,)).start()
+            atexit.register(time.sleep, 300)
+            return 2 * x
+        """)
+    report = run_job(write(tmp_path / "ws", source), Job("student", (Call("c", "f", (X,)),)), LIMITS)
+    assert report.finished and not report.timed_out, report.ending(LIMITS.timeout_s)
+    assert report.outcomes["c"].error is None
+
+
 @pytest.mark.slow
 def test_a_hang_at_import_fails_every_case(tmp_path: Path) -> None:
     result = grade(tmp_path, "while True:\n    pass\n" + GOOD_G, LIMITS)

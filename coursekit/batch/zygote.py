@@ -336,4 +336,11 @@ def serve(coordinator: int, listener_fd: int, alive_r: int, preload: list[str]) 
                ctypes.c_ulong(0))
     if os.getppid() != coordinator:  # it died before the signal was armed
         os._exit(1)
-    forkserver.main(listener_fd, alive_r, preload)
+    with contextlib.suppress(SystemExit):  # how forkserver.main ends once every worker has gone
+        forkserver.main(listener_fd, alive_r, preload)
+    # Leave without the interpreter's shutdown: once Keras is imported it takes a second or more, which
+    # the coordinator's exit (stop_zygote) would wait for. No worker is left to wait for.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)

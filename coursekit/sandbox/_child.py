@@ -327,20 +327,30 @@ def result_channel(argument: str) -> int:
     return fd
 
 
-def wait_for_job(preload: str) -> str:
-    """Started before the grader knew the job (``sandbox/warm.py``): import ``preload`` (comma-separated
-    modules), then read the order, one JSON line on stdin, apply its limits to this process and return
-    its job file. No student code has run yet; none runs before the limits hold."""
-    for name in filter(None, preload.split(",")):
+def preload(names: list[str]) -> None:
+    for name in names:
         with contextlib.suppress(ImportError):  # the student's import will say so
             importlib.import_module(name)
+
+
+def wait_for_job(modules: str) -> str:
+    """Started before the grader knew the job (``sandbox/warm.py``): import ``modules`` (comma-separated),
+    then read JSON lines on stdin: ``{"preload": [...]}`` imports more (Keras, once the grader knows the
+    exercise), and the order, the last line, names the job file and the limits this process applies to
+    itself before it returns the job file. No student code has run yet; none runs before the limits hold."""
+    preload(list(filter(None, modules.split(","))))
     data = b""
-    while not data.endswith(b"\n"):
-        chunk = os.read(0, 1 << 16)
-        if not chunk:  # the grader went away before the job was known
-            os._exit(0)
-        data += chunk
-    order = json.loads(data)
+    while True:
+        while b"\n" not in data:
+            chunk = os.read(0, 1 << 16)
+            if not chunk:  # the grader went away before the job was known
+                os._exit(0)
+            data += chunk
+        line, _, data = data.partition(b"\n")
+        order = json.loads(line)
+        if "job" in order:
+            break
+        preload([str(name) for name in order.get("preload", [])])
     devnull = os.open(os.devnull, os.O_RDONLY)  # stdin as a fresh child has it
     os.dup2(devnull, 0)
     os.close(devnull)
@@ -355,12 +365,24 @@ def wait_for_job(preload: str) -> str:
     return str(order["job"])
 
 
+def leave() -> None:
+    """End the process at once, its job done and reported: the grader waits for this process to end, and
+    an interpreter that imported TensorFlow takes a second or more (several on a busy machine) to shut
+    down, after its last result. What the student's code printed is flushed first; what it registered
+    with ``atexit``, and threads it left running, are not waited for (a fork server's child ends so too)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
+
+
 def main() -> None:
     if sys.argv[2] == "--wait":
         job_path = wait_for_job(sys.argv[3])
         execute(result_channel(sys.argv[1]), job_path)
-        return
-    execute(result_channel(sys.argv[1]), sys.argv[2])
+    else:
+        execute(result_channel(sys.argv[1]), sys.argv[2])
+    leave()
 
 
 if __name__ == "__main__":

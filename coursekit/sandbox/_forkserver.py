@@ -156,6 +156,12 @@ def main() -> None:
         importlib.import_module(name)
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         serve(sock)
+    # Its children are gone (serve's end): leave without the interpreter's shutdown, which takes a second
+    # or more once TensorFlow is imported, and which the grader closing this server would wait for.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
