@@ -13,7 +13,7 @@ from coursekit.messages import Message, msg
 from coursekit.notebook import notebook_name
 from coursekit.registry import get_exercise
 from coursekit.results import ExerciseResult, Failure
-from coursekit.sandbox import host
+from coursekit.sandbox import host, warm
 from coursekit.uses import check_uses
 
 
@@ -58,6 +58,7 @@ def check(exercise_id: str, path: Path | None = None, cwd: Path | None = None) -
     SubmissionRefusedError, or InvalidOptionError for a $COURSEKIT_RUNNER it does not know.
     """
     exercise = get_exercise(exercise_id)
+    warm.expect(exercise.child_imports, exercise.forbidden_imports)  # Keras, while the rest loads
     unapplied = limits_note(host.runner_kind())
     folder, entry = locate(exercise, path, cwd or Path.cwd())
     cases = exercise.public_cases()

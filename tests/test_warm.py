@@ -35,7 +35,7 @@ def me():
             "as": resource.getrlimit(resource.RLIMIT_AS)[0],
             "fsize": resource.getrlimit(resource.RLIMIT_FSIZE)[0],
             "core": resource.getrlimit(resource.RLIMIT_CORE)[0], "umask": os.umask(0o077),
-            "numpy_loaded": "numpy" in sys.modules}
+            "numpy_loaded": "numpy" in sys.modules, "wave_loaded": "wave" in sys.modules}
 
 def grab():
     return len(bytearray(2 << 30))
@@ -100,6 +100,28 @@ def test_later_jobs_and_a_job_that_forbids_numpy_start_fresh_children(tmp_path: 
     assert first.outcomes["me"].value["pid"] == waiting.proc.pid
     assert second.outcomes["me"].value["pid"] != waiting.proc.pid
     assert second.outcomes["me"].value["as"] == LIMITS.memory_mb << 20
+
+
+def test_what_the_exercise_imports_is_imported_while_the_child_waits(tmp_path: Path) -> None:
+    """``expect``: once ``check`` knows the exercise, the waiting child imports its ``child_imports`` (Keras,
+    seconds) before the job arrives; not for a job that forbids one of them, which then takes no child."""
+    folder = student(tmp_path)
+    with prestarted():
+        waiting = warm._waiting
+        assert waiting is not None
+        warm.expect(("numpy", "wave"), ())
+        assert warm.take(("wave",)) is None and warm._waiting is waiting  # wave is loaded there now
+        report = run(folder, "me")
+    seen = report.outcomes["me"].value
+    assert seen["pid"] == waiting.proc.pid and seen["wave_loaded"]
+    with prestarted():
+        waiting = warm._waiting
+        assert waiting is not None
+        warm.expect(("wave",), ("wave",))  # its job would refuse the child: nothing is imported for it
+        assert waiting.preloaded == frozenset(warm.PRELOAD)
+        report = run(folder, "me")
+    seen = report.outcomes["me"].value
+    assert seen["pid"] == waiting.proc.pid and not seen["wave_loaded"]
 
 
 def test_a_child_no_job_took_is_killed_and_its_folder_removed() -> None:

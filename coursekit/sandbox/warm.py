@@ -45,6 +45,8 @@ class WarmChild:
     root: Path
     work: Path
     result_fd: int
+    # What it imports, or has been asked to, before its job: PRELOAD, and what ``expect`` added.
+    preloaded: frozenset[str] = frozenset(PRELOAD)
 
     @property
     def output(self) -> IO[bytes]:
@@ -52,21 +54,34 @@ class WarmChild:
             raise OSError("the waiting child has no output pipe")
         return self.proc.stdout
 
+    def preload(self, modules: tuple[str, ...]) -> bool:
+        """Have the child import ``modules`` too while it waits; False when it is already gone."""
+        if not self._write({"preload": list(modules)}, last=False):
+            return False
+        self.preloaded |= frozenset(modules)
+        return True
+
+    def _write(self, order: dict[str, object], *, last: bool) -> bool:
+        stdin = self.proc.stdin
+        if stdin is None or stdin.closed or self.proc.poll() is not None:
+            return False
+        try:
+            stdin.write((json.dumps(order) + "\n").encode())
+            if last:
+                stdin.close()
+            else:
+                stdin.flush()
+        except OSError:  # BrokenPipeError: it died while waiting
+            return False
+        return True
+
     def send(self, job_path: Path, limits: Limits) -> bool:
         """Give the child its job and the limits to apply to itself; False when it is already gone."""
         which = host.applied_limits("linux")
         order = {"job": str(job_path), "core": 0,
                  "memory": limits.memory_mb << 20 if "memory" in which else None,
                  "file_size": host.FILE_MB << 20 if "file_size" in which else None}
-        stdin = self.proc.stdin
-        if stdin is None or self.proc.poll() is not None:
-            return False
-        try:
-            stdin.write((json.dumps(order) + "\n").encode())
-            stdin.close()
-        except OSError:  # BrokenPipeError: it died while waiting
-            return False
-        return True
+        return self._write(order, last=True)
 
     def close(self) -> None:
         """Kill the child and what it started, close its pipes and remove its folder."""
@@ -86,10 +101,20 @@ class WarmChild:
 _waiting: WarmChild | None = None
 
 
+def expect(imports: tuple[str, ...], forbidden_imports: tuple[str, ...]) -> None:
+    """The next job's exercise is known: it will import ``imports`` (an exercise's ``child_imports``: Keras,
+    seconds) and forbid ``forbidden_imports``. The waiting child starts importing them now, while this
+    process loads the rest of the grader, unless that job could not take it anyway."""
+    more = tuple(m for m in imports if m not in (_waiting.preloaded if _waiting else ()))
+    if _waiting is None or not more or set(forbidden_imports) & (_waiting.preloaded | set(more)):
+        return
+    _waiting.preload(more)
+
+
 def take(forbidden_imports: tuple[str, ...]) -> WarmChild | None:
     """The waiting child, for a job that forbids ``forbidden_imports``, or None (then start a fresh one)."""
     global _waiting
-    if _waiting is None or set(forbidden_imports) & set(PRELOAD):
+    if _waiting is None or set(forbidden_imports) & _waiting.preloaded:
         return None
     child, _waiting = _waiting, None
     return child
