@@ -7,9 +7,11 @@ at any moment never leaves a half-written output.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,27 @@ from coursekit.messages import msg
 from coursekit.names import folder_name
 from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
-from coursekit.render.reporthtml import report_html
+from coursekit.render.reporthtml import load_matplotlib, report_html
 from coursekit.render.studenthtml import student_html
 from coursekit.render.tables import markdown_text, student_markdown
+
+_drawing_ready = False
+
+
+def load_drawing() -> threading.Thread:
+    """Start loading what report.html's histograms are drawn with (matplotlib and its fonts, seconds), in a
+    thread, while the class is graded: the grading processes do the work then and this one waits. Join it
+    before :func:`write_outputs`; a failure here is not reported (the drawing itself says what is wrong)."""
+    def load() -> None:
+        global _drawing_ready
+        if not _drawing_ready:
+            with contextlib.suppress(Exception):
+                load_matplotlib()
+                _drawing_ready = True
+
+    thread = threading.Thread(target=load, name="coursekit-load-drawing", daemon=True)
+    thread.start()
+    return thread
 
 
 def write_atomic(path: Path, text: str) -> None:

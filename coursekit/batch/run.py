@@ -19,7 +19,7 @@ from typing import Any
 from coursekit._exceptions import InvalidOptionError
 from coursekit.batch.classbook import GRADEBOOK, report_from_gradebook, stored_course
 from coursekit.batch.cluster import ClusterOptions
-from coursekit.batch.outputs import write_atomic, write_outputs
+from coursekit.batch.outputs import load_drawing, write_atomic, write_outputs
 from coursekit.batch.phases import CLASS, STAGING, WRITING, PhaseTimes
 from coursekit.batch.roster import (
     STAGED,
@@ -244,6 +244,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     out_dir.mkdir(parents=True, exist_ok=True)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
     times = PhaseTimes()
+    drawing = load_drawing()  # while the class is graded
     with tempfile.TemporaryDirectory(prefix="coursekit-class-") as staging, \
             Gradebook(out_dir / GRADEBOOK) as book:
         os.chmod(staging, 0o700)
@@ -311,6 +312,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
             _run_pool(todo, exercises, options, record, out_dir / WORKER_LOG, times)
         else:
             _run_cluster(todo, exercises, options, record, out_dir / WORKER_LOG, times, on_notice)
+        drawing.join()
         with times.phase(CLASS, WRITING):
             report = report_from_gradebook(book, course, ids, out_dir, graded=len(todo),
                                            reused=reused, seconds=time.monotonic() - started,
