@@ -9,7 +9,10 @@ and for the exercises of integers and strings (ex2, ex6) every message, in Chine
 The Keras exercises (ex3, ex7, ex11) are checked by the handout's package run from its folder in this Python,
 which has Keras (installing TensorFlow into the fresh venv would cost CI minutes each run); the fresh
 venv shows that their check names the one command that adds Keras. Their full coursekit results are
-shared with tests/test_ex3.py, test_ex7.py and test_ex11.py (conftest's graded_once): no training paid twice.
+shared with tests/test_ex3.py, test_ex7.py and test_contract.py (conftest's graded_once) where both grade
+the same file. Each check of a Keras exercise trains, so their named mistakes come several to a file: ex3's
+and ex7's files of the test suite, and the folder's wrong files of the others, spliced together where each
+changes another function (combined_wrong_files): ex11's eight mistakes in two files.
 In both comparisons the student processes are forked from a process that imported their modules once
 (numpy; Keras), not started fresh (FORKING, tests/handout_forked.py): how a student process is started is
 not what they compare, and tests/test_sandbox.py, test_portable.py and test_isolation.py test the runners.
@@ -454,17 +457,69 @@ def test_the_handouts_check_gives_coursekits_verdicts_scores_and_mistakes(venv: 
 
 
 def keras_sources(exercise_id: str) -> dict[str, str]:
-    """The solution, the stub and every file of the test suite's named mistakes of a Keras exercise."""
+    """The solution, the stub and files making every named mistake of a Keras exercise."""
     filename = get_exercise(exercise_id).filename
     wrong = {"ex3": EX3_COMBINED,  # every named mistake, in four files (the folder's fifteen: test_ex3)
              "ex7": {**EX7_MISTAKES, "validation_data, one figure twice (issue 24)": EX7_WRONG_D,
                      "validation_data of the last rows, gcf twice (issue 24)": EX7_WRONG_E},
-             "ex11": EX11_MISTAKES}.get(exercise_id, {})
-    # the test suite's table where it has one, else the folder's wrong files (an exercise added as a folder)
-    sources = [*wrong.values()] or [*folder_mistakes(exercise_id).values()]
+             }.get(exercise_id, {})
+    # the test suite's table where it has one, else the folder's wrong files, several to a file where each
+    # makes its mistake in another function (ex11, an exercise added as a folder): a check trains once a file
+    sources = [*wrong.values()] or combined_wrong_files(exercise_id)
     return {"solution": (SOLUTIONS / filename).read_text(encoding="utf-8"),
             "stub": (EXERCISES / filename).read_text(encoding="utf-8"),
             **{f"mistakes {i}": source for i, source in enumerate(dict.fromkeys(sources))}}
+
+
+def changed_functions(solution: str, wrong: str) -> dict[str, str] | None:
+    """The top-level functions ``wrong`` writes otherwise than ``solution`` (name -> its ``def``), when
+    nothing else of the module differs (its docstring aside) and none of them is decorated; else None."""
+    def body(tree: ast.Module) -> list[ast.stmt]:
+        return tree.body[1:] if ast.get_docstring(tree) is not None else tree.body
+
+    ours, theirs = body(ast.parse(solution)), body(ast.parse(wrong))
+    if len(ours) != len(theirs):
+        return None
+    changed = {}
+    for a, b in zip(ours, theirs, strict=True):
+        if ast.dump(a) == ast.dump(b):
+            continue
+        if not (isinstance(a, ast.FunctionDef) and isinstance(b, ast.FunctionDef) and a.name == b.name
+                and not a.decorator_list and not b.decorator_list):
+            return None
+        changed[b.name] = "\n".join(wrong.splitlines()[b.lineno - 1:b.end_lineno])
+    return changed
+
+
+def combined_wrong_files(exercise_id: str) -> list[str]:
+    """The exercise folder's wrong files (its named mistakes, one to a file), several to a file: the
+    solution with the wrong ``def`` of each of a group of files that each change one function, another
+    function each; a file that changes anything else stays whole. Each mistake is still named on its
+    function's tests, and a check that trains runs one training a file, not one a mistake."""
+    solution = (SOLUTIONS / get_exercise(exercise_id).filename).read_text(encoding="utf-8")
+    tree = ast.parse(solution)
+    lines = {n.name: (n.lineno, n.end_lineno or n.lineno) for n in tree.body
+             if isinstance(n, ast.FunctionDef)}
+    groups: list[dict[str, str]] = []
+    whole = []
+    for source in folder_mistakes(exercise_id).values():
+        changed = changed_functions(solution, source)
+        if changed is None or len(changed) != 1:
+            whole.append(source)
+            continue
+        [(name, wrong_def)] = changed.items()
+        group = next((g for g in groups if name not in g), None)
+        if group is None:
+            groups.append(group := {})
+        group[name] = wrong_def
+    combined = []
+    for group in groups:
+        text = solution.splitlines()
+        for name in sorted(group, key=lambda n: -lines[n][0]):  # from the bottom up: the line numbers hold
+            first, last = lines[name]
+            text[first - 1:last] = group[name].splitlines()
+        combined.append("\n".join(text) + "\n")
+    return [*combined, *whole]
 
 
 # Keras and TensorFlow are not installed in the fresh venv (a ~600 MB install CI would pay each run): the
