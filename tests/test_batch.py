@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -374,18 +375,32 @@ def _rows(db: Path) -> dict[tuple[str, str], float]:
             return {}
 
 
-@pytest.mark.slow
-def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
-    class_dir = tmp_path / "c"
+@dataclass
+class Resumed:
+    """``coursekit grade`` SIGKILLed mid-batch, then run again on the same output folder."""
+
+    class_dir: Path
+    out: Path
+    finished: dict[tuple[str, str], float]  # the gradebook's rows when the first run was killed
+    after: dict[tuple[str, str], float]  # ... and after the second run
+    second: subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def resumed(tmp_path_factory: pytest.TempPathFactory) -> Resumed:
+    """Six students (a solution, a stub, ...) graded on ex1 by ``coursekit grade`` with one worker and the
+    demo secret: the first run is SIGKILLed, with its whole session, once two gradings are stored; the
+    second finishes the batch and is the run the CLI's summary is read from."""
+    class_dir = tmp_path_factory.mktemp("resume") / "c"
     for i in range(6):
         make_student(class_dir, f"s{i}", SOLUTION if i % 2 else STUB)
-    env = {**os.environ, "COURSEKIT_SECRET": "test-secret"}
+    env = {k: v for k, v in os.environ.items() if k != "COURSEKIT_SECRET"} | {"COLUMNS": "120"}
+    out = class_dir.parent / "out"
     command = [sys.executable, "-m", "coursekit", "grade", str(class_dir), "--exercises", "ex1",
-               "--workers", "1"]
-    killed = tmp_path / "killed"
-    proc = subprocess.Popen([*command, "--out", str(killed)], env=env, start_new_session=True,
+               "--workers", "1", "--out", str(out)]
+    proc = subprocess.Popen(command, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    db = killed / "gradebook.sqlite"
+    db = out / "gradebook.sqlite"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -398,14 +413,23 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
     proc.wait()
     finished = _rows(db)
     assert 2 <= len(finished) < 6, "the kill landed mid-batch"
-    assert not (killed / "grades.csv").exists() or read_csv(killed / "grades.csv")
-    subprocess.run([*command, "--out", str(killed)], env=env, check=True, capture_output=True)
-    after = _rows(db)
-    assert {k: after[k] for k in finished} == finished, "finished gradings were not redone"
-    clean = tmp_path / "clean"
-    subprocess.run([*command, "--out", str(clean)], env=env, check=True, capture_output=True)
-    assert (killed / "grades.csv").read_text() == (clean / "grades.csv").read_text()
-    leftovers = [p.name for p in killed.rglob("*.tmp")]
+    assert not (out / "grades.csv").exists() or read_csv(out / "grades.csv")
+    second = subprocess.run(command, env=env, capture_output=True, text=True)
+    return Resumed(class_dir, out, finished, _rows(db), second)
+
+
+@pytest.mark.slow
+def test_resume_after_sigkill_matches_an_uninterrupted_run(resumed, tmp_path):
+    assert resumed.second.returncode == 0, resumed.second.stderr
+    assert {k: resumed.after[k] for k in resumed.finished} == resumed.finished, \
+        "finished gradings were not redone"
+    # The uninterrupted run: the same class and secret, graded here (the session's warm worker zygote).
+    demo = load_secret(environ={}, cwd=tmp_path)
+    assert demo.is_demo
+    grade_class(resumed.class_dir, tmp_path / "clean",
+                GradeOptions(exercises=("ex1",), workers=1, secret=demo))
+    assert (resumed.out / "grades.csv").read_text() == (tmp_path / "clean" / "grades.csv").read_text()
+    leftovers = [p.name for p in resumed.out.rglob("*.tmp")]
     assert leftovers == []
 
 
@@ -434,17 +458,14 @@ def test_gradescope_autograder_runs_on_a_fake_tree(tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_grade_prints_summary_and_writes_outputs(tmp_path):
-    class_dir = tmp_path / "c"
-    make_student(class_dir, "a", SOLUTION)
-    make_student(class_dir, "b", STUB)
-    run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out",
-                          str(tmp_path / "out"), "--exercises", "ex1", "--workers", "1"],
-                         capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"})
+def test_cli_grade_prints_summary_and_writes_outputs(resumed):
+    run = resumed.second  # a `coursekit grade` run, with the demo secret (the resume test's second run)
     assert run.returncode == 0, run.stderr
     assert "Class summary" in run.stdout and "item analysis" in run.stdout
     assert "demo course secret" in run.stderr
-    assert (tmp_path / "out" / "grades.csv").is_file()
+    assert (resumed.out / "grades.csv").is_file()
+    students = {r["student"] for r in read_csv(resumed.out / "grades.csv")}
+    assert students == {"max", *(f"s{i}" for i in range(6))}
 
 
 @pytest.mark.slow

@@ -1,12 +1,14 @@
 """coursekit grade --cluster, on a real Dask scheduler and real workers (subprocesses on 127.0.0.1).
 
 The tests start `dask scheduler` and `dask worker` processes (one process, one thread each, no nanny,
-random free ports) and kill them, with everything they started: one scheduler and two workers shared by
-the module's tests that only grade on them or add a worker of another version, one scheduler and two
-workers shared by the two fault tests (the killed-worker test kills one, then the lost-scheduler test
-grades on the other and kills the scheduler), and a cluster of its own for TLS. Every worker process
-imports Keras for its first grading (its hidden cases' references): the cost of this module is mostly
-counted in worker processes, so it starts as few as each claim needs.
+random free ports) and kill them, with everything they started: one scheduler and two workers speaking
+mutual TLS (tls://, certificates of the test's own CA), shared by the module's tests that grade on them
+through ``coursekit grade``, add a worker of another version, or are refused without the certificate;
+and one scheduler and two workers on plain tcp:// shared by the two fault tests, which grade in this
+process (the killed-worker test kills one worker, then the lost-scheduler test grades on the other and
+kills the scheduler). Every worker process imports Keras for its first grading (its hidden cases'
+references): the cost of this module is mostly counted in worker processes, so it starts as few as each
+claim needs.
 
 The class graded is five of the example class's nine students, one of each kind the claims need on the
 exercises graded, ex1, ex4 and ex5 (ex5 imports the student's ex1 and ex4 files, so a task must carry
@@ -85,6 +87,7 @@ class LocalCluster:
         self.port = free_port()
         self.address = f"tcp://{HOST}:{self.port}"
         self.tls: list[str] = []  # the TLS options of the scheduler and workers, when it uses TLS
+        self.security_file: Path | None = None  # the coordinator's --cluster-security, when it uses TLS
         self.scheduler: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
 
@@ -94,9 +97,22 @@ class LocalCluster:
                                     stdin=subprocess.DEVNULL, cwd=self.folder, start_new_session=True,
                                     env={**os.environ, **(env or {})})
 
-    def start_scheduler(self, tls: list[str] | None = None) -> None:
+    def start_scheduler(self, tls: bool = False) -> None:
+        """Start the scheduler; with ``tls``, mutual TLS with certificates made for this cluster: one
+        self-signed certificate is the CA and every party's (the scheduler's, the workers', the
+        coordinator's through ``security_file``)."""
         if tls:
-            self.tls = tls
+            from distributed import Security
+
+            made = Security.temporary()
+            certs = self.folder / "certs"
+            certs.mkdir()
+            (certs / "ca.pem").write_text(made.tls_ca_file)
+            (certs / "key.pem").write_text(made.tls_client_key)
+            self.security_file = certs / "tls.toml"
+            self.security_file.write_text('ca_file = "ca.pem"\ncert = "ca.pem"\nkey = "key.pem"\n')
+            self.tls = ["--tls-ca-file", str(certs / "ca.pem"), "--tls-cert", str(certs / "ca.pem"),
+                        "--tls-key", str(certs / "key.pem")]
             self.address = f"tls://{HOST}:{self.port}"
         protocol = ["--protocol", "tls", *self.tls] if self.tls else []
         self.scheduler = self._start(["distributed.cli.dask_scheduler", "--host", HOST, "--port",
@@ -111,10 +127,23 @@ class LocalCluster:
         self.workers.append(worker)
         return worker
 
-    def wait_for_workers(self, n: int, security: Any = None) -> None:
+    def security(self) -> Any:
+        """The ``distributed.Security`` of a client holding the certificate (None without TLS)."""
+        from distributed import Security
+
+        if self.security_file is None:
+            return None
+        return Security(**cluster_module.security_settings(self.security_file))
+
+    def grade_options(self) -> list[str]:
+        """``coursekit grade``'s options that reach this cluster."""
+        security = [] if self.security_file is None else ["--cluster-security", str(self.security_file)]
+        return ["--cluster", self.address, *security]
+
+    def wait_for_workers(self, n: int) -> None:
         from distributed import Client
 
-        with Client(self.address, timeout=START_S, set_as_default=False, security=security) as client:
+        with Client(self.address, timeout=START_S, set_as_default=False, security=self.security()) as client:
             client.wait_for_workers(n, timeout=START_S)
 
     def stop_worker(self, worker: subprocess.Popen[bytes]) -> None:
@@ -125,7 +154,7 @@ class LocalCluster:
             os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
         self.workers.remove(worker)
-        with Client(self.address, timeout=START_S, set_as_default=False) as client:
+        with Client(self.address, timeout=START_S, set_as_default=False, security=self.security()) as client:
             deadline = time.monotonic() + START_S
             while len(client.scheduler_info(n_workers=-1)["workers"]) > len(self.workers):
                 assert time.monotonic() < deadline, "the scheduler still lists a killed worker"
@@ -154,18 +183,6 @@ def time_limit() -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-@pytest.fixture
-def cluster(tmp_path: Path, time_limit: None) -> Iterator[LocalCluster]:
-    """A cluster of the test's own, for the test that gives it TLS."""
-    folder = tmp_path / "cluster"
-    folder.mkdir()
-    running = LocalCluster(folder)
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 @pytest.fixture(scope="module")
 def class_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The students of ``GRADED``, copied from the example class."""
@@ -179,36 +196,38 @@ def class_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    """A scheduler and two workers started once for the module (a worker's first grading of an exercise
-    imports TensorFlow): the tests that grade on it, or add a worker of their own, share them. A test that
-    adds a worker stops it before it ends, so each test finds the same two workers."""
-    running = LocalCluster(tmp_path_factory.mktemp("cluster"))
+@contextlib.contextmanager
+def running_cluster(folder: Path, workers: int, tls: bool = False) -> Iterator[LocalCluster]:
+    """A scheduler and ``workers`` workers, up before it yields, stopped with all they started after."""
+    running = LocalCluster(folder)
     try:
-        running.start_scheduler()
-        running.start_worker()
-        running.start_worker()
-        running.wait_for_workers(2)
+        running.start_scheduler(tls)
+        for _ in range(workers):
+            running.start_worker()
+        running.wait_for_workers(workers)
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A scheduler and two workers on mutual TLS, started once for the module (a worker's first grading of
+    an exercise imports TensorFlow): the tests that grade on it, add a worker of their own, or are refused
+    without its certificate share them. A test that adds a worker stops it before it ends, so each test
+    finds the same two workers."""
+    with running_cluster(tmp_path_factory.mktemp("cluster"), 2, tls=True) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def fault_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    """A scheduler and two fresh workers for the fault tests, in the module's order: the killed-worker test
-    kills one of them (fresh, so that the one it kills is still busy with its first grading), then the
-    lost-scheduler test grades on the one left and kills the scheduler (it must come last)."""
-    running = LocalCluster(tmp_path_factory.mktemp("faults"))
-    try:
-        running.start_scheduler()
-        running.start_worker()
-        running.start_worker()
-        running.wait_for_workers(2)
+    """A scheduler and two fresh workers on tcp:// for the fault tests, in the module's order: the
+    killed-worker test kills one of them (fresh, so that the one it kills is still busy with its first
+    grading), then the lost-scheduler test grades on the one left and kills the scheduler (it must come
+    last)."""
+    with running_cluster(tmp_path_factory.mktemp("faults"), 2) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def options(exercises: tuple[str, ...], cluster: ClusterOptions | None = None) -> GradeOptions:
@@ -275,7 +294,7 @@ def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_anothe
         cluster.wait_for_workers(3)
         out = tmp_path / "out"
         run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out", str(out),
-                              "--exercises", ",".join(EXERCISES), "--cluster", cluster.address, "--lang",
+                              "--exercises", ",".join(EXERCISES), *cluster.grade_options(), "--lang",
                               "en"], capture_output=True, text=True, timeout=TEST_S - 60,
                              env={**os.environ, "COURSEKIT_SECRET": SECRET.value, "COLUMNS": "400"})
     finally:
@@ -284,7 +303,7 @@ def test_a_class_graded_on_the_cluster_equals_a_local_run_and_a_worker_of_anothe
     refusals = [line for line in run.stdout.splitlines() if "refused" in line]
     assert len(refusals) == 1 and "ex1 grader" in refusals[0], run.stdout[-3000:]
     assert f"{HOST}:" in refusals[0]
-    assert "worker tcp://" in (out / "workers.log").read_text()
+    assert "worker tls://" in (out / "workers.log").read_text()
     assert_same_outputs(out, local_runs[EXERCISES])
     timings = json.loads((out / "timings.json").read_text())
     assert timings["tasks"] == {e: STUDENTS for e in EXERCISES}  # each grading once, on the workers
@@ -424,8 +443,8 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(shared_cluster: LocalClust
     (class_dir / "also").mkdir()
     (class_dir / "also" / "ex1_rnn_forward.py").write_text("while True:\n    pass\n")
     grading = subprocess.Popen([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out",
-                                str(tmp_path / "out"), "--exercises", "ex1", "--timeout", "600", "--cluster",
-                                cluster.address], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                str(tmp_path / "out"), "--exercises", "ex1", "--timeout", "600",
+                                *cluster.grade_options()], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                env={**os.environ, "COURSEKIT_SECRET": SECRET.value})
     try:
         deadline = time.monotonic() + START_S
@@ -441,7 +460,7 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(shared_cluster: LocalClust
         assert grading.returncode != 0 and b"Traceback" not in said, said.decode()[-2000:]
         _, alive = psutil.wait_procs(jobs, timeout=15)
         assert not alive, [p.cmdline() for p in alive]
-        with Client(cluster.address, timeout=30, set_as_default=False) as client:
+        with Client(cluster.address, timeout=30, set_as_default=False, security=cluster.security()) as client:
             # The scheduler forgets cancelled tasks asynchronously: give it a few seconds on a loaded machine.
             left = -1
             for _ in range(60):
@@ -457,32 +476,19 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(shared_cluster: LocalClust
 
 
 @pytest.mark.slow
-def test_a_tls_cluster_grades_with_the_coordinators_certificate_and_refuses_a_client_without_one(
-        cluster: LocalCluster, local_runs: dict[tuple[str, ...], Path], class_dir: Path,
-        tmp_path: Path) -> None:
-    """Mutual TLS (tls:// and --cluster-security): the scheduler and worker hold a certificate of the
-    test's own CA; a coordinator without one cannot connect (one line, exit 2), one with it grades."""
-    from distributed import Security
-
-    made = Security.temporary()  # one self-signed certificate: the CA and every party's certificate
-    certs = tmp_path / "certs"
-    certs.mkdir()
-    (certs / "ca.pem").write_text(made.tls_ca_file)
-    (certs / "key.pem").write_text(made.tls_client_key)
-    (certs / "tls.toml").write_text('ca_file = "ca.pem"\ncert = "ca.pem"\nkey = "key.pem"\n')
-    cluster.start_scheduler(["--tls-ca-file", str(certs / "ca.pem"), "--tls-cert", str(certs / "ca.pem"),
-                             "--tls-key", str(certs / "key.pem")])
-    cluster.start_worker()
-    cluster.wait_for_workers(1, Security(**cluster_module.security_settings(certs / "tls.toml")))
-    env = {**os.environ, "COURSEKIT_SECRET": SECRET.value, "COLUMNS": "400"}
-    grade = [sys.executable, "-m", "coursekit", "grade", str(class_dir), "--exercises",
-             ",".join(FAULT_EXERCISES),
-             "--cluster", cluster.address, "--lang", "en"]
-    refused = subprocess.run([*grade, "--out", str(tmp_path / "refused"), "--cluster-wait", "5"],
-                             capture_output=True, text=True, timeout=300, env=env)
+def test_a_tls_cluster_refuses_a_coordinator_without_its_certificate(
+        shared_cluster: LocalCluster, class_dir: Path, tmp_path: Path, time_limit: None) -> None:
+    """Mutual TLS (tls:// and --cluster-security): the shared scheduler and workers hold a certificate of
+    the test's own CA; a coordinator without one cannot connect (one line, exit 2). One with it grades:
+    test_a_class_graded_on_the_cluster_equals_a_local_run... grades on this cluster."""
+    cluster = shared_cluster
+    assert cluster.address.startswith("tls://") and cluster.security_file is not None
+    refused = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--exercises",
+                              ",".join(FAULT_EXERCISES), "--cluster", cluster.address, "--lang", "en",
+                              "--out", str(tmp_path / "refused"), "--cluster-wait", "5"],
+                             capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "COURSEKIT_SECRET": SECRET.value, "COLUMNS": "400"})
     assert refused.returncode == 2 and "cannot be reached" in refused.stderr, refused.stderr[-2000:]
-    out = tmp_path / "out"
-    run = subprocess.run([*grade, "--out", str(out), "--cluster-security", str(certs / "tls.toml")],
-                         capture_output=True, text=True, timeout=TEST_S - 120, env=env)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert_same_outputs(out, local_runs[FAULT_EXERCISES])
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, refused.stderr
+    assert not (tmp_path / "refused" / "grades.csv").exists()

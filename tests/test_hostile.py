@@ -489,9 +489,11 @@ def test_no_network(server, tmp_path):
 # ---- ex3: a model's own code never runs in the grader ----------------------------------------------------
 
 @pytest.mark.slow
-def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monkeypatch):
+def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monkeypatch, fork_servers):
     """The grader refuses each forged config from the config alone; it never rebuilds one in its own
-    process (km.rebuild, patched here, would say so) and none reaches a sandboxed build."""
+    process (km.rebuild, patched here, would say so) and none reaches a sandboxed build. The student's
+    process is forked from the session's fork server for ex3's imports (tests/conftest.py), which the
+    other tests grading ex3 in this pytest process share: one TensorFlow import for them all."""
     from graders.ex3 import grader as ex3_grader
     from graders.shared.judging import keras_model as km
 
@@ -506,10 +508,10 @@ def test_ex3_forged_configs_are_refused_before_anything_is_built(tmp_path, monke
     folder = tmp_path / "student"
     shutil.copytree(HOSTILE / "ex3_forged_config", folder)
     expected = ex3.expected_values(cases)
-    with ForkServer(ex3.child_imports) as server:
-        started = time.monotonic()
-        result = grade_exercise(ex3, folder, cases, expected, runner=server.run, remeasure=True)
-        seconds = time.monotonic() - started
+    server = fork_servers.get(ex3.child_imports)
+    started = time.monotonic()
+    result = grade_exercise(ex3, folder, cases, expected, runner=server.run, remeasure=True)
+    seconds = time.monotonic() - started
     assert result.score == 0 and built == []
     assert not any(t.internal_error for t in result.tests), [text(t) for t in result.tests]
     outputs = {t.name.partition(":")[0]: text(t) for t in result.tests}
