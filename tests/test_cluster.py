@@ -59,6 +59,7 @@ SECRET = Secret("cluster-test-secret", "test")
 HOST = "127.0.0.1"
 START_S = 120  # a scheduler or worker that is not up by then fails the test (the machine may be loaded)
 TEST_S = 900  # no test of this module may run longer
+STOP_S = 120  # grade has ended this long after Ctrl-C (its jobs cancelled and killed; on a loaded machine)
 
 
 def free_port() -> int:
@@ -445,7 +446,8 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(shared_cluster: LocalClust
     grading = subprocess.Popen([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out",
                                 str(tmp_path / "out"), "--exercises", "ex1", "--timeout", "600",
                                 *cluster.grade_options()], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "COURSEKIT_SECRET": SECRET.value})
+                               env={**os.environ, "COURSEKIT_SECRET": SECRET.value,
+                                    "PYTHONFAULTHANDLER": "1"})
     try:
         deadline = time.monotonic() + START_S
         jobs: list[psutil.Process] = []
@@ -456,7 +458,13 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(shared_cluster: LocalClust
             time.sleep(0.2)
         assert jobs, "a student's job started on the worker"
         grading.send_signal(signal.SIGINT)
-        _, said = grading.communicate(timeout=60)
+        try:
+            _, said = grading.communicate(timeout=STOP_S)
+        except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread on SIGABRT
+            grading.send_signal(signal.SIGABRT)
+            _, said = grading.communicate(timeout=60)
+            raise AssertionError(f"grade still ran {STOP_S} s after Ctrl-C, here:\n"
+                                 f"{said.decode(errors='replace')[-6000:]}") from None
         assert grading.returncode != 0 and b"Traceback" not in said, said.decode()[-2000:]
         _, alive = psutil.wait_procs(jobs, timeout=15)
         assert not alive, [p.cmdline() for p in alive]
