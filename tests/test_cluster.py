@@ -443,11 +443,17 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(shared_cluster: LocalClust
     (class_dir / "loops" / "ex1_rnn_forward.py").write_text("while True:\n    pass\n")
     (class_dir / "also").mkdir()
     (class_dir / "also" / "ex1_rnn_forward.py").write_text("while True:\n    pass\n")
-    grading = subprocess.Popen([sys.executable, "-m", "coursekit", "grade", str(class_dir), "--out",
-                                str(tmp_path / "out"), "--exercises", "ex1", "--timeout", "600",
-                                *cluster.grade_options()], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "COURSEKIT_SECRET": SECRET.value,
-                                    "PYTHONFAULTHANDLER": "1"})
+    # Ctrl-C as a terminal delivers it: SIGINT neither ignored nor blocked in the grading process, whatever
+    # this pytest process (an xdist worker that has run other tests) passes on to its children.
+    grade = [str(class_dir), "--out", str(tmp_path / "out"), "--exercises", "ex1", "--timeout", "600",
+             *cluster.grade_options()]
+    terminal = ("import runpy, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT]); "
+                "signal.signal(signal.SIGINT, signal.default_int_handler); "
+                f"sys.argv = ['coursekit', 'grade', *{grade!r}]; "
+                "runpy.run_module('coursekit', run_name='__main__')")
+    grading = subprocess.Popen([sys.executable, "-c", terminal], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env={**os.environ, "COURSEKIT_SECRET": SECRET.value,
+                                                            "PYTHONFAULTHANDLER": "1"})
     try:
         deadline = time.monotonic() + START_S
         jobs: list[psutil.Process] = []
@@ -457,13 +463,15 @@ def test_ctrl_c_leaves_nothing_running_on_the_cluster(shared_cluster: LocalClust
             jobs = [c for s in servers for c in s.children(recursive=True)]
             time.sleep(0.2)
         assert jobs, "a student's job started on the worker"
+        signals = [line.strip() for line in Path(f"/proc/{grading.pid}/status").read_text().splitlines()
+                   if line.startswith(("SigBlk", "SigIgn", "SigCgt"))]
         grading.send_signal(signal.SIGINT)
         try:
             _, said = grading.communicate(timeout=STOP_S)
         except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread on SIGABRT
             grading.send_signal(signal.SIGABRT)
             _, said = grading.communicate(timeout=60)
-            raise AssertionError(f"grade still ran {STOP_S} s after Ctrl-C, here:\n"
+            raise AssertionError(f"grade still ran {STOP_S} s after Ctrl-C ({signals}), here:\n"
                                  f"{said.decode(errors='replace')[-6000:]}") from None
         assert grading.returncode != 0 and b"Traceback" not in said, said.decode()[-2000:]
         _, alive = psutil.wait_procs(jobs, timeout=15)
