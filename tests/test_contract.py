@@ -154,6 +154,17 @@ def failures(result: ExerciseResult) -> list[str]:
     return [f"{t.name}: {text(t)}" for t in result.tests if not t.passed]
 
 
+def how_it_ended(result: ExerciseResult) -> list[str]:
+    """The failed tests with their failure kinds and messages, and the run's time, notes and last output:
+    what an assertion shows so that a failure seen once, on another machine, says whether it was a
+    verdict, a time limit or a crash."""
+    notes = [render(m, "en") for m in result.notes]
+    if result.internal_error is not None:
+        notes.append(render(result.internal_error, "en"))
+    return [f"{t.name} [{t.failure}]: {text(t)}" for t in result.tests if not t.passed] + [
+        f"the run: {result.execution_time:.2f} s; {' '.join(notes)}; output: {result.output[-300:]!r}"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_the_solution_gets_full_marks_on_public_and_hidden_cases(
@@ -265,7 +276,8 @@ def test_each_wrong_file_is_caught_naming_its_mistake_in_both_languages(exercise
         for function in dict.fromkeys(function_of.values()):
             mine = [t for t in result.tests if function_of[t.name] == function]
             if function not in wrong.functions:
-                assert all(t.passed for t in mine), f"{wrong.path.name} must not cost {function} its points"
+                assert all(t.passed for t in mine), (
+                    f"{wrong.path.name} must not cost {function} its points", how_it_ended(result))
                 continue
             named = wrong.functions[function]
             lost = [t for t in mine if not t.passed]
