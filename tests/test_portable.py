@@ -584,8 +584,9 @@ def resolves_the_same(handout: list[str], repository: list[str], pins: dict[str,
 @pytest.mark.usefixtures("index")
 def test_the_handout_and_the_repository_resolve_for_windows_macos_and_linux(tmp_path: Path) -> None:
     """Two resolutions at a time (four measured no faster here: the index serves no wheel metadata, so pip
-    downloads whole wheels, TensorFlow's 350 MB among them, and parses every page's links, about 13 CPU-s
-    a resolution): each platform's handout with its extras, and the repository with constraints.txt,
+    downloads whole wheels, TensorFlow's 350 MB among them, and parses every page's links, about 10 CPU-s
+    a resolution with pip 26, which the test extra asks for, 35 with Python 3.11's pip 23): each
+    platform's handout with its extras, and the repository with constraints.txt,
     which pins TensorFlow 2.21: it has no Intel macOS wheels, so that platform resolves the repository
     without the pins (its last TensorFlow is 2.16).
 
