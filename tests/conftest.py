@@ -156,7 +156,10 @@ class GradedOnce:
     ``mistakes/`` folder; test_release.py compares the handout's check, in fresh processes, with these
     results); under pytest-xdist each worker holds its own, and a file runs whole in one worker
     (``--dist loadfile``). test_ex7.py checks that a fresh process trains to the same accuracy.
-    ``prefetch`` grades a module's files two at a time, one per core.
+    ``prefetch`` grades a module's files before its tests: a numpy exercise's two at a time, one per
+    core, a Keras exercise's one after another in one server: a second server would pay for TensorFlow's
+    import again (about 7 CPU-s here), while under pytest-xdist the other worker keeps the second core
+    busy.
     """
 
     def __init__(self, tmp_path_factory: pytest.TempPathFactory, servers: ForkServers) -> None:
@@ -175,6 +178,10 @@ class GradedOnce:
 
     def prefetch(self, exercise_id: str, sources: Iterable[str]) -> None:
         todo = [s for s in dict.fromkeys(sources) if (exercise_id, s) not in self.results]
+        if "keras" in get_exercise(exercise_id).child_imports:
+            for source in todo:
+                self(exercise_id, source)
+            return
         if len(todo) < 2:
             return
 

@@ -99,11 +99,18 @@ def test_hidden_case_names_do_not_depend_on_the_seeds(exercise_id: str) -> None:
 CHECK_EACH = """
 import json, sys
 from pathlib import Path
+from rich.console import Console
 from coursekit.check import check
+from coursekit.render.terminal import show_check
 for exercise_id in sys.argv[2:]:
     r = check(exercise_id, Path(sys.argv[1]))
     loaded = ["tensorflow" in sys.modules, "keras" in sys.modules]
-    print(json.dumps([exercise_id, r.score, r.max_score, *loaded]))
+    shown = []
+    for verbose in (False, True):
+        console = Console(record=True, width=200)
+        show_check(console, r, "en", verbose=verbose)
+        shown.append(console.export_text())
+    print(json.dumps([exercise_id, r.score, r.max_score, *loaded, shown]))
 """
 KERAS_IDS = [i for i in IDS if "keras" in get_exercise(i).child_imports]
 # ex11's grader windows the series with keras.utils.timeseries_dataset_from_array to tell its mistakes
@@ -119,14 +126,16 @@ def test_check_gives_the_solution_full_public_marks_and_imports_no_tensorflow_in
         ids: list[str]) -> None:
     """``coursekit check`` of each reference solution, in one fresh process for the group: full marks on
     the public cases, and the grader's process has imported neither TensorFlow nor Keras after it (the
-    stored public cases answer; a Keras exercise imports them in the student's process only)."""
+    stored public cases answer; a Keras exercise imports them in the student's process only). ``--verbose``
+    adds the details of failed tests (ex3's model summaries), so a full check shows the same with it."""
     out = subprocess.run([sys.executable, "-c", CHECK_EACH, str(COURSE / "solutions"), *ids],
                          capture_output=True, text=True, check=True)
     rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("[")]
     assert [row[0] for row in rows] == ids
-    for exercise_id, score, max_score, tensorflow, keras_loaded in rows:
+    for exercise_id, score, max_score, tensorflow, keras_loaded, (plain, verbose) in rows:
         public = get_exercise(exercise_id).public_points()
         assert score == max_score == public, exercise_id
+        assert verbose == plain and f"{exercise_id}: {score:g}/{max_score:g} points" in plain, verbose
         if exercise_id not in KERAS_IN_THE_GRADER:  # checked last: TensorFlow stays imported after them
             assert (tensorflow, keras_loaded) == (False, False), exercise_id
 

@@ -80,7 +80,7 @@ MODEL, COMPILE, HISTORY, STEPS, AUTHENTIC, BEATS = TRAIN
 @pytest.fixture(scope="module")
 def graded(graded_once: GradedOnce) -> Callable[[str], ExerciseResult]:
     """graded(source) -> the public cases' result, as check judges it; once per source for the session,
-    this module's files two at a time from the start (one per fork server)."""
+    this module's files all from the start (GradedOnce.prefetch)."""
     graded_once.prefetch("ex11", SOURCES)
     return lambda source: graded_once("ex11", source)
 

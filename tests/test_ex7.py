@@ -190,8 +190,8 @@ FIGURES, PLOT_ACC, PLOT_LOSS, LABELS = (c.name for c in EX7.public_cases() if c.
 @pytest.fixture(scope="module")
 def graded(graded_once: GradedOnce) -> Callable[[str], ExerciseResult]:
     """graded(source) -> the public cases' result; each source is graded once for the session
-    (tests/test_release.py compares the handout's check with these results), this module's files two at
-    a time from the start."""
+    (tests/test_release.py compares the handout's check with these results), this module's files all from the
+    start (GradedOnce.prefetch)."""
     graded_once.prefetch("ex7", SOURCES)
     return lambda source: graded_once("ex7", source)
 
