@@ -54,18 +54,23 @@ def maps_tensorflow(pid: int) -> bool:
 
 
 def test_the_zygote_preloads_no_module_of_the_content_package() -> None:
-    """Graders are read from disk by each worker: the zygote's imports must not reach them."""
-    code = ("import json, sys\n"
+    """Graders are read from disk by each worker: the zygote's imports must not reach them. What those
+    imports write into os.environ is what fingerprint() leaves out as SET_BY_PRELOAD."""
+    code = ("import json, os, sys\n"
+            "before = dict(os.environ)\n"
             f"for name in {list(zygote.PRELOAD)!r}:\n"
             "    __import__(name)\n"
-            "print(json.dumps(sorted(sys.modules)))\n")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+            "changed = sorted(k for k in {*before, *os.environ} if before.get(k) != os.environ.get(k))\n"
+            "print(json.dumps([sorted(sys.modules), changed]))\n")
+    env = {k: v for k, v in os.environ.items() if k not in zygote.SET_BY_PRELOAD}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
                          timeout=600)
-    modules = json.loads(out.stdout.splitlines()[-1])
+    modules, changed = json.loads(out.stdout.splitlines()[-1])
     package = content_package()
     assert "keras" in modules and "coursekit.batch.worker" in modules
     assert [m for m in modules if m == package or m.startswith(package + ".")] == []
+    assert changed and set(changed) <= zygote.SET_BY_PRELOAD, changed
 
 
 def test_what_the_zygote_is_started_with_decides_whether_it_is_kept(monkeypatch: pytest.MonkeyPatch,
@@ -121,6 +126,11 @@ def test_the_zygote_is_kept_while_nothing_changes_and_started_again_when_the_env
     monkeypatch.setenv("PYTEST_CURRENT_TEST", "the next test (call)")
     env, parent = worker_sees()
     assert parent == first and env["PYTEST_CURRENT_TEST"] == "the next test (call)"
+    # what TensorFlow's import writes into os.environ, as when this process imports it between two runs
+    for name in zygote.SET_BY_PRELOAD:
+        monkeypatch.setenv(name, "set by an import")
+    env, parent = worker_sees()
+    assert parent == first and all(env[name] == "set by an import" for name in zygote.SET_BY_PRELOAD)
     monkeypatch.setenv("TF_NUM_INTEROP_THREADS", "1")
     env, parent = worker_sees()
     assert env["TF_NUM_INTEROP_THREADS"] == "1"

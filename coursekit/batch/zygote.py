@@ -71,6 +71,11 @@ PRELOAD = ("numpy", "keras", "coursekit.batch.worker")
 WORKER_DEFAULTS = {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
 # Variables that change all the time and that nothing imported reads: not a reason to start again.
 VOLATILE = frozenset({"PYTEST_CURRENT_TEST"})
+# What importing TensorFlow and Keras writes into os.environ (TensorFlow 2.21, h5py): a coordinator that
+# has imported them since its zygote started has them, and so has the zygote, which imported them too.
+# Not a reason to start again either (a worker still gets the coordinator's values: worker_environment).
+SET_BY_PRELOAD = frozenset({"TF2_BEHAVIOR", "TPU_ML_PLATFORM", "TPU_ML_PLATFORM_VERSION", "HDF5_PLUGIN_PATH",
+                            "ENABLE_RUNTIME_UPTIME_TELEMETRY"})
 STOP_S = 10.0
 PR_SET_PDEATHSIG = 1
 
@@ -95,7 +100,7 @@ def _coursekit_files() -> Iterable[Path]:
 
 def fingerprint(environ: Mapping[str, str] | None = None) -> str:
     """What a zygote started now would be started with: two that differ are not interchangeable."""
-    env = {k: v for k, v in worker_environment(environ).items() if k not in VOLATILE}
+    env = {k: v for k, v in worker_environment(environ).items() if k not in VOLATILE | SET_BY_PRELOAD}
     folder = content.folder()
     h = hashlib.sha256(json.dumps({
         "env": sorted(env.items()), "sys_path": sys.path, "cwd": os.getcwd(), "python": sys.executable,
