@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -13,9 +16,9 @@ from types import ModuleType
 import pytest
 
 from coursekit.grading import grade_exercise
-from coursekit.registry import get_exercise
+from coursekit.registry import content_package, get_exercise
 from coursekit.render.text import test_output
-from coursekit.results import ExerciseResult, TestResult
+from coursekit.results import ExerciseResult, TestResult, result_from_dict, result_to_dict
 from coursekit.sandbox.forkserver import ForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,8 +157,11 @@ class GradedOnce:
     (``fork_servers``) rather than started fresh: ex3's, ex7's and ex11's files would each cost a process
     importing TensorFlow. Within one test file they are shared (test_contract.py grades every exercise's
     ``mistakes/`` folder; test_release.py compares the handout's check, in fresh processes, with these
-    results); under pytest-xdist each worker holds its own, and a file runs whole in one worker
-    (``--dist loadfile``). test_ex7.py checks that a fresh process trains to the same accuracy.
+    results); under pytest-xdist a file runs whole in one worker (``--dist loadfile``), and the workers
+    share their results through the session's folder: the first to need one grades it, under a lock, and
+    writes it as the gradebook's plain data (``result_to_dict``); the other reads it, or waits for it
+    rather than train the same file again (test_ex7's files are test_release's, often in the other
+    worker). test_ex7.py checks that a fresh process trains to the same accuracy.
     ``prefetch`` grades a module's files before its tests: a numpy exercise's two at a time, one per
     core, a Keras exercise's one after another in one server: a second server would pay for TensorFlow's
     import again (about 7 CPU-s here), while under pytest-xdist the other worker keeps the second core
@@ -166,10 +172,29 @@ class GradedOnce:
         self.factory = tmp_path_factory
         self.servers = servers
         self.results: dict[tuple[str, str], ExerciseResult] = {}
+        base = tmp_path_factory.getbasetemp()
+        # a worker's folder is popen-gwN in the session's; without xdist the session's folder is its own
+        self.shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "graded-once"
+        self.shared.mkdir(exist_ok=True)
 
     def _grade(self, exercise_id: str, source: str, index: int = 0) -> ExerciseResult:
-        server = self.servers.get(get_exercise(exercise_id).child_imports, index)
-        return grade_source(exercise_id, source, str(self.factory.mktemp(exercise_id)), server)
+        digest = hashlib.sha256(json.dumps([content_package(), exercise_id, source]).encode()).hexdigest()
+        stored = self.shared / f"{digest[:32]}.json"
+        with open(stored.with_suffix(".lock"), "w") as lock:
+            try:
+                import fcntl
+            except ImportError:  # no lock to share by: graded here
+                pass
+            else:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            if stored.exists():
+                return result_from_dict(json.loads(stored.read_text(encoding="utf-8")))
+            server = self.servers.get(get_exercise(exercise_id).child_imports, index)
+            result = grade_source(exercise_id, source, str(self.factory.mktemp(exercise_id)), server)
+            written = stored.with_suffix(".tmp")
+            written.write_text(json.dumps(result_to_dict(result)), encoding="utf-8")
+            written.replace(stored)
+            return result
 
     def __call__(self, exercise_id: str, source: str) -> ExerciseResult:
         if (exercise_id, source) not in self.results:
