@@ -15,13 +15,14 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from coursekit.batch import GradeOptions, grade_class
 from coursekit.batch.roster import Submission
-from coursekit.batch.run import _Queue
+from coursekit.batch.run import PER_WORKER, _deal, _Queue
 from coursekit.batch.secret import Secret, load_secret
 from coursekit.batch.worker import cases_for
 from coursekit.registry import get_exercise
@@ -515,6 +516,22 @@ def test_each_exercise_is_mostly_graded_by_one_worker():
     queue.put_back((subs[0], "ex1"))  # a grading retried after its worker died
     assert take(a, b) == "ex1"  # nothing of its own left: it helps
     assert [take(b, a), take(b, a)] == ["ex2", "ex2"] and not queue
+
+
+def test_each_worker_gets_a_grading_before_any_gets_its_next_one():
+    """One student: the two heaviest exercises start at once on the two workers, not one after the other
+    on the first worker while the second grades the light ones."""
+    sub = Submission("s", Path("."), "digest")
+    weights = {"ex1": 10, "ex2": 10, "ex3": 60, "ex7": 120}
+    queue = _Queue([(sub, e) for e in ("ex1", "ex2", "ex3", "ex7")], weights.__getitem__)
+    workers = [SimpleNamespace(exercises=set(), running=0) for _ in range(2)]
+    dealt = []
+    for worker, (_, exercise) in _deal(queue, workers):
+        worker.exercises.add(exercise)
+        worker.running += 1
+        dealt.append((workers.index(worker), exercise))
+    assert dealt == [(0, "ex7"), (1, "ex3"), (0, "ex1"), (1, "ex2")]
+    assert [w.running for w in workers] == [PER_WORKER] * 2 and not queue
 
 
 @pytest.mark.slow

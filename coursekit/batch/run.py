@@ -9,7 +9,7 @@ import os
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -406,6 +406,23 @@ class _Worker:
     running: int = 0
 
 
+PER_WORKER = 2  # gradings sent to a worker at once: the one it grades, and the next one ready
+
+
+def _deal(queue: _Queue, workers: Sequence[_Worker]) -> Iterator[tuple[_Worker, tuple[Submission, str]]]:
+    """The gradings to send now, and to which worker: one to each worker first, then each its next one.
+
+    Dealt a worker at a time, the first worker got both the heaviest exercise and the next heaviest (ex7
+    and ex3: each a fork server importing Keras, then a training or the builds) while the other worker
+    graded the light ones, and one student's run waited for both in a row. The caller sends each grading
+    (``worker.running`` counts it) before it asks for the next, or stops asking."""
+    for slot in range(1, PER_WORKER + 1):
+        for worker in workers:
+            while queue and worker.running < slot:
+                others = set().union(*(w.exercises for w in workers if w is not worker))
+                yield worker, queue.take(worker.exercises, others)
+
+
 def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exercise], options: GradeOptions,
               record: Callable[[Submission, str, ExerciseResult, bool], None], log_path: Path,
               times: PhaseTimes) -> None:
@@ -442,19 +459,16 @@ def _run_pool(todo: Sequence[tuple[Submission, str]], exercises: dict[str, Exerc
 
     try:
         while queue or futures:
-            for worker in list(workers):
-                while queue and worker.running < 2:  # one grading, and the next one ready
-                    others = set().union(*(w.exercises for w in workers if w is not worker))
-                    sub, ex_id = queue.take(worker.exercises, others)
-                    try:
-                        future = worker.pool.submit(grade_task, task(sub, ex_id))
-                    except BrokenProcessPool:  # it died between two gradings
-                        queue.put_back((sub, ex_id))
-                        replace_dead(worker)
-                        break
-                    worker.exercises.add(ex_id)
-                    worker.running += 1
-                    futures[future] = (worker, sub, ex_id)
+            for worker, (sub, ex_id) in _deal(queue, list(workers)):
+                try:
+                    future = worker.pool.submit(grade_task, task(sub, ex_id))
+                except BrokenProcessPool:  # it died between two gradings
+                    queue.put_back((sub, ex_id))
+                    replace_dead(worker)
+                    break
+                worker.exercises.add(ex_id)
+                worker.running += 1
+                futures[future] = (worker, sub, ex_id)
             if not futures:
                 continue
             finished, _ = wait(futures, return_when=FIRST_COMPLETED)
