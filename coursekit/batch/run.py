@@ -412,10 +412,10 @@ PER_WORKER = 2  # gradings sent to a worker at once: the one it grades, and the 
 def _deal(queue: _Queue, workers: Sequence[_Worker]) -> Iterator[tuple[_Worker, tuple[Submission, str]]]:
     """The gradings to send now, and to which worker: one to each worker first, then each its next one.
 
-    Dealt a worker at a time, the first worker got both the heaviest exercise and the next heaviest (ex7
-    and ex3: each a fork server importing Keras, then a training or the builds) while the other worker
-    graded the light ones, and one student's run waited for both in a row. The caller sends each grading
-    (``worker.running`` counts it) before it asks for the next, or stops asking."""
+    Dealt a worker at a time, the first worker got both the heaviest exercise and the next heaviest (two
+    Keras exercises: each a fork server importing Keras, then a training or the builds) while the other
+    worker graded the light ones, and one student's run waited for both in a row. The caller sends each
+    grading (``worker.running`` counts it) before it asks for the next, or stops asking."""
     for slot in range(1, PER_WORKER + 1):
         for worker in workers:
             while queue and worker.running < slot:
