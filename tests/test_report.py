@@ -193,6 +193,51 @@ def test_every_output_speaks_the_graders_language(class_out, lang, words, foreig
     assert not any(f in summary for f in foreign), summary
 
 
+def _figures(page: str) -> list[str]:
+    return re.findall(r"<figure.*?</figure>", page, flags=re.S)
+
+
+@pytest.mark.slow  # draws the histograms with matplotlib
+def test_a_rerun_draws_again_only_the_histograms_whose_scores_changed(tmp_path, monkeypatch):
+    """report.html's histograms are kept in the gradebook: a rerun in which an exercise's scores did not
+    change takes its SVG from there (the same page), one whose scores changed is drawn again, and a stored
+    drawing that is no SVG is drawn again; the gradebook keeps the last page's drawings only."""
+    from coursekit.batch.outputs import write_class_outputs
+    from coursekit.render import reporthtml
+
+    out = tmp_path / "out"
+    out.mkdir()
+    book_path = out / "gradebook.sqlite"
+    drawn: list[str] = []
+    draw = reporthtml.histogram_svg
+    monkeypatch.setattr(reporthtml, "histogram_svg", lambda e, *a, **k: drawn.append(e) or draw(e, *a, **k))
+
+    def rerun(ben_ex1: str, lang: str = "en") -> str:
+        with Gradebook(book_path) as book:
+            for student, ex1, ex2 in (("ada", "PPPPP", "PPPPP"), ("ben", ben_ex1, "PPFPP")):
+                book.put_student(StudentRecord(student, True))
+                book.put(student, "ex1", "d", "k", _result("ex1", ex1))
+                book.put(student, "ex2", "d", "k", _result("ex2", ex2))
+            report = report_from_gradebook(book, Course(), ("ex1", "ex2"), out, 2, 0, 1.0)
+        drawn.clear()
+        write_class_outputs(report, lang, book_path)
+        return (out / "report.html").read_text(encoding="utf-8")
+
+    first = rerun("PPFFF")
+    assert drawn == ["ex1", "ex2"]
+    assert rerun("PPFFF") == first and drawn == []  # nothing changed: nothing drawn
+    changed = rerun("PPPPF")
+    assert drawn == ["ex1"] and _figures(changed)[1] == _figures(first)[1] != ""
+    assert _figures(changed)[0] != _figures(first)[0]
+    with Gradebook(book_path) as book:
+        stored = book.drawings()
+        assert len(stored) == 2  # this page's two, not the first page's ex1 too
+        book.put_drawings({k: "<script>alert(1)</script>" for k in stored})
+    assert rerun("PPPPF") == changed and drawn == ["ex1", "ex2"]
+    rerun("PPPPF", "zh")  # the labels are the catalogue's: another language is drawn again
+    assert drawn == ["ex1", "ex2"]
+
+
 def test_a_gradebook_written_before_messages_is_still_read(tmp_path):
     """A gradebook whose intake lines and refusals were stored as English text (before they were
     messages) is read as it is: a rerun resumes from it and every output shows those lines unchanged."""

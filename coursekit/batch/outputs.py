@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sqlite3
 import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from coursekit.batch.store import Gradebook
 from coursekit.bounds import MAX_STUDENT_CHARS, cut
 from coursekit.classresults import ClassReport, StudentGrades
 from coursekit.classstats import class_stats, summary_data
@@ -24,7 +26,7 @@ from coursekit.messages import msg
 from coursekit.names import folder_name
 from coursekit.render.csvout import grades_csv
 from coursekit.render.gradescope import results_json
-from coursekit.render.reporthtml import load_matplotlib, report_html
+from coursekit.render.reporthtml import Drawings, load_matplotlib, report_html
 from coursekit.render.studenthtml import student_html
 from coursekit.render.tables import markdown_text, student_markdown
 
@@ -102,8 +104,9 @@ def _write_feedback(report: ClassReport, s: StudentGrades, lang: str) -> None:
     write_atomic(folder / "report.html", student_html(s.student, s.results, s.problem, notes, lang))
 
 
-def write_outputs(report: ClassReport, lang: str) -> ClassReport:
-    """Each student's results.json and report.md with every test's text in ``lang``, and the class's files.
+def write_outputs(report: ClassReport, lang: str, drawings: Drawings | None = None) -> ClassReport:
+    """Each student's results.json and report.md with every test's text in ``lang``, and the class's files
+    (report.html's histograms from ``drawings`` where an earlier run drew them).
 
     A student whose feedback cannot be written (the file system refuses it) is said in the report
     returned (``unwritten``: in the summary, summary.json and report.html); the other students' feedback
@@ -120,5 +123,17 @@ def write_outputs(report: ClassReport, lang: str) -> ClassReport:
     stats = class_stats(report)
     write_atomic(report.out_dir / "summary.json",
                  json.dumps(summary_data(report, stats, lang), indent=1, ensure_ascii=False) + "\n")
-    write_atomic(report.out_dir / "report.html", report_html(report, stats, lang))
+    write_atomic(report.out_dir / "report.html", report_html(report, stats, lang, drawings))
+    return report
+
+
+def write_class_outputs(report: ClassReport, lang: str, gradebook: Path) -> ClassReport:
+    """:func:`write_outputs`, its histograms taken from ``gradebook`` where the last report.html drew the
+    same ones, and this report's kept there for the next (``Drawings``)."""
+    drawings = Drawings()
+    with contextlib.suppress(sqlite3.Error), Gradebook(gradebook) as book:  # a cache: drawn without it
+        drawings = Drawings(book.drawings())
+    report = write_outputs(report, lang, drawings)
+    with contextlib.suppress(sqlite3.Error), Gradebook(gradebook) as book:
+        book.put_drawings(drawings.used)
     return report

@@ -19,7 +19,7 @@ from typing import Any
 from coursekit._exceptions import InvalidOptionError
 from coursekit.batch.classbook import GRADEBOOK, report_from_gradebook, stored_course
 from coursekit.batch.cluster import ClusterOptions
-from coursekit.batch.outputs import load_drawing, write_atomic, write_outputs
+from coursekit.batch.outputs import load_drawing, write_atomic, write_class_outputs
 from coursekit.batch.phases import CLASS, STAGING, WRITING, PhaseTimes
 from coursekit.batch.roster import (
     STAGED,
@@ -318,7 +318,7 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
                                            reused=reused, seconds=time.monotonic() - started,
                                            skipped=roster.skipped)
     with times.phase(CLASS, WRITING):
-        report = write_outputs(report, options.lang)
+        report = write_class_outputs(report, options.lang, out_dir / GRADEBOOK)
     timings = {"seconds": round(time.monotonic() - started, 3), "students": len(chosen),
                "graded": len(todo), "reused": reused, **times.to_data()}
     write_atomic(out_dir / TIMINGS, json.dumps(timings, indent=1) + "\n")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from coursekit._exceptions import InvalidOptionError
 from coursekit.batch.classbook import GRADEBOOK, columns, report_from_gradebook
-from coursekit.batch.outputs import feedback_folder, write_atomic, write_outputs
+from coursekit.batch.outputs import feedback_folder, write_atomic, write_class_outputs
 from coursekit.batch.store import Gradebook
 from coursekit.classresults import ClassReport
 from coursekit.course import Course, course_from_data
@@ -62,7 +62,7 @@ def rewrite(out_dir: Path, lang: str) -> ClassReport:
     """Every output of ``out_dir`` written again from its gradebook (after an adjustment or a drop)."""
     with open_gradebook(out_dir) as book:
         report = class_report(book, out_dir)
-    write_outputs(report, lang)
+    write_class_outputs(report, lang, out_dir / GRADEBOOK)
     return report
 
 

@@ -6,7 +6,9 @@ hash and the grader's version key both match. A second table holds what is known
 their entry is still in the class folder, why their submission was refused, when it was submitted and the
 intake's notes, stored as messages (JSON: a catalogue key and its parameters) so that they are rendered
 in the language of each output; a gradebook written when they were English text is still read (its
-lines show as they are). A third table, ``meta``, keeps the course the class was graded with. Every
+lines show as they are). A third table, ``meta``, keeps the course the class was graded with; ``drawings``
+the histograms of the last report.html (render/reporthtml.py's ``Drawings``), drawn again only when what
+they show changed. Every
 output is written from these tables, so a run on some students or exercises
 never drops the others.
 """
@@ -73,6 +75,10 @@ CREATE TABLE IF NOT EXISTS dropped (
     student TEXT PRIMARY KEY,
     reason TEXT NOT NULL,
     made_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS drawings (
+    key TEXT PRIMARY KEY,
+    svg TEXT NOT NULL
 )
 """
 
@@ -221,6 +227,18 @@ class Gradebook:
     def course(self) -> dict[str, Any] | None:
         row = self._db.execute("SELECT value FROM meta WHERE key='course'").fetchone()
         return None if row is None else dict(json.loads(row[0]))
+
+    def drawings(self) -> dict[str, str]:
+        """The histograms the last report.html showed: key -> SVG (checked where they are used)."""
+        return {k: v for k, v in self._db.execute("SELECT key, svg FROM drawings").fetchall()
+                if isinstance(k, str) and isinstance(v, str)}
+
+    def put_drawings(self, drawings: Mapping[str, str]) -> None:
+        """Keep these histograms, and only these: the table holds one report's, whatever was there."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM drawings")
+            self._db.executemany("INSERT INTO drawings VALUES (?, ?)", sorted(drawings.items()))
 
     def students(self) -> list[StudentRecord]:
         """Every student the gradebook knows, by id."""

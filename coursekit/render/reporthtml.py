@@ -7,11 +7,17 @@ that comes from a student (ids, messages) is escaped.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from html import escape
+from importlib import metadata
+from pathlib import Path
 
 from coursekit.classresults import ClassReport
 from coursekit.classstats import Bin, ClassStats
@@ -83,6 +89,49 @@ def histogram_svg(exercise: str, bins: Sequence[Bin], lang: str = "en", prefix: 
     return unique_ids(svg, prefix) if prefix else svg
 
 
+# A stored drawing longer than this is not one of ours: it is drawn again.
+MAX_DRAWING_CHARS = 1_000_000
+
+
+@cache
+def _drawing_version() -> str:
+    """What a stored histogram was drawn with: this module's source and matplotlib's version; a change of
+    either draws every histogram again."""
+    try:
+        matplotlib = metadata.version("matplotlib")
+    except metadata.PackageNotFoundError:
+        matplotlib = ""
+    return hashlib.sha256(Path(__file__).read_bytes() + matplotlib.encode()).hexdigest()
+
+
+def histogram_key(exercise: str, bins: Sequence[Bin], lang: str) -> str:
+    """Everything one histogram's SVG is drawn from (its labels included, as the catalogue says them), as
+    one digest: the key of :class:`Drawings`."""
+    labels = [key("html.histogram.title", lang, exercise=exercise), key("html.histogram.points", lang),
+              key("html.histogram.students", lang)]
+    data = [_drawing_version(), exercise, lang, labels, [[b.low, b.high, b.count] for b in bins]]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+@dataclass
+class Drawings:
+    """Histograms drawn by an earlier run (``known``: key -> SVG, read from the gradebook) and those this
+    page used (``used``, to be stored for the next run). Drawing one takes about 0.2 s of matplotlib; a
+    rerun in which an exercise's scores did not change (a resubmission regrades one exercise) takes it
+    from here. A stored value that is not an ``<svg>`` element of bounded size is drawn again."""
+
+    known: Mapping[str, str] = field(default_factory=dict)
+    used: dict[str, str] = field(default_factory=dict)
+
+    def histogram(self, exercise: str, bins: Sequence[Bin], lang: str) -> str:
+        digest = histogram_key(exercise, bins, lang)
+        svg = self.known.get(digest)
+        if not (isinstance(svg, str) and svg.startswith("<svg") and len(svg) <= MAX_DRAWING_CHARS):
+            svg = histogram_svg(exercise, bins, lang)
+        self.used[digest] = svg
+        return svg
+
+
 def load_matplotlib() -> None:
     """Import what :func:`histogram_svg` draws with and draw one throwaway chart, which loads matplotlib's
     fonts: about two seconds the first time in a process, which ``grade`` spends while the class is graded
@@ -117,8 +166,11 @@ def _bar(value: float, whole: float) -> str:
     return f"<div class=\"track\"><div class=\"bar\" style=\"width:{width:.1f}%\"></div></div>"
 
 
-def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str:
-    """The page in ``lang`` (every heading, column and note from the engine's catalogue)."""
+def report_html(report: ClassReport, stats: ClassStats, lang: str = "en",
+                drawings: Drawings | None = None) -> str:
+    """The page in ``lang`` (every heading, column and note from the engine's catalogue); its histograms
+    from ``drawings`` where an earlier run drew them."""
+    drawings = drawings if drawings is not None else Drawings()
     def k(name: str, /, **params: Param) -> str:
         return escape(key(f"html.{name}", lang, **params))
 
@@ -141,7 +193,7 @@ def report_html(report: ClassReport, stats: ClassStats, lang: str = "en") -> str
                           str(e.full_marks)) for e in stats.exercises), numeric=(1, 2, 3, 4, 5)))
     parts.append("<div class=\"figs\">" + "".join(
         f"<figure class=\"fig\" id=\"hist-{escape(e.exercise)}\">"
-        f"{histogram_svg(e.exercise, e.histogram, lang, prefix=f'h{n}-')}<figcaption>"
+        f"{unique_ids(drawings.histogram(e.exercise, e.histogram, lang), f'h{n}-')}<figcaption>"
         + k("caption", exercise=e.exercise, mean=_n(e.mean), median=_n(e.median), max_points=_n(e.max_points))
         + "</figcaption></figure>" for n, e in enumerate(stats.exercises)) + "</div>")
     parts.append(f"<h2 id=\"compare\">{k('compare')}</h2>")
