@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -164,6 +165,37 @@ def test_a_second_run_forks_its_workers_from_the_zygote_that_imported_keras(tmp_
     pid = zygote.current_zygote().pid
     assert pid is not None and maps_tensorflow(pid)
     assert parents and set(parents) == {pid}, (parents, pid)
+
+
+def test_a_run_starts_its_zygote_before_staging_and_ends_one_it_never_used(
+        tmp_path: Path, light_zygote: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The zygote is started before the grader keys are computed and the class is staged, so that its
+    import of Keras overlaps them; the workers are forked from that one. A run left with nothing to
+    grade (every grading reused) never forks a worker: its zygote is ended at once, not waited for."""
+    from coursekit.batch import run
+
+    class_dir = tmp_path / "c"
+    make_student(class_dir, "good", SOLUTION)
+    started: list[int | None] = []
+    keys = run.grader_key
+
+    def key_after_the_zygote(*args: object) -> str:
+        started.append(zygote._current[0].pid if zygote._current else None)
+        return keys(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run, "grader_key", key_after_the_zygote)
+    grade_class(class_dir, tmp_path / "out", OPTIONS)
+    first = zygote.current_zygote()
+    assert started and started[0] is not None and set(started) == {first.pid}  # the one workers came from
+    assert first._forked
+    zygote.stop_zygote()
+    report = grade_class(class_dir, tmp_path / "out", OPTIONS)  # a rerun: nothing left to grade
+    assert report.graded == 0 and report.reused == 1
+    unused = zygote.current_zygote()
+    process = unused._proc
+    assert unused.pid != first.pid and process is not None and not unused._forked
+    zygote.stop_zygote()
+    assert process.returncode == -signal.SIGKILL
 
 
 @pytest.mark.slow

@@ -242,6 +242,10 @@ def grade_class(class_dir: Path, out_dir: Path, options: GradeOptions,
     course, _ = stored_course(out_dir, options.course)
     check_times(course, tuple(entries))  # a times CSV naming nobody of the class: refused before grading
     out_dir.mkdir(parents=True, exist_ok=True)
+    if options.cluster is None:
+        # The zygote imports Keras (seconds) while this process computes the grader keys and stages the
+        # class; a run left with nothing to grade ends it unused (zygote.Zygote.stop).
+        worker_context(out_dir / WORKER_LOG)
     keys = {i: grader_key(ex, options) for i, ex in exercises.items()}
     times = PhaseTimes()
     drawing = load_drawing()  # while the class is graded

@@ -28,6 +28,9 @@ coordinator's process, and arms ``PR_SET_PDEATHSIG`` against it (:func:`serve`);
 the zygote and watches the coordinator's end of its pipe (``worker.die_with``). Where fork is not to be
 used (``host.forks_workers``: Windows, macOS) workers are spawned as before.
 
+A run starts it first (``grade_class``, before it computes the grader keys and stages the class), so that
+its import of Keras overlaps that work; a run left with nothing to grade ends it unused, at once.
+
 Known cost: the zygote's import of Keras comes before the first worker exists, so in a process's first
 run it no longer overlaps the start of a Keras exercise's fork server (a fresh interpreter importing
 TensorFlow, started by the worker): one new student graded on a numpy and a Keras exercise by a fresh
@@ -162,6 +165,7 @@ class Zygote:
         self._proc: subprocess.Popen[bytes] | None = None
         self._address: str | None = None
         self._alive_w: int | None = None
+        self._forked = False  # whether a worker was ever asked for
 
     @property
     def pid(self) -> int | None:
@@ -212,6 +216,7 @@ class Zygote:
         if len(fds) + 4 >= forkserver.MAXFDS_TO_SEND:
             raise ValueError("too many fds")
         tracker = resource_tracker.getfd()
+        self._forked = True
         with socket.socket(socket.AF_UNIX) as client:
             client.connect(self._address)
             parent_r, child_w = os.pipe()
@@ -229,11 +234,15 @@ class Zygote:
                 os.close(child_w)
 
     def stop(self) -> None:
-        """Let the zygote end (it does once its workers have), or end it after :data:`STOP_S`."""
+        """Let the zygote end (it does once its workers have), or end it after :data:`STOP_S`; one that
+        never forked a worker is ended at once: it holds nothing, and may still be importing Keras (a
+        run starts its zygote before it knows whether anything is left to grade)."""
         if self._alive_w is not None:
             os.close(self._alive_w)
             self._alive_w = None
         if self._proc is not None:
+            if not self._forked:
+                self._proc.kill()
             try:
                 self._proc.wait(timeout=STOP_S)
             except subprocess.TimeoutExpired:
