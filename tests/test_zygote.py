@@ -167,6 +167,7 @@ def test_a_second_run_forks_its_workers_from_the_zygote_that_imported_keras(tmp_
     assert parents and set(parents) == {pid}, (parents, pid)
 
 
+@pytest.mark.slow  # grades a class twice; its workers import Keras for the references
 def test_a_run_starts_its_zygote_before_staging_and_ends_one_it_never_used(
         tmp_path: Path, light_zygote: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """The zygote is started before the grader keys are computed and the class is staged, so that its
